@@ -1,0 +1,186 @@
+//! Channel accounts: which merchant account of which channel, with routing and fee settings.
+//!
+//! Accounts come from a TOML file (`paydesk accounts import FILE`, format in
+//! docs/configuration.md). Key material is referenced by file path in `params`; the book stores
+//! the reference, never the key.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::Money;
+use crate::order::Method;
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// Unique name, used on the command line and in callback URLs: `[a-z0-9-]`, 1–40 chars.
+    pub name: String,
+    /// Channel kind: `sandbox`, `alipay`, `wechat`, `unionpay`, …
+    pub channel: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Lower is tried first (1 = first choice).
+    #[serde(default = "default_priority")]
+    pub priority: i32,
+    /// Share among accounts of equal priority.
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+    /// Fee in basis points of the amount (38 = 0.38 %).
+    #[serde(default)]
+    pub fee_rate_bp: u32,
+    /// Most this account may take per day, yuan, e.g. "50000.00".
+    #[serde(default, with = "opt_money")]
+    pub daily_cap: Option<Money>,
+    /// Payer methods served; empty = the channel's own.
+    #[serde(default)]
+    pub methods: Vec<Method>,
+    /// Overrides the channel's API base URL (production, sandbox, or the simulator).
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Channel-specific settings (ids, key file paths). See docs/configuration.md.
+    #[serde(default)]
+    pub params: toml::Table,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_priority() -> i32 {
+    10
+}
+fn default_weight() -> u32 {
+    1
+}
+
+mod opt_money {
+    use super::Money;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(m) => s.serialize_str(&m.to_string()),
+            None => s.serialize_none(),
+        }
+    }
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
+        let s: Option<String> = Option::deserialize(d)?;
+        s.map(|s| Money::parse_yuan(&s).map_err(serde::de::Error::custom)).transpose()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsFile {
+    #[serde(default, rename = "account")]
+    pub accounts: Vec<AccountConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("accounts file: {0}")]
+    Parse(String),
+    #[error("account {name:?}: {field}: {problem}")]
+    Invalid { name: String, field: &'static str, problem: String },
+}
+
+impl AccountConfig {
+    /// Checks the fields every channel shares; channel factories check `params`.
+    pub fn validate(&self) -> Result<(), AccountError> {
+        let bad = |field, problem: &str| AccountError::Invalid { name: self.name.clone(), field, problem: problem.into() };
+        let name_ok = (1..=40).contains(&self.name.len())
+            && self.name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            return Err(bad("name", "use 1 to 40 characters of a-z, 0-9 and -"));
+        }
+        if self.channel.is_empty() {
+            return Err(bad("channel", "is required"));
+        }
+        if self.fee_rate_bp > 10_000 {
+            return Err(bad("fee_rate_bp", "must be at most 10000 (100 %)"));
+        }
+        if self.weight == 0 {
+            return Err(bad("weight", "must be at least 1"));
+        }
+        if let Some(url) = &self.base_url {
+            if !(url.starts_with("https://") || url.starts_with("http://127.") || url.starts_with("http://localhost")) {
+                return Err(bad("base_url", "must be https:// (plain http only for 127.0.0.1/localhost)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// A string parameter, or an error naming it.
+    pub fn param_str(&self, key: &'static str) -> Result<&str, AccountError> {
+        match self.params.get(key) {
+            Some(toml::Value::String(s)) if !s.trim().is_empty() => Ok(s),
+            Some(_) => Err(AccountError::Invalid { name: self.name.clone(), field: key, problem: "must be a non-empty string".into() }),
+            None => Err(AccountError::Invalid { name: self.name.clone(), field: key, problem: "is required".into() }),
+        }
+    }
+
+    pub fn param_opt(&self, key: &str) -> Option<&str> {
+        self.params.get(key).and_then(|v| v.as_str()).filter(|s| !s.trim().is_empty())
+    }
+}
+
+impl AccountsFile {
+    /// Parses and validates a whole file; nothing is accepted if any account is bad.
+    pub fn parse(text: &str) -> Result<AccountsFile, AccountError> {
+        let file: AccountsFile = toml::from_str(text).map_err(|e| AccountError::Parse(e.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        for a in &file.accounts {
+            a.validate()?;
+            if !seen.insert(a.name.as_str()) {
+                return Err(AccountError::Invalid { name: a.name.clone(), field: "name", problem: "appears twice".into() });
+            }
+        }
+        Ok(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_validates() {
+        let f = AccountsFile::parse(
+            r#"
+            [[account]]
+            name = "ali-main"
+            channel = "alipay"
+            fee_rate_bp = 38
+            daily_cap = "50000.00"
+            methods = ["alipay"]
+            [account.params]
+            app_id = "2021000122671080"
+            "#,
+        )
+        .unwrap();
+        let a = &f.accounts[0];
+        assert_eq!(a.priority, 10);
+        assert!(a.enabled);
+        assert_eq!(a.daily_cap.unwrap().fen(), 5_000_000);
+        assert_eq!(a.param_str("app_id").unwrap(), "2021000122671080");
+        let e = a.param_str("private_key_file").unwrap_err();
+        assert!(e.to_string().contains("private_key_file"), "{e}");
+    }
+
+    #[test]
+    fn refuses_bad_accounts_naming_the_field() {
+        let cases = [
+            ("name = \"Bad Name\"\nchannel = \"x\"", "name"),
+            ("name = \"a\"\nchannel = \"x\"\nfee_rate_bp = 20000", "fee_rate_bp"),
+            ("name = \"a\"\nchannel = \"x\"\nbase_url = \"http://example.com\"", "base_url"),
+            ("name = \"a\"\nchannel = \"x\"\ndaily_cap = \"1.234\"", "daily_cap"),
+            ("name = \"a\"\nchannel = \"x\"\nsecret = \"s\"", "secret"),
+        ];
+        for (body, field) in cases {
+            let err = AccountsFile::parse(&format!("[[account]]\n{body}\n")).unwrap_err().to_string();
+            assert!(err.contains(field), "{body}: {err}");
+        }
+        let dup = "[[account]]\nname=\"a\"\nchannel=\"x\"\n[[account]]\nname=\"a\"\nchannel=\"y\"\n";
+        assert!(AccountsFile::parse(dup).unwrap_err().to_string().contains("twice"));
+    }
+}

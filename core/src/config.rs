@@ -1,0 +1,166 @@
+//! Paydesk's home directory and settings (`config.toml` in the home).
+//!
+//! Home: `--home DIR`, else `$PAYDESK_HOME`, else the platform data dir (`~/.local/share/paydesk`).
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::TillId;
+use crate::money::Money;
+
+/// Resolves the home directory from an explicit flag, then the environment, then the platform.
+pub fn resolve_home(flag: Option<&Path>) -> PathBuf {
+    if let Some(p) = flag {
+        return p.to_path_buf();
+    }
+    if let Some(p) = std::env::var_os("PAYDESK_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(p);
+    }
+    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("paydesk")
+}
+
+/// How channels reach us with callbacks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum CallbackMode {
+    /// No callbacks: every order is followed by polling alone.
+    #[default]
+    PollingOnly,
+    /// A public base URL that reaches the callback server (own reverse proxy, any tunnel).
+    PublicUrl { base_url: String },
+    /// The built-in tunnel client.
+    Tunnel { server: String, #[serde(default)] secret_file: Option<String> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// This till's id, part of every order number.
+    pub till_id: TillId,
+    /// The shop's time zone: business days, order numbers, reports.
+    pub timezone: String,
+    /// Largest amount of one order, yuan.
+    pub max_order_amount: String,
+    /// Lifetime of a QR order before it is closed, seconds.
+    pub qr_lifetime_secs: u64,
+    /// How long a barcode payment may wait for the payer's password before it is cancelled, seconds.
+    pub barcode_wait_secs: u64,
+    /// Query interval while a barcode payment waits, seconds.
+    pub barcode_poll_secs: u64,
+    /// HTTP timeout for channel calls, seconds.
+    pub channel_timeout_secs: u64,
+    pub callback: CallbackMode,
+    /// Address of the callback server / local API.
+    pub listen: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
+            timezone: "Asia/Shanghai".into(),
+            max_order_amount: "50000.00".into(),
+            qr_lifetime_secs: 300,
+            barcode_wait_secs: 60,
+            barcode_poll_secs: 3,
+            channel_timeout_secs: 10,
+            callback: CallbackMode::PollingOnly,
+            listen: "127.0.0.1:8428".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {problem}")]
+    File { path: String, problem: String },
+    #[error("setting {field}: {problem}")]
+    Invalid { field: &'static str, problem: String },
+}
+
+impl Settings {
+    pub fn file(home: &Path) -> PathBuf {
+        home.join("config.toml")
+    }
+
+    /// Loads `config.toml` from the home, or the defaults when there is none.
+    pub fn load(home: &Path) -> Result<Settings, ConfigError> {
+        let path = Settings::file(home);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => return Err(ConfigError::File { path: path.display().to_string(), problem: e.to_string() }),
+        };
+        let s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        s.validate()?;
+        Ok(s)
+    }
+
+    pub fn save(&self, home: &Path) -> Result<(), ConfigError> {
+        self.validate()?;
+        let path = Settings::file(home);
+        let text = toml::to_string_pretty(self).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        std::fs::write(&path, text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.tz()?;
+        self.max_amount()?;
+        let positive = [
+            ("qr_lifetime_secs", self.qr_lifetime_secs),
+            ("barcode_wait_secs", self.barcode_wait_secs),
+            ("barcode_poll_secs", self.barcode_poll_secs),
+            ("channel_timeout_secs", self.channel_timeout_secs),
+        ];
+        for (field, v) in positive {
+            if v == 0 {
+                return Err(ConfigError::Invalid { field, problem: "must be at least 1".into() });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        self.timezone.parse().map_err(|_| ConfigError::Invalid { field: "timezone", problem: format!("unknown time zone {:?}", self.timezone) })
+    }
+
+    pub fn max_amount(&self) -> Result<Money, ConfigError> {
+        let m = Money::parse_yuan(&self.max_order_amount).map_err(|e| ConfigError::Invalid { field: "max_order_amount", problem: e.to_string() })?;
+        if m.is_zero() {
+            return Err(ConfigError::Invalid { field: "max_order_amount", problem: "must be greater than zero".into() });
+        }
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_and_validate() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
+        let mut s = Settings::default();
+        s.callback = CallbackMode::PublicUrl { base_url: "https://pay.example.com".into() };
+        s.save(dir.path()).unwrap();
+        assert_eq!(Settings::load(dir.path()).unwrap(), s);
+    }
+
+    #[test]
+    fn refuses_bad_settings() {
+        let s = Settings { timezone: "Mars/Base".into(), ..Settings::default() };
+        assert!(s.validate().unwrap_err().to_string().contains("timezone"));
+        let s = Settings { max_order_amount: "0".into(), ..Settings::default() };
+        assert!(s.validate().unwrap_err().to_string().contains("max_order_amount"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "till_id = \"bad id\"").unwrap();
+        assert!(Settings::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn home_flag_wins() {
+        assert_eq!(resolve_home(Some(Path::new("/x/y"))), PathBuf::from("/x/y"));
+    }
+}

@@ -1,0 +1,34 @@
+//! # paydesk-core
+//!
+//! The heart of Paydesk: [`Money`] in fen, typed [`OrderNo`]s, the order state machine
+//! ([`order::transition`]), the SQLite book ([`Store`]), the [`Channel`] port that payment
+//! channels implement, and the [`Payments`] service that ties them together:
+//! persist first, call the channel, apply the answer; query before retrying; cancel what
+//! cannot be confirmed.
+//!
+//! ```
+//! use paydesk_core::Money;
+//! let m = Money::parse_yuan("12.34").unwrap();
+//! assert_eq!(m.fen(), 1234);
+//! assert_eq!(m.to_string(), "12.34");
+//! assert!(Money::parse_yuan("12.345").is_err());
+//! ```
+
+pub mod account;
+pub mod channel;
+pub mod clock;
+pub mod config;
+pub mod ids;
+pub mod money;
+pub mod order;
+pub mod payments;
+pub mod routing;
+pub mod store;
+
+pub use account::{AccountConfig, AccountsFile};
+pub use channel::{Channel, ChannelError};
+pub use ids::{NumberGen, OrderNo, RefundNo, TillId};
+pub use money::Money;
+pub use order::{EventSource, Method, Order, OrderStatus, PayKind, Refund, RefundStatus};
+pub use payments::{PayError, Payments};
+pub use store::Store;

@@ -1,0 +1,106 @@
+//! Refunds: reserve in the book, call the channel with our refund number, and on an unclear
+//! answer query — and resend with the same number only when the channel has no such refund.
+
+use super::{order_ref, PayError, Payments};
+use crate::channel::{RefundRequest, RefundResult, RefundState};
+use crate::ids::{OrderNo, RefundNo};
+use crate::money::Money;
+use crate::order::{EventSource, Refund, RefundStatus};
+use crate::store::NewRefund;
+
+#[derive(Debug, Clone)]
+pub struct RefundRequestInput {
+    pub order_no: OrderNo,
+    pub amount: Money,
+    pub reason: Option<String>,
+    pub operator: Option<String>,
+}
+
+impl Payments {
+    pub async fn refund(&self, input: RefundRequestInput) -> Result<Refund, PayError> {
+        if input.amount.is_zero() {
+            return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
+        }
+        if let Some(r) = &input.reason {
+            if r.chars().count() > 256 {
+                return Err(PayError::Invalid { field: "reason", message: "must be at most 256 characters".into() });
+            }
+        }
+        let order = self.store.order(&input.order_no)?;
+        let channel = self.channel(&order.account)?;
+        let caps = channel.capabilities();
+        if !caps.refund {
+            return Err(PayError::Invalid { field: "order", message: format!("{} does not support refunds", order.channel) });
+        }
+        if !caps.partial_refund && input.amount != order.amount {
+            return Err(PayError::Invalid { field: "amount", message: format!("{} only refunds in full ({} yuan)", order.channel, order.amount) });
+        }
+        let now = self.now();
+        let refund = self.store.insert_refund(&NewRefund {
+            refund_no: self.numbers.next_refund_no(now),
+            order_no: order.order_no.clone(),
+            amount: input.amount,
+            reason: input.reason.clone(),
+            operator: input.operator,
+            created_at: now,
+        })?;
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account) };
+        match channel.refund(&req).await {
+            Ok(res) => self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply),
+            Err(e) if !e.outcome_unknown() => {
+                let res = RefundResult { state: RefundState::Failed { code: e.code().into(), message: e.to_string() }, channel_refund_no: None };
+                self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply)
+            }
+            Err(e) => {
+                self.store.add_event(&order.order_no, EventSource::ChannelReply, &format!("refund {} result unknown: {e}; checking", refund.refund_no), self.now())?;
+                self.follow_refund(&refund.refund_no, EventSource::Poll).await
+            }
+        }
+    }
+
+    /// Queries a refund in flight; resends it (same number) if the channel never got it.
+    pub async fn follow_refund(&self, no: &RefundNo, source: EventSource) -> Result<Refund, PayError> {
+        let refund = self.store.refund(no)?;
+        if refund.status.is_final() {
+            return Ok(refund);
+        }
+        let order = self.store.order(&refund.order_no)?;
+        let channel = self.channel(&order.account)?;
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: refund.amount, reason: refund.reason.clone(), notify_url: self.notify_url(&order.account) };
+        let res = match channel.refund_query(&req).await {
+            Ok(RefundResult { state: RefundState::NotFound, .. }) => {
+                self.store.add_event(&order.order_no, source, &format!("refund {no} unknown to the channel; sending again with the same number"), self.now())?;
+                match channel.refund(&req).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        self.store.add_event(&order.order_no, source, &format!("refund {no} resend failed: {e}"), self.now())?;
+                        return Ok(self.store.refund(no)?);
+                    }
+                }
+            }
+            Ok(r) => r,
+            Err(e) => {
+                self.store.add_event(&order.order_no, source, &format!("refund {no} query failed: {e}"), self.now())?;
+                return Ok(self.store.refund(no)?);
+            }
+        };
+        self.apply_refund_result(no, &res, source)
+    }
+
+    pub(crate) fn apply_refund_result(&self, no: &RefundNo, res: &RefundResult, source: EventSource) -> Result<Refund, PayError> {
+        let (to, failure) = match &res.state {
+            RefundState::Success => (RefundStatus::Success, None),
+            RefundState::Processing => (RefundStatus::Processing, None),
+            RefundState::Failed { code, message } => (RefundStatus::Failed, Some(format!("{message} ({code})"))),
+            RefundState::NotFound => return Ok(self.store.refund(no)?),
+        };
+        let applied = self.store.apply_refund(no, to, res.channel_refund_no.as_deref(), failure.as_deref(), source, self.now())?;
+        let changed = applied.changed();
+        let r = applied.into_inner();
+        if changed {
+            let order = self.store.order(&r.order_no)?;
+            self.emit(&order);
+        }
+        Ok(r)
+    }
+}
