@@ -1,0 +1,45 @@
+//! What a channel factory needs besides the account: where key files live, timeouts.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use paydesk_core::{AccountConfig, ChannelError};
+
+#[derive(Debug, Clone)]
+pub struct ChannelEnv {
+    /// Relative key-file paths in account params resolve against this (the Paydesk home).
+    pub home: PathBuf,
+    pub timeout: Duration,
+}
+
+impl ChannelEnv {
+    pub fn new(home: &Path, timeout: Duration) -> ChannelEnv {
+        ChannelEnv { home: home.to_path_buf(), timeout }
+    }
+
+    /// Reads the file an account parameter points to. Errors name the account, the parameter and
+    /// the path — never the file's content.
+    pub fn read_param_file(&self, a: &AccountConfig, field: &'static str) -> Result<String, ChannelError> {
+        let rel = a.param_str(field).map_err(|e| ChannelError::Config(e.to_string()))?;
+        let path = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { self.home.join(rel) };
+        std::fs::read_to_string(&path)
+            .map_err(|e| ChannelError::Config(format!("account {:?}: {field}: cannot read {}: {}", a.name, path.display(), e.kind())))
+    }
+
+    pub fn read_opt_param_file(&self, a: &AccountConfig, field: &'static str) -> Result<Option<String>, ChannelError> {
+        if a.param_opt(field).is_none() {
+            return Ok(None);
+        }
+        self.read_param_file(a, field).map(Some)
+    }
+}
+
+/// A required string parameter, as a channel config error naming it.
+pub fn param(a: &AccountConfig, field: &'static str) -> Result<String, ChannelError> {
+    a.param_str(field).map(str::to_string).map_err(|e| ChannelError::Config(e.to_string()))
+}
+
+/// The account's base URL or the channel's default.
+pub fn base_url(a: &AccountConfig, default: &str) -> String {
+    a.base_url.clone().unwrap_or_else(|| default.to_string()).trim_end_matches('/').to_string()
+}
