@@ -23,6 +23,7 @@ pub mod money;
 pub mod order;
 pub mod payments;
 pub mod routing;
+pub mod statement;
 pub mod store;
 
 pub use account::{AccountConfig, AccountsFile};

@@ -1,0 +1,55 @@
+//! Normalised statement rows: what every channel's daily statement (bill) parses into, so the
+//! reconciler never sees a channel's file format.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    Payment,
+    Refund,
+}
+
+/// One line of a channel statement, in our terms. Amounts are fen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementRow {
+    pub kind: StatementKind,
+    /// The channel's trade number (Alipay 支付宝交易号, WeChat 微信订单号, UnionPay queryId).
+    pub channel_trade_no: String,
+    /// Our order number as the channel printed it (商户订单号).
+    pub order_no: String,
+    /// Our refund number for refund rows (Alipay 退款批次号/请求号, WeChat 商户退款单号).
+    pub refund_no: Option<String>,
+    /// The order amount (payments) — always positive.
+    pub amount: i64,
+    /// The refunded amount (refund rows) — positive.
+    pub refund_amount: i64,
+    /// The channel's fee on this row, signed as printed (refunds usually return fee: negative).
+    pub fee: i64,
+    /// When the channel completed it, in the statement's own (shop-local) time.
+    pub time: Option<NaiveDateTime>,
+    /// The channel's status word (e.g. `SUCCESS`, `REFUND`, `交易`).
+    pub status: String,
+    /// The merchant id/app id the row belongs to (where the file says).
+    pub merchant_id: String,
+}
+
+/// A line the parser could not read: names the line (1-based) and what was wrong. A file with
+/// any such line is refused as a whole by the importer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct StatementError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Totals a statement declares about itself (summary/footer lines), for cross-checking.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatementTotals {
+    pub payments: Option<u64>,
+    pub payment_amount: Option<i64>,
+    pub refunds: Option<u64>,
+    pub refund_amount: Option<i64>,
+    pub fees: Option<i64>,
+}
