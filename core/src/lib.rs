@@ -15,14 +15,17 @@
 //! ```
 
 pub mod account;
+pub mod auth;
 pub mod channel;
 pub mod clock;
 pub mod config;
+pub mod export;
 pub mod ids;
 pub mod money;
 pub mod order;
 pub mod payments;
 pub mod routing;
+pub mod sale;
 pub mod statement;
 pub mod store;
 

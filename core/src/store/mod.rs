@@ -10,6 +10,7 @@ mod accounts;
 mod orders;
 mod refunds;
 mod schema;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -20,6 +21,7 @@ use rusqlite::{Connection, OpenFlags};
 
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
 pub use refunds::NewRefund;
+pub use users::{AuditEntry, Outcome, UserAuth};
 
 use crate::order::{IllegalTransition, Order};
 
@@ -164,6 +166,7 @@ pub struct OrderDetail {
 pub(crate) mod test_util {
     use super::*;
     use crate::account::AccountConfig;
+    pub(crate) use super::orders::tests::new_order;
 
     pub(crate) fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -7,8 +7,9 @@ use super::StoreError;
 
 /// Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(
-        r#"
+    Migrations::new(vec![
+        M::up(
+            r#"
         CREATE TABLE accounts (
             name        TEXT PRIMARY KEY,
             channel     TEXT NOT NULL,
@@ -68,7 +69,39 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX refunds_order ON refunds(order_no);
         CREATE INDEX refunds_open ON refunds(status) WHERE status IN ('pending','processing');
         "#,
-    )])
+        ),
+        // 2: people at the till (PINs hashed with argon2), the audit log, desktop preferences.
+        M::up(
+            r#"
+        CREATE TABLE users (
+            name        TEXT PRIMARY KEY,
+            role        TEXT NOT NULL CHECK (role IN ('cashier','owner','accountant')),
+            pin_hash    TEXT NOT NULL,
+            enabled     INTEGER NOT NULL DEFAULT 1,
+            failed      INTEGER NOT NULL DEFAULT 0,
+            locked_until INTEGER,
+            created_at  INTEGER NOT NULL,
+            updated_at  INTEGER NOT NULL
+        );
+        CREATE TABLE audit_log (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            at      INTEGER NOT NULL,
+            actor   TEXT,
+            role    TEXT,
+            action  TEXT NOT NULL,
+            target  TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok','denied','failed')),
+            detail  TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE TABLE prefs (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        "#,
+        ),
+    ])
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
