@@ -7,6 +7,7 @@
 
 pub mod env;
 pub mod http;
+pub mod keystore;
 pub mod registry;
 pub mod sandbox;
 pub mod sign;
