@@ -107,7 +107,8 @@ impl Demo {
 /// Bench only (`PAYDESK_BENCH_PAYMENTS=N`): waits for the UI to settle, then takes N barcode
 /// payments through the simulator and prints `bench: N payments in X s` when done.
 pub async fn burst(payments: Arc<Payments>, n: u32) {
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let delay = std::env::var("PAYDESK_BENCH_DELAY_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    tokio::time::sleep(Duration::from_secs(delay)).await;
     let start = std::time::Instant::now();
     let mut ok = 0;
     for i in 0..n {

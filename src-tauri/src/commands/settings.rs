@@ -77,8 +77,8 @@ pub struct CallbackStatus {
 /// What the running app does about callbacks right now.
 pub fn status_of(mode: &CallbackMode, notify_base: Option<String>) -> CallbackStatus {
     match (mode, notify_base) {
-        (_, Some(base)) if !matches!(mode, CallbackMode::Tunnel { .. }) => CallbackStatus { mode: mode_name(mode), state: "on", detail: base },
         (CallbackMode::Tunnel { .. }, _) => CallbackStatus { mode: "tunnel", state: "off", detail: "the tunnel client is not part of this build yet; orders are followed by polling".into() },
+        (CallbackMode::PublicUrl { .. } | CallbackMode::PollingOnly, Some(base)) => CallbackStatus { mode: mode_name(mode), state: "on", detail: base },
         (CallbackMode::PublicUrl { base_url }, None) => CallbackStatus { mode: "public_url", state: "off", detail: format!("{base_url} is not in use (restart to apply)") },
         (CallbackMode::PollingOnly, None) => CallbackStatus { mode: "polling_only", state: "polling", detail: String::new() },
     }

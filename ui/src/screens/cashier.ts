@@ -70,7 +70,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     if (p === 'success' || p === 'failed' || p === 'closed') {
       const keep = p === 'success' ? '' : sale.amount;
       sale = newSale(r.kind === 'amount' ? r.amount : keep);
-      if (r.kind === 'empty' || r.kind === 'amount') { render(); return; }
+      if (r.kind === 'empty') { render(); return; }
     }
     if (r.kind === 'garbage') { ctx.toast(t('cashier.notACode'), 'error'); render(); return; }
     if (r.kind === 'code') {
@@ -201,7 +201,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
         break;
       }
     }
-    mount(voiceEl, announce ? [h('span', null, '🔊 '), h('span', { 'data-test': 'voice-text' }, announce.text)] : null);
+    mount(voiceEl, announce ? [h('span', { class: 'speaker' }, '♪ '), h('span', { 'data-test': 'voice-text' }, announce.text)] : null);
     void ctx.backend.showCustomer(customerView());
   }
 

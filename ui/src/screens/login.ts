@@ -11,7 +11,6 @@ export function loginScreen(ctx: Ctx): HTMLElement {
   let user = ctx.info.users[0]?.name ?? '';
   let pin = '';
   const msg = h('p', { class: 'error', 'data-test': 'login-error' });
-  const dots = h('div', { class: 'pin-dots', 'data-test': 'pin-dots' });
   const pinInput = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', class: 'pin-input', 'data-test': 'pin', 'aria-label': t('login.pin') });
   const tiles = h('div', { class: 'user-tiles' });
 
@@ -20,7 +19,6 @@ export function loginScreen(ctx: Ctx): HTMLElement {
       class: `user-tile${u.name === user ? ' selected' : ''}`, 'data-user': u.name, 'data-role': u.role,
       onclick: () => { user = u.name; pin = ''; pinInput.value = ''; draw(); pinInput.focus(); },
     }, h('span', { class: 'avatar' }, u.name.slice(0, 1)), h('strong', null, u.name), h('small', null, tk('role', u.role)))));
-    mount(dots, Array.from({ length: Math.max(4, pin.length) }, (_, i) => h('span', { class: i < pin.length ? 'dot on' : 'dot' })));
   };
   const submit = async () => {
     try {
@@ -49,7 +47,7 @@ export function loginScreen(ctx: Ctx): HTMLElement {
     h('h1', null, t('login.title')),
     h('p', { class: 'muted' }, t('login.pickUser')),
     tiles,
-    h('div', { class: 'pin-box' }, h('label', null, t('login.pin')), dots, pinInput,
+    h('div', { class: 'pin-box' }, h('label', null, t('login.pin')), pinInput,
       h('div', { class: 'keypad small' }, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '⌫', '0', 'OK'].map(key))),
     msg,
     ctx.info.demo && h('div', { class: 'demo-hint', 'data-test': 'demo-users' }, h('strong', null, t('demo.usersTitle')),
