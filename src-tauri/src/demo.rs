@@ -72,7 +72,10 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
         store.upsert_account(&a)?;
     }
     if auth::needs_setup(&store)? {
-        for (name, role, pin) in USERS {
+        // The owner first: the book refuses any other first user.
+        let mut users = USERS;
+        users.sort_by_key(|(_, role, _)| *role != Role::Owner);
+        for (name, role, pin) in users {
             auth::add_user(&store, name, role, pin, chrono::Utc::now())?;
         }
     }

@@ -17,7 +17,13 @@ const results = [];
 async function step(name, f) {
   const t0 = Date.now();
   try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) { results.push([name, false]); console.log(`FAIL ${name}: ${e.stack ?? e}`); throw e; }
+  catch (e) {
+    results.push([name, false]);
+    console.log(`FAIL ${name}: ${e.stack ?? e}`);
+    const file = join(process.env.TMPDIR || '/tmp', 'paydesk-e2e-failure.png');
+    try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
+    throw e;
+  }
 }
 function assert(c, msg) { if (!c) throw new Error(msg); }
 
@@ -54,11 +60,14 @@ try {
   await WebDriver.waitReady();
   await wd.start(app, ['--demo']);
   // Find the cashier's window (the customer display is a second window).
-  await sleep(500);
-  for (const h of await wd.windows()) {
-    await wd.switchTo(h);
-    const isCustomer = await wd.exec('return !!document.getElementById("customer")');
-    if (isCustomer) customerHandle = h; else mainHandle = h;
+  for (let tries = 0; tries < 50 && !mainHandle; tries++) {
+    await sleep(200);
+    for (const h of await wd.windows()) {
+      await wd.switchTo(h);
+      const kind = await wd.exec('return document.getElementById("customer") ? "customer" : document.querySelector("[data-screen]") ? "main" : ""');
+      if (kind === 'customer') customerHandle = h;
+      if (kind === 'main') mainHandle = h;
+    }
   }
   assert(mainHandle, 'no main window');
   await wd.switchTo(mainHandle);
@@ -123,7 +132,7 @@ try {
 
   await step('a cashier is refused the refund (no button, and Rust says forbidden)', async () => {
     await wd.click('[data-nav=orders]');
-    await wd.click(`tr[data-order="${qrOrder}"]`);
+    await wd.jsClick(`[data-open="${qrOrder}"]`);
     await wd.waitFor('[data-test=timeline] li');
     assert(!(await wd.exists('[data-test=refund-form]')), 'no refund form for a cashier');
     const r = await invoke('refund', { req: { order_no: qrOrder, amount: '1.00', reason: null, pin: '1111' } });
@@ -135,7 +144,7 @@ try {
     await login('李老板', '9999');
     await wd.waitFor('[data-screen=cashier]');
     await wd.click('[data-nav=orders]');
-    await wd.click(`tr[data-order="${qrOrder}"]`);
+    await wd.jsClick(`[data-open="${qrOrder}"]`);
     await wd.waitFor('[data-test=refund-form]');
     await wd.clear('[data-test=refund-amount]');
     await wd.type('[data-test=refund-amount]', '2.34');

@@ -1,14 +1,14 @@
 // A small W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri app through
 // tauri-driver: sessions, elements, keys, scripts, windows, screenshots.
 
-const ELEMENT = 'element-6066-11e4-a52f-4f735466cecf';
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 export const KEY = { enter: '\uE007', escape: '\uE00C' };
 
 export class WebDriver {
   constructor(base = 'http://127.0.0.1:4444') { this.base = base; this.id = null; }
 
   async req(method, path, body) {
-    const r = await fetch(`${this.base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(90_000), method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     const j = await r.json().catch(() => ({}));
     if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j.value ?? j).slice(0, 400)}`);
     return j.value;
@@ -43,7 +43,17 @@ export class WebDriver {
     }
     throw new Error(`timed out waiting for ${css}${last ? `: ${last.message}` : ''}\npage: ${(await this.text('body').catch(() => '?')).slice(0, 600)}`);
   }
-  async click(css) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/click`), {}); }
+  async click(css, ms = 15000) {
+    // Retried: a list may re-render between finding an element and clicking it.
+    const end = Date.now() + ms;
+    for (;;) {
+      try { const e = await this.waitFor(css, ms); await this.req('POST', this.s(`/element/${e}/click`), {}); return; }
+      catch (err) { if (Date.now() > end) throw err; await sleep(200); }
+    }
+  }
+  /** Clicks through the DOM: for elements inside nested scroll containers, which WebKitWebDriver's
+   *  interactability check rejects although they are visible. */
+  async jsClick(css) { await this.waitFor(css); await this.exec('document.querySelector(arguments[0]).click()', css); }
   async type(css, text) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/value`), { text }); }
   async clear(css) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/clear`), {}); }
   async text(css) { const e = await this.find(css); return this.req('GET', this.s(`/element/${e}/text`)); }

@@ -8,7 +8,7 @@ import type { Ctx } from '../context';
 export function loginScreen(ctx: Ctx): HTMLElement {
   const root = h('section', { class: 'login', 'data-screen': 'login' });
   if (ctx.info.needs_setup) return setup(ctx, root);
-  let user = ctx.info.users[0]?.name ?? '';
+  let user = (ctx.info.users.find((u) => u.role === 'cashier') ?? ctx.info.users[0])?.name ?? '';
   let pin = '';
   const msg = h('p', { class: 'error', 'data-test': 'login-error' });
   const pinInput = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', class: 'pin-input', 'data-test': 'pin', 'aria-label': t('login.pin') });
