@@ -159,13 +159,14 @@ try {
 
   if (shots) {
     await step('screenshots of the settings and audit screens', async () => {
+      await sleep(4200); // let the refund's toast fade
       await wd.click('[data-nav=settings]');
       await wd.waitFor('[data-test=callback-status]');
       await shot('10-settings-general');
       await wd.click('[data-tab=accounts]');
       await wd.waitFor('[data-account]');
       await wd.click('[data-test=test-connection]');
-      await wd.waitFor('[data-test=toast].show');
+      for (let i = 0; i < 50 && !(await wd.text('[data-test=toast]')).includes('✓'); i++) await sleep(100);
       await shot('11-settings-accounts');
       await wd.click('[data-tab=users]');
       await sleep(400);

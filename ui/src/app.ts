@@ -35,7 +35,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     get info() { return info; },
     get session() { return session; },
     can: (a) => !!session && session.allowed.includes(a),
-    go: (s) => { screen = s; draw(); },
+    go: (s) => { screen = s; toastEl.className = 'toast'; draw(); },
     toast: (text, kind = 'ok') => {
       toastEl.textContent = text;
       toastEl.className = `toast show ${kind}`;

@@ -39,3 +39,11 @@ export function fmtTime(iso: string | null): string {
   const d = new Date(iso);
   return d.toLocaleString(current === 'en' ? 'en-GB' : 'zh-CN', { hour12: false });
 }
+
+/** Short time for lists: "11-25 17:44:38". */
+export function fmtShort(iso: string | null): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}

@@ -174,7 +174,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
       case 'checking':
         mount(panel, h('div', { class: 'status checking', 'data-state': 'checking' }, h('div', { class: 'spinner' }),
           h('h2', null, t('cashier.checking', { channel: methodName(p.order?.method) || t('cashier.theChannel') })),
-          h('p', { class: 'detail', 'data-test': 'checking-detail' }, p.detail ? tk('checking', p.detail.replace(/ \(attempt \d+\)$/, '')) : t('cashier.checkingDefault')),
+          h('p', { class: 'status-detail', 'data-test': 'checking-detail' }, p.detail ? tk('checking', p.detail.replace(/ \(attempt \d+\)$/, '')) : t('cashier.checkingDefault')),
           h('p', { class: 'warn' }, t('cashier.noSecondCharge'))));
         break;
       case 'success':
@@ -195,7 +195,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
         mount(panel, h('div', { class: `status ${p.kind}`, 'data-state': p.kind },
           h('div', { class: 'cross' }, '✕'),
           h('h2', null, p.kind === 'closed' ? t('cashier.closed') : t('cashier.failed')),
-          h('p', { class: 'detail', 'data-test': 'failure' }, message),
+          h('p', { class: 'status-detail', 'data-test': 'failure' }, message),
           h('button', { class: 'primary', 'data-test': 'retry', onclick: () => { sale = newSale(sale.amount); qrSvg = ''; render(); } }, t('cashier.retry'))));
         qrSvg = '';
         break;

@@ -2,7 +2,7 @@
 // the channel's ids, refund (owner + PIN), close, re-query, CSV export. Updates live from events.
 
 import { h, mount } from '../dom';
-import { fmtTime, t, tk } from '../i18n';
+import { fmtShort, fmtTime, t, tk } from '../i18n';
 import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderFilter } from '../backend/types';
@@ -48,7 +48,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     mount(table, h('table', null,
       h('thead', null, h('tr', null, ['orders.time', 'order.orderNo', 'order.method', 'order.amount', 'order.refunded', 'order.status', 'order.operator'].map((k) => h('th', null, t(k as never))))),
       h('tbody', null, orders.map((o) => h('tr', { class: detail?.order.order_no === o.order_no ? 'selected' : '', 'data-order': o.order_no, onclick: () => void open(o.order_no) },
-        h('td', null, fmtTime(o.created_at)), h('td', null, h('button', { class: 'link mono', 'data-open': o.order_no }, o.order_no)), h('td', null, `${tk('method', o.method)} · ${tk('kind', o.kind)}`),
+        h('td', null, fmtShort(o.created_at)), h('td', null, h('button', { class: 'link mono', 'data-open': o.order_no }, o.order_no)), h('td', null, `${tk('method', o.method)} · ${tk('kind', o.kind)}`),
         h('td', { class: 'num' }, formatFenGrouped(o.amount)), h('td', { class: 'num' }, o.refunded ? formatFen(o.refunded) : ''),
         h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status))), h('td', null, o.operator ?? ''))))),
       orders.length === 0 ? h('p', { class: 'empty' }, t('orders.none')) : null);
