@@ -197,7 +197,7 @@ impl<R: BufRead> DetailRows<R> {
     /// Reads one CSV record, joining physical lines while a quoted cell is open.
     fn record(&mut self, line: u64, first: String) -> Result<Vec<String>, StatementError> {
         let mut text = first;
-        while text.matches('"').count() % 2 == 1 {
+        while text.bytes().filter(|b| *b == b'"').count() % 2 == 1 {
             match self.lines.next_line() {
                 Some(Ok((_, more))) => {
                     text.push('\n');
@@ -207,13 +207,7 @@ impl<R: BufRead> DetailRows<R> {
                 None => return Err(err(line, "a quoted cell is not closed before the end of the file")),
             }
         }
-        let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(text.len() + 16).from_reader(text.as_bytes());
-        let mut rec = csv::StringRecord::new();
-        match rdr.read_record(&mut rec) {
-            Ok(true) => Ok(rec.iter().map(|c| c.trim_matches(|ch| ch == '\t' || ch == ' ').to_string()).collect()),
-            Ok(false) => Ok(Vec::new()),
-            Err(e) => Err(err(line, format!("not a CSV record: {e}"))),
-        }
+        split_record(&text).map_err(|m| err(line, m))
     }
 
     fn row(&mut self, line: u64, cells: &[String]) -> Result<StatementRow, StatementError> {
@@ -272,6 +266,47 @@ fn column_name(c: &Columns, idx: usize) -> &'static str {
     } else {
         "金额"
     }
+}
+
+/// Splits one CSV record (RFC 4180: `"` quotes a cell, `""` inside quotes is a quote, commas and
+/// newlines inside quotes are text). Each cell is trimmed of Excel-guard TABs and spaces.
+fn split_record(text: &str) -> Result<Vec<String>, String> {
+    let trim = |s: &str| s.trim_matches(|c| c == '\t' || c == ' ').to_string();
+    if !text.contains('"') {
+        return Ok(text.split(',').map(trim).collect());
+    }
+    let mut cells = Vec::with_capacity(DETAIL_COLUMNS.len());
+    let mut cur = String::new();
+    let mut in_quotes = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_quotes {
+            if c == '"' {
+                if chars.peek() == Some(&'"') {
+                    chars.next();
+                    cur.push('"');
+                } else {
+                    in_quotes = false;
+                }
+            } else {
+                cur.push(c);
+            }
+        } else {
+            match c {
+                ',' => cells.push(trim(&std::mem::take(&mut cur))),
+                '"' if cur.trim_matches(|c| c == '\t' || c == ' ').is_empty() => {
+                    cur.clear();
+                    in_quotes = true;
+                }
+                c => cur.push(c),
+            }
+        }
+    }
+    if in_quotes {
+        return Err("a quoted cell is not closed".into());
+    }
+    cells.push(trim(&cur));
+    Ok(cells)
 }
 
 /// `6笔，商家实收共0.06元，商家优惠共0.00元` → (6, 6, 0) in fen.

@@ -54,6 +54,24 @@ pub struct Settings {
     pub cancel_retry: Duration,
 }
 
+/// Re-wraps PEM text to 64-column lines. Keys copied from the Alipay console are one long Base64
+/// line, often pasted between `BEGIN`/`END` lines as they are; strict PEM readers refuse that.
+/// Text without PEM armour (bare Base64) is returned as it is.
+pub fn normalize_pem(text: &str) -> String {
+    let t = text.trim();
+    let Some(rest) = t.strip_prefix("-----BEGIN ") else { return t.to_string() };
+    let Some((label, rest)) = rest.split_once("-----") else { return t.to_string() };
+    let Some((body, _)) = rest.split_once("-----END ") else { return t.to_string() };
+    let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 fn cfg(a: &AccountConfig, field: &str, problem: impl std::fmt::Display) -> ChannelError {
     ChannelError::Config(format!("account {:?}: {field}: {problem}", a.name))
 }
@@ -98,7 +116,7 @@ impl Settings {
             Some(_) => return Err(cfg(a, "cancel_retry_ms", "must be a whole number of milliseconds from 0 to 30000")),
         };
 
-        let signer = RsaSigner::from_pem(&env.read_param_file(a, "private_key_file")?).map_err(|e| cfg(a, "private_key_file", e))?;
+        let signer = RsaSigner::from_pem(&normalize_pem(&env.read_param_file(a, "private_key_file")?)).map_err(|e| cfg(a, "private_key_file", e))?;
         let own_public = signer.public_key().to_pem();
         let has_public = a.param_opt("alipay_public_key_file").is_some();
         let certs_given: Vec<&str> = CERT_PARAMS.iter().copied().filter(|p| a.param_opt(p).is_some()).collect();
@@ -108,7 +126,7 @@ impl Settings {
                 if text.contains("BEGIN CERTIFICATE") {
                     return Err(cfg(a, "alipay_public_key_file", "holds a certificate: for certificate mode set app_cert_file, alipay_cert_file and alipay_root_cert_file instead"));
                 }
-                let key = RsaVerifier::from_pem(&text).map_err(|e| cfg(a, "alipay_public_key_file", e))?;
+                let key = RsaVerifier::from_pem(&normalize_pem(&text)).map_err(|e| cfg(a, "alipay_public_key_file", e))?;
                 if key.to_pem() == own_public {
                     return Err(cfg(a, "alipay_public_key_file", "holds the app's own public key; it must be the Alipay public key shown next to it in the Alipay console"));
                 }
