@@ -217,13 +217,14 @@ fn some(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
-/// Maps a `trade_status` (query replies and notifications).
-pub fn trade_state(status: &str, paid: bool) -> TradeState {
+/// Maps a `trade_status` (query replies and notifications). `TRADE_CLOSED` is `Closed` even when
+/// the trade had been paid (fully refunded, or reversed by cancel): "refunded" would make the
+/// core book an open order as paid, and a reversed charge is not a payment. For an order the book
+/// already holds as paid, the core keeps it and records the claim.
+pub fn trade_state(status: &str) -> TradeState {
     match status {
         "WAIT_BUYER_PAY" => TradeState::Waiting,
         "TRADE_SUCCESS" | "TRADE_FINISHED" => TradeState::Paid,
-        // Closed after payment = fully refunded; closed without = never paid.
-        "TRADE_CLOSED" if paid => TradeState::Refunded,
         "TRADE_CLOSED" => TradeState::Closed,
         other => TradeState::Unknown { raw: other.to_string() },
     }
@@ -279,7 +280,7 @@ pub fn query(ctx: &Ctx<'_>, a: Answer) -> Result<TradeStatus, ChannelError> {
             let raw = some(&r.trade_status).unwrap_or("").to_string();
             let paid_at = beijing_time(some(&r.send_pay_date));
             Ok(TradeStatus {
-                state: trade_state(&raw, paid_at.is_some()),
+                state: trade_state(&raw),
                 amount: amount("total_amount", some(&r.total_amount))?,
                 paid_at,
                 channel_trade_no: r.trade_no,

@@ -3,8 +3,10 @@
 //! without `sign`/`sign_type`, checked against the account (`app_id`, `seller_id`), and mapped.
 //!
 //! Refund notifications arrive as `trade_status_sync` too, carrying `refund_fee` (the trade's
-//! refunded total), `out_biz_no` and `gmt_refund`. They are mapped to a payment event with state
-//! `Refunded`: the paid order stays paid, and each refund is settled by its own refund query.
+//! refunded total), `out_biz_no` and `gmt_refund`. A partial refund (`TRADE_SUCCESS`) maps to a
+//! payment event with state `Refunded` (paid, with refunds); a full one (`TRADE_CLOSED`) to
+//! `Closed`, which the core records without unbooking the payment. Each refund itself is settled
+//! by its own refund query (the notification does not carry the amount of one refund).
 
 use paydesk_core::channel::{CallbackEvent, CallbackRequest, ChannelError, TradeState, TradeStatus};
 use paydesk_core::{Money, OrderNo};
@@ -123,8 +125,8 @@ pub fn parse_callback(s: &Settings, req: &CallbackRequest) -> Result<CallbackEve
     let raw = get("trade_status").unwrap_or("").to_string();
     let paid_at = beijing_time(get("gmt_payment"));
     let refunded = get("out_biz_no").is_some() || get("gmt_refund").is_some() || get("refund_fee").is_some_and(|f| Money::parse_yuan(f).is_ok_and(|m| !m.is_zero()));
-    let state = match trade_state(&raw, paid_at.is_some()) {
-        TradeState::Paid | TradeState::Closed if refunded => TradeState::Refunded,
+    let state = match trade_state(&raw) {
+        TradeState::Paid if refunded => TradeState::Refunded,
         s => s,
     };
     let status = TradeStatus { state, channel_trade_no: get("trade_no").map(str::to_string), amount: Some(total), paid_at, raw_status: raw };

@@ -16,6 +16,7 @@
 //! (insufficient balance); 8 makes the gateway answer with a system error although the charge
 //! went through; 9 makes the gateway answer after the client has timed out (charge went through).
 
+pub mod alipay;
 mod control;
 mod keys;
 pub(crate) mod sandbox;
@@ -281,6 +282,7 @@ impl SimState {
         let url = t.notify_url.clone()?;
         match t.channel {
             "sandbox" => Some(sandbox::payment_callback(self, t, url)),
+            "alipay" => Some(alipay::payment_callback(self, t, url)),
             _ => None,
         }
     }
@@ -316,6 +318,7 @@ pub fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .nest("/_sim", control::routes())
         .nest("/sandbox", sandbox::routes())
+        .nest("/alipay", alipay::routes())
         .with_state(state)
 }
 

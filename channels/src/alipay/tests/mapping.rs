@@ -88,7 +88,8 @@ fn query_trade_statuses() {
     assert_eq!(state("TRADE_SUCCESS", true), TradeState::Paid);
     assert_eq!(state("TRADE_FINISHED", true), TradeState::Paid);
     assert_eq!(state("TRADE_CLOSED", false), TradeState::Closed);
-    assert_eq!(state("TRADE_CLOSED", true), TradeState::Refunded);
+    // Paid, then fully refunded or reversed: still closed, never "paid".
+    assert_eq!(state("TRADE_CLOSED", true), TradeState::Closed);
     assert_eq!(state("TRADE_PENDING", false), TradeState::Unknown { raw: "TRADE_PENDING".into() });
     let st = map::query(&CTX, query_reply("TRADE_SUCCESS", true)).unwrap();
     assert_eq!((st.amount, st.raw_status.as_str()), (Some(Money::from_fen(1).unwrap()), "TRADE_SUCCESS"));
@@ -260,7 +261,7 @@ fn notifications_map_to_payment_events() {
     };
     assert_eq!(state(paid_fields("TRADE_FINISHED", &[])), TradeState::Paid);
     assert_eq!(state(paid_fields("TRADE_SUCCESS", &[("refund_fee", "2.00"), ("out_biz_no", "R20240101120000000T1001"), ("gmt_refund", "2024-01-01 13:00:00.123")])), TradeState::Refunded);
-    assert_eq!(state(paid_fields("TRADE_CLOSED", &[("refund_fee", "12.30")])), TradeState::Refunded);
+    assert_eq!(state(paid_fields("TRADE_CLOSED", &[("refund_fee", "12.30")])), TradeState::Closed);
     let mut closed = paid_fields("TRADE_CLOSED", &[]);
     closed.retain(|(k, _)| *k != "gmt_payment");
     assert_eq!(state(closed), TradeState::Closed);
