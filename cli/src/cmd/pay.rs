@@ -13,7 +13,7 @@ use crate::out::{order_exit, order_line, CliError, Out, EXIT_OK};
 #[derive(Args, Debug)]
 pub(crate) struct PayArgs {
     /// Amount in yuan, e.g. 12.34.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     amount: String,
     /// Payer's method for a QR order (alipay, wechat, unionpay, sandbox); barcode payments take it from the code.
     #[arg(long)]
@@ -84,7 +84,8 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
         if o.json {
             o.print(&order, String::new);
         }
-        return Ok(order_exit(&order));
+        // The QR is issued: that is what was asked.
+        return Ok(EXIT_OK);
     };
     let done = p.wait_final(&order.order_no, Duration::from_secs(secs), Duration::from_secs(1)).await?;
     Ok(print_order(o, &done))
@@ -109,7 +110,7 @@ pub(crate) struct RefundArgs {
     /// Order number.
     order: String,
     /// Amount to refund, yuan.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     amount: String,
     /// Reason (shown to the payer by some channels).
     #[arg(long)]
