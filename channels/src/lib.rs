@@ -6,6 +6,7 @@
 //! channels' side on 127.0.0.1 with their real protocols.
 
 pub mod alipay;
+pub mod demo;
 pub mod env;
 pub mod http;
 pub mod registry;
