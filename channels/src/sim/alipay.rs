@@ -231,7 +231,8 @@ fn new_trade(st: &SimState, app_id: &str, pid: &str, order_no: String, amount: i
         merchant: pid.to_string(),
         app_id: app_id.to_string(),
         order_no,
-        trade_no: format!("{}220014{}", &id[..8], &id[8..]),
+        // 28 digits like Alipay's: date + 220014 + sequence.
+        trade_no: format!("{}220014{:014}", &id[..8], id[8..].parse::<u64>().unwrap_or(0)),
         amount,
         subject,
         status: SimStatus::Created,

@@ -432,11 +432,11 @@ impl Payments {
             Ok(st) => match &st.state {
                 TradeState::Paid | TradeState::Failed { .. } => self.apply_trade(&order, &st, EventSource::ChannelReply).await,
                 TradeState::Waiting => {
-                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, "waiting for the payer to confirm", patch_of(&st))?;
+                    let o = self.still_processing(&order.order_no, "waiting for the payer to confirm", patch_of(&st))?;
                     self.follow_barcode(o, &*channel).await
                 }
                 TradeState::NotFound | TradeState::Closed | TradeState::Refunded | TradeState::Unknown { .. } => {
-                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, &format!("unclear reply ({}); checking", st.raw_status), OrderPatch::default())?;
+                    let o = self.still_processing(&order.order_no, &format!("unclear reply ({}); checking", st.raw_status), OrderPatch::default())?;
                     self.follow_barcode(o, &*channel).await
                 }
             },
@@ -445,9 +445,19 @@ impl Payments {
                 self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("payment refused: {e}"), patch)
             }
             Err(e) => {
-                let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, &format!("result unknown ({e}); checking"), OrderPatch::default())?;
+                let o = self.still_processing(&order.order_no, &format!("result unknown ({e}); checking"), OrderPatch::default())?;
                 self.follow_barcode(o, &*channel).await
             }
+        }
+    }
+
+    /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has
+    /// settled it meanwhile (a channel's notification can beat its own synchronous reply): then the
+    /// settled order stands.
+    fn still_processing(&self, no: &OrderNo, detail: &str, patch: OrderPatch) -> Result<Order, PayError> {
+        match self.apply(no, OrderStatus::Processing, EventSource::ChannelReply, detail, patch) {
+            Err(PayError::Store(StoreError::Illegal(_))) => Ok(self.store.order(no)?),
+            other => other,
         }
     }
 
