@@ -302,3 +302,44 @@ async fn certificate_mode_end_to_end() {
     let r = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("1.00"), reason: None, operator: None }).await.unwrap();
     assert_eq!(r.status, RefundStatus::Success);
 }
+
+#[tokio::test]
+async fn the_simulator_checks_requests_like_alipay() {
+    use paydesk_channels::alipay::{map, wire, Alipay};
+    use paydesk_channels::http::HttpResponse;
+    let h = Harness::start(ACCOUNT).await;
+    let account = h.payments.store().account("alipay-main").unwrap();
+    let ch = Alipay::new(&account, &paydesk_channels::ChannelEnv::new(h.dir.path(), Duration::from_secs(2))).unwrap();
+    let gateway = format!("{}/alipay/gateway.do", h.sim.base_url());
+    let send = |query: String, body: String| {
+        let http = h.http.clone();
+        let url = format!("{gateway}?{query}");
+        async move {
+            let r = http.post(url).header("content-type", "application/x-www-form-urlencoded;charset=utf-8").body(body).send().await.unwrap();
+            HttpResponse { status: r.status().as_u16(), headers: vec![], body: r.bytes().await.unwrap().to_vec() }
+        }
+    };
+    let biz = r#"{"out_trade_no":"P20240101120000000T1999","total_amount":"0.01","subject":"x"}"#;
+    // A request an hour old: Alipay refuses the timestamp, and we say the clock is wrong.
+    let stale = ch.signed_form(wire::PRECREATE, biz, None, chrono::Utc::now() - chrono::Duration::hours(1));
+    let e = ch.answer(wire::PRECREATE, &send(String::new(), serde_urlencoded::to_string(&stale).unwrap()).await).unwrap_err();
+    assert!(e.to_string().contains("clock"), "{e}");
+    // System parameters in the query string, biz_content in the body (as the Java SDK sends).
+    let form = ch.signed_form(wire::PRECREATE, biz, None, chrono::Utc::now());
+    let (body, query): (Vec<_>, Vec<_>) = form.into_iter().partition(|(k, _)| *k == "biz_content");
+    let resp = send(serde_urlencoded::to_string(&query).unwrap(), serde_urlencoded::to_string(&body).unwrap()).await;
+    // The reply escapes '/' as Alipay does, and verifies over the raw text.
+    assert!(String::from_utf8_lossy(&resp.body).contains(r#"https:\/\/qr.alipay.com\/"#));
+    let answer = ch.answer(wire::PRECREATE, &resp).unwrap();
+    let ctx = map::Ctx { account: "alipay-main", app_id: "2021000122671080", method: wire::PRECREATE };
+    assert!(map::precreate(&ctx, answer).unwrap().starts_with("https://qr.alipay.com/"));
+    // A tampered request (amount changed after signing) is refused as a bad signature.
+    let mut form = ch.signed_form(wire::PRECREATE, biz, None, chrono::Utc::now());
+    for (k, v) in form.iter_mut() {
+        if *k == "biz_content" {
+            *v = v.replace("0.01", "0.02");
+        }
+    }
+    let e = ch.answer(wire::PRECREATE, &send(String::new(), serde_urlencoded::to_string(&form).unwrap()).await).unwrap_err();
+    assert!(e.to_string().contains("private_key_file"), "{e}");
+}

@@ -191,12 +191,12 @@ async fn gateway(State(st): State<Arc<SimState>>, headers: HeaderMap, uri: Uri, 
     }
     let pid = pid_of(&app_id);
     let biz = get("biz_content");
-    let notify_url = Some(get("notify_url")).filter(|u| !u.is_empty());
+    let caller = Caller { app_id: app_id.clone(), pid: pid.clone(), notify_url: Some(get("notify_url")).filter(|u| !u.is_empty()) };
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1").to_string();
     match op {
-        "precreate" => with(&out, &biz, |r: wire::Precreate| precreate(&out, &app_id, &pid, notify_url, r)),
+        "precreate" => with(&out, &biz, |r: wire::Precreate| precreate(&out, &caller, r)),
         "pay" => match serde_json::from_str::<wire::Pay>(&biz) {
-            Ok(r) => pay(&out, &st, &app_id, &pid, notify_url, r).await,
+            Ok(r) => pay(&out, &st, &caller, r).await,
             Err(e) => out.fail("40002", "isv.invalid-parameter", &format!("biz_content: {e}")),
         },
         "query" => with(&out, &biz, |r: wire::ByOrder| query(&out, &pid, &r.out_trade_no)),
@@ -224,12 +224,19 @@ fn amount(s: &str) -> Option<i64> {
     Money::parse_yuan(s).ok().filter(|m| !m.is_zero()).map(Money::fen)
 }
 
-fn new_trade(st: &SimState, app_id: &str, pid: &str, order_no: String, amount: i64, subject: String, notify_url: Option<String>, barcode: bool, payer: Payer) -> Trade {
+/// Who is calling: the app, its seller, and the order's notify URL.
+struct Caller {
+    app_id: String,
+    pid: String,
+    notify_url: Option<String>,
+}
+
+fn new_trade(st: &SimState, c: &Caller, order_no: String, amount: i64, subject: String, barcode: bool, payer: Payer) -> Trade {
     let id = st.next_id("");
     Trade {
         channel: CH,
-        merchant: pid.to_string(),
-        app_id: app_id.to_string(),
+        merchant: c.pid.clone(),
+        app_id: c.app_id.clone(),
         order_no,
         // 28 digits like Alipay's: date + 220014 + sequence.
         trade_no: format!("{}220014{:014}", &id[..8], id[8..].parse::<u64>().unwrap_or(0)),
@@ -238,7 +245,7 @@ fn new_trade(st: &SimState, app_id: &str, pid: &str, order_no: String, amount: i
         status: SimStatus::Created,
         barcode,
         payer,
-        notify_url,
+        notify_url: c.notify_url.clone(),
         created_at: Utc::now(),
         paid_at: None,
         buyer: BUYER.into(),
@@ -246,12 +253,12 @@ fn new_trade(st: &SimState, app_id: &str, pid: &str, order_no: String, amount: i
     }
 }
 
-fn precreate(out: &Out<'_>, app_id: &str, pid: &str, notify_url: Option<String>, r: wire::Precreate) -> Response {
+fn precreate(out: &Out<'_>, c: &Caller, r: wire::Precreate) -> Response {
     let Some(fen) = amount(&r.total_amount) else { return out.fail("40002", "isv.invalid-parameter", "total_amount 格式错误") };
     if r.out_trade_no.is_empty() || r.out_trade_no.len() > 64 {
         return out.fail("40002", "isv.invalid-parameter", "out_trade_no 格式错误");
     }
-    let t = new_trade(out.st, app_id, pid, r.out_trade_no.clone(), fen, r.subject, notify_url, false, Payer::Pay);
+    let t = new_trade(out.st, c, r.out_trade_no.clone(), fen, r.subject, false, Payer::Pay);
     let t = match out.st.insert(t) {
         Ok(t) => t,
         Err(existing) if existing.status == SimStatus::Created && existing.amount == fen => existing,
@@ -269,7 +276,7 @@ fn paid_fields(t: &Trade) -> Value {
     })
 }
 
-async fn pay(out: &Out<'_>, st: &Arc<SimState>, app_id: &str, pid: &str, notify_url: Option<String>, r: wire::Pay) -> Response {
+async fn pay(out: &Out<'_>, st: &Arc<SimState>, c: &Caller, r: wire::Pay) -> Response {
     let code_ok = (16..=24).contains(&r.auth_code.len()) && r.auth_code.bytes().all(|b| b.is_ascii_digit()) && r.auth_code.get(..2).and_then(|p| p.parse::<u32>().ok()).is_some_and(|p| (25..=30).contains(&p));
     if !code_ok {
         return out.biz("ACQ.PAYMENT_AUTH_CODE_INVALID", "支付失败，获取顾客账户信息失败，请顾客刷新付款码后重新收款");
@@ -279,7 +286,7 @@ async fn pay(out: &Out<'_>, st: &Arc<SimState>, app_id: &str, pid: &str, notify_
     }
     let Some(fen) = amount(&r.total_amount) else { return out.fail("40002", "isv.invalid-parameter", "total_amount 格式错误") };
     let payer = Payer::from_auth_code(&r.auth_code);
-    let mut t = new_trade(st, app_id, pid, r.out_trade_no, fen, r.subject, notify_url, true, payer);
+    let mut t = new_trade(st, c, r.out_trade_no, fen, r.subject, true, payer);
     match payer {
         Payer::Pay | Payer::SystemError | Payer::Stall => {
             t.status = SimStatus::Paid;

@@ -24,7 +24,8 @@ fn classify_public_codes() {
     assert!(matches!(map::classify(&CTX, r("10000", ""), true), Ok(Answer::Success(_))));
     assert!(matches!(map::classify(&CTX, r("10003", ""), true), Ok(Answer::Waiting(_))));
     assert!(matches!(map::classify(&CTX, r("40004", "ACQ.X"), true), Ok(Answer::Business(_))));
-    let cases: [(&str, &str, bool, fn(&E) -> bool); 12] = [
+    type Check = fn(&E) -> bool;
+    let cases: [(&str, &str, bool, Check); 12] = [
         ("10000", "", false, |e| matches!(e, E::SignatureInvalid { .. })),
         ("10003", "", false, |e| matches!(e, E::SignatureInvalid { .. })),
         ("20000", "isp.unknow-error", true, |e| matches!(e, E::Unavailable { .. })),
