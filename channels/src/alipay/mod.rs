@@ -36,6 +36,9 @@ pub use config::{Settings, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 
 pub const KIND: &str = "alipay";
 
+/// Timeout of a bill ZIP download (the API calls use the account's channel timeout).
+pub const BILL_DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// How often `alipay.trade.cancel` is tried while Alipay answers `retry_flag=Y`.
 pub const CANCEL_TRIES: u32 = 3;
 
@@ -62,6 +65,11 @@ impl Alipay {
 
     pub fn settings(&self) -> &Settings {
         &self.s
+    }
+
+    /// The spacing of cancel retries (`cancel_retry_ms`).
+    pub fn cancel_retry(&self) -> Duration {
+        self.s.cancel_retry
     }
 
     fn ctx(&self, method: &'static str) -> Ctx<'_> {
@@ -176,7 +184,8 @@ impl Alipay {
     }
 
     async fn download(&self, url: &str, day: NaiveDate) -> Result<StatementFile, ChannelError> {
-        let resp = self.http.send(self.http.client().get(url)).await?;
+        // A month of a busy shop is tens of MB: allow more than an API call's timeout.
+        let resp = self.http.send(self.http.client().get(url).timeout(BILL_DOWNLOAD_TIMEOUT)).await?;
         if resp.status != 200 {
             return Err(map::protocol(format!("bill download answered HTTP {}", resp.status)));
         }
@@ -291,12 +300,5 @@ impl Channel for Alipay {
         } else {
             CallbackReply { status: 500, content_type: "text/plain", body: b"fail".to_vec() }
         }
-    }
-}
-
-/// The cancel retry spacing actually used (for tests and diagnostics).
-impl Alipay {
-    pub fn cancel_retry(&self) -> Duration {
-        self.s.cancel_retry
     }
 }
