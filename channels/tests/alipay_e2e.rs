@@ -60,6 +60,17 @@ base_url = "{SIM}/alipay"
 app_id = "1234567890123456"
 private_key_file = "{KEYS}/merchant_private.pem"
 alipay_public_key_file = "{KEYS}/gateway_public.pem"
+
+[[account]]
+name = "alipay-wrong-root"
+channel = "alipay"
+base_url = "{SIM}/alipay"
+[account.params]
+app_id = "2021000122671080"
+private_key_file = "{KEYS}/merchant_private.pem"
+app_cert_file = "{KEYS}/alipay/appCertPublicKey.crt"
+alipay_cert_file = "{KEYS}/alipay/alipayCertPublicKey_RSA2.crt"
+alipay_root_cert_file = "{KEYS}/alipay/alipayCertPublicKey_RSA2.crt"
 "#;
 
 fn qr(amount: &str) -> QrInput {
@@ -287,6 +298,9 @@ async fn wrong_key_or_app_id_say_so_without_secrets() {
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("app_id 1234567890123456") && !msg.contains("BEGIN"), "{msg}");
+    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-root".into()), ..qr("1.00") }).await.unwrap();
+    let msg = o.failure_message.unwrap();
+    assert!(msg.contains("alipay_root_cert_file") && !msg.contains("BEGIN CERTIFICATE"), "{msg}");
     assert!(h.sim.state.trades(Some("alipay")).is_empty(), "nothing reached Alipay's books");
 }
 
