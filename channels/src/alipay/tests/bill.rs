@@ -240,7 +240,8 @@ impl Read for Generated {
 
 #[test]
 fn large_files_stream_row_by_row() {
-    let rows = 100_000;
+    // PAYDESK_BILL_ROWS=1000000 for a manual check of a million-row bill.
+    let rows = std::env::var("PAYDESK_BILL_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
     let mut it = bill::detail_rows(Generated { rows, next: 0, buf: Vec::new(), pos: 0 });
     let (mut n, mut sum) = (0u64, 0i64);
     for r in it.by_ref() {
