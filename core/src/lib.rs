@@ -15,6 +15,7 @@
 //! ```
 
 pub mod account;
+pub mod apikey;
 pub mod channel;
 pub mod clock;
 pub mod config;

@@ -7,6 +7,7 @@
 //! nothing and reports [`Applied::Unchanged`].
 
 mod accounts;
+mod apikeys;
 mod orders;
 mod outbox;
 mod refunds;
@@ -20,6 +21,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use apikeys::ApiKey;
 pub use outbox::{Attempt, Notification};
 pub use refunds::NewRefund;
 
