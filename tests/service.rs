@@ -100,3 +100,15 @@ async fn timeout_close_racing_a_late_payment_ends_paid() {
     assert!(r.status().is_success());
     assert_eq!(p.store().order(&c.order_no).unwrap().status, OrderStatus::Success);
 }
+
+#[tokio::test]
+async fn callbacks_from_outside_the_allowlist_are_refused() {
+    let account = SANDBOX_ACCOUNT.replace("fee_rate_bp = 60", "fee_rate_bp = 60\ncallback_allow = [\"10.9.9.0/24\"]");
+    let h = Harness::start(&account).await;
+    let o = h.payments.create_qr(QrInput { amount: yuan("1.50"), ..Default::default() }).await.unwrap();
+    h.scan(&o.order_no, "pay", true).await;
+    let r = h.http.post(format!("{}/_sim/notify", h.sim.base_url())).json(&serde_json::json!({"order_no": o.order_no.as_str()})).send().await.unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["delivered_status"], 403, "the simulator calls from 127.0.0.1, which is not allowed");
+    assert_eq!(h.payments.store().order(&o.order_no).unwrap().status, OrderStatus::Processing);
+}
