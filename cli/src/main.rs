@@ -52,6 +52,20 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Demo mode: simulator + callback server + sandbox account in a ready home.
     Demo(cmd::serve::DemoArgs),
+    /// Status of a running `paydesk serve`: tunnel, open orders, notifications.
+    Status {
+        /// Its base URL (default: the `listen` setting).
+        #[arg(long)]
+        url: Option<String>,
+    },
+    /// Merchant notifications: list with attempts, re-send.
+    Notifications {
+        #[command(subcommand)]
+        action: Option<cmd::ops::NotificationsCmd>,
+    },
+    /// API keys of the local unified API.
+    #[command(subcommand)]
+    Apikey(cmd::ops::ApiKeyCmd),
 }
 
 #[derive(Args, Debug)]
@@ -98,5 +112,8 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Serve(a) => cmd::serve::serve(&home, a, &o).await,
         Command::Sim(a) => cmd::sim::sim(a, &o).await,
         Command::Demo(a) => cmd::serve::demo(cli.home.as_deref(), a, &o).await,
+        Command::Status { url } => cmd::ops::status(&home, url, &o).await,
+        Command::Notifications { action } => cmd::ops::notifications(&home, action, &o),
+        Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
     }
 }

@@ -15,12 +15,14 @@
 //! ```
 
 pub mod account;
+pub mod apikey;
 pub mod channel;
 pub mod clock;
 pub mod config;
 pub mod follower;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod payments;
 pub mod routing;

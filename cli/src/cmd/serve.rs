@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use clap::Args;
 use paydesk_core::Payments;
@@ -19,20 +18,15 @@ pub(crate) struct ServeArgs {
     listen: Option<SocketAddr>,
 }
 
-/// Starts server + follower, runs recovery, and waits for Ctrl-C.
-async fn run_service(p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
-    let server = paydesk_server::serve(paydesk_server::app(p.clone()), listen).await.map_err(|e| CliError::invalid("listen", format!("cannot listen on {listen}: {e}")))?;
-    let recovered = paydesk_core::follower::recover(&p).await;
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let follower = tokio::spawn(paydesk_core::follower::run(p.clone(), Duration::from_millis(500), stop_rx));
-    let (v, text) = banner(server.addr);
-    let mut v = v;
-    v["recovered"] = json!(recovered);
+/// Starts the service (server, tunnel, recovery, follower, notifications) and waits for Ctrl-C.
+async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+    let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
+    let (mut v, text) = banner(svc.server.addr);
+    v["recovered"] = json!(svc.recovered);
+    let recovered = svc.recovered;
     o.print(&v, || format!("{text}\nRecovered {recovered} unfinished order(s)/refund(s). Ctrl-C to stop."));
     let _ = tokio::signal::ctrl_c().await;
-    let _ = stop_tx.send(true);
-    let _ = follower.await;
-    drop(server);
+    svc.shutdown().await;
     Ok(EXIT_OK)
 }
 
@@ -42,7 +36,7 @@ pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, Cli
         Some(l) => l,
         None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", format!("setting {:?} is not host:port", p.settings().listen)))?,
     };
-    run_service(p, listen, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving callbacks on http://{addr}/cb/<account>"))).await
+    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving on http://{addr}: callbacks /cb/<account>, API /api/v1, status /status"))).await
 }
 
 #[derive(Args, Debug)]
@@ -71,7 +65,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let p = ctx::open(&home)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
-    let r = run_service(p, a.listen, o, |addr| {
+    let r = run_service(&home, p, a.listen, o, |addr| {
         (
             json!({"home": h, "simulator": sim_url, "listening": addr.to_string()}),
             format!(
