@@ -358,3 +358,123 @@ fn load_v2(p: &P<'_>, api_key: &RsaSigner, serial: &str) -> Result<V2Config, Cha
     }
     Ok(V2Config { key, sign_type, cert_http, spbill_create_ip: ip })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A demo account: direct merchant, platform certificate from file, barcode enabled.
+    fn demo(extra: &str, drop: &[&str]) -> AccountConfig {
+        let d = |f: &str| crate::sim::demo_keys_dir().join(f).display().to_string();
+        let mut params: Vec<(String, String)> = vec![
+            ("mchid".into(), "\"1900000109\"".into()),
+            ("appid".into(), "\"wxd678efh567hg6787\"".into()),
+            ("merchant_serial_no".into(), "\"3775b6a45acd588826d15e583a95f5dd2b8d4f5e\"".into()),
+            ("private_key_file".into(), format!("{:?}", d("merchant_private.pem"))),
+            ("apiv3_key_file".into(), format!("{:?}", d("wechat/apiv3_key.txt"))),
+            ("api_v2_key_file".into(), format!("{:?}", d("wechat/api_v2_key.txt"))),
+            ("client_cert_file".into(), format!("{:?}", d("wechat/apiclient_cert.pem"))),
+            ("platform_cert_file".into(), format!("{:?}", d("wechat/platform_cert.pem"))),
+        ];
+        params.retain(|(k, _)| !drop.contains(&k.as_str()));
+        let body: String = params.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+        toml::from_str(&format!("name = \"wx\"\nchannel = \"wechat\"\n[params]\n{body}{extra}")).unwrap()
+    }
+
+    fn env() -> ChannelEnv {
+        ChannelEnv::new(std::path::Path::new("/nonexistent"), Duration::from_secs(2))
+    }
+
+    fn err(a: &AccountConfig) -> String {
+        load(a, &env()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn demo_account_loads_with_defaults() {
+        let c = load(&demo("", &[]), &env()).unwrap();
+        assert_eq!(c.merchant, Merchant::Direct { mchid: "1900000109".into(), appid: "wxd678efh567hg6787".into() });
+        assert_eq!(c.base, DEFAULT_BASE);
+        assert!(c.download_certs, "no public key: certificates are downloaded");
+        assert_eq!(c.platform_certs.len(), 1);
+        let v2 = c.v2.as_ref().unwrap();
+        assert_eq!(v2.sign_type, SignType::HmacSha256);
+        assert_eq!((c.reverse_retry, c.reverse_attempts), (Duration::from_secs(2), 3));
+        // Debug output carries no key material.
+        let dbg = format!("{c:?}");
+        let v3key = std::fs::read_to_string(crate::sim::demo_keys_dir().join("wechat/apiv3_key.txt")).unwrap();
+        assert!(!dbg.contains(v3key.trim()) && !dbg.contains("PRIVATE KEY"), "{dbg}");
+    }
+
+    #[test]
+    fn public_key_mode_turns_downloads_off_unless_asked() {
+        let d = |f: &str| crate::sim::demo_keys_dir().join(f).display().to_string();
+        let pk = format!("wechatpay_public_key_file = {:?}\nwechatpay_public_key_id = \"PUB_KEY_ID_0119000001092026112500000000000001\"\n", d("wechat/pubkey.pem"));
+        let c = load(&demo(&pk, &["platform_cert_file"]), &env()).unwrap();
+        assert!(!c.download_certs && c.public_key.is_some());
+        let c = load(&demo(&format!("{pk}platform_certs = \"download\"\n"), &[]), &env()).unwrap();
+        assert!(c.download_certs && c.public_key.is_some() && !c.platform_certs.is_empty());
+    }
+
+    #[test]
+    fn partner_mode_paths_and_fields() {
+        let a = demo("sp_mchid = \"1900000100\"\nsp_appid = \"wx8888888888888888\"\nsub_mchid = \"1900000111\"\n", &["mchid", "appid", "api_v2_key_file", "client_cert_file"]);
+        let c = load(&a, &env()).unwrap();
+        let m = &c.merchant;
+        assert_eq!(m.signing_mchid(), "1900000100");
+        assert_eq!(m.native_path(), "/v3/pay/partner/transactions/native");
+        assert_eq!(m.query_path("P1"), "/v3/pay/partner/transactions/out-trade-no/P1?sp_mchid=1900000100&sub_mchid=1900000111");
+        assert_eq!(m.close_path("P1"), "/v3/pay/partner/transactions/out-trade-no/P1/close");
+        assert_eq!(serde_json::to_string(&m.close_body()).unwrap(), r#"{"sp_mchid":"1900000100","sub_mchid":"1900000111"}"#);
+        assert_eq!(m.refund_query_path("R1"), "/v3/refund/domestic/refunds/R1?sub_mchid=1900000111");
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+        assert_eq!(m.bill_path(day), "/v3/bill/tradebill?bill_date=2026-11-25&bill_type=ALL&tar_type=GZIP&sub_mchid=1900000111");
+        let v2 = m.v2_fields();
+        assert_eq!((v2["appid"].as_str(), v2["mch_id"].as_str(), v2["sub_mch_id"].as_str()), ("wx8888888888888888", "1900000100", "1900000111"));
+        let body = serde_json::to_value(m.native_request()).unwrap();
+        assert_eq!(body["sp_mchid"], "1900000100");
+        assert!(body.get("mchid").is_none() && body.get("sub_appid").is_none());
+        assert!(c.v2.is_none());
+        // Direct-mode paths.
+        let d = Merchant::Direct { mchid: "1900000109".into(), appid: "wx1".into() };
+        assert_eq!(d.query_path("P1"), "/v3/pay/transactions/out-trade-no/P1?mchid=1900000109");
+        assert_eq!(d.bill_path(day), "/v3/bill/tradebill?bill_date=2026-11-25&bill_type=ALL&tar_type=GZIP");
+        assert_eq!(d.refund_query_path("R1"), "/v3/refund/domestic/refunds/R1");
+    }
+
+    #[test]
+    fn bad_accounts_name_the_field_never_the_key() {
+        let d = |f: &str| crate::sim::demo_keys_dir().join(f).display().to_string();
+        let tmp = tempfile::tempdir().unwrap();
+        let short = tmp.path().join("short.txt");
+        std::fs::write(&short, "testAPIv3Key0000").unwrap();
+        let cases: Vec<(AccountConfig, &str)> = vec![
+            (demo("apiv3_key = \"a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb\"\n", &[]), "apiv3_key"),
+            (demo("", &["mchid"]), "mchid"),
+            (demo("", &["appid"]), "appid"),
+            (demo("sp_mchid = \"1900000100\"\n", &[]), "mchid"),
+            (demo("sub_mchid = \"1900000111\"\n", &[]), "sp_mchid"),
+            (demo("", &["merchant_serial_no"]), "merchant_serial_no"),
+            (demo("", &["private_key_file"]), "private_key_file"),
+            (demo(&format!("apiv3_key_file = {:?}\n", short.display().to_string()), &["apiv3_key_file"]), "apiv3_key_file"),
+            (demo("wechatpay_public_key_id = \"PUB_KEY_ID_01\"\n", &[]), "wechatpay_public_key_file"),
+            (demo(&format!("wechatpay_public_key_file = {:?}\n", d("wechat/pubkey.pem")), &[]), "wechatpay_public_key_id"),
+            (demo(&format!("wechatpay_public_key_file = {:?}\nwechatpay_public_key_id = \"KEY1\"\n", d("wechat/pubkey.pem")), &[]), "wechatpay_public_key_id"),
+            (demo("platform_certs = \"off\"\n", &["platform_cert_file"]), "platform_certs"),
+            (demo("platform_certs = \"sometimes\"\n", &[]), "platform_certs"),
+            (demo("", &["client_cert_file"]), "client_cert_file"),
+            (demo(&format!("client_cert_file = {:?}\n", d("wechat/platform_cert.pem")), &["client_cert_file"]), "client_cert_file"),
+            (demo("", &["merchant_serial_no"]), "merchant_serial_no"),
+            (demo("merchant_serial_no = \"ABCDEF0123456789\"\n", &["merchant_serial_no"]), "merchant_serial_no"),
+            (demo("v2_sign_type = \"SHA1\"\n", &[]), "v2_sign_type"),
+            (demo("reverse_retry_ms = -1\n", &[]), "reverse_retry_ms"),
+            (demo("reverse_attempts = \"3\"\n", &[]), "reverse_attempts"),
+            (demo("spbill_create_ip = \"here\"\n", &[]), "spbill_create_ip"),
+            (demo("notify_url = \"http://shop.example/cb\"\n", &[]), "notify_url"),
+        ];
+        for (a, field) in cases {
+            let e = err(&a);
+            assert!(e.contains(field) && e.contains("\"wx\""), "{field}: {e}");
+            assert!(!e.contains("a7cde1ZJB1kG2e7VfTs3jQzaWizur8Gb") && !e.contains("testAPIv3Key0000"), "{e}");
+        }
+    }
+}
