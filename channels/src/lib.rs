@@ -5,6 +5,7 @@
 //! the [`registry`] (channel kind → factory); and the gateway [`sim`]ulator that plays the
 //! channels' side on 127.0.0.1 with their real protocols.
 
+pub mod demo;
 pub mod env;
 pub mod http;
 pub mod registry;

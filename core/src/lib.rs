@@ -18,6 +18,7 @@ pub mod account;
 pub mod channel;
 pub mod clock;
 pub mod config;
+pub mod follower;
 pub mod ids;
 pub mod money;
 pub mod order;

@@ -118,6 +118,8 @@ struct Live {
 pub struct QrInput {
     pub amount: Money,
     pub method: Option<Method>,
+    /// Restrict to accounts of this channel kind (`alipay`, `sandbox`, …).
+    pub channel: Option<String>,
     pub account: Option<String>,
     pub subject: Option<String>,
     pub operator: Option<String>,
@@ -129,6 +131,8 @@ pub struct QrInput {
 pub struct BarcodeInput {
     pub amount: Money,
     pub auth_code: String,
+    /// Restrict to accounts of this channel kind.
+    pub channel: Option<String>,
     pub account: Option<String>,
     pub subject: Option<String>,
     pub operator: Option<String>,
@@ -286,8 +290,14 @@ impl Payments {
     }
 
     /// Chooses the account: the named one, else the router's first candidate.
-    fn choose_account(&self, method: Option<Method>, kind: PayKind, amount: Money, named: Option<&str>) -> Result<(AccountConfig, Method), PayError> {
-        let accounts = self.accounts();
+    fn choose_account(&self, method: Option<Method>, kind: PayKind, amount: Money, named: Option<&str>, channel: Option<&str>) -> Result<(AccountConfig, Method), PayError> {
+        let mut accounts = self.accounts();
+        if let Some(ch) = channel {
+            accounts.retain(|(a, _)| a.channel == ch);
+            if accounts.is_empty() {
+                return Err(invalid("channel", format!("no account of channel {ch:?} is configured")));
+            }
+        }
         if let Some(name) = named {
             let (a, caps) = accounts.iter().find(|(a, _)| a.name == name).ok_or_else(|| invalid("account", format!("no account named {name:?}")))?;
             if !a.enabled {
@@ -379,7 +389,7 @@ impl Payments {
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref())?;
+        let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref(), input.channel.as_deref())?;
         let channel = self.channel(&account.name)?;
         let order = self.new_order(PayKind::Qr, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, None, self.timing.qr_lifetime)?;
         let req = CreateQr { order: order_ref(&order), subject, notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
@@ -413,7 +423,7 @@ impl Payments {
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let (account, method) = self.choose_account(Some(method), PayKind::Barcode, input.amount, input.account.as_deref())?;
+        let (account, method) = self.choose_account(Some(method), PayKind::Barcode, input.amount, input.account.as_deref(), input.channel.as_deref())?;
         let channel = self.channel(&account.name)?;
         let order = self.new_order(PayKind::Barcode, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, Some(mask_auth_code(code)), self.timing.barcode_wait)?;
         let req = BarcodePay { order: order_ref(&order), subject, auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };

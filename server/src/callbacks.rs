@@ -1,0 +1,49 @@
+//! `POST /cb/{account}`: channel callbacks. The raw body and headers go to the channel's
+//! verifier first; nothing is written for an unverified request. The channel-format reply is
+//! sent only after the state change is stored.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use paydesk_core::channel::CallbackRequest;
+use paydesk_core::Payments;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest callback body accepted (channels send a few KiB at most).
+pub const MAX_BODY: usize = 64 * 1024;
+
+pub fn callback_routes(payments: Arc<Payments>) -> Router {
+    Router::new()
+        .route("/cb/{account}", post(callback))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
+        .with_state(payments)
+}
+
+async fn callback(State(p): State<Arc<Payments>>, Path(account): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let req = CallbackRequest {
+        headers: headers.iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
+        body: body.to_vec(),
+        received_at: chrono::Utc::now(),
+    };
+    match p.handle_callback(&account, &req).await {
+        Ok(out) => {
+            if let Ok(o) = &out.result {
+                tracing::info!(account, order = %o.order_no, status = %o.status, "callback applied");
+            }
+            let status = StatusCode::from_u16(out.reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (status, [("content-type", out.reply.content_type)], out.reply.body).into_response()
+        }
+        Err(e) => {
+            // Unknown account: nothing to verify against.
+            tracing::warn!(account, "callback for unknown account: {e}");
+            (StatusCode::NOT_FOUND, "unknown account").into_response()
+        }
+    }
+}
