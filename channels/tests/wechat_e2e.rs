@@ -69,6 +69,22 @@ client_cert_file = "{KEYS}/wechat/apiclient_cert.pem"
 wechatpay_public_key_file = "{KEYS}/wechat/pubkey.pem"
 wechatpay_public_key_id = "PUB_KEY_ID_0119000001092026112500000000000001"
 reverse_retry_ms = 50
+
+[[account]]
+name = "wx-both"
+channel = "wechat"
+priority = 4
+base_url = "{SIM}/wechat"
+[account.params]
+mchid = "1900000112"
+appid = "wxd678efh567hg6789"
+merchant_serial_no = "3775B6A45ACD588826D15E583A95F5DD2B8D4F5E"
+private_key_file = "{KEYS}/merchant_private.pem"
+apiv3_key_file = "{KEYS}/wechat/apiv3_key.txt"
+platform_cert_file = "{KEYS}/wechat/platform_cert.pem"
+platform_certs = "off"
+wechatpay_public_key_file = "{KEYS}/wechat/pubkey.pem"
+wechatpay_public_key_id = "PUB_KEY_ID_0119000001092026112500000000000001"
 "#;
 
 fn qr(account: &str, amount: &str) -> QrInput {
@@ -389,4 +405,51 @@ async fn service_provider_mode_end_to_end() {
     let (rows, _) = parse_bill(&h.payments.channel("wx-sp").unwrap().statement(day).await.unwrap().bytes).unwrap();
     assert!(rows.iter().all(|r| r.merchant_id == "1900000111"), "{rows:?}");
     assert_eq!(rows.len(), 3);
+}
+
+#[tokio::test]
+async fn combined_mode_accepts_either_key_and_downloads_nothing() {
+    let h = Harness::start(ACCOUNTS).await;
+    // A download would consume this fault; the account has its certificate from a file.
+    h.fault("wechat", "certificates", "error", 1).await;
+    let o = h.payments.create_qr(qr("wx-both", "7.00")).await.unwrap();
+    assert_eq!(o.status, OrderStatus::Processing);
+    assert_eq!(h.sim.state.take_fault("wechat", "certificates"), Some(paydesk_channels::sim::FaultKind::Error), "no certificate download was made");
+    h.scan(&o.order_no, "pay", true).await;
+    let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
+    let k = simwx::keys(&h.sim.state).unwrap();
+    let tx = serde_json::to_value(simwx::transaction(&trade)).unwrap();
+    // Signed with the platform certificate: verified by the certificate of that serial.
+    let by_cert = simwx::notification(&k, false, String::new(), "TRANSACTION.SUCCESS", "transaction", &tx);
+    assert_eq!(post(&h, "wx-both", &by_cert.headers, by_cert.body.clone()).await, 204);
+    // And the same event signed with the public key is accepted as a duplicate.
+    let by_key = simwx::notification(&k, true, String::new(), "TRANSACTION.SUCCESS", "transaction", &tx);
+    assert_eq!(post(&h, "wx-both", &by_key.headers, by_key.body.clone()).await, 204);
+    assert_eq!(h.payments.store().order(&o.order_no).unwrap().status, OrderStatus::Success);
+}
+
+#[tokio::test]
+async fn no_platform_certificate_means_nothing_is_sent_until_one_is_downloaded() {
+    let h = Harness::start(ACCOUNTS).await;
+    h.fault("wechat", "certificates", "error", 1).await;
+    let o = h.payments.create_qr(qr("wx-cert", "1.00")).await.unwrap();
+    assert_eq!(o.status, OrderStatus::Failed, "refused before sending: no key could verify the reply");
+    assert!(o.failure_message.as_deref().unwrap().contains("nothing was sent"), "{:?}", o.failure_message);
+    assert!(h.sim.state.find(o.order_no.as_str()).is_none());
+    // The download is tried again shortly and then everything works.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let o = h.payments.create_qr(qr("wx-cert", "1.00")).await.unwrap();
+    assert_eq!(o.status, OrderStatus::Processing);
+}
+
+#[tokio::test]
+async fn wrong_apiv3_key_is_reported_by_name() {
+    let wrong = ACCOUNTS.replacen("{KEYS}/wechat/apiv3_key.txt", "{KEYS}/wechat/api_v2_key.txt", 1);
+    let h = Harness::start(&wrong).await;
+    let ch = h.payments.channel("wx-cert").unwrap();
+    let o = paydesk_core::channel::OrderRef { order_no: "P20261125120000000T1000".parse().unwrap(), amount: yuan("1.00"), channel_trade_no: None, created_at: chrono::Utc::now() };
+    let e = ch.query(&o).await.unwrap_err();
+    assert!(matches!(e, ChannelError::Unreachable { .. }) && e.to_string().contains("apiv3_key_file"), "{e}");
+    let key = std::fs::read_to_string(paydesk_channels::sim::demo_keys_dir().join("wechat/api_v2_key.txt")).unwrap();
+    assert!(!e.to_string().contains(key.trim()));
 }

@@ -19,6 +19,8 @@ use crate::http::{Http, HttpResponse};
 
 /// Shortest spacing of certificate downloads triggered by failures or unknown serials.
 const RETRY_SPACING: chrono::Duration = chrono::Duration::seconds(60);
+/// Retry spacing of a failed download while no key at all can verify replies.
+const BOOTSTRAP_RETRY: chrono::Duration = chrono::Duration::seconds(2);
 
 pub(crate) fn protocol(detail: impl Into<String>) -> ChannelError {
     ChannelError::Protocol { channel: KIND.into(), detail: detail.into() }
@@ -60,6 +62,7 @@ pub(crate) struct V3Client {
     /// When the certificates are next due for a download (None: now).
     next_due: Mutex<Option<DateTime<Utc>>>,
     last_attempt: Mutex<Option<DateTime<Utc>>>,
+    last_error: Mutex<Option<String>>,
 }
 
 impl V3Client {
@@ -79,6 +82,7 @@ impl V3Client {
             refresh_lock: tokio::sync::Mutex::new(()),
             next_due: Mutex::new(None),
             last_attempt: Mutex::new(None),
+            last_error: Mutex::new(None),
         })
     }
 
@@ -158,16 +162,27 @@ impl V3Client {
         *self.next_due.lock().unwrap_or_else(|p| p.into_inner()) = at;
     }
 
-    /// Makes sure the platform certificates are fresh (download mode only). Fails only when no
-    /// key at all could verify a reply — then nothing else was sent.
+    /// Makes sure the platform certificates are fresh (download mode only). Fails — before
+    /// anything else is sent — only when no key at all could verify a reply.
     pub(crate) async fn ensure_certs(&self) -> Result<(), ChannelError> {
-        if !self.download || !self.due(Utc::now()) {
+        if !self.download {
             return Ok(());
         }
-        let _g = self.refresh_lock.lock().await;
-        if !self.due(Utc::now()) {
-            return Ok(());
+        if self.due(Utc::now()) {
+            let _g = self.refresh_lock.lock().await;
+            if self.due(Utc::now()) {
+                self.refresh_locked().await;
+            }
         }
+        if self.verifier.certs.usable(Utc::now()) == 0 && self.verifier.public_key.is_none() {
+            let why = self.last_error.lock().unwrap_or_else(|p| p.into_inner()).clone().unwrap_or_else(|| "none downloaded yet".into());
+            return Err(ChannelError::Unreachable { channel: KIND.into(), detail: format!("no platform certificate to verify WeChat Pay's replies ({why}); nothing was sent") });
+        }
+        Ok(())
+    }
+
+    /// One download attempt and the schedule of the next (caller holds `refresh_lock`).
+    async fn refresh_locked(&self) {
         let result = self.download_certs().await;
         let now = Utc::now();
         match result {
@@ -181,27 +196,28 @@ impl V3Client {
                     }
                 }
                 tracing::info!(channel = KIND, certificates = n, "WeChat Pay platform certificates downloaded");
+                *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 self.set_due(Some(next));
-                Ok(())
             }
             Err(e) => {
-                self.set_due(Some(now + RETRY_SPACING));
-                if self.verifier.certs.usable(now) > 0 || self.verifier.public_key.is_some() {
-                    tracing::warn!(channel = KIND, error = %e, "platform certificate refresh failed; keeping the keys held");
-                    Ok(())
-                } else {
-                    Err(ChannelError::Unreachable { channel: KIND.into(), detail: format!("no platform certificate to verify WeChat Pay's replies: download failed: {e}") })
-                }
+                let usable = self.verifier.certs.usable(now) > 0 || self.verifier.public_key.is_some();
+                tracing::warn!(channel = KIND, error = %e, usable, "platform certificate download failed");
+                *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("download failed: {e}"));
+                // With nothing to verify replies, try again soon; otherwise keep the keys held.
+                self.set_due(Some(now + if usable { RETRY_SPACING } else { BOOTSTRAP_RETRY }));
             }
         }
     }
 
     /// Downloads now unless a download was tried within the last minute.
     async fn refresh_now(&self) {
-        let recent = self.last_attempt.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Utc::now() - t < RETRY_SPACING);
-        if !recent {
-            self.set_due(None);
-            let _ = self.ensure_certs().await;
+        let recent = || self.last_attempt.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Utc::now() - t < RETRY_SPACING);
+        if recent() {
+            return;
+        }
+        let _g = self.refresh_lock.lock().await;
+        if !recent() {
+            self.refresh_locked().await;
         }
     }
 

@@ -74,16 +74,16 @@ impl Req {
 }
 
 /// Parses and authenticates a v2 request.
-fn open(st: &SimState, body: &[u8]) -> Result<Req, Response> {
-    let k = keys(st).map_err(|e| return_fail(&e))?;
-    let f = wv2::parse_xml(body).map_err(|_| return_fail("XML格式错误"))?;
+fn open(st: &SimState, body: &[u8]) -> Result<Req, Box<Response>> {
+    let k = keys(st).map_err(|e| Box::new(return_fail(&e)))?;
+    let f = wv2::parse_xml(body).map_err(|_| Box::new(return_fail("XML格式错误")))?;
     let sign_type = match f.get("sign_type").map(String::as_str) {
         None | Some("") | Some("MD5") => SignType::Md5,
         Some("HMAC-SHA256") => SignType::HmacSha256,
-        Some(_) => return Err(return_fail("sign_type 参数错误")),
+        Some(_) => return Err(Box::new(return_fail("sign_type 参数错误"))),
     };
     if !wv2::verify(&f, &k.v2, sign_type) {
-        return Err(return_fail("签名错误"));
+        return Err(Box::new(return_fail("签名错误")));
     }
     Ok(Req { k, f, sign_type })
 }
@@ -115,7 +115,7 @@ fn valid_auth_code(c: &str) -> bool {
 pub(super) async fn micropay(State(st): State<Arc<SimState>>, body: Bytes) -> Response {
     let r = match open(&st, &body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match st.take_fault(CH, "micropay") {
         Some(FaultKind::Timeout) => tokio::time::sleep(st.cfg.stall).await,
@@ -190,7 +190,7 @@ pub(super) async fn micropay(State(st): State<Arc<SimState>>, body: Bytes) -> Re
 pub(super) async fn orderquery(State(st): State<Arc<SimState>>, body: Bytes) -> Response {
     let r = match open(&st, &body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if let Some(FaultKind::Error) = st.take_fault(CH, "orderquery") {
         return r.reply(Err(("SYSTEMERROR", "系统错误")), Fields::new());
@@ -208,7 +208,7 @@ pub(super) async fn orderquery(State(st): State<Arc<SimState>>, body: Bytes) -> 
 pub(super) async fn reverse(State(st): State<Arc<SimState>>, body: Bytes) -> Response {
     let r = match open(&st, &body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match st.take_fault(CH, "reverse") {
         Some(FaultKind::Timeout) => tokio::time::sleep(st.cfg.stall).await,

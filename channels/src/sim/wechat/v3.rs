@@ -41,18 +41,18 @@ impl Ctx {
     pub(super) fn fail(&self, status: StatusCode, code: &str, message: &str) -> Response {
         self.json(status, &json!({"code": code, "message": message}))
     }
-    fn parse<T: DeserializeOwned>(&self) -> Result<T, Response> {
-        serde_json::from_slice(&self.body).map_err(|e| self.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", &format!("请求参数错误: {e}")))
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, Box<Response>> {
+        serde_json::from_slice(&self.body).map_err(|e| Box::new(self.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", &format!("请求参数错误: {e}"))))
     }
     /// The simulator's trade key for this request: `mchid` or `sp_mchid/sub_mchid`, after checking
     /// that the merchant named in the request is the one that signed it.
-    fn merchant(&self, named: Option<&str>, sub: Option<&str>) -> Result<String, Response> {
+    fn merchant(&self, named: Option<&str>, sub: Option<&str>) -> Result<String, Box<Response>> {
         match named {
             Some(m) if m == self.mchid => Ok(match sub {
                 Some(s) if !s.is_empty() => format!("{m}/{s}"),
                 _ => m.to_string(),
             }),
-            _ => Err(self.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "商户号与签名商户号不一致 (mchid does not match the Authorization)")),
+            _ => Err(Box::new(self.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "商户号与签名商户号不一致 (mchid does not match the Authorization)"))),
         }
     }
 }
@@ -122,7 +122,7 @@ pub(super) async fn entry(State(st): State<Arc<SimState>>, method: Method, Origi
 fn native(cx: &Ctx, partner: bool) -> Response {
     let r: wire::NativeRequest = match cx.parse() {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let (merchant, appid) = if partner {
         (cx.merchant(r.sp_mchid.as_deref(), r.sub_mchid.as_deref()), r.sp_appid.clone())
@@ -131,7 +131,7 @@ fn native(cx: &Ctx, partner: bool) -> Response {
     };
     let merchant = match merchant {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     if partner && r.sub_mchid.as_deref().unwrap_or("").is_empty() {
         return cx.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "缺少参数 sub_mchid");
@@ -187,7 +187,7 @@ fn query(cx: &Ctx, no: &str, partner: bool) -> Response {
     };
     let merchant = match merchant {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match cx.st.get(CH, &merchant, no) {
         Some(t) => cx.json(StatusCode::OK, &transaction(&t)),
@@ -198,12 +198,12 @@ fn query(cx: &Ctx, no: &str, partner: bool) -> Response {
 fn close(cx: &Ctx, no: &str, partner: bool) -> Response {
     let r: wire::CloseRequest = match cx.parse() {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let merchant = if partner { cx.merchant(r.sp_mchid.as_deref(), r.sub_mchid.as_deref()) } else { cx.merchant(r.mchid.as_deref(), None) };
     let merchant = match merchant {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let mut refused = None;
     let t = cx.st.update(CH, &merchant, no, |t| match t.status {
@@ -246,11 +246,11 @@ fn refund_json(t: &Trade, r: &SimRefund) -> wire::Refund {
 fn refund(cx: &Ctx) -> Response {
     let r: wire::RefundRequest = match cx.parse() {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let merchant = match cx.merchant(Some(&cx.mchid), r.sub_mchid.as_deref()) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     let Some(order_no) = r.out_trade_no.clone() else { return cx.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "缺少参数 out_trade_no") };
     if let Some((t, rf)) = cx.st.find_refund(CH, &merchant, &r.out_refund_no) {
@@ -297,7 +297,7 @@ fn refund(cx: &Ctx) -> Response {
 fn refund_query(cx: &Ctx, refund_no: &str) -> Response {
     let merchant = match cx.merchant(Some(&cx.mchid), cx.query.get("sub_mchid").map(String::as_str)) {
         Ok(m) => m,
-        Err(resp) => return resp,
+        Err(resp) => return *resp,
     };
     match cx.st.find_refund(CH, &merchant, refund_no) {
         Some((t, rf)) => cx.json(StatusCode::OK, &refund_json(&t, &rf)),
