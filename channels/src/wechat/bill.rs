@@ -5,8 +5,7 @@
 //! different subsets). Usable on a file an accountant downloaded by hand:
 //!
 //! ```no_run
-//! let file = std::fs::File::open("bill.csv").unwrap();
-//! let mut reader = paydesk_channels::wechat::bill::BillReader::new(std::io::BufReader::new(file));
+//! let mut reader = paydesk_channels::wechat::bill::open_file("bill.csv".as_ref()).unwrap();
 //! for row in &mut reader {
 //!     println!("{:?}", row.unwrap());
 //! }
@@ -348,6 +347,14 @@ impl<R: BufRead> Iterator for BillReader<R> {
     }
 }
 
+/// Opens a bill file as downloaded by hand — plain CSV or GZIP (sniffed) — for streaming.
+pub fn open_file(path: &std::path::Path) -> std::io::Result<BillReader<Box<dyn BufRead>>> {
+    let mut f = std::io::BufReader::new(std::fs::File::open(path)?);
+    let gz = f.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let inner: Box<dyn BufRead> = if gz { Box::new(std::io::BufReader::new(flate2::bufread::GzDecoder::new(f).take(MAX_BILL_BYTES))) } else { Box::new(f) };
+    Ok(BillReader::new(inner))
+}
+
 /// Parses a whole bill (decompressed bytes): every row and the summary, or the first error.
 pub fn parse_bill(content: &[u8]) -> Result<(Vec<StatementRow>, BillSummary), StatementError> {
     let mut r = BillReader::new(content);
@@ -463,5 +470,13 @@ mod tests {
         let e = gunzip_verified(&gz, "0000000000000000000000000000000000000000").unwrap_err();
         assert!(matches!(e, BillFileError::HashMismatch { .. }) && e.to_string().contains("refused"), "{e}");
         assert!(matches!(gunzip_verified(&content, "x"), Err(BillFileError::NotGzip(_))));
+        // A hand-downloaded file, compressed or not.
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [("bill.csv.gz", &gz), ("bill.csv", &content)] {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+            let mut r = open_file(&dir.path().join(name)).unwrap();
+            assert_eq!((&mut r).filter(|x| x.is_ok()).count(), 45, "{name}");
+            assert_eq!(r.summary().unwrap().rows, 45);
+        }
     }
 }
