@@ -21,6 +21,7 @@ pub mod config;
 pub mod follower;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod payments;
 pub mod routing;

@@ -6,6 +6,7 @@
 //! this crate is the adapter.
 
 pub mod callbacks;
+pub mod notify;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

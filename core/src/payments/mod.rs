@@ -176,6 +176,7 @@ impl Payments {
         if let Some(last) = store.last_number(settings.till_id.as_str())? {
             numbers.seed(&last);
         }
+        store.set_notify_targets(settings.notify.urls.clone());
         let (events, _) = broadcast::channel(1024);
         let p = Payments {
             timing: Timing::from_settings(&settings),

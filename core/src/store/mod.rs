@@ -8,6 +8,7 @@
 
 mod accounts;
 mod orders;
+mod outbox;
 mod refunds;
 mod schema;
 
@@ -19,6 +20,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use outbox::{Attempt, Notification};
 pub use refunds::NewRefund;
 
 use crate::order::{IllegalTransition, Order};
@@ -69,6 +71,7 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    notify_targets: std::sync::RwLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -94,7 +97,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()) })
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
     }
 
     /// The book file inside a Paydesk home.

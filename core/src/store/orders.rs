@@ -126,6 +126,7 @@ pub(super) fn insert_event(
 /// Writes a guarded status change plus its event inside `tx`.
 pub(super) fn apply_in(
     tx: &Transaction<'_>,
+    targets: &[String],
     no: &OrderNo,
     to: OrderStatus,
     source: EventSource,
@@ -156,7 +157,11 @@ pub(super) fn apply_in(
         return Ok(Applied::Unchanged(load_order(tx, no.as_str())?));
     }
     insert_event(tx, no, Some(current.status), Some(to), source, now, detail)?;
-    Ok(Applied::Changed(load_order(tx, no.as_str())?))
+    let order = load_order(tx, no.as_str())?;
+    if to.is_final() {
+        super::outbox::enqueue_order(tx, targets, &order, now)?;
+    }
+    Ok(Applied::Changed(order))
 }
 
 impl Store {
@@ -208,7 +213,8 @@ impl Store {
 
     /// Changes an order's status with its event, guarded against races and illegal moves.
     pub fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: &str, patch: &OrderPatch, now: DateTime<Utc>) -> Result<Applied<Order>> {
-        self.write(|tx| apply_in(tx, no, to, source, detail, patch, now))
+        let targets = self.targets();
+        self.write(|tx| apply_in(tx, &targets, no, to, source, detail, patch, now))
     }
 
     /// Records an event that is not a status change (a note, a query result, a retry).

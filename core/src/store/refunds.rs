@@ -109,6 +109,7 @@ impl Store {
         source: EventSource,
         now: DateTime<Utc>,
     ) -> Result<Applied<Refund>> {
+        let targets = self.targets();
         self.write(|tx| {
             let cur = load_refund(tx, no)?;
             match refund_transition(cur.status, to) {
@@ -138,10 +139,14 @@ impl Store {
                 )?;
                 let order = load_order(tx, cur.order_no.as_str())?;
                 if order.refunded == order.amount {
-                    apply_in(tx, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
+                    apply_in(tx, &targets, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
                 }
             }
-            Ok(Applied::Changed(load_refund(tx, no)?))
+            let refund = load_refund(tx, no)?;
+            if to.is_final() {
+                super::outbox::enqueue_refund(tx, &targets, &refund, &load_order(tx, cur.order_no.as_str())?, now)?;
+            }
+            Ok(Applied::Changed(refund))
         })
     }
 }
