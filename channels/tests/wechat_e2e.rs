@@ -111,6 +111,20 @@ async fn wait_refund(h: &Harness, no: &paydesk_core::RefundNo, status: RefundSta
     }
 }
 
+/// Waits until the simulator recorded `count` deliveries for `order` answered with `status`
+/// (the answer reaches the simulator just after our state change is stored).
+async fn wait_deliveries(h: &Harness, order: &OrderNo, status: u16, count: usize) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let n = h.deliveries().await.iter().filter(|(o, s)| o == order.as_str() && *s == status).count();
+        if n >= count {
+            return;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{order}: {n} deliveries answered {status}, wanted {count}: {:?}", h.deliveries().await);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test]
 async fn qr_paid_by_callback_in_both_verification_modes() {
     let h = Harness::start(ACCOUNTS).await;
@@ -126,7 +140,7 @@ async fn qr_paid_by_callback_in_both_verification_modes() {
         let events = h.payments.store().order_detail(&o.order_no).unwrap().events;
         assert_eq!(events.last().unwrap().source, EventSource::Callback, "{account}");
         // WeChat got our 204 only after the state was stored.
-        assert!(h.deliveries().await.iter().any(|(n, s)| n == o.order_no.as_str() && *s == 204), "{account}");
+        wait_deliveries(&h, &o.order_no, 204, 1).await;
     }
 }
 
@@ -218,7 +232,7 @@ async fn partial_and_full_refund_settled_by_refund_callbacks() {
         let sim = h.sim.state.find(o.order_no.as_str()).unwrap();
         assert_eq!((sim.refunded(), sim.refunds.len()), (1000, 2));
         // Settled by the REFUND.SUCCESS callbacks, acknowledged with 204.
-        assert!(h.deliveries().await.iter().filter(|(n, s)| n == o.order_no.as_str() && *s == 204).count() >= 2, "{account}");
+        wait_deliveries(&h, &o.order_no, 204, 2).await;
         let r = h.payments.store().refund(&r2.refund_no).unwrap();
         assert!(r.channel_refund_no.as_deref().unwrap().starts_with("503000010"));
     }

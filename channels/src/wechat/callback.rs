@@ -130,7 +130,9 @@ mod tests {
         assert!(matches!(ch.parse_callback(&tampered), Err(ChannelError::SignatureInvalid { .. })));
         // Signed 5 minutes ago (or ahead).
         for skew in [-300, 300, -3600] {
-            let e = ch.parse_callback(&callback("TRANSACTION.SUCCESS", paid("1900000109", "wxd678efh567hg6787"), now + skew)).unwrap_err();
+            let mut r = callback("TRANSACTION.SUCCESS", paid("1900000109", "wxd678efh567hg6787"), now + skew);
+            r.received_at = chrono::DateTime::from_timestamp(now, 0).unwrap();
+            let e = ch.parse_callback(&r).unwrap_err();
             assert!(matches!(&e, ChannelError::SignatureInvalid { detail, .. } if detail.contains("clock")), "{e}");
         }
         // Unknown serial, or a public-key id this account does not have.
