@@ -19,6 +19,7 @@
 mod control;
 mod keys;
 pub(crate) mod sandbox;
+pub mod wechat;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -150,6 +151,8 @@ pub struct SimState {
     http: reqwest::Client,
     /// Callbacks delivered (order_no, HTTP status) — for tests and the demo panel.
     deliveries: Mutex<Vec<(String, u16)>>,
+    /// Small channel-specific simulator state by key (e.g. `wechat/pubkey/{mchid}`).
+    ext: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for SimState {
@@ -167,6 +170,7 @@ impl SimState {
             seq: std::sync::atomic::AtomicU64::new(1),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
             deliveries: Mutex::new(Vec::new()),
+            ext: Mutex::new(HashMap::new()),
         })
     }
 
@@ -255,6 +259,16 @@ impl SimState {
         }
     }
 
+    /// Reads a channel simulator's own value (see `ext_set`).
+    pub fn ext_get(&self, key: &str) -> Option<String> {
+        self.ext.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    /// Stores a channel simulator's own value; keys start with the channel name.
+    pub fn ext_set(&self, key: &str, value: &str) {
+        self.ext.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), value.to_string());
+    }
+
     pub fn deliveries(&self) -> Vec<(String, u16)> {
         self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -281,6 +295,7 @@ impl SimState {
         let url = t.notify_url.clone()?;
         match t.channel {
             "sandbox" => Some(sandbox::payment_callback(self, t, url)),
+            "wechat" => wechat::payment_callback(self, t, url),
             _ => None,
         }
     }
@@ -316,6 +331,7 @@ pub fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .nest("/_sim", control::routes())
         .nest("/sandbox", sandbox::routes())
+        .nest("/wechat", wechat::routes())
         .with_state(state)
 }
 
