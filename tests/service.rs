@@ -57,7 +57,6 @@ async fn callback_arrives_through_the_tunnel() {
     let done = h.wait_status(&o.order_no, OrderStatus::Success).await;
     let d = p.store().order_detail(&done.order_no).unwrap();
     assert_eq!(d.events.last().unwrap().source, EventSource::Callback, "paid by the callback that came through the tunnel");
-    assert!(h.deliveries().await.iter().any(|(n, s)| n == o.order_no.as_str() && *s == 200));
 }
 
 #[tokio::test]

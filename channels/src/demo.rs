@@ -24,6 +24,35 @@ base_url = "{sim_base}/sandbox"
 merchant_id = "M100001"
 private_key_file = "{keys}/merchant_private.pem"
 gateway_public_key_file = "{keys}/gateway_public.pem"
+
+[[account]]
+name = "alipay-demo"
+channel = "alipay"
+display_name = "支付宝 (simulated)"
+priority = 1
+fee_rate_bp = 60
+base_url = "{sim_base}/alipay"
+[account.params]
+app_id = "2021000122671080"
+seller_id = "2088000122671080"
+private_key_file = "{keys}/merchant_private.pem"
+alipay_public_key_file = "{keys}/gateway_public.pem"
+
+[[account]]
+name = "wechat-demo"
+channel = "wechat"
+display_name = "微信支付 (simulated)"
+priority = 1
+fee_rate_bp = 60
+base_url = "{sim_base}/wechat"
+[account.params]
+mchid = "1900000109"
+appid = "wxd678efh567hg6787"
+merchant_serial_no = "3775B6A45ACD588826D15E583A95F5DD2B8D4F5E"
+private_key_file = "{keys}/merchant_private.pem"
+apiv3_key_file = "{keys}/wechat/apiv3_key.txt"
+api_v2_key_file = "{keys}/wechat/api_v2_key.txt"
+client_cert_file = "{keys}/wechat/apiclient_cert.pem"
 "#
     )
 }

@@ -13,6 +13,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod sign;
 pub mod sim;
+pub mod wechat;
 
 pub use env::ChannelEnv;
 pub use paydesk_core::channel::Channel;

@@ -13,6 +13,7 @@ pub type Factory = fn(&AccountConfig, &ChannelEnv) -> Result<Arc<dyn Channel>, C
 pub const REGISTRY: &[(&str, Factory)] = &[
     ("sandbox", crate::sandbox::build),
     ("alipay", crate::alipay::build),
+    ("wechat", crate::wechat::build),
 ];
 
 /// Channel kinds known to this build.
