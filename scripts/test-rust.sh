@@ -3,7 +3,12 @@
 # The test runner's summary line is the last thing printed (CI reads it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo test --locked --workspace --exclude paydesk-app --doc -q 2>&1 | grep -E "^test result|FAILED|panicked|error" || true
+log=$(mktemp)
+if ! cargo test --locked --workspace --exclude paydesk-app --doc >"$log" 2>&1; then
+  cat "$log"; rm -f "$log"; echo "doctests failed"; exit 1
+fi
+echo "doctests: $(grep -c '^test .* ok$' "$log" || true) passed"
+rm -f "$log"
 if cargo nextest --version >/dev/null 2>&1; then
   cargo nextest run --locked --workspace --exclude paydesk-app --no-fail-fast --status-level fail --final-status-level fail
 else
