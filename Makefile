@@ -39,8 +39,8 @@ run: build-app build
 demo: build
 	$(BIN)/paydesk demo
 
-## test: everything
-test: deps test-rust test-ui test-desktop
+## test: everything (the Rust runner goes last: its summary line closes the output)
+test: deps test-ui test-desktop test-rust
 
 test-rust: build
 	@scripts/test-rust.sh

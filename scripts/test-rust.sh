@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Rust tests: unit, integration and end-to-end (processes on 127.0.0.1), then doctests.
+# Rust tests: doctests, then unit, integration and end-to-end tests (processes on 127.0.0.1).
+# The test runner's summary line is the last thing printed (CI reads it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+log=$(mktemp)
+if ! cargo test --locked --workspace --exclude paydesk-app --doc >"$log" 2>&1; then
+  cat "$log"; rm -f "$log"; echo "doctests failed"; exit 1
+fi
+echo "doctests: $(grep -c '^test .* ok$' "$log" || true) passed"
+rm -f "$log"
 if cargo nextest --version >/dev/null 2>&1; then
-  cargo nextest run --locked --workspace --exclude paydesk-app --no-fail-fast
+  cargo nextest run --locked --workspace --exclude paydesk-app --no-fail-fast --status-level fail --final-status-level fail
 else
   cargo test --locked --workspace --exclude paydesk-app --no-fail-fast
 fi
-cargo test --locked --workspace --exclude paydesk-app --doc

@@ -28,8 +28,8 @@ pub fn callback_routes(payments: Arc<Payments>) -> Router {
 }
 
 async fn callback(State(p): State<Arc<Payments>>, Path(account): Path<String>, peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let (Some(Extension(ConnectInfo(addr))), Some((a, _))) = (peer, p.accounts().into_iter().find(|(a, _)| a.name == account)) {
-        if !paydesk_core::account::ip_allowed(&a.callback_allow, addr.ip()) {
+    if let Some(Extension(ConnectInfo(addr))) = peer {
+        if !paydesk_core::account::ip_allowed(&p.callback_allow(&account), addr.ip()) {
             tracing::warn!(account, peer = %addr.ip(), "callback refused: address not in the account's callback_allow list");
             return (StatusCode::FORBIDDEN, "forbidden").into_response();
         }

@@ -253,6 +253,11 @@ impl Payments {
         Ok(())
     }
 
+    /// The callback allowlist of an account (empty = everyone), without cloning the accounts.
+    pub fn callback_allow(&self, account: &str) -> Vec<String> {
+        self.live.read().unwrap_or_else(|p| p.into_inner()).accounts.iter().find(|(a, _)| a.name == account).map(|(a, _)| a.callback_allow.clone()).unwrap_or_default()
+    }
+
     /// Accounts with their channels' capabilities.
     pub fn accounts(&self) -> Vec<(AccountConfig, Capabilities)> {
         self.live.read().unwrap_or_else(|p| p.into_inner()).accounts.clone()
