@@ -28,6 +28,13 @@ pub enum KeyError {
     SignFailed,
 }
 
+/// The Base64 body of a PEM (or of bare Base64), whatever its line wrapping: keys pasted from
+/// channel consoles often come as one long line between the BEGIN/END lines.
+fn pem_body_der(text: &str) -> Option<Vec<u8>> {
+    let b64: String = text.lines().filter(|l| !l.trim_start().starts_with("-----")).flat_map(|l| l.split_whitespace()).collect();
+    B64.decode(b64).ok()
+}
+
 /// An RSA private key for SHA256withRSA signatures.
 #[derive(Clone)]
 pub struct RsaSigner {
@@ -48,7 +55,7 @@ impl RsaSigner {
         let key = RsaPrivateKey::from_pkcs1_pem(pem)
             .or_else(|_| RsaPrivateKey::from_pkcs8_pem(pem))
             .or_else(|_| {
-                let der = B64.decode(pem.split_whitespace().collect::<String>()).map_err(|_| KeyError::BadPrivateKey)?;
+                let der = pem_body_der(pem).ok_or(KeyError::BadPrivateKey)?;
                 RsaPrivateKey::from_pkcs8_der(&der).or_else(|_| RsaPrivateKey::from_pkcs1_der(&der)).map_err(|_| KeyError::BadPrivateKey)
             })
             .map_err(|_| KeyError::BadPrivateKey)?;
@@ -103,7 +110,7 @@ impl RsaVerifier {
         let key = RsaPublicKey::from_public_key_pem(pem)
             .or_else(|_| RsaPublicKey::from_pkcs1_pem(pem))
             .or_else(|_| {
-                let der = B64.decode(pem.split_whitespace().collect::<String>()).map_err(|_| KeyError::BadPublicKey)?;
+                let der = pem_body_der(pem).ok_or(KeyError::BadPublicKey)?;
                 RsaPublicKey::from_public_key_der(&der).or_else(|_| RsaPublicKey::from_pkcs1_der(&der)).map_err(|_| KeyError::BadPublicKey)
             })
             .map_err(|_| KeyError::BadPublicKey)?;
@@ -216,6 +223,21 @@ mod tests {
         assert!(!v.verify_b64(b"hello", "not base64!"));
         assert_eq!(format!("{s:?}"), "RsaSigner(<redacted>)");
         assert!(RsaVerifier::from_pem(&s.public_key().to_pem()).unwrap().verify_b64(b"hello", &sig));
+    }
+
+    #[test]
+    fn keys_pasted_as_one_line_load() {
+        let one_line = |pem: &str| {
+            let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+            let first = pem.lines().next().unwrap();
+            let last = pem.lines().last().unwrap();
+            format!("{first}\n{body}\n{last}\n")
+        };
+        let s = RsaSigner::from_pem(&one_line(DEMO_PRIV)).unwrap();
+        let v = RsaVerifier::from_pem(&one_line(DEMO_PUB)).unwrap();
+        assert!(v.verify_b64(b"x", &s.sign_b64(b"x")));
+        let bare: String = DEMO_PUB.lines().filter(|l| !l.starts_with("-----")).collect();
+        assert!(RsaVerifier::from_pem(&bare).unwrap().verify_b64(b"x", &s.sign_b64(b"x")));
     }
 
     #[test]

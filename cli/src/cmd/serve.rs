@@ -69,7 +69,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
         (
             json!({"home": h, "simulator": sim_url, "listening": addr.to_string()}),
             format!(
-                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --wait 60\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 990000000000000001\n  paydesk --home {h} orders"
+                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders"
             ),
         )
     })
