@@ -3,6 +3,8 @@
 # The test runner's summary line is the last thing printed (CI reads it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The end-to-end tests run the paydesk binary: build it first so they never test a stale one.
+cargo build --locked -q -p paydesk
 log=$(mktemp)
 if ! cargo test --locked --workspace --exclude paydesk-app --doc >"$log" 2>&1; then
   cat "$log"; rm -f "$log"; echo "doctests failed"; exit 1
