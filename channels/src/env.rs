@@ -22,8 +22,15 @@ impl ChannelEnv {
     pub fn read_param_file(&self, a: &AccountConfig, field: &'static str) -> Result<String, ChannelError> {
         let rel = a.param_str(field).map_err(|e| ChannelError::Config(e.to_string()))?;
         let path = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { self.home.join(rel) };
-        std::fs::read_to_string(&path)
-            .map_err(|e| ChannelError::Config(format!("account {:?}: {field}: cannot read {}: {}", a.name, path.display(), e.kind())))
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| ChannelError::Config(format!("account {:?}: {field}: cannot read {}: {}", a.name, path.display(), e.kind())))?;
+        if !crate::keystore::is_sealed(&text) {
+            return Ok(text);
+        }
+        // Imported through the app: sealed with this machine's key (see keystore.rs).
+        let fail = |e: String| ChannelError::Config(format!("account {:?}: {field}: {}: {e}", a.name, path.display()));
+        let key = crate::keystore::MachineKey::load_or_create(&crate::keystore::machine_key_path()).map_err(fail)?;
+        String::from_utf8(key.open(&text).map_err(fail)?).map_err(|_| fail("not UTF-8 text".into()))
     }
 
     pub fn read_opt_param_file(&self, a: &AccountConfig, field: &'static str) -> Result<Option<String>, ChannelError> {

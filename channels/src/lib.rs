@@ -9,6 +9,7 @@ pub mod alipay;
 pub mod demo;
 pub mod env;
 pub mod http;
+pub mod keystore;
 pub mod registry;
 pub mod sandbox;
 pub mod sign;

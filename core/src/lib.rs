@@ -16,9 +16,11 @@
 
 pub mod account;
 pub mod apikey;
+pub mod auth;
 pub mod channel;
 pub mod clock;
 pub mod config;
+pub mod export;
 pub mod follower;
 pub mod ids;
 pub mod money;
@@ -26,6 +28,7 @@ pub mod notify;
 pub mod order;
 pub mod payments;
 pub mod routing;
+pub mod sale;
 pub mod statement;
 pub mod store;
 

@@ -7,6 +7,7 @@
 
 mod callback;
 mod follow;
+mod probe;
 mod refund;
 
 use std::collections::HashMap;
@@ -26,6 +27,7 @@ use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus, PayK
 use crate::routing::Router;
 use crate::store::{NewOrder, OrderPatch, Store, StoreError};
 
+pub use probe::Probe;
 pub use refund::RefundRequestInput;
 
 /// Builds a channel for an account (provided by `paydesk-channels`).

@@ -12,6 +12,7 @@ mod orders;
 mod outbox;
 mod refunds;
 mod schema;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -24,6 +25,7 @@ pub use orders::{NewOrder, OrderFilter, OrderPatch};
 pub use apikeys::ApiKey;
 pub use outbox::{Attempt, Notification};
 pub use refunds::NewRefund;
+pub use users::{AuditEntry, Outcome, UserAuth};
 
 use crate::order::{IllegalTransition, Order};
 
@@ -169,6 +171,7 @@ pub struct OrderDetail {
 pub(crate) mod test_util {
     use super::*;
     use crate::account::AccountConfig;
+    pub(crate) use super::orders::tests::new_order;
 
     pub(crate) fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

@@ -110,7 +110,39 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE refunds ADD COLUMN idempotency_key TEXT;
         CREATE UNIQUE INDEX refunds_idempotency ON refunds(idempotency_key) WHERE idempotency_key IS NOT NULL;
         "#,
-    )])
+    ),
+    // 3: people at the till (PINs hashed with argon2), the audit log, desktop preferences.
+    M::up(
+        r#"
+        CREATE TABLE users (
+            name        TEXT PRIMARY KEY,
+            role        TEXT NOT NULL CHECK (role IN ('cashier','owner','accountant')),
+            pin_hash    TEXT NOT NULL,
+            enabled     INTEGER NOT NULL DEFAULT 1,
+            failed      INTEGER NOT NULL DEFAULT 0,
+            locked_until INTEGER,
+            created_at  INTEGER NOT NULL,
+            updated_at  INTEGER NOT NULL
+        );
+        CREATE TABLE audit_log (
+            seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+            at      INTEGER NOT NULL,
+            actor   TEXT,
+            role    TEXT,
+            action  TEXT NOT NULL,
+            target  TEXT,
+            outcome TEXT NOT NULL CHECK (outcome IN ('ok','denied','failed')),
+            detail  TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX audit_log_at ON audit_log(at);
+        CREATE TABLE prefs (
+            key        TEXT PRIMARY KEY,
+            value      TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        "#,
+    ),
+])
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -1,0 +1,406 @@
+//! People at the till: roles, PINs (argon2id), what each role may do, login and the audit log.
+//!
+//! Every gated action is decided by [`allowed`] — one exhaustive table, so a new action forces a
+//! decision for every role. Front ends (the desktop app, later the local API) call [`require`]
+//! before acting and [`audit`] after sensitive actions; hiding a button is never the only guard.
+//!
+//! PINs are short (4–8 digits), so their hashes are not a strong secret on their own: argon2id
+//! makes offline guessing slow, and five wrong PINs in a row lock the user for a minute.
+
+use std::fmt;
+use std::str::FromStr;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::order::ParseEnumError;
+use crate::store::{AuditEntry, Outcome, Store, StoreError, UserAuth};
+
+/// Wrong PINs in a row before a user is locked.
+pub const MAX_FAILED: u32 = 5;
+/// How long a locked user waits.
+pub const LOCK_SECS: i64 = 60;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Takes payments, looks up orders.
+    Cashier,
+    /// Runs the shop: everything, including refunds, accounts, settings and users.
+    Owner,
+    /// Reads orders and the audit log, exports.
+    Accountant,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Cashier, Role::Owner, Role::Accountant];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Cashier => "cashier",
+            Role::Owner => "owner",
+            Role::Accountant => "accountant",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| ParseEnumError { what: "role", value: s.into(), expected: "cashier, owner, accountant" })
+    }
+}
+
+/// Something a person may or may not do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    TakePayment,
+    ViewOrders,
+    RequeryOrder,
+    CloseOrder,
+    Refund,
+    ExportOrders,
+    ViewSettings,
+    ManageSettings,
+    ManageAccounts,
+    ManageUsers,
+    ViewAudit,
+    /// Demo mode: play the customer through the simulator.
+    Simulate,
+}
+
+impl Action {
+    pub const ALL: [Action; 12] = [
+        Action::TakePayment,
+        Action::ViewOrders,
+        Action::RequeryOrder,
+        Action::CloseOrder,
+        Action::Refund,
+        Action::ExportOrders,
+        Action::ViewSettings,
+        Action::ManageSettings,
+        Action::ManageAccounts,
+        Action::ManageUsers,
+        Action::ViewAudit,
+        Action::Simulate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::TakePayment => "take_payment",
+            Action::ViewOrders => "view_orders",
+            Action::RequeryOrder => "requery_order",
+            Action::CloseOrder => "close_order",
+            Action::Refund => "refund",
+            Action::ExportOrders => "export_orders",
+            Action::ViewSettings => "view_settings",
+            Action::ManageSettings => "manage_settings",
+            Action::ManageAccounts => "manage_accounts",
+            Action::ManageUsers => "manage_users",
+            Action::ViewAudit => "view_audit",
+            Action::Simulate => "simulate",
+        }
+    }
+}
+
+/// The permission table. Every (role, action) pair is decided here and nowhere else.
+pub fn allowed(role: Role, action: Action) -> bool {
+    use Action::*;
+    match role {
+        Role::Owner => match action {
+            TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts
+            | ManageUsers | ViewAudit | Simulate => true,
+        },
+        Role::Cashier => match action {
+            TakePayment | ViewOrders | RequeryOrder | CloseOrder | Simulate => true,
+            Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit => false,
+        },
+        Role::Accountant => match action {
+            ViewOrders | RequeryOrder | ExportOrders | ViewAudit => true,
+            TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate => false,
+        },
+    }
+}
+
+/// A person as the app shows them (never with the PIN hash).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub name: String,
+    pub role: Role,
+    pub enabled: bool,
+}
+
+/// Who is logged in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Session {
+    pub user: String,
+    pub role: Role,
+    pub since: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuthError {
+    #[error("{field}: {message}")]
+    Invalid { field: &'static str, message: String },
+    /// Unknown user or wrong PIN (deliberately the same message).
+    #[error("wrong user or PIN")]
+    BadPin,
+    #[error("too many wrong PINs; try again after {until}")]
+    Locked { until: DateTime<Utc> },
+    #[error("not logged in")]
+    NotLoggedIn,
+    #[error("a {role} may not {action}")]
+    Forbidden { role: Role, action: &'static str },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl AuthError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AuthError::Invalid { .. } => "invalid",
+            AuthError::BadPin => "bad_pin",
+            AuthError::Locked { .. } => "locked",
+            AuthError::NotLoggedIn => "not_logged_in",
+            AuthError::Forbidden { .. } => "forbidden",
+            AuthError::Conflict(_) => "conflict",
+            AuthError::Store(_) => "storage",
+        }
+    }
+}
+
+fn invalid(field: &'static str, message: &str) -> AuthError {
+    AuthError::Invalid { field, message: message.into() }
+}
+
+/// A user name: 1–32 characters, letters (any script), digits, `-`, `_`, no spaces.
+pub fn check_name(name: &str) -> Result<(), AuthError> {
+    let n = name.chars().count();
+    if n == 0 || n > 32 || !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+        return Err(invalid("name", "use 1 to 32 letters, digits, - or _"));
+    }
+    Ok(())
+}
+
+/// A PIN: 4 to 8 digits.
+pub fn check_pin(pin: &str) -> Result<(), AuthError> {
+    if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("pin", "must be 4 to 8 digits"));
+    }
+    Ok(())
+}
+
+/// Hashes a PIN with argon2id and a random salt (PHC string).
+pub fn hash_pin(pin: &str) -> Result<String, AuthError> {
+    check_pin(pin)?;
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(pin.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AuthError::Store(StoreError::Corrupt(format!("cannot hash PIN: {e}"))))
+}
+
+/// Checks a PIN against a stored hash (constant-time inside argon2).
+pub fn verify_pin(pin: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| Argon2::default().verify_password(pin.as_bytes(), &h).is_ok())
+}
+
+/// Refuses `action` unless the session's role allows it.
+pub fn require(session: Option<&Session>, action: Action) -> Result<&Session, AuthError> {
+    let s = session.ok_or(AuthError::NotLoggedIn)?;
+    if allowed(s.role, action) {
+        Ok(s)
+    } else {
+        Err(AuthError::Forbidden { role: s.role, action: action.as_str() })
+    }
+}
+
+/// Writes one audit entry.
+pub fn audit(store: &Store, actor: Option<&Session>, action: &str, target: Option<&str>, outcome: Outcome, detail: &str, now: DateTime<Utc>) -> Result<(), StoreError> {
+    store.append_audit(&AuditEntry {
+        at: now,
+        actor: actor.map(|s| s.user.clone()),
+        role: actor.map(|s| s.role),
+        action: action.to_string(),
+        target: target.map(str::to_string),
+        outcome,
+        detail: detail.to_string(),
+    })
+}
+
+/// True when nobody has been set up yet (the app then asks for the first owner).
+pub fn needs_setup(store: &Store) -> Result<bool, AuthError> {
+    Ok(store.users()?.is_empty())
+}
+
+/// Adds a user. The very first user must be an owner.
+pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, now: DateTime<Utc>) -> Result<User, AuthError> {
+    check_name(name)?;
+    let hash = hash_pin(pin)?;
+    if store.users()?.is_empty() && role != Role::Owner {
+        return Err(invalid("role", "the first user must be an owner"));
+    }
+    store.insert_user(name, role, &hash, now).map_err(|e| match e {
+        StoreError::Conflict(_) => AuthError::Conflict(format!("a user named {name:?} already exists")),
+        other => other.into(),
+    })?;
+    Ok(User { name: name.into(), role, enabled: true })
+}
+
+/// Changes a user's PIN.
+pub fn set_pin(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
+    let hash = hash_pin(pin)?;
+    store.update_user(name, None, Some(&hash), None, now)?;
+    Ok(())
+}
+
+/// Enables or disables a user; the last enabled owner cannot be disabled.
+pub fn set_enabled(store: &Store, name: &str, enabled: bool, now: DateTime<Utc>) -> Result<(), AuthError> {
+    if !enabled {
+        let users = store.users()?;
+        let owners = users.iter().filter(|u| u.enabled && u.role == Role::Owner && u.name != name).count();
+        if users.iter().any(|u| u.name == name && u.role == Role::Owner) && owners == 0 {
+            return Err(AuthError::Conflict("the last owner cannot be disabled".into()));
+        }
+    }
+    store.update_user(name, None, None, Some(enabled), now)?;
+    Ok(())
+}
+
+/// Checks a user's PIN, counting failures and locking after [`MAX_FAILED`]. Audited.
+pub fn login(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Session, AuthError> {
+    let result = check_credentials(store, name, pin, now);
+    let (outcome, detail, session) = match &result {
+        Ok(s) => (Outcome::Ok, String::new(), Some(s)),
+        Err(e) => (Outcome::Denied, e.to_string(), None),
+    };
+    audit(store, session, "login", Some(name), outcome, &detail, now)?;
+    result
+}
+
+/// Re-checks the PIN of the logged-in user before a sensitive action (refunds).
+pub fn confirm_pin(store: &Store, session: &Session, pin: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
+    check_credentials(store, &session.user, pin, now).map(|_| ())
+}
+
+fn check_credentials(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Session, AuthError> {
+    let Some(UserAuth { user, pin_hash, failed, locked_until }) = store.user_auth(name)? else {
+        // Spend the same time as a real check so names cannot be probed by timing.
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let _ = verify_pin(pin, DUMMY.get_or_init(|| hash_pin("0000").unwrap_or_default()));
+        return Err(AuthError::BadPin);
+    };
+    if let Some(until) = locked_until.filter(|u| *u > now) {
+        return Err(AuthError::Locked { until });
+    }
+    if !user.enabled || !verify_pin(pin, &pin_hash) {
+        let failed = failed + 1;
+        let lock = (failed >= MAX_FAILED).then(|| now + chrono::Duration::seconds(LOCK_SECS));
+        store.record_login_failure(name, if lock.is_some() { 0 } else { failed }, lock)?;
+        return Err(match lock {
+            Some(until) => AuthError::Locked { until },
+            None => AuthError::BadPin,
+        });
+    }
+    if failed > 0 || locked_until.is_some() {
+        store.record_login_failure(name, 0, None)?;
+    }
+    Ok(Session { user: user.name, role: user.role, since: now })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(&dir.path().join("b.db")).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn table_is_what_the_shop_expects() {
+        let may = |r, a| allowed(r, a);
+        assert!(Action::ALL.iter().all(|a| may(Role::Owner, *a)));
+        assert!(may(Role::Cashier, Action::TakePayment) && !may(Role::Cashier, Action::Refund));
+        assert!(!may(Role::Cashier, Action::ExportOrders) && !may(Role::Cashier, Action::ManageSettings));
+        assert!(may(Role::Accountant, Action::ExportOrders) && may(Role::Accountant, Action::ViewAudit));
+        assert!(!may(Role::Accountant, Action::TakePayment) && !may(Role::Accountant, Action::Refund));
+    }
+
+    #[test]
+    fn require_refuses_and_names_the_action() {
+        let s = Session { user: "amy".into(), role: Role::Cashier, since: Utc::now() };
+        assert!(require(Some(&s), Action::TakePayment).is_ok());
+        let e = require(Some(&s), Action::Refund).unwrap_err();
+        assert_eq!(e.code(), "forbidden");
+        assert_eq!(e.to_string(), "a cashier may not refund");
+        assert_eq!(require(None, Action::ViewOrders).unwrap_err().code(), "not_logged_in");
+    }
+
+    #[test]
+    fn pins_are_hashed_and_checked() {
+        let h = hash_pin("1234").unwrap();
+        assert!(h.starts_with("$argon2id$") && !h.contains("1234"));
+        assert!(verify_pin("1234", &h) && !verify_pin("1235", &h));
+        assert_ne!(hash_pin("1234").unwrap(), h, "salted");
+        for bad in ["123", "123456789", "12a4", ""] {
+            assert_eq!(hash_pin(bad).unwrap_err().code(), "invalid", "{bad}");
+        }
+    }
+
+    #[test]
+    fn first_user_is_owner_then_login_and_lockout() {
+        let (_d, s) = store();
+        let now = Utc::now();
+        assert!(needs_setup(&s).unwrap());
+        assert_eq!(add_user(&s, "amy", Role::Cashier, "1111", now).unwrap_err().code(), "invalid");
+        add_user(&s, "老板", Role::Owner, "9999", now).unwrap();
+        add_user(&s, "amy", Role::Cashier, "1111", now).unwrap();
+        assert_eq!(add_user(&s, "amy", Role::Cashier, "2222", now).unwrap_err().code(), "conflict");
+        assert!(!needs_setup(&s).unwrap());
+        let sess = login(&s, "amy", "1111", now).unwrap();
+        assert_eq!(sess.role, Role::Cashier);
+        assert_eq!(login(&s, "nobody", "1111", now).unwrap_err().code(), "bad_pin");
+        for _ in 0..MAX_FAILED - 1 {
+            assert_eq!(login(&s, "amy", "0000", now).unwrap_err().code(), "bad_pin");
+        }
+        assert_eq!(login(&s, "amy", "0000", now).unwrap_err().code(), "locked");
+        // Even the right PIN waits out the lock.
+        assert_eq!(login(&s, "amy", "1111", now).unwrap_err().code(), "locked");
+        assert!(login(&s, "amy", "1111", now + chrono::Duration::seconds(LOCK_SECS + 1)).is_ok());
+        let log = s.audit_log(100).unwrap();
+        assert_eq!(log.iter().filter(|e| e.action == "login").count(), 9);
+        assert!(log.iter().any(|e| e.outcome == Outcome::Denied && e.target.as_deref() == Some("nobody")));
+        assert!(log.iter().all(|e| !e.detail.contains("1111")));
+    }
+
+    #[test]
+    fn disabled_users_and_last_owner() {
+        let (_d, s) = store();
+        let now = Utc::now();
+        add_user(&s, "boss", Role::Owner, "9999", now).unwrap();
+        add_user(&s, "amy", Role::Cashier, "1111", now).unwrap();
+        assert_eq!(set_enabled(&s, "boss", false, now).unwrap_err().code(), "conflict");
+        set_enabled(&s, "amy", false, now).unwrap();
+        assert_eq!(login(&s, "amy", "1111", now).unwrap_err().code(), "bad_pin");
+        set_enabled(&s, "amy", true, now).unwrap();
+        set_pin(&s, "amy", "4321", now).unwrap();
+        assert!(login(&s, "amy", "1111", now).is_err());
+        let sess = login(&s, "amy", "4321", now).unwrap();
+        assert!(confirm_pin(&s, &sess, "4321", now).is_ok());
+        assert_eq!(confirm_pin(&s, &sess, "9999", now).unwrap_err().code(), "bad_pin");
+    }
+}

@@ -1,0 +1,48 @@
+//! Tauri commands, grouped by screen. Each is a few lines: check the role, call core, audit
+//! sensitive actions, map the error. Logic lives in `paydesk-core`.
+
+pub mod accounts;
+pub mod cashier;
+pub mod demo;
+pub mod orders;
+pub mod session;
+pub mod settings;
+pub mod users;
+
+/// Every command the UI may call.
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        session::app_info,
+        session::login,
+        session::logout,
+        session::setup_owner,
+        session::set_language,
+        cashier::payment_methods,
+        cashier::create_qr,
+        cashier::barcode_pay,
+        cashier::cancel_payment,
+        cashier::current_sale,
+        cashier::qr_svg,
+        cashier::announce_again,
+        orders::list_orders,
+        orders::order_detail,
+        orders::refund,
+        orders::close_order,
+        orders::requery_order,
+        orders::export_orders,
+        orders::audit_log,
+        settings::get_settings,
+        settings::save_settings,
+        settings::callback_status,
+        accounts::list_accounts,
+        accounts::save_account,
+        accounts::set_account_enabled,
+        accounts::import_key,
+        accounts::test_account,
+        users::list_users,
+        users::add_user,
+        users::set_user_pin,
+        users::set_user_enabled,
+        demo::demo_simulate,
+    ]
+}

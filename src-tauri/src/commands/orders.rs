@@ -1,0 +1,162 @@
+//! The orders screen: list, detail, refund (owner + PIN), close, re-query, CSV export, audit log.
+
+use chrono::{NaiveDate, TimeZone};
+use paydesk_core::auth::{self, Action};
+use paydesk_core::payments::RefundRequestInput;
+use paydesk_core::store::{AuditEntry, OrderDetail, OrderFilter, Outcome};
+use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Refund};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+/// Filters as the UI sends them (dates are the shop's local days, amounts yuan).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct FilterInput {
+    pub status: Option<OrderStatus>,
+    pub method: Option<Method>,
+    pub channel: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub min_amount: Option<String>,
+    pub max_amount: Option<String>,
+    pub text: Option<String>,
+    pub limit: Option<u32>,
+}
+
+fn day_start(s: &str, tz: chrono_tz::Tz, field: &str) -> CmdResult<chrono::DateTime<chrono::Utc>> {
+    let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| AppError::invalid(field, "use YYYY-MM-DD"))?;
+    let local = tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap_or_default()).earliest().ok_or_else(|| AppError::invalid(field, "no such local time"))?;
+    Ok(local.with_timezone(&chrono::Utc))
+}
+
+impl FilterInput {
+    /// Validates and converts to the store's filter; `to` is inclusive (the whole day).
+    pub fn to_filter(&self, tz: chrono_tz::Tz) -> CmdResult<OrderFilter> {
+        let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let money = |o: &Option<String>, field: &str| -> CmdResult<Option<Money>> {
+            nonempty(o).map(|s| Money::parse_yuan(&s).map_err(|e| AppError::invalid(field, &e.to_string()))).transpose()
+        };
+        Ok(OrderFilter {
+            status: self.status,
+            method: self.method,
+            channel: nonempty(&self.channel),
+            account: None,
+            from: nonempty(&self.from).map(|s| day_start(&s, tz, "from")).transpose()?,
+            to: nonempty(&self.to).map(|s| day_start(&s, tz, "to").map(|t| t + chrono::Duration::days(1))).transpose()?,
+            min_amount: money(&self.min_amount, "min_amount")?,
+            max_amount: money(&self.max_amount, "max_amount")?,
+            text: nonempty(&self.text),
+            limit: Some(self.limit.unwrap_or(500).min(5000)),
+        })
+    }
+}
+
+fn tz(st: &AppState) -> chrono_tz::Tz {
+    st.payments.settings().tz().unwrap_or(chrono_tz::Asia::Shanghai)
+}
+
+#[tauri::command]
+pub fn list_orders(st: State<'_, AppState>, filter: FilterInput) -> CmdResult<Vec<Order>> {
+    st.require(Action::ViewOrders)?;
+    Ok(st.store().list_orders(&filter.to_filter(tz(&st))?)?)
+}
+
+#[tauri::command]
+pub fn order_detail(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<OrderDetail> {
+    st.require(Action::ViewOrders)?;
+    Ok(st.store().order_detail(&order_no)?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RefundInput {
+    pub order_no: OrderNo,
+    pub amount: String,
+    pub reason: Option<String>,
+    /// The owner's PIN, asked again for every refund.
+    pub pin: String,
+}
+
+#[tauri::command]
+pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refund> {
+    let s = st.require(Action::Refund)?;
+    let target = req.order_no.to_string();
+    if let Err(e) = auth::confirm_pin(st.store(), &s, &req.pin, chrono::Utc::now()) {
+        st.audit("refund", Some(&target), Outcome::Denied, &e.to_string());
+        return Err(e.into());
+    }
+    let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
+    let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
+    match st.payments.refund(input).await {
+        Ok(r) => {
+            st.audit("refund", Some(&target), Outcome::Ok, &format!("{} {} yuan: {}", r.refund_no, r.amount, r.status.as_str()));
+            Ok(r)
+        }
+        Err(e) => {
+            st.audit("refund", Some(&target), Outcome::Failed, &format!("{amount} yuan: {e}"));
+            Err(e.into())
+        }
+    }
+}
+
+#[tauri::command]
+pub async fn close_order(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<Order> {
+    st.require(Action::CloseOrder)?;
+    let o = st.payments.close(&order_no, EventSource::User).await?;
+    st.audit("close_order", Some(order_no.as_str()), Outcome::Ok, o.status.as_str());
+    Ok(o)
+}
+
+#[tauri::command]
+pub async fn requery_order(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<Order> {
+    st.require(Action::RequeryOrder)?;
+    Ok(st.payments.query(&order_no, EventSource::Poll).await?)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Exported {
+    pub path: String,
+    pub rows: usize,
+}
+
+/// Writes the filtered list as CSV into `<home>/exports/` and returns where.
+#[tauri::command]
+pub fn export_orders(st: State<'_, AppState>, filter: FilterInput) -> CmdResult<Exported> {
+    st.require(Action::ExportOrders)?;
+    let f = FilterInput { limit: Some(filter.limit.unwrap_or(100_000)), ..filter };
+    let orders = st.store().list_orders(&OrderFilter { limit: None, ..f.to_filter(tz(&st))? })?;
+    let dir = st.home.join("exports");
+    let path = dir.join(format!("orders-{}.csv", chrono::Utc::now().with_timezone(&tz(&st)).format("%Y%m%d-%H%M%S")));
+    let csv = paydesk_core::export::orders_csv(&orders, tz(&st));
+    std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, csv)).map_err(|e| AppError::new("io", format!("{}: {e}", path.display())))?;
+    st.audit("export", Some(&path.display().to_string()), Outcome::Ok, &format!("{} orders", orders.len()));
+    Ok(Exported { path: path.display().to_string(), rows: orders.len() })
+}
+
+#[tauri::command]
+pub fn audit_log(st: State<'_, AppState>, limit: Option<u32>) -> CmdResult<Vec<AuditEntry>> {
+    st.require(Action::ViewAudit)?;
+    Ok(st.store().audit_log(limit.unwrap_or(200).min(2000))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_input_is_validated_and_days_are_local() {
+        let f = FilterInput { from: Some("2026-11-25".into()), to: Some("2026-11-25".into()), min_amount: Some("1.5".into()), text: Some("  ".into()), ..Default::default() };
+        let of = f.to_filter(chrono_tz::Asia::Shanghai).unwrap();
+        assert_eq!(of.from.unwrap().to_rfc3339(), "2026-11-24T16:00:00+00:00");
+        assert_eq!(of.to.unwrap().to_rfc3339(), "2026-11-25T16:00:00+00:00");
+        assert_eq!(of.min_amount.unwrap().fen(), 150);
+        assert!(of.text.is_none());
+        let bad = FilterInput { min_amount: Some("1.234".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai).unwrap_err();
+        assert_eq!(bad.code, "invalid");
+        assert!(bad.message.starts_with("min_amount:"), "{}", bad.message);
+        let bad = FilterInput { from: Some("25/11/2026".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai).unwrap_err();
+        assert!(bad.message.starts_with("from:"));
+    }
+}

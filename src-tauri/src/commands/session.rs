@@ -1,0 +1,95 @@
+//! Login, logout, first-run setup, language.
+
+use paydesk_core::auth::{self, Action, Role, Session, User};
+use paydesk_core::store::Outcome;
+use serde::Serialize;
+use tauri::State;
+
+use crate::error::CmdResult;
+use crate::state::AppState;
+use crate::voice::Lang;
+
+/// The logged-in user and what they may do (the UI shows only these; Rust checks again).
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    pub user: String,
+    pub role: Role,
+    pub allowed: Vec<Action>,
+}
+
+impl From<&Session> for SessionView {
+    fn from(s: &Session) -> Self {
+        SessionView { user: s.user.clone(), role: s.role, allowed: Action::ALL.into_iter().filter(|a| auth::allowed(s.role, *a)).collect() }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DemoInfo {
+    pub users: Vec<(String, Role, String)>,
+    pub sample_codes: Vec<(String, String)>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AppInfo {
+    pub version: &'static str,
+    pub needs_setup: bool,
+    pub users: Vec<User>,
+    pub lang: String,
+    pub session: Option<SessionView>,
+    pub demo: Option<DemoInfo>,
+}
+
+#[tauri::command]
+pub fn app_info(st: State<'_, AppState>) -> CmdResult<AppInfo> {
+    let demo = st.demo.as_ref().map(|_| DemoInfo {
+        users: crate::demo::USERS.iter().map(|(n, r, p)| (n.to_string(), *r, p.to_string())).collect(),
+        sample_codes: crate::demo::SAMPLE_CODES.iter().map(|(c, d)| (c.to_string(), d.to_string())).collect(),
+    });
+    Ok(AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        needs_setup: auth::needs_setup(st.store())?,
+        users: st.store().users()?.into_iter().filter(|u| u.enabled).collect(),
+        lang: st.store().pref("lang")?.unwrap_or_else(|| "zh-CN".into()),
+        session: st.session().as_ref().map(SessionView::from),
+        demo,
+    })
+}
+
+#[tauri::command]
+pub fn login(st: State<'_, AppState>, name: String, pin: String) -> CmdResult<SessionView> {
+    let s = auth::login(st.store(), &name, &pin, chrono::Utc::now())?;
+    let view = SessionView::from(&s);
+    *st.session.write().unwrap_or_else(|p| p.into_inner()) = Some(s);
+    Ok(view)
+}
+
+#[tauri::command]
+pub fn logout(st: State<'_, AppState>) -> CmdResult<()> {
+    if st.session().is_some() {
+        st.audit("logout", None, Outcome::Ok, "");
+    }
+    *st.session.write().unwrap_or_else(|p| p.into_inner()) = None;
+    Ok(())
+}
+
+/// First run only: creates the first owner and logs them in.
+#[tauri::command]
+pub fn setup_owner(st: State<'_, AppState>, name: String, pin: String) -> CmdResult<SessionView> {
+    if !auth::needs_setup(st.store())? {
+        return Err(crate::error::AppError::new("conflict", "already set up; log in instead"));
+    }
+    auth::add_user(st.store(), &name, Role::Owner, &pin, chrono::Utc::now())?;
+    st.audit("user", Some(&name), Outcome::Ok, "first owner created");
+    login(st, name, pin)
+}
+
+/// Anyone may switch the language (also before logging in).
+#[tauri::command]
+pub fn set_language(st: State<'_, AppState>, lang: String) -> CmdResult<()> {
+    if lang != "zh-CN" && lang != "en" {
+        return Err(crate::error::AppError::invalid("lang", "must be zh-CN or en"));
+    }
+    st.store().set_pref("lang", &lang)?;
+    st.voice.set_lang(Lang::from_tag(&lang));
+    Ok(())
+}

@@ -1,0 +1,116 @@
+//! Settings: order lifetime, callback mode (and its live status), voice, customer display.
+
+use paydesk_core::auth::Action;
+use paydesk_core::config::{CallbackMode, Settings};
+use paydesk_core::store::Outcome;
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::error::{AppError, CmdResult};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct SettingsView {
+    pub settings: Settings,
+    pub voice: bool,
+    pub customer_display: bool,
+    pub home: String,
+}
+
+pub fn pref_on(st: &AppState, key: &str, default: bool) -> bool {
+    st.store().pref(key).ok().flatten().map_or(default, |v| v == "on")
+}
+
+#[tauri::command]
+pub fn get_settings(st: State<'_, AppState>) -> CmdResult<SettingsView> {
+    st.require(Action::ViewSettings)?;
+    Ok(SettingsView {
+        settings: Settings::load(&st.home).unwrap_or_else(|_| st.payments.settings().clone()),
+        voice: st.voice.enabled(),
+        customer_display: pref_on(&st, "customer_display", true),
+        home: st.home.display().to_string(),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SettingsInput {
+    pub qr_lifetime_secs: u64,
+    pub callback: CallbackMode,
+    pub voice: bool,
+    pub customer_display: bool,
+}
+
+/// Saves settings. Voice applies at once; lifetime, callback mode and the customer display
+/// apply at the next start (the answer says so).
+#[tauri::command]
+pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult<bool> {
+    st.require(Action::ManageSettings)?;
+    if !(30..=3600).contains(&input.qr_lifetime_secs) {
+        return Err(AppError::invalid("qr_lifetime_secs", "must be between 30 and 3600 seconds"));
+    }
+    if let CallbackMode::PublicUrl { base_url } = &input.callback {
+        if !base_url.starts_with("https://") {
+            return Err(AppError::invalid("base_url", "must start with https://"));
+        }
+    }
+    let mut s = Settings::load(&st.home).unwrap_or_else(|_| st.payments.settings().clone());
+    let restart = s.qr_lifetime_secs != input.qr_lifetime_secs || s.callback != input.callback || pref_on(&st, "customer_display", true) != input.customer_display;
+    s.qr_lifetime_secs = input.qr_lifetime_secs;
+    s.callback = input.callback;
+    s.save(&st.home)?;
+    st.store().set_pref("voice", if input.voice { "on" } else { "off" })?;
+    st.store().set_pref("customer_display", if input.customer_display { "on" } else { "off" })?;
+    st.voice.set_enabled(input.voice);
+    st.audit("settings", None, Outcome::Ok, &format!("qr_lifetime_secs={} callback={:?} voice={} customer_display={}", s.qr_lifetime_secs, s.callback, input.voice, input.customer_display));
+    Ok(restart)
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct CallbackStatus {
+    /// `polling_only`, `public_url`, `tunnel`.
+    pub mode: &'static str,
+    /// `on` (callbacks can arrive), `off` (not running), `polling` (no callbacks by choice).
+    pub state: &'static str,
+    pub detail: String,
+}
+
+/// What the running app does about callbacks right now.
+pub fn status_of(mode: &CallbackMode, notify_base: Option<String>) -> CallbackStatus {
+    match (mode, notify_base) {
+        (CallbackMode::Tunnel { .. }, _) => CallbackStatus { mode: "tunnel", state: "off", detail: "the tunnel client is not part of this build yet; orders are followed by polling".into() },
+        (CallbackMode::PublicUrl { .. } | CallbackMode::PollingOnly, Some(base)) => CallbackStatus { mode: mode_name(mode), state: "on", detail: base },
+        (CallbackMode::PublicUrl { base_url }, None) => CallbackStatus { mode: "public_url", state: "off", detail: format!("{base_url} is not in use (restart to apply)") },
+        (CallbackMode::PollingOnly, None) => CallbackStatus { mode: "polling_only", state: "polling", detail: String::new() },
+    }
+}
+
+fn mode_name(m: &CallbackMode) -> &'static str {
+    match m {
+        CallbackMode::PollingOnly => "polling_only",
+        CallbackMode::PublicUrl { .. } => "public_url",
+        CallbackMode::Tunnel { .. } => "tunnel",
+    }
+}
+
+#[tauri::command]
+pub fn callback_status(st: State<'_, AppState>) -> CmdResult<CallbackStatus> {
+    st.require(Action::ViewSettings)?;
+    let base = st.payments.notify_url("x").map(|u| u.trim_end_matches("/cb/x").to_string());
+    Ok(status_of(&st.payments.settings().callback, base))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tunnel_shows_off_until_it_lands() {
+        let t = CallbackMode::Tunnel { server: "t.example".into(), secret_file: None };
+        assert_eq!(status_of(&t, None).state, "off");
+        assert_eq!(status_of(&CallbackMode::PollingOnly, None).state, "polling");
+        assert_eq!(status_of(&CallbackMode::PollingOnly, Some("http://127.0.0.1:1".into())).state, "on");
+        let p = CallbackMode::PublicUrl { base_url: "https://x".into() };
+        assert_eq!(status_of(&p, None).state, "off");
+        assert_eq!(status_of(&p, Some("https://x".into())).detail, "https://x");
+    }
+}

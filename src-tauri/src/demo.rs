@@ -1,0 +1,127 @@
+//! Demo mode (`paydesk-app --demo`): the gateway simulator and the callback server run in this
+//! process, a sandbox account points at them, and demo users exist — so a newcomer can take a
+//! simulated payment within a minute. Kept in one module so it can move to a shared `demo` crate.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use paydesk_channels::sim::{self, SimConfig, SimHandle, SimKeys};
+use paydesk_channels::ChannelEnv;
+use paydesk_core::auth::{self, Role};
+use paydesk_core::config::Settings;
+use paydesk_core::{AccountsFile, Payments, Store};
+use paydesk_server::ServerHandle;
+
+/// Demo users: (name, role, PIN). Shown on the login screen in demo mode.
+pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "9999"), ("陈会计", Role::Accountant, "5555")];
+
+/// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow).
+pub const SAMPLE_CODES: [(&str, &str); 4] =
+    [("990000000000000001", "pays"), ("990000000000000005", "password, then pays"), ("990000000000000007", "declined"), ("990000000000000009", "gateway too slow: checked, then paid")];
+
+pub struct Demo {
+    pub sim: SimHandle,
+    pub server: ServerHandle,
+    http: reqwest::Client,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+impl std::fmt::Debug for Demo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Demo").field("sim", &self.sim.addr).field("server", &self.server.addr).finish()
+    }
+}
+
+fn account_toml(sim: &str, keys: &Path) -> String {
+    format!(
+        r#"
+[[account]]
+name = "sandbox-demo"
+channel = "sandbox"
+display_name = "演示收款 Demo"
+fee_rate_bp = 60
+base_url = "{sim}/sandbox"
+[account.params]
+merchant_id = "M100001"
+private_key_file = "{keys}/merchant_private.pem"
+gateway_public_key_file = "{keys}/gateway_public.pem"
+"#,
+        keys = keys.display()
+    )
+}
+
+/// Starts the simulator and callback server and prepares `home` (a temporary one if `None`).
+/// Must run inside the async runtime.
+pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Payments>, Demo)> {
+    let (home, tmp) = match home {
+        Some(h) => (h, None),
+        None => {
+            let t = tempfile::Builder::new().prefix("paydesk-demo-").tempdir().context("temporary demo home")?;
+            (t.path().to_path_buf(), Some(t))
+        }
+    };
+    let keys = sim::demo_keys_dir();
+    let mut cfg = SimConfig::new(SimKeys::load(&keys).map_err(anyhow::Error::msg)?);
+    cfg.password_delay = Duration::from_secs(3);
+    cfg.stall = Duration::from_secs(5);
+    let sim = sim::start(cfg, "127.0.0.1:0".parse()?).await.context("simulator")?;
+    let store = Arc::new(Store::open(&Store::path_in(&home)).context("demo book")?);
+    for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
+        store.upsert_account(&a)?;
+    }
+    if auth::needs_setup(&store)? {
+        for (name, role, pin) in USERS {
+            auth::add_user(&store, name, role, pin, chrono::Utc::now())?;
+        }
+    }
+    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, ..Settings::load(&home).unwrap_or_default() };
+    let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
+    let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
+    let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
+    payments.set_notify_base(Some(server.base_url()));
+    tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");
+    Ok((home, payments, Demo { sim, server, http: reqwest::Client::new(), _tmp: tmp }))
+}
+
+impl Demo {
+    /// Plays the customer: `pay`, `decline` or `scan` the order's QR through the simulator.
+    pub async fn simulate(&self, order_no: &str, action: &str) -> Result<(), String> {
+        let r = self
+            .http
+            .post(format!("{}/_sim/scan", self.sim.base_url()))
+            .json(&serde_json::json!({"order_no": order_no, "action": action}))
+            .send()
+            .await
+            .map_err(|e| format!("simulator: {e}"))?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            Err(body["error"].as_str().unwrap_or("simulator refused").to_string())
+        }
+    }
+}
+
+/// Bench only (`PAYDESK_BENCH_PAYMENTS=N`): waits for the UI to settle, then takes N barcode
+/// payments through the simulator and prints `bench: N payments in X s` when done.
+pub async fn burst(payments: Arc<Payments>, n: u32) {
+    let delay = std::env::var("PAYDESK_BENCH_DELAY_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
+    tokio::time::sleep(Duration::from_secs(delay)).await;
+    let start = std::time::Instant::now();
+    let mut ok = 0;
+    for i in 0..n {
+        let input = paydesk_core::payments::BarcodeInput {
+            amount: paydesk_core::Money::from_fen(100 + i64::from(i % 900)).unwrap_or(paydesk_core::Money::ZERO),
+            auth_code: format!("99{:015}{}", i, i % 5),
+            ..Default::default()
+        };
+        match payments.barcode_pay(input).await {
+            Ok(o) if o.status == paydesk_core::OrderStatus::Success => ok += 1,
+            Ok(o) => tracing::warn!(order = %o.order_no, status = %o.status, "bench payment not paid"),
+            Err(e) => tracing::warn!("bench payment failed: {e}"),
+        }
+    }
+    println!("bench: {ok}/{n} payments in {:.1} s", start.elapsed().as_secs_f64());
+}

@@ -1,0 +1,119 @@
+//! The one error type of every command, serialised as `{code, message}`; `ui/src/backend/errors.ts`
+//! mirrors the codes the UI acts on. Internal details (database errors) are logged, not returned.
+
+use paydesk_core::auth::AuthError;
+use paydesk_core::payments::PayError;
+use paydesk_core::sale::SaleBusy;
+use paydesk_core::store::StoreError;
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct AppError {
+    /// Stable code: `invalid`, `not_found`, `conflict`, `not_logged_in`, `forbidden`, `bad_pin`,
+    /// `locked`, `sale_in_progress`, `no_account`, `storage`, `internal`, or a channel code
+    /// (`rejected`, `timeout`, `unreachable`, …).
+    pub code: String,
+    pub message: String,
+}
+
+pub type CmdResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn new(code: &str, message: impl Into<String>) -> AppError {
+        AppError { code: code.to_string(), message: message.into() }
+    }
+
+    pub fn invalid(field: &str, message: &str) -> AppError {
+        AppError::new("invalid", format!("{field}: {message}"))
+    }
+
+    fn storage(detail: &dyn std::fmt::Display) -> AppError {
+        tracing::error!("storage error: {detail}");
+        AppError::new("storage", "the book could not be read or written; see the log")
+    }
+}
+
+impl From<PayError> for AppError {
+    fn from(e: PayError) -> Self {
+        match &e {
+            PayError::Store(inner) => AppError::storage(inner),
+            _ => AppError::new(e.code(), e.to_string()),
+        }
+    }
+}
+
+impl From<AuthError> for AppError {
+    fn from(e: AuthError) -> Self {
+        match &e {
+            AuthError::Store(inner) => AppError::from_store(inner),
+            _ => AppError::new(e.code(), e.to_string()),
+        }
+    }
+}
+
+impl AppError {
+    fn from_store(e: &StoreError) -> AppError {
+        match e {
+            StoreError::NotFound { .. } => AppError::new("not_found", e.to_string()),
+            StoreError::Conflict(m) => AppError::new("conflict", m.clone()),
+            _ => AppError::storage(e),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        AppError::from_store(&e)
+    }
+}
+
+impl From<SaleBusy> for AppError {
+    fn from(e: SaleBusy) -> Self {
+        AppError::new("sale_in_progress", e.to_string())
+    }
+}
+
+impl From<paydesk_core::money::MoneyError> for AppError {
+    fn from(e: paydesk_core::money::MoneyError) -> Self {
+        AppError::invalid("amount", &e.to_string())
+    }
+}
+
+impl From<paydesk_core::config::ConfigError> for AppError {
+    fn from(e: paydesk_core::config::ConfigError) -> Self {
+        AppError::new("invalid", e.to_string())
+    }
+}
+
+impl From<paydesk_core::account::AccountError> for AppError {
+    fn from(e: paydesk_core::account::AccountError) -> Self {
+        AppError::new("invalid", e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use paydesk_core::auth::Role;
+    use paydesk_core::ChannelError;
+
+    #[test]
+    fn serialises_as_code_and_message() {
+        let e: AppError = AuthError::Forbidden { role: Role::Cashier, action: "refund" }.into();
+        assert_eq!(serde_json::to_value(&e).unwrap(), serde_json::json!({"code": "forbidden", "message": "a cashier may not refund"}));
+        let e: AppError = PayError::Channel(ChannelError::Timeout { channel: "alipay".into() }).into();
+        assert_eq!((e.code.as_str(), e.message.as_str()), ("timeout", "alipay did not answer in time"));
+        let e: AppError = SaleBusy::Starting.into();
+        assert_eq!(e.code, "sale_in_progress");
+    }
+
+    #[test]
+    fn storage_details_stay_in_the_log() {
+        let e: AppError = StoreError::Migration("disk /secret/path full".into()).into();
+        assert_eq!(e.code, "storage");
+        assert!(!e.message.contains("/secret/path"));
+        let e: AppError = StoreError::NotFound { what: "order", id: "P1".into() }.into();
+        assert_eq!(e.code, "not_found");
+    }
+}

@@ -1,0 +1,123 @@
+//! The app assembled on Tauri's mock runtime: commands through real IPC, roles enforced in Rust.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use paydesk_core::auth::{self, Role};
+use paydesk_core::config::Settings;
+use paydesk_core::{Payments, Store};
+use serde_json::{json, Value};
+use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::WebviewWindowBuilder;
+
+use crate::state::AppState;
+use crate::voice::{Lang, Voice};
+
+fn state(dir: &std::path::Path) -> AppState {
+    let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
+    let now = chrono::Utc::now();
+    auth::add_user(&store, "boss", Role::Owner, "9999", now).unwrap();
+    auth::add_user(&store, "amy", Role::Cashier, "1111", now).unwrap();
+    auth::add_user(&store, "ann", Role::Accountant, "5555", now).unwrap();
+    let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
+    let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, server: None }
+}
+
+struct App {
+    _dir: tempfile::TempDir,
+    _app: tauri::App<tauri::test::MockRuntime>,
+    webview: tauri::WebviewWindow<tauri::test::MockRuntime>,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let st = state(dir.path());
+    let app = crate::build(mock_builder(), st, false).build(mock_context(noop_assets())).unwrap();
+    let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    App { _dir: dir, _app: app, webview }
+}
+
+impl App {
+    fn call(&self, cmd: &str, body: Value) -> Result<Value, Value> {
+        get_ipc_response(
+            &self.webview,
+            InvokeRequest {
+                cmd: cmd.into(),
+                callback: tauri::ipc::CallbackFn(0),
+                error: tauri::ipc::CallbackFn(1),
+                url: "tauri://localhost".parse().unwrap(),
+                body: tauri::ipc::InvokeBody::Json(body),
+                headers: Default::default(),
+                invoke_key: INVOKE_KEY.to_string(),
+            },
+        )
+        .map(|b| b.deserialize::<Value>().unwrap())
+    }
+}
+
+#[test]
+fn roles_are_enforced_by_the_commands_themselves() {
+    let a = app();
+    // Nobody logged in: nothing but the login screen's data.
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap_err()["code"], "not_logged_in");
+    assert_eq!(a.call("app_info", json!({})).unwrap()["users"].as_array().unwrap().len(), 3);
+    // Wrong PIN.
+    assert_eq!(a.call("login", json!({"name": "amy", "pin": "0000"})).unwrap_err()["code"], "bad_pin");
+    // A cashier may list orders but may not refund, export or change settings — even by calling
+    // the command directly.
+    let s = a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert_eq!(s["role"], "cashier");
+    assert!(!s["allowed"].as_array().unwrap().contains(&json!("refund")));
+    assert!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().is_empty());
+    let refused = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "1111"}})).unwrap_err();
+    assert_eq!(refused, json!({"code": "forbidden", "message": "a cashier may not refund"}));
+    assert_eq!(a.call("export_orders", json!({"filter": {}})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("get_settings", json!({})).unwrap_err()["code"], "forbidden");
+    a.call("logout", json!({})).unwrap();
+    // The accountant exports but takes no payments.
+    a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
+    let ex = a.call("export_orders", json!({"filter": {}})).unwrap();
+    assert_eq!(ex["rows"], 0);
+    assert!(std::fs::read_to_string(ex["path"].as_str().unwrap()).unwrap().starts_with("order_no,"));
+    assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "s1"}})).unwrap_err()["code"], "forbidden");
+    a.call("logout", json!({})).unwrap();
+    // The owner: refund needs the PIN again; a wrong one is refused and audited.
+    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    let bad = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "1234"}})).unwrap_err();
+    assert_eq!(bad["code"], "bad_pin");
+    let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "9999"}})).unwrap_err();
+    assert_eq!(missing["code"], "not_found");
+    let log = a.call("audit_log", json!({})).unwrap();
+    let actions: Vec<(String, String)> = log.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect();
+    for want in [("refund", "denied"), ("export", "ok"), ("export_orders", "denied"), ("login", "denied"), ("logout", "ok")] {
+        assert!(actions.contains(&(want.0.into(), want.1.into())), "audit lacks {want:?}: {actions:?}");
+    }
+}
+
+#[test]
+fn invalid_input_names_the_field() {
+    let a = app();
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    let e = a.call("create_qr", json!({"req": {"amount": "12.345", "sale_id": "s1"}})).unwrap_err();
+    assert_eq!(e["code"], "invalid");
+    assert!(e["message"].as_str().unwrap().starts_with("amount:"), "{e}");
+    let e = a.call("barcode_pay", json!({"req": {"amount": "1.00", "auth_code": "12345", "sale_id": "s2"}})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("auth_code:"), "{e}");
+    // Nothing configured: a clear "no account", and the till is free again afterwards.
+    let e = a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "s3"}})).unwrap_err();
+    assert_eq!(e["code"], "no_account");
+    assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "s4"}})).unwrap_err()["code"], "no_account");
+    assert_eq!(a.call("set_language", json!({"lang": "fr"})).unwrap_err()["code"], "invalid");
+    a.call("set_language", json!({"lang": "en"})).unwrap();
+    assert_eq!(a.call("app_info", json!({})).unwrap()["lang"], "en");
+}
+
+#[test]
+fn args() {
+    let p = |v: &[&str]| crate::parse_args(v.iter().map(|s| s.to_string()));
+    assert_eq!(p(&["--demo"]).unwrap(), crate::Options { demo: true, ..Default::default() });
+    assert_eq!(p(&["--home", "/x", "--no-customer-display"]).unwrap().customer_display, Some(false));
+    assert!(p(&["--home"]).is_err() && p(&["--nope"]).is_err());
+}

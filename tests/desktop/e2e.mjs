@@ -1,0 +1,190 @@
+// End-to-end test of the built app in WebKitGTK (tauri-driver + WebKitWebDriver), demo mode:
+// log in as cashier, take a QR payment, charge a scanned code, see Success; a cashier is refused
+// the refund (UI and Rust); the owner refunds with the PIN. With SCREENSHOTS=DIR it also saves a
+// screenshot of each screen. Usage (under Xvfb, tauri-driver running): node e2e.mjs /abs/paydesk-app
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { KEY, WebDriver, sleep } from './webdriver.mjs';
+
+const app = process.argv[2];
+const shots = process.env.SCREENSHOTS || '';
+if (!app) { console.error('usage: node e2e.mjs /abs/path/to/paydesk-app'); process.exit(2); }
+if (shots) mkdirSync(shots, { recursive: true });
+
+const results = [];
+async function step(name, f) {
+  const t0 = Date.now();
+  try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
+  catch (e) { results.push([name, false]); console.log(`FAIL ${name}: ${e.stack ?? e}`); throw e; }
+}
+function assert(c, msg) { if (!c) throw new Error(msg); }
+
+const wd = new WebDriver();
+let mainHandle = null;
+let customerHandle = null;
+
+async function shot(name) {
+  if (!shots) return;
+  writeFileSync(join(shots, `${name}.png`), await wd.screenshot());
+}
+async function screen(name) {
+  // The whole X screen (both windows), with the real window decorations if any.
+  if (!shots || !process.env.DISPLAY) return;
+  try { execFileSync('import', ['-window', 'root', join(shots, `${name}.png`)]); } catch (e) { console.log(`(no root screenshot: ${e.message})`); }
+}
+async function onWindow(handle, f) {
+  await wd.switchTo(handle);
+  try { return await f(); } finally { await wd.switchTo(mainHandle); }
+}
+
+async function login(user, pin) {
+  await wd.waitFor('[data-screen=login]');
+  await wd.click(`[data-user="${user}"]`);
+  await wd.type('[data-test=pin]', pin + KEY.enter);
+}
+async function logout() { await wd.click('[data-test=logout]'); await wd.waitFor('[data-screen=login]'); }
+async function invoke(cmd, args) {
+  return wd.execAsync(`const cb = arguments[arguments.length - 1];
+    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => cb({ok: v}), (e) => cb({err: e}));`, cmd, args);
+}
+
+try {
+  await WebDriver.waitReady();
+  await wd.start(app, ['--demo']);
+  // Find the cashier's window (the customer display is a second window).
+  await sleep(500);
+  for (const h of await wd.windows()) {
+    await wd.switchTo(h);
+    const isCustomer = await wd.exec('return !!document.getElementById("customer")');
+    if (isCustomer) customerHandle = h; else mainHandle = h;
+  }
+  assert(mainHandle, 'no main window');
+  await wd.switchTo(mainHandle);
+
+  await step('login screen lists the demo users', async () => {
+    await wd.waitFor('[data-user]');
+    assert((await wd.text('[data-test=demo-users]')).includes('1111'), 'demo users shown');
+    await shot('01-login');
+  });
+
+  let qrOrder = '';
+  await step('cashier takes a QR payment: amount, Enter, customer pays, Success', async () => {
+    await login('王芳', '1111');
+    await wd.waitFor('[data-screen=cashier] [data-method=sandbox]');
+    await shot('02-cashier');
+    await wd.type('[data-test=scan]', '12.34' + KEY.enter);
+    await wd.waitFor('[data-state=qr] [data-test=qr] svg', 15000);
+    qrOrder = await wd.exec('return document.querySelector("[data-state=qr]").dataset.order');
+    assert(/^P\d{17}/.test(qrOrder), `order number ${qrOrder}`);
+    assert((await wd.text('[data-state=qr]')).includes('12.34'), 'QR shows the amount');
+    await sleep(300);
+    await shot('03-cashier-qr');
+    await screen('04-both-windows-qr');
+    if (customerHandle) await onWindow(customerHandle, async () => { await wd.waitFor('[data-state=qr] svg'); await shot('05-customer-qr'); });
+    // A second charge for the same sale is refused by Rust while the QR is open.
+    const second = await invoke('create_qr', { req: { amount: '1.00', sale_id: 'another-sale' } });
+    assert(second.err?.code === 'sale_in_progress', `second charge: ${JSON.stringify(second)}`);
+    await wd.click('[data-test=sim-pay]');
+    await wd.waitFor(`[data-state=success][data-order="${qrOrder}"]`, 15000);
+    assert((await wd.text('[data-test=paid-amount]')).includes('12.34'), 'success shows the amount');
+    await wd.waitFor('[data-test=voice-text]');
+    assert((await wd.text('[data-test=voice-text]')).includes('12.34'), 'announced');
+    await shot('06-cashier-success');
+    if (customerHandle) await onWindow(customerHandle, async () => { await wd.waitFor('[data-state=success]'); await shot('07-customer-thanks'); });
+  });
+
+  await step('Enter starts a new sale; a scanned code is charged: Success', async () => {
+    await wd.type('[data-test=scan]', KEY.enter);
+    await wd.waitFor('[data-state=entering]');
+    await wd.click('[data-key="8"]');
+    await wd.click('[data-key="."]');
+    await wd.click('[data-key="8"]');
+    await wd.type('[data-test=scan]', '990000000000000003' + KEY.enter);
+    await wd.waitFor('[data-state=success]', 15000);
+    assert((await wd.text('[data-test=paid-amount]')).includes('8.80'), 'paid 8.80');
+  });
+
+  await step('an unclear payment shows "checking" until it is resolved', async () => {
+    await wd.type('[data-test=scan]', KEY.enter);
+    await wd.type('[data-test=scan]', '6' + KEY.enter); // amount 6 → QR; cancel it, then pay by a slow code
+    await wd.waitFor('[data-state=qr]');
+    await wd.click('[data-test=cancel]');
+    await wd.waitFor('[data-state=closed]', 15000);
+    await wd.type('[data-test=scan]', KEY.enter);
+    await wd.waitFor('[data-state=entering]');
+    await wd.click('[data-key="6"]');
+    await wd.type('[data-test=scan]', '990000000000000009' + KEY.enter);
+    await wd.waitFor('[data-state=checking]', 10000);
+    await shot('08-cashier-checking');
+    await wd.waitFor('[data-state=success]', 30000);
+  });
+
+  await step('a cashier is refused the refund (no button, and Rust says forbidden)', async () => {
+    await wd.click('[data-nav=orders]');
+    await wd.click(`tr[data-order="${qrOrder}"]`);
+    await wd.waitFor('[data-test=timeline] li');
+    assert(!(await wd.exists('[data-test=refund-form]')), 'no refund form for a cashier');
+    const r = await invoke('refund', { req: { order_no: qrOrder, amount: '1.00', reason: null, pin: '1111' } });
+    assert(r.err?.code === 'forbidden', `cashier refund: ${JSON.stringify(r)}`);
+    await logout();
+  });
+
+  await step('the owner refunds part of the order with the PIN', async () => {
+    await login('李老板', '9999');
+    await wd.waitFor('[data-screen=cashier]');
+    await wd.click('[data-nav=orders]');
+    await wd.click(`tr[data-order="${qrOrder}"]`);
+    await wd.waitFor('[data-test=refund-form]');
+    await wd.clear('[data-test=refund-amount]');
+    await wd.type('[data-test=refund-amount]', '2.34');
+    await wd.type('[data-test=refund-reason]', '退一杯');
+    await wd.type('[data-test=refund-pin]', '9999');
+    await wd.click('[data-test=refund-submit]');
+    await wd.waitFor('[data-refund]', 15000);
+    assert((await wd.text('[data-test=detail]')).includes('2.34'), 'refund listed');
+    await sleep(300);
+    await shot('09-orders');
+  });
+
+  if (shots) {
+    await step('screenshots of the settings and audit screens', async () => {
+      await wd.click('[data-nav=settings]');
+      await wd.waitFor('[data-test=callback-status]');
+      await shot('10-settings-general');
+      await wd.click('[data-tab=accounts]');
+      await wd.waitFor('[data-account]');
+      await wd.click('[data-test=test-connection]');
+      await wd.waitFor('[data-test=toast].show');
+      await shot('11-settings-accounts');
+      await wd.click('[data-tab=users]');
+      await sleep(400);
+      await shot('12-settings-users');
+      await wd.click('[data-tab=receipt]');
+      await wd.waitFor('[data-test=receipt]');
+      await shot('13-receipt');
+      await wd.click('[data-nav=audit]');
+      await wd.waitFor('[data-action=refund]');
+      await shot('14-audit');
+      await wd.exec('document.querySelector("[data-test=lang]").value = "en"; document.querySelector("[data-test=lang]").dispatchEvent(new Event("change"))');
+      await sleep(300);
+      await wd.click('[data-nav=cashier]');
+      await wd.waitFor('[data-method=sandbox]');
+      await wd.type('[data-test=scan]', '25' + KEY.enter);
+      await wd.waitFor('[data-state=qr] svg');
+      await sleep(300);
+      await shot('15-cashier-qr-en');
+      await wd.click('[data-test=cancel]');
+      await wd.waitFor('[data-state=closed]', 15000);
+      await wd.exec('document.querySelector("[data-test=lang]").value = "zh-CN"; document.querySelector("[data-test=lang]").dispatchEvent(new Event("change"))');
+    });
+  }
+} catch {
+  process.exitCode = 1;
+} finally {
+  await wd.quit();
+  const passed = results.filter((r) => r[1]).length;
+  console.log(`${passed} passed, ${results.length - passed} failed`);
+  if (results.length === 0) process.exitCode = 1;
+}

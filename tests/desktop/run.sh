@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# End-to-end test of the desktop app in real WebKitGTK under Xvfb, driven over WebDriver
+# (tauri-driver + Debian's WebKitWebDriver). Builds nothing: pass the built binary or let the
+# script find it in $CARGO_TARGET_DIR (default target/). SCREENSHOTS=DIR also saves screenshots.
+#
+#   tests/desktop/run.sh [path/to/paydesk-app]
+#
+# Needs: xvfb-run, WebKitWebDriver (webkit2gtk-driver), tauri-driver (cargo install tauri-driver
+# --locked), node >= 20, a CJK font (fonts-noto-cjk) for the Chinese UI.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+app=${1:-${CARGO_TARGET_DIR:-$root/target}/debug/paydesk-app}
+app=$(realpath "$app")
+for tool in xvfb-run WebKitWebDriver tauri-driver node; do
+  command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }
+done
+[ -x "$app" ] || { echo "run.sh: no app binary at $app (cargo build -p paydesk-app)" >&2; exit 1; }
+export PAYDESK_ASSETS=${PAYDESK_ASSETS:-$root/assets}
+# A machine key of its own, so the test never touches the user's.
+export PAYDESK_MACHINE_KEY=${PAYDESK_MACHINE_KEY:-$(mktemp -d)/machine.key}
+export RUST_LOG=${RUST_LOG:-warn}
+exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
+  set -euo pipefail
+  port=4444
+  tauri-driver --port $port >"${TMPDIR:-/tmp}/tauri-driver.log" 2>&1 &
+  driver=$!
+  trap "kill $driver 2>/dev/null || true" EXIT
+  node "$0" "$1"
+' "$here/e2e.mjs" "$app"

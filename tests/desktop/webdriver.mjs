@@ -1,0 +1,58 @@
+// A small W3C WebDriver client over fetch (Node 20+), enough to drive the Tauri app through
+// tauri-driver: sessions, elements, keys, scripts, windows, screenshots.
+
+const ELEMENT = 'element-6066-11e4-a52f-4f735466cecf';
+export const KEY = { enter: '\uE007', escape: '\uE00C' };
+
+export class WebDriver {
+  constructor(base = 'http://127.0.0.1:4444') { this.base = base; this.id = null; }
+
+  async req(method, path, body) {
+    const r = await fetch(`${this.base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const j = await r.json().catch(() => ({}));
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j.value ?? j).slice(0, 400)}`);
+    return j.value;
+  }
+  s(path) { return `/session/${this.id}${path}`; }
+
+  static async waitReady(base = 'http://127.0.0.1:4444', ms = 20000) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      try { const r = await fetch(`${base}/status`); if (r.ok) return; } catch { /* not yet */ }
+      await sleep(200);
+    }
+    throw new Error('tauri-driver did not start');
+  }
+
+  async start(application, args = []) {
+    const v = await this.req('POST', '/session', { capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application, args } } } });
+    this.id = v.sessionId;
+    return v;
+  }
+  async quit() { if (this.id) await this.req('DELETE', `/session/${this.id}`).catch(() => {}); this.id = null; }
+
+  async find(css) { return (await this.req('POST', this.s('/element'), { using: 'css selector', value: css }))[ELEMENT]; }
+  async findAll(css) { return (await this.req('POST', this.s('/elements'), { using: 'css selector', value: css })).map((e) => e[ELEMENT]); }
+  async exists(css) { return (await this.findAll(css)).length > 0; }
+  async waitFor(css, ms = 15000) {
+    const end = Date.now() + ms;
+    let last;
+    while (Date.now() < end) {
+      try { const els = await this.findAll(css); if (els.length) return els[0]; } catch (e) { last = e; }
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${css}${last ? `: ${last.message}` : ''}\npage: ${(await this.text('body').catch(() => '?')).slice(0, 600)}`);
+  }
+  async click(css) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/click`), {}); }
+  async type(css, text) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/value`), { text }); }
+  async clear(css) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/clear`), {}); }
+  async text(css) { const e = await this.find(css); return this.req('GET', this.s(`/element/${e}/text`)); }
+  async exec(script, ...args) { return this.req('POST', this.s('/execute/sync'), { script, args }); }
+  async execAsync(script, ...args) { return this.req('POST', this.s('/execute/async'), { script, args }); }
+  async screenshot() { return Buffer.from(await this.req('GET', this.s('/screenshot')), 'base64'); }
+  async windows() { return this.req('GET', this.s('/window/handles')); }
+  async switchTo(handle) { return this.req('POST', this.s('/window'), { handle }); }
+  async title() { return this.req('GET', this.s('/title')); }
+}
+
+export function sleep(ms) { return new Promise((r) => setTimeout(r, ms)); }

@@ -1,0 +1,84 @@
+// The shell: header with the screens this role may open, language switch, logout; one screen at
+// a time. Reconciliation and Analytics come later and are not shown.
+
+import { h, mount } from './dom';
+import { LANG_NAMES, LANGS, onLangChange, setLang, t, tk } from './i18n';
+import type { Backend } from './backend/backend';
+import type { Action, AppInfo, Session } from './backend/types';
+import type { Ctx, ScreenName } from './context';
+import { loginScreen } from './screens/login';
+import { cashierScreen } from './screens/cashier';
+import { ordersScreen } from './screens/orders';
+import { auditScreen, settingsScreen } from './screens/settings';
+
+const SCREENS: { name: ScreenName; needs: Action }[] = [
+  { name: 'cashier', needs: 'take_payment' },
+  { name: 'orders', needs: 'view_orders' },
+  { name: 'settings', needs: 'view_settings' },
+  { name: 'audit', needs: 'view_audit' },
+];
+
+export async function startApp(root: HTMLElement, backend: Backend) {
+  let info: AppInfo = await backend.appInfo();
+  setLang(info.lang);
+  let session: Session | null = info.session;
+  let screen: ScreenName = 'login';
+  let dispose: () => void = () => {};
+  const header = h('header', { class: 'topbar' });
+  const main = h('main', { class: 'main' });
+  const toastEl = h('div', { class: 'toast', 'data-test': 'toast', role: 'status' });
+  mount(root, header, main, toastEl);
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+
+  const ctx: Ctx = {
+    backend,
+    get info() { return info; },
+    get session() { return session; },
+    can: (a) => !!session && session.allowed.includes(a),
+    go: (s) => { screen = s; draw(); },
+    toast: (text, kind = 'ok') => {
+      toastEl.textContent = text;
+      toastEl.className = `toast show ${kind}`;
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
+    },
+    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); },
+  };
+
+  async function refresh() { info = await backend.appInfo(); draw(); }
+
+  function drawHeader() {
+    const langSel = h('select', { class: 'lang', 'data-test': 'lang', onchange: async (e: Event) => {
+      const l = (e.target as HTMLSelectElement).value;
+      await backend.setLanguage(l);
+      setLang(l);
+    } }, LANGS.map((l) => h('option', { value: l, selected: l === info.lang || (l === 'zh-CN' && info.lang !== 'en') }, LANG_NAMES[l])));
+    mount(header,
+      h('div', { class: 'brand' }, h('span', { class: 'logo' }, '¥'), t('app.name'), info.demo && h('span', { class: 'demo-badge', 'data-test': 'demo-badge' }, t('demo.badge'))),
+      session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
+        h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never)))),
+      h('div', { class: 'who' }, langSel,
+        session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
+        session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
+  }
+
+  function draw() {
+    dispose();
+    dispose = () => {};
+    if (!session) screen = 'login';
+    drawHeader();
+    let el: HTMLElement;
+    if (screen === 'login') el = loginScreen(ctx);
+    else {
+      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
+      el = s.el;
+      dispose = s.dispose;
+    }
+    mount(main, el);
+    document.body.dataset.screen = screen;
+    if (screen === 'login') void backend.showCustomer({ phase: 'idle', amount: 0, method: null, qr_svg: null, expires_at: null });
+  }
+
+  onLangChange(draw);
+  draw();
+}

@@ -1,0 +1,67 @@
+// The UI talks to Paydesk only through this interface: TauriBackend in the app, FakeBackend in
+// the browser (development, Playwright). See tauri.ts and fake.ts.
+
+import type {
+  AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
+  Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, Session, SettingsInput,
+  SettingsView, User,
+} from './types';
+
+export type Unsubscribe = () => void;
+
+export interface Backend {
+  readonly kind: 'tauri' | 'fake';
+  appInfo(): Promise<AppInfo>;
+  login(name: string, pin: string): Promise<Session>;
+  logout(): Promise<void>;
+  setupOwner(name: string, pin: string): Promise<Session>;
+  setLanguage(lang: string): Promise<void>;
+
+  paymentMethods(): Promise<MethodView[]>;
+  createQr(amount: string, method: Method | null, saleId: string): Promise<Order>;
+  barcodePay(amount: string, authCode: string, saleId: string): Promise<Order>;
+  cancelPayment(orderNo: string): Promise<Order>;
+  currentSale(): Promise<Order | null>;
+  qrSvg(text: string): Promise<string>;
+  announceAgain(orderNo: string): Promise<string>;
+
+  listOrders(filter: OrderFilter): Promise<Order[]>;
+  orderDetail(orderNo: string): Promise<OrderDetail>;
+  refund(input: RefundInput): Promise<Refund>;
+  closeOrder(orderNo: string): Promise<Order>;
+  requeryOrder(orderNo: string): Promise<Order>;
+  exportOrders(filter: OrderFilter): Promise<Exported>;
+  auditLog(limit?: number): Promise<AuditEntry[]>;
+
+  getSettings(): Promise<SettingsView>;
+  saveSettings(input: SettingsInput): Promise<boolean>;
+  callbackStatus(): Promise<CallbackStatus>;
+  listAccounts(): Promise<AccountView[]>;
+  saveAccount(account: AccountConfig): Promise<void>;
+  setAccountEnabled(name: string, enabled: boolean): Promise<void>;
+  importKey(account: string, field: string, path: string): Promise<string>;
+  testAccount(name: string): Promise<Probe>;
+  listUsers(): Promise<User[]>;
+  addUser(name: string, role: Role, pin: string): Promise<User>;
+  setUserPin(name: string, pin: string): Promise<void>;
+  setUserEnabled(name: string, enabled: boolean): Promise<void>;
+
+  demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
+
+  onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
+  onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;
+  onAnnounced(cb: (a: Announced) => void): Promise<Unsubscribe>;
+  /** Cashier window → customer display. */
+  showCustomer(view: CustomerView): Promise<void>;
+  onCustomer(cb: (v: CustomerView) => void): Promise<Unsubscribe>;
+}
+
+/** The Tauri backend inside the app, the fake one elsewhere. */
+export async function pickBackend(): Promise<Backend> {
+  if ((window as unknown as { __TAURI_INTERNALS__?: unknown }).__TAURI_INTERNALS__) {
+    const { TauriBackend } = await import('./tauri');
+    return new TauriBackend();
+  }
+  const { FakeBackend } = await import('./fake');
+  return new FakeBackend();
+}

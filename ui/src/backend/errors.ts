@@ -1,0 +1,31 @@
+// The error contract: every command fails with {code, message} (src-tauri/src/error.rs).
+// Codes listed here are the ones the UI acts on; any other code is shown with its message.
+
+export const CODES = {
+  notLoggedIn: 'not_logged_in',
+  forbidden: 'forbidden',
+  badPin: 'bad_pin',
+  locked: 'locked',
+  saleInProgress: 'sale_in_progress',
+  invalid: 'invalid',
+  conflict: 'conflict',
+  noAccount: 'no_account',
+} as const;
+
+export class BackendError extends Error {
+  constructor(public code: string, message: string) {
+    super(message);
+    this.name = 'BackendError';
+  }
+}
+
+/** Normalises whatever a failed call threw into a BackendError. */
+export function toBackendError(e: unknown): BackendError {
+  if (e instanceof BackendError) return e;
+  if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
+    const o = e as { code: unknown; message: unknown };
+    return new BackendError(String(o.code), String(o.message));
+  }
+  if (e instanceof Error) return new BackendError('internal', e.message);
+  return new BackendError('internal', String(e));
+}

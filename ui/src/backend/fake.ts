@@ -1,0 +1,317 @@
+// An in-memory Backend for the browser (development and Playwright). It imitates the Rust side
+// closely enough to drive every screen: roles, one sale at a time, QR + barcode flows with the
+// simulator's payer rules (last digit of the code), refunds with the owner's PIN, events.
+
+import type { Backend, Unsubscribe } from './backend';
+import { BackendError } from './errors';
+import { methodOfCode, parseYuan } from '../money';
+import type * as T from './types';
+
+const ALL_ACTIONS: T.Action[] = [
+  'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
+  'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
+];
+const ALLOWED: Record<T.Role, T.Action[]> = {
+  owner: ALL_ACTIONS,
+  cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit'],
+};
+
+type Listener<P> = (p: P) => void;
+
+export interface FakeOptions {
+  /** Milliseconds the fake "channel" takes to answer. */
+  latency?: number;
+  needsSetup?: boolean;
+}
+
+export class FakeBackend implements Backend {
+  readonly kind = 'fake' as const;
+  private users: { name: string; role: T.Role; pin: string; enabled: boolean }[] = [
+    { name: '王芳', role: 'cashier', pin: '1111', enabled: true },
+    { name: '李老板', role: 'owner', pin: '9999', enabled: true },
+    { name: '陈会计', role: 'accountant', pin: '5555', enabled: true },
+  ];
+  private session: T.Session | null = null;
+  private orders: T.Order[] = [];
+  private events = new Map<string, T.OrderEvent[]>();
+  private refunds: T.Refund[] = [];
+  private audit: T.AuditEntry[] = [];
+  private seq = 0;
+  private current: string | null = null;
+  private starting = false;
+  private lang = 'zh-CN';
+  private voice = true;
+  private settings: T.Settings = {
+    till_id: 'T1', timezone: 'Asia/Shanghai', max_order_amount: '50000.00', qr_lifetime_secs: 180,
+    barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, callback: { mode: 'polling_only' }, listen: '127.0.0.1:8428',
+  };
+  private accounts: T.AccountView[] = [{
+    account: { name: 'sandbox-demo', channel: 'sandbox', display_name: '演示收款 Demo', enabled: true, priority: 10, weight: 1, fee_rate_bp: 60, daily_cap: null, methods: [], base_url: 'http://127.0.0.1:8429/sandbox', params: { merchant_id: 'M100001', private_key_file: 'keys/sandbox-demo.private_key_file.sealed' } },
+    capabilities: { methods: ['sandbox'], qr: true, barcode: true, refund: true, partial_refund: true },
+    usable: true,
+  }];
+  private listeners = { order: [] as Listener<T.Order>[], checking: [] as Listener<T.Checking>[], voice: [] as Listener<T.Announced>[], customer: [] as Listener<T.CustomerView>[] };
+  private channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('paydesk-customer') : null;
+  private latency: number;
+  private needsSetup: boolean;
+
+  constructor(opts: FakeOptions = {}) {
+    this.latency = opts.latency ?? 150;
+    this.needsSetup = opts.needsSetup ?? false;
+    if (this.needsSetup) this.users = [];
+    this.channel?.addEventListener('message', (e) => this.listeners.customer.forEach((l) => l(e.data as T.CustomerView)));
+  }
+
+  private wait(ms = this.latency) { return new Promise((r) => setTimeout(r, ms)); }
+
+  private require(a: T.Action): T.Session {
+    if (!this.session) throw new BackendError('not_logged_in', 'not logged in');
+    if (!this.session.allowed.includes(a)) {
+      if (['refund', 'export_orders', 'manage_settings', 'manage_accounts', 'manage_users'].includes(a)) this.log(a, null, 'denied', '');
+      throw new BackendError('forbidden', `a ${this.session.role} may not ${a}`);
+    }
+    return this.session;
+  }
+
+  private log(action: string, target: string | null, outcome: T.AuditEntry['outcome'], detail: string) {
+    this.audit.unshift({ at: new Date().toISOString(), actor: this.session?.user ?? null, role: this.session?.role ?? null, action, target, outcome, detail });
+  }
+
+  private emit(o: T.Order) { const copy = { ...o }; this.listeners.order.forEach((l) => l(copy)); }
+
+  private setStatus(o: T.Order, to: T.OrderStatus, source: string, detail: string) {
+    const ev = { seq: ++this.seq, order_no: o.order_no, from_status: o.status, to_status: to, source, at: new Date().toISOString(), detail };
+    o.status = to;
+    o.updated_at = ev.at;
+    if (to === 'success') {
+      o.paid_at = ev.at;
+      o.channel_trade_no = `SB${Date.now()}`;
+      if (this.voice) {
+        const text = this.lang === 'en' ? `Payment received ${(o.amount / 100).toFixed(2)} yuan` : `收款到账 ${(o.amount / 100).toFixed(2)} 元`;
+        this.listeners.voice.forEach((l) => l({ order_no: o.order_no, text }));
+      }
+    }
+    this.events.get(o.order_no)!.push(ev);
+    this.emit(o);
+  }
+
+  private newOrder(kind: T.PayKind, method: T.Method, fen: number, saleId: string, masked: string | null): T.Order {
+    const now = new Date();
+    const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+    const no = `P${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}${pad(now.getMilliseconds(), 3)}T1${pad(this.orders.length % 1000, 3)}`;
+    const o: T.Order = {
+      order_no: no, kind, method, channel: 'sandbox', account: 'sandbox-demo', amount: fen, refunded: 0, fee: Math.floor((fen * 60 + 5000) / 10000),
+      status: 'pending', subject: 'Paydesk', channel_trade_no: null, qr_code: null, auth_code_masked: masked, failure_code: null, failure_message: null,
+      operator: this.session?.user ?? null, till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + (kind === 'qr' ? this.settings.qr_lifetime_secs : this.settings.barcode_wait_secs) * 1000).toISOString(), paid_at: null,
+    };
+    this.orders.unshift(o);
+    this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order` }]);
+    this.emit(o);
+    return o;
+  }
+
+  private reserve() {
+    if (this.starting) throw new BackendError('sale_in_progress', 'a payment is being made; wait for its result');
+    const cur = this.orders.find((o) => o.order_no === this.current);
+    if (cur && (cur.status === 'pending' || cur.status === 'processing')) throw new BackendError('sale_in_progress', `order ${cur.order_no} is not resolved yet; wait for its result or cancel it`);
+    this.starting = true;
+  }
+
+  private amount(yuan: string): number {
+    const fen = parseYuan(yuan);
+    if (fen === null || fen <= 0) throw new BackendError('invalid', `amount: amount ${JSON.stringify(yuan)} is not a plain decimal number of yuan like 12.34`);
+    if (fen > 5_000_000) throw new BackendError('invalid', 'amount: exceeds the maximum of 50000.00 yuan');
+    return fen;
+  }
+
+  async appInfo(): Promise<T.AppInfo> {
+    return {
+      version: '0.1.0-fake', needs_setup: this.users.length === 0, users: this.users.filter((u) => u.enabled).map(({ name, role, enabled }) => ({ name, role, enabled })),
+      lang: this.lang, session: this.session,
+      demo: { users: this.users.map((u) => [u.name, u.role, u.pin] as [string, T.Role, string]), sample_codes: [['990000000000000001', 'pays'], ['990000000000000005', 'password, then pays'], ['990000000000000007', 'declined'], ['990000000000000009', 'gateway too slow: checked, then paid']] },
+    };
+  }
+  async login(name: string, pin: string) {
+    const u = this.users.find((x) => x.name === name && x.enabled);
+    if (!u || u.pin !== pin) { this.log('login', name, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
+    this.session = { user: u.name, role: u.role, allowed: ALLOWED[u.role] };
+    this.log('login', name, 'ok', '');
+    return this.session;
+  }
+  async logout() { if (this.session) this.log('logout', null, 'ok', ''); this.session = null; }
+  async setupOwner(name: string, pin: string) {
+    if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
+    if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
+    this.users.push({ name, role: 'owner', pin, enabled: true });
+    return this.login(name, pin);
+  }
+  async setLanguage(lang: string) {
+    if (lang !== 'zh-CN' && lang !== 'en') throw new BackendError('invalid', 'lang: must be zh-CN or en');
+    this.lang = lang;
+  }
+
+  async paymentMethods() { this.require('take_payment'); return [{ method: 'sandbox' as T.Method, qr: true, barcode: true }]; }
+
+  async createQr(amount: string, method: T.Method | null, saleId: string) {
+    this.require('take_payment');
+    const fen = this.amount(amount);
+    const existing = this.orders.find((o) => o.idempotency_key === saleId);
+    if (existing) return existing;
+    this.reserve();
+    try {
+      const o = this.newOrder('qr', method ?? 'sandbox', fen, saleId, null);
+      await this.wait();
+      o.qr_code = `https://qr.sandbox.paydesk.invalid/${o.order_no}`;
+      this.setStatus(o, 'processing', 'channel_reply', 'QR code issued');
+      this.current = o.order_no;
+      return { ...o };
+    } finally { this.starting = false; }
+  }
+
+  async barcodePay(amount: string, authCode: string, saleId: string) {
+    this.require('take_payment');
+    const fen = this.amount(amount);
+    const code = authCode.trim();
+    const method = methodOfCode(code);
+    if (!method) throw new BackendError('invalid', 'auth_code: not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay)');
+    this.reserve();
+    try {
+      const o = this.newOrder('barcode', method, fen, saleId, `${code.slice(0, 4)}${'*'.repeat(code.length - 8)}${code.slice(-4)}`);
+      this.current = o.order_no;
+      await this.wait();
+      const last = Number(code[code.length - 1]);
+      if (last <= 4) this.setStatus(o, 'success', 'channel_reply', 'paid (PAID)');
+      else if (last === 7) { o.failure_code = 'FAILED'; o.failure_message = 'insufficient balance'; this.setStatus(o, 'failed', 'channel_reply', 'payment refused'); }
+      else {
+        this.setStatus(o, 'processing', 'channel_reply', 'waiting for the payer to confirm');
+        for (let i = 0; i < 3; i++) {
+          this.listeners.checking.forEach((l) => l({ order_no: o.order_no, detail: 'checking with the channel' }));
+          await this.wait(this.latency * 4);
+        }
+        if (last === 6) this.setStatus(o, 'closed', 'timeout', 'cancelled at channel: not paid');
+        else this.setStatus(o, 'success', 'poll', 'paid (PAID)');
+      }
+      return { ...o };
+    } finally { this.starting = false; }
+  }
+
+  async cancelPayment(orderNo: string) {
+    this.require('take_payment');
+    const o = this.find(orderNo);
+    if (o.status === 'pending' || o.status === 'processing') { await this.wait(); this.setStatus(o, 'closed', 'user', 'closed (the channel holds no such trade)'); }
+    return { ...o };
+  }
+  async currentSale() { this.require('take_payment'); const o = this.orders.find((x) => x.order_no === this.current); return o ? { ...o } : null; }
+  async qrSvg(text: string) {
+    // A stand-in pattern (the real app renders a real QR code in Rust).
+    let h = 0;
+    for (const c of text) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+    const cells: string[] = [];
+    for (let y = 0; y < 21; y++) for (let x = 0; x < 21; x++) {
+      const finder = (x < 7 && y < 7) || (x > 13 && y < 7) || (x < 7 && y > 13);
+      const on = finder ? (x % 6 === 0 || y % 6 === 0 || (x % 7 > 1 && x % 7 < 5 && y % 7 > 1 && y % 7 < 5)) : ((h >> ((x * 7 + y * 3) % 31)) & 1) === 1;
+      if (on) cells.push(`M${x + 2} ${y + 2}h1v1h-1z`);
+    }
+    return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 25 25" width="240" height="240"><rect width="25" height="25" fill="#fff"/><path d="${cells.join('')}" fill="#000"/></svg>`;
+  }
+  async announceAgain(orderNo: string) {
+    this.require('take_payment');
+    const o = this.find(orderNo);
+    return this.lang === 'en' ? `Payment received ${(o.amount / 100).toFixed(2)} yuan` : `收款到账 ${(o.amount / 100).toFixed(2)} 元`;
+  }
+
+  private find(no: string): T.Order {
+    const o = this.orders.find((x) => x.order_no === no);
+    if (!o) throw new BackendError('not_found', `order ${no} not found`);
+    return o;
+  }
+
+  async listOrders(f: T.OrderFilter) {
+    this.require('view_orders');
+    const min = f.min_amount ? parseYuan(f.min_amount) : null;
+    const max = f.max_amount ? parseYuan(f.max_amount) : null;
+    return this.orders.filter((o) => (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
+      && (min === null || o.amount >= min) && (max === null || o.amount <= max) && (!f.text || o.order_no.includes(f.text) || (o.channel_trade_no ?? '').includes(f.text))
+      && (!f.from || o.created_at.slice(0, 10) >= f.from) && (!f.to || o.created_at.slice(0, 10) <= f.to)).map((o) => ({ ...o }));
+  }
+  async orderDetail(no: string) {
+    this.require('view_orders');
+    return { order: { ...this.find(no) }, refunds: this.refunds.filter((r) => r.order_no === no), events: [...(this.events.get(no) ?? [])] };
+  }
+  async refund(req: T.RefundInput) {
+    const s = this.require('refund');
+    const u = this.users.find((x) => x.name === s.user)!;
+    if (u.pin !== req.pin) { this.log('refund', req.order_no, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
+    const o = this.find(req.order_no);
+    const fen = this.amount(req.amount);
+    if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}, only paid orders can be refunded`);
+    if (fen > o.amount - o.refunded) throw new BackendError('conflict', `amount: refund exceeds the ${((o.amount - o.refunded) / 100).toFixed(2)} yuan that can still be refunded`);
+    await this.wait();
+    const now = new Date().toISOString();
+    const r: T.Refund = { refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, created_at: now, updated_at: now };
+    this.refunds.push(r);
+    o.refunded += fen;
+    this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
+    if (o.refunded === o.amount) this.setStatus(o, 'refunded', 'channel_reply', 'refunded in full'); else this.emit(o);
+    this.log('refund', o.order_no, 'ok', `${r.refund_no} ${(fen / 100).toFixed(2)} yuan: success`);
+    return r;
+  }
+  async closeOrder(no: string) { this.require('close_order'); const o = this.find(no); if (o.status === 'pending' || o.status === 'processing') this.setStatus(o, 'closed', 'user', 'closed'); this.log('close_order', no, 'ok', o.status); return { ...o }; }
+  async requeryOrder(no: string) { this.require('requery_order'); await this.wait(); return { ...this.find(no) }; }
+  async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
+  async auditLog() { this.require('view_audit'); return [...this.audit]; }
+
+  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
+  async saveSettings(i: T.SettingsInput) {
+    this.require('manage_settings');
+    if (i.qr_lifetime_secs < 30 || i.qr_lifetime_secs > 3600) throw new BackendError('invalid', 'qr_lifetime_secs: must be between 30 and 3600 seconds');
+    const restart = i.qr_lifetime_secs !== this.settings.qr_lifetime_secs || JSON.stringify(i.callback) !== JSON.stringify(this.settings.callback);
+    this.settings.qr_lifetime_secs = i.qr_lifetime_secs; this.settings.callback = i.callback; this.voice = i.voice;
+    this.log('settings', null, 'ok', '');
+    return restart;
+  }
+  async callbackStatus(): Promise<T.CallbackStatus> {
+    this.require('view_settings');
+    const m = this.settings.callback;
+    if (m.mode === 'tunnel') return { mode: 'tunnel', state: 'off', detail: 'the tunnel client is not part of this build yet; orders are followed by polling' };
+    return { mode: 'polling_only', state: 'on', detail: 'http://127.0.0.1:38211' };
+  }
+  async listAccounts() { this.require('view_settings'); return structuredClone(this.accounts); }
+  async saveAccount(a: T.AccountConfig) {
+    this.require('manage_accounts');
+    if (!/^[a-z0-9-]{1,40}$/.test(a.name)) throw new BackendError('invalid', `account ${JSON.stringify(a.name)}: name: use 1 to 40 characters of a-z, 0-9 and -`);
+    const i = this.accounts.findIndex((x) => x.account.name === a.name);
+    const v = { account: a, capabilities: { methods: [a.channel as T.Method], qr: true, barcode: true, refund: true, partial_refund: true }, usable: a.enabled };
+    if (i >= 0) this.accounts[i] = v; else this.accounts.push(v);
+    this.log('account', a.name, 'ok', 'saved');
+  }
+  async setAccountEnabled(name: string, enabled: boolean) { this.require('manage_accounts'); const a = this.accounts.find((x) => x.account.name === name); if (a) { a.account.enabled = enabled; a.usable = enabled; } }
+  async importKey(account: string, field: string) { this.require('manage_accounts'); return `keys/${account}.${field}.sealed`; }
+  async testAccount() { this.require('manage_accounts'); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
+  async listUsers() { this.require('manage_users'); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
+  async addUser(name: string, role: T.Role, pin: string) {
+    this.require('manage_users');
+    if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
+    if (this.users.some((u) => u.name === name)) throw new BackendError('conflict', `a user named ${JSON.stringify(name)} already exists`);
+    this.users.push({ name, role, pin, enabled: true });
+    return { name, role, enabled: true };
+  }
+  async setUserPin(name: string, pin: string) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.pin = pin; }
+  async setUserEnabled(name: string, enabled: boolean) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.enabled = enabled; }
+
+  async demoSimulate(no: string, action: 'pay' | 'decline' | 'scan') {
+    this.require('simulate');
+    const o = this.find(no);
+    await this.wait();
+    if (action === 'pay') this.setStatus(o, 'success', 'callback', 'paid (PAID)');
+    else if (action === 'decline') { o.failure_code = 'FAILED'; o.failure_message = 'declined by payer'; this.setStatus(o, 'failed', 'poll', 'failed'); }
+  }
+
+  async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
+  async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }
+  async onAnnounced(cb: Listener<T.Announced>): Promise<Unsubscribe> { this.listeners.voice.push(cb); return () => { this.listeners.voice = this.listeners.voice.filter((l) => l !== cb); }; }
+  async showCustomer(v: T.CustomerView) { this.channel?.postMessage(v); }
+  async onCustomer(cb: Listener<T.CustomerView>): Promise<Unsubscribe> { this.listeners.customer.push(cb); return () => { this.listeners.customer = this.listeners.customer.filter((l) => l !== cb); }; }
+}

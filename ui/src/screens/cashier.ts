@@ -1,0 +1,252 @@
+// The cashier's screen: amount keypad, always-focused scan field, method buttons, QR with
+// countdown, live status from core's events, success / checking / failed states, customer display.
+
+import { h, mount, svgNode } from '../dom';
+import { fmtTime, t, tk } from '../i18n';
+import { applyKey, formatFen, formatFenGrouped, isPartialAmount, parseYuan } from '../money';
+import { interpret } from '../scan';
+import { busy, newSale, onChecking, onError, onOrder, type Sale } from '../sale';
+import { toBackendError } from '../backend/errors';
+import type { CustomerView, Method, MethodView, Order } from '../backend/types';
+import type { Ctx } from '../context';
+
+export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
+  let sale: Sale = newSale();
+  let methods: MethodView[] = [];
+  let selected: Method | null = null;
+  let times: number[] = [];
+  let announce: { order_no: string; text: string } | null = null;
+  let qrSvg = '';
+  const disposers: (() => void)[] = [];
+
+  const scan = h('input', { class: 'scan-field', 'data-test': 'scan', autocomplete: 'off', spellcheck: 'false', 'aria-label': t('cashier.scanLabel'), placeholder: t('cashier.scanPlaceholder') });
+  const amountEl = h('div', { class: 'amount-display', 'data-test': 'amount' });
+  const panel = h('div', { class: 'pay-panel', 'data-test': 'panel' });
+  const methodsEl = h('div', { class: 'methods' });
+  const voiceEl = h('div', { class: 'voice-caption', 'data-test': 'voice' });
+  const root = h('section', { class: 'cashier', 'data-screen': 'cashier' },
+    h('div', { class: 'left' }, amountEl, scan, h('div', { class: 'keypad' }, ['7', '8', '9', '4', '5', '6', '1', '2', '3', '0', '00', '.', 'C', '⌫'].map((k) =>
+      h('button', { class: `key${k === 'C' ? ' clear' : ''}`, 'data-key': k, onclick: () => keypad(k) }, k))),
+    h('p', { class: 'hint' }, t('cashier.hint'))),
+    h('div', { class: 'right' }, methodsEl, panel, voiceEl));
+
+  const setField = (v: string) => { scan.value = v; times = Array.from(v, () => 0); };
+  const amountText = () => (sale.phase.kind === 'entering' ? sale.amount : sale.amount);
+  const fen = () => parseYuan(sale.amount.endsWith('.') ? sale.amount.slice(0, -1) : sale.amount) ?? 0;
+  const methodName = (m: Method | null | undefined) => (m ? tk('method', m) : '');
+
+  function keypad(k: string) {
+    if (busy(sale)) return;
+    if (sale.phase.kind !== 'entering') sale = newSale();
+    setField(applyKey(scan.value, k));
+    sale = { ...sale, amount: scan.value };
+    render();
+    scan.focus();
+  }
+
+  scan.addEventListener('input', () => {
+    const now = performance.now();
+    const v = scan.value;
+    if (v.length > times.length) times = times.concat(Array.from({ length: v.length - times.length }, () => now));
+    else times = times.slice(0, v.length);
+    if (sale.phase.kind === 'entering' && isPartialAmount(v)) { sale = { ...sale, amount: v }; renderAmount(); }
+  });
+  scan.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') { e.preventDefault(); void enter(); }
+    if (e.key === 'Escape') { e.preventDefault(); void cancel(); }
+  });
+  const refocus = (e: Event) => {
+    const target = e.target as HTMLElement;
+    if (!target.closest('input, select, textarea') && document.body.contains(scan)) setTimeout(() => scan.focus(), 0);
+  };
+  document.addEventListener('click', refocus);
+  disposers.push(() => document.removeEventListener('click', refocus));
+
+  async function enter() {
+    const r = interpret(scan.value, times);
+    setField('');
+    const p = sale.phase.kind;
+    if (p === 'creating' || p === 'checking') { ctx.toast(t('cashier.waitFirst'), 'error'); return; }
+    if (p === 'success' || p === 'failed' || p === 'closed') {
+      const keep = p === 'success' ? '' : sale.amount;
+      sale = newSale(r.kind === 'amount' ? r.amount : keep);
+      if (r.kind === 'empty') { render(); return; }
+    }
+    if (r.kind === 'garbage') { ctx.toast(t('cashier.notACode'), 'error'); render(); return; }
+    if (r.kind === 'code') {
+      if (r.amount) sale = { ...sale, amount: r.amount };
+      if (sale.phase.kind === 'qr') await switchToCode(r.code);
+      else await payByCode(r.code);
+      return;
+    }
+    if (sale.phase.kind === 'qr') return;
+    if (r.kind === 'amount') sale = { ...sale, amount: r.amount };
+    await payByQr(selected);
+  }
+
+  async function payByQr(m: Method | null) {
+    if (busy(sale)) { ctx.toast(t('cashier.waitFirst'), 'error'); return; }
+    if (fen() <= 0) { ctx.toast(t('cashier.enterAmount'), 'error'); return; }
+    const method = m ?? methods.find((x) => x.qr)?.method ?? null;
+    sale = { ...sale, amount: sale.amount.replace(/\.$/, ''), phase: { kind: 'creating', method, viaCode: false } };
+    render();
+    try {
+      const o = await ctx.backend.createQr(sale.amount, method, sale.id);
+      apply(o);
+    } catch (e) { fail(e); }
+  }
+
+  async function payByCode(code: string) {
+    if (busy(sale)) { ctx.toast(t('cashier.waitFirst'), 'error'); return; }
+    if (fen() <= 0) { ctx.toast(t('cashier.enterAmountFirst'), 'error'); return; }
+    sale = { ...sale, amount: sale.amount.replace(/\.$/, ''), phase: { kind: 'creating', method: null, viaCode: true } };
+    render();
+    try {
+      apply(await ctx.backend.barcodePay(sale.amount, code, sale.id));
+    } catch (e) { fail(e); }
+  }
+
+  /** The customer shows a payment code while the QR is up: close the QR order first. */
+  async function switchToCode(code: string) {
+    if (sale.phase.kind !== 'qr') return;
+    const closed = await ctx.backend.cancelPayment(sale.phase.order.order_no).catch((e) => { fail(e); return null; });
+    if (!closed) return;
+    apply(closed);
+    if (closed.status !== 'closed') return; // Paid meanwhile: never charge twice.
+    sale = newSale(sale.amount);
+    await payByCode(code);
+  }
+
+  async function cancel() {
+    if (sale.phase.kind === 'qr') {
+      try { apply(await ctx.backend.cancelPayment(sale.phase.order.order_no)); } catch (e) { fail(e); }
+    } else if (sale.phase.kind === 'entering') { setField(''); sale = newSale(); render(); }
+  }
+
+  function apply(o: Order) { sale = onOrder(sale, o); render(); }
+  function fail(e: unknown) {
+    const err = toBackendError(e);
+    if (err.code === 'sale_in_progress') ctx.toast(t('cashier.waitFirst'), 'error');
+    sale = onError(sale, err.code, err.message);
+    render();
+  }
+
+  function renderAmount() {
+    const shown = amountText();
+    mount(amountEl, h('span', { class: 'currency' }, '¥'), h('span', { class: 'value' }, shown === '' ? '0.00' : shown));
+  }
+
+  function countdown(o: Order): string {
+    const left = Math.max(0, Math.round((new Date(o.expires_at).getTime() - Date.now()) / 1000));
+    return t('cashier.expiresIn', { m: Math.floor(left / 60), s: String(left % 60).padStart(2, '0') });
+  }
+
+  function render() {
+    renderAmount();
+    mount(methodsEl, methods.filter((m) => m.qr).map((m) => h('button', {
+      class: `method m-${m.method}${selected === m.method ? ' selected' : ''}`, 'data-method': m.method, disabled: busy(sale),
+      onclick: () => { selected = m.method; if (sale.phase.kind !== 'entering') sale = newSale(sale.phase.kind === 'success' ? '' : sale.amount); if (fen() > 0) void payByQr(m.method); else render(); },
+    }, h('strong', null, methodName(m.method)), h('small', null, t('cashier.showQr')))));
+    const p = sale.phase;
+    const demo = ctx.info.demo && ctx.can('simulate');
+    switch (p.kind) {
+      case 'entering':
+        mount(panel, h('div', { class: 'idle', 'data-state': 'entering' },
+          h('p', { class: 'big-hint' }, t('cashier.idleHint')),
+          demo && h('div', { class: 'demo-panel' }, h('strong', null, t('demo.scannerTitle')),
+            ctx.info.demo!.sample_codes.map(([code, what]) => h('button', { class: 'link', 'data-code': code, onclick: () => simulateScan(code) }, `${code} — ${tk('demo.code', what)}`)))));
+        break;
+      case 'creating':
+        mount(panel, h('div', { class: 'status checking', 'data-state': 'creating' }, h('div', { class: 'spinner' }), h('p', null, p.viaCode ? t('cashier.charging') : t('cashier.creatingQr'))));
+        break;
+      case 'qr':
+        mount(panel, h('div', { class: 'qr-box', 'data-state': 'qr', 'data-order': p.order.order_no },
+          h('div', { class: 'qr-amount' }, `¥ ${formatFenGrouped(p.order.amount)}`),
+          h('div', { class: 'qr', 'data-test': 'qr' }, qrSvg ? svgNode(qrSvg) : null),
+          h('p', { class: 'qr-method' }, t('cashier.scanWith', { method: methodName(p.order.method) })),
+          h('p', { class: 'countdown', 'data-test': 'countdown' }, countdown(p.order)),
+          h('button', { class: 'danger', 'data-test': 'cancel', onclick: () => void cancel() }, t('cashier.cancel')),
+          demo && h('div', { class: 'demo-panel' }, h('strong', null, t('demo.customerTitle')),
+            h('button', { class: 'ok', 'data-test': 'sim-pay', onclick: () => simulate(p.order.order_no, 'pay') }, t('demo.pay')),
+            h('button', { 'data-test': 'sim-decline', onclick: () => simulate(p.order.order_no, 'decline') }, t('demo.decline')))));
+        if (!qrSvg && p.order.qr_code) void ctx.backend.qrSvg(p.order.qr_code).then((s) => { qrSvg = s; render(); });
+        break;
+      case 'checking':
+        mount(panel, h('div', { class: 'status checking', 'data-state': 'checking' }, h('div', { class: 'spinner' }),
+          h('h2', null, t('cashier.checking', { channel: methodName(p.order?.method) || t('cashier.theChannel') })),
+          h('p', { class: 'detail', 'data-test': 'checking-detail' }, p.detail ? tk('checking', p.detail.replace(/ \(attempt \d+\)$/, '')) : t('cashier.checkingDefault')),
+          h('p', { class: 'warn' }, t('cashier.noSecondCharge'))));
+        break;
+      case 'success':
+        mount(panel, h('div', { class: 'status success', 'data-state': 'success', 'data-order': p.order.order_no },
+          h('div', { class: 'check' }, '✓'),
+          h('h2', null, t('cashier.paid')),
+          h('div', { class: 'paid-amount', 'data-test': 'paid-amount' }, `¥ ${formatFenGrouped(p.order.amount)}`),
+          h('dl', null, h('dt', null, t('order.method')), h('dd', null, methodName(p.order.method)),
+            h('dt', null, t('order.paidAt')), h('dd', null, fmtTime(p.order.paid_at)),
+            h('dt', null, t('order.orderNo')), h('dd', { class: 'mono' }, p.order.order_no)),
+          h('button', { class: 'primary', 'data-test': 'new-sale', onclick: () => { sale = newSale(); qrSvg = ''; render(); } }, t('cashier.newSale')),
+          h('button', { 'data-test': 'announce', onclick: () => void ctx.backend.announceAgain(p.order.order_no).then((text) => { announce = { order_no: p.order.order_no, text }; render(); }) }, t('cashier.announceAgain'))));
+        qrSvg = '';
+        break;
+      case 'failed':
+      case 'closed': {
+        const message = p.kind === 'closed' ? t('cashier.closedHint') : p.message || t('cashier.failedHint');
+        mount(panel, h('div', { class: `status ${p.kind}`, 'data-state': p.kind },
+          h('div', { class: 'cross' }, '✕'),
+          h('h2', null, p.kind === 'closed' ? t('cashier.closed') : t('cashier.failed')),
+          h('p', { class: 'detail', 'data-test': 'failure' }, message),
+          h('button', { class: 'primary', 'data-test': 'retry', onclick: () => { sale = newSale(sale.amount); qrSvg = ''; render(); } }, t('cashier.retry'))));
+        qrSvg = '';
+        break;
+      }
+    }
+    mount(voiceEl, announce ? [h('span', { class: 'speaker' }, '♪ '), h('span', { 'data-test': 'voice-text' }, announce.text)] : null);
+    void ctx.backend.showCustomer(customerView());
+  }
+
+  function customerView(): CustomerView {
+    const p = sale.phase;
+    const order = 'order' in p ? p.order : null;
+    const phase: CustomerView['phase'] = p.kind === 'qr' ? 'qr' : p.kind === 'success' ? 'success' : p.kind === 'checking' || p.kind === 'creating' ? 'checking' : fen() > 0 ? 'amount' : 'idle';
+    return { phase, amount: order?.amount ?? fen(), method: order?.method ?? null, qr_svg: p.kind === 'qr' ? qrSvg || null : null, expires_at: p.kind === 'qr' ? p.order.expires_at : null };
+  }
+
+  function simulate(no: string, action: 'pay' | 'decline') {
+    ctx.backend.demoSimulate(no, action).catch((e) => ctx.toast(toBackendError(e).message, 'error'));
+  }
+  function simulateScan(code: string) {
+    // Plays a keyboard-wedge scanner: the code arrives in one burst, then Enter.
+    const now = performance.now();
+    scan.value += code;
+    times = times.concat(Array.from(code, () => now));
+    void enter();
+  }
+
+  const tick = setInterval(() => {
+    if (sale.phase.kind === 'qr') {
+      const el = panel.querySelector('[data-test=countdown]');
+      if (el) el.textContent = countdown(sale.phase.order);
+    }
+  }, 1000);
+  disposers.push(() => clearInterval(tick));
+
+  void (async () => {
+    disposers.push(await ctx.backend.onOrderChanged((o) => { const before = sale; sale = onOrder(sale, o); if (sale !== before) render(); }));
+    disposers.push(await ctx.backend.onChecking((c) => { const before = sale; sale = onChecking(sale, c.order_no, c.detail); if (sale !== before) render(); }));
+    disposers.push(await ctx.backend.onAnnounced((a) => { announce = a; render(); }));
+    try {
+      methods = await ctx.backend.paymentMethods();
+      selected = methods.find((m) => m.qr)?.method ?? null;
+      const cur = await ctx.backend.currentSale();
+      if (cur && (cur.status === 'pending' || cur.status === 'processing')) {
+        sale = onOrder({ ...newSale(formatFen(cur.amount)), orderNo: cur.order_no }, cur);
+      }
+    } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    render();
+    scan.focus();
+  })();
+  render();
+  setTimeout(() => scan.focus(), 0);
+  return { el: root, dispose: () => disposers.forEach((d) => d()) };
+}

@@ -1,0 +1,72 @@
+// Login: pick a user, type the PIN (keypad or keyboard). First run: create the owner.
+
+import { h, mount } from '../dom';
+import { t, tk } from '../i18n';
+import { toBackendError } from '../backend/errors';
+import type { Ctx } from '../context';
+
+export function loginScreen(ctx: Ctx): HTMLElement {
+  const root = h('section', { class: 'login', 'data-screen': 'login' });
+  if (ctx.info.needs_setup) return setup(ctx, root);
+  let user = ctx.info.users[0]?.name ?? '';
+  let pin = '';
+  const msg = h('p', { class: 'error', 'data-test': 'login-error' });
+  const pinInput = h('input', { type: 'password', inputmode: 'numeric', autocomplete: 'off', class: 'pin-input', 'data-test': 'pin', 'aria-label': t('login.pin') });
+  const tiles = h('div', { class: 'user-tiles' });
+
+  const draw = () => {
+    mount(tiles, ctx.info.users.map((u) => h('button', {
+      class: `user-tile${u.name === user ? ' selected' : ''}`, 'data-user': u.name, 'data-role': u.role,
+      onclick: () => { user = u.name; pin = ''; pinInput.value = ''; draw(); pinInput.focus(); },
+    }, h('span', { class: 'avatar' }, u.name.slice(0, 1)), h('strong', null, u.name), h('small', null, tk('role', u.role)))));
+  };
+  const submit = async () => {
+    try {
+      const s = await ctx.backend.login(user, pin);
+      ctx.onLoggedIn(s);
+    } catch (e) {
+      const err = toBackendError(e);
+      msg.textContent = err.code === 'locked' ? t('login.locked') : err.code === 'bad_pin' ? t('login.badPin') : err.message;
+      pin = '';
+      pinInput.value = '';
+      draw();
+    }
+  };
+  pinInput.addEventListener('input', () => { pin = pinInput.value.replace(/\D/g, '').slice(0, 8); pinInput.value = pin; msg.textContent = ''; draw(); });
+  pinInput.addEventListener('keydown', (e) => { if (e.key === 'Enter') void submit(); });
+  const key = (k: string) => h('button', {
+    class: 'key', 'data-key': k,
+    onclick: () => {
+      if (k === '⌫') pin = pin.slice(0, -1);
+      else if (k === 'OK') { void submit(); return; } else if (pin.length < 8) pin += k;
+      pinInput.value = pin; msg.textContent = ''; draw(); pinInput.focus();
+    },
+  }, k === 'OK' ? t('login.submit') : k);
+  draw();
+  mount(root,
+    h('h1', null, t('login.title')),
+    h('p', { class: 'muted' }, t('login.pickUser')),
+    tiles,
+    h('div', { class: 'pin-box' }, h('label', null, t('login.pin')), pinInput,
+      h('div', { class: 'keypad small' }, ['1', '2', '3', '4', '5', '6', '7', '8', '9', '⌫', '0', 'OK'].map(key))),
+    msg,
+    ctx.info.demo && h('div', { class: 'demo-hint', 'data-test': 'demo-users' }, h('strong', null, t('demo.usersTitle')),
+      h('ul', null, ctx.info.demo.users.map(([n, r, p]) => h('li', null, `${n} · ${tk('role', r)} · PIN ${p}`)))),
+  );
+  setTimeout(() => pinInput.focus(), 0);
+  return root;
+}
+
+function setup(ctx: Ctx, root: HTMLElement): HTMLElement {
+  const name = h('input', { 'data-test': 'setup-name', placeholder: t('setup.name') });
+  const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin', placeholder: t('setup.pin') });
+  const pin2 = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin2', placeholder: t('setup.pinAgain') });
+  const msg = h('p', { class: 'error' });
+  const go = async () => {
+    if (pin.value !== pin2.value) { msg.textContent = t('setup.mismatch'); return; }
+    try { ctx.onLoggedIn(await ctx.backend.setupOwner(name.value.trim(), pin.value)); } catch (e) { msg.textContent = toBackendError(e).message; }
+  };
+  mount(root, h('h1', null, t('setup.title')), h('p', { class: 'muted' }, t('setup.hint')),
+    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg);
+  return root;
+}

@@ -1,0 +1,116 @@
+// Orders: filter (status, method, dates, amounts, text), list, detail with the event timeline and
+// the channel's ids, refund (owner + PIN), close, re-query, CSV export. Updates live from events.
+
+import { h, mount } from '../dom';
+import { fmtTime, t, tk } from '../i18n';
+import { formatFen, formatFenGrouped } from '../money';
+import { toBackendError } from '../backend/errors';
+import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderFilter } from '../backend/types';
+import type { Ctx } from '../context';
+
+export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
+  const filter: OrderFilter = {};
+  let orders: Order[] = [];
+  let detail: OrderDetail | null = null;
+  const disposers: (() => void)[] = [];
+
+  const sel = (name: keyof OrderFilter, options: string[], prefix: string) => h('select', { 'data-filter': name, onchange: (e: Event) => { (filter as Record<string, unknown>)[name] = (e.target as HTMLSelectElement).value || null; void load(); } },
+    h('option', { value: '' }, t('orders.all')), options.map((o) => h('option', { value: o }, tk(prefix, o))));
+  const inp = (name: keyof OrderFilter, type: string, ph: string) => h('input', { type, placeholder: ph, 'data-filter': name, onchange: (e: Event) => { (filter as Record<string, unknown>)[name] = (e.target as HTMLInputElement).value || null; void load(); } });
+
+  const table = h('div', { class: 'table-wrap' });
+  const side = h('aside', { class: 'detail', 'data-test': 'detail' });
+  const count = h('span', { class: 'muted', 'data-test': 'count' });
+  const root = h('section', { class: 'orders', 'data-screen': 'orders' },
+    h('div', { class: 'filters' },
+      inp('text', 'search', t('orders.search')), sel('status', ORDER_STATUSES, 'status'), sel('method', METHODS, 'method'),
+      h('label', null, t('orders.from'), inp('from', 'date', '')), h('label', null, t('orders.to'), inp('to', 'date', '')),
+      inp('min_amount', 'text', t('orders.minAmount')), inp('max_amount', 'text', t('orders.maxAmount')),
+      count,
+      ctx.can('export_orders') && h('button', { 'data-test': 'export', onclick: () => void exportCsv() }, t('orders.export'))),
+    h('div', { class: 'split' }, table, side));
+
+  async function load() {
+    try { orders = await ctx.backend.listOrders(filter); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    renderTable();
+  }
+  async function exportCsv() {
+    try { const r = await ctx.backend.exportOrders(filter); ctx.toast(t('orders.exported', { rows: r.rows, path: r.path })); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+  }
+  async function open(no: string) {
+    try { detail = await ctx.backend.orderDetail(no); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    renderDetail();
+    renderTable();
+  }
+
+  function renderTable() {
+    count.textContent = t('orders.count', { n: orders.length });
+    mount(table, h('table', null,
+      h('thead', null, h('tr', null, ['orders.time', 'order.orderNo', 'order.method', 'order.amount', 'order.refunded', 'order.status', 'order.operator'].map((k) => h('th', null, t(k as never))))),
+      h('tbody', null, orders.map((o) => h('tr', { class: detail?.order.order_no === o.order_no ? 'selected' : '', 'data-order': o.order_no, onclick: () => void open(o.order_no) },
+        h('td', null, fmtTime(o.created_at)), h('td', { class: 'mono' }, o.order_no), h('td', null, `${tk('method', o.method)} · ${tk('kind', o.kind)}`),
+        h('td', { class: 'num' }, formatFenGrouped(o.amount)), h('td', { class: 'num' }, o.refunded ? formatFen(o.refunded) : ''),
+        h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status))), h('td', null, o.operator ?? ''))))),
+      orders.length === 0 ? h('p', { class: 'empty' }, t('orders.none')) : null);
+  }
+
+  function renderDetail() {
+    if (!detail) { mount(side, h('p', { class: 'muted' }, t('orders.pick'))); return; }
+    const o = detail.order;
+    const open = o.status === 'pending' || o.status === 'processing';
+    const row = (k: string, v: string | null | undefined, cls = '') => v ? [h('dt', null, t(k as never)), h('dd', { class: cls }, v)] : null;
+    mount(side,
+      h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status))),
+      h('dl', null,
+        row('order.orderNo', o.order_no, 'mono'), row('order.method', `${tk('method', o.method)} · ${tk('kind', o.kind)}`), row('order.account', o.account),
+        row('order.channelTradeNo', o.channel_trade_no, 'mono'), row('order.authCode', o.auth_code_masked, 'mono'), row('order.createdAt', fmtTime(o.created_at)),
+        row('order.paidAt', fmtTime(o.paid_at)), row('order.fee', formatFen(o.fee)), row('order.refunded', o.refunded ? formatFen(o.refunded) : null),
+        row('order.failure', o.failure_message ? `${o.failure_message} (${o.failure_code})` : null), row('order.operator', o.operator)),
+      h('div', { class: 'actions' },
+        ctx.can('requery_order') && h('button', { 'data-test': 'requery', onclick: () => void act(() => ctx.backend.requeryOrder(o.order_no)) }, t('orders.requery')),
+        open && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
+      o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
+      detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
+        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)}${r.reason ? ` · ${r.reason}` : ''}`)))),
+      h('h3', null, t('orders.timeline')),
+      h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
+        h('time', null, fmtTime(e.at)), h('span', { class: 'src' }, tk('source', e.source)),
+        e.to_status && h('span', { class: `badge s-${e.to_status}` }, tk('status', e.to_status)), h('span', { class: 'what' }, e.detail)))));
+  }
+
+  function refundForm(o: Order): HTMLElement {
+    const amount = h('input', { 'data-test': 'refund-amount', value: formatFen(o.amount - o.refunded), inputmode: 'decimal' });
+    const reason = h('input', { 'data-test': 'refund-reason', placeholder: t('orders.refundReason') });
+    const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'refund-pin', placeholder: t('orders.ownerPin') });
+    const msg = h('p', { class: 'error', 'data-test': 'refund-error' });
+    const go = async () => {
+      try {
+        const r = await ctx.backend.refund({ order_no: o.order_no, amount: amount.value.trim(), reason: reason.value.trim() || null, pin: pin.value });
+        ctx.toast(t('orders.refunded', { amount: formatFen(r.amount), status: tk('refundStatus', r.status) }));
+        await open(o.order_no);
+        void load();
+      } catch (e) {
+        const err = toBackendError(e);
+        msg.textContent = err.code === 'bad_pin' ? t('login.badPin') : err.code === 'forbidden' ? t('orders.refundForbidden') : err.message;
+      }
+    };
+    return h('div', { class: 'refund-form', 'data-test': 'refund-form' }, h('h3', null, t('orders.refund')),
+      h('label', null, t('order.amount'), amount), h('label', null, t('orders.refundReason'), reason), h('label', null, t('orders.ownerPin'), pin),
+      h('button', { class: 'danger', 'data-test': 'refund-submit', onclick: () => void go() }, t('orders.refundSubmit')), msg);
+  }
+
+  async function act(f: () => Promise<Order>) {
+    try { await f(); if (detail) await open(detail.order.order_no); void load(); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+  }
+
+  void (async () => {
+    disposers.push(await ctx.backend.onOrderChanged((o) => {
+      const i = orders.findIndex((x) => x.order_no === o.order_no);
+      if (i >= 0) { orders[i] = o; renderTable(); } else void load();
+      if (detail?.order.order_no === o.order_no) void open(o.order_no);
+    }));
+  })();
+  renderDetail();
+  void load();
+  return { el: root, dispose: () => disposers.forEach((d) => d()) };
+}

@@ -1,0 +1,164 @@
+// Channels & settings (owner): general settings with live callback status, accounts (add/edit,
+// enable, key import, test connection), users and PINs, a printer-free receipt preview.
+
+import { h, mount } from '../dom';
+import { fmtTime, lang, t, tk } from '../i18n';
+import { formatFen } from '../money';
+import { toBackendError } from '../backend/errors';
+import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsView } from '../backend/types';
+import type { Ctx } from '../context';
+
+type Tab = 'general' | 'accounts' | 'users' | 'receipt';
+
+export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
+  let tab: Tab = 'general';
+  const body = h('div', { class: 'settings-body' });
+  const tabs = h('nav', { class: 'tabs' });
+  const root = h('section', { class: 'settings', 'data-screen': 'settings' }, tabs, body);
+  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+
+  function drawTabs() {
+    const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'receipt'];
+    mount(tabs, list.map((x) => h('button', { class: x === tab ? 'active' : '', 'data-tab': x, onclick: () => { tab = x; drawTabs(); void draw(); } }, t(`settings.tab.${x}` as never))));
+  }
+
+  async function draw() {
+    try {
+      if (tab === 'general') mount(body, await general());
+      else if (tab === 'accounts') mount(body, await accounts());
+      else if (tab === 'users') mount(body, await users());
+      else mount(body, await receipt());
+    } catch (e) { err(e); }
+  }
+
+  async function general(): Promise<HTMLElement> {
+    const v: SettingsView = await ctx.backend.getSettings();
+    const status = await ctx.backend.callbackStatus();
+    const mode = v.settings.callback;
+    const lifetime = h('input', { type: 'number', min: '30', max: '3600', value: String(v.settings.qr_lifetime_secs), 'data-test': 'qr-lifetime' });
+    const modeSel = h('select', { 'data-test': 'callback-mode' }, (['polling_only', 'public_url', 'tunnel'] as const).map((m) => h('option', { value: m, selected: mode.mode === m }, t(`callback.${m}` as never))));
+    const url = h('input', { placeholder: 'https://pay.example.com', value: mode.mode === 'public_url' ? mode.base_url : '' });
+    const server = h('input', { placeholder: 'tunnel.example.com', value: mode.mode === 'tunnel' ? mode.server : '' });
+    const voice = h('input', { type: 'checkbox', checked: v.voice, 'data-test': 'voice-on' });
+    const customer = h('input', { type: 'checkbox', checked: v.customer_display });
+    const save = async () => {
+      const m = modeSel.value;
+      const callback: CallbackMode = m === 'public_url' ? { mode: 'public_url', base_url: url.value.trim() } : m === 'tunnel' ? { mode: 'tunnel', server: server.value.trim(), secret_file: null } : { mode: 'polling_only' };
+      try {
+        const restart = await ctx.backend.saveSettings({ qr_lifetime_secs: Number(lifetime.value), callback, voice: voice.checked, customer_display: customer.checked });
+        ctx.toast(restart ? t('settings.savedRestart') : t('settings.saved'));
+        void draw();
+      } catch (e) { err(e); }
+    };
+    return h('div', { class: 'form-grid' },
+      h('label', null, t('settings.qrLifetime'), lifetime),
+      h('label', null, t('settings.callbackMode'), modeSel),
+      h('label', null, t('settings.publicUrl'), url),
+      h('label', null, t('settings.tunnelServer'), server),
+      h('div', { class: 'status-line', 'data-test': 'callback-status' }, t('settings.callbackStatus'), ' ',
+        h('span', { class: `badge cb-${status.state}`, 'data-state': status.state }, t(`callback.state.${status.state}` as never)), ' ', h('small', null, status.detail)),
+      h('label', { class: 'check' }, voice, t('settings.voice')),
+      h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
+      h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
+      h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')));
+  }
+
+  async function accounts(): Promise<HTMLElement> {
+    const list: AccountView[] = await ctx.backend.listAccounts();
+    const editor = h('div', { class: 'account-editor' });
+    const edit = (a: AccountConfig | null) => mount(editor, accountForm(a));
+    return h('div', null,
+      h('table', null, h('thead', null, h('tr', null, ['account.name', 'account.channel', 'account.methods', 'account.state', ''].map((k) => h('th', null, k ? t(k as never) : '')))),
+        h('tbody', null, list.map((v) => h('tr', { 'data-account': v.account.name },
+          h('td', null, h('strong', null, v.account.display_name || v.account.name), h('br'), h('small', { class: 'mono' }, v.account.name)),
+          h('td', null, v.account.channel), h('td', null, (v.account.methods.length ? v.account.methods : v.capabilities.methods).map((m) => tk('method', m)).join(', ')),
+          h('td', null, h('span', { class: `badge ${v.usable ? 's-success' : 's-closed'}` }, v.usable ? t('account.usable') : t('account.unusable'))),
+          h('td', { class: 'actions' },
+            h('button', { onclick: () => edit(v.account) }, t('account.edit')),
+            h('button', { onclick: () => void ctx.backend.setAccountEnabled(v.account.name, !v.account.enabled).then(draw, err) }, v.account.enabled ? t('account.disable') : t('account.enable')),
+            h('button', { 'data-test': 'test-connection', onclick: (e: Event) => void test(v.account.name, e.target as HTMLElement) }, t('account.test'))))))),
+      h('button', { class: 'primary', onclick: () => edit(null) }, t('account.add')), editor);
+  }
+
+  async function test(name: string, btn: HTMLElement) {
+    btn.textContent = t('account.testing');
+    try {
+      const p = await ctx.backend.testAccount(name);
+      ctx.toast(`${p.ok ? '✓' : '✕'} ${p.detail}`, p.ok ? 'ok' : 'error');
+    } catch (e) { err(e); }
+    btn.textContent = t('account.test');
+  }
+
+  function accountForm(a: AccountConfig | null): HTMLElement {
+    const acc: AccountConfig = a ? structuredClone(a) : { name: '', channel: 'alipay', display_name: '', enabled: true, priority: 10, weight: 1, fee_rate_bp: 0, daily_cap: null, methods: [], base_url: null, params: {} };
+    const f = (label: string, value: string, on: (v: string) => void, ro = false) => h('label', null, t(label as never), h('input', { value, disabled: ro, oninput: (e: Event) => on((e.target as HTMLInputElement).value) }));
+    const params = h('textarea', { rows: '5', class: 'mono' }, Object.entries(acc.params).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n'));
+    const keyField = h('input', { placeholder: 'private_key_file' });
+    const keyPath = h('input', { placeholder: '/path/to/key.pem' });
+    const parseParams = (): Record<string, unknown> => Object.fromEntries(params.value.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+      const i = l.indexOf('=');
+      const k = l.slice(0, i).trim();
+      const raw = l.slice(i + 1).trim();
+      try { return [k, JSON.parse(raw)]; } catch { return [k, raw]; }
+    }));
+    const importKey = async () => {
+      try {
+        const rel = await ctx.backend.importKey(acc.name, keyField.value.trim(), keyPath.value.trim());
+        params.value = `${params.value.trim()}\n${keyField.value.trim()} = ${JSON.stringify(rel)}`.trim();
+        ctx.toast(t('account.keyImported', { path: rel }));
+      } catch (e) { err(e); }
+    };
+    const save = async () => {
+      try { await ctx.backend.saveAccount({ ...acc, params: parseParams() }); ctx.toast(t('settings.saved')); void draw(); } catch (e) { err(e); }
+    };
+    return h('div', { class: 'form-grid' }, h('h3', null, a ? t('account.editTitle', { name: a.name }) : t('account.addTitle')),
+      f('account.name', acc.name, (v) => { acc.name = v; }, !!a), f('account.displayName', acc.display_name, (v) => { acc.display_name = v; }),
+      f('account.channel', acc.channel, (v) => { acc.channel = v; }), f('account.baseUrl', acc.base_url ?? '', (v) => { acc.base_url = v || null; }),
+      f('account.feeRate', String(acc.fee_rate_bp), (v) => { acc.fee_rate_bp = Number(v) || 0; }), f('account.priority', String(acc.priority), (v) => { acc.priority = Number(v) || 10; }),
+      h('label', null, t('account.params'), params),
+      h('div', { class: 'key-import' }, h('strong', null, t('account.importKey')), keyField, keyPath, h('button', { onclick: () => void importKey() }, t('account.import')), h('small', { class: 'muted' }, t('account.keyNote'))),
+      h('button', { class: 'primary', onclick: () => void save() }, t('settings.save')));
+  }
+
+  async function users(): Promise<HTMLElement> {
+    const list = await ctx.backend.listUsers();
+    const name = h('input', { placeholder: t('users.name') });
+    const role = h('select', null, (['cashier', 'owner', 'accountant'] as Role[]).map((r) => h('option', { value: r }, tk('role', r))));
+    const pin = h('input', { type: 'password', inputmode: 'numeric', placeholder: t('users.pin') });
+    const add = async () => { try { await ctx.backend.addUser(name.value.trim(), role.value as Role, pin.value); void draw(); } catch (e) { err(e); } };
+    const newPin = (n: string) => { const p = prompt(t('users.newPinFor', { name: n })); if (p) void ctx.backend.setUserPin(n, p).then(() => ctx.toast(t('settings.saved')), err); };
+    return h('div', null, h('table', null, h('tbody', null, list.map((u) => h('tr', null, h('td', null, u.name), h('td', null, tk('role', u.role)),
+      h('td', null, u.enabled ? t('users.enabled') : t('users.disabled')),
+      h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name) }, t('users.changePin')),
+        h('button', { onclick: () => void ctx.backend.setUserEnabled(u.name, !u.enabled).then(draw, err) }, u.enabled ? t('account.disable') : t('account.enable'))))))),
+      h('div', { class: 'inline-form' }, name, role, pin, h('button', { class: 'primary', onclick: () => void add() }, t('users.add'))));
+  }
+
+  async function receipt(): Promise<HTMLElement> {
+    const paid = (await ctx.backend.listOrders({ status: 'success', limit: 1 }).catch(() => [] as Order[]))[0];
+    const o: Order = paid ?? { order_no: 'P20261125120000000T1000', kind: 'qr', method: 'alipay', channel: 'alipay', account: 'demo', amount: 1234, refunded: 0, fee: 7, status: 'success', subject: 'Paydesk', channel_trade_no: '2026112522001400000001', qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: ctx.session?.user ?? '', till: 'T1', idempotency_key: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString(), paid_at: new Date().toISOString() };
+    const line = (k: string, v: string) => h('div', { class: 'r-line' }, h('span', null, t(k as never)), h('span', null, v));
+    return h('div', { class: 'receipt-wrap' }, h('p', { class: 'muted' }, t('receipt.note')),
+      h('div', { class: 'receipt', 'data-test': 'receipt', lang: lang() },
+        h('h3', null, t('receipt.shop')), h('div', { class: 'r-sep' }),
+        line('order.orderNo', o.order_no), line('order.method', tk('method', o.method)), line('order.channelTradeNo', o.channel_trade_no ?? ''),
+        line('order.paidAt', fmtTime(o.paid_at)), line('order.operator', o.operator ?? ''), h('div', { class: 'r-sep' }),
+        h('div', { class: 'r-total' }, h('span', null, t('receipt.total')), h('strong', null, `¥ ${formatFen(o.amount)}`)),
+        h('div', { class: 'r-sep' }), h('p', { class: 'r-thanks' }, t('receipt.thanks'))));
+  }
+
+  drawTabs();
+  void draw();
+  return { el: root, dispose: () => {} };
+}
+
+export function auditScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
+  const root = h('section', { class: 'audit', 'data-screen': 'audit' }, h('p', { class: 'muted' }, t('audit.loading')));
+  void ctx.backend.auditLog(500).then((entries) => mount(root, h('table', null,
+    h('thead', null, h('tr', null, ['audit.at', 'audit.actor', 'audit.action', 'audit.target', 'audit.outcome', 'audit.detail'].map((k) => h('th', null, t(k as never))))),
+    h('tbody', null, entries.map((e) => h('tr', { 'data-action': e.action, 'data-outcome': e.outcome },
+      h('td', null, fmtTime(e.at)), h('td', null, e.actor ? `${e.actor} (${tk('role', e.role ?? '')})` : '—'), h('td', null, tk('auditAction', e.action)),
+      h('td', { class: 'mono' }, e.target ?? ''), h('td', null, h('span', { class: `badge o-${e.outcome}` }, tk('outcome', e.outcome))), h('td', null, e.detail)))))),
+  (e) => mount(root, h('p', { class: 'error' }, toBackendError(e).message)));
+  return { el: root, dispose: () => {} };
+}

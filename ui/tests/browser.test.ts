@@ -1,0 +1,154 @@
+// The built UI in Chromium with the fake backend: the cashier's two-keystroke payment, the
+// scanner, roles, refunds, language. Needs `npm run build` and /usr/bin/chromium.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const DIST = join(__dirname, '..', 'dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+let server: Server;
+let base = '';
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
+  server = createServer((req, res) => {
+    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
+    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    // playwright-core gives every launch a fresh temporary profile (--user-data-dir).
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 780 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${base}/index.html`);
+  await page.waitForSelector('[data-screen=login]');
+  (page as unknown as { errors: string[] }).errors = errors;
+  return page;
+}
+
+async function login(page: Page, user: string, pin: string) {
+  await page.click(`[data-user="${user}"]`);
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+}
+
+describe('cashier', () => {
+  it('takes a QR payment in two keystrokes and starts a new sale with Enter', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-screen=cashier]');
+    await page.waitForSelector('[data-method=sandbox]');
+    // Focus is on the scan field: type the amount, Enter shows the QR.
+    await page.keyboard.type('12.34', { delay: 60 });
+    expect(await page.textContent('[data-test=amount]')).toContain('12.34');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-state=qr] [data-test=qr] svg');
+    expect(await page.textContent('[data-state=qr]')).toContain('12.34');
+    expect(await page.textContent('[data-test=countdown]')).toMatch(/\d:\d\d/);
+    // A second charge is refused while the QR is open.
+    await page.click('[data-test=sim-pay]');
+    await page.waitForSelector('[data-state=success]');
+    expect(await page.textContent('[data-test=paid-amount]')).toContain('12.34');
+    expect(await page.textContent('[data-test=voice]')).toContain('12.34');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-state=entering]');
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('charges a scanned payment code, shows checking for an unclear one, and the failed state', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.click('[data-key="5"]');
+    await page.click('[data-key="0"]');
+    await page.keyboard.type('990000000000000001\n', { delay: 2 });
+    await page.waitForSelector('[data-state=success]');
+    expect(await page.textContent('[data-test=paid-amount]')).toContain('50.00');
+    // Unclear (gateway too slow): "checking", and no second charge meanwhile.
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('8', { delay: 60 });
+    await page.keyboard.type('990000000000000009\n', { delay: 2 });
+    await page.waitForSelector('[data-state=checking]');
+    expect(await page.textContent('[data-state=checking]')).toMatch(/确认|Checking/);
+    await page.waitForSelector('[data-state=success]', { timeout: 10_000 });
+    // Declined.
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('3', { delay: 60 });
+    await page.keyboard.type('990000000000000007\n', { delay: 2 });
+    await page.waitForSelector('[data-state=failed]');
+    expect(await page.textContent('[data-test=failure]')).toContain('insufficient');
+    await page.close();
+  });
+});
+
+describe('roles and orders', () => {
+  it('a cashier sees no refund; the owner refunds with the PIN; the accountant exports', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('20', { delay: 60 });
+    await page.keyboard.type('990000000000000001\n', { delay: 2 });
+    await page.waitForSelector('[data-state=success]');
+    expect(await page.$('[data-nav=settings]')).toBeNull();
+    await page.click('[data-nav=orders]');
+    await page.click('tbody tr');
+    await page.waitForSelector('[data-test=timeline] li');
+    expect(await page.$('[data-test=refund-form]')).toBeNull();
+    await page.click('[data-test=logout]');
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=orders]');
+    await page.click('tbody tr');
+    await page.fill('[data-test=refund-amount]', '5.00');
+    await page.fill('[data-test=refund-pin]', '1234');
+    await page.click('[data-test=refund-submit]');
+    await page.waitForFunction(() => document.querySelector('[data-test=refund-error]')?.textContent !== '');
+    await page.fill('[data-test=refund-pin]', '9999');
+    await page.click('[data-test=refund-submit]');
+    await page.waitForSelector('[data-refund]');
+    expect(await page.textContent('[data-test=detail]')).toContain('5.00');
+    await page.click('[data-nav=audit]');
+    await page.waitForSelector('[data-action=refund][data-outcome=denied]');
+    await page.waitForSelector('[data-action=refund][data-outcome=ok]');
+    await page.click('[data-test=logout]');
+    await login(page, '陈会计', '5555');
+    await page.waitForSelector('[data-screen=orders]');
+    expect(await page.$('[data-nav=cashier]')).toBeNull();
+    await page.click('[data-test=export]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('.csv'));
+    await page.close();
+  });
+
+  it('switches language without reloading', async () => {
+    const page = await open();
+    expect(await page.textContent('h1')).toBe('登录');
+    await page.selectOption('[data-test=lang]', 'en');
+    await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Log in');
+    await login(page, '李老板', '9999');
+    expect(await page.textContent('[data-nav=settings]')).toBe('Channels & settings');
+    await page.click('[data-nav=settings]');
+    await page.waitForSelector('[data-test=callback-status]');
+    await page.close();
+  });
+});
