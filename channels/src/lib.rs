@@ -5,6 +5,8 @@
 //! the [`registry`] (channel kind → factory); and the gateway [`sim`]ulator that plays the
 //! channels' side on 127.0.0.1 with their real protocols.
 
+pub mod alipay;
+pub mod demo;
 pub mod env;
 pub mod http;
 pub mod keystore;
@@ -12,6 +14,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod sign;
 pub mod sim;
+pub mod wechat;
 
 pub use env::ChannelEnv;
 pub use paydesk_core::channel::Channel;

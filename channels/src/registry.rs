@@ -12,6 +12,8 @@ pub type Factory = fn(&AccountConfig, &ChannelEnv) -> Result<Arc<dyn Channel>, C
 /// Every channel Paydesk can talk to.
 pub const REGISTRY: &[(&str, Factory)] = &[
     ("sandbox", crate::sandbox::build),
+    ("alipay", crate::alipay::build),
+    ("wechat", crate::wechat::build),
 ];
 
 /// Channel kinds known to this build.

@@ -27,8 +27,12 @@ async fn qr_paid_by_callback() {
     assert!(done.paid_at.is_some() && done.channel_trade_no.is_some());
     let events = h.payments.store().order_detail(&o.order_no).unwrap().events;
     assert_eq!(events.last().unwrap().source, EventSource::Callback);
-    // The simulator got our 200 only after the state was stored.
-    assert!(h.deliveries().await.iter().any(|(n, s)| n == o.order_no.as_str() && *s == 200));
+    // The simulator got our 200 (recorded once its request returns).
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !h.deliveries().await.iter().any(|(n, s)| n == o.order_no.as_str() && *s == 200) {
+        assert!(tokio::time::Instant::now() < deadline, "no acknowledged delivery");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

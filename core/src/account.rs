@@ -41,6 +41,27 @@ pub struct AccountConfig {
     /// Channel-specific settings (ids, key file paths). See docs/configuration.md.
     #[serde(default)]
     pub params: toml::Table,
+    /// If not empty, callbacks for this account are accepted only from these addresses
+    /// (IPv4/IPv6 addresses or IPv4 CIDR blocks like `110.75.0.0/16`).
+    #[serde(default)]
+    pub callback_allow: Vec<String>,
+}
+
+/// Whether `ip` is allowed by an allowlist (empty = everyone).
+pub fn ip_allowed(allow: &[String], ip: std::net::IpAddr) -> bool {
+    if allow.is_empty() {
+        return true;
+    }
+    allow.iter().any(|rule| match rule.split_once('/') {
+        None => rule.parse::<std::net::IpAddr>().is_ok_and(|r| r == ip),
+        Some((net, bits)) => match (net.parse::<std::net::Ipv4Addr>(), bits.parse::<u32>(), ip) {
+            (Ok(net), Ok(bits), std::net::IpAddr::V4(ip)) if bits <= 32 => {
+                let mask = if bits == 0 { 0 } else { u32::MAX << (32 - bits) };
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            _ => false,
+        },
+    })
 }
 
 fn yes() -> bool {
@@ -101,6 +122,15 @@ impl AccountConfig {
         }
         if self.weight == 0 {
             return Err(bad("weight", "must be at least 1"));
+        }
+        for rule in &self.callback_allow {
+            let ok = match rule.split_once('/') {
+                None => rule.parse::<std::net::IpAddr>().is_ok(),
+                Some((net, bits)) => net.parse::<std::net::Ipv4Addr>().is_ok() && bits.parse::<u32>().is_ok_and(|b| b <= 32),
+            };
+            if !ok {
+                return Err(bad("callback_allow", "entries must be IP addresses or IPv4 CIDR blocks like 110.75.0.0/16"));
+            }
         }
         if let Some(url) = &self.base_url {
             if !(url.starts_with("https://") || url.starts_with("http://127.") || url.starts_with("http://localhost")) {
@@ -168,6 +198,16 @@ mod tests {
     }
 
     #[test]
+    fn allowlists() {
+        let allow = vec!["110.75.0.0/16".to_string(), "127.0.0.1".to_string()];
+        assert!(ip_allowed(&allow, "110.75.3.4".parse().unwrap()));
+        assert!(ip_allowed(&allow, "127.0.0.1".parse().unwrap()));
+        assert!(!ip_allowed(&allow, "110.76.0.1".parse().unwrap()));
+        assert!(!ip_allowed(&allow, "::1".parse().unwrap()));
+        assert!(ip_allowed(&[], "8.8.8.8".parse().unwrap()));
+    }
+
+    #[test]
     fn refuses_bad_accounts_naming_the_field() {
         let cases = [
             ("name = \"Bad Name\"\nchannel = \"x\"", "name"),
@@ -175,6 +215,7 @@ mod tests {
             ("name = \"a\"\nchannel = \"x\"\nbase_url = \"http://example.com\"", "base_url"),
             ("name = \"a\"\nchannel = \"x\"\ndaily_cap = \"1.234\"", "daily_cap"),
             ("name = \"a\"\nchannel = \"x\"\nsecret = \"s\"", "secret"),
+            ("name = \"a\"\nchannel = \"x\"\ncallback_allow = [\"10.0.0.0/40\"]", "callback_allow"),
         ];
         for (body, field) in cases {
             let err = AccountsFile::parse(&format!("[[account]]\n{body}\n")).unwrap_err().to_string();

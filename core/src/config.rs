@@ -53,6 +53,28 @@ pub struct Settings {
     pub callback: CallbackMode,
     /// Address of the callback server / local API.
     pub listen: String,
+    /// Notifications to the shop's own systems when orders and refunds end.
+    pub notify: NotifySettings,
+}
+
+/// Merchant notifications (the outbox). See docs/api.md for the body and signature.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NotifySettings {
+    /// URLs that receive a signed JSON POST for every final order/refund state.
+    pub urls: Vec<String>,
+    /// File holding the HMAC-SHA256 secret (relative to the home, or absolute).
+    pub secret_file: Option<String>,
+    /// Attempts before a notification is marked failed.
+    pub max_attempts: u32,
+    /// First retry delay; each further one doubles (1, 2, 4, 8 … s by default).
+    pub backoff_base_ms: u64,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings { urls: Vec::new(), secret_file: None, max_attempts: 10, backoff_base_ms: 1000 }
+    }
 }
 
 impl Default for Settings {
@@ -67,6 +89,7 @@ impl Default for Settings {
             channel_timeout_secs: 10,
             callback: CallbackMode::PollingOnly,
             listen: "127.0.0.1:8428".into(),
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -117,6 +140,17 @@ impl Settings {
             if v == 0 {
                 return Err(ConfigError::Invalid { field, problem: "must be at least 1".into() });
             }
+        }
+        for u in &self.notify.urls {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return Err(ConfigError::Invalid { field: "notify.urls", problem: format!("{u:?} is not an http(s) URL") });
+            }
+        }
+        if self.notify.max_attempts == 0 {
+            return Err(ConfigError::Invalid { field: "notify.max_attempts", problem: "must be at least 1".into() });
+        }
+        if !self.notify.urls.is_empty() && self.notify.secret_file.is_none() {
+            return Err(ConfigError::Invalid { field: "notify.secret_file", problem: "is required when notify.urls are set".into() });
         }
         Ok(())
     }

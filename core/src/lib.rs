@@ -15,13 +15,16 @@
 //! ```
 
 pub mod account;
+pub mod apikey;
 pub mod auth;
 pub mod channel;
 pub mod clock;
 pub mod config;
 pub mod export;
+pub mod follower;
 pub mod ids;
 pub mod money;
+pub mod notify;
 pub mod order;
 pub mod payments;
 pub mod routing;

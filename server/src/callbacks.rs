@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
+use axum::Extension;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -26,7 +27,13 @@ pub fn callback_routes(payments: Arc<Payments>) -> Router {
         .with_state(payments)
 }
 
-async fn callback(State(p): State<Arc<Payments>>, Path(account): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+async fn callback(State(p): State<Arc<Payments>>, Path(account): Path<String>, peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Some(Extension(ConnectInfo(addr))) = peer {
+        if !paydesk_core::account::ip_allowed(&p.callback_allow(&account), addr.ip()) {
+            tracing::warn!(account, peer = %addr.ip(), "callback refused: address not in the account's callback_allow list");
+            return (StatusCode::FORBIDDEN, "forbidden").into_response();
+        }
+    }
     let req = CallbackRequest {
         headers: headers.iter().map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect(),
         body: body.to_vec(),

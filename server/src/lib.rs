@@ -2,10 +2,15 @@
 //!
 //! The HTTP side of Paydesk, shared by `paydesk serve` and the desktop app: the callback
 //! receiver (`POST /cb/{account}`), which hands the raw request to the account's channel for
-//! verification and answers only after the state is stored. Core stays free of HTTP types;
-//! this crate is the adapter.
+//! verification and answers only after the state is stored; the local unified API
+//! (`/api/v1`, [`api`]); the merchant-notification deliverer ([`notify`]); and the tunnel client
+//! ([`tunnel`]). Core stays free of HTTP types; this crate is the adapter.
 
+pub mod api;
 pub mod callbacks;
+pub mod notify;
+pub mod service;
+pub mod tunnel;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +22,7 @@ pub use callbacks::callback_routes;
 
 /// The full application router.
 pub fn app(payments: Arc<Payments>) -> Router {
-    Router::new().merge(callback_routes(payments)).route("/health", axum::routing::get(|| async { "ok" }))
+    Router::new().merge(callback_routes(payments.clone())).merge(api::routes(payments)).route("/health", axum::routing::get(|| async { "ok" }))
 }
 
 /// A running server; dropping it stops it.
@@ -44,7 +49,12 @@ impl Drop for ServerHandle {
 /// Binds `addr` (port 0 = any) and serves `app` in the current runtime.
 pub async fn serve(app: Router, addr: SocketAddr) -> std::io::Result<ServerHandle> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
-    let addr = listener.local_addr()?;
+    Ok(serve_listener(app, listener))
+}
+
+/// Serves `app` on an already bound listener.
+pub fn serve_listener(app: Router, listener: tokio::net::TcpListener) -> ServerHandle {
+    let addr = listener.local_addr().unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
@@ -53,5 +63,5 @@ pub async fn serve(app: Router, addr: SocketAddr) -> std::io::Result<ServerHandl
             })
             .await;
     });
-    Ok(ServerHandle { addr, shutdown: Some(tx) })
+    ServerHandle { addr, shutdown: Some(tx) }
 }

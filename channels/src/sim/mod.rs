@@ -16,9 +16,11 @@
 //! (insufficient balance); 8 makes the gateway answer with a system error although the charge
 //! went through; 9 makes the gateway answer after the client has timed out (charge went through).
 
+pub mod alipay;
 mod control;
 mod keys;
 pub(crate) mod sandbox;
+pub mod wechat;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -150,6 +152,8 @@ pub struct SimState {
     http: reqwest::Client,
     /// Callbacks delivered (order_no, HTTP status) — for tests and the demo panel.
     deliveries: Mutex<Vec<(String, u16)>>,
+    /// Small channel-specific simulator state by key (e.g. `wechat/pubkey/{mchid}`).
+    ext: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for SimState {
@@ -167,6 +171,7 @@ impl SimState {
             seq: std::sync::atomic::AtomicU64::new(1),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
             deliveries: Mutex::new(Vec::new()),
+            ext: Mutex::new(HashMap::new()),
         })
     }
 
@@ -255,6 +260,16 @@ impl SimState {
         }
     }
 
+    /// Reads a channel simulator's own value (see `ext_set`).
+    pub fn ext_get(&self, key: &str) -> Option<String> {
+        self.ext.lock().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    /// Stores a channel simulator's own value; keys start with the channel name.
+    pub fn ext_set(&self, key: &str, value: &str) {
+        self.ext.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), value.to_string());
+    }
+
     pub fn deliveries(&self) -> Vec<(String, u16)> {
         self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -281,6 +296,8 @@ impl SimState {
         let url = t.notify_url.clone()?;
         match t.channel {
             "sandbox" => Some(sandbox::payment_callback(self, t, url)),
+            "alipay" => Some(alipay::payment_callback(self, t, url)),
+            "wechat" => wechat::payment_callback(self, t, url),
             _ => None,
         }
     }
@@ -316,6 +333,8 @@ pub fn router(state: Arc<SimState>) -> Router {
     Router::new()
         .nest("/_sim", control::routes())
         .nest("/sandbox", sandbox::routes())
+        .nest("/alipay", alipay::routes())
+        .nest("/wechat", wechat::routes())
         .with_state(state)
 }
 

@@ -95,6 +95,9 @@ impl Payments {
 
     /// Polls a waiting barcode payment until it is final or the wait runs out, then cancels it.
     pub(super) async fn follow_barcode(&self, order: Order, channel: &dyn Channel) -> Result<Order, PayError> {
+        if order.status.is_final() {
+            return Ok(order);
+        }
         let no = order.order_no.clone();
         let start = tokio::time::Instant::now();
         let r = order_ref(&order);

@@ -120,6 +120,8 @@ struct Live {
 pub struct QrInput {
     pub amount: Money,
     pub method: Option<Method>,
+    /// Restrict to accounts of this channel kind (`alipay`, `sandbox`, …).
+    pub channel: Option<String>,
     pub account: Option<String>,
     pub subject: Option<String>,
     pub operator: Option<String>,
@@ -131,6 +133,8 @@ pub struct QrInput {
 pub struct BarcodeInput {
     pub amount: Money,
     pub auth_code: String,
+    /// Restrict to accounts of this channel kind.
+    pub channel: Option<String>,
     pub account: Option<String>,
     pub subject: Option<String>,
     pub operator: Option<String>,
@@ -174,6 +178,7 @@ impl Payments {
         if let Some(last) = store.last_number(settings.till_id.as_str())? {
             numbers.seed(&last);
         }
+        store.set_notify_targets(settings.notify.urls.clone());
         let (events, _) = broadcast::channel(1024);
         let p = Payments {
             timing: Timing::from_settings(&settings),
@@ -250,6 +255,11 @@ impl Payments {
         Ok(())
     }
 
+    /// The callback allowlist of an account (empty = everyone), without cloning the accounts.
+    pub fn callback_allow(&self, account: &str) -> Vec<String> {
+        self.live.read().unwrap_or_else(|p| p.into_inner()).accounts.iter().find(|(a, _)| a.name == account).map(|(a, _)| a.callback_allow.clone()).unwrap_or_default()
+    }
+
     /// Accounts with their channels' capabilities.
     pub fn accounts(&self) -> Vec<(AccountConfig, Capabilities)> {
         self.live.read().unwrap_or_else(|p| p.into_inner()).accounts.clone()
@@ -288,8 +298,14 @@ impl Payments {
     }
 
     /// Chooses the account: the named one, else the router's first candidate.
-    fn choose_account(&self, method: Option<Method>, kind: PayKind, amount: Money, named: Option<&str>) -> Result<(AccountConfig, Method), PayError> {
-        let accounts = self.accounts();
+    fn choose_account(&self, method: Option<Method>, kind: PayKind, amount: Money, named: Option<&str>, channel: Option<&str>) -> Result<(AccountConfig, Method), PayError> {
+        let mut accounts = self.accounts();
+        if let Some(ch) = channel {
+            accounts.retain(|(a, _)| a.channel == ch);
+            if accounts.is_empty() {
+                return Err(invalid("channel", format!("no account of channel {ch:?} is configured")));
+            }
+        }
         if let Some(name) = named {
             let (a, caps) = accounts.iter().find(|(a, _)| a.name == name).ok_or_else(|| invalid("account", format!("no account named {name:?}")))?;
             if !a.enabled {
@@ -381,7 +397,7 @@ impl Payments {
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref())?;
+        let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref(), input.channel.as_deref())?;
         let channel = self.channel(&account.name)?;
         let order = self.new_order(PayKind::Qr, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, None, self.timing.qr_lifetime)?;
         let req = CreateQr { order: order_ref(&order), subject, notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
@@ -415,7 +431,7 @@ impl Payments {
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let (account, method) = self.choose_account(Some(method), PayKind::Barcode, input.amount, input.account.as_deref())?;
+        let (account, method) = self.choose_account(Some(method), PayKind::Barcode, input.amount, input.account.as_deref(), input.channel.as_deref())?;
         let channel = self.channel(&account.name)?;
         let order = self.new_order(PayKind::Barcode, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, Some(mask_auth_code(code)), self.timing.barcode_wait)?;
         let req = BarcodePay { order: order_ref(&order), subject, auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
@@ -424,11 +440,11 @@ impl Payments {
             Ok(st) => match &st.state {
                 TradeState::Paid | TradeState::Failed { .. } => self.apply_trade(&order, &st, EventSource::ChannelReply).await,
                 TradeState::Waiting => {
-                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, "waiting for the payer to confirm", patch_of(&st))?;
+                    let o = self.still_processing(&order.order_no, "waiting for the payer to confirm", patch_of(&st))?;
                     self.follow_barcode(o, &*channel).await
                 }
                 TradeState::NotFound | TradeState::Closed | TradeState::Refunded | TradeState::Unknown { .. } => {
-                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, &format!("unclear reply ({}); checking", st.raw_status), OrderPatch::default())?;
+                    let o = self.still_processing(&order.order_no, &format!("unclear reply ({}); checking", st.raw_status), OrderPatch::default())?;
                     self.follow_barcode(o, &*channel).await
                 }
             },
@@ -437,9 +453,19 @@ impl Payments {
                 self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("payment refused: {e}"), patch)
             }
             Err(e) => {
-                let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, &format!("result unknown ({e}); checking"), OrderPatch::default())?;
+                let o = self.still_processing(&order.order_no, &format!("result unknown ({e}); checking"), OrderPatch::default())?;
                 self.follow_barcode(o, &*channel).await
             }
+        }
+    }
+
+    /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has
+    /// settled it meanwhile (a channel's notification can beat its own synchronous reply): then the
+    /// settled order stands.
+    fn still_processing(&self, no: &OrderNo, detail: &str, patch: OrderPatch) -> Result<Order, PayError> {
+        match self.apply(no, OrderStatus::Processing, EventSource::ChannelReply, detail, patch) {
+            Err(PayError::Store(StoreError::Illegal(_))) => Ok(self.store.order(no)?),
+            other => other,
         }
     }
 

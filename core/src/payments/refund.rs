@@ -18,6 +18,22 @@ pub struct RefundRequestInput {
 
 impl Payments {
     pub async fn refund(&self, input: RefundRequestInput) -> Result<Refund, PayError> {
+        self.refund_with_key(input, None).await
+    }
+
+    /// A refund that a client may safely retry: the same `key` returns the same refund.
+    pub async fn refund_with_key(&self, input: RefundRequestInput, key: Option<String>) -> Result<Refund, PayError> {
+        if let Some(k) = &key {
+            if k.is_empty() || k.len() > 64 {
+                return Err(PayError::Invalid { field: "idempotency_key", message: "must be 1 to 64 characters".into() });
+            }
+            if let Some(r) = self.store.refund_by_idempotency_key(k)? {
+                if r.order_no != input.order_no || r.amount != input.amount {
+                    return Err(PayError::Conflict(format!("idempotency_key: already used for refund {} of {} yuan on {}", r.refund_no, r.amount, r.order_no)));
+                }
+                return Ok(r);
+            }
+        }
         if input.amount.is_zero() {
             return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
         }
@@ -43,6 +59,7 @@ impl Payments {
             reason: input.reason.clone(),
             operator: input.operator,
             created_at: now,
+            idempotency_key: key,
         })?;
         let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account) };
         match channel.refund(&req).await {

@@ -7,7 +7,9 @@
 //! nothing and reports [`Applied::Unchanged`].
 
 mod accounts;
+mod apikeys;
 mod orders;
+mod outbox;
 mod refunds;
 mod schema;
 mod users;
@@ -20,6 +22,8 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use apikeys::ApiKey;
+pub use outbox::{Attempt, Notification};
 pub use refunds::NewRefund;
 pub use users::{AuditEntry, Outcome, UserAuth};
 
@@ -71,6 +75,7 @@ pub struct Store {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    notify_targets: std::sync::RwLock<Vec<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -96,7 +101,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()) })
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
     }
 
     /// The book file inside a Paydesk home.

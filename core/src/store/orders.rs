@@ -102,7 +102,8 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<OrderEvent> {
 }
 
 pub(super) fn load_order(conn: &rusqlite::Connection, no: &str) -> Result<Order> {
-    conn.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE order_no = ?1"), [no], order_from_row)
+    conn.prepare_cached(&format!("SELECT {ORDER_COLS} FROM orders WHERE order_no = ?1"))?
+        .query_row([no], order_from_row)
         .optional()?
         .ok_or_else(|| StoreError::NotFound { what: "order", id: no.to_string() })
 }
@@ -116,8 +117,7 @@ pub(super) fn insert_event(
     at: DateTime<Utc>,
     detail: &str,
 ) -> Result<()> {
-    tx.execute(
-        "INSERT INTO order_events (order_no, from_status, to_status, source, at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
         params![no, from.map(OrderStatus::as_str), to.map(OrderStatus::as_str), source.as_str(), ms(at), detail],
     )?;
     Ok(())
@@ -126,6 +126,7 @@ pub(super) fn insert_event(
 /// Writes a guarded status change plus its event inside `tx`.
 pub(super) fn apply_in(
     tx: &Transaction<'_>,
+    targets: &[String],
     no: &OrderNo,
     to: OrderStatus,
     source: EventSource,
@@ -138,7 +139,7 @@ pub(super) fn apply_in(
         return Ok(Applied::Unchanged(current));
     }
     let (fcode, fmsg) = patch.failure.clone().unzip();
-    let n = tx.execute(
+    let n = tx.prepare_cached(
         "UPDATE orders SET status = :to, updated_at = :now,
             channel_trade_no = COALESCE(:trade_no, channel_trade_no),
             qr_code = COALESCE(:qr, qr_code),
@@ -146,6 +147,8 @@ pub(super) fn apply_in(
             failure_code = COALESCE(:fcode, failure_code),
             failure_message = COALESCE(:fmsg, failure_message)
          WHERE order_no = :no AND status = :old",
+    )?
+    .execute(
         named_params! {
             ":to": to.as_str(), ":now": ms(now), ":trade_no": patch.channel_trade_no, ":qr": patch.qr_code,
             ":paid_at": patch.paid_at.map(ms), ":fcode": fcode, ":fmsg": fmsg, ":no": no, ":old": current.status.as_str(),
@@ -156,7 +159,11 @@ pub(super) fn apply_in(
         return Ok(Applied::Unchanged(load_order(tx, no.as_str())?));
     }
     insert_event(tx, no, Some(current.status), Some(to), source, now, detail)?;
-    Ok(Applied::Changed(load_order(tx, no.as_str())?))
+    let order = load_order(tx, no.as_str())?;
+    if to.is_final() {
+        super::outbox::enqueue_order(tx, targets, &order, now)?;
+    }
+    Ok(Applied::Changed(order))
 }
 
 impl Store {
@@ -208,7 +215,8 @@ impl Store {
 
     /// Changes an order's status with its event, guarded against races and illegal moves.
     pub fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: &str, patch: &OrderPatch, now: DateTime<Utc>) -> Result<Applied<Order>> {
-        self.write(|tx| apply_in(tx, no, to, source, detail, patch, now))
+        let targets = self.targets();
+        self.write(|tx| apply_in(tx, &targets, no, to, source, detail, patch, now))
     }
 
     /// Records an event that is not a status change (a note, a query result, a retry).

@@ -18,6 +18,8 @@ pub struct NewRefund {
     pub reason: Option<String>,
     pub operator: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// A client's key: the same key never makes a second refund.
+    pub idempotency_key: Option<String>,
 }
 
 const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at";
@@ -72,13 +74,18 @@ impl Store {
                 )));
             }
             tx.execute(
-                &format!("INSERT INTO refunds ({COLS}) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at)"),
-                named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at) },
+                &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :key)"),
+                named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":key": r.idempotency_key },
             )?;
             let detail = format!("refund {} of {} yuan requested", r.refund_no, r.amount);
             insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, &detail)?;
             load_refund(tx, &r.refund_no)
         })
+    }
+
+    /// The refund a client created with this idempotency key, if any.
+    pub fn refund_by_idempotency_key(&self, key: &str) -> Result<Option<Refund>> {
+        self.read(|c| Ok(c.query_row(&format!("SELECT {COLS} FROM refunds WHERE idempotency_key = ?1"), [key], refund_from_row).optional()?))
     }
 
     pub fn refund(&self, no: &RefundNo) -> Result<Refund> {
@@ -109,6 +116,7 @@ impl Store {
         source: EventSource,
         now: DateTime<Utc>,
     ) -> Result<Applied<Refund>> {
+        let targets = self.targets();
         self.write(|tx| {
             let cur = load_refund(tx, no)?;
             match refund_transition(cur.status, to) {
@@ -138,10 +146,14 @@ impl Store {
                 )?;
                 let order = load_order(tx, cur.order_no.as_str())?;
                 if order.refunded == order.amount {
-                    apply_in(tx, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
+                    apply_in(tx, &targets, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
                 }
             }
-            Ok(Applied::Changed(load_refund(tx, no)?))
+            let refund = load_refund(tx, no)?;
+            if to.is_final() {
+                super::outbox::enqueue_refund(tx, &targets, &refund, &load_order(tx, cur.order_no.as_str())?, now)?;
+            }
+            Ok(Applied::Changed(refund))
         })
     }
 }
@@ -161,7 +173,7 @@ mod tests {
         o.kind = crate::order::PayKind::Barcode;
         s.insert_order(&o).unwrap();
         let now = Utc::now();
-        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now };
+        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None };
         // Not paid yet: refused, nothing written.
         assert!(matches!(s.insert_refund(&mk(100)), Err(StoreError::Conflict(_))));
         s.apply(&no, OrderStatus::Success, EventSource::ChannelReply, "paid", &OrderPatch::default(), now).unwrap();
@@ -191,9 +203,9 @@ mod tests {
         s.insert_order(&super::super::orders::tests::new_order(no.clone(), 500)).unwrap();
         let now = Utc::now();
         s.apply(&no, OrderStatus::Success, EventSource::Poll, "paid", &OrderPatch::default(), now).unwrap();
-        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, created_at: now }).unwrap();
+        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, created_at: now, idempotency_key: None }).unwrap();
         s.apply_refund(&r.refund_no, RefundStatus::Failed, None, Some("balance"), EventSource::ChannelReply, now).unwrap();
         assert!(s.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::Callback, now).is_err());
-        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, created_at: now }).unwrap();
+        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None }).unwrap();
     }
 }

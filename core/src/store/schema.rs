@@ -8,8 +8,9 @@ use super::StoreError;
 /// Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
-        M::up(
-            r#"
+    // 1: accounts, orders, their history, refunds.
+    M::up(
+        r#"
         CREATE TABLE accounts (
             name        TEXT PRIMARY KEY,
             channel     TEXT NOT NULL,
@@ -69,10 +70,50 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX refunds_order ON refunds(order_no);
         CREATE INDEX refunds_open ON refunds(status) WHERE status IN ('pending','processing');
         "#,
-        ),
-        // 2: people at the till (PINs hashed with argon2), the audit log, desktop preferences.
-        M::up(
-            r#"
+    ),
+    // 2: merchant notification outbox, its attempt log, and API keys of the local API.
+    M::up(
+        r#"
+        CREATE TABLE notify_outbox (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            target       TEXT NOT NULL,
+            event        TEXT NOT NULL,
+            ref          TEXT NOT NULL,
+            payload      TEXT NOT NULL,
+            status       TEXT NOT NULL CHECK (status IN ('pending','delivered','failed')),
+            attempts     INTEGER NOT NULL DEFAULT 0,
+            next_at      INTEGER NOT NULL,
+            last_error   TEXT,
+            created_at   INTEGER NOT NULL,
+            delivered_at INTEGER,
+            UNIQUE (target, event, ref)
+        );
+        CREATE INDEX notify_due ON notify_outbox(next_at) WHERE status = 'pending';
+        CREATE TABLE notify_attempts (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            outbox_id   INTEGER NOT NULL REFERENCES notify_outbox(id),
+            at          INTEGER NOT NULL,
+            http_status INTEGER,
+            error       TEXT,
+            duration_ms INTEGER NOT NULL
+        );
+        CREATE INDEX notify_attempts_outbox ON notify_attempts(outbox_id, id);
+        CREATE TABLE api_keys (
+            id           TEXT PRIMARY KEY,
+            name         TEXT NOT NULL,
+            secret_hash  TEXT NOT NULL,
+            scopes       TEXT NOT NULL,
+            created_at   INTEGER NOT NULL,
+            revoked_at   INTEGER,
+            last_used_at INTEGER
+        );
+        ALTER TABLE refunds ADD COLUMN idempotency_key TEXT;
+        CREATE UNIQUE INDEX refunds_idempotency ON refunds(idempotency_key) WHERE idempotency_key IS NOT NULL;
+        "#,
+    ),
+    // 3: people at the till (PINs hashed with argon2), the audit log, desktop preferences.
+    M::up(
+        r#"
         CREATE TABLE users (
             name        TEXT PRIMARY KEY,
             role        TEXT NOT NULL CHECK (role IN ('cashier','owner','accountant')),
@@ -100,8 +141,8 @@ fn migrations() -> Migrations<'static> {
             updated_at INTEGER NOT NULL
         );
         "#,
-        ),
-    ])
+    ),
+])
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {

@@ -1,0 +1,59 @@
+# Paydesk — two commands on a fresh Debian/Ubuntu machine:
+#   make run    build and open the desktop app in demo mode (simulated gateways, nothing to configure)
+#   make test   everything: Rust unit + end-to-end tests, UI tests, the desktop app in real WebKit
+# Builds go to $(CARGO_TARGET_DIR), outside the clone, so CI and fresh clones reuse them.
+
+SHELL := /bin/bash
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/paydesk/target
+export CARGO_TERM_COLOR ?= never
+BIN := $(CARGO_TARGET_DIR)/debug
+
+.PHONY: all deps deps-apt deps-ui build build-ui build-app run demo test test-rust test-ui test-desktop bench lint clean-home
+
+all: build
+
+## deps: install what the build and tests need (idempotent; apt needs root or sudo)
+deps: deps-apt deps-ui
+
+deps-apt:
+	@scripts/deps-apt.sh
+
+deps-ui:
+	@if [ -f ui/package.json ]; then scripts/deps-ui.sh; fi
+
+## build: the paydesk CLI and libraries
+build:
+	cargo build --locked -p paydesk
+
+build-ui: deps-ui
+	@if [ -f ui/package.json ]; then cd ui && npm run build; fi
+
+build-app: deps build-ui
+	@if [ -d src-tauri ]; then cargo build --locked -p paydesk-app; fi
+
+## run: the desktop app in demo mode (falls back to the CLI demo without a display)
+run: build-app build
+	@scripts/run-demo.sh
+
+## demo: the headless demo (simulator + callback server + sandbox account)
+demo: build
+	$(BIN)/paydesk demo
+
+## test: everything (the Rust runner goes last: its summary line closes the output)
+test: deps test-ui test-desktop test-rust
+
+test-rust: build
+	@scripts/test-rust.sh
+
+test-ui: deps-ui
+	@if [ -f ui/package.json ]; then scripts/test-ui.sh; fi
+
+test-desktop: build-app
+	@if [ -x scripts/test-desktop.sh ] && [ -d src-tauri ]; then scripts/test-desktop.sh; fi
+
+## bench: throughput and cost ratios, measured against baselines in the same run
+bench: deps
+	@scripts/bench.sh
+
+lint:
+	cargo clippy --workspace --exclude paydesk-app --all-targets -- -D warnings

@@ -1,0 +1,482 @@
+//! WeChat Pay trade bills (protocols.md §2.6): gunzip + SHA1 check of a downloaded bill, and a
+//! streaming parser of the CSV — UTF-8 with BOM, every cell prefixed with a backtick, a header
+//! line, detail rows, a summary header and one summary row — into [`StatementRow`]s and
+//! [`StatementTotals`]. Columns are found by header name (ALL, SUCCESS and REFUND bills carry
+//! different subsets). Usable on a file an accountant downloaded by hand:
+//!
+//! ```no_run
+//! let mut reader = paydesk_channels::wechat::bill::open_file("bill.csv".as_ref()).unwrap();
+//! for row in &mut reader {
+//!     println!("{:?}", row.unwrap());
+//! }
+//! println!("{:?}", reader.summary().map(|s| s.totals()));
+//! ```
+
+use std::io::{BufRead, Read};
+
+use chrono::NaiveDateTime;
+use paydesk_core::money::Money;
+use paydesk_core::statement::{StatementError, StatementKind, StatementRow, StatementTotals};
+
+/// Longest line accepted (a real line is well under 1 KiB).
+const MAX_LINE: usize = 64 * 1024;
+/// Largest decompressed bill accepted.
+pub const MAX_BILL_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why a downloaded bill was refused before parsing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BillFileError {
+    #[error("the bill is not valid GZIP data: {0}")]
+    NotGzip(String),
+    #[error("the bill is larger than {MAX_BILL_BYTES} bytes once decompressed")]
+    TooLarge,
+    #[error("SHA1 of the decompressed bill is {actual} but WeChat declared {declared}: the file is corrupted or incomplete and was refused")]
+    HashMismatch { declared: String, actual: String },
+}
+
+/// Decompresses a GZIP bill and checks the SHA1 of the decompressed content against the declared
+/// `hash_value` (lowercase or uppercase hex).
+pub fn gunzip_verified(gz: &[u8], sha1_hex: &str) -> Result<Vec<u8>, BillFileError> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(gz).take(MAX_BILL_BYTES + 1).read_to_end(&mut out).map_err(|e| BillFileError::NotGzip(e.kind().to_string()))?;
+    if out.len() as u64 > MAX_BILL_BYTES {
+        return Err(BillFileError::TooLarge);
+    }
+    verify_sha1(&out, sha1_hex)?;
+    Ok(out)
+}
+
+/// Checks the SHA1 of a (decompressed) bill.
+pub fn verify_sha1(content: &[u8], sha1_hex: &str) -> Result<(), BillFileError> {
+    let actual = crate::sign::sha1_hex(content);
+    let declared = sha1_hex.trim().to_ascii_lowercase();
+    if !crate::sign::ct_eq(actual.as_bytes(), declared.as_bytes()) {
+        return Err(BillFileError::HashMismatch { declared, actual });
+    }
+    Ok(())
+}
+
+/// What the bill's summary row declares.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BillSummary {
+    /// 总交易单数: detail rows, payments and refunds together.
+    pub rows: u64,
+    /// 应结订单总金额 (fen).
+    pub settlement_total: Option<i64>,
+    /// 退款总金额.
+    pub refund_total: Option<i64>,
+    /// 充值券退款总金额.
+    pub coupon_refund_total: Option<i64>,
+    /// 手续费总金额.
+    pub fee_total: Option<i64>,
+    /// 订单总金额.
+    pub order_total: Option<i64>,
+    /// 申请退款总金额.
+    pub requested_refund_total: Option<i64>,
+}
+
+impl BillSummary {
+    /// In the normalised form. Amounts follow the row fields: payments are 订单金额 (or 应结订单金额
+    /// where absent), refunds 申请退款金额 (or 退款金额). The file counts payments and refunds
+    /// together, so the per-kind counts stay unknown (`rows` has the combined count).
+    pub fn totals(&self) -> StatementTotals {
+        StatementTotals {
+            payments: None,
+            payment_amount: self.order_total.or(self.settlement_total),
+            refunds: None,
+            refund_amount: self.requested_refund_total.or(self.refund_total),
+            fees: self.fee_total,
+        }
+    }
+}
+
+/// Column positions, found by header name.
+#[derive(Debug, Clone)]
+struct Columns {
+    count: usize,
+    time: usize,
+    merchant: usize,
+    sub_merchant: Option<usize>,
+    trade_no: usize,
+    order_no: usize,
+    status: usize,
+    amount: usize,
+    refund_no: Option<usize>,
+    refund_amount: Option<usize>,
+    fee: Option<usize>,
+}
+
+impl Columns {
+    fn from_header(line: &str) -> Result<Columns, String> {
+        let names: Vec<&str> = line.split(',').map(|c| c.trim().trim_start_matches('`')).collect();
+        let find = |n: &str| names.iter().position(|c| *c == n);
+        let need = |n: &str| find(n).ok_or_else(|| format!("header has no column {n}: not a WeChat Pay trade bill"));
+        Ok(Columns {
+            count: names.len(),
+            time: need("交易时间")?,
+            merchant: need("商户号")?,
+            sub_merchant: find("特约商户号"),
+            trade_no: need("微信订单号")?,
+            order_no: need("商户订单号")?,
+            status: need("交易状态")?,
+            amount: find("订单金额").or_else(|| find("应结订单金额")).ok_or("header has neither 订单金额 nor 应结订单金额")?,
+            refund_no: find("商户退款单号"),
+            refund_amount: find("申请退款金额").or_else(|| find("退款金额")),
+            fee: find("手续费"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Header,
+    Rows,
+    SummaryRow,
+    Done,
+    Failed,
+}
+
+/// Streams the detail rows of a bill. After the iterator ends without error, [`BillReader::summary`]
+/// holds the summary; the row count is checked against it. Errors name the 1-based line; after an
+/// error the reader stops.
+pub struct BillReader<R> {
+    input: R,
+    line_no: u64,
+    stage: Stage,
+    columns: Option<Columns>,
+    summary_names: Vec<String>,
+    summary: Option<BillSummary>,
+    rows: u64,
+}
+
+impl<R: BufRead> BillReader<R> {
+    pub fn new(input: R) -> BillReader<R> {
+        BillReader { input, line_no: 0, stage: Stage::Header, columns: None, summary_names: Vec::new(), summary: None, rows: 0 }
+    }
+
+    /// The summary, once the whole file was read without error.
+    pub fn summary(&self) -> Option<&BillSummary> {
+        if self.stage == Stage::Done {
+            self.summary.as_ref()
+        } else {
+            None
+        }
+    }
+
+    fn err(&mut self, line: u64, message: impl Into<String>) -> Option<Result<StatementRow, StatementError>> {
+        self.stage = Stage::Failed;
+        Some(Err(StatementError { line, message: message.into() }))
+    }
+
+    /// The next line without its line end; None at the end of input.
+    fn next_line(&mut self) -> Result<Option<String>, String> {
+        let mut buf = Vec::new();
+        let n = (&mut self.input).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf).map_err(|e| format!("cannot read: {e}"))?;
+        if n == 0 {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if buf.len() > MAX_LINE {
+            return Err(format!("line longer than {MAX_LINE} bytes"));
+        }
+        while matches!(buf.last(), Some(b'\n' | b'\r')) {
+            buf.pop();
+        }
+        let mut s = String::from_utf8(buf).map_err(|_| "not UTF-8 text".to_string())?;
+        if self.line_no == 1 && s.starts_with('\u{feff}') {
+            s.remove(0);
+        }
+        Ok(Some(s))
+    }
+
+    fn row(&self, cols: &Columns, line: &str) -> Result<StatementRow, String> {
+        let cells = split_cells(line);
+        if cells.len() != cols.count {
+            return Err(format!("{} cells, but the header has {} columns", cells.len(), cols.count));
+        }
+        let amount = |i: usize, name: &str| Money::parse_signed_statement(cells[i]).map_err(|e| format!("{name}: {e}"));
+        let status = cells[cols.status].to_string();
+        let kind = match status.as_str() {
+            "SUCCESS" | "REVOKED" => StatementKind::Payment,
+            "REFUND" => StatementKind::Refund,
+            other => return Err(format!("交易状态 {other:?} is not SUCCESS, REFUND or REVOKED")),
+        };
+        let order_amount = amount(cols.amount, "订单金额")?;
+        if order_amount < 0 {
+            return Err("订单金额 is negative".into());
+        }
+        let (refund_no, refund_amount) = match kind {
+            StatementKind::Refund => {
+                let no = cols.refund_no.map(|i| cells[i]).filter(|s| !s.is_empty() && *s != "0").ok_or("refund row without 商户退款单号")?;
+                let a = amount(cols.refund_amount.ok_or("refund row, but the header has no 申请退款金额/退款金额 column")?, "申请退款金额")?;
+                if a <= 0 {
+                    return Err("refund amount is not positive".into());
+                }
+                (Some(no.to_string()), a)
+            }
+            StatementKind::Payment => (None, 0),
+        };
+        let fee = match cols.fee {
+            Some(i) => amount(i, "手续费")?,
+            None => 0,
+        };
+        let time = NaiveDateTime::parse_from_str(cells[cols.time], "%Y-%m-%d %H:%M:%S").map_err(|_| format!("交易时间 {:?} is not yyyy-MM-dd HH:mm:ss", cells[cols.time]))?;
+        let sub = cols.sub_merchant.map(|i| cells[i]).filter(|s| !s.is_empty() && *s != "0");
+        let trade_no = cells[cols.trade_no];
+        let order_no = cells[cols.order_no];
+        if trade_no.is_empty() || order_no.is_empty() {
+            return Err("微信订单号 or 商户订单号 is empty".into());
+        }
+        Ok(StatementRow {
+            kind,
+            channel_trade_no: trade_no.to_string(),
+            order_no: order_no.to_string(),
+            refund_no,
+            amount: order_amount,
+            refund_amount,
+            fee,
+            time: Some(time),
+            status,
+            merchant_id: sub.unwrap_or(cells[cols.merchant]).to_string(),
+        })
+    }
+
+    fn summary_row(&self, line: &str) -> Result<BillSummary, String> {
+        let cells = split_cells(line);
+        if cells.len() != self.summary_names.len() {
+            return Err(format!("summary has {} cells, but its header has {}", cells.len(), self.summary_names.len()));
+        }
+        let find = |n: &str| self.summary_names.iter().position(|c| c == n).map(|i| cells[i]);
+        let money = |n: &str| find(n).map(|v| Money::parse_signed_statement(v).map_err(|e| format!("{n}: {e}"))).transpose();
+        let count = find("总交易单数").ok_or("summary has no 总交易单数")?;
+        let rows = count.strip_suffix(".0").unwrap_or(count).parse::<u64>().map_err(|_| format!("总交易单数 {count:?} is not a whole number"))?;
+        Ok(BillSummary {
+            rows,
+            settlement_total: money("应结订单总金额")?,
+            refund_total: money("退款总金额")?,
+            coupon_refund_total: money("充值券退款总金额")?,
+            fee_total: money("手续费总金额")?,
+            order_total: money("订单总金额")?,
+            requested_refund_total: money("申请退款总金额")?,
+        })
+    }
+}
+
+/// Splits a backtick-prefixed line: cells are separated by `` ,` `` and the leading backtick of
+/// each cell is dropped (a bare backtick is an empty cell).
+fn split_cells(line: &str) -> Vec<&str> {
+    line.strip_prefix('`').unwrap_or(line).split(",`").map(str::trim).collect()
+}
+
+impl<R: BufRead> Iterator for BillReader<R> {
+    type Item = Result<StatementRow, StatementError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if matches!(self.stage, Stage::Done | Stage::Failed) {
+                return None;
+            }
+            let line = match self.next_line() {
+                Ok(l) => l,
+                Err(e) => {
+                    let n = self.line_no.max(1);
+                    return self.err(n, e);
+                }
+            };
+            let n = self.line_no;
+            let Some(line) = line else {
+                return match self.stage {
+                    Stage::Header => self.err(1, "empty file"),
+                    _ => self.err(n + 1, "the file ends before its summary lines (truncated download?)"),
+                };
+            };
+            match self.stage {
+                Stage::Header => match Columns::from_header(&line) {
+                    Ok(c) => {
+                        self.columns = Some(c);
+                        self.stage = Stage::Rows;
+                    }
+                    Err(e) => return self.err(n, e),
+                },
+                Stage::Rows if line.starts_with('`') => {
+                    let Some(cols) = self.columns.clone() else { return self.err(n, "no header") };
+                    self.rows += 1;
+                    return Some(self.row(&cols, &line).map_err(|message| {
+                        self.stage = Stage::Failed;
+                        StatementError { line: n, message }
+                    }));
+                }
+                Stage::Rows if line.trim().is_empty() => return self.err(n, "empty line among the detail rows"),
+                Stage::Rows => {
+                    if !line.contains("总交易单数") {
+                        return self.err(n, "expected a detail row (starting with `) or the summary header (总交易单数,…)");
+                    }
+                    self.summary_names = line.split(',').map(|c| c.trim().to_string()).collect();
+                    self.stage = Stage::SummaryRow;
+                }
+                Stage::SummaryRow => match self.summary_row(&line) {
+                    Ok(s) if s.rows != self.rows => {
+                        let msg = format!("the summary counts {} rows but the file has {}", s.rows, self.rows);
+                        return self.err(n, msg);
+                    }
+                    Ok(s) => {
+                        self.summary = Some(s);
+                        // Only blank lines may follow.
+                        loop {
+                            match self.next_line() {
+                                Ok(None) => break,
+                                Ok(Some(l)) if l.trim().is_empty() => continue,
+                                Ok(Some(_)) => {
+                                    let m = self.line_no;
+                                    return self.err(m, "unexpected content after the summary");
+                                }
+                                Err(e) => {
+                                    let m = self.line_no;
+                                    return self.err(m, e);
+                                }
+                            }
+                        }
+                        self.stage = Stage::Done;
+                        return None;
+                    }
+                    Err(e) => return self.err(n, e),
+                },
+                Stage::Done | Stage::Failed => return None,
+            }
+        }
+    }
+}
+
+/// Opens a bill file as downloaded by hand — plain CSV or GZIP (sniffed) — for streaming.
+pub fn open_file(path: &std::path::Path) -> std::io::Result<BillReader<Box<dyn BufRead>>> {
+    let mut f = std::io::BufReader::new(std::fs::File::open(path)?);
+    let gz = f.fill_buf()?.starts_with(&[0x1f, 0x8b]);
+    let inner: Box<dyn BufRead> = if gz { Box::new(std::io::BufReader::new(flate2::bufread::GzDecoder::new(f).take(MAX_BILL_BYTES))) } else { Box::new(f) };
+    Ok(BillReader::new(inner))
+}
+
+/// Parses a whole bill (decompressed bytes): every row and the summary, or the first error.
+pub fn parse_bill(content: &[u8]) -> Result<(Vec<StatementRow>, BillSummary), StatementError> {
+    let mut r = BillReader::new(content);
+    let rows = (&mut r).collect::<Result<Vec<_>, _>>()?;
+    let summary = r.summary().cloned().ok_or(StatementError { line: 0, message: "no summary".into() })?;
+    Ok((rows, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wechat::testdata::vector;
+
+    #[test]
+    fn t9_fixture_45_rows_and_sums_equal_the_summary() {
+        let bytes = vector("wechat/bill.ALL.csv");
+        assert_eq!(crate::sign::sha1_hex(&bytes), "9bb6cd819be348f17a9cbcedddc8eb62fefbd790");
+        let (rows, summary) = parse_bill(&bytes).unwrap();
+        assert_eq!(rows.len(), 45);
+        let pay: Vec<_> = rows.iter().filter(|r| r.kind == StatementKind::Payment).collect();
+        let refunds: Vec<_> = rows.iter().filter(|r| r.kind == StatementKind::Refund).collect();
+        assert_eq!((pay.len(), refunds.len()), (31, 14));
+        assert_eq!(summary.rows, 45);
+        let t = summary.totals();
+        let sum = |f: fn(&StatementRow) -> i64| rows.iter().map(f).sum::<i64>();
+        assert_eq!(Some(sum(|r| r.amount)), t.payment_amount);
+        assert_eq!(Some(sum(|r| r.refund_amount)), t.refund_amount);
+        assert_eq!(Some(sum(|r| r.fee)), t.fees);
+        assert_eq!((t.payment_amount, t.refund_amount, t.fees), (Some(47), Some(14), Some(8)));
+        assert_eq!(summary.coupon_refund_total, Some(0));
+        let r = refunds[0];
+        assert_eq!(r.refund_no.as_deref(), Some("REF4200000263201902167700963919"));
+        assert_eq!((r.amount, r.refund_amount, r.status.as_str(), r.merchant_id.as_str()), (0, 1, "REFUND", "1921000401"));
+        assert_eq!(r.time.unwrap().to_string(), "2019-02-19 05:01:46");
+        let p = rows.iter().find(|r| r.order_no == "autotest_20190219015232_89201").unwrap();
+        assert_eq!((p.channel_trade_no.as_str(), p.amount, p.fee, p.refund_no.as_ref()), ("4200000263201902167700134902", 3, 1, None));
+    }
+
+    #[test]
+    fn streaming_reader_yields_rows_then_summary() {
+        let bytes = vector("wechat/bill.ALL.csv");
+        let mut r = BillReader::new(std::io::BufReader::with_capacity(64, &bytes[..]));
+        assert!(r.summary().is_none());
+        let mut n = 0;
+        for row in &mut r {
+            row.unwrap();
+            n += 1;
+        }
+        assert_eq!(n, 45);
+        assert_eq!(r.summary().unwrap().rows, 45);
+    }
+
+    fn fixture_lines() -> Vec<String> {
+        String::from_utf8(vector("wechat/bill.ALL.csv")).unwrap().split("\r\n").map(str::to_string).collect()
+    }
+
+    fn parse_lines(lines: &[String]) -> Result<(Vec<StatementRow>, BillSummary), StatementError> {
+        parse_bill(lines.join("\r\n").as_bytes())
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let base = fixture_lines();
+        let mut bad_amount = base.clone();
+        bad_amount[3] = bad_amount[3].replace("`39.00%,`0.03,", "`39.00%,`0.0x,");
+        assert_ne!(bad_amount[3], base[3]);
+        let e = parse_lines(&bad_amount).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        let mut few_cells = base.clone();
+        few_cells[10] = few_cells[10].rsplit_once(",`").unwrap().0.to_string();
+        let e = parse_lines(&few_cells).unwrap_err();
+        assert_eq!(e.line, 11);
+        assert!(e.message.contains("cells"), "{e}");
+        let mut bad_status = base.clone();
+        bad_status[5] = bad_status[5].replace("`SUCCESS,", "`WHATEVER,");
+        assert_eq!(parse_lines(&bad_status).unwrap_err().line, 6);
+        // Truncated: no summary.
+        let e = parse_lines(&base[..20]).unwrap_err();
+        assert_eq!(e.line, 21);
+        assert!(e.message.contains("summary"), "{e}");
+        // A row lost: the count disagrees with the summary.
+        let mut lost = base.clone();
+        lost.remove(7);
+        let e = parse_lines(&lost).unwrap_err();
+        assert!(e.message.contains("45") && e.message.contains("44"), "{e}");
+        // Not a bill at all.
+        let e = parse_bill(b"<xml><return_code>FAIL</return_code></xml>").unwrap_err();
+        assert_eq!(e.line, 1);
+        assert_eq!(parse_bill(b"").unwrap_err().line, 1);
+    }
+
+    #[test]
+    fn columns_are_found_by_name() {
+        // A SUCCESS-type bill: fewer columns, another order.
+        let csv = "\u{feff}交易时间,商户订单号,微信订单号,商户号,特约商户号,交易状态,应结订单金额,手续费\r\n\
+                   `2026-11-25 10:00:00,`P1,`4200,`1900000100,`1900000111,`SUCCESS,`12.30,`0.07000\r\n\
+                   总交易单数,应结订单总金额,手续费总金额\r\n`1,`12.3,`0.07\r\n";
+        let (rows, s) = parse_bill(csv.as_bytes()).unwrap();
+        assert_eq!((rows[0].amount, rows[0].fee, rows[0].merchant_id.as_str()), (1230, 7, "1900000111"));
+        assert_eq!(s.totals().payment_amount, Some(1230));
+        let e = parse_bill("交易时间,商户订单号\r\n".as_bytes()).unwrap_err();
+        assert!(e.line == 1 && e.message.contains("商户号"), "{e}");
+    }
+
+    #[test]
+    fn gzip_and_sha1_are_checked() {
+        use std::io::Write;
+        let content = vector("wechat/bill.ALL.csv");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&content).unwrap();
+        let gz = enc.finish().unwrap();
+        assert_eq!(gunzip_verified(&gz, "9BB6CD819BE348F17A9CBCEDDDC8EB62FEFBD790").unwrap(), content);
+        let e = gunzip_verified(&gz, "0000000000000000000000000000000000000000").unwrap_err();
+        assert!(matches!(e, BillFileError::HashMismatch { .. }) && e.to_string().contains("refused"), "{e}");
+        assert!(matches!(gunzip_verified(&content, "x"), Err(BillFileError::NotGzip(_))));
+        // A hand-downloaded file, compressed or not.
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [("bill.csv.gz", &gz), ("bill.csv", &content)] {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+            let mut r = open_file(&dir.path().join(name)).unwrap();
+            assert_eq!((&mut r).filter(|x| x.is_ok()).count(), 45, "{name}");
+            assert_eq!(r.summary().unwrap().rows, 45);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per command group.
+
+pub(crate) mod admin;
+pub(crate) mod ops;
+pub(crate) mod orders;
+pub(crate) mod pay;
+pub(crate) mod serve;
+pub(crate) mod sim;

@@ -1,0 +1,121 @@
+//! Everything that runs while Paydesk serves: the HTTP server (callbacks, local API, status),
+//! the tunnel or public URL for callbacks, start-up recovery, the follower, and the notification
+//! deliverer. Used by `paydesk serve`, `paydesk demo` and the desktop app.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use paydesk_core::config::CallbackMode;
+use paydesk_core::Payments;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::tunnel::{Tunnel, TunnelState};
+use crate::ServerHandle;
+
+/// A running service; dropping it stops its tasks.
+#[derive(Debug)]
+pub struct Service {
+    pub payments: Arc<Payments>,
+    pub server: ServerHandle,
+    pub tunnel: Option<Tunnel>,
+    /// Orders and refunds found unfinished at start and followed up.
+    pub recovered: usize,
+    stop: watch::Sender<bool>,
+}
+
+impl Service {
+    pub fn tunnel_state(&self) -> TunnelState {
+        self.tunnel.as_ref().map_or(TunnelState::Off, Tunnel::state)
+    }
+
+    /// Stops the follower and deliverer and waits briefly for them.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+#[derive(Clone)]
+struct StatusState {
+    payments: Arc<Payments>,
+    tunnel: Option<watch::Receiver<TunnelState>>,
+}
+
+async fn status(State(s): State<StatusState>) -> Json<serde_json::Value> {
+    let store = s.payments.store();
+    let tunnel = s.tunnel.as_ref().map_or(TunnelState::Off, |t| t.borrow().clone());
+    Json(json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "tunnel": tunnel,
+        "notify_url_base": s.payments.notify_url("ACCOUNT").map(|u| u.trim_end_matches("/cb/ACCOUNT").to_string()),
+        "open_orders": store.open_orders().map(|v| v.len()).unwrap_or(0),
+        "open_refunds": store.open_refunds().map(|v| v.len()).unwrap_or(0),
+        "notifications_pending": store.notifications(Some("pending"), 10_000).map(|v| v.len()).unwrap_or(0),
+        "notifications_failed": store.notifications(Some("failed"), 10_000).map(|v| v.len()).unwrap_or(0),
+    }))
+}
+
+/// Timings of the background loops (tests shorten them).
+#[derive(Debug, Clone, Copy)]
+pub struct Ticks {
+    pub follower: Duration,
+    pub deliverer: Duration,
+}
+
+impl Default for Ticks {
+    fn default() -> Self {
+        Ticks { follower: Duration::from_millis(500), deliverer: Duration::from_millis(250) }
+    }
+}
+
+/// Starts the whole service for the home's settings on `listen`.
+pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, ticks: Ticks) -> Result<Service, String> {
+    let settings = payments.settings().clone();
+    let secret = crate::notify::load_secret(home, &settings.notify)?;
+    // Bind first: a tunnel needs the local port.
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen: cannot listen on {listen}: {e}"))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let tunnel = match &settings.callback {
+        CallbackMode::PollingOnly => {
+            payments.set_notify_base(None);
+            None
+        }
+        CallbackMode::PublicUrl { base_url } => {
+            payments.set_notify_base(Some(base_url.clone()));
+            None
+        }
+        CallbackMode::Tunnel { server, secret_file } => {
+            let secret = match secret_file {
+                Some(f) => {
+                    let path = if Path::new(f).is_absolute() { f.into() } else { home.join(f) };
+                    Some(std::fs::read_to_string(&path).map_err(|e| format!("callback.secret_file: cannot read {}: {}", path.display(), e.kind()))?.trim().to_string())
+                }
+                None => None,
+            };
+            Some(crate::tunnel::start(payments.clone(), server.clone(), secret, local.port()))
+        }
+    };
+    let status_state = StatusState { payments: payments.clone(), tunnel: tunnel.as_ref().map(Tunnel::watch) };
+    let app = crate::app(payments.clone()).merge(Router::new().route("/status", get(status)).with_state(status_state));
+    let server = crate::serve_listener(app, listener);
+    let recovered = paydesk_core::follower::recover(&payments).await;
+    let (stop, stop_rx) = watch::channel(false);
+    tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
+    if !settings.notify.urls.is_empty() {
+        let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));
+        tokio::spawn(d.run(ticks.deliverer, stop_rx));
+    }
+    Ok(Service { payments, server, tunnel, recovered, stop })
+}
