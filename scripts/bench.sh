@@ -7,3 +7,10 @@ cargo bench --locked -q -p paydesk-channels --bench orders 2>/dev/null
 echo
 echo "== callbacks verified + persisted (issue goal: >= 5000/s, p99 < 20 ms, 0 lost, 0 duplicated)"
 cargo bench --locked -q -p paydesk-e2e --bench callbacks 2>/dev/null
+echo
+echo "== desktop app: startup, idle memory (PSS) vs a bare Tauri window, growth after 1,000 payments"
+if [ -d src-tauri ] && { [ -n "${DISPLAY:-}" ] || command -v xvfb-run >/dev/null; }; then
+  tests/desktop/bench.sh
+else
+  echo "skipped: needs the desktop build and Xvfb"
+fi
