@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# UI tests: unit tests (vitest) and browser tests in Debian's Chromium with the fake backend.
+# UI tests: vitest unit tests, then the built UI in Chromium with the fake backend
+# (playwright-core + Debian's /usr/bin/chromium; no browser download).
 set -euo pipefail
 cd "$(dirname "$0")/../ui"
-npm run -s build
-npm test --silent
-npm run -s test:browser
+npx vitest run
+npm run build --silent
+npx vitest run --config vitest.browser.config.ts

@@ -69,34 +69,6 @@ pub fn forward<R: Runtime>(app: AppHandle<R>, payments: Arc<Payments>) {
     });
 }
 
-/// Follows open orders in the background (QR expiry, lost callbacks, unclear cancels), so the
-/// cashier's screen always reaches a final state. Barcode orders still inside their own wait
-/// loop are left to it.
-pub fn follow_open_orders(payments: Arc<Payments>, every: std::time::Duration) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let open = match payments.store().open_orders() {
-                Ok(o) => o,
-                Err(e) => {
-                    tracing::warn!("cannot list open orders: {e}");
-                    continue;
-                }
-            };
-            let now = chrono::Utc::now();
-            for o in open {
-                let in_own_loop = o.kind == paydesk_core::PayKind::Barcode && now < o.expires_at + chrono::Duration::seconds(15);
-                if in_own_loop {
-                    continue;
-                }
-                if let Err(e) = payments.follow_once(&o.order_no, paydesk_core::EventSource::Poll).await {
-                    tracing::info!(order = %o.order_no, "follow-up: {e}");
-                }
-            }
-        }
-    });
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

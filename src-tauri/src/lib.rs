@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use paydesk_channels::ChannelEnv;
-use paydesk_core::config::{self, CallbackMode, Settings};
+use paydesk_core::config::{self, Settings};
 use paydesk_core::{Payments, Store};
 use tauri::{Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
@@ -59,7 +59,7 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
 /// Opens the book and channels (or the demo), starts the callback server when configured.
 /// Runs inside Tauri's async runtime.
 pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
-    let (home, payments, demo, server) = if o.demo {
+    let (home, payments, demo, service) = if o.demo {
         let (home, payments, demo) = demo::start(o.home.clone()).await?;
         (home, payments, Some(demo), None)
     } else {
@@ -68,31 +68,43 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
         let settings = Settings::load(&home)?;
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
         let listen = settings.listen.clone();
-        let callback = settings.callback.clone();
         let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
-        let server = match callback {
-            CallbackMode::PublicUrl { base_url } => {
-                let s = paydesk_server::serve(paydesk_server::app(payments.clone()), listen.parse().context("listen address")?).await.context("callback server")?;
-                payments.set_notify_base(Some(base_url));
-                Some(s)
+        // The same service `paydesk serve` runs: callbacks (tunnel / public URL), local API,
+        // recovery and the follower. If the port is taken (e.g. `paydesk serve` is running on
+        // this home), the app still works with polling alone.
+        let service = match listen.parse() {
+            Ok(addr) => match paydesk_server::service::start(&home, payments.clone(), addr, Default::default()).await {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!("callback server not started ({e}); following orders by polling");
+                    None
+                }
+            },
+            Err(e) => {
+                tracing::warn!("listen {listen:?}: {e}; following orders by polling");
+                None
             }
-            CallbackMode::PollingOnly | CallbackMode::Tunnel { .. } => None,
         };
-        (home, payments, None, server)
+        (home, payments, None, service)
     };
     let store = payments.store().clone();
     let voice_on = store.pref("voice")?.is_none_or(|v| v == "on");
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, server })
+    let (follower_stop, _) = tokio::sync::watch::channel(false);
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop })
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)
 /// the customer display window.
 pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_display: bool) -> tauri::Builder<R> {
     let payments = state.payments.clone();
+    // Without the service (demo mode), the app runs core's follower itself.
+    let own_follower = state.service.is_none().then(|| state.follower_stop.subscribe());
     builder.manage(state).invoke_handler(commands::handler()).setup(move |app| {
         events::forward(app.handle().clone(), payments.clone());
-        events::follow_open_orders(payments.clone(), Duration::from_secs(2));
+        if let Some(stop) = own_follower {
+            tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop));
+        }
         if customer_display {
             WebviewWindowBuilder::new(app, "customer", WebviewUrl::App("customer.html".into()))
                 .title("Paydesk · 顾客显示 Customer display")

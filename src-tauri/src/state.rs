@@ -21,8 +21,10 @@ pub struct AppState {
     pub voice: Voice,
     /// Present in demo mode: the in-process simulator and callback server.
     pub demo: Option<Demo>,
-    /// The callback server outside demo mode (public-URL mode), if running.
-    pub server: Option<paydesk_server::ServerHandle>,
+    /// Outside demo mode: the shared service (callback server + local API, tunnel, follower).
+    pub service: Option<paydesk_server::service::Service>,
+    /// Keeps the app's own follower running when there is no service (demo mode).
+    pub follower_stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {

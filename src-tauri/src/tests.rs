@@ -22,7 +22,7 @@ fn state(dir: &std::path::Path) -> AppState {
     auth::add_user(&store, "ann", Role::Accountant, "5555", now).unwrap();
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
-    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, server: None }
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0 }
 }
 
 struct App {

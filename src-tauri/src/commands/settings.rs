@@ -3,6 +3,7 @@
 use paydesk_core::auth::Action;
 use paydesk_core::config::{CallbackMode, Settings};
 use paydesk_core::store::Outcome;
+use paydesk_server::tunnel::TunnelState;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -69,15 +70,23 @@ pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult
 pub struct CallbackStatus {
     /// `polling_only`, `public_url`, `tunnel`.
     pub mode: &'static str,
-    /// `on` (callbacks can arrive), `off` (not running), `polling` (no callbacks by choice).
+    /// `on` (callbacks can arrive), `connecting` (tunnel on its way), `off` (not running),
+    /// `polling` (no callbacks by choice).
     pub state: &'static str,
     pub detail: String,
 }
 
 /// What the running app does about callbacks right now.
-pub fn status_of(mode: &CallbackMode, notify_base: Option<String>) -> CallbackStatus {
+pub fn status_of(mode: &CallbackMode, notify_base: Option<String>, tunnel: Option<TunnelState>) -> CallbackStatus {
     match (mode, notify_base) {
-        (CallbackMode::Tunnel { .. }, _) => CallbackStatus { mode: "tunnel", state: "off", detail: "the tunnel client is not part of this build yet; orders are followed by polling".into() },
+        (CallbackMode::Tunnel { .. }, _) => match tunnel {
+            Some(TunnelState::Connected { public_url }) => CallbackStatus { mode: "tunnel", state: "on", detail: public_url },
+            Some(TunnelState::Connecting { server }) => CallbackStatus { mode: "tunnel", state: "connecting", detail: server },
+            Some(TunnelState::Reconnecting { attempt, error, retry_in_secs }) => {
+                CallbackStatus { mode: "tunnel", state: "connecting", detail: format!("attempt {attempt}: {error}; retry in {retry_in_secs} s") }
+            }
+            Some(TunnelState::Off) | None => CallbackStatus { mode: "tunnel", state: "off", detail: "the tunnel is not running (restart to apply); orders are followed by polling".into() },
+        },
         (CallbackMode::PublicUrl { .. } | CallbackMode::PollingOnly, Some(base)) => CallbackStatus { mode: mode_name(mode), state: "on", detail: base },
         (CallbackMode::PublicUrl { base_url }, None) => CallbackStatus { mode: "public_url", state: "off", detail: format!("{base_url} is not in use (restart to apply)") },
         (CallbackMode::PollingOnly, None) => CallbackStatus { mode: "polling_only", state: "polling", detail: String::new() },
@@ -96,7 +105,8 @@ fn mode_name(m: &CallbackMode) -> &'static str {
 pub fn callback_status(st: State<'_, AppState>) -> CmdResult<CallbackStatus> {
     st.require(Action::ViewSettings)?;
     let base = st.payments.notify_url("x").map(|u| u.trim_end_matches("/cb/x").to_string());
-    Ok(status_of(&st.payments.settings().callback, base))
+    let tunnel = st.service.as_ref().map(|s| s.tunnel_state());
+    Ok(status_of(&st.payments.settings().callback, base, tunnel))
 }
 
 #[cfg(test)]
@@ -104,13 +114,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tunnel_shows_off_until_it_lands() {
+    fn tunnel_status_is_live() {
         let t = CallbackMode::Tunnel { server: "t.example".into(), secret_file: None };
-        assert_eq!(status_of(&t, None).state, "off");
-        assert_eq!(status_of(&CallbackMode::PollingOnly, None).state, "polling");
-        assert_eq!(status_of(&CallbackMode::PollingOnly, Some("http://127.0.0.1:1".into())).state, "on");
+        assert_eq!(status_of(&t, None, None).state, "off");
+        assert_eq!(status_of(&t, None, Some(TunnelState::Connecting { server: "t.example".into() })).state, "connecting");
+        let on = status_of(&t, Some("http://t.example:4000".into()), Some(TunnelState::Connected { public_url: "http://t.example:4000".into() }));
+        assert_eq!((on.state, on.detail.as_str()), ("on", "http://t.example:4000"));
+        assert_eq!(status_of(&CallbackMode::PollingOnly, None, None).state, "polling");
+        assert_eq!(status_of(&CallbackMode::PollingOnly, Some("http://127.0.0.1:1".into()), None).state, "on");
         let p = CallbackMode::PublicUrl { base_url: "https://x".into() };
-        assert_eq!(status_of(&p, None).state, "off");
-        assert_eq!(status_of(&p, Some("https://x".into())).detail, "https://x");
+        assert_eq!(status_of(&p, None, None).state, "off");
+        assert_eq!(status_of(&p, Some("https://x".into()), None).detail, "https://x");
     }
 }

@@ -275,7 +275,7 @@ export class FakeBackend implements Backend {
   async callbackStatus(): Promise<T.CallbackStatus> {
     this.require('view_settings');
     const m = this.settings.callback;
-    if (m.mode === 'tunnel') return { mode: 'tunnel', state: 'off', detail: 'the tunnel client is not part of this build yet; orders are followed by polling' };
+    if (m.mode === 'tunnel') return { mode: 'tunnel', state: 'connecting', detail: m.server };
     return { mode: 'polling_only', state: 'on', detail: 'http://127.0.0.1:38211' };
   }
   async listAccounts() { this.require('view_settings'); return structuredClone(this.accounts); }

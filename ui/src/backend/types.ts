@@ -116,7 +116,7 @@ export interface Settings {
 }
 export interface SettingsView { settings: Settings; voice: boolean; customer_display: boolean; home: string }
 export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean }
-export interface CallbackStatus { mode: string; state: 'on' | 'off' | 'polling'; detail: string }
+export interface CallbackStatus { mode: string; state: 'on' | 'off' | 'connecting' | 'polling'; detail: string }
 
 export interface AccountConfig {
   name: string;

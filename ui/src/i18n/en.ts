@@ -153,6 +153,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'callback.tunnel': 'Built-in tunnel',
   'callback.state.on': 'on',
   'callback.state.off': 'off',
+  'callback.state.connecting': 'connecting',
   'callback.state.polling': 'polling',
 
   'account.name': 'Account',

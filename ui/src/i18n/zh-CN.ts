@@ -152,6 +152,7 @@ export const zhCN = {
   'callback.tunnel': '内置隧道',
   'callback.state.on': '运行中',
   'callback.state.off': '未开启',
+  'callback.state.connecting': '连接中',
   'callback.state.polling': '主动查询',
 
   'account.name': '账号',
