@@ -124,7 +124,7 @@ try {
     await wd.type('[data-test=scan]', KEY.enter);
     await wd.waitFor('[data-state=entering]');
     await wd.click('[data-key="6"]');
-    await wd.type('[data-test=scan]', '990000000000000009' + KEY.enter);
+    await wd.type('[data-test=scan]', '990000000000000005' + KEY.enter); // the payer must confirm: unclear for ~3 s
     await wd.waitFor('[data-state=checking]', 10000);
     await shot('08-cashier-checking');
     await wd.waitFor('[data-state=success]', 30000);
