@@ -39,9 +39,8 @@ run: build-app build
 demo: build
 	$(BIN)/paydesk demo
 
-## test: Rust + UI suites (the Rust runner goes last: its summary line closes the output).
-## The desktop app in real WebKit is `make test-desktop` until it is verified on CI machines.
-test: deps test-ui test-rust
+## test: everything (the Rust runner goes last: its summary line closes the output)
+test: deps test-ui test-desktop test-rust
 
 test-rust: build
 	@scripts/test-rust.sh
