@@ -20,10 +20,12 @@ export PAYDESK_ASSETS=${PAYDESK_ASSETS:-$root/assets}
 # A machine key of its own, so the test never touches the user's.
 export PAYDESK_MACHINE_KEY=${PAYDESK_MACHINE_KEY:-$(mktemp -d)/machine.key}
 export RUST_LOG=${RUST_LOG:-warn}
+# Ports of tauri-driver and its WebKitWebDriver (override to run several suites at once).
+export TAURI_DRIVER_PORT=${TAURI_DRIVER_PORT:-4444}
 exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
   set -euo pipefail
-  port=4444
-  tauri-driver --port $port >"${TMPDIR:-/tmp}/tauri-driver.log" 2>&1 &
+  port=$TAURI_DRIVER_PORT
+  tauri-driver --port $port --native-port $((port + 1)) >"${TMPDIR:-/tmp}/tauri-driver-$port.log" 2>&1 &
   driver=$!
   trap "kill $driver 2>/dev/null || true" EXIT
   node "$0" "$1"

@@ -3,9 +3,11 @@
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
 export const KEY = { enter: '\uE007', escape: '\uE00C' };
+// tauri-driver's address (tests/desktop/run.sh sets TAURI_DRIVER_PORT).
+const DRIVER = `http://127.0.0.1:${process.env.TAURI_DRIVER_PORT || 4444}`;
 
 export class WebDriver {
-  constructor(base = 'http://127.0.0.1:4444') { this.base = base; this.id = null; }
+  constructor(base = DRIVER) { this.base = base; this.id = null; }
 
   async req(method, path, body) {
     const r = await fetch(`${this.base}${path}`, { signal: AbortSignal.timeout(90_000), method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -15,7 +17,7 @@ export class WebDriver {
   }
   s(path) { return `/session/${this.id}${path}`; }
 
-  static async waitReady(base = 'http://127.0.0.1:4444', ms = 20000) {
+  static async waitReady(base = DRIVER, ms = 20000) {
     const end = Date.now() + ms;
     while (Date.now() < end) {
       try { const r = await fetch(`${base}/status`); if (r.ok) return; } catch { /* not yet */ }
