@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of the desktop app in real WebKitGTK under Xvfb, driven over WebDriver
+# End-to-end tests of the desktop app in real WebKitGTK under Xvfb, driven over WebDriver
 # (tauri-driver + Debian's WebKitWebDriver). Builds nothing: pass the built binary or let the
 # script find it in $CARGO_TARGET_DIR (default target/). SCREENSHOTS=DIR also saves screenshots.
 #
@@ -28,5 +28,11 @@ exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
   tauri-driver --port $port --native-port $((port + 1)) >"${TMPDIR:-/tmp}/tauri-driver-$port.log" 2>&1 &
   driver=$!
   trap "kill $driver 2>/dev/null || true" EXIT
-  node "$0" "$1"
-' "$here/e2e.mjs" "$app"
+  # One suite per screen area (e2e.mjs, e2e-*.mjs); each starts the app afresh in demo mode.
+  status=0
+  for suite in "$0"/e2e*.mjs; do
+    echo "== $(basename "$suite")"
+    node "$suite" "$1" || status=1
+  done
+  exit $status
+' "$here" "$app"
