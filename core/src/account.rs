@@ -74,20 +74,51 @@ fn default_weight() -> u32 {
     1
 }
 
-mod opt_money {
+pub(crate) mod opt_money {
     use super::Money;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(v: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Money>, s: S) -> Result<S::Ok, S::Error> {
         match v {
             Some(m) => s.serialize_str(&m.to_string()),
             None => s.serialize_none(),
         }
     }
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Money>, D::Error> {
         let s: Option<String> = Option::deserialize(d)?;
         s.map(|s| Money::parse_yuan(&s).map_err(serde::de::Error::custom)).transpose()
     }
+}
+
+/// What changed between two versions of an account, for the audit log: `priority 10 → 1`.
+/// Parameter values are not shown (they name key files); only which parameters changed.
+pub fn describe_changes(old: &AccountConfig, new: &AccountConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut diff = |field: &str, a: String, b: String| {
+        if a != b {
+            out.push(format!("{field} {a} → {b}"));
+        }
+    };
+    let cap = |c: Option<Money>| c.map_or_else(|| "none".to_string(), |m| m.to_string());
+    let list = |v: &[Method]| if v.is_empty() { "channel's own".to_string() } else { v.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(",") };
+    diff("enabled", old.enabled.to_string(), new.enabled.to_string());
+    diff("priority", old.priority.to_string(), new.priority.to_string());
+    diff("weight", old.weight.to_string(), new.weight.to_string());
+    diff("fee_rate_bp", old.fee_rate_bp.to_string(), new.fee_rate_bp.to_string());
+    diff("daily_cap", cap(old.daily_cap), cap(new.daily_cap));
+    diff("channel", old.channel.clone(), new.channel.clone());
+    diff("display_name", format!("{:?}", old.display_name), format!("{:?}", new.display_name));
+    diff("methods", list(&old.methods), list(&new.methods));
+    diff("base_url", old.base_url.clone().unwrap_or_else(|| "default".into()), new.base_url.clone().unwrap_or_else(|| "default".into()));
+    diff("callback_allow", old.callback_allow.join(","), new.callback_allow.join(","));
+    let mut keys: Vec<&String> = old.params.keys().chain(new.params.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changed: Vec<&str> = keys.into_iter().filter(|k| old.params.get(*k) != new.params.get(*k)).map(String::as_str).collect();
+    if !changed.is_empty() {
+        out.push(format!("params changed: {}", changed.join(", ")));
+    }
+    out
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -195,6 +226,21 @@ mod tests {
         assert_eq!(a.param_str("app_id").unwrap(), "2021000122671080");
         let e = a.param_str("private_key_file").unwrap_err();
         assert!(e.to_string().contains("private_key_file"), "{e}");
+    }
+
+    #[test]
+    fn describes_changes_old_to_new_without_param_values() {
+        let old: AccountConfig = toml::from_str("name = \"a\"\nchannel = \"alipay\"\n[params]\nprivate_key_file = \"k1.pem\"\napp_id = \"1\"").unwrap();
+        let mut new = old.clone();
+        assert!(describe_changes(&old, &new).is_empty());
+        new.priority = 1;
+        new.weight = 3;
+        new.daily_cap = Some(Money::parse_yuan("5000").unwrap());
+        new.enabled = false;
+        new.params.insert("private_key_file".into(), toml::Value::String("k2.pem".into()));
+        let c = describe_changes(&old, &new);
+        assert_eq!(c, ["enabled true → false", "priority 10 → 1", "weight 1 → 3", "daily_cap none → 5000.00", "params changed: private_key_file"]);
+        assert!(!c.join(" ").contains("k2.pem"));
     }
 
     #[test]

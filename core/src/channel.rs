@@ -77,6 +77,19 @@ impl ChannelError {
         }
     }
 
+    /// True when the channel turned the call away because we called too often (WeChat Pay's
+    /// `FREQUENCY_LIMITED`, HTTP 429, QPS limits): nothing happened, and the account cannot take
+    /// payments right now.
+    pub fn is_rate_limited(&self) -> bool {
+        match self {
+            ChannelError::Rejected { code, .. } | ChannelError::Unavailable { code, .. } => {
+                let c = code.to_ascii_uppercase().replace(['.', '-'], "_");
+                c == "429" || ["FREQUENCY_LIMIT", "RATE_LIMIT", "TOO_MANY_REQUESTS", "QPS_LIMIT", "TOO_FREQUENT"].iter().any(|k| c.contains(k))
+            }
+            _ => false,
+        }
+    }
+
     /// A stable short code for logs, the API and the UI.
     pub fn code(&self) -> &'static str {
         match self {

@@ -14,3 +14,30 @@ impl Clock for SystemClock {
         Utc::now()
     }
 }
+
+/// A clock that only moves when told to: tests and simulations drive time by hand.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: std::sync::Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> ManualClock {
+        ManualClock { now: std::sync::Mutex::new(start) }
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        let mut t = self.now.lock().unwrap_or_else(|p| p.into_inner());
+        *t += by;
+    }
+
+    pub fn set(&self, to: DateTime<Utc>) {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner()) = to;
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}

@@ -55,6 +55,79 @@ pub struct Settings {
     pub listen: String,
     /// Notifications to the shop's own systems when orders and refunds end.
     pub notify: NotifySettings,
+    /// How payments pick an account: fallback, circuit breaker, health window.
+    pub routing: RoutingSettings,
+    /// Daily count/amount limits per cashier and per till.
+    pub limits: crate::routing::limits::Limits,
+}
+
+/// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
+/// `circuit_breaker = false` and `demote_below_pct = 0` together give plain priority routing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RoutingSettings {
+    /// Try the next candidate account when creation fails without charging anyone.
+    pub fallback: bool,
+    /// Most accounts one payment is tried on.
+    pub max_attempts: u32,
+    /// Take an account out after consecutive failures, probe it back after a cool-down.
+    pub circuit_breaker: bool,
+    /// Consecutive failed calls that open the breaker.
+    pub breaker_failures: u32,
+    /// First cool-down, seconds; doubles after each failed probe up to the maximum.
+    pub breaker_cooldown_secs: u64,
+    pub breaker_max_cooldown_secs: u64,
+    /// The health window: calls of the last this many seconds (at most `health_window_max`).
+    pub health_window_secs: u64,
+    pub health_window_max: u32,
+    /// An account whose success rate in the window is below this percentage (with at least
+    /// `demote_min_calls` calls) is tried after the healthy ones of its priority. 0 = never.
+    pub demote_below_pct: u8,
+    pub demote_min_calls: u32,
+}
+
+impl Default for RoutingSettings {
+    fn default() -> Self {
+        RoutingSettings {
+            fallback: true,
+            max_attempts: 3,
+            circuit_breaker: true,
+            breaker_failures: 3,
+            breaker_cooldown_secs: 30,
+            breaker_max_cooldown_secs: 300,
+            health_window_secs: 300,
+            health_window_max: 100,
+            demote_below_pct: 80,
+            demote_min_calls: 10,
+        }
+    }
+}
+
+impl RoutingSettings {
+    /// "Routing off": the first candidate only — no fallback, no breaker, no demotion.
+    pub fn off() -> RoutingSettings {
+        RoutingSettings { fallback: false, max_attempts: 1, circuit_breaker: false, demote_below_pct: 0, ..RoutingSettings::default() }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, problem: &str| Err(ConfigError::Invalid { field, problem: problem.into() });
+        if !(1..=10).contains(&self.max_attempts) {
+            return bad("routing.max_attempts", "must be 1 to 10");
+        }
+        if self.breaker_failures == 0 {
+            return bad("routing.breaker_failures", "must be at least 1");
+        }
+        if self.breaker_cooldown_secs == 0 || self.breaker_max_cooldown_secs < self.breaker_cooldown_secs {
+            return bad("routing.breaker_cooldown_secs", "must be at least 1 and at most breaker_max_cooldown_secs");
+        }
+        if self.health_window_secs == 0 || self.health_window_max == 0 {
+            return bad("routing.health_window_secs", "the window must hold at least 1 second and 1 call");
+        }
+        if self.demote_below_pct > 100 {
+            return bad("routing.demote_below_pct", "must be 0 to 100");
+        }
+        Ok(())
+    }
 }
 
 /// Merchant notifications (the outbox). See docs/api.md for the body and signature.
@@ -90,6 +163,8 @@ impl Default for Settings {
             callback: CallbackMode::PollingOnly,
             listen: "127.0.0.1:8428".into(),
             notify: NotifySettings::default(),
+            routing: RoutingSettings::default(),
+            limits: crate::routing::limits::Limits::default(),
         }
     }
 }
@@ -152,6 +227,8 @@ impl Settings {
         if !self.notify.urls.is_empty() && self.notify.secret_file.is_none() {
             return Err(ConfigError::Invalid { field: "notify.secret_file", problem: "is required when notify.urls are set".into() });
         }
+        self.routing.validate()?;
+        self.limits.validate()?;
         Ok(())
     }
 

@@ -242,6 +242,10 @@ impl Method {
     }
 
     /// The payer's method from a scanned payment code (see protocols.md §0.2), or `None`.
+    ///
+    /// e-CNY (`01` + 17 digits) follows one third-party POS integration and is not confirmed by
+    /// an official document: it only routes to accounts that declare `methods = ["ecny"]`.
+    /// A CCB wallet code also starts `62`; it goes to the UnionPay accounts, which accept it.
     pub fn from_auth_code(code: &str) -> Option<Method> {
         let digits = code.bytes().all(|b| b.is_ascii_digit());
         let p2: u32 = code.get(..2).and_then(|p| p.parse().ok())?;
@@ -249,6 +253,7 @@ impl Method {
             (true, 18, 10..=15) => Some(Method::Wechat),
             (true, 16..=24, 25..=30) => Some(Method::Alipay),
             (true, 19, 62) => Some(Method::Unionpay),
+            (true, 19, 1) => Some(Method::Ecny),
             // Paydesk's simulator wallet: 18 digits starting 99.
             (true, 18, 99) => Some(Method::Sandbox),
             _ => None,
@@ -461,6 +466,10 @@ mod tests {
         assert_eq!(Method::from_auth_code("2845678901234567"), Some(Method::Alipay));
         assert_eq!(Method::from_auth_code("6212345678901234567"), Some(Method::Unionpay));
         assert_eq!(Method::from_auth_code("991234567890123456"), Some(Method::Sandbox));
+        assert_eq!(Method::from_auth_code("0112345678901234567"), Some(Method::Ecny));
+        assert_eq!(Method::from_auth_code("011234567890123456"), None, "e-CNY codes have 19 digits");
+        assert_eq!(Method::from_auth_code("6212345678901234"), None, "UnionPay codes have 19 digits");
+        assert_eq!(Method::from_auth_code("3012345678901234567890123"), None, "Alipay codes have at most 24 digits");
         assert_eq!(Method::from_auth_code("164567890123456789"), None);
         assert_eq!(Method::from_auth_code("13456789012345678a"), None);
         assert_eq!(Method::from_auth_code(""), None);

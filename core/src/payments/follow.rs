@@ -125,9 +125,15 @@ impl Payments {
     /// Cancels/reverses a payment we could not confirm, retrying a few times. If the cancel itself
     /// stays unclear the order stays `Processing` for recovery — it is never dropped.
     pub(crate) async fn cancel_unconfirmed(&self, no: &OrderNo, channel: &dyn Channel, source: EventSource) -> Result<Order, PayError> {
+        Ok(self.cancel_confirmed(no, channel, source).await?.0)
+    }
+
+    /// [`Payments::cancel_unconfirmed`], also telling what the channel's cancel reported when the
+    /// order was closed by it (`None` when it was settled otherwise or stays unclear).
+    pub(crate) async fn cancel_confirmed(&self, no: &OrderNo, channel: &dyn Channel, source: EventSource) -> Result<(Order, Option<CancelOutcome>), PayError> {
         let order = self.store.order(no)?;
         if order.status.is_final() {
-            return Ok(order);
+            return Ok((order, None));
         }
         let r = order_ref(&order);
         for attempt in 1..=self.timing.cancel_attempts {
@@ -137,14 +143,14 @@ impl Payments {
                     // A last query tells whether money moved before the cancel.
                     if let Ok(st) = channel.query(&r).await {
                         if st.state == TradeState::Paid {
-                            return self.apply_trade(&order, &st, source).await;
+                            return Ok((self.apply_trade(&order, &st, source).await?, None));
                         }
                     }
                     let detail = match outcome {
                         CancelOutcome::Closed => "cancelled at channel: not paid",
                         CancelOutcome::Refunded => "cancelled at channel: the payer's money was returned",
                     };
-                    return self.apply(no, OrderStatus::Closed, source, detail, OrderPatch::default());
+                    return Ok((self.apply(no, OrderStatus::Closed, source, detail, OrderPatch::default())?, Some(outcome)));
                 }
                 Err(e) => {
                     self.store.add_event(no, source, &format!("cancel attempt {attempt} failed: {e}"), self.now())?;
@@ -153,7 +159,7 @@ impl Payments {
                         if let Ok(st) = channel.query(&r).await {
                             let o = self.apply_trade(&order, &st, source).await?;
                             if o.status.is_final() {
-                                return Ok(o);
+                                return Ok((o, None));
                             }
                         }
                     }
@@ -161,7 +167,7 @@ impl Payments {
                 }
             }
         }
-        Ok(self.store.order(no)?)
+        Ok((self.store.order(no)?, None))
     }
 
     /// Drives one open order a step: query; when expired, close (QR) or cancel (barcode).

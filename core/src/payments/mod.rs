@@ -5,12 +5,17 @@
 //! cancelled/reversed; every change goes through the store's guarded transition and is
 //! broadcast to listeners (UI, API, notifications).
 
+mod admin;
+mod barcode;
 mod callback;
 mod follow;
 mod probe;
+mod qr;
 mod refund;
+mod route;
+mod watched;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -18,15 +23,17 @@ use chrono::{DateTime, Utc};
 use tokio::sync::broadcast;
 
 use crate::account::AccountConfig;
-use crate::channel::{BarcodePay, Capabilities, Channel, ChannelError, CreateQr, OrderRef, TradeState};
+use crate::channel::{Capabilities, Channel, ChannelError, OrderRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::ids::{NumberGen, OrderNo};
 use crate::money::Money;
-use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus, PayKind};
+use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus};
+use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
-use crate::store::{NewOrder, OrderPatch, Store, StoreError};
+use crate::store::{OrderPatch, Store, StoreError};
 
+pub use admin::{watch_accounts, AccountHealth, AccountPatch, Actor};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
 
@@ -49,6 +56,9 @@ pub enum PayError {
     Store(StoreError),
     #[error("{0}")]
     Conflict(String),
+    /// A daily limit of the cashier or the till refused the payment; nothing was written.
+    #[error(transparent)]
+    Limit(LimitExceeded),
 }
 
 impl From<StoreError> for PayError {
@@ -71,6 +81,7 @@ impl PayError {
             PayError::Channel(e) => e.code(),
             PayError::Store(_) => "storage",
             PayError::Conflict(_) => "conflict",
+            PayError::Limit(_) => "limit",
         }
     }
 }
@@ -113,6 +124,10 @@ pub enum PaymentEvent {
 struct Live {
     accounts: Vec<(AccountConfig, Capabilities)>,
     channels: HashMap<String, Arc<dyn Channel>>,
+    /// Accounts whose channel could not be built (kept, shown, never routed to).
+    unusable: HashSet<String>,
+    /// The book's accounts revision these were built from.
+    rev: i64,
 }
 
 /// A QR payment request, validated at the edge (amount already parsed).
@@ -154,7 +169,8 @@ pub struct Payments {
     tz: chrono_tz::Tz,
     timing: Timing,
     numbers: NumberGen,
-    router: Router,
+    router: Arc<Router>,
+    limits: RwLock<Limits>,
     factory: ChannelFactory,
     live: RwLock<Live>,
     clock: Arc<dyn Clock>,
@@ -180,6 +196,8 @@ impl Payments {
         }
         store.set_notify_targets(settings.notify.urls.clone());
         let (events, _) = broadcast::channel(1024);
+        let router = Arc::new(Router::new(settings.routing.clone()));
+        let limits = RwLock::new(settings.limits.clone());
         let p = Payments {
             timing: Timing::from_settings(&settings),
             store,
@@ -187,9 +205,10 @@ impl Payments {
             max_amount,
             tz,
             numbers,
-            router: Router::default(),
+            router,
+            limits,
             factory,
-            live: RwLock::new(Live { accounts: Vec::new(), channels: HashMap::new() }),
+            live: RwLock::new(Live { accounts: Vec::new(), channels: HashMap::new(), unusable: HashSet::new(), rev: 0 }),
             clock: Arc::new(SystemClock),
             notify_base: RwLock::new(None),
             events,
@@ -204,6 +223,7 @@ impl Payments {
     }
 
     pub fn with_clock(mut self, c: Arc<dyn Clock>) -> Self {
+        self.router.set_clock(c.clone());
         self.clock = c;
         self
     }
@@ -233,26 +253,46 @@ impl Payments {
         self.notify_base.read().unwrap_or_else(|p| p.into_inner()).as_ref().map(|b| format!("{b}/cb/{account}"))
     }
 
-    /// Rebuilds channels from the accounts in the book (settings changed at run time).
-    /// An account whose channel cannot be built is kept but disabled, with the reason logged.
+    /// Rebuilds channels from the accounts in the book (settings changed at run time). Health and
+    /// round-robin state are kept: they are keyed by account name. An account whose channel
+    /// cannot be built is kept but unusable, with the reason logged.
     pub fn reload_accounts(&self) -> Result<(), PayError> {
+        // Read the revision first: a change racing this reload makes the watcher reload again.
+        let rev = self.store.accounts_rev()?;
         let mut accounts = Vec::new();
         let mut channels = HashMap::new();
+        let mut unusable = HashSet::new();
         for mut a in self.store.accounts()? {
             match (self.factory)(&a) {
                 Ok(ch) => {
                     accounts.push((a.clone(), ch.capabilities()));
-                    channels.insert(a.name.clone(), ch);
+                    let watched: Arc<dyn Channel> = Arc::new(watched::Watched::new(ch, &a.name, self.router.clone()));
+                    channels.insert(a.name.clone(), watched);
                 }
                 Err(e) => {
-                    tracing::warn!(account = %a.name, error = %e, "account disabled: channel cannot be built");
+                    tracing::warn!(account = %a.name, error = %e, "account unusable: channel cannot be built");
+                    unusable.insert(a.name.clone());
                     a.enabled = false;
                     accounts.push((a, Capabilities::default()));
                 }
             }
         }
-        *self.live.write().unwrap_or_else(|p| p.into_inner()) = Live { accounts, channels };
+        let names: Vec<&str> = accounts.iter().map(|(a, _)| a.name.as_str()).collect();
+        self.router.health().retain(&names);
+        *self.live.write().unwrap_or_else(|p| p.into_inner()) = Live { accounts, channels, unusable, rev };
         Ok(())
+    }
+
+    /// Reloads the accounts if the book's accounts changed since the last load (by this process
+    /// or any other). Cheap: one indexed read. Returns whether it reloaded.
+    pub fn reload_if_changed(&self) -> Result<bool, PayError> {
+        let rev = self.store.accounts_rev()?;
+        if rev == self.live.read().unwrap_or_else(|p| p.into_inner()).rev {
+            return Ok(false);
+        }
+        self.reload_accounts()?;
+        tracing::info!(rev, "accounts changed in the book: reloaded");
+        Ok(true)
     }
 
     /// The callback allowlist of an account (empty = everyone), without cloning the accounts.
@@ -297,56 +337,6 @@ impl Payments {
         amount.check_payment(self.max_amount).map_err(|e| invalid("amount", e.to_string()))
     }
 
-    /// Chooses the account: the named one, else the router's first candidate.
-    fn choose_account(&self, method: Option<Method>, kind: PayKind, amount: Money, named: Option<&str>, channel: Option<&str>) -> Result<(AccountConfig, Method), PayError> {
-        let mut accounts = self.accounts();
-        if let Some(ch) = channel {
-            accounts.retain(|(a, _)| a.channel == ch);
-            if accounts.is_empty() {
-                return Err(invalid("channel", format!("no account of channel {ch:?} is configured")));
-            }
-        }
-        if let Some(name) = named {
-            let (a, caps) = accounts.iter().find(|(a, _)| a.name == name).ok_or_else(|| invalid("account", format!("no account named {name:?}")))?;
-            if !a.enabled {
-                return Err(invalid("account", format!("account {name:?} is disabled")));
-            }
-            let m = match method {
-                Some(m) => m,
-                None => *a.methods.first().or(caps.methods.first()).ok_or_else(|| invalid("method", "the account serves no method"))?,
-            };
-            if !crate::routing::serves(a, caps, m) {
-                return Err(invalid("method", format!("account {name:?} does not take {m}")));
-            }
-            return Ok((a.clone(), m));
-        }
-        let method = match method {
-            Some(m) => m,
-            None => {
-                // The only method configured, if there is exactly one.
-                let mut ms: Vec<Method> = accounts.iter().filter(|(a, _)| a.enabled).flat_map(|(a, c)| if a.methods.is_empty() { c.methods.clone() } else { a.methods.clone() }).collect();
-                ms.sort();
-                ms.dedup();
-                match ms.as_slice() {
-                    [m] => *m,
-                    [] => return Err(PayError::NoAccount { method: Method::Sandbox, kind: kind.as_str(), detail: ": no account is configured".into() }),
-                    _ => return Err(invalid("method", "several methods are configured; name one (alipay, wechat, unionpay, …)")),
-                }
-            }
-        };
-        let today = self.today_start();
-        let (cands, skipped) = self.router.candidates(&accounts, method, kind, amount, |name| {
-            self.store.account_volume_since(name, today).unwrap_or(Money::ZERO)
-        });
-        match cands.first() {
-            Some(a) => Ok(((*a).clone(), method)),
-            None => {
-                let detail = if skipped.is_empty() { String::new() } else { format!(" (skipped: {})", skipped.iter().map(|(n, s)| format!("{n}: {s:?}")).collect::<Vec<_>>().join(", ")) };
-                Err(PayError::NoAccount { method, kind: kind.as_str(), detail })
-            }
-        }
-    }
-
     fn existing_for_key(&self, key: Option<&str>, amount: Money) -> Result<Option<Order>, PayError> {
         let Some(key) = key else { return Ok(None) };
         if key.is_empty() || key.len() > 64 {
@@ -365,98 +355,6 @@ impl Payments {
             return Err(invalid("subject", "must be at most 128 characters"));
         }
         Ok(s.to_string())
-    }
-
-    fn new_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: String, operator: Option<String>, key: Option<String>, auth: Option<String>, lifetime: Duration) -> Result<Order, PayError> {
-        let now = self.now();
-        let order = NewOrder {
-            order_no: self.numbers.next_order_no(now),
-            kind,
-            method,
-            channel: account.channel.clone(),
-            account: account.name.clone(),
-            amount,
-            fee: amount.fee_at(account.fee_rate_bp),
-            subject,
-            auth_code_masked: auth,
-            operator,
-            till: self.settings.till_id.to_string(),
-            idempotency_key: key,
-            created_at: now,
-            expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
-        };
-        let o = self.store.insert_order(&order)?;
-        self.emit(&o);
-        Ok(o)
-    }
-
-    /// Creates a QR order. The order is in the book (Pending) before the channel is called.
-    pub async fn create_qr(&self, input: QrInput) -> Result<Order, PayError> {
-        self.check_amount(input.amount)?;
-        let subject = self.subject(input.subject.as_deref())?;
-        if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
-            return Ok(o);
-        }
-        let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref(), input.channel.as_deref())?;
-        let channel = self.channel(&account.name)?;
-        let order = self.new_order(PayKind::Qr, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, None, self.timing.qr_lifetime)?;
-        let req = CreateQr { order: order_ref(&order), subject, notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
-        match channel.create_qr(&req).await {
-            Ok(created) => {
-                let patch = OrderPatch { qr_code: Some(created.qr_code), channel_trade_no: created.channel_trade_no, ..Default::default() };
-                self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, "QR code issued", patch)
-            }
-            Err(e) if !e.outcome_unknown() => {
-                let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
-                self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("QR order refused: {e}"), patch)
-            }
-            Err(e) => {
-                // The channel may or may not hold the order; no QR was shown, so close it there.
-                self.store.add_event(&order.order_no, EventSource::ChannelReply, &format!("QR creation result unknown: {e}"), self.now())?;
-                self.close(&order.order_no, EventSource::Recovery).await
-            }
-        }
-    }
-
-    /// Charges a payment code. Returns when the order is final — or, if even the cancel could not
-    /// be confirmed, still `Processing` (it stays visible and recovery keeps working on it).
-    pub async fn barcode_pay(&self, input: BarcodeInput) -> Result<Order, PayError> {
-        self.check_amount(input.amount)?;
-        let code = input.auth_code.trim();
-        if code.is_empty() {
-            return Err(invalid("auth_code", "is empty: scan the customer's payment code"));
-        }
-        let method = Method::from_auth_code(code).ok_or_else(|| invalid("auth_code", "not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay)"))?;
-        let subject = self.subject(input.subject.as_deref())?;
-        if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
-            return Ok(o);
-        }
-        let (account, method) = self.choose_account(Some(method), PayKind::Barcode, input.amount, input.account.as_deref(), input.channel.as_deref())?;
-        let channel = self.channel(&account.name)?;
-        let order = self.new_order(PayKind::Barcode, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, Some(mask_auth_code(code)), self.timing.barcode_wait)?;
-        let req = BarcodePay { order: order_ref(&order), subject, auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
-        let result = channel.barcode_pay(&req).await;
-        match result {
-            Ok(st) => match &st.state {
-                TradeState::Paid | TradeState::Failed { .. } => self.apply_trade(&order, &st, EventSource::ChannelReply).await,
-                TradeState::Waiting => {
-                    let o = self.still_processing(&order.order_no, "waiting for the payer to confirm", patch_of(&st))?;
-                    self.follow_barcode(o, &*channel).await
-                }
-                TradeState::NotFound | TradeState::Closed | TradeState::Refunded | TradeState::Unknown { .. } => {
-                    let o = self.still_processing(&order.order_no, &format!("unclear reply ({}); checking", st.raw_status), OrderPatch::default())?;
-                    self.follow_barcode(o, &*channel).await
-                }
-            },
-            Err(e) if !e.outcome_unknown() => {
-                let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
-                self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("payment refused: {e}"), patch)
-            }
-            Err(e) => {
-                let o = self.still_processing(&order.order_no, &format!("result unknown ({e}); checking"), OrderPatch::default())?;
-                self.follow_barcode(o, &*channel).await
-            }
-        }
     }
 
     /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has
@@ -491,3 +389,5 @@ pub(crate) fn patch_of(st: &crate::channel::TradeStatus) -> OrderPatch {
 }
 
 pub use callback::CallbackOutcome;
+#[cfg(test)]
+mod tests;

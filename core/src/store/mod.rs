@@ -11,6 +11,7 @@ mod apikeys;
 mod orders;
 mod outbox;
 mod refunds;
+mod routes;
 mod schema;
 mod users;
 
@@ -25,6 +26,7 @@ pub use orders::{NewOrder, OrderFilter, OrderPatch};
 pub use apikeys::ApiKey;
 pub use outbox::{Attempt, Notification};
 pub use refunds::NewRefund;
+pub use routes::UsageOf;
 pub use users::{AuditEntry, Outcome, UserAuth};
 
 use crate::order::{IllegalTransition, Order};
@@ -165,6 +167,8 @@ pub struct OrderDetail {
     pub order: Order,
     pub refunds: Vec<crate::order::Refund>,
     pub events: Vec<crate::order::OrderEvent>,
+    /// How the order's account was chosen (none for orders made before routing was recorded).
+    pub route: Option<crate::routing::RouteDecision>,
 }
 
 #[cfg(test)]

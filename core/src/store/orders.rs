@@ -166,29 +166,32 @@ pub(super) fn apply_in(
     Ok(Applied::Changed(order))
 }
 
+/// Inserts a new `Pending` order with its "created" event inside `tx`.
+pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Order> {
+    let res = tx.execute(
+        &format!("INSERT INTO orders ({ORDER_COLS}) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL)"),
+        named_params! {
+            ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
+            ":account": o.account, ":amount": o.amount, ":fee": o.fee, ":subject": o.subject,
+            ":auth": o.auth_code_masked, ":op": o.operator, ":till": o.till, ":idem": o.idempotency_key,
+            ":created": ms(o.created_at), ":expires": ms(o.expires_at),
+        },
+    );
+    if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation {
+            return Err(StoreError::Conflict(format!("order not written: {msg}")));
+        }
+    }
+    res?;
+    let detail = format!("created {} {} order of {} yuan on account {}", o.method, o.kind.as_str(), o.amount, o.account);
+    insert_event(tx, &o.order_no, None, Some(OrderStatus::Pending), EventSource::User, o.created_at, &detail)?;
+    load_order(tx, o.order_no.as_str())
+}
+
 impl Store {
     /// Writes a new `Pending` order and its "created" event. Refuses a reused idempotency key.
     pub fn insert_order(&self, o: &NewOrder) -> Result<Order> {
-        self.write(|tx| {
-            let res = tx.execute(
-                &format!("INSERT INTO orders ({ORDER_COLS}) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL)"),
-                named_params! {
-                    ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
-                    ":account": o.account, ":amount": o.amount, ":fee": o.fee, ":subject": o.subject,
-                    ":auth": o.auth_code_masked, ":op": o.operator, ":till": o.till, ":idem": o.idempotency_key,
-                    ":created": ms(o.created_at), ":expires": ms(o.expires_at),
-                },
-            );
-            if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
-                if e.code == rusqlite::ErrorCode::ConstraintViolation {
-                    return Err(StoreError::Conflict(format!("order not written: {msg}")));
-                }
-            }
-            res?;
-            let detail = format!("created {} {} order of {} yuan on account {}", o.method, o.kind.as_str(), o.amount, o.account);
-            insert_event(tx, &o.order_no, None, Some(OrderStatus::Pending), EventSource::User, o.created_at, &detail)?;
-            load_order(tx, o.order_no.as_str())
-        })
+        self.write(|tx| insert_order_in(tx, o))
     }
 
     pub fn order(&self, no: &OrderNo) -> Result<Order> {
@@ -209,7 +212,8 @@ impl Store {
             let refunds = super::refunds::refunds_of(c, no)?;
             let mut st = c.prepare("SELECT * FROM order_events WHERE order_no = ?1 ORDER BY seq")?;
             let events = st.query_map([no], event_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(OrderDetail { order, refunds, events })
+            let route = super::routes::route_of(c, no)?;
+            Ok(OrderDetail { order, refunds, events, route })
         })
     }
 

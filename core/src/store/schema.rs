@@ -142,6 +142,27 @@ fn migrations() -> Migrations<'static> {
         );
         "#,
     ),
+    // 4 (routing): the routing decision of each order; a revision counter the running service
+    // watches to pick up account changes made by any process (app, CLI, another till).
+    M::up(
+        r#"
+        CREATE TABLE order_routes (
+            order_no   TEXT PRIMARY KEY REFERENCES orders(order_no),
+            decision   TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE accounts_rev (
+            id  INTEGER PRIMARY KEY CHECK (id = 1),
+            rev INTEGER NOT NULL
+        );
+        INSERT INTO accounts_rev (id, rev) VALUES (1, 1);
+        CREATE TRIGGER accounts_rev_insert AFTER INSERT ON accounts BEGIN UPDATE accounts_rev SET rev = rev + 1 WHERE id = 1; END;
+        CREATE TRIGGER accounts_rev_update AFTER UPDATE ON accounts BEGIN UPDATE accounts_rev SET rev = rev + 1 WHERE id = 1; END;
+        CREATE TRIGGER accounts_rev_delete AFTER DELETE ON accounts BEGIN UPDATE accounts_rev SET rev = rev + 1 WHERE id = 1; END;
+        CREATE INDEX orders_operator_created ON orders(operator, created_at);
+        CREATE INDEX orders_till_created ON orders(till, created_at);
+        "#,
+    ),
 ])
 }
 

@@ -67,6 +67,14 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+pub(super) fn append_audit_in(tx: &rusqlite::Transaction<'_>, e: &AuditEntry) -> Result<()> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, role, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![ms(e.at), e.actor, e.role.map(Role::as_str), e.action, e.target, e.outcome.as_str(), e.detail],
+    )?;
+    Ok(())
+}
+
 fn user_from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User { name: r.get("name")?, role: parse_col(r, "role")?, enabled: r.get("enabled")? })
 }
@@ -150,13 +158,7 @@ impl Store {
     }
 
     pub fn append_audit(&self, e: &AuditEntry) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO audit_log (at, actor, role, action, target, outcome, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![ms(e.at), e.actor, e.role.map(Role::as_str), e.action, e.target, e.outcome.as_str(), e.detail],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| append_audit_in(tx, e))
     }
 
     /// The newest `limit` audit entries, newest first.

@@ -1,0 +1,163 @@
+//! Run-time management: account settings changed without a restart (every change audited, old
+//! → new), account health for the channels screen, daily limits, and the watcher that reloads
+//! accounts changed by another process (the CLI, another till on a shared book).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::sync::watch;
+
+use super::{invalid, PayError, Payments};
+use crate::account::{describe_changes, AccountConfig};
+use crate::auth::Role;
+use crate::money::Money;
+use crate::routing::limits::Limits;
+use crate::routing::HealthSnapshot;
+use crate::store::{AuditEntry, Outcome, StoreError};
+
+/// Who makes a change (for the audit log).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub name: String,
+    pub role: Option<Role>,
+}
+
+impl Actor {
+    /// The person at a terminal running the `paydesk` command.
+    pub fn cli() -> Actor {
+        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
+        Actor { name: format!("{user} (cli)"), role: None }
+    }
+}
+
+/// A change to an account's routing settings; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AccountPatch {
+    pub enabled: Option<bool>,
+    pub priority: Option<i32>,
+    pub weight: Option<u32>,
+    pub fee_rate_bp: Option<u32>,
+    /// `Some(None)` removes the cap.
+    pub daily_cap: Option<Option<Money>>,
+}
+
+impl AccountPatch {
+    pub fn apply_to(&self, a: &mut AccountConfig) {
+        if let Some(v) = self.enabled {
+            a.enabled = v;
+        }
+        if let Some(v) = self.priority {
+            a.priority = v;
+        }
+        if let Some(v) = self.weight {
+            a.weight = v;
+        }
+        if let Some(v) = self.fee_rate_bp {
+            a.fee_rate_bp = v;
+        }
+        if let Some(v) = self.daily_cap {
+            a.daily_cap = v;
+        }
+    }
+}
+
+/// One account's health as the channels screen shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AccountHealth {
+    pub account: String,
+    pub health: HealthSnapshot,
+    /// Tried after the healthy accounts of its priority (low recent success rate).
+    pub degraded: bool,
+}
+
+impl Payments {
+    /// Changes an account's routing settings at run time: validated, written with its audit
+    /// entry (who, old → new) in one transaction, and in effect for the next payment. Returns the
+    /// account and the changes made (empty: nothing to change, nothing written).
+    pub fn update_account(&self, name: &str, patch: &AccountPatch, actor: &Actor) -> Result<(AccountConfig, Vec<String>), PayError> {
+        let old = self.store.account(name)?;
+        let mut new = old.clone();
+        patch.apply_to(&mut new);
+        self.save_account_as(&old.name.clone(), Some(old), new, actor)
+    }
+
+    /// Saves a whole account (added or edited), audited with what changed, and reloads.
+    pub fn save_account(&self, account: AccountConfig, actor: &Actor) -> Result<Vec<String>, PayError> {
+        let old = match self.store.account(&account.name) {
+            Ok(a) => Some(a),
+            Err(StoreError::NotFound { .. }) => None,
+            Err(e) => return Err(e.into()),
+        };
+        Ok(self.save_account_as(&account.name.clone(), old, account, actor)?.1)
+    }
+
+    fn save_account_as(&self, name: &str, old: Option<AccountConfig>, new: AccountConfig, actor: &Actor) -> Result<(AccountConfig, Vec<String>), PayError> {
+        new.validate().map_err(|e| match e {
+            crate::account::AccountError::Invalid { field, problem, .. } => invalid(field, problem),
+            other => invalid("account", other.to_string()),
+        })?;
+        let changes = match &old {
+            Some(o) => describe_changes(o, &new),
+            None => vec![format!("added ({}, {})", new.channel, if new.enabled { "enabled" } else { "disabled" })],
+        };
+        if changes.is_empty() {
+            return Ok((new, changes));
+        }
+        let entry = AuditEntry {
+            at: self.now(),
+            actor: Some(actor.name.clone()),
+            role: actor.role,
+            action: "account_settings".into(),
+            target: Some(name.to_string()),
+            outcome: Outcome::Ok,
+            detail: changes.join("; "),
+        };
+        self.store.upsert_account_audited(&new, &entry)?;
+        tracing::info!(account = name, actor = %actor.name, "account settings: {}", entry.detail);
+        self.reload_accounts()?;
+        Ok((new, changes))
+    }
+
+    /// Every account's health now (accounts never called yet show an empty window).
+    pub fn account_health(&self) -> Vec<AccountHealth> {
+        let now = self.now();
+        let health = self.router.health();
+        self.accounts()
+            .into_iter()
+            .map(|(a, _)| {
+                let h = health.snapshot(&a.name, now);
+                AccountHealth { degraded: health.is_degraded(&h), account: a.name, health: h }
+            })
+            .collect()
+    }
+
+    /// The daily limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Puts new daily limits in force at once (the caller saves them in the settings file).
+    pub fn set_limits(&self, limits: Limits) -> Result<(), PayError> {
+        limits.validate().map_err(|e| invalid("limits", e.to_string()))?;
+        *self.limits.write().unwrap_or_else(|p| p.into_inner()) = limits;
+        Ok(())
+    }
+}
+
+/// Reloads the accounts whenever the book's accounts change, checking every `every` until `stop`
+/// turns true. This is how `paydesk serve` and the app pick up `paydesk accounts set/import`.
+pub async fn watch_accounts(p: Arc<Payments>, every: Duration, mut stop: watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = p.reload_if_changed() {
+            tracing::warn!("accounts watcher: {e}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Barcode payments with fallback — only when the first attempt is proven not to have charged
+//! the payer. Each attempt is its own order:
+//!
+//! * paid / refused by the payer / waiting for the payer's password → the sale stays on this
+//!   order (a payer's "no" is not the account's fault; no other account is tried);
+//! * not reached (connection failed before sending, rate-limited, configuration broken) →
+//!   nothing was sent or charged: the order fails and the next account is tried;
+//! * unclear (timeout, 5xx, unreadable reply) → query; if the channel has no such trade (or it
+//!   is closed) the trade is cancelled at once so it can never be charged later; a payer still
+//!   confirming is waited for as usual, then cancelled. Only a cancel the channel confirms as
+//!   "closed, nothing paid" (or a channel that holds no such trade) proves the payer uncharged
+//!   and lets the next account try. Anything else — paid, refunded by the cancel, or still
+//!   unclear — stays on this order, never charged twice.
+
+use super::route::{Ask, Routed};
+use super::{mask_auth_code, order_ref, patch_of, BarcodeInput, PayError, Payments};
+use crate::channel::{BarcodePay, CancelOutcome, Channel, ChannelError, TradeState};
+use crate::order::{EventSource, Method, Order, OrderStatus, PayKind};
+use crate::routing::Outcome;
+use crate::store::OrderPatch;
+
+/// How an attempt ended, for the fallback decision.
+enum Ended {
+    /// The sale stays on this order (whatever its state).
+    Stays(Order, Outcome),
+    /// Nothing was charged; the next account may try.
+    FallsOver(Order, Outcome),
+}
+
+impl Payments {
+    /// Charges a payment code. Returns when the order is final — or, if even the cancel could not
+    /// be confirmed, still `Processing` (it stays visible and recovery keeps working on it).
+    pub async fn barcode_pay(&self, input: BarcodeInput) -> Result<Order, PayError> {
+        self.check_amount(input.amount)?;
+        let code = input.auth_code.trim();
+        if code.is_empty() {
+            return Err(super::invalid("auth_code", "is empty: scan the customer's payment code"));
+        }
+        let method = Method::from_auth_code(code).ok_or_else(|| super::invalid("auth_code", "not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay, e-CNY)"))?;
+        let subject = self.subject(input.subject.as_deref())?;
+        if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
+            return Ok(o);
+        }
+        let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
+        let Routed { method, accounts, mut decision, max_attempts } = self.route(&ask)?;
+        let mut prev: Option<Order> = None;
+        let mut tried = 0;
+        for account in &accounts {
+            if tried == max_attempts {
+                break;
+            }
+            if !self.admit(&mut decision, &account.name) {
+                continue;
+            }
+            tried += 1;
+            let channel = self.channel(&account.name)?;
+            let new = self.attempt_order(PayKind::Barcode, method, account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
+            let order = self.write_attempt(&mut decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
+            let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
+            match self.charge_once(order, &req, &*channel).await? {
+                Ended::Stays(o, outcome) => {
+                    self.set_outcome(&mut decision, outcome);
+                    return Ok(o);
+                }
+                Ended::FallsOver(o, outcome) => {
+                    self.set_outcome(&mut decision, outcome);
+                    prev = Some(o);
+                }
+            }
+        }
+        match prev {
+            Some(last) => Ok(self.store.order(&last.order_no)?),
+            None => Err(PayError::NoAccount { method, kind: "barcode", detail: format!(" (skipped: {})", decision.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect::<Vec<_>>().join("; ")) }),
+        }
+    }
+
+    /// One attempt at one account, followed to the point where it is settled or proven uncharged.
+    async fn charge_once(&self, order: Order, req: &BarcodePay, channel: &dyn Channel) -> Result<Ended, PayError> {
+        let unclear = match channel.barcode_pay(req).await {
+            Ok(st) => match &st.state {
+                TradeState::Paid | TradeState::Failed { .. } => {
+                    let o = self.apply_trade(&order, &st, EventSource::ChannelReply).await?;
+                    return Ok(Ended::Stays(o.clone(), settled(&o)));
+                }
+                TradeState::Waiting => {
+                    let o = self.still_processing(&order.order_no, "waiting for the payer to confirm", patch_of(&st))?;
+                    let o = self.follow_barcode(o, channel).await?;
+                    return Ok(Ended::Stays(o.clone(), settled(&o)));
+                }
+                TradeState::NotFound | TradeState::Closed | TradeState::Refunded | TradeState::Unknown { .. } => {
+                    (format!("unclear reply ({}); checking", st.raw_status), "unclear".to_string(), format!("unclear reply {}", st.raw_status))
+                }
+            },
+            Err(e) if not_sent(&e) => {
+                let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
+                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("not reached, nothing charged: {e}"), patch)?;
+                return Ok(Ended::FallsOver(o, Outcome::NotReached { code: e.code().into(), message: e.to_string() }));
+            }
+            Err(e) if !e.outcome_unknown() => {
+                let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
+                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("payment refused: {e}"), patch)?;
+                return Ok(Ended::Stays(o, Outcome::Refused { code: e.code().into(), message: e.to_string() }));
+            }
+            Err(e) => (format!("result unknown ({e}); checking"), e.code().to_string(), e.to_string()),
+        };
+        let (detail, code, message) = unclear;
+        let o = self.still_processing(&order.order_no, &detail, OrderPatch::default())?;
+        let (o, proof) = self.settle_unclear(o, channel).await?;
+        Ok(match proof {
+            Some(proof) if o.status == OrderStatus::Closed => Ended::FallsOver(o, Outcome::Uncharged { code, message, proof }),
+            _ if o.status.is_final() => Ended::Stays(o.clone(), settled(&o)),
+            _ => Ended::Stays(o, Outcome::Unresolved { code, message }),
+        })
+    }
+
+    /// Settles a charge whose outcome is unclear. A trade the channel does not hold (or holds
+    /// closed) is cancelled at once — cancel/reverse is the channels' documented answer to an
+    /// unknown pay result, and it makes sure a late request can never charge; a trade waiting
+    /// for the payer is polled as usual and cancelled when the wait runs out. Returns the order
+    /// and, when it is proven not charged, how.
+    async fn settle_unclear(&self, order: Order, channel: &dyn Channel) -> Result<(Order, Option<String>), PayError> {
+        if order.status.is_final() {
+            return Ok((order, None));
+        }
+        let no = order.order_no.clone();
+        let start = tokio::time::Instant::now();
+        let r = order_ref(&order);
+        loop {
+            self.checking(&no, "checking with the channel");
+            tokio::time::sleep(self.timing.barcode_poll).await;
+            match channel.query(&r).await {
+                Ok(st) if matches!(st.state, TradeState::NotFound | TradeState::Closed) => {
+                    self.store.add_event(&no, EventSource::Poll, &format!("the channel holds no open trade ({}); cancelling so it can never be charged", st.raw_status), self.now())?;
+                    break;
+                }
+                Ok(st) => {
+                    let o = self.apply_trade(&order, &st, EventSource::Poll).await?;
+                    if o.status.is_final() {
+                        return Ok((o, None));
+                    }
+                }
+                Err(e) => self.store.add_event(&no, EventSource::Poll, &format!("query failed: {e}"), self.now())?,
+            }
+            if start.elapsed() >= self.timing.barcode_wait {
+                break;
+            }
+        }
+        let (o, cancelled) = self.cancel_confirmed(&no, channel, EventSource::Poll).await?;
+        let proof = match cancelled {
+            Some(CancelOutcome::Closed) if o.status == OrderStatus::Closed => Some("cancelled at the channel: not paid".to_string()),
+            Some(CancelOutcome::Closed | CancelOutcome::Refunded) | None => None,
+        };
+        Ok((o, proof))
+    }
+}
+
+/// Never left our side: safe to send to another account.
+fn not_sent(e: &ChannelError) -> bool {
+    matches!(e, ChannelError::Unreachable { .. } | ChannelError::Config(_)) || (e.is_rate_limited() && !e.outcome_unknown())
+}
+
+/// The outcome of an attempt the sale stays on.
+fn settled(o: &Order) -> Outcome {
+    match o.status {
+        OrderStatus::Failed | OrderStatus::Closed => Outcome::Refused {
+            code: o.failure_code.clone().unwrap_or_else(|| o.status.as_str().into()),
+            message: o.failure_message.clone().unwrap_or_else(|| "not paid".into()),
+        },
+        OrderStatus::Pending | OrderStatus::Processing => Outcome::Unresolved { code: "unresolved".into(), message: "the channel could not confirm the result yet".into() },
+        OrderStatus::Success | OrderStatus::Refunded => Outcome::Accepted,
+    }
+}

@@ -1,0 +1,213 @@
+//! Routing a new payment: its method, the daily limits, the plan of candidate accounts, and the
+//! recorded decision. The QR and barcode flows (`qr.rs`, `barcode.rs`) walk the plan, one order
+//! per attempt.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use super::{invalid, PayError, Payments};
+use crate::account::AccountConfig;
+use crate::ids::OrderNo;
+use crate::money::Money;
+use crate::order::{Method, Order, PayKind};
+use crate::routing::limits::{self, Scope};
+use crate::routing::{Admit, Attempt, Candidate, Outcome, Request, RouteDecision, RouteMode, Skip, Skipped};
+use crate::store::{AuditEntry, NewOrder, Outcome as AuditOutcome, UsageOf};
+
+/// A payment ready to be attempted: its method, the accounts to try in order, the decision so far.
+pub(super) struct Routed {
+    pub(super) method: Method,
+    pub(super) accounts: Vec<AccountConfig>,
+    pub(super) decision: RouteDecision,
+    /// Most accounts to try (1 without fallback).
+    pub(super) max_attempts: usize,
+}
+
+/// What the caller asked for.
+pub(super) struct Ask<'a> {
+    pub(super) method: Option<Method>,
+    pub(super) kind: PayKind,
+    pub(super) amount: Money,
+    pub(super) account: Option<&'a str>,
+    pub(super) channel: Option<&'a str>,
+    pub(super) operator: Option<&'a str>,
+}
+
+impl Payments {
+    /// Everything decided before an order is written: method, limits, candidates. An error here
+    /// has written no order.
+    pub(super) fn route(&self, ask: &Ask<'_>) -> Result<Routed, PayError> {
+        let (accounts, unusable) = {
+            let live = self.live.read().unwrap_or_else(|p| p.into_inner());
+            (live.accounts.clone(), live.unusable.clone())
+        };
+        let mut accounts = accounts;
+        if let Some(ch) = ask.channel {
+            accounts.retain(|(a, _)| a.channel == ch);
+            if accounts.is_empty() {
+                return Err(invalid("channel", format!("no account of channel {ch:?} is configured")));
+            }
+        }
+        let now = self.now();
+        let routing = self.router.settings();
+        if let Some(name) = ask.account {
+            let (a, caps) = accounts.iter().find(|(a, _)| a.name == name).ok_or_else(|| invalid("account", format!("no account named {name:?}")))?;
+            if !a.enabled {
+                return Err(invalid("account", format!("account {name:?} is disabled")));
+            }
+            let m = match ask.method {
+                Some(m) => m,
+                None => *a.methods.first().or(caps.methods.first()).ok_or_else(|| invalid("method", "the account serves no method"))?,
+            };
+            if !crate::routing::serves(a, caps, m) {
+                return Err(invalid("method", format!("account {name:?} does not take {m}")));
+            }
+            self.check_limits(ask.operator, ask.amount)?;
+            let health = self.router.health().snapshot(name, now);
+            let cand = Candidate { account: a.name.clone(), channel: a.channel.clone(), priority: a.priority, weight: a.weight, health, note: None };
+            let decision = RouteDecision { at: now, method: m, kind: ask.kind, mode: RouteMode::Named, channel_filter: ask.channel.map(str::to_string), fallback: false, candidates: vec![cand], skipped: vec![], attempts: vec![] };
+            return Ok(Routed { method: m, accounts: vec![a.clone()], decision, max_attempts: 1 });
+        }
+        let method = match ask.method {
+            Some(m) => m,
+            None => {
+                // The only method configured, if there is exactly one.
+                let mut ms: Vec<Method> = accounts.iter().filter(|(a, _)| a.enabled).flat_map(|(a, c)| if a.methods.is_empty() { c.methods.clone() } else { a.methods.clone() }).collect();
+                ms.sort();
+                ms.dedup();
+                match ms.as_slice() {
+                    [m] => *m,
+                    [] => return Err(PayError::NoAccount { method: Method::Sandbox, kind: ask.kind.as_str(), detail: ": no account is configured".into() }),
+                    _ => return Err(invalid("method", "several methods are configured; name one (alipay, wechat, unionpay, …)")),
+                }
+            }
+        };
+        self.check_limits(ask.operator, ask.amount)?;
+        let today = self.today_start();
+        let req = Request { method, kind: ask.kind, amount: ask.amount, now };
+        let plan = self.router.plan(&accounts, &unusable, req, |name| self.store.account_volume_since(name, today).unwrap_or(Money::ZERO));
+        if plan.candidates.is_empty() {
+            let detail = if plan.skipped.is_empty() { String::new() } else { format!(" (skipped: {})", plan.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect::<Vec<_>>().join("; ")) };
+            return Err(PayError::NoAccount { method, kind: ask.kind.as_str(), detail });
+        }
+        let max = if routing.fallback { usize::try_from(routing.max_attempts).unwrap_or(1).max(1) } else { 1 };
+        let chosen: Vec<AccountConfig> = plan.candidates.iter().filter_map(|c| accounts.iter().find(|(a, _)| a.name == c.account).map(|(a, _)| a.clone())).collect();
+        let decision = RouteDecision {
+            at: now,
+            method,
+            kind: ask.kind,
+            mode: RouteMode::Auto,
+            channel_filter: ask.channel.map(str::to_string),
+            fallback: routing.fallback && max > 1,
+            candidates: plan.candidates,
+            skipped: plan.skipped,
+            attempts: vec![],
+        };
+        Ok(Routed { method, accounts: chosen, decision, max_attempts: max })
+    }
+
+    /// Refuses a payment that would pass the cashier's or the till's daily limit. The refusal is
+    /// logged and written to the audit log; no order is written.
+    pub(super) fn check_limits(&self, operator: Option<&str>, amount: Money) -> Result<(), PayError> {
+        let limits = self.limits.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let today = self.today_start();
+        let till = self.settings.till_id.to_string();
+        let mut checks = vec![(limits.till.clone(), Scope::Till(till.clone()))];
+        if let Some(op) = operator {
+            checks.push((limits.for_cashier(op).clone(), Scope::Cashier(op.to_string())));
+        }
+        for (limit, scope) in checks {
+            if limit.is_none() {
+                continue;
+            }
+            let used = match &scope {
+                Scope::Cashier(n) => self.store.usage_since(UsageOf::Operator(n), today)?,
+                Scope::Till(t) => self.store.usage_since(UsageOf::Till(t), today)?,
+            };
+            if let Err(e) = limits::check(&limit, &scope, used, amount) {
+                tracing::warn!(limit = %e.setting(), "payment refused: {e}");
+                let entry = AuditEntry {
+                    at: self.now(),
+                    actor: operator.map(str::to_string),
+                    role: None,
+                    action: "limit_refused".into(),
+                    target: Some(match &scope {
+                        Scope::Cashier(n) => n.clone(),
+                        Scope::Till(t) => t.clone(),
+                    }),
+                    outcome: AuditOutcome::Denied,
+                    detail: e.to_string(),
+                };
+                if let Err(err) = self.store.append_audit(&entry) {
+                    tracing::error!("audit entry not written: {err}");
+                }
+                return Err(PayError::Limit(e));
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the breaker right before an attempt (health may have changed since the plan). A
+    /// refusal is recorded as a skip.
+    pub(super) fn admit(&self, decision: &mut RouteDecision, account: &str) -> bool {
+        if decision.mode == RouteMode::Named {
+            return true;
+        }
+        let reason = match self.router.health().admit(account, self.now()) {
+            Admit::Yes | Admit::Probe => return true,
+            Admit::No { until } => Skip::CircuitOpen { until },
+            Admit::ProbeBusy => Skip::ProbeBusy,
+        };
+        decision.skipped.push(Skipped { account: account.to_string(), reason });
+        false
+    }
+
+    /// The order of one attempt, with a fresh number.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, operator: Option<&str>, key: Option<&str>, auth: Option<String>, lifetime: Duration) -> NewOrder {
+        let now = self.now();
+        NewOrder {
+            order_no: self.numbers.next_order_no(now),
+            kind,
+            method,
+            channel: account.channel.clone(),
+            account: account.name.clone(),
+            amount,
+            fee: amount.fee_at(account.fee_rate_bp),
+            subject: subject.to_string(),
+            auth_code_masked: auth,
+            operator: operator.map(str::to_string),
+            till: self.settings.till_id.to_string(),
+            idempotency_key: key.map(str::to_string),
+            created_at: now,
+            expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
+        }
+    }
+
+    /// Writes an attempt's order with the decision: the first as a new order, a later one as
+    /// the fallback of `prev` (which hands over the sale; `expire_prev` makes the follower close
+    /// it at once).
+    pub(super) fn write_attempt(&self, decision: &mut RouteDecision, prev: Option<(&OrderNo, Option<DateTime<Utc>>)>, order: NewOrder) -> Result<Order, PayError> {
+        decision.attempts.push(Attempt { order_no: order.order_no.clone(), account: order.account.clone(), at: order.created_at, outcome: Outcome::InProgress });
+        let o = match prev {
+            None => self.store.insert_routed_order(&order, decision)?,
+            Some((prev, expire)) => {
+                let note = format!("the sale moved to order {} on account {}", order.order_no, order.account);
+                self.store.insert_fallback_order(prev, &order, decision, &note, expire)?
+            }
+        };
+        self.emit(&o);
+        Ok(o)
+    }
+
+    /// Sets the outcome of the latest attempt and saves the decision.
+    pub(super) fn set_outcome(&self, decision: &mut RouteDecision, outcome: Outcome) {
+        if let Some(last) = decision.attempts.last_mut() {
+            last.outcome = outcome;
+        }
+        if let Err(e) = self.store.save_route(decision, self.now()) {
+            tracing::error!("routing decision not saved: {e}");
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! Daily limits, run-time account changes with their audit, hot reload, recorded decisions.
+
+use super::*;
+use crate::order::OrderStatus;
+use crate::payments::{AccountPatch, Actor, PayError};
+use crate::routing::limits::DailyLimit;
+
+#[tokio::test(start_paused = true)]
+async fn cashier_and_till_limits_refuse_before_writing() {
+    let limits = Limits { cashier: DailyLimit { count: Some(2), amount: None }, till: DailyLimit { count: None, amount: Some(yuan("100.00")) }, ..Limits::default() };
+    let h = harness(&[("steady", 1)], RoutingSettings::default(), limits);
+    h.p.barcode_pay(code("10.00", "l1", '1')).await.unwrap();
+    // A declined payment took no money: it does not count.
+    assert_eq!(h.p.barcode_pay(code("10.00", "l2", '7')).await.unwrap().status, OrderStatus::Failed);
+    h.p.create_qr(qr("10.00", "l3")).await.unwrap();
+    let before = h.p.store().list_orders(&Default::default()).unwrap().len();
+    let e = h.p.barcode_pay(code("10.00", "l4", '1')).await.unwrap_err();
+    assert_eq!(e.code(), "limit");
+    assert!(e.to_string().contains("limits.cashier.count") && e.to_string().contains("王芳"), "{e}");
+    assert_eq!(h.p.store().list_orders(&Default::default()).unwrap().len(), before, "nothing written");
+    let audit = &h.p.store().audit_log(1).unwrap()[0];
+    assert_eq!((audit.action.as_str(), audit.actor.as_deref(), audit.outcome), ("limit_refused", Some("王芳"), crate::store::Outcome::Denied));
+    // Another cashier is within their own count but the till's amount stops them.
+    let other = |amount: &str, key: &str| BarcodeInput { operator: Some("李雷".into()), ..code(amount, key, '1') };
+    h.p.barcode_pay(other("70.00", "l5")).await.unwrap();
+    match h.p.barcode_pay(other("10.01", "l6")).await.unwrap_err() {
+        PayError::Limit(l) => assert_eq!((l.setting().as_str(), l.used), ("limits.till.amount", 9000)),
+        e => panic!("{e}"),
+    }
+    // Limits change at run time.
+    h.p.set_limits(Limits::default()).unwrap();
+    assert!(h.p.barcode_pay(other("10.01", "l7")).await.is_ok());
+    assert!(h.p.set_limits(Limits { cashier: DailyLimit { count: Some(0), amount: None }, ..Limits::default() }).is_err());
+}
+
+#[tokio::test(start_paused = true)]
+async fn account_changes_are_audited_and_apply_at_once() {
+    let h = two();
+    let owner = Actor { name: "李老板".into(), role: Some(crate::auth::Role::Owner) };
+    let patch = AccountPatch { priority: Some(5), weight: Some(3), daily_cap: Some(Some(yuan("5000"))), ..AccountPatch::default() };
+    let (a, changes) = h.p.update_account("flaky", &patch, &owner).unwrap();
+    assert_eq!((a.priority, a.weight), (5, 3));
+    assert_eq!(changes, ["priority 1 → 5", "weight 1 → 3", "daily_cap none → 5000.00"]);
+    let e = &h.p.store().audit_log(1).unwrap()[0];
+    assert_eq!((e.action.as_str(), e.actor.as_deref(), e.target.as_deref()), ("account_settings", Some("李老板"), Some("flaky")));
+    assert_eq!(e.detail, "priority 1 → 5; weight 1 → 3; daily_cap none → 5000.00");
+    // In effect for the next payment: steady (priority 2) now comes first.
+    assert_eq!(h.p.create_qr(qr("1.00", "p1")).await.unwrap().account, "steady");
+    // No change, no entry.
+    let n = h.p.store().audit_log(100).unwrap().len();
+    assert!(h.p.update_account("flaky", &patch, &owner).unwrap().1.is_empty());
+    assert_eq!(h.p.store().audit_log(100).unwrap().len(), n);
+    // Bad values are refused naming the field, nothing written.
+    let e = h.p.update_account("flaky", &AccountPatch { weight: Some(0), ..AccountPatch::default() }, &owner).unwrap_err();
+    assert!(e.to_string().contains("weight"), "{e}");
+    assert_eq!(h.p.store().account("flaky").unwrap().weight, 3);
+    // Disabling takes it out of routing.
+    h.p.update_account("steady", &AccountPatch { enabled: Some(false), ..AccountPatch::default() }, &owner).unwrap();
+    assert_eq!(h.p.create_qr(qr("1.00", "p2")).await.unwrap().account, "flaky");
+}
+
+#[tokio::test(start_paused = true)]
+async fn changes_by_another_process_are_picked_up() {
+    let h = two();
+    assert!(!h.p.reload_if_changed().unwrap(), "nothing changed yet");
+    // Another process (the CLI) writes straight to the book.
+    let mut a = h.p.store().account("flaky").unwrap();
+    a.enabled = false;
+    h.p.store().upsert_account(&a).unwrap();
+    assert!(h.p.reload_if_changed().unwrap());
+    assert!(!h.p.reload_if_changed().unwrap());
+    assert_eq!(h.p.create_qr(qr("1.00", "r1")).await.unwrap().account, "steady");
+}
+
+#[tokio::test(start_paused = true)]
+async fn health_survives_reloads() {
+    let h = two();
+    h.gw.script("flaky", "create_qr", [crate::routing::simulation::gateway::Fault::Unreachable; 3]);
+    for i in 0..3 {
+        h.p.create_qr(qr("1.00", &format!("h{i}"))).await.unwrap();
+    }
+    h.p.reload_accounts().unwrap();
+    let flaky = h.p.account_health().into_iter().find(|a| a.account == "flaky").unwrap();
+    assert_eq!((flaky.health.state, flaky.health.fail_streak), (crate::routing::BreakerState::Open, 3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_candidate_writes_nothing_and_says_why() {
+    let h = two();
+    for n in ["flaky", "steady"] {
+        h.p.update_account(n, &AccountPatch { daily_cap: Some(Some(yuan("1.00"))), ..AccountPatch::default() }, &Actor::cli()).unwrap();
+    }
+    let e = h.p.create_qr(qr("2.00", "c1")).await.unwrap_err();
+    assert_eq!(e.code(), "no_account");
+    assert!(e.to_string().contains("over its daily cap"), "{e}");
+    assert!(h.p.store().list_orders(&Default::default()).unwrap().is_empty());
+}
