@@ -8,4 +8,5 @@ mod api;
 mod cli;
 mod notify;
 mod recovery;
+mod routing;
 mod service;

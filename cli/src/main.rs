@@ -31,7 +31,7 @@ pub(crate) struct Cli {
 enum Command {
     /// Create the home: settings file and an empty book.
     Init(cmd::admin::InitArgs),
-    /// Channel accounts: import from a TOML file, list, test the connection.
+    /// Channel accounts: import from a TOML file, list, change routing settings, test the connection.
     #[command(subcommand)]
     Accounts(cmd::admin::AccountsCmd),
     /// Take a payment: a QR code for the customer to scan, or charge a scanned payment code.

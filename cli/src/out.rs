@@ -34,7 +34,7 @@ impl From<PayError> for CliError {
             PayError::Invalid { .. } | PayError::NoAccount { .. } | PayError::Conflict(_) => EXIT_INVALID,
             PayError::NotFound(_) => EXIT_NOT_FOUND,
             PayError::Channel(c) if c.outcome_unknown() => EXIT_PENDING,
-            PayError::Channel(_) => EXIT_NOT_PAID,
+            PayError::Channel(_) | PayError::Limit(_) => EXIT_NOT_PAID,
             _ => EXIT_FAILURE,
         };
         CliError { code: e.code(), message: e.to_string(), exit }

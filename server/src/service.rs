@@ -1,6 +1,7 @@
 //! Everything that runs while Paydesk serves: the HTTP server (callbacks, local API, status),
-//! the tunnel or public URL for callbacks, start-up recovery, the follower, and the notification
-//! deliverer. Used by `paydesk serve`, `paydesk demo` and the desktop app.
+//! the tunnel or public URL for callbacks, start-up recovery, the follower, the notification
+//! deliverer, and the accounts watcher (account changes apply without a restart). Used by
+//! `paydesk serve`, `paydesk demo` and the desktop app.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -64,8 +65,12 @@ async fn status(State(s): State<StatusState>) -> Json<serde_json::Value> {
         "open_refunds": store.open_refunds().map(|v| v.len()).unwrap_or(0),
         "notifications_pending": store.notifications(Some("pending"), 10_000).map(|v| v.len()).unwrap_or(0),
         "notifications_failed": store.notifications(Some("failed"), 10_000).map(|v| v.len()).unwrap_or(0),
+        "accounts": s.payments.account_health(),
     }))
 }
+
+/// How often the service checks the book for changed accounts.
+pub const ACCOUNTS_CHECK: Duration = Duration::from_secs(1);
 
 /// Timings of the background loops (tests shorten them).
 #[derive(Debug, Clone, Copy)]
@@ -113,6 +118,8 @@ pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, tic
     let recovered = paydesk_core::follower::recover(&payments).await;
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
+    // Account changes made elsewhere (`paydesk accounts set/import`, the app) apply without restart.
+    tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), ACCOUNTS_CHECK, stop_rx.clone()));
     if !settings.notify.urls.is_empty() {
         let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));
         tokio::spawn(d.run(ticks.deliverer, stop_rx));

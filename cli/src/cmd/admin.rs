@@ -46,6 +46,8 @@ pub(crate) enum AccountsCmd {
     },
     /// List configured accounts.
     List,
+    /// Change an account's routing settings (applies to a running `paydesk serve` at once; audited).
+    Set(crate::cmd::routing::SetArgs),
     /// Check an account's keys and connection with a harmless query.
     Test {
         /// Account name.
@@ -64,8 +66,10 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
                 paydesk_channels::build(a, &env).map_err(|e| CliError::invalid("accounts", e))?;
             }
             let p = ctx::open(home)?;
+            // Each account is written with its audit entry (what changed, by whom).
+            let actor = paydesk_core::payments::Actor::cli();
             for a in &parsed.accounts {
-                p.store().upsert_account(a)?;
+                p.save_account(a.clone(), &actor)?;
             }
             let names: Vec<&str> = parsed.accounts.iter().map(|a| a.name.as_str()).collect();
             o.print(&json!({"imported": names}), || format!("imported {} account(s): {}", names.len(), names.join(", ")));
@@ -76,17 +80,18 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
             let list = p.accounts();
             let rows: Vec<_> = list
                 .iter()
-                .map(|(a, caps)| json!({"name": a.name, "channel": a.channel, "display_name": a.display_name, "enabled": a.enabled, "priority": a.priority, "fee_rate_bp": a.fee_rate_bp, "daily_cap": a.daily_cap.map(|m| m.to_string()), "capabilities": caps}))
+                .map(|(a, caps)| json!({"name": a.name, "channel": a.channel, "display_name": a.display_name, "enabled": a.enabled, "priority": a.priority, "weight": a.weight, "fee_rate_bp": a.fee_rate_bp, "daily_cap": a.daily_cap.map(|m| m.to_string()), "capabilities": caps}))
                 .collect();
             o.print(&rows, || {
-                let mut s = format!("{:<20} {:<10} {:<8} {:>8} {:>8}  {}\n", "NAME", "CHANNEL", "ENABLED", "PRIORITY", "FEE(bp)", "DAILY CAP");
+                let mut s = format!("{:<20} {:<10} {:<8} {:>8} {:>6} {:>8}  {}\n", "NAME", "CHANNEL", "ENABLED", "PRIORITY", "WEIGHT", "FEE(bp)", "DAILY CAP");
                 for (a, _) in &list {
-                    s.push_str(&format!("{:<20} {:<10} {:<8} {:>8} {:>8}  {}\n", a.name, a.channel, a.enabled, a.priority, a.fee_rate_bp, a.daily_cap.map_or("-".into(), |m| m.to_string())));
+                    s.push_str(&format!("{:<20} {:<10} {:<8} {:>8} {:>6} {:>8}  {}\n", a.name, a.channel, a.enabled, a.priority, a.weight, a.fee_rate_bp, a.daily_cap.map_or("-".into(), |m| m.to_string())));
                 }
                 s.trim_end().to_string()
             });
             Ok(EXIT_OK)
         }
+        AccountsCmd::Set(a) => crate::cmd::routing::set(home, a, o),
         AccountsCmd::Test { name } => {
             let p = ctx::open(home)?;
             let ch = p.channel(&name)?;

@@ -37,7 +37,7 @@ pub(crate) async fn status(home: &Path, url: Option<String>, o: &Out) -> Result<
             v["version"].as_str().unwrap_or("?"),
             v["notify_url_base"].as_str().unwrap_or("(none: polling only)"),
             v["open_orders"], v["open_refunds"], v["notifications_pending"], v["notifications_failed"]
-        )
+        ) + &crate::cmd::routing::health_lines(&v)
     });
     Ok(EXIT_OK)
 }

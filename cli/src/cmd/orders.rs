@@ -105,6 +105,9 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
                 s.push_str(&format!("  {}  {:>10}  {:<10}  {}\n", r.refund_no, r.amount.to_string(), r.status.as_str(), r.reason.as_deref().unwrap_or("")));
             }
         }
+        if let Some(r) = &d.route {
+            s.push_str(&crate::cmd::routing::describe(r));
+        }
         s.push_str("\nHistory\n");
         for e in &d.events {
             let change = match (e.from_status, e.to_status) {

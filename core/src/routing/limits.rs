@@ -43,10 +43,13 @@ impl DailyLimit {
 #[serde(default, deny_unknown_fields)]
 pub struct Limits {
     /// Every cashier (operator), per day.
+    #[serde(skip_serializing_if = "DailyLimit::is_none")]
     pub cashier: DailyLimit,
     /// This till (terminal), per day.
+    #[serde(skip_serializing_if = "DailyLimit::is_none")]
     pub till: DailyLimit,
     /// One person's own limits, by user name; they replace `cashier` for that person.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub cashiers: BTreeMap<String, DailyLimit>,
 }
 

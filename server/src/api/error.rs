@@ -33,6 +33,7 @@ impl From<PayError> for ApiError {
             PayError::NotFound(_) => ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string()),
             PayError::NoAccount { .. } => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "no_account", e.to_string()),
             PayError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "conflict", e.to_string()),
+            PayError::Limit(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "limit_exceeded", e.to_string()),
             PayError::Channel(c) if c.outcome_unknown() => ApiError::new(StatusCode::BAD_GATEWAY, "channel_unavailable", e.to_string()),
             PayError::Channel(_) => ApiError::new(StatusCode::BAD_GATEWAY, "channel_error", e.to_string()),
             _ => {

@@ -121,6 +121,8 @@ pub(crate) async fn get(State(p): State<Arc<Payments>>, caller: Caller, Path(no)
     let mut v = payment_json(&d.order);
     v["refunds"] = d.refunds.iter().map(refund_json).collect();
     v["events"] = d.events.iter().map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail})).collect();
+    // How the account was chosen: candidates, accounts skipped and why, attempts (fallbacks).
+    v["routing"] = json!(d.route);
     Ok((StatusCode::OK, Json(v)))
 }
 
