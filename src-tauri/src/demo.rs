@@ -47,6 +47,19 @@ base_url = "{sim}/sandbox"
 merchant_id = "M100001"
 private_key_file = "{keys}/merchant_private.pem"
 gateway_public_key_file = "{keys}/gateway_public.pem"
+
+# A second merchant account of the same wallet: routing falls over to it when the first fails.
+[[account]]
+name = "sandbox-backup"
+channel = "sandbox"
+display_name = "备用收款 Backup"
+priority = 20
+fee_rate_bp = 38
+base_url = "{sim}/sandbox"
+[account.params]
+merchant_id = "M100001"
+private_key_file = "{keys}/merchant_private.pem"
+gateway_public_key_file = "{keys}/gateway_public.pem"
 "#,
         keys = keys.display()
     )
@@ -89,6 +102,22 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
 }
 
 impl Demo {
+    /// Arms the simulator's fault injection for the sandbox channel (see `/_sim/fault`).
+    pub async fn fault(&self, op: &str, times: u32) -> Result<(), String> {
+        let r = self
+            .http
+            .post(format!("{}/_sim/fault", self.sim.base_url()))
+            .json(&serde_json::json!({"channel": "sandbox", "op": op, "kind": "error", "times": times}))
+            .send()
+            .await
+            .map_err(|e| format!("simulator: {e}"))?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("simulator refused the fault ({})", r.status()))
+        }
+    }
+
     /// Plays the customer: `pay`, `decline` or `scan` the order's QR through the simulator.
     pub async fn simulate(&self, order_no: &str, action: &str) -> Result<(), String> {
         let r = self

@@ -11,17 +11,20 @@ use serde::Serialize;
 #[error("{code}: {message}")]
 pub struct AppError {
     /// Stable code: `invalid`, `not_found`, `conflict`, `not_logged_in`, `forbidden`, `bad_pin`,
-    /// `locked`, `sale_in_progress`, `no_account`, `storage`, `internal`, or a channel code
+    /// `locked`, `sale_in_progress`, `no_account`, `limit`, `storage`, `internal`, or a channel code
     /// (`rejected`, `timeout`, `unreachable`, …).
     pub code: String,
     pub message: String,
+    /// Structured facts for codes the UI words itself (`limit`: scope, who, what, limit, used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 pub type CmdResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn new(code: &str, message: impl Into<String>) -> AppError {
-        AppError { code: code.to_string(), message: message.into() }
+        AppError { code: code.to_string(), message: message.into(), details: None }
     }
 
     pub fn invalid(field: &str, message: &str) -> AppError {
@@ -38,6 +41,7 @@ impl From<PayError> for AppError {
     fn from(e: PayError) -> Self {
         match &e {
             PayError::Store(inner) => AppError::storage(inner),
+            PayError::Limit(l) => AppError { code: "limit".into(), message: e.to_string(), details: serde_json::to_value(l).ok() },
             _ => AppError::new(e.code(), e.to_string()),
         }
     }
@@ -106,6 +110,17 @@ mod tests {
         assert_eq!((e.code.as_str(), e.message.as_str()), ("timeout", "alipay did not answer in time"));
         let e: AppError = SaleBusy::Starting.into();
         assert_eq!(e.code, "sale_in_progress");
+        assert!(!serde_json::to_value(&e).unwrap().as_object().unwrap().contains_key("details"));
+        let limit = paydesk_core::routing::limits::LimitExceeded {
+            scope: paydesk_core::routing::limits::Scope::Cashier("王芳".into()),
+            what: "amount",
+            limit: 500_000,
+            used: 499_000,
+            amount: paydesk_core::Money::from_fen(2000).unwrap(),
+        };
+        let v = serde_json::to_value(AppError::from(PayError::Limit(limit))).unwrap();
+        assert_eq!(v["code"], "limit");
+        assert_eq!((v["details"]["scope"].as_str(), v["details"]["who"].as_str(), v["details"]["limit"].as_i64()), (Some("cashier"), Some("王芳"), Some(500_000)));
     }
 
     #[test]

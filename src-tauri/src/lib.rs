@@ -103,7 +103,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
     builder.manage(state).invoke_handler(commands::handler()).setup(move |app| {
         events::forward(app.handle().clone(), payments.clone());
         if let Some(stop) = own_follower {
-            tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop));
+            tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop.clone()));
+            // Account changes made outside the app (`paydesk accounts set/import`) apply at once.
+            tauri::async_runtime::spawn(paydesk_core::payments::watch_accounts(payments.clone(), Duration::from_secs(1), stop));
         }
         if customer_display {
             WebviewWindowBuilder::new(app, "customer", WebviewUrl::App("customer.html".into()))

@@ -51,6 +51,11 @@ impl AppState {
         }
     }
 
+    /// The logged-in person as the author of a change (for core's audited changes).
+    pub fn actor(&self, s: &Session) -> paydesk_core::payments::Actor {
+        paydesk_core::payments::Actor { name: s.user.clone(), role: Some(s.role) }
+    }
+
     /// Writes an audit entry for the logged-in user (failures to audit are logged, not fatal).
     pub fn audit(&self, action: &str, target: Option<&str>, outcome: Outcome, detail: &str) {
         if let Err(e) = auth::audit(self.store(), self.session().as_ref(), action, target, outcome, detail, chrono::Utc::now()) {

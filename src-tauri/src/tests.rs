@@ -115,6 +115,40 @@ fn invalid_input_names_the_field() {
 }
 
 #[test]
+fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
+    let a = app();
+    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys").canonicalize().unwrap();
+    let account = json!({
+        "name": "sb", "channel": "sandbox", "display_name": "", "enabled": true, "priority": 10, "weight": 1, "fee_rate_bp": 60,
+        "daily_cap": null, "methods": [], "base_url": "http://127.0.0.1:9/sandbox", "callback_allow": [],
+        "params": {"merchant_id": "M1", "private_key_file": keys.join("merchant_private.pem"), "gateway_public_key_file": keys.join("gateway_public.pem")},
+    });
+    a.call("save_account", json!({"account": account})).unwrap();
+    let changes = a.call("update_account_routing", json!({"name": "sb", "input": {"priority": 1, "weight": 3, "daily_cap": "100.00"}})).unwrap();
+    assert_eq!(changes, json!(["priority 10 → 1", "weight 1 → 3", "daily_cap none → 100.00"]));
+    let e = a.call("update_account_routing", json!({"name": "sb", "input": {"weight": 0}})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("weight"), "{e}");
+    let list = a.call("list_accounts", json!({})).unwrap();
+    assert_eq!((list[0]["account"]["priority"].as_i64(), list[0]["health"]["state"].as_str()), (Some(1), Some("closed")));
+    let log = a.call("audit_log", json!({})).unwrap();
+    let entry = log.as_array().unwrap().iter().find(|e| e["action"] == "account_settings" && e["detail"].as_str().unwrap().contains("weight")).unwrap().clone();
+    assert_eq!((entry["actor"].as_str(), entry["role"].as_str()), (Some("boss"), Some("owner")));
+    let limits = a.call("save_limits", json!({"input": {"cashier_amount": "1.00", "till_count": 500}})).unwrap();
+    assert_eq!(limits["till"]["count"], 500);
+    assert!(a.call("save_limits", json!({"input": {"till_amount": "-1"}})).unwrap_err()["message"].as_str().unwrap().starts_with("till_amount"));
+    a.call("logout", json!({})).unwrap();
+
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    let e = a.call("create_qr", json!({"req": {"amount": "2.00", "method": "sandbox", "sale_id": "L1"}})).unwrap_err();
+    assert_eq!((e["code"].as_str(), e["details"]["scope"].as_str(), e["details"]["who"].as_str(), e["details"]["limit"].as_i64()), (Some("limit"), Some("cashier"), Some("amy"), Some(100)));
+    assert_eq!(a.call("update_account_routing", json!({"name": "sb", "input": {"priority": 5}})).unwrap_err()["code"], "forbidden");
+    // The till is free again after a refusal.
+    let e = a.call("create_qr", json!({"req": {"amount": "0.50", "method": "sandbox", "sale_id": "L2"}}));
+    assert!(e.is_ok() || e.unwrap_err()["code"] != "sale_in_progress");
+}
+
+#[test]
 fn args() {
     let p = |v: &[&str]| crate::parse_args(v.iter().map(|s| s.to_string()));
     assert_eq!(p(&["--demo"]).unwrap(), crate::Options { demo: true, ..Default::default() });

@@ -34,9 +34,11 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         settings::get_settings,
         settings::save_settings,
         settings::callback_status,
+        settings::save_limits,
         accounts::list_accounts,
         accounts::save_account,
         accounts::set_account_enabled,
+        accounts::update_account_routing,
         accounts::import_key,
         accounts::test_account,
         users::list_users,
@@ -44,5 +46,6 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         users::set_user_pin,
         users::set_user_enabled,
         demo::demo_simulate,
+        demo::demo_fault,
     ]
 }

@@ -2,6 +2,7 @@
 
 use paydesk_core::auth::Action;
 use paydesk_core::config::{CallbackMode, Settings};
+use paydesk_core::routing::limits::{DailyLimit, Limits};
 use paydesk_core::store::Outcome;
 use paydesk_server::tunnel::TunnelState;
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,8 @@ use crate::state::AppState;
 #[derive(Debug, Serialize)]
 pub struct SettingsView {
     pub settings: Settings,
+    /// The daily limits in force (may differ from the file until the next start of a service).
+    pub limits: Limits,
     pub voice: bool,
     pub customer_display: bool,
     pub home: String,
@@ -27,6 +30,7 @@ pub fn get_settings(st: State<'_, AppState>) -> CmdResult<SettingsView> {
     st.require(Action::ViewSettings)?;
     Ok(SettingsView {
         settings: Settings::load(&st.home).unwrap_or_else(|_| st.payments.settings().clone()),
+        limits: st.payments.limits(),
         voice: st.voice.enabled(),
         customer_display: pref_on(&st, "customer_display", true),
         home: st.home.display().to_string(),
@@ -64,6 +68,48 @@ pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult
     st.voice.set_enabled(input.voice);
     st.audit("settings", None, Outcome::Ok, &format!("qr_lifetime_secs={} callback={:?} voice={} customer_display={}", s.qr_lifetime_secs, s.callback, input.voice, input.customer_display));
     Ok(restart)
+}
+
+/// Daily limits as the settings screen edits them: empty = no limit. Per-person limits
+/// (`[limits.cashiers."name"]` in config.toml) are kept as they are.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsInput {
+    pub cashier_count: Option<u32>,
+    pub cashier_amount: Option<String>,
+    pub till_count: Option<u32>,
+    pub till_amount: Option<String>,
+}
+
+fn limit_amount(v: &Option<String>, field: &str) -> CmdResult<Option<paydesk_core::Money>> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => paydesk_core::Money::parse_yuan(s).map(Some).map_err(|e| AppError::invalid(field, &e.to_string())),
+    }
+}
+
+impl LimitsInput {
+    pub fn apply(&self, l: &mut Limits) -> CmdResult<()> {
+        l.cashier = DailyLimit { count: self.cashier_count, amount: limit_amount(&self.cashier_amount, "cashier_amount")? };
+        l.till = DailyLimit { count: self.till_count, amount: limit_amount(&self.till_amount, "till_amount")? };
+        l.validate().map_err(|e| AppError::new("invalid", e.to_string()))
+    }
+}
+
+/// Saves the daily limits per cashier and per till; they apply to the next payment.
+#[tauri::command]
+pub fn save_limits(st: State<'_, AppState>, input: LimitsInput) -> CmdResult<Limits> {
+    st.require(Action::ManageSettings)?;
+    let mut s = Settings::load(&st.home).unwrap_or_else(|_| st.payments.settings().clone());
+    let before = st.payments.limits();
+    let mut limits = before.clone();
+    input.apply(&mut limits)?;
+    s.limits = limits.clone();
+    s.save(&st.home)?;
+    st.payments.set_limits(limits.clone())?;
+    let show = |l: &DailyLimit| format!("{}/{}", l.count.map_or("-".into(), |c| c.to_string()), l.amount.map_or("-".into(), |a| a.to_string()));
+    st.audit("settings", None, Outcome::Ok, &format!("limits: cashier {} → {}, till {} → {} (count/amount per day)", show(&before.cashier), show(&limits.cashier), show(&before.till), show(&limits.till)));
+    Ok(limits)
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
