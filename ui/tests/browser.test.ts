@@ -152,3 +152,56 @@ describe('roles and orders', () => {
     await page.close();
   });
 });
+
+describe('routing', () => {
+  it('the owner tunes routing inline and sees a fallback in the order detail', async () => {
+    const page = await open();
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=settings]');
+    await page.click('[data-tab=accounts]');
+    await page.waitForSelector('[data-test=channels] tr[data-account=sandbox-backup]');
+    expect(await page.textContent('tr[data-account=sandbox-demo] [data-test=health]')).toMatch(/暂无调用|no calls/);
+    await page.fill('tr[data-account=sandbox-demo] [data-field=weight]', '3');
+    await page.fill('tr[data-account=sandbox-demo] [data-field=daily_cap]', '5000');
+    await page.click('tr[data-account=sandbox-demo] [data-test=save-routing]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('weight 1 → 3; daily_cap none → 5000.00'));
+    // A bad value is refused naming the field.
+    await page.fill('tr[data-account=sandbox-backup] [data-field=weight]', '0');
+    await page.click('tr[data-account=sandbox-backup] [data-test=save-routing]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('weight'));
+    // The next QR code fails on the main account: the sale moves to the backup.
+    await page.click('[data-test=demo-fail]');
+    await page.click('[data-nav=cashier]');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('12\n', { delay: 40 });
+    await page.waitForSelector('[data-state=qr]');
+    await page.click('[data-nav=orders]');
+    await page.click('tbody tr');
+    await page.waitForSelector('[data-test=route]');
+    const outcomes = await page.$$eval('[data-test=attempts] li', (li) => li.map((x) => x.getAttribute('data-outcome')));
+    expect(outcomes).toEqual(['abandoned', 'accepted']);
+    expect(await page.textContent('[data-test=candidates]')).toContain('sandbox-backup');
+    // Both changes are in the audit log.
+    await page.click('[data-nav=audit]');
+    await page.waitForSelector('[data-action=account_settings][data-outcome=ok]');
+    await page.close();
+  });
+
+  it('a cashier over the daily limit gets a clear refusal at the till', async () => {
+    const page = await open();
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=settings]');
+    await page.fill('[data-test=limit-cashier-amount]', '10.00');
+    await page.click('[data-test=save-limits]');
+    await page.waitForFunction(() => /限额已保存|Limits saved/.test(document.querySelector('[data-test=toast]')?.textContent ?? ''));
+    await page.click('[data-test=logout]');
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('20', { delay: 60 });
+    await page.keyboard.type('990000000000000001\n', { delay: 2 });
+    await page.waitForSelector('[data-state=failed]');
+    expect(await page.textContent('[data-state=failed] h2')).toBe('超出每日限额');
+    expect(await page.textContent('[data-test=failure]')).toBe('王芳 今日已收款 ¥0.00，再收 ¥20.00 将超过每日上限 ¥10.00。请联系店主调整限额。');
+    await page.close();
+  });
+});

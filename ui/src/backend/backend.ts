@@ -3,8 +3,8 @@
 
 import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
-  Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, Session, SettingsInput,
-  SettingsView, User,
+  Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
+  Session, SettingsInput, SettingsView, User,
 } from './types';
 
 export type Unsubscribe = () => void;
@@ -39,6 +39,9 @@ export interface Backend {
   listAccounts(): Promise<AccountView[]>;
   saveAccount(account: AccountConfig): Promise<void>;
   setAccountEnabled(name: string, enabled: boolean): Promise<void>;
+  /** Changes routing settings at run time; returns what changed ("priority 10 → 1"). */
+  updateAccountRouting(name: string, input: RoutingInput): Promise<string[]>;
+  saveLimits(input: LimitsInput): Promise<Limits>;
   importKey(account: string, field: string, path: string): Promise<string>;
   testAccount(name: string): Promise<Probe>;
   listUsers(): Promise<User[]>;
@@ -47,6 +50,8 @@ export interface Backend {
   setUserEnabled(name: string, enabled: boolean): Promise<void>;
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
+  /** Demo only: the simulated gateway fails the next `times` requests of `op` (e.g. precreate). */
+  demoFault(op: string, times: number): Promise<void>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;

@@ -10,10 +10,12 @@ export const CODES = {
   invalid: 'invalid',
   conflict: 'conflict',
   noAccount: 'no_account',
+  limit: 'limit',
 } as const;
 
 export class BackendError extends Error {
-  constructor(public code: string, message: string) {
+  /** Structured facts for codes the UI words itself (`limit`). */
+  constructor(public code: string, message: string, public details: unknown = null) {
     super(message);
     this.name = 'BackendError';
   }
@@ -23,8 +25,8 @@ export class BackendError extends Error {
 export function toBackendError(e: unknown): BackendError {
   if (e instanceof BackendError) return e;
   if (e && typeof e === 'object' && 'code' in e && 'message' in e) {
-    const o = e as { code: unknown; message: unknown };
-    return new BackendError(String(o.code), String(o.message));
+    const o = e as { code: unknown; message: unknown; details?: unknown };
+    return new BackendError(String(o.code), String(o.message), o.details ?? null);
   }
   if (e instanceof Error) return new BackendError('internal', e.message);
   return new BackendError('internal', String(e));

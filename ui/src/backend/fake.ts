@@ -5,6 +5,7 @@
 import type { Backend, Unsubscribe } from './backend';
 import { BackendError } from './errors';
 import { methodOfCode, parseYuan } from '../money';
+import { FakeRouting } from './fake-routing';
 import type * as T from './types';
 
 const ALL_ACTIONS: T.Action[] = [
@@ -46,11 +47,7 @@ export class FakeBackend implements Backend {
     till_id: 'T1', timezone: 'Asia/Shanghai', max_order_amount: '50000.00', qr_lifetime_secs: 180,
     barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, callback: { mode: 'polling_only' }, listen: '127.0.0.1:8428',
   };
-  private accounts: T.AccountView[] = [{
-    account: { name: 'sandbox-demo', channel: 'sandbox', display_name: '演示收款 Demo', enabled: true, priority: 10, weight: 1, fee_rate_bp: 60, daily_cap: null, methods: [], base_url: 'http://127.0.0.1:8429/sandbox', params: { merchant_id: 'M100001', private_key_file: 'keys/sandbox-demo.private_key_file.sealed' } },
-    capabilities: { methods: ['sandbox'], qr: true, barcode: true, refund: true, partial_refund: true },
-    usable: true,
-  }];
+  private routing = new FakeRouting();
   private listeners = { order: [] as Listener<T.Order>[], checking: [] as Listener<T.Checking>[], voice: [] as Listener<T.Announced>[], customer: [] as Listener<T.CustomerView>[] };
   private channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('paydesk-customer') : null;
   private latency: number;
@@ -96,18 +93,18 @@ export class FakeBackend implements Backend {
     this.emit(o);
   }
 
-  private newOrder(kind: T.PayKind, method: T.Method, fen: number, saleId: string, masked: string | null): T.Order {
+  private newOrder(kind: T.PayKind, method: T.Method, fen: number, saleId: string | null, masked: string | null, account = 'sandbox-demo'): T.Order {
     const now = new Date();
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
     const no = `P${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}${pad(now.getMilliseconds(), 3)}T1${pad(this.orders.length % 1000, 3)}`;
     const o: T.Order = {
-      order_no: no, kind, method, channel: 'sandbox', account: 'sandbox-demo', amount: fen, refunded: 0, fee: Math.floor((fen * 60 + 5000) / 10000),
+      order_no: no, kind, method, channel: 'sandbox', account, amount: fen, refunded: 0, fee: this.routing.fee(account, fen),
       status: 'pending', subject: 'Paydesk', channel_trade_no: null, qr_code: null, auth_code_masked: masked, failure_code: null, failure_message: null,
       operator: this.session?.user ?? null, till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
       expires_at: new Date(now.getTime() + (kind === 'qr' ? this.settings.qr_lifetime_secs : this.settings.barcode_wait_secs) * 1000).toISOString(), paid_at: null,
     };
     this.orders.unshift(o);
-    this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order` }]);
+    this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order of ${(fen / 100).toFixed(2)} yuan on account ${account}` }]);
     this.emit(o);
     return o;
   }
@@ -155,30 +152,57 @@ export class FakeBackend implements Backend {
   async paymentMethods() { this.require('take_payment'); return [{ method: 'sandbox' as T.Method, qr: true, barcode: true }]; }
 
   async createQr(amount: string, method: T.Method | null, saleId: string) {
-    this.require('take_payment');
+    const s = this.require('take_payment');
     const fen = this.amount(amount);
     const existing = this.orders.find((o) => o.idempotency_key === saleId);
     if (existing) return existing;
+    this.routing.checkLimits(this.orders, s.user, fen);
+    const plan = this.routing.plan(method ?? 'sandbox', 'qr');
     this.reserve();
     try {
-      const o = this.newOrder('qr', method ?? 'sandbox', fen, saleId, null);
-      await this.wait();
-      o.qr_code = `https://qr.sandbox.paydesk.invalid/${o.order_no}`;
-      this.setStatus(o, 'processing', 'channel_reply', 'QR code issued');
-      this.current = o.order_no;
-      return { ...o };
+      let prev: T.Order | null = null;
+      for (const c of plan.candidates) {
+        const o = this.newOrder('qr', method ?? 'sandbox', fen, saleId, null, c.account);
+        if (prev) prev.idempotency_key = null;
+        plan.attempts.push({ order_no: o.order_no, account: c.account, at: o.created_at, outcome: 'in_progress' });
+        for (const a of plan.attempts) this.routes.set(a.order_no, plan);
+        await this.wait();
+        const last = plan.attempts[plan.attempts.length - 1];
+        if (this.routing.takeFault('precreate')) {
+          this.routing.record(c.account, false);
+          Object.assign(last, { outcome: 'abandoned', code: 'unavailable', message: 'sandbox is temporarily unavailable (SYSTEM_ERROR: simulated system error)' });
+          this.setStatus(o, 'closed', 'recovery', 'closed (the channel holds no such trade)');
+          prev = o;
+          continue;
+        }
+        this.routing.record(c.account, true);
+        Object.assign(last, { outcome: 'accepted' });
+        o.qr_code = `https://qr.sandbox.paydesk.invalid/${o.order_no}`;
+        this.setStatus(o, 'processing', 'channel_reply', 'QR code issued');
+        this.current = o.order_no;
+        return { ...o };
+      }
+      throw new BackendError('unavailable', 'sandbox is temporarily unavailable');
     } finally { this.starting = false; }
   }
+
+  private get routes() { return this.routing.routes; }
 
   async barcodePay(amount: string, authCode: string, saleId: string) {
     this.require('take_payment');
     const fen = this.amount(amount);
     const code = authCode.trim();
     const method = methodOfCode(code);
-    if (!method) throw new BackendError('invalid', 'auth_code: not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay)');
+    if (!method) throw new BackendError('invalid', 'auth_code: not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay, e-CNY)');
+    this.routing.checkLimits(this.orders, this.session!.user, fen);
+    const plan = this.routing.plan(method, 'barcode');
     this.reserve();
     try {
-      const o = this.newOrder('barcode', method, fen, saleId, `${code.slice(0, 4)}${'*'.repeat(code.length - 8)}${code.slice(-4)}`);
+      const first = plan.candidates[0].account;
+      const o = this.newOrder('barcode', method, fen, saleId, `${code.slice(0, 4)}${'*'.repeat(code.length - 8)}${code.slice(-4)}`, first);
+      plan.attempts.push({ order_no: o.order_no, account: first, at: o.created_at, outcome: 'accepted' });
+      this.routes.set(o.order_no, plan);
+      this.routing.record(first, true);
       this.current = o.order_no;
       await this.wait();
       const last = Number(code[code.length - 1]);
@@ -238,7 +262,7 @@ export class FakeBackend implements Backend {
   }
   async orderDetail(no: string) {
     this.require('view_orders');
-    return { order: { ...this.find(no) }, refunds: this.refunds.filter((r) => r.order_no === no), events: [...(this.events.get(no) ?? [])] };
+    return { order: { ...this.find(no) }, refunds: this.refunds.filter((r) => r.order_no === no), events: [...(this.events.get(no) ?? [])], route: structuredClone(this.routes.get(no) ?? null) };
   }
   async refund(req: T.RefundInput) {
     const s = this.require('refund');
@@ -263,7 +287,7 @@ export class FakeBackend implements Backend {
   async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
   async auditLog() { this.require('view_audit'); return [...this.audit]; }
 
-  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
+  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
   async saveSettings(i: T.SettingsInput) {
     this.require('manage_settings');
     if (i.qr_lifetime_secs < 30 || i.qr_lifetime_secs > 3600) throw new BackendError('invalid', 'qr_lifetime_secs: must be between 30 and 3600 seconds');
@@ -278,16 +302,29 @@ export class FakeBackend implements Backend {
     if (m.mode === 'tunnel') return { mode: 'tunnel', state: 'connecting', detail: m.server };
     return { mode: 'polling_only', state: 'on', detail: 'http://127.0.0.1:38211' };
   }
-  async listAccounts() { this.require('view_settings'); return structuredClone(this.accounts); }
+  async listAccounts() { this.require('view_settings'); return this.routing.views(); }
   async saveAccount(a: T.AccountConfig) {
     this.require('manage_accounts');
     if (!/^[a-z0-9-]{1,40}$/.test(a.name)) throw new BackendError('invalid', `account ${JSON.stringify(a.name)}: name: use 1 to 40 characters of a-z, 0-9 and -`);
-    const i = this.accounts.findIndex((x) => x.account.name === a.name);
-    const v = { account: a, capabilities: { methods: [a.channel as T.Method], qr: true, barcode: true, refund: true, partial_refund: true }, usable: a.enabled };
-    if (i >= 0) this.accounts[i] = v; else this.accounts.push(v);
-    this.log('account', a.name, 'ok', 'saved');
+    const accounts = this.routing.accounts;
+    const i = accounts.findIndex((x) => x.account.name === a.name);
+    const v = { account: a, capabilities: { methods: [a.channel as T.Method], qr: true, barcode: true, refund: true, partial_refund: true }, usable: a.enabled, health: null, degraded: false };
+    if (i >= 0) accounts[i] = v; else accounts.push(v);
+    this.log('account_settings', a.name, 'ok', i >= 0 ? 'saved' : `added (${a.channel}, ${a.enabled ? 'enabled' : 'disabled'})`);
   }
-  async setAccountEnabled(name: string, enabled: boolean) { this.require('manage_accounts'); const a = this.accounts.find((x) => x.account.name === name); if (a) { a.account.enabled = enabled; a.usable = enabled; } }
+  async setAccountEnabled(name: string, enabled: boolean) { await this.updateAccountRouting(name, { enabled }); }
+  async updateAccountRouting(name: string, input: T.RoutingInput) {
+    this.require('manage_accounts');
+    const changes = this.routing.update(name, input);
+    if (changes.length) this.log('account_settings', name, 'ok', changes.join('; '));
+    return changes;
+  }
+  async saveLimits(input: T.LimitsInput) {
+    this.require('manage_settings');
+    const l = this.routing.saveLimits(input);
+    this.log('settings', null, 'ok', 'limits');
+    return l;
+  }
   async importKey(account: string, field: string) { this.require('manage_accounts'); return `keys/${account}.${field}.sealed`; }
   async testAccount() { this.require('manage_accounts'); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
   async listUsers() { this.require('manage_users'); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
@@ -308,6 +345,8 @@ export class FakeBackend implements Backend {
     if (action === 'pay') this.setStatus(o, 'success', 'callback', 'paid (PAID)');
     else if (action === 'decline') { o.failure_code = 'FAILED'; o.failure_message = 'declined by payer'; this.setStatus(o, 'failed', 'poll', 'failed'); }
   }
+
+  async demoFault(op: string, times: number) { this.require('simulate'); this.routing.arm(op, times); }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
   async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }

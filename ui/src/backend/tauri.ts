@@ -48,6 +48,8 @@ export class TauriBackend implements Backend {
   listAccounts() { return call<T.AccountView[]>('list_accounts'); }
   saveAccount(account: T.AccountConfig) { return call<void>('save_account', { account }); }
   setAccountEnabled(name: string, enabled: boolean) { return call<void>('set_account_enabled', { name, enabled }); }
+  updateAccountRouting(name: string, input: T.RoutingInput) { return call<string[]>('update_account_routing', { name, input }); }
+  saveLimits(input: T.LimitsInput) { return call<T.Limits>('save_limits', { input }); }
   importKey(account: string, field: string, path: string) { return call<string>('import_key', { account, field, path }); }
   testAccount(name: string) { return call<T.Probe>('test_account', { name }); }
   listUsers() { return call<T.User[]>('list_users'); }
@@ -56,6 +58,7 @@ export class TauriBackend implements Backend {
   setUserEnabled(name: string, enabled: boolean) { return call<void>('set_user_enabled', { name, enabled }); }
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan') { return call<void>('demo_simulate', { orderNo, action }); }
+  demoFault(op: string, times: number) { return call<void>('demo_fault', { op, times }); }
 
   onOrderChanged(cb: (o: T.Order) => void) { return on('order-changed', cb); }
   onChecking(cb: (c: T.Checking) => void) { return on('payment-checking', cb); }

@@ -58,7 +58,52 @@ export interface Refund {
   updated_at: string;
 }
 
-export interface OrderDetail { order: Order; refunds: Refund[]; events: OrderEvent[] }
+export interface OrderDetail { order: Order; refunds: Refund[]; events: OrderEvent[]; route: RouteDecision | null }
+
+/** An account's health (core/src/routing/health.rs). */
+export type BreakerState = 'closed' | 'open' | 'half_open';
+export interface HealthSnapshot {
+  state: BreakerState;
+  calls: number;
+  failures: number;
+  timeouts: number;
+  /** Answered calls in per mille; null without calls. */
+  success_permille: number | null;
+  fail_streak: number;
+  timeout_streak: number;
+  open_until?: string | null;
+  last_error?: string | null;
+  last_error_at?: string | null;
+  trips: number;
+}
+
+/** How an order's account was chosen (core/src/routing/decision.rs). */
+export type SkipReason =
+  | { reason: 'disabled' } | { reason: 'unusable' } | { reason: 'method_not_served' } | { reason: 'kind_not_supported' }
+  | { reason: 'over_daily_cap'; used: number; cap: number } | { reason: 'circuit_open'; until: string } | { reason: 'probe_busy' };
+export type AttemptOutcome =
+  | { outcome: 'in_progress' } | { outcome: 'accepted' }
+  | { outcome: 'refused' | 'not_reached' | 'abandoned' | 'unresolved'; code: string; message: string }
+  | { outcome: 'uncharged'; code: string; message: string; proof: string };
+export interface RouteCandidate {
+  account: string;
+  channel: string;
+  priority: number;
+  weight: number;
+  health: HealthSnapshot;
+  note?: { note: 'demoted'; success_pct: number; calls: number } | { note: 'probe' } | null;
+}
+export interface RouteDecision {
+  at: string;
+  method: Method;
+  kind: PayKind;
+  mode: 'auto' | 'named';
+  channel_filter?: string | null;
+  fallback: boolean;
+  candidates: RouteCandidate[];
+  skipped: ({ account: string } & SkipReason)[];
+  attempts: ({ order_no: string; account: string; at: string } & AttemptOutcome)[];
+}
 
 export interface User { name: string; role: Role; enabled: boolean }
 export interface Session { user: string; role: Role; allowed: Action[] }
@@ -114,7 +159,13 @@ export interface Settings {
   callback: CallbackMode;
   listen: string;
 }
-export interface SettingsView { settings: Settings; voice: boolean; customer_display: boolean; home: string }
+/** A daily limit; null = none. Amounts are yuan strings ("5000.00"). */
+export interface DailyLimit { count?: number | null; amount?: string | null }
+export interface Limits { cashier?: DailyLimit; till?: DailyLimit; cashiers?: Record<string, DailyLimit> }
+export interface LimitsInput { cashier_count: number | null; cashier_amount: string | null; till_count: number | null; till_amount: string | null }
+/** Details of a `limit` refusal (core/src/routing/limits.rs). */
+export interface LimitDetails { scope: 'cashier' | 'till'; who: string; what: 'count' | 'amount'; limit: number; used: number; amount: number }
+export interface SettingsView { settings: Settings; limits: Limits; voice: boolean; customer_display: boolean; home: string }
 export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean }
 export interface CallbackStatus { mode: string; state: 'on' | 'off' | 'connecting' | 'polling'; detail: string }
 
@@ -132,7 +183,9 @@ export interface AccountConfig {
   params: Record<string, unknown>;
 }
 export interface Capabilities { methods: Method[]; qr: boolean; barcode: boolean; refund: boolean; partial_refund: boolean; [k: string]: unknown }
-export interface AccountView { account: AccountConfig; capabilities: Capabilities; usable: boolean }
+export interface AccountView { account: AccountConfig; capabilities: Capabilities; usable: boolean; health: HealthSnapshot | null; degraded: boolean }
+/** Routing settings edited inline; absent fields stay. `daily_cap` "" removes the cap. */
+export interface RoutingInput { enabled?: boolean; priority?: number; weight?: number; fee_rate_bp?: number; daily_cap?: string }
 export interface Probe { ok: boolean; code: string; detail: string }
 
 export interface Checking { order_no: string; detail: string }

@@ -7,7 +7,8 @@ import { applyKey, formatFen, formatFenGrouped, isPartialAmount, parseYuan } fro
 import { interpret } from '../scan';
 import { busy, newSale, onChecking, onError, onOrder, type Sale } from '../sale';
 import { toBackendError } from '../backend/errors';
-import type { CustomerView, Method, MethodView, Order } from '../backend/types';
+import { limitMessage } from './routing';
+import type { CustomerView, LimitDetails, Method, MethodView, Order } from '../backend/types';
 import type { Ctx } from '../context';
 
 export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
@@ -127,7 +128,8 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   function fail(e: unknown) {
     const err = toBackendError(e);
     if (err.code === 'sale_in_progress') ctx.toast(t('cashier.waitFirst'), 'error');
-    sale = onError(sale, err.code, err.message);
+    const message = err.code === 'limit' && err.details ? limitMessage(err.details as LimitDetails) : err.message;
+    sale = onError(sale, err.code, message);
     render();
   }
 
@@ -194,7 +196,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
         const message = p.kind === 'closed' ? t('cashier.closedHint') : p.message || t('cashier.failedHint');
         mount(panel, h('div', { class: `status ${p.kind}`, 'data-state': p.kind },
           h('div', { class: 'cross' }, '✕'),
-          h('h2', null, p.kind === 'closed' ? t('cashier.closed') : t('cashier.failed')),
+          h('h2', null, p.kind === 'closed' ? t('cashier.closed') : p.code === 'limit' ? t('limit.title') : t('cashier.failed')),
           h('p', { class: 'status-detail', 'data-test': 'failure' }, message),
           h('button', { class: 'primary', 'data-test': 'retry', onclick: () => { sale = newSale(sale.amount); qrSvg = ''; render(); } }, t('cashier.retry'))));
         qrSvg = '';

@@ -7,6 +7,7 @@ import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderFilter } from '../backend/types';
 import type { Ctx } from '../context';
+import { routeSection } from './routing';
 
 export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
   const filter: OrderFilter = {};
@@ -57,7 +58,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
   function renderDetail() {
     if (!detail) { mount(side, h('p', { class: 'muted' }, t('orders.pick'))); return; }
     const o = detail.order;
-    const open = o.status === 'pending' || o.status === 'processing';
+    const isOpen = o.status === 'pending' || o.status === 'processing';
     const row = (k: string, v: string | null | undefined, cls = '') => v ? [h('dt', null, t(k as never)), h('dd', { class: cls }, v)] : null;
     mount(side,
       h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status))),
@@ -68,10 +69,11 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         row('order.failure', o.failure_message ? `${o.failure_message} (${o.failure_code})` : null), row('order.operator', o.operator)),
       h('div', { class: 'actions' },
         ctx.can('requery_order') && h('button', { 'data-test': 'requery', onclick: () => void act(() => ctx.backend.requeryOrder(o.order_no)) }, t('orders.requery')),
-        open && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
+        isOpen && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
       o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
       detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
         h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)}${r.reason ? ` · ${r.reason}` : ''}`)))),
+      detail.route ? routeSection(detail.route, o.order_no, (no) => void open(no)) : null,
       h('h3', null, t('orders.timeline')),
       h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
         h('time', null, fmtTime(e.at)), h('span', { class: 'src' }, tk('source', e.source)),

@@ -7,6 +7,7 @@ import { formatFen } from '../money';
 import { toBackendError } from '../backend/errors';
 import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsView } from '../backend/types';
 import type { Ctx } from '../context';
+import { channelsTable, limitsForm } from './routing';
 
 type Tab = 'general' | 'accounts' | 'users' | 'receipt';
 
@@ -60,7 +61,8 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       h('label', { class: 'check' }, voice, t('settings.voice')),
       h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
       h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
-      h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')));
+      h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')),
+      ctx.can('manage_settings') ? limitsForm(ctx, v) : null);
   }
 
   async function accounts(): Promise<HTMLElement> {
@@ -68,16 +70,8 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const editor = h('div', { class: 'account-editor' });
     const edit = (a: AccountConfig | null) => mount(editor, accountForm(a));
     return h('div', null,
-      h('table', null, h('thead', null, h('tr', null, ['account.name', 'account.channel', 'account.methods', 'account.state', ''].map((k) => h('th', null, k ? t(k as never) : '')))),
-        h('tbody', null, list.map((v) => h('tr', { 'data-account': v.account.name },
-          h('td', null, h('strong', null, v.account.display_name || v.account.name), h('br'), h('small', { class: 'mono' }, v.account.name)),
-          h('td', null, v.account.channel), h('td', null, (v.account.methods.length ? v.account.methods : v.capabilities.methods).map((m) => tk('method', m)).join(', ')),
-          h('td', null, h('span', { class: `badge ${v.usable ? 's-success' : 's-closed'}` }, v.usable ? t('account.usable') : t('account.unusable'))),
-          h('td', { class: 'actions' },
-            h('button', { onclick: () => edit(v.account) }, t('account.edit')),
-            h('button', { onclick: () => void ctx.backend.setAccountEnabled(v.account.name, !v.account.enabled).then(draw, err) }, v.account.enabled ? t('account.disable') : t('account.enable')),
-            h('button', { 'data-test': 'test-connection', onclick: (e: Event) => void test(v.account.name, e.target as HTMLElement) }, t('account.test'))))))),
-      h('button', { class: 'primary', onclick: () => edit(null) }, t('account.add')), editor);
+      channelsTable(ctx, list, (v) => edit(v.account), (name, btn) => void test(name, btn), () => void draw()),
+      ctx.can('manage_accounts') && h('button', { class: 'primary', onclick: () => edit(null) }, t('account.add')), editor);
   }
 
   async function test(name: string, btn: HTMLElement) {
