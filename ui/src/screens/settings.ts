@@ -151,7 +151,7 @@ export function auditScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   void ctx.backend.auditLog(500).then((entries) => mount(root, h('table', null,
     h('thead', null, h('tr', null, ['audit.at', 'audit.actor', 'audit.action', 'audit.target', 'audit.outcome', 'audit.detail'].map((k) => h('th', null, t(k as never))))),
     h('tbody', null, entries.map((e) => h('tr', { 'data-action': e.action, 'data-outcome': e.outcome },
-      h('td', null, fmtTime(e.at)), h('td', null, e.actor ? `${e.actor} (${tk('role', e.role ?? '')})` : '—'), h('td', null, tk('auditAction', e.action)),
+      h('td', null, fmtTime(e.at)), h('td', null, e.actor ? (e.role ? `${e.actor} (${tk('role', e.role)})` : e.actor) : '—'), h('td', null, tk('auditAction', e.action)),
       h('td', { class: 'mono' }, e.target ?? ''), h('td', null, h('span', { class: `badge o-${e.outcome}` }, tk('outcome', e.outcome))), h('td', null, e.detail)))))),
   (e) => mount(root, h('p', { class: 'error' }, toBackendError(e).message)));
   return { el: root, dispose: () => {} };
