@@ -14,6 +14,7 @@ pub const REGISTRY: &[(&str, Factory)] = &[
     ("sandbox", crate::sandbox::build),
     ("alipay", crate::alipay::build),
     ("wechat", crate::wechat::build),
+    ("unionpay", crate::unionpay::build),
 ];
 
 /// Channel kinds known to this build.

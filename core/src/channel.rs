@@ -190,6 +190,9 @@ pub struct RefundRequest {
     pub amount: Money,
     pub reason: Option<String>,
     pub notify_url: Option<String>,
+    /// When the refund was written to the book (UnionPay identifies a refund by its number and
+    /// this time, `txnTime`, so a resend and a query must use the same value).
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The gateway simulator: plays the channels' side on 127.0.0.1 with their real protocols.
 //!
 //! One axum server hosts every simulated channel under its own path prefix (`/sandbox`,
-//! `/alipay`, `/wechat`, …) over a shared book of simulated trades, plus a control API under
+//! `/alipay`, `/wechat`, `/unionpay`, …) over a shared book of simulated trades, plus a control API under
 //! `/_sim` that plays the payer (scan and pay, decline) and injects faults for tests:
 //!
 //! | control call | does |
@@ -20,6 +20,7 @@ pub mod alipay;
 mod control;
 mod keys;
 pub(crate) mod sandbox;
+pub mod unionpay;
 pub mod wechat;
 
 use std::collections::HashMap;
@@ -298,6 +299,7 @@ impl SimState {
             "sandbox" => Some(sandbox::payment_callback(self, t, url)),
             "alipay" => Some(alipay::payment_callback(self, t, url)),
             "wechat" => wechat::payment_callback(self, t, url),
+            "unionpay" => unionpay::payment_callback(self, t, url),
             _ => None,
         }
     }
@@ -335,6 +337,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .nest("/sandbox", sandbox::routes())
         .nest("/alipay", alipay::routes())
         .nest("/wechat", wechat::routes())
+        .nest("/unionpay", unionpay::routes())
         .with_state(state)
 }
 

@@ -196,7 +196,7 @@ fn total_amount_is_yuan_with_two_decimals() {
         let pay = ch.pay_biz(&BarcodePay { order: order(fen), subject: "s".into(), auth_code: "286648123456789012".into(), notify_url: None });
         assert_eq!((pay.total_amount.as_str(), pay.scene.as_str(), pay.product_code.as_str()), (text, "bar_code", "FACE_TO_FACE_PAYMENT"));
         assert!(!format!("{pay:?}").contains("286648123456789012"));
-        let refund = super::super::Alipay::refund_biz(&RefundRequest { order: order(fen), refund_no: "R20240101120000000T1001".parse::<RefundNo>().unwrap(), amount: Money::from_fen(fen).unwrap(), reason: None, notify_url: None });
+        let refund = super::super::Alipay::refund_biz(&RefundRequest { order: order(fen), refund_no: "R20240101120000000T1001".parse::<RefundNo>().unwrap(), amount: Money::from_fen(fen).unwrap(), reason: None, notify_url: None, created_at: chrono::Utc::now() });
         assert_eq!((refund.refund_amount.as_str(), refund.out_request_no.as_str()), (text, "R20240101120000000T1001"));
     }
     let json = serde_json::to_string(&ch.precreate_biz(&CreateQr { order: order(1230), subject: "s".into(), notify_url: None, expires_at: expires })).unwrap();
