@@ -14,6 +14,7 @@ pub mod registry;
 pub mod sandbox;
 pub mod sign;
 pub mod sim;
+pub mod template;
 pub mod unionpay;
 pub mod wechat;
 

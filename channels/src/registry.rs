@@ -15,6 +15,7 @@ pub const REGISTRY: &[(&str, Factory)] = &[
     ("alipay", crate::alipay::build),
     ("wechat", crate::wechat::build),
     ("unionpay", crate::unionpay::build),
+    ("template", crate::template::build),
 ];
 
 /// Channel kinds known to this build.

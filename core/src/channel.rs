@@ -106,6 +106,8 @@ pub struct OrderRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateQr {
     pub order: OrderRef,
+    /// The payer's method the QR is for (aggregators that serve several methods need it).
+    pub method: Method,
     pub subject: String,
     pub notify_url: Option<String>,
     pub expires_at: DateTime<Utc>,

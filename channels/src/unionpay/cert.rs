@@ -91,7 +91,7 @@ impl Cert {
         let c = self.x509();
         let Some(a) = c.subject().iter_common_name().next() else { return String::new() };
         // CFCA test CNs are TeletexStrings ('@' is not printable): read their bytes as text.
-        a.as_str().map(str::to_string).unwrap_or_else(|_| String::from_utf8_lossy(a.attr_value().data.as_ref()).into_owned())
+        a.as_str().map(str::to_string).unwrap_or_else(|_| String::from_utf8_lossy(a.attr_value().data).into_owned())
     }
 
     pub fn public_key(&self) -> Result<RsaVerifier, CertError> {

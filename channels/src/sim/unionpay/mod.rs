@@ -20,8 +20,11 @@
 //!   by the original `orderId` + `txnTime`. After a revoke or reversal the original's query still
 //!   shows its own success (`origRespCode=00`), as the separate transactions it is.
 //! * Faults (`/_sim/fault`, channel `unionpay`): ops `apply_qr`, `barcode`, `query`, `cancel`,
-//!   `refund`, `reversal`, `file`. `timeout` stalls then processes; `error` answers a signed
+//!   `refund`, `reversal`, `file`. `timeout` processes, then answers after the stall; `error` answers a signed
 //!   `respCode=03` without processing.
+
+// Refusals are the HTTP response to send; boxing them would only add noise to a simulator.
+#![allow(clippy::result_large_err)]
 
 mod bill;
 mod txn;
@@ -129,16 +132,22 @@ fn authenticate(st: &SimState, headers: &HeaderMap, body: &[u8]) -> Result<(Fiel
     Ok((f, txn))
 }
 
-/// Applies an armed fault: `Some(response)` when the call must fail now.
-async fn fault(st: &SimState, f: &Fields, txn: wire::Txn) -> Option<Response> {
+/// An armed fault: `Err(response)` when the call must fail now without acting; `Ok(true)` when
+/// the answer must come late (after the change is made, so a client that gives up still leaves
+/// it made — as a real gateway would).
+fn fault(st: &SimState, f: &Fields, txn: wire::Txn) -> Result<bool, Response> {
     match st.take_fault(CH, txn.name) {
-        Some(FaultKind::Timeout) => {
-            tokio::time::sleep(st.cfg.stall).await;
-            None
-        }
-        Some(FaultKind::Error) => Some(reply(st, f, "03", "交易通讯超时，请发起查询交易", vec![])),
-        None => None,
+        Some(FaultKind::Timeout) => Ok(true),
+        Some(FaultKind::Error) => Err(reply(st, f, "03", "交易通讯超时，请发起查询交易", vec![])),
+        None => Ok(false),
     }
+}
+
+async fn late(st: &SimState, stall: bool, r: Response) -> Response {
+    if stall {
+        tokio::time::sleep(st.cfg.stall).await;
+    }
+    r
 }
 
 async fn back(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -146,16 +155,18 @@ async fn back(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) 
         Ok(x) => x,
         Err(r) => return r,
     };
-    if let Some(r) = fault(&st, &f, t).await {
-        return r;
-    }
-    match t {
+    let stall = match fault(&st, &f, t) {
+        Ok(stall) => stall,
+        Err(r) => return r,
+    };
+    let r = match t {
         wire::APPLY_QR => txn::apply_qr(&st, &f),
         wire::BARCODE => txn::barcode(&st, &f).await,
         wire::CANCEL | wire::REFUND => txn::refund_or_revoke(&st, &f, t),
         wire::REVERSAL => txn::reversal(&st, &f),
         _ => reply(&st, &f, "10", "报文格式错误: 交易类型不支持", vec![]),
-    }
+    };
+    late(&st, stall, r).await
 }
 
 async fn query(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -166,10 +177,11 @@ async fn query(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes)
     if t != wire::QUERY {
         return reply(&st, &f, "10", "报文格式错误: 交易类型不支持", vec![]);
     }
-    if let Some(r) = fault(&st, &f, t).await {
-        return r;
-    }
-    txn::query(&st, &f)
+    let stall = match fault(&st, &f, t) {
+        Ok(stall) => stall,
+        Err(r) => return r,
+    };
+    late(&st, stall, txn::query(&st, &f)).await
 }
 
 async fn file(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) -> Response {
@@ -180,10 +192,11 @@ async fn file(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) 
     if t != wire::FILE {
         return reply(&st, &f, "10", "报文格式错误: 交易类型不支持", vec![]);
     }
-    if let Some(r) = fault(&st, &f, t).await {
-        return r;
-    }
-    bill::file_reply(&st, &f)
+    let stall = match fault(&st, &f, t) {
+        Ok(stall) => stall,
+        Err(r) => return r,
+    };
+    late(&st, stall, bill::file_reply(&st, &f)).await
 }
 
 /// The signed payment notification of a trade (form post to its `backUrl`).
@@ -221,7 +234,7 @@ pub(crate) fn payment_callback(st: &SimState, t: &Trade, url: String) -> Option<
 /// A signed notification as a form post.
 pub(super) fn form_callback(st: &SimState, url: String, fields: Fields) -> Callback {
     let body = serde_urlencoded::to_string(signed_fields(st, fields)).unwrap_or_default().into_bytes();
-    Callback { url, headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=UTF-8".into())], body }
+    Callback { url, headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=UTF-8".into())], body, get: false }
 }
 
 /// Sends a notification in the background, resending like UnionPay until a 2xx.
