@@ -13,6 +13,7 @@ pub mod keystore;
 pub mod registry;
 pub mod sandbox;
 pub mod sign;
+pub mod statement;
 pub mod sim;
 pub mod wechat;
 
