@@ -175,6 +175,7 @@ pub struct Matched {
 
 /// Counts and sums of one run (money in fen).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Summary {
     /// Statement side.
     pub payments: u64,
