@@ -43,7 +43,7 @@ impl Payments {
             // An unclear previous attempt is closed by the follower at once: it was never shown.
             let expire_prev = prev.as_ref().filter(|p| !p.status.is_final()).map(|_| self.now());
             let order = self.write_attempt(&mut decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;
-            let req = CreateQr { order: order_ref(&order), subject: subject.clone(), notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
+            let req = CreateQr { order: order_ref(&order), method, subject: subject.clone(), notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
             let e = match channel.create_qr(&req).await {
                 Ok(created) => {
                     let patch = OrderPatch { qr_code: Some(created.qr_code), channel_trade_no: created.channel_trade_no, ..Default::default() };
