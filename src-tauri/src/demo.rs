@@ -102,37 +102,26 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
 }
 
 impl Demo {
-    /// Arms the simulator's fault injection for the sandbox channel (see `/_sim/fault`).
-    pub async fn fault(&self, op: &str, times: u32) -> Result<(), String> {
-        let r = self
-            .http
-            .post(format!("{}/_sim/fault", self.sim.base_url()))
-            .json(&serde_json::json!({"channel": "sandbox", "op": op, "kind": "error", "times": times}))
-            .send()
-            .await
-            .map_err(|e| format!("simulator: {e}"))?;
+    /// POSTs to the simulator's control API (`/_sim/…`); the error says what it refused.
+    async fn control(&self, path: &str, body: serde_json::Value) -> Result<(), String> {
+        let r = self.http.post(format!("{}/_sim/{path}", self.sim.base_url())).json(&body).send().await.map_err(|e| format!("simulator: {e}"))?;
         if r.status().is_success() {
-            Ok(())
-        } else {
-            Err(format!("simulator refused the fault ({})", r.status()))
+            return Ok(());
         }
+        let status = r.status();
+        let body: serde_json::Value = r.json().await.unwrap_or_default();
+        Err(body["error"].as_str().map_or_else(|| format!("simulator refused ({status})"), str::to_string))
+    }
+
+    /// Arms the simulator's fault injection for the sandbox channel: the next `times` requests of
+    /// `op` fail with a system error.
+    pub async fn fault(&self, op: &str, times: u32) -> Result<(), String> {
+        self.control("fault", serde_json::json!({"channel": "sandbox", "op": op, "kind": "error", "times": times})).await
     }
 
     /// Plays the customer: `pay`, `decline` or `scan` the order's QR through the simulator.
     pub async fn simulate(&self, order_no: &str, action: &str) -> Result<(), String> {
-        let r = self
-            .http
-            .post(format!("{}/_sim/scan", self.sim.base_url()))
-            .json(&serde_json::json!({"order_no": order_no, "action": action}))
-            .send()
-            .await
-            .map_err(|e| format!("simulator: {e}"))?;
-        if r.status().is_success() {
-            Ok(())
-        } else {
-            let body: serde_json::Value = r.json().await.unwrap_or_default();
-            Err(body["error"].as_str().unwrap_or("simulator refused").to_string())
-        }
+        self.control("scan", serde_json::json!({"order_no": order_no, "action": action})).await
     }
 }
 

@@ -12,7 +12,7 @@
 //!   and lets the next account try. Anything else — paid, refunded by the cancel, or still
 //!   unclear — stays on this order, never charged twice.
 
-use super::route::{Ask, Routed};
+use super::route::Ask;
 use super::{mask_auth_code, order_ref, patch_of, BarcodeInput, PayError, Payments};
 use crate::channel::{BarcodePay, CancelOutcome, Channel, ChannelError, TradeState};
 use crate::order::{EventSource, Method, Order, OrderStatus, PayKind};
@@ -42,35 +42,28 @@ impl Payments {
             return Ok(o);
         }
         let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
-        let Routed { method, accounts, mut decision, max_attempts } = self.route(&ask)?;
+        let mut routed = self.route(&ask)?;
+        let method = routed.method;
         let mut prev: Option<Order> = None;
-        let mut tried = 0;
-        for account in &accounts {
-            if tried == max_attempts {
-                break;
-            }
-            if !self.admit(&mut decision, &account.name) {
-                continue;
-            }
-            tried += 1;
+        while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
-            let order = self.write_attempt(&mut decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
+            let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
             let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
             match self.charge_once(order, &req, &*channel).await? {
                 Ended::Stays(o, outcome) => {
-                    self.set_outcome(&mut decision, outcome);
+                    self.set_outcome(&mut routed.decision, outcome);
                     return Ok(o);
                 }
                 Ended::FallsOver(o, outcome) => {
-                    self.set_outcome(&mut decision, outcome);
+                    self.set_outcome(&mut routed.decision, outcome);
                     prev = Some(o);
                 }
             }
         }
         match prev {
             Some(last) => Ok(self.store.order(&last.order_no)?),
-            None => Err(PayError::NoAccount { method, kind: "barcode", detail: format!(" (skipped: {})", decision.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect::<Vec<_>>().join("; ")) }),
+            None => Err(routed.exhausted()),
         }
     }
 
@@ -113,39 +106,13 @@ impl Payments {
         })
     }
 
-    /// Settles a charge whose outcome is unclear. A trade the channel does not hold (or holds
+    /// Settles a charge whose outcome is unclear: a trade the channel does not hold (or holds
     /// closed) is cancelled at once — cancel/reverse is the channels' documented answer to an
-    /// unknown pay result, and it makes sure a late request can never charge; a trade waiting
-    /// for the payer is polled as usual and cancelled when the wait runs out. Returns the order
-    /// and, when it is proven not charged, how.
+    /// unknown pay result, and it makes sure a late request can never charge; a trade waiting for
+    /// the payer is polled as usual and cancelled when the wait runs out. Returns the order and,
+    /// when it is proven not charged, how.
     async fn settle_unclear(&self, order: Order, channel: &dyn Channel) -> Result<(Order, Option<String>), PayError> {
-        if order.status.is_final() {
-            return Ok((order, None));
-        }
-        let no = order.order_no.clone();
-        let start = tokio::time::Instant::now();
-        let r = order_ref(&order);
-        loop {
-            self.checking(&no, "checking with the channel");
-            tokio::time::sleep(self.timing.barcode_poll).await;
-            match channel.query(&r).await {
-                Ok(st) if matches!(st.state, TradeState::NotFound | TradeState::Closed) => {
-                    self.store.add_event(&no, EventSource::Poll, &format!("the channel holds no open trade ({}); cancelling so it can never be charged", st.raw_status), self.now())?;
-                    break;
-                }
-                Ok(st) => {
-                    let o = self.apply_trade(&order, &st, EventSource::Poll).await?;
-                    if o.status.is_final() {
-                        return Ok((o, None));
-                    }
-                }
-                Err(e) => self.store.add_event(&no, EventSource::Poll, &format!("query failed: {e}"), self.now())?,
-            }
-            if start.elapsed() >= self.timing.barcode_wait {
-                break;
-            }
-        }
-        let (o, cancelled) = self.cancel_confirmed(&no, channel, EventSource::Poll).await?;
+        let (o, cancelled) = self.follow_barcode_with(order, channel, true).await?;
         let proof = match cancelled {
             Some(CancelOutcome::Closed) if o.status == OrderStatus::Closed => Some("cancelled at the channel: not paid".to_string()),
             Some(CancelOutcome::Closed | CancelOutcome::Refunded) | None => None,

@@ -95,8 +95,16 @@ impl Payments {
 
     /// Polls a waiting barcode payment until it is final or the wait runs out, then cancels it.
     pub(super) async fn follow_barcode(&self, order: Order, channel: &dyn Channel) -> Result<Order, PayError> {
+        Ok(self.follow_barcode_with(order, channel, false).await?.0)
+    }
+
+    /// [`Payments::follow_barcode`]; with `cancel_if_absent`, a query saying the channel holds no
+    /// open trade (not found, closed) cancels at once instead of waiting — for a charge whose
+    /// outcome was unclear, where nobody is entering a password. Also returns what the channel's
+    /// cancel reported when the order was closed by it.
+    pub(super) async fn follow_barcode_with(&self, order: Order, channel: &dyn Channel, cancel_if_absent: bool) -> Result<(Order, Option<CancelOutcome>), PayError> {
         if order.status.is_final() {
-            return Ok(order);
+            return Ok((order, None));
         }
         let no = order.order_no.clone();
         let start = tokio::time::Instant::now();
@@ -105,10 +113,14 @@ impl Payments {
             self.checking(&no, "checking with the channel");
             tokio::time::sleep(self.timing.barcode_poll).await;
             match channel.query(&r).await {
+                Ok(st) if cancel_if_absent && matches!(st.state, TradeState::NotFound | TradeState::Closed) => {
+                    self.store.add_event(&no, EventSource::Poll, &format!("the channel holds no open trade ({}); cancelling so it can never be charged", st.raw_status), self.now())?;
+                    break;
+                }
                 Ok(st) => {
                     let o = self.apply_trade(&order, &st, EventSource::Poll).await?;
                     if o.status.is_final() {
-                        return Ok(o);
+                        return Ok((o, None));
                     }
                 }
                 Err(e) => {
@@ -119,7 +131,7 @@ impl Payments {
                 break;
             }
         }
-        self.cancel_unconfirmed(&no, channel, EventSource::Timeout).await
+        self.cancel_confirmed(&no, channel, if cancel_if_absent { EventSource::Poll } else { EventSource::Timeout }).await
     }
 
     /// Cancels/reverses a payment we could not confirm, retrying a few times. If the cancel itself

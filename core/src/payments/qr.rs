@@ -10,7 +10,7 @@
 //!
 //! The sale (idempotency key, the cashier's ticket) always ends on the order whose code is shown.
 
-use super::route::{Ask, Routed};
+use super::route::Ask;
 use super::{order_ref, PayError, Payments, QrInput};
 use crate::channel::CreateQr;
 use crate::order::{EventSource, Order, OrderStatus, PayKind};
@@ -26,29 +26,22 @@ impl Payments {
             return Ok(o);
         }
         let ask = Ask { method: input.method, kind: PayKind::Qr, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
-        let Routed { method, accounts, mut decision, max_attempts } = self.route(&ask)?;
+        let mut routed = self.route(&ask)?;
+        let method = routed.method;
         let mut prev: Option<Order> = None;
         let mut last_err = None;
-        let mut tried = 0;
-        for account in &accounts {
-            if tried == max_attempts {
-                break;
-            }
-            if !self.admit(&mut decision, &account.name) {
-                continue;
-            }
-            tried += 1;
+        while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Qr, method, account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime);
+            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime);
             // An unclear previous attempt is closed by the follower at once: it was never shown.
             let expire_prev = prev.as_ref().filter(|p| !p.status.is_final()).map(|_| self.now());
-            let order = self.write_attempt(&mut decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;
+            let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;
             let req = CreateQr { order: order_ref(&order), method, subject: subject.clone(), notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
             let e = match channel.create_qr(&req).await {
                 Ok(created) => {
                     let patch = OrderPatch { qr_code: Some(created.qr_code), channel_trade_no: created.channel_trade_no, ..Default::default() };
                     let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, "QR code issued", patch)?;
-                    self.set_outcome(&mut decision, Outcome::Accepted);
+                    self.set_outcome(&mut routed.decision, Outcome::Accepted);
                     return Ok(o);
                 }
                 Err(e) => e,
@@ -59,14 +52,14 @@ impl Payments {
                 let patch = OrderPatch { failure: Some((code.clone(), message.clone())), ..Default::default() };
                 let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("QR order refused: {e}"), patch)?;
                 if !not_reached {
-                    self.set_outcome(&mut decision, Outcome::Refused { code, message });
+                    self.set_outcome(&mut routed.decision, Outcome::Refused { code, message });
                     return Ok(o);
                 }
-                self.set_outcome(&mut decision, Outcome::NotReached { code, message });
+                self.set_outcome(&mut routed.decision, Outcome::NotReached { code, message });
                 prev = Some(o);
             } else {
                 self.store.add_event(&order.order_no, EventSource::ChannelReply, &format!("QR creation result unknown: {e}"), self.now())?;
-                self.set_outcome(&mut decision, Outcome::Abandoned { code, message });
+                self.set_outcome(&mut routed.decision, Outcome::Abandoned { code, message });
                 prev = Some(order);
                 last_err = Some(e);
             }
@@ -80,7 +73,7 @@ impl Payments {
                 Err(e) => Err(last_err.map_or(e, PayError::Channel)),
             },
             Some(last) => Ok(self.store.order(&last.order_no)?),
-            None => Err(PayError::NoAccount { method, kind: "qr", detail: format!(" (skipped: {})", decision.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect::<Vec<_>>().join("; ")) }),
+            None => Err(routed.exhausted()),
         }
     }
 }

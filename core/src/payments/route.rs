@@ -18,10 +18,36 @@ use crate::store::{AuditEntry, NewOrder, Outcome as AuditOutcome, UsageOf};
 /// A payment ready to be attempted: its method, the accounts to try in order, the decision so far.
 pub(super) struct Routed {
     pub(super) method: Method,
-    pub(super) accounts: Vec<AccountConfig>,
+    accounts: std::collections::VecDeque<AccountConfig>,
     pub(super) decision: RouteDecision,
-    /// Most accounts to try (1 without fallback).
-    pub(super) max_attempts: usize,
+    /// Most accounts to try (1 without fallback), and how many were tried.
+    max_attempts: usize,
+    tried: usize,
+}
+
+impl Routed {
+    fn new(method: Method, accounts: Vec<AccountConfig>, decision: RouteDecision, max_attempts: usize) -> Routed {
+        Routed { method, accounts: accounts.into(), decision, max_attempts, tried: 0 }
+    }
+
+    /// The next account to try: the breaker is asked right now (a refusal is recorded as a
+    /// skip); none once `max_attempts` accounts were tried.
+    pub(super) fn next(&mut self, p: &Payments) -> Option<AccountConfig> {
+        while self.tried < self.max_attempts {
+            let a = self.accounts.pop_front()?;
+            if p.admit(&mut self.decision, &a.name) {
+                self.tried += 1;
+                return Some(a);
+            }
+        }
+        None
+    }
+
+    /// The error when no attempt could be made (every candidate refused by its breaker).
+    pub(super) fn exhausted(&self) -> PayError {
+        let skipped: Vec<String> = self.decision.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect();
+        PayError::NoAccount { method: self.method, kind: self.decision.kind.as_str(), detail: format!(" (skipped: {})", skipped.join("; ")) }
+    }
 }
 
 /// What the caller asked for.
@@ -67,7 +93,7 @@ impl Payments {
             let health = self.router.health().snapshot(name, now);
             let cand = Candidate { account: a.name.clone(), channel: a.channel.clone(), priority: a.priority, weight: a.weight, health, note: None };
             let decision = RouteDecision { at: now, method: m, kind: ask.kind, mode: RouteMode::Named, channel_filter: ask.channel.map(str::to_string), fallback: false, candidates: vec![cand], skipped: vec![], attempts: vec![] };
-            return Ok(Routed { method: m, accounts: vec![a.clone()], decision, max_attempts: 1 });
+            return Ok(Routed::new(m, vec![a.clone()], decision, 1));
         }
         let method = match ask.method {
             Some(m) => m,
@@ -87,10 +113,7 @@ impl Payments {
         let today = self.today_start();
         let req = Request { method, kind: ask.kind, amount: ask.amount, now };
         let plan = self.router.plan(&accounts, &unusable, req, |name| self.store.account_volume_since(name, today).unwrap_or(Money::ZERO));
-        if plan.candidates.is_empty() {
-            let detail = if plan.skipped.is_empty() { String::new() } else { format!(" (skipped: {})", plan.skipped.iter().map(|s| format!("{}: {}", s.account, s.reason)).collect::<Vec<_>>().join("; ")) };
-            return Err(PayError::NoAccount { method, kind: ask.kind.as_str(), detail });
-        }
+        let empty = plan.candidates.is_empty();
         let max = if routing.fallback { usize::try_from(routing.max_attempts).unwrap_or(1).max(1) } else { 1 };
         let chosen: Vec<AccountConfig> = plan.candidates.iter().filter_map(|c| accounts.iter().find(|(a, _)| a.name == c.account).map(|(a, _)| a.clone())).collect();
         let decision = RouteDecision {
@@ -104,7 +127,11 @@ impl Payments {
             skipped: plan.skipped,
             attempts: vec![],
         };
-        Ok(Routed { method, accounts: chosen, decision, max_attempts: max })
+        let routed = Routed::new(method, chosen, decision, max);
+        if empty {
+            return Err(if routed.decision.skipped.is_empty() { PayError::NoAccount { method, kind: ask.kind.as_str(), detail: String::new() } } else { routed.exhausted() });
+        }
+        Ok(routed)
     }
 
     /// Refuses a payment that would pass the cashier's or the till's daily limit. The refusal is
@@ -150,7 +177,7 @@ impl Payments {
 
     /// Asks the breaker right before an attempt (health may have changed since the plan). A
     /// refusal is recorded as a skip.
-    pub(super) fn admit(&self, decision: &mut RouteDecision, account: &str) -> bool {
+    fn admit(&self, decision: &mut RouteDecision, account: &str) -> bool {
         if decision.mode == RouteMode::Named {
             return true;
         }
