@@ -10,6 +10,7 @@ mod accounts;
 mod apikeys;
 mod orders;
 mod outbox;
+mod recon;
 mod refunds;
 mod schema;
 mod users;
@@ -24,6 +25,7 @@ use rusqlite::{Connection, OpenFlags};
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
 pub use apikeys::ApiKey;
 pub use outbox::{Attempt, Notification};
+pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
 pub use refunds::NewRefund;
 pub use users::{AuditEntry, Outcome, UserAuth};
 
