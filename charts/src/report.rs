@@ -1,0 +1,1 @@
+//! The daily summary report (filled in below).
