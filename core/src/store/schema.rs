@@ -142,8 +142,8 @@ fn migrations() -> Migrations<'static> {
         );
         "#,
     ),
-    // 4 (analytics): sales per 15-minute UTC slot, kept by triggers; backfilled from the book.
-    M::up_with_hook(super::analytics::MIGRATION, super::analytics::backfill),
+    // 4 (analytics): sales per 15-minute and per hourly UTC slot, kept by triggers; backfilled from the book.
+    M::up_with_hook(&super::analytics::MIGRATION, super::analytics::backfill),
 ])
 }
 
