@@ -7,13 +7,17 @@
 
 pub mod alipay;
 pub mod demo;
+pub mod demo_recon;
 pub mod env;
 pub mod http;
 pub mod keystore;
 pub mod registry;
 pub mod sandbox;
 pub mod sign;
+pub mod statement;
 pub mod sim;
+pub mod template;
+pub mod unionpay;
 pub mod wechat;
 
 pub use env::ChannelEnv;

@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// Paydesk: the payment console for a small shop's till.
 #[derive(Parser, Debug)]
-#[command(name = "paydesk", version, about, long_about = None, after_help = "Exit codes: 0 ok · 1 failure · 2 invalid input (nothing written) · 3 payment not successful or refused · 4 still pending · 5 not found")]
+#[command(name = "paydesk", version, about, long_about = None, after_help = "Exit codes: 0 ok · 1 failure · 2 invalid input (nothing written) · 3 payment not successful or refused · 4 still pending · 5 not found · 6 reconciliation found open discrepancies")]
 pub(crate) struct Cli {
     /// Paydesk home (book, settings, keys). Default: $PAYDESK_HOME, else the platform data dir.
     #[arg(long, global = true, env = "PAYDESK_HOME", value_name = "DIR")]
@@ -66,6 +66,8 @@ enum Command {
     /// API keys of the local unified API.
     #[command(subcommand)]
     Apikey(cmd::ops::ApiKeyCmd),
+    /// Reconcile a day's channel statements against the book; re-query or resolve differences.
+    Reconcile(cmd::recon::ReconArgs),
 }
 
 #[derive(Args, Debug)]
@@ -115,5 +117,6 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Status { url } => cmd::ops::status(&home, url, &o).await,
         Command::Notifications { action } => cmd::ops::notifications(&home, action, &o),
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
+        Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
     }
 }

@@ -76,10 +76,14 @@ pub enum Action {
     ViewAudit,
     /// Demo mode: play the customer through the simulator.
     Simulate,
+    /// Reconciliation: run, view, re-query discrepancies, export reports.
+    Reconcile,
+    /// Mark a reconciliation discrepancy resolved with a note.
+    ResolveDiscrepancy,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::TakePayment,
         Action::ViewOrders,
         Action::RequeryOrder,
@@ -92,6 +96,8 @@ impl Action {
         Action::ManageUsers,
         Action::ViewAudit,
         Action::Simulate,
+        Action::Reconcile,
+        Action::ResolveDiscrepancy,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -108,6 +114,8 @@ impl Action {
             Action::ManageUsers => "manage_users",
             Action::ViewAudit => "view_audit",
             Action::Simulate => "simulate",
+            Action::Reconcile => "reconcile",
+            Action::ResolveDiscrepancy => "resolve_discrepancy",
         }
     }
 }
@@ -118,14 +126,14 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts
-            | ManageUsers | ViewAudit | Simulate => true,
+            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy => true,
         },
         Role::Cashier => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Simulate => true,
-            Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit => false,
+            Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit | Reconcile | ResolveDiscrepancy => false,
         },
         Role::Accountant => match action {
-            ViewOrders | RequeryOrder | ExportOrders | ViewAudit => true,
+            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy => true,
             TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate => false,
         },
     }
@@ -338,6 +346,10 @@ mod tests {
         assert!(!may(Role::Cashier, Action::ExportOrders) && !may(Role::Cashier, Action::ManageSettings));
         assert!(may(Role::Accountant, Action::ExportOrders) && may(Role::Accountant, Action::ViewAudit));
         assert!(!may(Role::Accountant, Action::TakePayment) && !may(Role::Accountant, Action::Refund));
+        // Reconciliation is the accountant's (and the owner's), never the cashier's.
+        for a in [Action::Reconcile, Action::ResolveDiscrepancy] {
+            assert!(may(Role::Accountant, a) && may(Role::Owner, a) && !may(Role::Cashier, a), "{a:?}");
+        }
     }
 
     #[test]

@@ -55,6 +55,36 @@ pub struct Settings {
     pub listen: String,
     /// Notifications to the shop's own systems when orders and refunds end.
     pub notify: NotifySettings,
+    /// The daily (T+1) reconciliation of the channels' statements.
+    pub reconcile: ReconcileSettings,
+}
+
+/// The daily reconciliation. See docs/reconciliation.md.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReconcileSettings {
+    /// Run yesterday's reconciliation automatically (and catch up missed days at start).
+    pub enabled: bool,
+    /// Local time of day (`HH:MM`) after which yesterday's statements are fetched; channels
+    /// publish them in the morning (Alipay and WeChat from about 09:00–10:00).
+    pub run_at: String,
+    /// How many past days the app catches up on when it starts (or wakes) and finds no run.
+    pub catch_up_days: u32,
+    /// The business-day zone of the statements, if not the shop's `timezone`.
+    pub timezone: Option<String>,
+}
+
+impl Default for ReconcileSettings {
+    fn default() -> Self {
+        ReconcileSettings { enabled: true, run_at: "10:00".into(), catch_up_days: 7, timezone: None }
+    }
+}
+
+impl ReconcileSettings {
+    /// `run_at` as a time of day.
+    pub fn run_at(&self) -> Result<chrono::NaiveTime, ConfigError> {
+        chrono::NaiveTime::parse_from_str(&self.run_at, "%H:%M").map_err(|_| ConfigError::Invalid { field: "reconcile.run_at", problem: format!("{:?} is not HH:MM", self.run_at) })
+    }
 }
 
 /// Merchant notifications (the outbox). See docs/api.md for the body and signature.
@@ -90,6 +120,7 @@ impl Default for Settings {
             callback: CallbackMode::PollingOnly,
             listen: "127.0.0.1:8428".into(),
             notify: NotifySettings::default(),
+            reconcile: ReconcileSettings::default(),
         }
     }
 }
@@ -146,6 +177,11 @@ impl Settings {
                 return Err(ConfigError::Invalid { field: "notify.urls", problem: format!("{u:?} is not an http(s) URL") });
             }
         }
+        self.reconcile.run_at()?;
+        self.recon_tz()?;
+        if self.reconcile.catch_up_days > 90 {
+            return Err(ConfigError::Invalid { field: "reconcile.catch_up_days", problem: "at most 90".into() });
+        }
         if self.notify.max_attempts == 0 {
             return Err(ConfigError::Invalid { field: "notify.max_attempts", problem: "must be at least 1".into() });
         }
@@ -157,6 +193,14 @@ impl Settings {
 
     pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
         self.timezone.parse().map_err(|_| ConfigError::Invalid { field: "timezone", problem: format!("unknown time zone {:?}", self.timezone) })
+    }
+
+    /// The zone whose days the statements follow (`reconcile.timezone`, else `timezone`).
+    pub fn recon_tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
+        match &self.reconcile.timezone {
+            Some(z) => z.parse().map_err(|_| ConfigError::Invalid { field: "reconcile.timezone", problem: format!("unknown time zone {z:?}") }),
+            None => self.tz(),
+        }
     }
 
     pub fn max_amount(&self) -> Result<Money, ConfigError> {
@@ -188,6 +232,10 @@ mod tests {
         assert!(s.validate().unwrap_err().to_string().contains("timezone"));
         let s = Settings { max_order_amount: "0".into(), ..Settings::default() };
         assert!(s.validate().unwrap_err().to_string().contains("max_order_amount"));
+        let s = Settings { reconcile: ReconcileSettings { run_at: "25:00".into(), ..Default::default() }, ..Settings::default() };
+        assert!(s.validate().unwrap_err().to_string().contains("reconcile.run_at"));
+        let s = Settings { reconcile: ReconcileSettings { timezone: Some("Asia/Tokyo".into()), ..Default::default() }, ..Settings::default() };
+        assert_eq!(s.recon_tz().unwrap(), chrono_tz::Asia::Tokyo);
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "till_id = \"bad id\"").unwrap();
         assert!(Settings::load(dir.path()).is_err());

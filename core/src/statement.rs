@@ -53,3 +53,42 @@ pub struct StatementTotals {
     pub refund_amount: Option<i64>,
     pub fees: Option<i64>,
 }
+
+/// A statement being read row by row (a channel's parser behind one interface). Rows come as
+/// they are parsed; after the last one, [`StatementSource::totals`] holds what the file declares
+/// about itself. The first error ends the stream: a file with a bad line is refused as a whole.
+pub trait StatementSource: Iterator<Item = Result<StatementRow, StatementError>> + Send {
+    /// Totals the file declares (complete once the iterator has ended; empty where the format
+    /// has none).
+    fn totals(&self) -> StatementTotals {
+        StatementTotals::default()
+    }
+}
+
+/// A business day's statement rows and declared totals, fully read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedStatement {
+    pub rows: Vec<StatementRow>,
+    pub totals: StatementTotals,
+}
+
+impl ParsedStatement {
+    /// Reads a source to its end; the first bad line fails the whole file.
+    pub fn read(mut src: impl StatementSource, mut progress: impl FnMut(u64)) -> Result<ParsedStatement, StatementError> {
+        let mut rows = Vec::new();
+        for r in src.by_ref() {
+            rows.push(r?);
+            if rows.len() % 65_536 == 0 {
+                progress(rows.len() as u64);
+            }
+        }
+        progress(rows.len() as u64);
+        Ok(ParsedStatement { rows, totals: src.totals() })
+    }
+}
+
+impl<S: StatementSource + ?Sized> StatementSource for Box<S> {
+    fn totals(&self) -> StatementTotals {
+        (**self).totals()
+    }
+}

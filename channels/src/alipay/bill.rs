@@ -74,8 +74,9 @@ impl<R: BufRead> Lines<R> {
         Lines { r, line: 0, utf8: false, buf: Vec::with_capacity(512) }
     }
 
-    /// The next line without its line end, with its number.
-    fn next_line(&mut self) -> Option<Result<(u64, String), StatementError>> {
+    /// Reads the next line into `buf`; returns its number and the byte range without BOM and
+    /// line end. The caller decodes only what it needs (see [`Lines::decode`]).
+    fn next_raw(&mut self) -> Option<Result<(u64, usize, usize), StatementError>> {
         self.buf.clear();
         match self.r.read_until(b'\n', &mut self.buf) {
             Ok(0) => return None,
@@ -83,26 +84,31 @@ impl<R: BufRead> Lines<R> {
             Err(e) => return Some(Err(err(self.line + 1, format!("cannot read: {e}")))),
         }
         self.line += 1;
-        let mut bytes = &self.buf[..];
-        if self.line == 1 {
-            if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-                self.utf8 = true;
-                bytes = rest;
-            }
+        let mut start = 0;
+        if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            self.utf8 = true;
+            start = 3;
         }
-        while let Some((&last, rest)) = bytes.split_last() {
-            if last == b'\n' || last == b'\r' {
-                bytes = rest;
-            } else {
-                break;
-            }
+        let mut end = self.buf.len();
+        while end > start && matches!(self.buf[end - 1], b'\n' | b'\r') {
+            end -= 1;
         }
-        let text = if self.utf8 {
-            std::str::from_utf8(bytes).ok().map(str::to_string)
-        } else {
-            encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes).map(|c| c.into_owned())
+        Some(Ok((self.line, start, end)))
+    }
+
+    /// Decodes bytes of this file (GBK, or UTF-8 after a BOM).
+    fn decode<'b>(utf8: bool, line: u64, bytes: &'b [u8]) -> Result<std::borrow::Cow<'b, str>, StatementError> {
+        let text = if utf8 { std::str::from_utf8(bytes).ok().map(std::borrow::Cow::Borrowed) } else { encoding_rs::GBK.decode_without_bom_handling_and_without_replacement(bytes) };
+        text.ok_or_else(|| err(line, format!("not valid {} text", if utf8 { "UTF-8" } else { "GBK" })))
+    }
+
+    /// The next line without its line end, with its number.
+    fn next_line(&mut self) -> Option<Result<(u64, String), StatementError>> {
+        let (line, a, b) = match self.next_raw()? {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e)),
         };
-        Some(text.map(|t| (self.line, t)).ok_or_else(|| err(self.line, format!("not valid {} text", if self.utf8 { "UTF-8" } else { "GBK" }))))
+        Some(Self::decode(self.utf8, line, &self.buf[a..b]).map(|t| (line, t.into_owned())))
     }
 }
 
@@ -146,6 +152,8 @@ pub struct DetailRows<R> {
     ended: bool,
     seen: (u64, u64),
     done: bool,
+    /// Cell byte ranges of the current line (reused: no allocation per row).
+    spans: Vec<(usize, usize)>,
 }
 
 impl<R> std::fmt::Debug for DetailRows<R> {
@@ -161,7 +169,7 @@ pub fn detail_rows<R: Read>(r: R) -> DetailRows<BufReader<R>> {
 
 impl<R: BufRead> DetailRows<R> {
     pub fn new(r: R) -> Self {
-        DetailRows { lines: Lines::new(r), columns: None, merchant_id: String::new(), totals: StatementTotals::default(), footer_line: None, ended: false, seen: (0, 0), done: false }
+        DetailRows { lines: Lines::new(r), columns: None, merchant_id: String::new(), totals: StatementTotals::default(), footer_line: None, ended: false, seen: (0, 0), done: false, spans: Vec::with_capacity(32) }
     }
 
     /// The footer totals (complete once the iterator has ended).
@@ -258,6 +266,104 @@ impl<R: BufRead> DetailRows<R> {
     }
 }
 
+/// Whether `b` is well-formed GBK/GB18030 (ASCII, two-byte and four-byte sequences).
+fn valid_gbk(b: &[u8]) -> bool {
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c < 0x80 {
+            i += 1;
+        } else if (0x81..=0xFE).contains(&c) {
+            match b.get(i + 1) {
+                Some(0x40..=0x7E | 0x80..=0xFE) => i += 2,
+                Some(0x30..=0x39) if matches!((b.get(i + 2), b.get(i + 3)), (Some(0x81..=0xFE), Some(0x30..=0x39))) => i += 4,
+                _ => return false,
+            }
+        } else if c == 0x80 {
+            // 0x80 alone is the euro sign in GBK.
+            i += 1;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// `yyyy-MM-dd HH:mm:ss` from ASCII bytes, without allocating.
+fn fast_time(b: &[u8]) -> Option<NaiveDateTime> {
+    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let n = |r: std::ops::Range<usize>| -> Option<u32> { b[r].iter().try_fold(0u32, |acc, d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))) };
+    let date = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
+    date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
+}
+
+/// One quote-free data row, read from its raw bytes. Same rules and messages as
+/// [`DetailRows::row`].
+fn fast_row(c: &Columns, merchant: &str, utf8: bool, line: u64, raw: &[u8], spans: &mut Vec<(usize, usize)>) -> Result<StatementRow, StatementError> {
+    let valid = if utf8 { std::str::from_utf8(raw).is_ok() } else { valid_gbk(raw) };
+    if !valid {
+        return Err(err(line, format!("not valid {} text", if utf8 { "UTF-8" } else { "GBK" })));
+    }
+    spans.clear();
+    let mut start = 0;
+    for (i, b) in raw.iter().enumerate() {
+        if *b == b',' {
+            spans.push((start, i));
+            start = i + 1;
+        }
+    }
+    spans.push((start, raw.len()));
+    if spans.len() < c.width {
+        return Err(err(line, format!("{} cells, the header has {}", spans.len(), c.width)));
+    }
+    let cell = |idx: usize| -> &[u8] {
+        let (a, b) = spans[idx];
+        let mut v = &raw[a..b];
+        while let [b'\t' | b' ', rest @ ..] = v {
+            v = rest;
+        }
+        while let [rest @ .., b'\t' | b' '] = v {
+            v = rest;
+        }
+        v
+    };
+    let text = |idx: usize| -> Result<String, StatementError> {
+        let v = cell(idx);
+        if v.is_ascii() {
+            // ASCII is valid in both encodings.
+            Ok(String::from_utf8_lossy(v).into_owned())
+        } else {
+            Lines::<&[u8]>::decode(utf8, line, v).map(std::borrow::Cow::into_owned)
+        }
+    };
+    let money = |idx: usize| -> Result<i64, StatementError> {
+        let v = std::str::from_utf8(cell(idx)).unwrap_or("?");
+        Money::parse_signed_statement(v).map_err(|e| err(line, format!("{}: {e}", column_name(c, idx))))
+    };
+    let trade_no = text(c.trade_no)?;
+    if trade_no.is_empty() {
+        return Err(err(line, "支付宝交易号 is empty"));
+    }
+    let amount = money(c.amount)?;
+    let fee = if cell(c.fee).is_empty() { 0 } else { money(c.fee)? };
+    let finished = cell(c.finished);
+    let time = match finished {
+        [] => None,
+        s => Some(fast_time(s).ok_or_else(|| err(line, format!("完成时间 {:?} is not yyyy-MM-dd HH:mm:ss", String::from_utf8_lossy(s))))?),
+    };
+    let status = text(c.kind)?;
+    let (kind, amount, refund_amount) = match status.as_str() {
+        "交易" if amount >= 0 => (StatementKind::Payment, amount, 0),
+        "交易" => return Err(err(line, format!("a payment with a negative 订单金额 ({})", String::from_utf8_lossy(cell(c.amount))))),
+        "退款" => (StatementKind::Refund, 0, amount.abs()),
+        other => return Err(err(line, format!("业务类型 {other:?} is neither 交易 nor 退款"))),
+    };
+    let refund_no = if kind == StatementKind::Refund && !cell(c.refund_no).is_empty() { Some(text(c.refund_no)?) } else { None };
+    Ok(StatementRow { kind, channel_trade_no: trade_no, order_no: text(c.order_no)?, refund_no, amount, refund_amount, fee, time, status, merchant_id: merchant.to_string() })
+}
+
 fn column_name(c: &Columns, idx: usize) -> &'static str {
     if idx == c.amount {
         DETAIL_COLUMNS[11]
@@ -335,13 +441,32 @@ impl<R: BufRead> Iterator for DetailRows<R> {
             return None;
         }
         let out = loop {
-            let (line, text) = match self.lines.next_line() {
+            let (line, a, b) = match self.lines.next_raw() {
                 None => {
                     self.done = true;
                     break self.finish().err().map(Err);
                 }
                 Some(Err(e)) => break Some(Err(e)),
                 Some(Ok(v)) => v,
+            };
+            let raw = &self.lines.buf[a..b];
+            // The hot path: a data row without quotes is split on its raw bytes (a comma is never
+            // part of a GBK character) and only the cells we use are decoded.
+            if let (Some(c), false) = (self.columns.as_ref(), self.ended) {
+                if raw.first().is_some_and(|b| *b != b'#') && !raw.contains(&b'"') {
+                    let r = fast_row(c, &self.merchant_id, self.lines.utf8, line, raw, &mut self.spans);
+                    if let Ok(row) = &r {
+                        match row.kind {
+                            StatementKind::Payment => self.seen.0 += 1,
+                            StatementKind::Refund => self.seen.1 += 1,
+                        }
+                    }
+                    break Some(r);
+                }
+            }
+            let text = match Lines::<R>::decode(self.lines.utf8, line, raw) {
+                Ok(t) => t.into_owned(),
+                Err(e) => break Some(Err(e)),
             };
             if text.trim().is_empty() {
                 continue;
@@ -454,5 +579,34 @@ pub fn parse_statement_file(path: &Path) -> Result<Statement, StatementError> {
         parsed
     } else {
         collect(detail_rows(f))
+    }
+}
+
+impl<R: BufRead + Send> paydesk_core::statement::StatementSource for DetailRows<R> {
+    fn totals(&self) -> StatementTotals {
+        self.totals.clone()
+    }
+}
+
+/// Whether `head` (the first bytes of a file) looks like an Alipay detail CSV: the `#支付宝`
+/// preamble or the header row, in GBK or UTF-8 (with or without BOM).
+pub fn sniff(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    let gbk = |s: &str| encoding_rs::GBK.encode(s).0.into_owned();
+    [gbk("#支付宝"), gbk(DETAIL_COLUMNS[0]), "#支付宝".as_bytes().to_vec(), DETAIL_COLUMNS[0].as_bytes().to_vec()].iter().any(|p| head.starts_with(p))
+}
+
+/// Opens a statement (the bill ZIP, or its detail CSV in GBK or UTF-8) as a row stream. A ZIP's
+/// detail entry is decompressed first (a day's bill is far smaller than memory).
+pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
+        let idx = detail_entry(&mut zip)?;
+        let mut f = zip.by_index(idx).map_err(|e| err(0, format!("cannot open the detail entry: {e}")))?;
+        let mut csv = Vec::with_capacity(usize::try_from(f.size()).unwrap_or(0).min(1 << 30));
+        f.read_to_end(&mut csv).map_err(|e| err(0, format!("cannot decompress the detail entry: {e}")))?;
+        Ok(Box::new(DetailRows::new(Cursor::new(csv))))
+    } else {
+        Ok(Box::new(DetailRows::new(BufReader::with_capacity(256 * 1024, bytes))))
     }
 }

@@ -1,6 +1,7 @@
 //! The `sandbox` channel: Paydesk's own signed-JSON test gateway (protocol in [`wire`]).
 //! Account params: `merchant_id`, `private_key_file` (ours), `gateway_public_key_file` (theirs).
 
+pub mod bill;
 pub mod wire;
 
 use std::sync::Arc;

@@ -234,18 +234,20 @@ fn refund(st: &SimState, merchant: &str, r: wire::Refund) -> Response {
     }
 }
 
-/// `trade_no,order_no,type,amount,refund_no,time,status` — one row per payment and per refund
-/// of the day (Asia/Shanghai).
+/// `trade_no,order_no,type,amount,refund_no,time,status,fee` — one row per payment and per
+/// refund of the day (Asia/Shanghai). The fee is 0.60 % rounded half up; refunds return theirs.
 fn statement_csv(st: &SimState, merchant: &str, date: &str) -> String {
     let tz = chrono_tz::Asia::Shanghai;
     let day = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d").to_string();
-    let mut out = String::from("trade_no,order_no,type,amount,refund_no,time,status\n");
+    let mut out = String::from("trade_no,order_no,type,amount,refund_no,time,status,fee\n");
+    let fee = |fen: i64| (fen * 60 + 5_000) / 10_000;
+    let yuan = paydesk_core::money::format_signed_fen;
     for t in st.trades(Some(CH)).into_iter().filter(|t| t.merchant == merchant) {
         if let Some(p) = t.paid_at.filter(|p| day(*p) == date) {
-            out.push_str(&format!("{},{},payment,{},,{},{}\n", t.trade_no, t.order_no, paydesk_core::money::format_signed_fen(t.amount), p.to_rfc3339(), status_word(t.status)));
+            out.push_str(&format!("{},{},payment,{},,{},{},{}\n", t.trade_no, t.order_no, yuan(t.amount), p.to_rfc3339(), status_word(t.status), yuan(fee(t.amount))));
         }
         for r in t.refunds.iter().filter(|r| day(r.at) == date) {
-            out.push_str(&format!("{},{},refund,{},{},{},SUCCESS\n", t.trade_no, t.order_no, paydesk_core::money::format_signed_fen(-r.amount), r.refund_no, r.at.to_rfc3339()));
+            out.push_str(&format!("{},{},refund,{},{},{},SUCCESS,{}\n", t.trade_no, t.order_no, yuan(-r.amount), r.refund_no, r.at.to_rfc3339(), yuan(-fee(r.amount))));
         }
     }
     out
@@ -277,5 +279,6 @@ pub(crate) fn payment_callback(st: &SimState, t: &Trade, url: String) -> Callbac
             (wire::H_SIGNATURE.into(), sig),
         ],
         body,
+        get: false,
     }
 }

@@ -363,6 +363,23 @@ pub fn parse_bill(content: &[u8]) -> Result<(Vec<StatementRow>, BillSummary), St
     Ok((rows, summary))
 }
 
+impl<R: BufRead + Send> paydesk_core::statement::StatementSource for BillReader<R> {
+    fn totals(&self) -> StatementTotals {
+        self.summary().map(BillSummary::totals).unwrap_or_default()
+    }
+}
+
+/// Whether `head` looks like a WeChat Pay trade bill: optional BOM, then the header line
+/// starting `交易时间,`.
+pub fn sniff(head: &[u8]) -> bool {
+    head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head).starts_with("交易时间,".as_bytes())
+}
+
+/// Opens a (decompressed) bill as a row stream.
+pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    Ok(Box::new(BillReader::new(std::io::BufReader::with_capacity(256 * 1024, bytes))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

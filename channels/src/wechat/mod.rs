@@ -18,7 +18,7 @@ pub mod certs;
 mod client;
 pub mod config;
 #[cfg(test)]
-mod testdata;
+pub(crate) mod testdata;
 pub mod v2;
 pub mod v3;
 pub mod wire;

@@ -4,5 +4,6 @@ pub(crate) mod admin;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod pay;
+pub(crate) mod recon;
 pub(crate) mod serve;
 pub(crate) mod sim;

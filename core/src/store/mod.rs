@@ -12,6 +12,7 @@ mod apikeys;
 mod history;
 mod orders;
 mod outbox;
+mod recon;
 mod refunds;
 mod schema;
 mod users;
@@ -28,6 +29,7 @@ pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
 pub use history::{HistoryOrder, HistoryRefund};
 pub use outbox::{Attempt, Notification};
+pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
 pub use refunds::NewRefund;
 pub use users::{AuditEntry, Outcome, UserAuth};
 

@@ -142,7 +142,79 @@ fn migrations() -> Migrations<'static> {
         );
         "#,
     ),
-    // 4 (analytics): sales per 15-minute and per hourly UTC slot, kept by triggers; backfilled from the book.
+    // 4 (reconciliation, branch recon): stored statements, runs, discrepancies with the actions
+    // taken on them (re-query, resolve), matched lines; refunds by creation time.
+    M::up(
+        r#"
+        CREATE TABLE recon_statements (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            account     TEXT NOT NULL,
+            day         TEXT NOT NULL,
+            format      TEXT NOT NULL,
+            file        TEXT NOT NULL,
+            sha256      TEXT NOT NULL,
+            bytes       INTEGER NOT NULL,
+            rows        INTEGER NOT NULL,
+            origin      TEXT NOT NULL CHECK (origin IN ('download','import')),
+            totals_json TEXT NOT NULL,
+            stored_at   INTEGER NOT NULL
+        );
+        CREATE INDEX recon_statements_day ON recon_statements(account, day, id);
+        CREATE TABLE recon_runs (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            account      TEXT NOT NULL,
+            channel      TEXT NOT NULL,
+            day          TEXT NOT NULL,
+            statement_id INTEGER REFERENCES recon_statements(id),
+            trigger      TEXT NOT NULL,
+            operator     TEXT,
+            status       TEXT NOT NULL CHECK (status IN ('running','done','failed')),
+            error        TEXT,
+            summary_json TEXT NOT NULL DEFAULT '{}',
+            started_at   INTEGER NOT NULL,
+            finished_at  INTEGER
+        );
+        CREATE INDEX recon_runs_day ON recon_runs(day, account, id);
+        CREATE TABLE recon_items (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id       INTEGER NOT NULL REFERENCES recon_runs(id),
+            kind         TEXT NOT NULL,
+            line         TEXT NOT NULL CHECK (line IN ('payment','refund')),
+            order_no     TEXT NOT NULL,
+            refund_no    TEXT,
+            book_json    TEXT,
+            channel_json TEXT,
+            detail       TEXT NOT NULL,
+            state        TEXT NOT NULL CHECK (state IN ('open','fixed','resolved')),
+            note         TEXT,
+            updated_at   INTEGER NOT NULL
+        );
+        CREATE INDEX recon_items_run ON recon_items(run_id, id);
+        CREATE TABLE recon_actions (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id  INTEGER NOT NULL REFERENCES recon_items(id),
+            action   TEXT NOT NULL CHECK (action IN ('requery','resolve','carry_over')),
+            outcome  TEXT NOT NULL,
+            note     TEXT,
+            actor    TEXT,
+            at       INTEGER NOT NULL
+        );
+        CREATE INDEX recon_actions_item ON recon_actions(item_id, id);
+        CREATE TABLE recon_matches (
+            run_id    INTEGER NOT NULL REFERENCES recon_runs(id),
+            line      TEXT NOT NULL,
+            order_no  TEXT NOT NULL,
+            refund_no TEXT,
+            trade_no  TEXT NOT NULL,
+            amount    INTEGER NOT NULL,
+            fee       INTEGER NOT NULL,
+            at        TEXT
+        );
+        CREATE INDEX recon_matches_run ON recon_matches(run_id);
+        CREATE INDEX refunds_created ON refunds(created_at);
+        "#,
+    ),
+    // 5 (analytics, branch analytics): sales per 15-minute and per hourly UTC slot, kept by triggers; backfilled from the book.
     M::up_with_hook(&super::analytics::MIGRATION, super::analytics::backfill),
 ])
 }

@@ -157,6 +157,30 @@ fn bytes_that_are_not_gbk_name_the_line() {
 }
 
 #[test]
+fn a_bad_byte_in_a_cell_we_do_not_read_still_refuses_the_line() {
+    // The fast path decodes only the cells it needs; the whole line must still be valid GBK.
+    let mut bytes = gbk(&text(&ROWS, &FOOTER));
+    let line7 = bytes.split(|b| *b == b'\n').take(6).map(|l| l.len() + 1).sum::<usize>();
+    let name_at = line7 + bytes[line7..].windows(1).position(|w| w == b"\t").unwrap() + 60;
+    bytes.insert(name_at, 0xFF);
+    let e = bill::parse_statement(&bytes).unwrap_err();
+    assert_eq!(e.line, 7, "{e}");
+    assert!(e.message.contains("GBK"), "{e}");
+}
+
+#[test]
+fn fast_and_quoted_paths_read_rows_alike() {
+    // The same row, once plain (fast path) and once with a quoted name (general path).
+    let quoted = ROWS[0].replace(",下单测试,2019-09-16 10:55:16", ",\"下单测试\",2019-09-16 10:55:16");
+    assert_ne!(quoted, ROWS[0]);
+    let mut rows = ROWS.to_vec();
+    rows[0] = &quoted;
+    let a = bill::parse_statement(&gbk(&text(&ROWS, &FOOTER))).unwrap();
+    let b = bill::parse_statement(&gbk(&text(&rows, &FOOTER))).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
 fn a_truncated_file_is_refused_at_the_footer() {
     let e = bill::parse_statement(&gbk(&text(&ROWS[..9], &FOOTER))).unwrap_err();
     // Preamble 4 + header 1 + 9 rows + end marker 1 → the 交易合计 line is line 16.

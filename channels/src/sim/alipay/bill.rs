@@ -1,7 +1,7 @@
 //! The simulated Alipay `trade` bill: a ZIP with `{PID}0156_{yyyyMMdd}_业务明细.csv` and
 //! `…_业务明细(汇总).csv`, GBK-encoded, in Alipay's layout (`#` preamble and footer lines, the 25
 //! detail columns, Excel-guard TABs after text cells, refunds as negative rows), built from the
-//! day's simulated trades of one app (Beijing time). Cancelled-after-payment trades appear as a
+//! day's simulated trades of one app (Beijing time). 服务费 is 0.60 % of each line. Cancelled-after-payment trades appear as a
 //! payment and a refund row without a refund number.
 
 use std::io::Write;
@@ -34,6 +34,13 @@ fn plain(s: &str) -> String {
     }
 }
 
+/// The simulated service fee (服务费): 0.60 % of the amount, half up; refunds return theirs
+/// (negative, like the amount).
+fn fee(fen: i64) -> i64 {
+    let f = (fen.abs() * 60 + 5_000) / 10_000;
+    if fen < 0 { -f } else { f }
+}
+
 fn row(t: &Trade, kind: &str, finished: DateTime<Utc>, fen: i64, refund_no: &str) -> String {
     let amount = format_signed_fen(fen);
     let cells = [
@@ -59,7 +66,7 @@ fn row(t: &Trade, kind: &str, finished: DateTime<Utc>, fen: i64, refund_no: &str
         "0.00\t".into(),
         "0.00".into(),
         text(refund_no),
-        "0.00".into(),
+        format_signed_fen(fee(fen)),
         "0.00".into(),
         plain(&t.subject),
     ];

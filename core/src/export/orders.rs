@@ -9,14 +9,7 @@ pub const HEADER: [&str; 14] = [
     "order_no", "created_at", "paid_at", "status", "method", "kind", "channel", "account", "amount", "refunded", "fee", "channel_trade_no", "operator", "subject",
 ];
 
-fn cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
+use super::csv::quote as cell;
 
 /// The orders as CSV (header line first, `\r\n` line ends as RFC 4180 asks).
 pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz) -> String {

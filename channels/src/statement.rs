@@ -1,0 +1,122 @@
+//! Statement files → normalised rows, whatever the channel: one table of formats, each with a
+//! sniffer (does this file look like mine?) and an opener (a streaming parser). Downloaded files
+//! (`Channel::statement`) and files an accountant downloaded by hand go through the same path.
+//!
+//! Containers are undone first: GZIP is decompressed (WeChat's `tar_type=GZIP` bills); a ZIP is
+//! handed to the formats whose sniffer accepts ZIP (Alipay's bill archive). A new channel adds
+//! its parser with **one line** in [`FORMATS`].
+
+use std::io::Read;
+
+use paydesk_core::statement::{ParsedStatement, StatementError, StatementSource};
+
+/// Sniffs the first bytes of a (decompressed) file.
+pub type Sniff = fn(&[u8]) -> bool;
+/// Opens the whole (decompressed) file as a row stream.
+pub type Open = for<'a> fn(&'a [u8]) -> Result<Box<dyn StatementSource + 'a>, StatementError>;
+
+/// One statement format: the channel kind it belongs to, its name, sniffer and parser.
+#[derive(Debug, Clone, Copy)]
+pub struct StatementFormat {
+    pub channel: &'static str,
+    pub name: &'static str,
+    pub sniff: Sniff,
+    pub open: Open,
+}
+
+fn alipay_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04")
+}
+
+/// Every statement format Paydesk reads. Sniffers are tried in order on the file's first bytes.
+pub const FORMATS: &[StatementFormat] = &[
+    StatementFormat { channel: "alipay", name: "alipay-trade-zip", sniff: alipay_zip, open: crate::alipay::bill::open },
+    StatementFormat { channel: "alipay", name: "alipay-trade-csv", sniff: crate::alipay::bill::sniff, open: crate::alipay::bill::open },
+    StatementFormat { channel: "wechat", name: "wechat-tradebill", sniff: crate::wechat::bill::sniff, open: crate::wechat::bill::open },
+    StatementFormat { channel: "sandbox", name: "sandbox-csv", sniff: crate::sandbox::bill::sniff, open: crate::sandbox::bill::open },
+];
+
+/// The format of a file, by content.
+pub fn detect(bytes: &[u8]) -> Option<&'static StatementFormat> {
+    let head = &bytes[..bytes.len().min(4096)];
+    FORMATS.iter().find(|f| (f.sniff)(head))
+}
+
+/// Decompresses GZIP (sniffed by its magic bytes); other bytes are returned as they are.
+pub fn unwrap_container(bytes: Vec<u8>) -> Result<Vec<u8>, StatementError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
+        flate2::read::GzDecoder::new(&bytes[..])
+            .take(crate::wechat::bill::MAX_BILL_BYTES + 1)
+            .read_to_end(&mut out)
+            .map_err(|e| StatementError { line: 0, message: format!("not valid GZIP data: {e}") })?;
+        if out.len() as u64 > crate::wechat::bill::MAX_BILL_BYTES {
+            return Err(StatementError { line: 0, message: "the file is too large once decompressed".into() });
+        }
+        return Ok(out);
+    }
+    Ok(bytes)
+}
+
+/// Opens a statement (already decompressed with [`unwrap_container`]). When `channel` is given,
+/// the detected format must belong to it — a WeChat bill imported for an Alipay account is
+/// refused with a message naming both.
+pub fn open<'a>(bytes: &'a [u8], channel: Option<&str>) -> Result<(&'static StatementFormat, Box<dyn StatementSource + 'a>), StatementError> {
+    let Some(f) = detect(bytes) else {
+        let known: Vec<&str> = FORMATS.iter().map(|f| f.name).collect();
+        return Err(StatementError { line: 1, message: format!("not a statement format Paydesk knows (known: {})", known.join(", ")) });
+    };
+    if let Some(ch) = channel {
+        if f.channel != ch {
+            return Err(StatementError { line: 1, message: format!("this is a {} statement ({}), not one of a {ch} account", f.channel, f.name) });
+        }
+    }
+    Ok((f, (f.open)(bytes)?))
+}
+
+/// The statement parser core's reconciler uses: decompress, detect, parse, collect.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Parsers;
+
+impl paydesk_core::reconcile::StatementParser for Parsers {
+    fn parse(&self, channel: &str, bytes: Vec<u8>, progress: &dyn Fn(u64)) -> Result<(String, ParsedStatement), StatementError> {
+        let bytes = unwrap_container(bytes)?;
+        let (f, rows) = open(&bytes, Some(channel))?;
+        Ok((f.name.to_string(), ParsedStatement::read(rows, progress)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn wechat_bill() -> Vec<u8> {
+        crate::wechat::testdata::vector("wechat/bill.ALL.csv")
+    }
+
+    #[test]
+    fn formats_are_detected_by_content() {
+        assert_eq!(detect(&wechat_bill()).unwrap().name, "wechat-tradebill");
+        assert_eq!(detect(b"trade_no,order_no,type,amount,refund_no,time,status\n").unwrap().name, "sandbox-csv");
+        let gbk = encoding_rs::GBK.encode("#支付宝业务明细查询\r\n").0.into_owned();
+        assert_eq!(detect(&gbk).unwrap().name, "alipay-trade-csv");
+        assert_eq!(detect(b"PK\x03\x04....").unwrap().name, "alipay-trade-zip");
+        assert!(detect(b"<xml>").is_none());
+    }
+
+    #[test]
+    fn gzip_is_undone_and_the_channel_is_checked() {
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(&wechat_bill()).unwrap();
+        let bytes = unwrap_container(enc.finish().unwrap()).unwrap();
+        let (f, rows) = open(&bytes, Some("wechat")).unwrap();
+        assert_eq!(f.channel, "wechat");
+        assert_eq!(rows.filter(|r| r.is_ok()).count(), 45);
+        let e = open(&bytes, Some("alipay")).err().unwrap();
+        assert!(e.message.contains("wechat") && e.message.contains("alipay"), "{e}");
+        let e = open(b"hello", None).err().unwrap();
+        assert!(e.message.contains("sandbox-csv"), "{e}");
+        assert!(unwrap_container(vec![0x1f, 0x8b, 0, 1]).is_err());
+    }
+}

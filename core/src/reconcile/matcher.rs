@@ -1,0 +1,298 @@
+//! The matcher: pure functions from one business day's statement rows and a view of the book to
+//! matched lines, classified discrepancies and a summary. No I/O: everything it needs is passed
+//! in, so every rule is tested on small hand-made inputs.
+//!
+//! Rules (money in fen, times shop-local):
+//! * Payments match by our order number, refunds by our refund number; a refund row without a
+//!   refund number is the channel's reversal of a payment and matches an order we closed.
+//! * A payment row whose order we hold as paid: the amounts must agree, and the fee must be the
+//!   account's rate applied to the amount (`Money::fee_at`, half up). Fees are compared by
+//!   absolute value: channels print them with either sign, and refunds return theirs.
+//! * A book line of the day that is not on the day's statement is looked for on the previous and
+//!   next day's statements (an order paid at 23:59:58 may be booked by the channel the next day)
+//!   before it is called missing at the channel.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use super::{Discrepancy, DiscrepancyKind as K, Side, Summary};
+use crate::money::Money;
+use crate::order::{OrderStatus, RefundStatus};
+use crate::statement::{StatementKind, StatementRow, StatementTotals};
+
+/// An order as reconciliation sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookOrder {
+    pub order_no: String,
+    pub status: OrderStatus,
+    pub amount: i64,
+    pub fee: i64,
+    pub refunded: i64,
+    /// Shop-local time of payment.
+    pub paid_at: Option<NaiveDateTime>,
+    pub trade_no: Option<String>,
+    /// Set by the matcher when a statement row claims this order.
+    pub seen: Cell<bool>,
+}
+
+/// A refund as reconciliation sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BookRefund {
+    pub refund_no: String,
+    pub order_no: String,
+    pub amount: i64,
+    pub status: RefundStatus,
+    /// Shop-local time of its last change (when it succeeded, for final refunds).
+    pub at: NaiveDateTime,
+    pub seen: Cell<bool>,
+}
+
+/// The book around one account and day: the account's orders and refunds by number.
+#[derive(Clone, Debug, Default)]
+pub struct BookView {
+    pub orders: HashMap<String, BookOrder>,
+    pub refunds: HashMap<String, BookRefund>,
+    /// Order numbers the book holds under another account (number → account).
+    pub other_account: HashMap<String, String>,
+}
+
+/// What the statements of the day before and after hold.
+#[derive(Clone, Debug, Default)]
+pub struct Adjacent {
+    pub payments: HashSet<String>,
+    pub refunds: HashSet<String>,
+    /// Adjacent days whose statement could not be had.
+    pub missing: Vec<String>,
+}
+
+pub struct MatchInput<'a> {
+    pub day: NaiveDate,
+    pub fee_rate_bp: u32,
+    pub rows: &'a [StatementRow],
+    pub declared: &'a StatementTotals,
+    pub book: &'a BookView,
+    pub adjacent: &'a Adjacent,
+}
+
+/// The matcher's result. `matched` holds indexes into the statement rows.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub matched: Vec<usize>,
+    pub discrepancies: Vec<Discrepancy>,
+    pub summary: Summary,
+}
+
+fn fmt_time(t: Option<NaiveDateTime>) -> Option<String> {
+    t.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+}
+
+fn row_side(r: &StatementRow) -> Side {
+    Side {
+        status: Some(r.status.clone()),
+        amount: (r.kind == StatementKind::Payment).then_some(r.amount),
+        refund_amount: (r.kind == StatementKind::Refund).then_some(r.refund_amount),
+        fee: Some(r.fee),
+        time: fmt_time(r.time),
+        trade_no: Some(r.channel_trade_no.clone()),
+    }
+}
+
+fn order_side(o: &BookOrder) -> Side {
+    Side { status: Some(o.status.as_str().into()), amount: Some(o.amount), refund_amount: Some(o.refunded), fee: Some(o.fee), time: fmt_time(o.paid_at), trade_no: o.trade_no.clone() }
+}
+
+fn refund_side(r: &BookRefund) -> Side {
+    Side { status: Some(r.status.as_str().into()), amount: None, refund_amount: Some(r.amount), fee: None, time: fmt_time(Some(r.at)), trade_no: None }
+}
+
+/// Channel words for a payment that was reversed (money returned) rather than kept.
+pub fn is_reversal_status(s: &str) -> bool {
+    matches!(s, "REVOKED" | "REVERSED" | "撤销")
+}
+
+fn expected_fee(amount: i64, bp: u32) -> i64 {
+    Money::from_fen(amount).map(|m| m.fee_at(bp).fen()).unwrap_or(0)
+}
+
+struct Acc<'a> {
+    input: &'a MatchInput<'a>,
+    out: Outcome,
+    missing_seen: HashSet<(StatementKind, &'a str)>,
+}
+
+impl<'a> Acc<'a> {
+    fn flag(&mut self, kind: K, r: Option<&StatementRow>, order_no: &str, refund_no: Option<&str>, book: Option<Side>, detail: String) {
+        self.out.discrepancies.push(Discrepancy {
+            kind,
+            line: r.map_or(if refund_no.is_some() { StatementKind::Refund } else { StatementKind::Payment }, |r| r.kind),
+            order_no: order_no.to_string(),
+            refund_no: refund_no.map(str::to_string),
+            book,
+            channel: r.map(row_side),
+            detail,
+        });
+    }
+
+    fn payment(&mut self, i: usize, r: &'a StatementRow) {
+        let bp = self.input.fee_rate_bp;
+        let Some(o) = self.input.book.orders.get(&r.order_no) else {
+            if !self.missing_seen.insert((StatementKind::Payment, r.order_no.as_str())) {
+                return self.flag(K::Duplicate, Some(r), &r.order_no, None, None, "listed twice on the statement".into());
+            }
+            let detail = match self.input.book.other_account.get(&r.order_no) {
+                Some(a) => format!("the book holds this order under account {a}"),
+                None => "the channel has a payment our book does not know".into(),
+            };
+            return self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, detail);
+        };
+        if o.seen.replace(true) {
+            return self.flag(K::Duplicate, Some(r), &r.order_no, None, Some(order_side(o)), "listed twice on the statement".into());
+        }
+        let paid_here = matches!(o.status, OrderStatus::Success | OrderStatus::Refunded);
+        if is_reversal_status(&r.status) {
+            if o.status == OrderStatus::Success {
+                return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), "the channel reversed this payment; the book holds it as paid".into());
+            }
+            self.out.matched.push(i);
+            return;
+        }
+        if !paid_here {
+            let detail = format!("the channel was paid {}; the book says {}", Money::from_fen(r.amount).unwrap_or(Money::ZERO), o.status.as_str());
+            return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+        }
+        if r.amount != o.amount {
+            let detail = format!("book {} vs channel {}", crate::money::format_signed_fen(o.amount), crate::money::format_signed_fen(r.amount));
+            return self.flag(K::AmountDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+        }
+        let want = expected_fee(r.amount, bp);
+        if r.fee.abs() != want {
+            let detail = format!("expected fee {} at {bp} bp, the channel charged {}", crate::money::format_signed_fen(want), crate::money::format_signed_fen(r.fee.abs()));
+            return self.flag(K::FeeDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+        }
+        self.out.matched.push(i);
+    }
+
+    fn refund(&mut self, i: usize, r: &'a StatementRow) {
+        let bp = self.input.fee_rate_bp;
+        let Some(no) = r.refund_no.as_deref() else {
+            // A reversal printed as a refund without number: the order must be closed on our side.
+            return match self.input.book.orders.get(&r.order_no) {
+                None => self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, "the channel reversed a payment our book does not know".into()),
+                Some(o) if o.status == OrderStatus::Success && o.refunded == 0 => {
+                    self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), "the channel reversed this payment; the book holds it as paid".into())
+                }
+                Some(_) => self.out.matched.push(i),
+            };
+        };
+        let Some(b) = self.input.book.refunds.get(no) else {
+            if !self.missing_seen.insert((StatementKind::Refund, no)) {
+                return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), None, "refund listed twice on the statement".into());
+            }
+            return self.flag(K::MissingInBook, Some(r), &r.order_no, Some(no), None, "the channel has a refund our book does not know".into());
+        };
+        if b.seen.replace(true) {
+            return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), Some(refund_side(b)), "refund listed twice on the statement".into());
+        }
+        if b.status != RefundStatus::Success {
+            let detail = format!("the channel refunded; the book says {}", b.status.as_str());
+            return self.flag(K::StatusDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+        }
+        if b.amount != r.refund_amount {
+            let detail = format!("book refunded {} vs channel {}", crate::money::format_signed_fen(b.amount), crate::money::format_signed_fen(r.refund_amount));
+            return self.flag(K::RefundDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+        }
+        let want = expected_fee(r.refund_amount, bp);
+        if r.fee.abs() != want {
+            let detail = format!("expected {} of fee returned at {bp} bp, the channel returned {}", crate::money::format_signed_fen(want), crate::money::format_signed_fen(r.fee.abs()));
+            return self.flag(K::FeeDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+        }
+        self.out.matched.push(i);
+    }
+}
+
+/// Matches one account's statement of `input.day` against the book.
+pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
+    let mut acc = Acc { input, out: Outcome::default(), missing_seen: HashSet::new() };
+    let s = &mut acc.out.summary;
+    let mut raw_fees = 0i64;
+    for r in input.rows {
+        raw_fees += r.fee;
+        match r.kind {
+            StatementKind::Payment => {
+                s.payments += 1;
+                s.payment_amount += r.amount;
+                s.fees += r.fee.abs();
+            }
+            StatementKind::Refund => {
+                s.refunds += 1;
+                s.refund_amount += r.refund_amount;
+                s.fees -= r.fee.abs();
+            }
+        }
+    }
+    s.net = s.payment_amount - s.refund_amount - s.fees;
+    let d = input.declared;
+    let checks = [
+        d.payments.map(|v| v == s.payments),
+        d.refunds.map(|v| v == s.refunds),
+        d.payment_amount.map(|v| v == s.payment_amount),
+        d.refund_amount.map(|v| v == s.refund_amount),
+        d.fees.map(|v| v == raw_fees),
+    ];
+    s.declared_ok = checks.iter().flatten().copied().reduce(|a, b| a && b);
+    s.adjacent_missing = input.adjacent.missing.clone();
+
+    for (i, r) in input.rows.iter().enumerate() {
+        match r.kind {
+            StatementKind::Payment => acc.payment(i, r),
+            StatementKind::Refund => acc.refund(i, r),
+        }
+    }
+
+    // The book's side of the day: what we hold as paid or refunded that the statement lacks.
+    let on_day = |t: Option<NaiveDateTime>| t.is_some_and(|t| t.date() == input.day);
+    let mut missing = Vec::new();
+    for o in input.book.orders.values() {
+        if !matches!(o.status, OrderStatus::Success | OrderStatus::Refunded) || !on_day(o.paid_at) {
+            continue;
+        }
+        acc.out.summary.book_payments += 1;
+        acc.out.summary.book_payment_amount += o.amount;
+        if o.seen.get() {
+            continue;
+        }
+        if input.adjacent.payments.contains(&o.order_no) {
+            acc.out.summary.crossed_day += 1;
+        } else {
+            missing.push((o.order_no.clone(), None, Some(order_side(o)), "paid in our book; not on this day's statement nor the days around it".to_string()));
+        }
+    }
+    for b in input.book.refunds.values() {
+        if b.status != RefundStatus::Success || !on_day(Some(b.at)) {
+            continue;
+        }
+        acc.out.summary.book_refunds += 1;
+        acc.out.summary.book_refund_amount += b.amount;
+        if b.seen.get() {
+            continue;
+        }
+        if input.adjacent.refunds.contains(&b.refund_no) {
+            acc.out.summary.crossed_day += 1;
+        } else {
+            missing.push((b.order_no.clone(), Some(b.refund_no.clone()), Some(refund_side(b)), "refunded in our book; not on this day's statement nor the days around it".to_string()));
+        }
+    }
+    missing.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
+    for (order_no, refund_no, side, detail) in missing {
+        acc.flag(K::MissingAtChannel, None, &order_no, refund_no.as_deref(), side, detail);
+    }
+    acc.out.summary.matched = acc.out.matched.len() as u64 + acc.out.summary.crossed_day;
+    acc.out.summary.mismatched = acc.out.discrepancies.len() as u64;
+    acc.out
+}
+
+#[cfg(test)]
+#[path = "matcher_tests.rs"]
+mod tests;

@@ -1,0 +1,196 @@
+//! Matcher tests: one per discrepancy kind, the day boundary, sums and declared totals.
+
+use super::*;
+use crate::reconcile::DiscrepancyKind as K;
+
+const DAY: &str = "2026-11-25";
+
+fn t(s: &str) -> NaiveDateTime {
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap()
+}
+
+fn pay(order: &str, amount: i64, fee: i64, at: &str) -> StatementRow {
+    StatementRow {
+        kind: StatementKind::Payment,
+        channel_trade_no: format!("T{order}"),
+        order_no: order.into(),
+        refund_no: None,
+        amount,
+        refund_amount: 0,
+        fee,
+        time: Some(t(at)),
+        status: "SUCCESS".into(),
+        merchant_id: "M1".into(),
+    }
+}
+
+fn refund(order: &str, no: &str, amount: i64, fee: i64, at: &str) -> StatementRow {
+    StatementRow { kind: StatementKind::Refund, refund_no: Some(no.into()), amount: 0, refund_amount: amount, fee, status: "REFUND".into(), ..pay(order, 0, 0, at) }
+}
+
+fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> BookOrder {
+    BookOrder { order_no: no.into(), status, amount, fee: expected_fee(amount, 60), refunded: 0, paid_at: paid.map(t), trade_no: Some(format!("T{no}")), seen: Cell::new(false) }
+}
+
+fn book_refund(no: &str, order: &str, amount: i64, status: RefundStatus, at: &str) -> BookRefund {
+    BookRefund { refund_no: no.into(), order_no: order.into(), amount, status, at: t(at), seen: Cell::new(false) }
+}
+
+fn book(orders: Vec<BookOrder>, refunds: Vec<BookRefund>) -> BookView {
+    BookView {
+        orders: orders.into_iter().map(|o| (o.order_no.clone(), o)).collect(),
+        refunds: refunds.into_iter().map(|r| (r.refund_no.clone(), r)).collect(),
+        other_account: HashMap::new(),
+    }
+}
+
+fn run(rows: &[StatementRow], b: &BookView, adj: &Adjacent) -> Outcome {
+    let declared = StatementTotals::default();
+    let input = MatchInput { day: DAY.parse().unwrap(), fee_rate_bp: 60, rows, declared: &declared, book: b, adjacent: adj };
+    match_day(&input)
+}
+
+fn kinds(o: &Outcome) -> Vec<(K, String)> {
+    o.discrepancies.iter().map(|d| (d.kind, d.refund_no.clone().unwrap_or_else(|| d.order_no.clone()))).collect()
+}
+
+#[test]
+fn a_clean_day_matches_everything_and_sums() {
+    let rows = vec![pay("P1", 1234, 7, "2026-11-25 10:00:00"), pay("P2", 10_000, 60, "2026-11-25 11:00:00"), refund("P2", "R1", 2_500, -15, "2026-11-25 12:00:00")];
+    let b = book(
+        vec![order("P1", OrderStatus::Success, 1234, Some("2026-11-25 10:00:00")), order("P2", OrderStatus::Success, 10_000, Some("2026-11-25 11:00:00"))],
+        vec![book_refund("R1", "P2", 2_500, RefundStatus::Success, "2026-11-25 12:00:01")],
+    );
+    let o = run(&rows, &b, &Adjacent::default());
+    assert!(o.discrepancies.is_empty(), "{:?}", o.discrepancies);
+    assert_eq!(o.matched, vec![0, 1, 2]);
+    let s = &o.summary;
+    assert_eq!((s.payments, s.payment_amount, s.refunds, s.refund_amount), (2, 11_234, 1, 2_500));
+    assert_eq!(s.fees, 7 + 60 - 15);
+    assert_eq!(s.net, 11_234 - 2_500 - 52);
+    assert_eq!((s.book_payments, s.book_payment_amount, s.book_refunds, s.book_refund_amount), (2, 11_234, 1, 2_500));
+    assert_eq!((s.matched, s.mismatched), (3, 0));
+}
+
+#[test]
+fn missing_in_book_names_another_account_when_it_is_there() {
+    let rows = vec![pay("PX", 500, 3, "2026-11-25 09:00:00"), pay("PY", 500, 3, "2026-11-25 09:00:01")];
+    let mut b = book(vec![], vec![]);
+    b.other_account.insert("PY".into(), "wechat-2".into());
+    let o = run(&rows, &b, &Adjacent::default());
+    assert_eq!(kinds(&o), vec![(K::MissingInBook, "PX".into()), (K::MissingInBook, "PY".into())]);
+    assert!(o.discrepancies[1].detail.contains("wechat-2"));
+    assert_eq!(o.discrepancies[0].channel.as_ref().unwrap().amount, Some(500));
+    assert!(o.discrepancies[0].book.is_none());
+}
+
+#[test]
+fn missing_at_channel_only_after_looking_at_adjacent_days() {
+    let b = book(
+        vec![
+            order("P1", OrderStatus::Success, 100, Some("2026-11-25 23:59:58")),
+            order("P2", OrderStatus::Success, 200, Some("2026-11-25 12:00:00")),
+            order("P0", OrderStatus::Success, 300, Some("2026-11-25 00:00:01")),
+            // Not our day, not paid: never "missing".
+            order("P3", OrderStatus::Success, 300, Some("2026-11-24 12:00:00")),
+            order("P4", OrderStatus::Closed, 300, None),
+        ],
+        vec![book_refund("R9", "P3", 100, RefundStatus::Success, "2026-11-25 08:00:00")],
+    );
+    let adj = Adjacent { payments: ["P1".to_string(), "P0".to_string()].into(), refunds: HashSet::new(), missing: vec![] };
+    let o = run(&[], &b, &adj);
+    assert_eq!(kinds(&o), vec![(K::MissingAtChannel, "P2".into()), (K::MissingAtChannel, "R9".into())]);
+    assert_eq!(o.summary.crossed_day, 2, "P1 on the next day's statement, P0 on the previous");
+    assert_eq!(o.summary.matched, 2);
+    let d = &o.discrepancies[0];
+    assert_eq!((d.book.as_ref().unwrap().status.as_deref(), d.book.as_ref().unwrap().amount), (Some("success"), Some(200)));
+    assert!(d.channel.is_none());
+}
+
+#[test]
+fn a_payment_of_the_previous_evening_on_todays_statement_matches() {
+    // Paid 23:59:58 on the 24th in our book, booked by the channel on the 25th.
+    let rows = vec![pay("P1", 100, 1, "2026-11-25 00:00:02")];
+    let b = book(vec![order("P1", OrderStatus::Success, 100, Some("2026-11-24 23:59:58"))], vec![]);
+    let o = run(&rows, &b, &Adjacent::default());
+    assert!(o.discrepancies.is_empty());
+    assert_eq!(o.summary.book_payments, 0, "not a payment of our day 25");
+}
+
+#[test]
+fn amount_status_fee_and_refund_differences() {
+    let rows = vec![
+        pay("PA", 1_001, 6, "2026-11-25 10:00:00"),
+        pay("PS", 2_000, 12, "2026-11-25 10:00:01"),
+        pay("PF", 10_000, 38, "2026-11-25 10:00:02"),
+        refund("PR", "RR", 400, -2, "2026-11-25 10:00:03"),
+        refund("PR", "RQ", 100, -1, "2026-11-25 10:00:04"),
+        refund("PR", "RF", 1_000, 0, "2026-11-25 10:00:05"),
+    ];
+    let b = book(
+        vec![
+            order("PA", OrderStatus::Success, 1_000, Some("2026-11-25 10:00:00")),
+            order("PS", OrderStatus::Closed, 2_000, None),
+            order("PF", OrderStatus::Success, 10_000, Some("2026-11-25 10:00:02")),
+            order("PR", OrderStatus::Success, 5_000, Some("2026-11-24 10:00:00")),
+        ],
+        vec![
+            book_refund("RR", "PR", 500, RefundStatus::Success, "2026-11-25 10:00:03"),
+            book_refund("RQ", "PR", 100, RefundStatus::Processing, "2026-11-25 10:00:04"),
+            book_refund("RF", "PR", 1_000, RefundStatus::Success, "2026-11-25 10:00:05"),
+        ],
+    );
+    let o = run(&rows, &b, &Adjacent::default());
+    assert_eq!(
+        kinds(&o),
+        vec![(K::AmountDiffers, "PA".into()), (K::StatusDiffers, "PS".into()), (K::FeeDiffers, "PF".into()), (K::RefundDiffers, "RR".into()), (K::StatusDiffers, "RQ".into()), (K::FeeDiffers, "RF".into())]
+    );
+    let a = &o.discrepancies[0];
+    assert_eq!((a.book.as_ref().unwrap().amount, a.channel.as_ref().unwrap().amount), (Some(1_000), Some(1_001)));
+    let s = &o.discrepancies[1];
+    assert_eq!(s.book.as_ref().unwrap().status.as_deref(), Some("closed"));
+    assert!(s.detail.contains("20.00") && s.detail.contains("closed"), "{}", s.detail);
+    assert_eq!(o.discrepancies[2].detail, "expected fee 0.60 at 60 bp, the channel charged 0.38");
+    assert_eq!(o.summary.mismatched, 6);
+    assert!(o.matched.is_empty());
+}
+
+#[test]
+fn duplicates_on_the_statement() {
+    let rows = vec![pay("P1", 100, 1, "2026-11-25 10:00:00"), pay("P1", 100, 1, "2026-11-25 10:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), pay("PX", 1, 0, "2026-11-25 12:00:00"), pay("PX", 1, 0, "2026-11-25 12:00:00")];
+    let b = book(vec![order("P1", OrderStatus::Success, 100, Some("2026-11-25 10:00:00"))], vec![book_refund("R1", "P1", 50, RefundStatus::Success, "2026-11-25 11:00:00")]);
+    let o = run(&rows, &b, &Adjacent::default());
+    assert_eq!(kinds(&o), vec![(K::Duplicate, "P1".into()), (K::Duplicate, "R1".into()), (K::MissingInBook, "PX".into()), (K::Duplicate, "PX".into())]);
+    assert_eq!(o.matched, vec![0, 2]);
+}
+
+#[test]
+fn reversals_match_closed_orders_and_flag_paid_ones() {
+    let mut revoked = pay("P1", 100, 0, "2026-11-25 10:00:00");
+    revoked.status = "REVOKED".into();
+    let mut reversed_paid = pay("P2", 100, 0, "2026-11-25 10:00:00");
+    reversed_paid.status = "REVOKED".into();
+    let mut alipay_cancel = refund("P3", "x", 100, 0, "2026-11-25 10:00:00");
+    alipay_cancel.refund_no = None;
+    let b = book(
+        vec![order("P1", OrderStatus::Closed, 100, None), order("P2", OrderStatus::Success, 100, Some("2026-11-25 10:00:00")), order("P3", OrderStatus::Closed, 100, None)],
+        vec![],
+    );
+    let o = run(&[revoked, reversed_paid, alipay_cancel], &b, &Adjacent::default());
+    assert_eq!(kinds(&o), vec![(K::StatusDiffers, "P2".into())]);
+    assert_eq!(o.matched, vec![0, 2]);
+}
+
+#[test]
+fn declared_totals_are_checked() {
+    let rows = vec![pay("P1", 100, 1, "2026-11-25 10:00:00")];
+    let b = book(vec![order("P1", OrderStatus::Success, 100, Some("2026-11-25 10:00:00"))], vec![]);
+    let adj = Adjacent::default();
+    let good = StatementTotals { payments: Some(1), payment_amount: Some(100), fees: Some(1), ..Default::default() };
+    let input = MatchInput { day: DAY.parse().unwrap(), fee_rate_bp: 60, rows: &rows, declared: &good, book: &b, adjacent: &adj };
+    assert_eq!(match_day(&input).summary.declared_ok, Some(true));
+    b.orders["P1"].seen.set(false);
+    let bad = StatementTotals { payment_amount: Some(101), ..good };
+    let input = MatchInput { declared: &bad, ..input };
+    assert_eq!(match_day(&input).summary.declared_ok, Some(false));
+}

@@ -1,0 +1,175 @@
+//! Reconciliation runs as export tables: **summary** (one line per account and day, with the
+//! statement's SHA-256 so the report can be traced to the file), **discrepancies** (both sides'
+//! values, state and note) and **matched** (every agreeing line).
+
+use super::ItemState;
+use crate::export::{Cell, Column, ColumnKind as C, Table};
+use crate::store::{ItemFilter, Result, RunRecord, Store};
+
+fn money(v: Option<i64>) -> Cell {
+    v.map_or(Cell::Empty, Cell::Money)
+}
+
+fn text(v: Option<&str>) -> Cell {
+    v.map_or(Cell::Empty, |s| Cell::text(s))
+}
+
+fn date(s: &str) -> Cell {
+    s.parse().map_or_else(|_| Cell::text(s), Cell::Date)
+}
+
+fn datetime(s: Option<&str>) -> Cell {
+    s.and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").ok()).map_or_else(|| text(s), Cell::DateTime)
+}
+
+/// The summary table of `runs`.
+pub fn summary_table(runs: &[RunRecord]) -> Table {
+    let mut t = Table::new(
+        "summary",
+        "对账汇总 Reconciliation summary",
+        vec![
+            Column::new("day", "日期 Day", C::Date),
+            Column::new("account", "账户 Account", C::Text),
+            Column::new("channel", "渠道 Channel", C::Text),
+            Column::new("status", "状态 Status", C::Text),
+            Column::new("payments", "收款笔数 Payments", C::Count),
+            Column::new("payment_amount", "收款金额 Payment amount", C::Money),
+            Column::new("refunds", "退款笔数 Refunds", C::Count),
+            Column::new("refund_amount", "退款金额 Refund amount", C::Money),
+            Column::new("fees", "手续费 Fees", C::Money),
+            Column::new("net", "净结算 Net", C::Money),
+            Column::new("matched", "已匹配 Matched", C::Count),
+            Column::new("mismatched", "差异 Discrepancies", C::Count),
+            Column::new("open", "未处理 Open", C::Count),
+            Column::new("sha256", "账单 SHA-256", C::Text),
+        ],
+    );
+    for r in runs {
+        let s = &r.summary;
+        t.push(vec![
+            date(&r.day),
+            Cell::text(&r.account),
+            Cell::text(&r.channel),
+            Cell::text(if r.status == "failed" { format!("failed: {}", r.error.as_deref().unwrap_or("")) } else { r.status.clone() }),
+            Cell::Count(s.payments as i64),
+            Cell::Money(s.payment_amount),
+            Cell::Count(s.refunds as i64),
+            Cell::Money(s.refund_amount),
+            Cell::Money(s.fees),
+            Cell::Money(s.net),
+            Cell::Count(s.matched as i64),
+            Cell::Count(s.mismatched as i64),
+            Cell::Count(r.open as i64),
+            text(r.statement.as_ref().map(|st| st.sha256.as_str())),
+        ]);
+    }
+    if runs.len() > 1 {
+        let sum = |f: fn(&RunRecord) -> i64| runs.iter().map(f).sum::<i64>();
+        t.push(vec![
+            Cell::Empty,
+            Cell::text("合计 Total"),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::Count(sum(|r| r.summary.payments as i64)),
+            Cell::Money(sum(|r| r.summary.payment_amount)),
+            Cell::Count(sum(|r| r.summary.refunds as i64)),
+            Cell::Money(sum(|r| r.summary.refund_amount)),
+            Cell::Money(sum(|r| r.summary.fees)),
+            Cell::Money(sum(|r| r.summary.net)),
+            Cell::Count(sum(|r| r.summary.matched as i64)),
+            Cell::Count(sum(|r| r.summary.mismatched as i64)),
+            Cell::Count(sum(|r| r.open as i64)),
+            Cell::Empty,
+        ]);
+    }
+    t
+}
+
+/// Every table of a report on `runs`: summary, discrepancies, matched.
+pub fn tables(store: &Store, runs: &[RunRecord]) -> Result<Vec<Table>> {
+    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    let mut d = Table::new(
+        "discrepancies",
+        "差异明细 Discrepancies",
+        vec![
+            Column::new("day", "日期 Day", C::Date),
+            Column::new("account", "账户 Account", C::Text),
+            Column::new("kind", "类型 Kind", C::Text),
+            Column::new("order_no", "订单号 Order no", C::Text),
+            Column::new("refund_no", "退款号 Refund no", C::Text),
+            Column::new("trade_no", "渠道单号 Channel trade no", C::Text),
+            Column::new("book_status", "账本状态 Book status", C::Text),
+            Column::new("channel_status", "渠道状态 Channel status", C::Text),
+            Column::new("book_amount", "账本金额 Book amount", C::Money),
+            Column::new("channel_amount", "渠道金额 Channel amount", C::Money),
+            Column::new("book_fee", "账本手续费 Book fee", C::Money),
+            Column::new("channel_fee", "渠道手续费 Channel fee", C::Money),
+            Column::new("channel_time", "渠道时间 Channel time", C::DateTime),
+            Column::new("detail", "说明 Detail", C::Text),
+            Column::new("state", "处理 State", C::Text),
+            Column::new("note", "备注 Note", C::Text),
+        ],
+    );
+    for i in store.recon_items(&ids, &ItemFilter { limit: Some(1_000_000), ..Default::default() })? {
+        let x = &i.discrepancy;
+        let (b, c) = (x.book.clone().unwrap_or_default(), x.channel.clone().unwrap_or_default());
+        let amount = |s: &super::Side| if x.line == crate::statement::StatementKind::Refund { s.refund_amount } else { s.amount };
+        d.push(vec![
+            date(&i.day),
+            Cell::text(&i.account),
+            Cell::text(x.kind.label()),
+            Cell::text(&x.order_no),
+            text(x.refund_no.as_deref()),
+            text(c.trade_no.as_deref().or(b.trade_no.as_deref())),
+            text(b.status.as_deref()),
+            text(c.status.as_deref()),
+            money(amount(&b)),
+            money(amount(&c)),
+            money(b.fee),
+            money(c.fee),
+            datetime(c.time.as_deref()),
+            Cell::text(&x.detail),
+            Cell::text(match i.state {
+                ItemState::Open => "未处理 open",
+                ItemState::Fixed => "已修正 fixed",
+                ItemState::Resolved => "已解决 resolved",
+            }),
+            text(i.note.as_deref()),
+        ]);
+    }
+    let mut m = Table::new(
+        "matched",
+        "已匹配 Matched",
+        vec![
+            Column::new("day", "日期 Day", C::Date),
+            Column::new("account", "账户 Account", C::Text),
+            Column::new("line", "类型 Line", C::Text),
+            Column::new("order_no", "订单号 Order no", C::Text),
+            Column::new("refund_no", "退款号 Refund no", C::Text),
+            Column::new("trade_no", "渠道单号 Channel trade no", C::Text),
+            Column::new("amount", "金额 Amount", C::Money),
+            Column::new("fee", "手续费 Fee", C::Money),
+            Column::new("time", "时间 Time", C::DateTime),
+        ],
+    );
+    for r in runs {
+        for x in store.recon_matches(r.id)? {
+            m.push(vec![
+                date(&r.day),
+                Cell::text(&r.account),
+                Cell::text(if x.line == crate::statement::StatementKind::Refund { "退款 refund" } else { "收款 payment" }),
+                Cell::text(&x.order_no),
+                text(x.refund_no.as_deref()),
+                Cell::text(&x.channel_trade_no),
+                Cell::Money(x.amount),
+                Cell::Money(x.fee),
+                datetime(x.time.as_deref()),
+            ]);
+        }
+    }
+    let mut s = summary_table(runs);
+    if let (Some(first), Some(last)) = (runs.first(), runs.last()) {
+        s.notes.push(format!("Paydesk 对账报告 reconciliation report · {} – {} · {} run(s)", first.day, last.day, runs.len()));
+    }
+    Ok(vec![s, d, m])
+}
