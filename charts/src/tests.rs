@@ -122,3 +122,37 @@ fn custom(store: &Store, from: &str, to: &str) -> Dashboard {
     let p = Period::Custom { from: from.parse::<NaiveDate>().unwrap(), to: to.parse::<NaiveDate>().unwrap() };
     dashboard(store, chrono_tz::Asia::Shanghai, p, now()).unwrap()
 }
+
+#[test]
+fn report_writes_figures_and_charts() {
+    let (_d, store) = book(20, now());
+    let db = custom(&store, "2026-11-24", "2026-11-24");
+    let out = tempfile::tempdir().unwrap();
+    let files = report::write(&db, out.path(), &report::ReportOptions::default()).unwrap();
+    let names: Vec<String> = files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    for want in ["sales-20261124-20261124.xlsx", "sales-20261124-20261124-summary.csv", "sales-20261124-20261124-failures.csv", "sales-20261124-20261124-sales.png", "sales-20261124-20261124-heatmap.png"] {
+        assert!(names.iter().any(|n| n == want), "{want} in {names:?}");
+    }
+    assert_eq!(files.len(), 1 + 7 + 5);
+    let summary = std::fs::read(out.path().join("sales-20261124-20261124-summary.csv")).unwrap();
+    assert!(summary.starts_with(b"\xEF\xBB\xBF"), "BOM for Excel");
+    let text = String::from_utf8_lossy(&summary);
+    let row = text.lines().find(|l| l.starts_with("本期")).unwrap();
+    assert!(row.contains(&format!(",{},", db.current.gross)), "{row} has the gross {}", db.current.gross);
+    assert!(row.contains(&format!(",{},", db.current.orders)), "{row}");
+    let days = String::from_utf8_lossy(&std::fs::read(out.path().join("sales-20261124-20261124-days.csv")).unwrap()).into_owned();
+    assert_eq!(days.lines().count(), 2, "header + one day");
+    let xlsx = std::fs::read(out.path().join("sales-20261124-20261124.xlsx")).unwrap();
+    assert_eq!(&xlsx[..2], b"PK", "a zip (XLSX)");
+    assert!(xlsx.len() > 5_000);
+    for f in files.iter().filter(|p| p.extension().is_some_and(|e| e == "png")) {
+        let png = std::fs::read(f).unwrap();
+        assert_eq!(png_size(&png), (1280, 680));
+        assert!(colours(&png) > 20);
+    }
+    if let Some(dir) = std::env::var_os("PAYDESK_CHART_DIR") {
+        for f in &files {
+            std::fs::copy(f, std::path::Path::new(&dir).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+}

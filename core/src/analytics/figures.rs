@@ -252,8 +252,21 @@ fn methods(cells: &[SalesCell], gross: i64) -> Vec<MethodFigures> {
     let mut v: Vec<_> = m
         .into_iter()
         .filter(|(_, (n, _))| *n > 0)
-        .map(|(method, (orders, g))| MethodFigures { method: method.to_string(), orders, gross: Total(g), share_bp: rate_bp(g, gross).unwrap_or(0) })
+        .map(|(method, (orders, g))| MethodFigures { method: method.to_string(), orders, gross: Total(g), share_bp: if gross > 0 { g * 10_000 / gross } else { 0 } })
         .collect();
+    // Largest remainders get the basis points lost to truncation, so shares add up to 100 %.
+    if gross > 0 {
+        let mut short = 10_000 - v.iter().map(|x| x.share_bp).sum::<i64>();
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse((v[i].gross.0 * 10_000) % gross));
+        for i in order {
+            if short <= 0 {
+                break;
+            }
+            v[i].share_bp += 1;
+            short -= 1;
+        }
+    }
     v.sort_by(|a, b| b.gross.cmp(&a.gross).then_with(|| a.method.cmp(&b.method)));
     v
 }
