@@ -8,6 +8,9 @@ echo
 echo "== callbacks verified + persisted (issue goal: >= 5000/s, p99 < 20 ms, 0 lost, 0 duplicated)"
 cargo bench --locked -q -p paydesk-e2e --bench callbacks 2>/dev/null
 echo
+echo "== analytics: dashboard figures + one chart, month and year of a 1,000,000-order book (issue goal: < 150 ms each)"
+cargo bench --locked -q -p paydesk-charts --bench analytics 2>/dev/null
+echo
 echo "== routing: 10,000 payments, one account failing 30 % of its requests, routing on vs off (issue claim: ~97 % -> 99 %)"
 cargo bench --locked -q -p paydesk-core --features simulation --bench routing 2>/dev/null
 echo

@@ -8,5 +8,6 @@ mod api;
 mod cli;
 mod notify;
 mod recovery;
+mod report;
 mod routing;
 mod service;

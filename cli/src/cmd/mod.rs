@@ -5,6 +5,7 @@ pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod pay;
 pub(crate) mod recon;
+pub(crate) mod report;
 pub(crate) mod routing;
 pub(crate) mod serve;
 pub(crate) mod sim;

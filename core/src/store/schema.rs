@@ -214,8 +214,10 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX refunds_created ON refunds(created_at);
         "#,
     ),
-    // 5 (routing, branch routing): the routing decision of each order; a revision counter the running service
-    // watches to pick up account changes made by any process (app, CLI, another till).
+    // 5 (analytics, branch analytics): sales per 15-minute and per hourly UTC slot, kept by triggers; backfilled from the book.
+    M::up_with_hook(&super::analytics::MIGRATION, super::analytics::backfill),
+    // 6 (routing, branch routing): the routing decision of each order; a revision counter the
+    // running service watches to pick up account changes made by any process (app, CLI, another till).
     M::up(
         r#"
         CREATE TABLE order_routes (
