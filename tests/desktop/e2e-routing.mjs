@@ -77,7 +77,7 @@ try {
     await wd.click('[data-test=demo-fail]');
     await sleep(300);
     await wd.click('[data-nav=cashier]');
-    await wd.waitFor('[data-method=sandbox]');
+    await wd.click('[data-method=sandbox]');
     await wd.type('[data-test=scan]', '9.90' + KEY.enter);
     await wd.waitFor('[data-state=qr] [data-test=qr] svg', 20000);
     saleOrder = await wd.exec('return document.querySelector("[data-state=qr]").dataset.order');
@@ -104,8 +104,9 @@ try {
   });
 
   await step('a daily limit refuses the cashier at the till, clearly and audited', async () => {
-    await wd.click('[data-nav=settings]');
-    await wd.click('[data-tab=general]');
+    await wd.click('[data-nav=settings]'); // opens on the general tab
+    await wd.waitFor('[data-test=callback-status]');
+    await sleep(300); // the tab draws once more when its data arrives
     await wd.type('[data-test=limit-cashier-amount]', '10.00');
     await wd.click('[data-test=save-limits]');
     await toastSays('限额');
@@ -118,7 +119,7 @@ try {
     await wd.waitFor('[data-state=failed]', 15000);
     const text = await wd.text('[data-state=failed]');
     assert(text.includes('超出每日限额') && text.includes('¥10.00'), `refusal: ${text}`);
-    const r = await invoke('create_qr', { req: { amount: '20.00', sale_id: 'over-limit' } });
+    const r = await invoke('create_qr', { req: { amount: '20.00', method: 'sandbox', sale_id: 'over-limit' } });
     assert(r.err?.code === 'limit' && r.err.details?.who === '王芳', `Rust refuses too: ${JSON.stringify(r)}`);
     await shot('r3-limit-refused');
     await logout();

@@ -270,7 +270,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'account.changed': '{name}: {changes}',
   'account.nothingChanged': 'Nothing changed',
   'account.routingHint': 'Lower priority numbers go first; equal priorities take turns by weight; a failing account falls over to the next. Changes apply to the next payment and are audited.',
-  'account.demoFail': 'Demo: make the main account fail the next QR code',
+  'account.demoFail': 'Demo: make the sandbox wallet’s main account fail its next QR code',
   'account.demoFailArmed': 'The next QR code fails on the main account and falls over to the backup',
 
   'limits.title': 'Daily limits',

@@ -269,7 +269,7 @@ export const zhCN = {
   'account.changed': '{name}：{changes}',
   'account.nothingChanged': '没有改动',
   'account.routingHint': '优先级数字越小越先用；同优先级按权重轮流；账户失败时自动切换到下一个。修改对下一笔付款立即生效，并记入审计日志。',
-  'account.demoFail': '演示：让主账户的下一个二维码失败',
+  'account.demoFail': '演示：让演示钱包主账户的下一个二维码失败',
   'account.demoFailArmed': '下一个二维码将在主账户失败，并自动切换到备用账户',
 
   'limits.title': '每日限额',

@@ -66,7 +66,7 @@ export function channelsTable(ctx: Ctx, list: AccountView[], edit: (v: AccountVi
   return h('div', { class: 'channels' },
     h('p', { class: 'muted' }, t('account.routingHint')),
     h('table', { class: 'channels-table', 'data-test': 'channels' }, h('thead', null, h('tr', null, heads.map((k) => h('th', null, k ? t(k as never) : '')))),
-      h('tbody', null, list.map(row))),
+      h('tbody', null, [...list].sort((x, y) => x.account.priority - y.account.priority || x.account.name.localeCompare(y.account.name)).map(row))),
     ctx.info.demo && manage ? h('button', { class: 'link demo-fail', 'data-test': 'demo-fail', onclick: () => void ctx.backend.demoFault('precreate', 1).then(() => ctx.toast(t('account.demoFailArmed')), err) }, t('account.demoFail')) : null);
 }
 
