@@ -50,7 +50,8 @@ impl Payments {
             let not_reached = matches!(e, crate::ChannelError::Unreachable { .. } | crate::ChannelError::Config(_)) || e.is_rate_limited();
             if not_reached || !e.outcome_unknown() {
                 let patch = OrderPatch { failure: Some((code.clone(), message.clone())), ..Default::default() };
-                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("QR order refused: {e}"), patch)?;
+                let detail = if not_reached { format!("not reached, nothing created: {e}") } else { format!("QR order refused: {e}") };
+                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &detail, patch)?;
                 if !not_reached {
                     self.set_outcome(&mut routed.decision, Outcome::Refused { code, message });
                     return Ok(o);
