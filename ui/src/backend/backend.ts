@@ -6,6 +6,7 @@ import type {
   Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, Session, SettingsInput,
   SettingsView, User,
 } from './types';
+import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
 
 export type Unsubscribe = () => void;
 
@@ -47,6 +48,11 @@ export interface Backend {
   setUserEnabled(name: string, enabled: boolean): Promise<void>;
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
+
+  /** Dashboard figures with every chart as SVG (owner, accountant). */
+  analytics(range: RangeInput, look: Look): Promise<AnalyticsView>;
+  /** Writes the sales report (XLSX/CSV figures, PNG charts) into the home's exports folder. */
+  exportAnalytics(range: RangeInput, look: Look): Promise<ReportWritten>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;
