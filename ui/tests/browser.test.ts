@@ -162,7 +162,7 @@ describe('analytics', () => {
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-kpi=gross] [data-test=kpi-gross]');
     expect(await page.$$eval('[data-kpi]', (els) => els.length)).toBe(7);
-    expect(await page.$$eval('[data-chart] svg', (els) => els.length)).toBe(5);
+    expect(await page.$$eval('[data-chart] svg', (els) => els.length)).toBe(4); // today: no second hourly chart
     expect(await page.textContent('[data-period=today]')).toBe('今天');
     const before = await gross(page);
     // A sale at the till shows up in today's figures.

@@ -101,7 +101,9 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
         h('div', { class: 'kpi-value', 'data-test': `kpi-${k.key}` }, kpiValue(k, k.value)),
         h('div', { class: 'kpi-foot' }, h('span', { class: `change ${c.mood}`, 'data-test': `change-${k.key}` }, c.text), h('span', { class: 'muted' }, t('analytics.previous', { v: kpiValue(k, k.previous) }))));
     }));
-    mount(charts, view.charts.map((c) => h('figure', { class: `chart card chart-${c.kind}`, 'data-chart': c.kind }, svgNode(c.svg))));
+    // A one-day period's sales chart already goes by hour: no second hourly chart.
+    const oneDay = d.window.from === d.window.to;
+    mount(charts, view.charts.filter((c) => !(oneDay && c.kind === 'hours')).map((c) => h('figure', { class: `chart card chart-${c.kind}`, 'data-chart': c.kind }, svgNode(c.svg))));
     mount(failures, h('h3', null, t('analytics.failures')),
       d.failures.length === 0 ? h('p', { class: 'muted', 'data-test': 'no-failures' }, t('analytics.noFailures')) :
         h('table', null, h('thead', null, h('tr', null, ['analytics.channel', 'analytics.reason', 'analytics.count', 'analytics.share'].map((k) => h('th', null, t(k as never))))),
