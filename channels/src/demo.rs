@@ -53,6 +53,47 @@ private_key_file = "{keys}/merchant_private.pem"
 apiv3_key_file = "{keys}/wechat/apiv3_key.txt"
 api_v2_key_file = "{keys}/wechat/api_v2_key.txt"
 client_cert_file = "{keys}/wechat/apiclient_cert.pem"
+
+{unionpay}
+# A template channel (no code): the shipped 易支付 recipe, behind the direct Alipay/WeChat accounts.
+[[account]]
+name = "epay-demo"
+channel = "template"
+display_name = "易支付 (simulated template)"
+priority = 20
+fee_rate_bp = 60
+base_url = "{sim_base}/epay"
+[account.params]
+template_file = "{templates}/epay-md5.toml"
+secret_file = "{keys}/epay/key.txt"
+[account.params.vars]
+pid = "1001"
+client_ip = "127.0.0.1"
+"#,
+        templates = keys_dir.join("../../templates").display(),
+        unionpay = unionpay_account("unionpay-demo", "云闪付 (simulated)", sim_base, keys_dir),
+    )
+}
+
+/// A UnionPay account against the simulator (its demo certificate chain, the demo merchant key).
+pub fn unionpay_account(name: &str, display_name: &str, sim_base: &str, keys_dir: &Path) -> String {
+    let keys = keys_dir.display();
+    format!(
+        r#"
+[[account]]
+name = "{name}"
+channel = "unionpay"
+display_name = "{display_name}"
+priority = 1
+fee_rate_bp = 38
+base_url = "{sim_base}/unionpay"
+[account.params]
+mer_id = "777290058165621"
+sign_cert_file = "{keys}/unionpay/merchant_sign_cert.pem"
+private_key_file = "{keys}/merchant_private.pem"
+middle_cert_file = "{keys}/unionpay/acp_sim_middle.cer"
+root_cert_file = "{keys}/unionpay/acp_sim_root.cer"
+file_base_url = "{sim_base}/unionpay/file"
 "#
     )
 }
@@ -129,6 +170,20 @@ pub fn seed_history(store: &Store, settings: &Settings, operators: &[&str], days
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_demo_account_builds_its_channel() {
+        let keys = crate::sim::demo_keys_dir();
+        let file = AccountsFile::parse(&demo_accounts("http://127.0.0.1:8429", &keys)).unwrap();
+        let env = crate::ChannelEnv::new(&keys, std::time::Duration::from_secs(1));
+        let mut kinds: Vec<String> = Vec::new();
+        for a in &file.accounts {
+            let ch = crate::registry::build(a, &env).unwrap_or_else(|e| panic!("{}: {e}", a.name));
+            kinds.push(ch.kind().to_string());
+        }
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["alipay", "sandbox", "template", "unionpay", "wechat"]);
+    }
 
     #[test]
     fn history_goes_to_the_wallet_accounts_once() {

@@ -271,3 +271,22 @@ async fn pfx_account_pays_and_a_wrong_certificate_says_so() {
     assert!(!msg.contains("BEGIN"), "{msg}");
     assert_eq!(h.sim.state.trades(Some("unionpay")).len(), 1, "the refused request reached no book");
 }
+
+#[tokio::test]
+async fn the_statement_reconciles_against_the_book() {
+    use paydesk_core::reconcile::{Quiet, Reconciler, RunRequest, StatementInput};
+    let h = Harness::start(ACCOUNT).await;
+    let a = h.payments.barcode_pay(barcode("4.00", 0)).await.unwrap();
+    let q = h.payments.create_qr(qr("6.50")).await.unwrap();
+    h.scan(&q.order_no, "pay", false).await;
+    h.wait_status(&q.order_no, OrderStatus::Success).await;
+    h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }).await.unwrap();
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let rec = Reconciler::new(h.payments.clone(), h.dir.path(), std::sync::Arc::new(paydesk_channels::statement::Parsers));
+    let r = rec.run(RunRequest { account: "unionpay-main".into(), day: today, input: StatementInput::Download, trigger: "manual".into() }, None, std::sync::Arc::new(Quiet)).await.unwrap();
+    assert_eq!(r.status, "done", "{:?}", r.error);
+    assert_eq!(r.statement.as_ref().unwrap().format, "unionpay-zm-zip");
+    let s = &r.summary;
+    assert_eq!((s.payments, s.refunds, s.matched, s.mismatched), (2, 1, 3, 0), "{s:?}");
+    assert_eq!((s.payment_amount, s.refund_amount), (1050, 150));
+}

@@ -239,7 +239,8 @@ pub struct ReplyRecipe {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallbackRecipe {
-    /// `GET` (fields in the query string, as 易支付 sends) or `POST`.
+    /// `GET` (fields in the query string, as 易支付 sends) or `POST`. The callback route accepts
+    /// both (a GET's query string is read as a form body); this documents the provider.
     #[serde(default)]
     pub http_method: HttpMethod,
     /// `form` or `json` body.

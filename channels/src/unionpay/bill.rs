@@ -91,12 +91,19 @@ pub struct ZmRows<R> {
     line: u64,
     date: NaiveDate,
     buf: Vec<u8>,
+    /// The merchant of the first row; every row must name the same one.
+    merchant: Option<String>,
 }
 
 impl<R: BufRead> ZmRows<R> {
     /// `date`: the file's date (from its name), giving the year of `MMDDhhmmss` times.
     pub fn new(r: R, date: NaiveDate) -> ZmRows<R> {
-        ZmRows { r, line: 0, date, buf: Vec::new() }
+        ZmRows { r, line: 0, date, buf: Vec::new(), merchant: None }
+    }
+
+    /// The merchant the rows so far belong to.
+    pub fn merchant_id(&self) -> Option<&str> {
+        self.merchant.as_deref()
     }
 
     fn parse(&self, rec: &[u8]) -> Result<StatementRow, StatementError> {
@@ -180,9 +187,53 @@ impl<R: BufRead> Iterator for ZmRows<R> {
             if rec.iter().all(|b| b.is_ascii_whitespace()) {
                 continue;
             }
-            return Some(self.parse(&rec));
+            let row = self.parse(&rec);
+            if let Ok(r) = &row {
+                match &self.merchant {
+                    None => self.merchant = Some(r.merchant_id.clone()),
+                    Some(m) if *m != r.merchant_id => return Some(Err(err(self.line, format!("merchant {} differs from {m} on earlier lines", r.merchant_id)))),
+                    Some(_) => {}
+                }
+            }
+            return Some(row);
         }
     }
+}
+
+/// ZM files declare no totals: the reconciler sums the rows.
+impl<R: BufRead + Send> paydesk_core::statement::StatementSource for ZmRows<R> {}
+
+/// Whether the first bytes are a UnionPay statement ZIP: its first entry is an `INN…` file.
+pub fn sniff_zip(head: &[u8]) -> bool {
+    // Local file header: signature, …, name length (u16 LE) at 26, the name at 30.
+    if !head.starts_with(b"PK\x03\x04") || head.len() < 30 {
+        return false;
+    }
+    let n = usize::from(u16::from_le_bytes([head[26], head[27]]));
+    head.get(30..30 + n).is_some_and(|name| name.starts_with(b"INN"))
+}
+
+/// Whether the first bytes are a ZM record (a transaction file taken out of its ZIP).
+pub fn sniff(head: &[u8]) -> bool {
+    let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
+    let first = first.strip_suffix(b"\r").unwrap_or(first);
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    first.len() >= min_len() && ZmRows::new(first, today).parse(first).is_ok()
+}
+
+/// Opens a statement ZIP (its ZM entry) or a bare ZM file as a row stream (the statement-format
+/// hook, `crate::statement`). A bare file's times take the year of today (Beijing).
+pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        return Ok(Box::new(ZmRows::new(bytes, today)));
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| err(0, "not a ZIP file (UnionPay statements are ZIPs of INN…ZM_… files)"))?;
+    let (idx, date) = zm_entry(&mut zip)?;
+    let mut entry = zip.by_index(idx).map_err(|e| err(0, format!("ZIP entry unreadable: {e}")))?;
+    let mut text = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0).min(1 << 30));
+    entry.read_to_end(&mut text).map_err(|e| err(0, format!("cannot decompress the ZM entry: {e}")))?;
+    Ok(Box::new(ZmRows::new(Cursor::new(text), date)))
 }
 
 /// 12 digits of fen.
@@ -237,17 +288,13 @@ pub fn zm_entry<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<(usize, 
     Err(err(0, "the ZIP holds no INN…ZM_… file"))
 }
 
-/// Collects rows with totals; the merchant is the one all rows name (mixed merchants are refused).
-pub fn collect<R: BufRead>(rows: ZmRows<R>) -> Result<Statement, StatementError> {
+/// Collects all rows (all or nothing) with totals computed from them (the file declares none);
+/// the merchant is the one all rows name (mixed merchants are refused).
+pub fn collect<R: BufRead>(mut rows: ZmRows<R>) -> Result<Statement, StatementError> {
     let mut out = Statement { merchant_id: String::new(), rows: Vec::new(), totals: StatementTotals::default() };
     let (mut pays, mut pay_amt, mut refunds, mut refund_amt, mut fees) = (0u64, 0i64, 0u64, 0i64, 0i64);
-    for (i, r) in rows.enumerate() {
+    for r in rows.by_ref() {
         let r = r?;
-        if out.merchant_id.is_empty() {
-            out.merchant_id = r.merchant_id.clone();
-        } else if r.merchant_id != out.merchant_id {
-            return Err(err(i as u64 + 1, format!("merchant {} differs from {} on earlier lines", r.merchant_id, out.merchant_id)));
-        }
         match r.kind {
             StatementKind::Payment => (pays, pay_amt) = (pays + 1, pay_amt + r.amount),
             StatementKind::Refund => (refunds, refund_amt) = (refunds + 1, refund_amt + r.refund_amount),
@@ -255,6 +302,7 @@ pub fn collect<R: BufRead>(rows: ZmRows<R>) -> Result<Statement, StatementError>
         fees += r.fee;
         out.rows.push(r);
     }
+    out.merchant_id = rows.merchant_id().unwrap_or_default().to_string();
     out.totals = StatementTotals { payments: Some(pays), payment_amount: Some(pay_amt), refunds: Some(refunds), refund_amount: Some(refund_amt), fees: Some(fees) };
     Ok(out)
 }

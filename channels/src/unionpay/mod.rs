@@ -278,15 +278,18 @@ impl Channel for UnionPay {
 
     /// Revokes (`31`) a paid payment the same day; reverses (`99`) one whose outcome is unknown.
     async fn cancel(&self, order: &OrderRef) -> Result<CancelOutcome, ChannelError> {
-        if let Some(Void::Revoke { .. }) = self.void_of(order) {
-            let paid = TradeStatus::new(TradeState::Paid, "revoke retry");
-            return self.revoke(order, &paid).await;
-        }
         let st = self.query_payment(order).await?;
-        match st.state {
-            TradeState::Paid | TradeState::Refunded => self.revoke(order, &st).await,
-            TradeState::NotFound | TradeState::Waiting | TradeState::Unknown { .. } => self.reverse(order).await,
-            TradeState::Closed | TradeState::Failed { .. } => Ok(CancelOutcome::Closed),
+        let paid = matches!(st.state, TradeState::Paid | TradeState::Refunded);
+        match self.void_of(order) {
+            // Revoked before (or tried): that revoke's own query decides; it is resent only if
+            // UnionPay never got it.
+            Some(Void::Revoke { .. }) => self.revoke(order, &st).await,
+            Some(Void::Reversed) => Ok(if paid { CancelOutcome::Refunded } else { CancelOutcome::Closed }),
+            None if paid => self.revoke(order, &st).await,
+            None => match st.state {
+                TradeState::Closed | TradeState::Failed { .. } => Ok(CancelOutcome::Closed),
+                _ => self.reverse(order).await,
+            },
         }
     }
 

@@ -91,3 +91,23 @@ fn zip_entry_and_file_content_round_trip() {
     assert_eq!(bill::entry_date("INN26112588ZM_777290058165621"), Some(day()));
     assert!(!bill::is_zm("INN26112588ZME_777290058165621") && bill::is_zm("INN26112588ZM_777290058165621"));
 }
+
+#[test]
+fn the_statement_hook_tells_unionpay_files_from_alipay_zips() {
+    use std::io::Write;
+    let rec = pay("P20261125103005000T1001", "Q1", "000000001230", "D000000000005");
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    z.start_file("INN26112588ZM_777290058165621", zip::write::SimpleFileOptions::default()).unwrap();
+    z.write_all(&rec).unwrap();
+    let zip = z.finish().unwrap().into_inner();
+    assert_eq!(crate::statement::detect(&zip).unwrap().name, "unionpay-zm-zip");
+    assert_eq!(crate::statement::detect(&rec).unwrap().name, "unionpay-zm");
+    let mut other = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    other.start_file("20880001226710800156_20261125_业务明细.csv", zip::write::SimpleFileOptions::default()).unwrap();
+    assert_eq!(crate::statement::detect(&other.finish().unwrap().into_inner()).unwrap().channel, "alipay");
+    let (f, rows) = crate::statement::open(&zip, Some("unionpay")).unwrap();
+    assert_eq!(f.channel, "unionpay");
+    let rows: Vec<_> = rows.collect::<Result<_, _>>().unwrap();
+    assert_eq!((rows.len(), rows[0].amount), (1, 1230));
+    assert!(crate::statement::open(&zip, Some("alipay")).is_err(), "a UnionPay file is not an Alipay account's");
+}
