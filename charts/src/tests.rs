@@ -159,3 +159,27 @@ fn report_writes_figures_and_charts() {
         }
     }
 }
+
+/// The accent-coloured rectangles of an SVG, as (width, height).
+fn accent_rects(svg: &str) -> Vec<(f64, f64)> {
+    let attr = |el: &str, name: &str| -> f64 {
+        let key = format!(" {name}=\"");
+        el.split(&key).nth(1).and_then(|v| v.split('"').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    svg.split("<rect").skip(1).map(|el| el.split("/>").next().unwrap_or("")).filter(|el| el.to_uppercase().contains("#1677FF")).map(|el| (attr(el, "width"), attr(el, "height"))).collect()
+}
+
+#[test]
+fn every_day_of_a_long_range_gets_a_solid_bar() {
+    let (_d, store) = book(120, now());
+    let opts = ChartOptions::new(Theme::Light, Lang::Zh);
+    for (from, to) in [("2026-08-27", "2026-11-25"), ("2026-11-12", "2026-11-25")] {
+        let db = custom(&store, from, to);
+        let days_with_sales = db.by_day.iter().filter(|d| d.gross.fen() > 0).count();
+        assert!(days_with_sales > 10, "{days_with_sales}");
+        let bars: Vec<_> = accent_rects(&svg(ChartKind::Sales, &db, &opts).unwrap()).into_iter().filter(|(_, h)| *h > 0.0).collect();
+        assert!(bars.len() > days_with_sales, "{from}..{to}: {} bars (plus the legend) for {days_with_sales} days", bars.len());
+        let thin = bars.iter().filter(|(w, _)| *w < 3.0).count();
+        assert_eq!(thin, 0, "{from}..{to}: {thin} hairline bars");
+    }
+}

@@ -120,13 +120,19 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, bars: &[Bar], l
             right_edge = x + half(label) + ctx.px(0.6);
         }
     }
-    let gap = if bars.len() > 120 { 0 } else { u32::try_from(ctx.px(0.15)).unwrap_or(1).max(1) };
+    // The gap between bars (each side) is a fifth of a bar's slot at most, so long ranges keep
+    // solid bars instead of hairlines; slots under 4 px get no gap at all.
+    let slot = f64::from(w - ctx.px(4.1)) / f64::from(n.max(1));
+    let gap = if slot < 4.0 { 0 } else { (f64::from(ctx.px(0.15)).min(slot / 5.0)).floor().max(1.0) as u32 };
     chart
         .draw_series(Histogram::vertical(&chart).style(c.accent.filled()).margin(gap).data(bars.iter().enumerate().map(|(i, b)| (i32::try_from(i).unwrap_or(0), b.value))))?
         .label(ctx.lang.t("current"))
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.accent.filled()));
     if legend && bars.iter().any(|b| b.previous.unwrap_or(0) > 0) {
-        let points: Vec<_> = bars.iter().enumerate().filter_map(|(i, b)| b.previous.map(|p| (SegmentValue::CenterOf(i32::try_from(i).unwrap_or(0)), p))).collect();
+        // Days of the previous period before its first sale are most likely before the book began
+        // (a new shop, a first week on Paydesk): no line there rather than a misleading zero.
+        let first = bars.iter().position(|b| b.previous.unwrap_or(0) > 0).unwrap_or(0);
+        let points: Vec<_> = bars.iter().enumerate().skip(first).filter_map(|(i, b)| b.previous.map(|p| (SegmentValue::CenterOf(i32::try_from(i).unwrap_or(0)), p))).collect();
         let line = ShapeStyle::from(&c.previous).stroke_width(u32::try_from(ctx.px(0.14)).unwrap_or(2).max(2));
         chart
             .draw_series(LineSeries::new(points, line))?
