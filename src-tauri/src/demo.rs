@@ -90,6 +90,15 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
         store.upsert_account(&a)?;
     }
+    // The wallets' accounts carry the sales history of the owner's dashboard. They stay switched
+    // off: the cashier takes demo payments with the sandbox wallet.
+    for mut a in AccountsFile::parse(&paydesk_channels::demo::demo_accounts(&sim.base_url(), &keys))?.accounts.into_iter().filter(|a| matches!(a.channel.as_str(), "alipay" | "wechat" | "unionpay")) {
+        if store.account(&a.name).is_err() {
+            a.enabled = false;
+            a.display_name = format!("{} · 历史演示 history", a.display_name.trim_end_matches(" (simulated)"));
+            store.upsert_account(&a)?;
+        }
+    }
     if auth::needs_setup(&store)? {
         // The owner first: the book refuses any other first user.
         let mut users = USERS;
@@ -99,6 +108,9 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
         }
     }
     let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, ..Settings::load(&home).unwrap_or_default() };
+    let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
+    let seeded = paydesk_channels::demo::seed_history(&store, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
+    tracing::info!(orders = seeded, days, "demo sales history");
     let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
     let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;

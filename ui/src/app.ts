@@ -1,5 +1,5 @@
 // The shell: header with the screens this role may open, language switch, logout; one screen at
-// a time. Reconciliation and Analytics come later and are not shown.
+// a time. Reconciliation comes later and is not shown.
 
 import { h, mount } from './dom';
 import { LANG_NAMES, LANGS, onLangChange, setLang, t, tk } from './i18n';
@@ -9,11 +9,13 @@ import type { Ctx, ScreenName } from './context';
 import { loginScreen } from './screens/login';
 import { cashierScreen } from './screens/cashier';
 import { ordersScreen } from './screens/orders';
+import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
   { name: 'orders', needs: 'view_orders' },
+  { name: 'analytics', needs: 'view_analytics' },
   { name: 'settings', needs: 'view_settings' },
   { name: 'audit', needs: 'view_audit' },
 ];
@@ -70,7 +72,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     let el: HTMLElement;
     if (screen === 'login') el = loginScreen(ctx);
     else {
-      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
+      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
       el = s.el;
       dispose = s.dispose;
     }

@@ -2,6 +2,7 @@
 //! sensitive actions, map the error. Logic lives in `paydesk-core`.
 
 pub mod accounts;
+pub mod analytics;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
@@ -47,5 +48,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         users::set_user_enabled,
         demo::demo_simulate,
         demo::demo_fault,
+        analytics::analytics,
+        analytics::export_analytics,
     ]
 }

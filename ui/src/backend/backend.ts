@@ -6,6 +6,7 @@ import type {
   Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
 } from './types';
+import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
 
 export type Unsubscribe = () => void;
 
@@ -52,6 +53,11 @@ export interface Backend {
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
   /** Demo only: the simulated gateway fails the next `times` requests of `op` (e.g. precreate). */
   demoFault(op: string, times: number): Promise<void>;
+
+  /** Dashboard figures with every chart as SVG (owner, accountant). */
+  analytics(range: RangeInput, look: Look): Promise<AnalyticsView>;
+  /** Writes the sales report (XLSX/CSV figures, PNG charts) into the home's exports folder. */
+  exportAnalytics(range: RangeInput, look: Look): Promise<ReportWritten>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;

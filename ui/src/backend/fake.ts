@@ -7,15 +7,18 @@ import { BackendError } from './errors';
 import { methodOfCode, parseYuan } from '../money';
 import { FakeRouting } from './fake-routing';
 import type * as T from './types';
+import type * as A from './analytics';
+import { fakeAnalytics } from './fake-analytics';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
+  'view_analytics', 'export_analytics',
 ];
 const ALLOWED: Record<T.Role, T.Action[]> = {
   owner: ALL_ACTIONS,
   cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
-  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics'],
 };
 
 type Listener<P> = (p: P) => void;
@@ -347,6 +350,19 @@ export class FakeBackend implements Backend {
   }
 
   async demoFault(op: string, times: number) { this.require('simulate'); this.routing.arm(op, times); }
+  async analytics(range: A.RangeInput, look: A.Look) {
+    this.require('view_analytics');
+    await this.wait(this.latency / 3);
+    return fakeAnalytics(this.orders, range, look);
+  }
+  async exportAnalytics(range: A.RangeInput, look: A.Look) {
+    this.require('export_analytics');
+    const w = fakeAnalytics(this.orders, range, look).dashboard.window;
+    const stem = `sales-${w.from.replace(/-/g, '')}-${w.to.replace(/-/g, '')}`;
+    const files = [`${stem}.xlsx`, ...['summary', 'days', 'hours', 'heatmap', 'channels', 'methods', 'failures'].map((t) => `${stem}-${t}.csv`), ...['sales', 'hours', 'heatmap', 'methods', 'channels'].map((c) => `${stem}-${c}.png`)];
+    this.log('export_analytics', '/home/paydesk/exports', 'ok', `sales ${w.from} – ${w.to}: ${files.length} files`);
+    return { dir: '/home/paydesk/exports', files };
+  }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
   async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }

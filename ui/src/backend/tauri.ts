@@ -5,6 +5,7 @@ import { emitTo, listen } from '@tauri-apps/api/event';
 import type { Backend, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
 import type * as T from './types';
+import type * as A from './analytics';
 
 async function call<R>(cmd: string, args: Record<string, unknown> = {}): Promise<R> {
   try {
@@ -59,6 +60,9 @@ export class TauriBackend implements Backend {
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan') { return call<void>('demo_simulate', { orderNo, action }); }
   demoFault(op: string, times: number) { return call<void>('demo_fault', { op, times }); }
+
+  analytics(range: A.RangeInput, look: A.Look) { return call<A.AnalyticsView>('analytics', { range, look }); }
+  exportAnalytics(range: A.RangeInput, look: A.Look) { return call<A.ReportWritten>('export_analytics', { range, look }); }
 
   onOrderChanged(cb: (o: T.Order) => void) { return on('order-changed', cb); }
   onChecking(cb: (c: T.Checking) => void) { return on('payment-checking', cb); }
