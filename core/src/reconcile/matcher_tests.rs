@@ -28,20 +28,16 @@ fn refund(order: &str, no: &str, amount: i64, fee: i64, at: &str) -> StatementRo
     StatementRow { kind: StatementKind::Refund, refund_no: Some(no.into()), amount: 0, refund_amount: amount, fee, status: "REFUND".into(), ..pay(order, 0, 0, at) }
 }
 
-fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> BookOrder {
-    BookOrder { order_no: no.into(), status, amount, fee: expected_fee(amount, 60), refunded: 0, paid_at: paid.map(t), trade_no: Some(format!("T{no}")), seen: Cell::new(false) }
+fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> (String, BookOrder) {
+    (no.into(), BookOrder { status, amount, fee: expected_fee(amount, 60), refunded: 0, paid_at: paid.map(t), seen: Cell::new(false) })
 }
 
 fn book_refund(no: &str, order: &str, amount: i64, status: RefundStatus, at: &str) -> BookRefund {
     BookRefund { refund_no: no.into(), order_no: order.into(), amount, status, at: t(at), seen: Cell::new(false) }
 }
 
-fn book(orders: Vec<BookOrder>, refunds: Vec<BookRefund>) -> BookView {
-    BookView {
-        orders: orders.into_iter().map(|o| (o.order_no.clone(), o)).collect(),
-        refunds: refunds.into_iter().map(|r| (r.refund_no.clone(), r)).collect(),
-        other_account: HashMap::new(),
-    }
+fn book(orders: Vec<(String, BookOrder)>, refunds: Vec<BookRefund>) -> BookView {
+    BookView { orders: orders.into_iter().collect(), refunds: refunds.into_iter().map(|r| (r.refund_no.clone(), r)).collect(), other_account: HashMap::default() }
 }
 
 fn run(rows: &[StatementRow], b: &BookView, adj: &Adjacent) -> Outcome {
@@ -97,7 +93,7 @@ fn missing_at_channel_only_after_looking_at_adjacent_days() {
         ],
         vec![book_refund("R9", "P3", 100, RefundStatus::Success, "2026-11-25 08:00:00")],
     );
-    let adj = Adjacent { payments: ["P1".to_string(), "P0".to_string()].into(), refunds: HashSet::new(), missing: vec![] };
+    let adj = Adjacent { payments: ["P1".to_string(), "P0".to_string()].into_iter().collect(), refunds: HashSet::default(), missing: vec![] };
     let o = run(&[], &b, &adj);
     assert_eq!(kinds(&o), vec![(K::MissingAtChannel, "P2".into()), (K::MissingAtChannel, "R9".into())]);
     assert_eq!(o.summary.crossed_day, 2, "P1 on the next day's statement, P0 on the previous");

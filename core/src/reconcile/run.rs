@@ -252,13 +252,22 @@ impl Reconciler {
                     None => adjacent.missing.push(d.to_string()),
                 }
             }
-            for o in prepared.book.orders.values() {
-                o.seen.set(false);
-            }
+            prepared.book.orders.values().for_each(|o| o.seen.set(false));
             for r in prepared.book.refunds.values() {
                 r.seen.set(false);
             }
             outcome = self.match_with(&prepared, account.fee_rate_bp, day, &adjacent);
+        }
+        // Lines only the book has: show the channel trade number the book knows.
+        let book_only: Vec<usize> = outcome.discrepancies.iter().enumerate().filter(|(_, d)| d.channel.is_none() && d.book.is_some()).map(|(i, _)| i).collect();
+        if !book_only.is_empty() {
+            let nos: Vec<&str> = book_only.iter().map(|&i| outcome.discrepancies[i].order_no.as_str()).collect();
+            let trade_nos = self.store().trade_nos(&nos)?;
+            for (&i, t) in book_only.iter().zip(trade_nos) {
+                if let Some(b) = outcome.discrepancies[i].book.as_mut() {
+                    b.trade_no = t;
+                }
+            }
         }
         progress.report(&name, Phase::Match, prepared.statement.rows.len() as u64, Some(prepared.statement.rows.len() as u64));
         progress.report(&name, Phase::Save, 0, Some(outcome.matched.len() as u64));

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
+pub mod recon;
 pub mod session;
 pub mod settings;
 pub mod users;
@@ -44,5 +45,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         users::set_user_pin,
         users::set_user_enabled,
         demo::demo_simulate,
+        recon::recon_overview,
+        recon::recon_run,
+        recon::recon_items,
+        recon::recon_item_actions,
+        recon::recon_requery,
+        recon::recon_resolve,
+        recon::recon_export,
+        recon::recon_alert,
     ]
 }
