@@ -10,7 +10,7 @@ use anyhow::Context;
 use paydesk_channels::sim::{self, SimConfig, SimHandle, SimKeys};
 use paydesk_channels::ChannelEnv;
 use paydesk_core::auth::{self, Role};
-use paydesk_core::config::Settings;
+use paydesk_core::config::{ReconcileSettings, Settings};
 use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
@@ -79,7 +79,13 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             auth::add_user(&store, name, role, pin, chrono::Utc::now())?;
         }
     }
-    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, ..Settings::load(&home).unwrap_or_default() };
+    // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
+    // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once.
+    let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, ..Default::default() };
+    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
+    let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
+    let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
+    paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
     let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
     let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;

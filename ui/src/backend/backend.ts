@@ -5,6 +5,7 @@ import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
   Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, Session, SettingsInput,
   SettingsView, User,
+  ExportFormat, ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 
 export type Unsubscribe = () => void;
@@ -47,6 +48,17 @@ export interface Backend {
   setUserEnabled(name: string, enabled: boolean): Promise<void>;
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
+
+  reconOverview(scope: ReconScope | null): Promise<ReconOverview>;
+  reconRun(scope: ReconScope, file: ReconFile | null): Promise<ReconRun[]>;
+  reconItems(runIds: number[], filter: ReconItemFilter): Promise<ReconItem[]>;
+  reconItemActions(id: number): Promise<ReconAction[]>;
+  reconRequery(id: number): Promise<ReconItem>;
+  reconResolve(id: number, note: string): Promise<ReconItem>;
+  reconExport(scope: ReconScope, format: ExportFormat): Promise<ReconExported>;
+  reconAlert(): Promise<ReconAlert | null>;
+  onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;
+  onReconFinished(cb: (r: ReconRun) => void): Promise<Unsubscribe>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;
