@@ -15,6 +15,9 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import pandas" 2>/dev
 fi
 PAYDESK_PYTHON="$VENV/bin/python" cargo bench --locked -q -p paydesk-channels --bench recon 2>/dev/null
 echo
+echo "== analytics: dashboard figures + one chart, month and year of a 1,000,000-order book (issue goal: < 150 ms each)"
+cargo bench --locked -q -p paydesk-charts --bench analytics 2>/dev/null
+echo
 echo "== desktop app: startup, idle memory (PSS) vs a bare Tauri window, growth after 1,000 payments"
 if [ -d src-tauri ] && { [ -n "${DISPLAY:-}" ] || command -v xvfb-run >/dev/null; }; then
   tests/desktop/bench.sh

@@ -8,4 +8,5 @@ mod api;
 mod cli;
 mod notify;
 mod recovery;
+mod report;
 mod service;

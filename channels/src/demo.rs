@@ -53,6 +53,47 @@ private_key_file = "{keys}/merchant_private.pem"
 apiv3_key_file = "{keys}/wechat/apiv3_key.txt"
 api_v2_key_file = "{keys}/wechat/api_v2_key.txt"
 client_cert_file = "{keys}/wechat/apiclient_cert.pem"
+
+{unionpay}
+# A template channel (no code): the shipped 易支付 recipe, behind the direct Alipay/WeChat accounts.
+[[account]]
+name = "epay-demo"
+channel = "template"
+display_name = "易支付 (simulated template)"
+priority = 20
+fee_rate_bp = 60
+base_url = "{sim_base}/epay"
+[account.params]
+template_file = "{templates}/epay-md5.toml"
+secret_file = "{keys}/epay/key.txt"
+[account.params.vars]
+pid = "1001"
+client_ip = "127.0.0.1"
+"#,
+        templates = keys_dir.join("../../templates").display(),
+        unionpay = unionpay_account("unionpay-demo", "云闪付 (simulated)", sim_base, keys_dir),
+    )
+}
+
+/// A UnionPay account against the simulator (its demo certificate chain, the demo merchant key).
+pub fn unionpay_account(name: &str, display_name: &str, sim_base: &str, keys_dir: &Path) -> String {
+    let keys = keys_dir.display();
+    format!(
+        r#"
+[[account]]
+name = "{name}"
+channel = "unionpay"
+display_name = "{display_name}"
+priority = 1
+fee_rate_bp = 38
+base_url = "{sim_base}/unionpay"
+[account.params]
+mer_id = "777290058165621"
+sign_cert_file = "{keys}/unionpay/merchant_sign_cert.pem"
+private_key_file = "{keys}/merchant_private.pem"
+middle_cert_file = "{keys}/unionpay/acp_sim_middle.cer"
+root_cert_file = "{keys}/unionpay/acp_sim_root.cer"
+file_base_url = "{sim_base}/unionpay/file"
 "#
     )
 }
@@ -73,4 +114,94 @@ pub fn prepare_home(home: &Path, sim_base: &str, callback_base: Option<&str>) ->
         store.upsert_account(a).map_err(|e| e.to_string())?;
     }
     Ok(())
+}
+
+/// Days of sales history demo mode seeds, so the owner's dashboard is alive on first run.
+pub const HISTORY_DAYS: u32 = 120;
+
+/// Seeds `days` days of realistic sales (ending `now`) on the book's Alipay, WeChat Pay and
+/// UnionPay accounts — busier lunches and weekends, a few refunds, refused payments and expired
+/// QR codes — in one transaction. Does nothing (returns 0) if those accounts already have orders.
+///
+/// Sandbox accounts get none: demo mode's reconciliation day (see [`crate::demo_recon`]) matches
+/// the sandbox account's book against the simulator, which knows nothing of this history.
+pub fn seed_history(store: &Store, settings: &Settings, operators: &[&str], days: u32, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
+    use paydesk_core::analytics::sample::{history, SampleAccount, SampleSpec};
+    use paydesk_core::store::OrderFilter;
+    use paydesk_core::Method;
+    let accounts: Vec<SampleAccount> = store
+        .accounts()
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter_map(|a| {
+            let (method, weight) = match a.channel.as_str() {
+                "wechat" => (Method::Wechat, 52),
+                "alipay" => (Method::Alipay, 42),
+                "unionpay" => (Method::Unionpay, 6),
+                _ => return None,
+            };
+            Some(SampleAccount { account: a.name, channel: a.channel, method, fee_rate_bp: a.fee_rate_bp, weight })
+        })
+        .collect();
+    for a in &accounts {
+        let f = OrderFilter { account: Some(a.account.clone()), limit: Some(1), ..Default::default() };
+        if !store.list_orders(&f).map_err(|e| e.to_string())?.is_empty() {
+            return Ok(0);
+        }
+    }
+    if accounts.is_empty() || days == 0 {
+        return Ok(0);
+    }
+    let tz = settings.tz().map_err(|e| e.to_string())?;
+    let spec = SampleSpec {
+        accounts,
+        tz,
+        till: settings.till_id.clone(),
+        orders_per_day: 220,
+        operators: operators.iter().map(|s| s.to_string()).collect(),
+        seed: 20_261_125,
+    };
+    let today = now.with_timezone(&tz).date_naive();
+    let from = today - chrono::Days::new(u64::from(days - 1));
+    let orders: Vec<_> = history(&spec, from, today, now).flatten().collect();
+    store.import_history(&orders, true).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_demo_account_builds_its_channel() {
+        let keys = crate::sim::demo_keys_dir();
+        let file = AccountsFile::parse(&demo_accounts("http://127.0.0.1:8429", &keys)).unwrap();
+        let env = crate::ChannelEnv::new(&keys, std::time::Duration::from_secs(1));
+        let mut kinds: Vec<String> = Vec::new();
+        for a in &file.accounts {
+            let ch = crate::registry::build(a, &env).unwrap_or_else(|e| panic!("{}: {e}", a.name));
+            kinds.push(ch.kind().to_string());
+        }
+        kinds.sort_unstable();
+        assert_eq!(kinds, ["alipay", "sandbox", "template", "unionpay", "wechat"]);
+    }
+
+    #[test]
+    fn history_goes_to_the_wallet_accounts_once() {
+        let dir = tempfile::tempdir().unwrap();
+        prepare_home(dir.path(), "http://127.0.0.1:9", None).unwrap();
+        let store = Store::open(&Store::path_in(dir.path())).unwrap();
+        let settings = Settings::load(dir.path()).unwrap();
+        let now = chrono::Utc::now();
+        let n = seed_history(&store, &settings, &["王芳"], 30, now).unwrap();
+        assert!(n > 4000, "{n} orders in 30 days");
+        assert_eq!(seed_history(&store, &settings, &["王芳"], 30, now).unwrap(), 0, "seeded once");
+        let by = |account: &str| store.list_orders(&paydesk_core::store::OrderFilter { account: Some(account.into()), ..Default::default() }).unwrap().len();
+        assert!(by("alipay-demo") > 1000 && by("wechat-demo") > 1000);
+        assert_eq!(by("sandbox-main"), 0, "the reconciliation demo's sandbox account stays clean");
+        assert!(store.sales_bucket_mismatches().unwrap().is_empty());
+        let today = now.with_timezone(&settings.tz().unwrap()).date_naive();
+        let last30 = paydesk_core::analytics::Period::Custom { from: today - chrono::Days::new(29), to: today };
+        let db = paydesk_core::analytics::dashboard(&store, settings.tz().unwrap(), last30, now).unwrap();
+        assert!(db.current.orders > 0 && db.current.refund_count > 0 && db.current.failed > 0);
+    }
 }

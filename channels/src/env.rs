@@ -33,6 +33,20 @@ impl ChannelEnv {
         String::from_utf8(key.open(&text).map_err(fail)?).map_err(|_| fail("not UTF-8 text".into()))
     }
 
+    /// Reads a binary file an account parameter points to (e.g. a PKCS#12 `.pfx`), sealed or not.
+    pub fn read_param_bytes(&self, a: &AccountConfig, field: &'static str) -> Result<Vec<u8>, ChannelError> {
+        let rel = a.param_str(field).map_err(|e| ChannelError::Config(e.to_string()))?;
+        let path = if Path::new(rel).is_absolute() { PathBuf::from(rel) } else { self.home.join(rel) };
+        let bytes = std::fs::read(&path).map_err(|e| ChannelError::Config(format!("account {:?}: {field}: cannot read {}: {}", a.name, path.display(), e.kind())))?;
+        if !bytes.starts_with(crate::keystore::MAGIC.as_bytes()) {
+            return Ok(bytes);
+        }
+        let fail = |e: String| ChannelError::Config(format!("account {:?}: {field}: {}: {e}", a.name, path.display()));
+        let text = String::from_utf8(bytes).map_err(|_| fail("sealed key file is damaged".into()))?;
+        let key = crate::keystore::MachineKey::load_or_create(&crate::keystore::machine_key_path()).map_err(fail)?;
+        key.open(&text).map_err(fail)
+    }
+
     pub fn read_opt_param_file(&self, a: &AccountConfig, field: &'static str) -> Result<Option<String>, ChannelError> {
         if a.param_opt(field).is_none() {
             return Ok(None);

@@ -16,6 +16,8 @@ pub mod sandbox;
 pub mod sign;
 pub mod statement;
 pub mod sim;
+pub mod template;
+pub mod unionpay;
 pub mod wechat;
 
 pub use env::ChannelEnv;

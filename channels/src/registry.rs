@@ -14,6 +14,8 @@ pub const REGISTRY: &[(&str, Factory)] = &[
     ("sandbox", crate::sandbox::build),
     ("alipay", crate::alipay::build),
     ("wechat", crate::wechat::build),
+    ("unionpay", crate::unionpay::build),
+    ("template", crate::template::build),
 ];
 
 /// Channel kinds known to this build.

@@ -30,10 +30,13 @@ fn alipay_zip(head: &[u8]) -> bool {
 
 /// Every statement format Paydesk reads. Sniffers are tried in order on the file's first bytes.
 pub const FORMATS: &[StatementFormat] = &[
+    // Before Alipay's ZIP: UnionPay's is a ZIP too, told apart by its first entry (INN…).
+    StatementFormat { channel: "unionpay", name: "unionpay-zm-zip", sniff: crate::unionpay::bill::sniff_zip, open: crate::unionpay::bill::open },
     StatementFormat { channel: "alipay", name: "alipay-trade-zip", sniff: alipay_zip, open: crate::alipay::bill::open },
     StatementFormat { channel: "alipay", name: "alipay-trade-csv", sniff: crate::alipay::bill::sniff, open: crate::alipay::bill::open },
     StatementFormat { channel: "wechat", name: "wechat-tradebill", sniff: crate::wechat::bill::sniff, open: crate::wechat::bill::open },
     StatementFormat { channel: "sandbox", name: "sandbox-csv", sniff: crate::sandbox::bill::sniff, open: crate::sandbox::bill::open },
+    StatementFormat { channel: "unionpay", name: "unionpay-zm", sniff: crate::unionpay::bill::sniff, open: crate::unionpay::bill::open },
 ];
 
 /// The format of a file, by content.

@@ -252,7 +252,7 @@ async fn refund_with_unknown_result_is_sent_again_with_the_same_number() {
     assert_eq!(t.refunds[0].refund_no, r.refund_no.as_str());
     // Refund query through the channel: our number, WeChat's refund id.
     let ch = h.payments.channel("wx-cert").unwrap();
-    let req = paydesk_core::channel::RefundRequest { order: order_ref(&o), refund_no: r.refund_no.clone(), amount: yuan("8.00"), reason: None, notify_url: None };
+    let req = paydesk_core::channel::RefundRequest { order: order_ref(&o), refund_no: r.refund_no.clone(), amount: yuan("8.00"), reason: None, notify_url: None, created_at: chrono::Utc::now() };
     let q = ch.refund_query(&req).await.unwrap();
     assert_eq!(q.state, paydesk_core::channel::RefundState::Success);
     let unknown = paydesk_core::channel::RefundRequest { refund_no: "R20991231235959000T1999".parse().unwrap(), ..req };

@@ -68,6 +68,8 @@ enum Command {
     Apikey(cmd::ops::ApiKeyCmd),
     /// Reconcile a day's channel statements against the book; re-query or resolve differences.
     Reconcile(cmd::recon::ReconArgs),
+    /// Sales summary for a range of days: figures, and with --out the XLSX/CSV figures and PNG charts.
+    Report(cmd::report::ReportArgs),
 }
 
 #[derive(Args, Debug)]
@@ -118,5 +120,6 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Notifications { action } => cmd::ops::notifications(&home, action, &o),
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
         Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
+        Command::Report(a) => cmd::report::report(&home, a, &o),
     }
 }

@@ -106,6 +106,8 @@ pub struct OrderRef {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CreateQr {
     pub order: OrderRef,
+    /// The payer's method the QR is for (aggregators that serve several methods need it).
+    pub method: Method,
     pub subject: String,
     pub notify_url: Option<String>,
     pub expires_at: DateTime<Utc>,
@@ -190,6 +192,9 @@ pub struct RefundRequest {
     pub amount: Money,
     pub reason: Option<String>,
     pub notify_url: Option<String>,
+    /// When the refund was written to the book (UnionPay identifies a refund by its number and
+    /// this time, `txnTime`, so a resend and a query must use the same value).
+    pub created_at: DateTime<Utc>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod account;
+pub mod analytics;
 pub mod apikey;
 pub mod auth;
 pub mod channel;

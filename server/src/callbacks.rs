@@ -1,4 +1,5 @@
-//! `POST /cb/{account}`: channel callbacks. The raw body and headers go to the channel's
+//! `POST /cb/{account}` (and `GET`, for providers that notify with the fields in the query
+//! string, e.g. 易支付): channel callbacks. The raw body and headers go to the channel's
 //! verifier first; nothing is written for an unverified request. The channel-format reply is
 //! sent only after the state change is stored.
 
@@ -8,7 +9,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, State};
 use axum::Extension;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
@@ -21,10 +22,16 @@ pub const MAX_BODY: usize = 64 * 1024;
 
 pub fn callback_routes(payments: Arc<Payments>) -> Router {
     Router::new()
-        .route("/cb/{account}", post(callback))
+        .route("/cb/{account}", post(callback).get(callback_get))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
         .with_state(payments)
+}
+
+/// A GET callback: its query string is handed to the channel as the body (form-encoded).
+async fn callback_get(state: State<Arc<Payments>>, account: Path<String>, peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>, headers: HeaderMap, uri: Uri) -> Response {
+    let body = Bytes::from(uri.query().unwrap_or("").as_bytes().to_vec());
+    callback(state, account, peer, headers, body).await
 }
 
 async fn callback(State(p): State<Arc<Payments>>, Path(account): Path<String>, peer: Option<Extension<ConnectInfo<std::net::SocketAddr>>>, headers: HeaderMap, body: Bytes) -> Response {

@@ -17,9 +17,15 @@ use paydesk_server::ServerHandle;
 /// Demo users: (name, role, PIN). Shown on the login screen in demo mode.
 pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "9999"), ("陈会计", Role::Accountant, "5555")];
 
-/// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow).
-pub const SAMPLE_CODES: [(&str, &str); 4] =
-    [("990000000000000001", "pays"), ("990000000000000005", "password, then pays"), ("990000000000000007", "declined"), ("990000000000000009", "gateway too slow: checked, then paid")];
+/// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow;
+/// `62…` is a UnionPay code, served by the simulated UnionPay account).
+pub const SAMPLE_CODES: [(&str, &str); 5] = [
+    ("990000000000000001", "pays"),
+    ("990000000000000005", "password, then pays"),
+    ("990000000000000007", "declined"),
+    ("990000000000000009", "gateway too slow: checked, then paid"),
+    ("6212345678901234560", "UnionPay: pays"),
+];
 
 pub struct Demo {
     pub sim: SimHandle,
@@ -49,7 +55,7 @@ private_key_file = "{keys}/merchant_private.pem"
 gateway_public_key_file = "{keys}/gateway_public.pem"
 "#,
         keys = keys.display()
-    )
+    ) + &paydesk_channels::demo::unionpay_account("unionpay-demo", "云闪付 Demo", sim, keys)
 }
 
 /// Starts the simulator and callback server and prepares `home` (a temporary one if `None`).

@@ -77,6 +77,23 @@ describe('cashier', () => {
     await page.close();
   });
 
+  it('a method button takes the typed amount off the field, so Enter after Success starts a new sale', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('7.50', { delay: 60 });
+    await page.click('[data-method=sandbox]');
+    await page.waitForSelector('[data-state=qr] [data-test=qr] svg');
+    expect(await page.inputValue('[data-test=scan]')).toBe('');
+    await page.click('[data-test=sim-pay]');
+    await page.waitForSelector('[data-state=success]');
+    await page.focus('[data-test=scan]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-state=entering]');
+    expect(await page.textContent('[data-test=amount]')).not.toContain('7.50');
+    await page.close();
+  });
+
   it('charges a scanned payment code, shows checking for an unclear one, and the failed state', async () => {
     const page = await open();
     await login(page, '王芳', '1111');
@@ -149,6 +166,28 @@ describe('roles and orders', () => {
     expect(await page.textContent('[data-nav=settings]')).toBe('Channels & settings');
     await page.click('[data-nav=settings]');
     await page.waitForSelector('[data-test=callback-status]');
+    await page.close();
+  });
+});
+
+describe('account editor', () => {
+  it('shows the channel-specific hint for UnionPay and template accounts', async () => {
+    const page = await open();
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=settings]');
+    await page.click('[data-tab=accounts]');
+    await page.click('text=添加账号');
+    const channel = page.locator('label', { hasText: /^渠道/ }).locator('input');
+    const hint = page.locator('.account-hint');
+    await channel.fill('unionpay');
+    expect(await hint.textContent()).toContain('sign_cert_file');
+    expect(await hint.isVisible()).toBe(true);
+    if (process.env.UI_SHOTS) await page.screenshot({ path: `${process.env.UI_SHOTS}/account-hint-unionpay.png` });
+    await channel.fill('template');
+    expect(await hint.textContent()).toContain('template_file');
+    await channel.fill('alipay');
+    expect(await hint.isVisible()).toBe(false);
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
     await page.close();
   });
 });

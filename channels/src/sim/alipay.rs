@@ -490,5 +490,5 @@ pub(crate) fn payment_callback(st: &SimState, t: &Trade, url: String) -> Callbac
     f.push(("sign_type", "RSA2".into()));
     f.push(("sign", st.cfg.keys.gateway.sign_b64(content.as_bytes())));
     let body = serde_urlencoded::to_string(&f).unwrap_or_default().into_bytes();
-    Callback { url, headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())], body }
+    Callback { url, headers: vec![("content-type".into(), "application/x-www-form-urlencoded; charset=utf-8".into())], body, get: false }
 }

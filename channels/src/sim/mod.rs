@@ -1,7 +1,7 @@
 //! The gateway simulator: plays the channels' side on 127.0.0.1 with their real protocols.
 //!
 //! One axum server hosts every simulated channel under its own path prefix (`/sandbox`,
-//! `/alipay`, `/wechat`, …) over a shared book of simulated trades, plus a control API under
+//! `/alipay`, `/wechat`, `/unionpay`, …) over a shared book of simulated trades, plus a control API under
 //! `/_sim` that plays the payer (scan and pay, decline) and injects faults for tests:
 //!
 //! | control call | does |
@@ -18,8 +18,10 @@
 
 pub mod alipay;
 mod control;
+pub mod epay;
 mod keys;
 pub(crate) mod sandbox;
+pub mod unionpay;
 pub mod wechat;
 
 use std::collections::HashMap;
@@ -276,7 +278,7 @@ impl SimState {
 
     /// Sends a prepared callback and records the answer's status (0 = no answer).
     pub async fn deliver(&self, order_no: &str, cb: Callback) -> u16 {
-        let mut req = self.http.post(&cb.url).body(cb.body);
+        let mut req = if cb.get { self.http.get(&cb.url) } else { self.http.post(&cb.url).body(cb.body) };
         for (k, v) in &cb.headers {
             req = req.header(k.as_str(), v.as_str());
         }
@@ -298,6 +300,8 @@ impl SimState {
             "sandbox" => Some(sandbox::payment_callback(self, t, url)),
             "alipay" => Some(alipay::payment_callback(self, t, url)),
             "wechat" => wechat::payment_callback(self, t, url),
+            "unionpay" => unionpay::payment_callback(self, t, url),
+            "epay" => Some(epay::payment_callback(self, t, url)),
             _ => None,
         }
     }
@@ -326,6 +330,8 @@ pub struct Callback {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// Sent as a GET with the fields in the URL's query (易支付-style), not a POST of `body`.
+    pub get: bool,
 }
 
 /// The simulator's full router.
@@ -335,6 +341,8 @@ pub fn router(state: Arc<SimState>) -> Router {
         .nest("/sandbox", sandbox::routes())
         .nest("/alipay", alipay::routes())
         .nest("/wechat", wechat::routes())
+        .nest("/unionpay", unionpay::routes())
+        .nest("/epay", epay::routes())
         .with_state(state)
 }
 

@@ -279,5 +279,6 @@ pub(crate) fn payment_callback(st: &SimState, t: &Trade, url: String) -> Callbac
             (wire::H_SIGNATURE.into(), sig),
         ],
         body,
+        get: false,
     }
 }

@@ -5,5 +5,6 @@ pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod pay;
 pub(crate) mod recon;
+pub(crate) mod report;
 pub(crate) mod serve;
 pub(crate) mod sim;

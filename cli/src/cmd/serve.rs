@@ -53,6 +53,9 @@ pub(crate) struct DemoArgs {
     /// Where the callback server listens.
     #[arg(long, default_value = "127.0.0.1:8428", value_name = "ADDR")]
     listen: SocketAddr,
+    /// Days of sales history to seed into a new demo book (0: none).
+    #[arg(long, default_value_t = paydesk_channels::demo::HISTORY_DAYS, value_name = "DAYS")]
+    history_days: u32,
 }
 
 pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Result<i32, CliError> {
@@ -68,19 +71,25 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
     let callback_base = format!("http://{}", a.listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
+    // The seeded sales history lives in the book only (the simulator never saw it): reconcile
+    // by hand (`paydesk reconcile --account sandbox-main`) rather than on the schedule.
+    let mut settings = paydesk_core::config::Settings::load(&home).map_err(|e| CliError::invalid("settings", e))?;
+    settings.reconcile.enabled = false;
+    settings.save(&home).map_err(|e| CliError::invalid("settings", e))?;
     let p = ctx::open(&home)?;
     // Yesterday's sales with a few planted differences, for `paydesk reconcile`.
     let tz = p.settings().recon_tz().map_err(|e| CliError::invalid("reconcile.timezone", e))?;
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     let acct = p.store().account("sandbox-main")?;
     paydesk_channels::demo_recon::seed_day(p.store(), &sim.state, &acct, "M100001", yesterday, tz).map_err(CliError::other)?;
+    let seeded = paydesk_channels::demo::seed_history(p.store(), p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
     let r = run_service(&home, p, a.listen, o, |addr| {
         (
-            json!({"home": h, "simulator": sim_url, "listening": addr.to_string()}),
+            json!({"home": h, "simulator": sim_url, "listening": addr.to_string(), "history_orders": seeded}),
             format!(
-                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders\n  paydesk --home {h} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences"
+                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders\n  paydesk --home {h} report --period month   # sales dashboard ({seeded} orders of history seeded)\n  paydesk --home {h} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences"
             ),
         )
     })

@@ -400,7 +400,7 @@ impl Payments {
         let (account, method) = self.choose_account(input.method, PayKind::Qr, input.amount, input.account.as_deref(), input.channel.as_deref())?;
         let channel = self.channel(&account.name)?;
         let order = self.new_order(PayKind::Qr, method, &account, input.amount, subject.clone(), input.operator, input.idempotency_key, None, self.timing.qr_lifetime)?;
-        let req = CreateQr { order: order_ref(&order), subject, notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
+        let req = CreateQr { order: order_ref(&order), method: order.method, subject, notify_url: self.notify_url(&account.name), expires_at: order.expires_at };
         match channel.create_qr(&req).await {
             Ok(created) => {
                 let patch = OrderPatch { qr_code: Some(created.qr_code), channel_trade_no: created.channel_trade_no, ..Default::default() };

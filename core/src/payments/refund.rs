@@ -61,7 +61,7 @@ impl Payments {
             created_at: now,
             idempotency_key: key,
         })?;
-        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account) };
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account), created_at: refund.created_at };
         match channel.refund(&req).await {
             Ok(res) => self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply),
             Err(e) if !e.outcome_unknown() => {
@@ -83,7 +83,7 @@ impl Payments {
         }
         let order = self.store.order(&refund.order_no)?;
         let channel = self.channel(&order.account)?;
-        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: refund.amount, reason: refund.reason.clone(), notify_url: self.notify_url(&order.account) };
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: refund.amount, reason: refund.reason.clone(), notify_url: self.notify_url(&order.account), created_at: refund.created_at };
         let res = match channel.refund_query(&req).await {
             Ok(RefundResult { state: RefundState::NotFound, .. }) => {
                 self.store.add_event(&order.order_no, source, &format!("refund {no} unknown to the channel; sending again with the same number"), self.now())?;

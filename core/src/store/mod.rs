@@ -7,7 +7,9 @@
 //! nothing and reports [`Applied::Unchanged`].
 
 mod accounts;
+mod analytics;
 mod apikeys;
+mod history;
 mod orders;
 mod outbox;
 mod recon;
@@ -23,7 +25,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
+pub use history::{HistoryOrder, HistoryRefund};
 pub use outbox::{Attempt, Notification};
 pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
 pub use refunds::NewRefund;

@@ -214,6 +214,8 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX refunds_created ON refunds(created_at);
         "#,
     ),
+    // 5 (analytics, branch analytics): sales per 15-minute and per hourly UTC slot, kept by triggers; backfilled from the book.
+    M::up_with_hook(&super::analytics::MIGRATION, super::analytics::backfill),
 ])
 }
 

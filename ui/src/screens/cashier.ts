@@ -88,6 +88,9 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     if (busy(sale)) { ctx.toast(t('cashier.waitFirst'), 'error'); return; }
     if (fen() <= 0) { ctx.toast(t('cashier.enterAmount'), 'error'); return; }
     const method = m ?? methods.find((x) => x.qr)?.method ?? null;
+    // The amount now belongs to the sale: a method button must not leave it in the field, where
+    // the next Enter would start another sale with it.
+    setField('');
     sale = { ...sale, amount: sale.amount.replace(/\.$/, ''), phase: { kind: 'creating', method, viaCode: false } };
     render();
     try {

@@ -7,6 +7,7 @@ import { formatFen } from '../money';
 import { toBackendError } from '../backend/errors';
 import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsView } from '../backend/types';
 import type { Ctx } from '../context';
+import { channelHint } from './account-hints';
 
 type Tab = 'general' | 'accounts' | 'users' | 'receipt';
 
@@ -93,6 +94,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const acc: AccountConfig = a ? structuredClone(a) : { name: '', channel: 'alipay', display_name: '', enabled: true, priority: 10, weight: 1, fee_rate_bp: 0, daily_cap: null, methods: [], base_url: null, params: {} };
     const f = (label: string, value: string, on: (v: string) => void, ro = false) => h('label', null, t(label as never), h('input', { value, disabled: ro, oninput: (e: Event) => on((e.target as HTMLInputElement).value) }));
     const params = h('textarea', { rows: '5', class: 'mono' }, Object.entries(acc.params).map(([k, v]) => `${k} = ${JSON.stringify(v)}`).join('\n'));
+    const hint = channelHint(acc.channel);
     const keyField = h('input', { placeholder: 'private_key_file' });
     const keyPath = h('input', { placeholder: '/path/to/key.pem' });
     const parseParams = (): Record<string, unknown> => Object.fromEntries(params.value.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
@@ -113,9 +115,9 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     };
     return h('div', { class: 'form-grid' }, h('h3', null, a ? t('account.editTitle', { name: a.name }) : t('account.addTitle')),
       f('account.name', acc.name, (v) => { acc.name = v; }, !!a), f('account.displayName', acc.display_name, (v) => { acc.display_name = v; }),
-      f('account.channel', acc.channel, (v) => { acc.channel = v; }), f('account.baseUrl', acc.base_url ?? '', (v) => { acc.base_url = v || null; }),
+      f('account.channel', acc.channel, (v) => { acc.channel = v; hint.update(v); }), f('account.baseUrl', acc.base_url ?? '', (v) => { acc.base_url = v || null; }),
       f('account.feeRate', String(acc.fee_rate_bp), (v) => { acc.fee_rate_bp = Number(v) || 0; }), f('account.priority', String(acc.priority), (v) => { acc.priority = Number(v) || 10; }),
-      h('label', null, t('account.params'), params),
+      h('label', null, t('account.params'), params, hint.el),
       h('div', { class: 'key-import' }, h('strong', null, t('account.importKey')), keyField, keyPath, h('button', { onclick: () => void importKey() }, t('account.import')), h('small', { class: 'muted' }, t('account.keyNote'))),
       h('button', { class: 'primary', onclick: () => void save() }, t('settings.save')));
   }

@@ -187,7 +187,7 @@ fn total_amount_is_yuan_with_two_decimals() {
     let ch = demo_channel(&[("store_id", "S1")]);
     let expires = chrono::Utc.with_ymd_and_hms(2024, 1, 1, 4, 5, 0).unwrap();
     for (fen, text) in [(1, "0.01"), (10, "0.10"), (100, "1.00"), (1230, "12.30"), (123_456, "1234.56"), (10_000_000_000, "100000000.00")] {
-        let req = CreateQr { order: order(fen), subject: "a/b=c&d 咖啡".into(), notify_url: None, expires_at: expires };
+        let req = CreateQr { order: order(fen), method: paydesk_core::Method::Alipay, subject: "a/b=c&d 咖啡".into(), notify_url: None, expires_at: expires };
         let b = ch.precreate_biz(&req);
         assert_eq!(b.total_amount, text);
         assert_eq!(b.subject, "a b c d 咖啡");
@@ -196,10 +196,10 @@ fn total_amount_is_yuan_with_two_decimals() {
         let pay = ch.pay_biz(&BarcodePay { order: order(fen), subject: "s".into(), auth_code: "286648123456789012".into(), notify_url: None });
         assert_eq!((pay.total_amount.as_str(), pay.scene.as_str(), pay.product_code.as_str()), (text, "bar_code", "FACE_TO_FACE_PAYMENT"));
         assert!(!format!("{pay:?}").contains("286648123456789012"));
-        let refund = super::super::Alipay::refund_biz(&RefundRequest { order: order(fen), refund_no: "R20240101120000000T1001".parse::<RefundNo>().unwrap(), amount: Money::from_fen(fen).unwrap(), reason: None, notify_url: None });
+        let refund = super::super::Alipay::refund_biz(&RefundRequest { order: order(fen), refund_no: "R20240101120000000T1001".parse::<RefundNo>().unwrap(), amount: Money::from_fen(fen).unwrap(), reason: None, notify_url: None, created_at: chrono::Utc::now() });
         assert_eq!((refund.refund_amount.as_str(), refund.out_request_no.as_str()), (text, "R20240101120000000T1001"));
     }
-    let json = serde_json::to_string(&ch.precreate_biz(&CreateQr { order: order(1230), subject: "s".into(), notify_url: None, expires_at: expires })).unwrap();
+    let json = serde_json::to_string(&ch.precreate_biz(&CreateQr { order: order(1230), method: paydesk_core::Method::Alipay, subject: "s".into(), notify_url: None, expires_at: expires })).unwrap();
     assert!(json.contains("\"total_amount\":\"12.30\""), "{json}");
 }
 

@@ -234,7 +234,7 @@ pub fn notification(k: &WxKeys, pubkey: bool, url: String, event_type: &str, ori
     let body = serde_json::to_vec(&n).unwrap_or_default();
     let mut headers = sign_headers(k, pubkey, &body);
     headers.push(("content-type".into(), "application/json".into()));
-    Callback { url, headers, body }
+    Callback { url, headers, body, get: false }
 }
 
 /// The `TRANSACTION.SUCCESS` callback of a paid trade (None while unpaid: WeChat only notifies
