@@ -303,6 +303,7 @@ impl Store {
 
     /// Records an action on a discrepancy and, when `state` is given, moves it there (with the
     /// note). One transaction.
+    #[allow(clippy::too_many_arguments)]
     pub fn recon_act(&self, id: i64, action: &str, outcome: &str, state: Option<ItemState>, note: Option<&str>, actor: Option<&str>, now: DateTime<Utc>) -> Result<ItemRecord> {
         self.write(|tx| {
             let n = tx.execute("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM recon_items WHERE id = ?1", params![id, action, outcome, note, actor, ms(now)])?;

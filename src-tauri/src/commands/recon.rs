@@ -24,7 +24,7 @@ impl From<ReconError> for AppError {
     fn from(e: ReconError) -> Self {
         match e {
             ReconError::Store(s) => AppError::from(s),
-            ReconError::Pay(p) => AppError::from(p),
+            ReconError::Pay(p) => AppError::from(*p),
             other => AppError::new(other.code(), other.to_string()),
         }
     }
