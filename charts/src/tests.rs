@@ -106,7 +106,10 @@ fn one_day_year_and_empty_periods() {
     let p = png(ChartKind::Sales, &year, &opts.scaled(2)).unwrap();
     keep("year-sales.png", &p);
     assert!(colours(&p) > 20);
-    assert!(svg(ChartKind::Sales, &year, &opts).unwrap().contains("2026年1月"), "months label a long range");
+    let ys = svg(ChartKind::Sales, &year, &opts).unwrap();
+    keep("year-sales.svg", ys.as_bytes());
+    assert!(ys.contains("\n1月\n") || ys.contains("2026年1月"), "months label a long range, January too");
+    assert!(ys.contains("10月") && ys.contains("2月"));
     let empty = custom(&store, "2030-01-01", "2030-01-07");
     for kind in ChartKind::ALL {
         let s = svg(kind, &empty, &opts).unwrap();
@@ -154,5 +157,29 @@ fn report_writes_figures_and_charts() {
         for f in &files {
             std::fs::copy(f, std::path::Path::new(&dir).join(f.file_name().unwrap())).unwrap();
         }
+    }
+}
+
+/// The accent-coloured rectangles of an SVG, as (width, height).
+fn accent_rects(svg: &str) -> Vec<(f64, f64)> {
+    let attr = |el: &str, name: &str| -> f64 {
+        let key = format!(" {name}=\"");
+        el.split(&key).nth(1).and_then(|v| v.split('"').next()).and_then(|v| v.parse().ok()).unwrap_or(0.0)
+    };
+    svg.split("<rect").skip(1).map(|el| el.split("/>").next().unwrap_or("")).filter(|el| el.to_uppercase().contains("#1677FF")).map(|el| (attr(el, "width"), attr(el, "height"))).collect()
+}
+
+#[test]
+fn every_day_of_a_long_range_gets_a_solid_bar() {
+    let (_d, store) = book(120, now());
+    let opts = ChartOptions::new(Theme::Light, Lang::Zh);
+    for (from, to) in [("2026-08-27", "2026-11-25"), ("2026-11-12", "2026-11-25")] {
+        let db = custom(&store, from, to);
+        let days_with_sales = db.by_day.iter().filter(|d| d.gross.fen() > 0).count();
+        assert!(days_with_sales > 10, "{days_with_sales}");
+        let bars: Vec<_> = accent_rects(&svg(ChartKind::Sales, &db, &opts).unwrap()).into_iter().filter(|(_, h)| *h > 0.0).collect();
+        assert!(bars.len() > days_with_sales, "{from}..{to}: {} bars (plus the legend) for {days_with_sales} days", bars.len());
+        let thin = bars.iter().filter(|(w, _)| *w < 3.0).count();
+        assert_eq!(thin, 0, "{from}..{to}: {thin} hairline bars");
     }
 }

@@ -80,10 +80,14 @@ pub enum Action {
     Reconcile,
     /// Mark a reconciliation discrepancy resolved with a note.
     ResolveDiscrepancy,
+    /// The sales dashboard (figures and charts).
+    ViewAnalytics,
+    /// Write the sales report files (XLSX/CSV figures, PNG charts).
+    ExportAnalytics,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 16] = [
         Action::TakePayment,
         Action::ViewOrders,
         Action::RequeryOrder,
@@ -98,6 +102,8 @@ impl Action {
         Action::Simulate,
         Action::Reconcile,
         Action::ResolveDiscrepancy,
+        Action::ViewAnalytics,
+        Action::ExportAnalytics,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -116,6 +122,8 @@ impl Action {
             Action::Simulate => "simulate",
             Action::Reconcile => "reconcile",
             Action::ResolveDiscrepancy => "resolve_discrepancy",
+            Action::ViewAnalytics => "view_analytics",
+            Action::ExportAnalytics => "export_analytics",
         }
     }
 }
@@ -126,14 +134,15 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts
-            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy => true,
+            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
         },
         Role::Cashier => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Simulate => true,
-            Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit | Reconcile | ResolveDiscrepancy => false,
+            Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit | Reconcile | ResolveDiscrepancy
+            | ViewAnalytics | ExportAnalytics => false,
         },
         Role::Accountant => match action {
-            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy => true,
+            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
             TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate => false,
         },
     }
@@ -347,7 +356,7 @@ mod tests {
         assert!(may(Role::Accountant, Action::ExportOrders) && may(Role::Accountant, Action::ViewAudit));
         assert!(!may(Role::Accountant, Action::TakePayment) && !may(Role::Accountant, Action::Refund));
         // Reconciliation is the accountant's (and the owner's), never the cashier's.
-        for a in [Action::Reconcile, Action::ResolveDiscrepancy] {
+        for a in [Action::Reconcile, Action::ResolveDiscrepancy, Action::ViewAnalytics, Action::ExportAnalytics] {
             assert!(may(Role::Accountant, a) && may(Role::Owner, a) && !may(Role::Cashier, a), "{a:?}");
         }
     }

@@ -77,6 +77,15 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
         store.upsert_account(&a)?;
     }
+    // The wallets' accounts carry the sales history of the owner's dashboard. They stay switched
+    // off: the cashier takes demo payments with the sandbox wallet.
+    for mut a in AccountsFile::parse(&paydesk_channels::demo::demo_accounts(&sim.base_url(), &keys))?.accounts.into_iter().filter(|a| matches!(a.channel.as_str(), "alipay" | "wechat" | "unionpay")) {
+        if store.account(&a.name).is_err() {
+            a.enabled = false;
+            a.display_name = format!("{} · 历史演示 history", a.display_name.trim_end_matches(" (simulated)"));
+            store.upsert_account(&a)?;
+        }
+    }
     if auth::needs_setup(&store)? {
         // The owner first: the book refuses any other first user.
         let mut users = USERS;
@@ -86,9 +95,13 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
         }
     }
     // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
-    // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once.
+    // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once. The
+    // sales history below lives on switched-off accounts, which the schedule leaves alone.
     let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, ..Default::default() };
     let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
+    let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
+    let seeded = paydesk_channels::demo::seed_history(&store, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
+    tracing::info!(orders = seeded, days, "demo sales history");
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;

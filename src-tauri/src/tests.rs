@@ -143,3 +143,35 @@ fn args() {
     assert_eq!(p(&["--home", "/x", "--no-customer-display"]).unwrap().customer_display, Some(false));
     assert!(p(&["--home"]).is_err() && p(&["--nope"]).is_err());
 }
+
+#[test]
+fn analytics_for_owner_and_accountant_only() {
+    use tauri::Manager;
+    let a = app();
+    let st = a._app.state::<AppState>();
+    st.store().upsert_account(&toml::from_str("name = \"wx\"\nchannel = \"wechat\"\nfee_rate_bp = 38").unwrap()).unwrap();
+    let seeded = paydesk_channels::demo::seed_history(st.store(), &Settings::default(), &["boss"], 10, chrono::Utc::now()).unwrap();
+    assert!(seeded > 1000);
+    let look = json!({"theme": "dark", "lang": "en"});
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert_eq!(a.call("analytics", json!({"range": {"period": "week"}, "look": look})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("export_analytics", json!({"range": {"period": "week"}, "look": look})).unwrap_err()["code"], "forbidden");
+    a.call("logout", json!({})).unwrap();
+    a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
+    let v = a.call("analytics", json!({"range": {"period": "custom", "from": "2020-01-01", "to": "2030-01-01"}, "look": look})).unwrap_err();
+    assert!(v["message"].as_str().unwrap().starts_with("to:"), "{v}");
+    let v = a.call("analytics", json!({"range": {"period": "custom", "to": "2026-01-01"}, "look": look})).unwrap_err();
+    assert!(v["message"].as_str().unwrap().starts_with("from:"), "{v}");
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    let from = (today - chrono::Days::new(9)).to_string();
+    let v = a.call("analytics", json!({"range": {"period": "custom", "from": from, "to": today.to_string()}, "look": look})).unwrap();
+    assert_eq!(v["dashboard"]["current"]["orders"].as_i64().unwrap() + v["dashboard"]["current"]["failed"].as_i64().unwrap() + v["dashboard"]["current"]["closed"].as_i64().unwrap(), seeded as i64);
+    let kinds: Vec<&str> = v["charts"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["sales", "hours", "heatmap", "methods", "channels"]);
+    assert!(v["charts"][0]["svg"].as_str().unwrap().contains("Sales by day"));
+    let ex = a.call("export_analytics", json!({"range": {"period": "week"}, "look": {"theme": "light", "lang": "zh-CN"}})).unwrap();
+    assert_eq!(ex["files"].as_array().unwrap().len(), 13);
+    assert!(std::path::Path::new(ex["dir"].as_str().unwrap()).join(ex["files"][0].as_str().unwrap()).exists());
+    let log = a.call("audit_log", json!({})).unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export_analytics" && e["outcome"] == "ok"));
+}

@@ -9,12 +9,14 @@ import type { Ctx, ScreenName } from './context';
 import { loginScreen } from './screens/login';
 import { cashierScreen } from './screens/cashier';
 import { ordersScreen } from './screens/orders';
+import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
 import { reconScreen } from './screens/recon';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
   { name: 'orders', needs: 'view_orders' },
+  { name: 'analytics', needs: 'view_analytics' },
   { name: 'recon', needs: 'reconcile' },
   { name: 'settings', needs: 'view_settings' },
   { name: 'audit', needs: 'view_audit' },
@@ -88,7 +90,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     let el: HTMLElement;
     if (screen === 'login') el = loginScreen(ctx);
     else {
-      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'recon' ? reconScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
+      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'recon' ? reconScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
       el = s.el;
       dispose = s.dispose;
     }

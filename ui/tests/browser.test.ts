@@ -170,6 +170,61 @@ describe('roles and orders', () => {
   });
 });
 
+describe('analytics', () => {
+  const gross = async (page: Page) => Number((await page.textContent('[data-test=kpi-gross]'))!.replace(/[¥,]/g, ''));
+
+  it('shows KPI cards and charts, follows a new payment, validates custom ranges, exports', async () => {
+    const page = await open();
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=analytics]');
+    await page.waitForSelector('[data-kpi=gross] [data-test=kpi-gross]');
+    expect(await page.$$eval('[data-kpi]', (els) => els.length)).toBe(7);
+    expect(await page.$$eval('[data-chart] svg', (els) => els.length)).toBe(4); // today: no second hourly chart
+    expect(await page.textContent('[data-period=today]')).toBe('今天');
+    const before = await gross(page);
+    // A sale at the till shows up in today's figures.
+    await page.click('[data-nav=cashier]');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('12.34', { delay: 40 });
+    await page.keyboard.press('Enter');
+    await page.click('[data-test=sim-pay]');
+    await page.waitForSelector('[data-state=success]');
+    await page.click('[data-nav=analytics]');
+    await page.waitForFunction((b) => Number(document.querySelector('[data-test=kpi-gross]')?.textContent?.replace(/[¥,]/g, '')) > b, before);
+    expect(Math.round((await gross(page)) * 100 - before * 100)).toBe(1234);
+    // Another range: the caption names the days compared.
+    await page.click('[data-period=week]');
+    await page.waitForFunction(() => document.querySelector('[data-period=week]')?.classList.contains('active'));
+    await page.waitForFunction(() => /对比/.test(document.querySelector('[data-test=range-caption]')?.textContent ?? ''));
+    // A custom range ending before it starts is refused, naming the field.
+    await page.click('[data-period=custom]');
+    await page.fill('[data-test=from]', '2026-11-10');
+    await page.fill('[data-test=to]', '2026-11-01');
+    await page.click('[data-test=apply]');
+    await page.waitForFunction(() => document.querySelector('[data-test=range-error]')?.textContent?.startsWith('to:'));
+    await page.fill('[data-test=to]', '2026-11-30');
+    await page.click('[data-test=apply]');
+    await page.waitForFunction(() => document.querySelector('[data-test=range-caption]')?.textContent?.includes('2026-11-10 至 2026-11-30'));
+    expect(await page.textContent('[data-test=range-error]')).toBe('');
+    await page.click('[data-test=export-report]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('13'));
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('is not offered to a cashier; the accountant gets it', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-screen=cashier]');
+    expect(await page.$('[data-nav=analytics]')).toBeNull();
+    await page.click('[data-test=logout]');
+    await login(page, '陈会计', '5555');
+    await page.click('[data-nav=analytics]');
+    await page.waitForSelector('[data-test=export-report]');
+    await page.close();
+  });
+});
+
 describe('account editor', () => {
   it('shows the channel-specific hint for UnionPay and template accounts', async () => {
     const page = await open();

@@ -218,7 +218,7 @@ pub fn sniff(head: &[u8]) -> bool {
     let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
     let first = first.strip_suffix(b"\r").unwrap_or(first);
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    first.len() >= min_len() && ZmRows::new(&first[..], today).parse(first).is_ok()
+    first.len() >= min_len() && ZmRows::new(first, today).parse(first).is_ok()
 }
 
 /// Opens a statement ZIP (its ZM entry) or a bare ZM file as a row stream (the statement-format

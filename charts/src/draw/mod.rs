@@ -48,7 +48,7 @@ impl Ctx<'_> {
 
 /// Fills the background, writes the title, and draws `kind` below it.
 pub(crate) fn chart<DB: DrawingBackend>(root: &Area<DB>, kind: ChartKind, db: &Dashboard, opts: &ChartOptions) -> DrawResult<DB> {
-    let fs = (f64::from(opts.width.min(opts.height * 2)) / 34.0).max(12.0);
+    let fs = (f64::from(opts.width.min(opts.height * 2)) / 30.0).max(12.0);
     let ctx = Ctx { db, c: opts.theme.colors(), lang: opts.lang, fs };
     root.fill(&ctx.c.background)?;
     let title = match kind {

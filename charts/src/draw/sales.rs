@@ -20,6 +20,8 @@ fn month_label(d: NaiveDate, with_year: bool, lang: Lang) -> String {
 /// One bar: its label, this period's value, the previous period's (if any), all in fen.
 struct Bar {
     label: String,
+    /// A shorter label to use where `label` does not fit ("1月" for "2026年1月").
+    short: Option<String>,
     value: i64,
     previous: Option<i64>,
 }
@@ -45,11 +47,11 @@ pub(crate) fn by_day<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>) -> Draw
                 let one_year = ctx.db.window.from.year() == ctx.db.window.to.year();
                 let with_year = d.date.month() == 1 || (last_month.is_none() && one_year);
                 last_month = Some(month);
-                month_label(d.date, with_year, ctx.lang)
+                return Bar { label: month_label(d.date, with_year, ctx.lang), short: with_year.then(|| month_label(d.date, false, ctx.lang)), value: d.gross.fen(), previous: d.previous_gross.map(|g| g.fen()) };
             } else {
                 String::new()
             };
-            Bar { label, value: d.gross.fen(), previous: d.previous_gross.map(|g| g.fen()) }
+            Bar { label, short: None, value: d.gross.fen(), previous: d.previous_gross.map(|g| g.fen()) }
         })
         .collect();
     bar_chart(area, ctx, &bars, true)
@@ -65,7 +67,7 @@ fn hours<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, with_previous: bool
         .db
         .by_hour
         .iter()
-        .map(|h| Bar { label: format!("{:02}:00", h.hour), value: h.gross.fen(), previous: with_previous.then_some(h.previous_gross.fen()) })
+        .map(|h| Bar { label: format!("{:02}:00", h.hour), short: None, value: h.gross.fen(), previous: with_previous.then_some(h.previous_gross.fen()) })
         .collect();
     bar_chart(area, ctx, &bars, with_previous)
 }
@@ -83,7 +85,7 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, bars: &[Bar], l
         .margin_right(ctx.px(0.5))
         .x_label_area_size(ctx.px(1.6))
         .y_label_area_size(ctx.px(3.6))
-        .build_cartesian_2d((0..n).into_segmented(), 0i64..top)?;
+        .build_cartesian_2d((0..(n - 1).max(1)).into_segmented(), 0i64..top)?;
     let lang = ctx.lang;
     chart
         .configure_mesh()
@@ -96,11 +98,11 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, bars: &[Bar], l
         .set_tick_mark_size(LabelAreaPosition::Bottom, 0)
         .y_labels(5)
         .y_label_formatter(&|v| compact_yuan(*v, lang))
-        .label_style(ctx.font(0.8, &c.muted))
+        .label_style(ctx.font(0.9, &c.muted))
         .draw()?;
     // X labels: as many as fit without touching, evenly spaced (long ranges: every month).
     let (w, _) = super::dims(area);
-    let style = ctx.at(0.8, &c.muted, HPos::Center, VPos::Top);
+    let style = ctx.at(0.9, &c.muted, HPos::Center, VPos::Top);
     let widest = bars.iter().filter_map(|b| area.estimate_text_size(&b.label, &style).ok()).map(|s| i32::try_from(s.0).unwrap_or(0)).max().unwrap_or(0);
     let step = usize::try_from((widest + ctx.px(0.8)) * n / w.max(1) + 1).unwrap_or(1);
     let sparse = bars.iter().any(|b| b.label.is_empty());
@@ -110,20 +112,27 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, bars: &[Bar], l
             continue;
         }
         let (x, y) = chart.backend_coord(&(SegmentValue::CenterOf(i32::try_from(i).unwrap_or(0)), 0));
-        let half = area.estimate_text_size(&b.label, &style).map(|s| i32::try_from(s.0).unwrap_or(0) / 2).unwrap_or(0);
         let x = x - area.get_base_pixel().0;
-        if x - half > right_edge {
-            area.draw(&Text::new(b.label.clone(), (x, y - area.get_base_pixel().1 + ctx.px(0.35)), style.clone()))?;
-            right_edge = x + half + ctx.px(0.6);
+        let half = |s: &str| area.estimate_text_size(s, &style).map(|s| i32::try_from(s.0).unwrap_or(0) / 2).unwrap_or(0);
+        let fits = [Some(&b.label), b.short.as_ref()].into_iter().flatten().find(|l| x - half(l) > right_edge);
+        if let Some(label) = fits {
+            area.draw(&Text::new(label.clone(), (x, y - area.get_base_pixel().1 + ctx.px(0.35)), style.clone()))?;
+            right_edge = x + half(label) + ctx.px(0.6);
         }
     }
-    let gap = if bars.len() > 120 { 0 } else { u32::try_from(ctx.px(0.15)).unwrap_or(1).max(1) };
+    // The gap between bars (each side) is a fifth of a bar's slot at most, so long ranges keep
+    // solid bars instead of hairlines; slots under 4 px get no gap at all.
+    let slot = f64::from(w - ctx.px(4.1)) / f64::from(n.max(1));
+    let gap = if slot < 4.0 { 0 } else { (f64::from(ctx.px(0.15)).min(slot / 5.0)).floor().max(1.0) as u32 };
     chart
         .draw_series(Histogram::vertical(&chart).style(c.accent.filled()).margin(gap).data(bars.iter().enumerate().map(|(i, b)| (i32::try_from(i).unwrap_or(0), b.value))))?
         .label(ctx.lang.t("current"))
         .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.accent.filled()));
     if legend && bars.iter().any(|b| b.previous.unwrap_or(0) > 0) {
-        let points: Vec<_> = bars.iter().enumerate().filter_map(|(i, b)| b.previous.map(|p| (SegmentValue::CenterOf(i32::try_from(i).unwrap_or(0)), p))).collect();
+        // Days of the previous period before its first sale are most likely before the book began
+        // (a new shop, a first week on Paydesk): no line there rather than a misleading zero.
+        let first = bars.iter().position(|b| b.previous.unwrap_or(0) > 0).unwrap_or(0);
+        let points: Vec<_> = bars.iter().enumerate().skip(first).filter_map(|(i, b)| b.previous.map(|p| (SegmentValue::CenterOf(i32::try_from(i).unwrap_or(0)), p))).collect();
         let line = ShapeStyle::from(&c.previous).stroke_width(u32::try_from(ctx.px(0.14)).unwrap_or(2).max(2));
         chart
             .draw_series(LineSeries::new(points, line))?
@@ -134,7 +143,7 @@ fn bar_chart<DB: DrawingBackend>(area: &Area<DB>, ctx: &Ctx<'_>, bars: &[Bar], l
             .position(SeriesLabelPosition::UpperRight)
             .background_style(c.background.mix(0.85))
             .border_style(c.grid)
-            .label_font(ctx.font(0.8, &c.text))
+            .label_font(ctx.font(0.9, &c.text))
             .draw()?;
     }
     Ok(())

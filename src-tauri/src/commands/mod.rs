@@ -2,6 +2,7 @@
 //! sensitive actions, map the error. Logic lives in `paydesk-core`.
 
 pub mod accounts;
+pub mod analytics;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
@@ -45,6 +46,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         users::set_user_pin,
         users::set_user_enabled,
         demo::demo_simulate,
+        analytics::analytics,
+        analytics::export_analytics,
         recon::recon_overview,
         recon::recon_run,
         recon::recon_items,

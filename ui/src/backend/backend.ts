@@ -7,6 +7,7 @@ import type {
   SettingsView, User,
   ExportFormat, ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
+import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
 
 export type Unsubscribe = () => void;
 
@@ -49,6 +50,10 @@ export interface Backend {
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan'): Promise<void>;
 
+  /** Dashboard figures with every chart as SVG (owner, accountant). */
+  analytics(range: RangeInput, look: Look): Promise<AnalyticsView>;
+  /** Writes the sales report (XLSX/CSV figures, PNG charts) into the home's exports folder. */
+  exportAnalytics(range: RangeInput, look: Look): Promise<ReportWritten>;
   reconOverview(scope: ReconScope | null): Promise<ReconOverview>;
   reconRun(scope: ReconScope, file: ReconFile | null): Promise<ReconRun[]>;
   reconItems(runIds: number[], filter: ReconItemFilter): Promise<ReconItem[]>;

@@ -6,17 +6,20 @@ import type { Backend, Unsubscribe } from './backend';
 import { BackendError } from './errors';
 import { methodOfCode, parseYuan } from '../money';
 import type * as T from './types';
+import type * as A from './analytics';
+import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
+  'view_analytics', 'export_analytics',
   'reconcile', 'resolve_discrepancy',
 ];
 const ALLOWED: Record<T.Role, T.Action[]> = {
   owner: ALL_ACTIONS,
   cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
-  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'reconcile', 'resolve_discrepancy'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy'],
 };
 
 type Listener<P> = (p: P) => void;
@@ -312,6 +315,19 @@ export class FakeBackend implements Backend {
     else if (action === 'decline') { o.failure_code = 'FAILED'; o.failure_message = 'declined by payer'; this.setStatus(o, 'failed', 'poll', 'failed'); }
   }
 
+  async analytics(range: A.RangeInput, look: A.Look) {
+    this.require('view_analytics');
+    await this.wait(this.latency / 3);
+    return fakeAnalytics(this.orders, range, look);
+  }
+  async exportAnalytics(range: A.RangeInput, look: A.Look) {
+    this.require('export_analytics');
+    const w = fakeAnalytics(this.orders, range, look).dashboard.window;
+    const stem = `sales-${w.from.replace(/-/g, '')}-${w.to.replace(/-/g, '')}`;
+    const files = [`${stem}.xlsx`, ...['summary', 'days', 'hours', 'heatmap', 'channels', 'methods', 'failures'].map((t) => `${stem}-${t}.csv`), ...['sales', 'hours', 'heatmap', 'methods', 'channels'].map((c) => `${stem}-${c}.png`)];
+    this.log('export_analytics', '/home/paydesk/exports', 'ok', `sales ${w.from} – ${w.to}: ${files.length} files`);
+    return { dir: '/home/paydesk/exports', files };
+  }
   async reconOverview(scope: T.ReconScope | null) { this.require('reconcile'); return this.recon.overview(scope); }
   async reconRun(scope: T.ReconScope, file: T.ReconFile | null) {
     this.require('reconcile');

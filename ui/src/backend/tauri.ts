@@ -5,6 +5,7 @@ import { emitTo, listen } from '@tauri-apps/api/event';
 import type { Backend, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
 import type * as T from './types';
+import type * as A from './analytics';
 
 async function call<R>(cmd: string, args: Record<string, unknown> = {}): Promise<R> {
   try {
@@ -57,6 +58,8 @@ export class TauriBackend implements Backend {
 
   demoSimulate(orderNo: string, action: 'pay' | 'decline' | 'scan') { return call<void>('demo_simulate', { orderNo, action }); }
 
+  analytics(range: A.RangeInput, look: A.Look) { return call<A.AnalyticsView>('analytics', { range, look }); }
+  exportAnalytics(range: A.RangeInput, look: A.Look) { return call<A.ReportWritten>('export_analytics', { range, look }); }
   reconOverview(scope: T.ReconScope | null) { return call<T.ReconOverview>('recon_overview', { scope }); }
   reconRun(scope: T.ReconScope, file: T.ReconFile | null) { return call<T.ReconRun[]>('recon_run', { scope, file }); }
   reconItems(runIds: number[], filter: T.ReconItemFilter) { return call<T.ReconItem[]>('recon_items', { runIds, filter }); }
