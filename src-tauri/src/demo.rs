@@ -97,7 +97,8 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
     // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once. The
     // sales history below lives on switched-off accounts, which the schedule leaves alone.
-    let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, ..Default::default() };
+    // Only the sandbox wallet: the simulator knows nothing of the other accounts' seeded history.
+    let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
     let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
     let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
     let seeded = paydesk_channels::demo::seed_history(&store, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
