@@ -190,3 +190,20 @@ fn declared_totals_are_checked() {
     let input = MatchInput { declared: &bad, ..input };
     assert_eq!(match_day(&input).summary.declared_ok, Some(false));
 }
+
+#[test]
+fn book_orders_keep_numbers_in_one_arena() {
+    let mut b = BookOrders::default();
+    b.reserve(4);
+    let (p1, o1) = order("P1", OrderStatus::Success, 100, None);
+    b.insert(&p1, o1);
+    b.insert("P22", order("P22", OrderStatus::Closed, 200, None).1);
+    assert_eq!((b.len(), b.get("P1").map(|o| o.amount), b.get("P22").map(|o| o.amount)), (2, Some(100), Some(200)));
+    assert!(b.get("P2").is_none() && b.get("P").is_none() && !b.contains_key("P222"));
+    // The same number again replaces its entry.
+    b.insert("P1", order("P1", OrderStatus::Refunded, 100, None).1);
+    assert_eq!((b.len(), b["P1"].status), (2, OrderStatus::Refunded));
+    let names: Vec<&str> = b.iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["P1", "P22"]);
+    assert_eq!(b.values().map(|o| o.amount).sum::<i64>(), 300);
+}

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::order::ParseEnumError;
 use crate::statement::{ParsedStatement, StatementError};
 
-pub use matcher::{match_day, Adjacent, BookOrder, BookRefund, BookView, MatchInput, Outcome};
+pub use matcher::{match_day, Adjacent, BookOrder, BookOrders, BookRefund, BookView, MatchInput, Outcome};
 pub use run::{Reconciler, RunRequest, StatementInput};
 
 /// What kind of difference a discrepancy is.

@@ -362,8 +362,8 @@ impl Store {
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
             while let Some(r) = rows.next()? {
-                let (no, o) = book_order(r, &local)?;
-                view.orders.insert(no, o);
+                let o = book_order(r, &local)?;
+                view.orders.insert(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, o);
                 if view.orders.len() % 65_536 == 0 {
                     progress(view.orders.len() as u64);
                 }
@@ -390,11 +390,11 @@ impl Store {
         self.read(|c| {
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, account FROM orders WHERE order_no = ?1")?;
             for no in orders {
-                if let Some(((no, o), acct)) = st.query_row([no], |r| Ok((book_order(r, &local)?, r.get::<_, String>(6)?))).optional()? {
+                if let Some((o, acct)) = st.query_row([no], |r| Ok((book_order(r, &local)?, r.get::<_, String>(6)?))).optional()? {
                     if acct == account {
                         view.orders.insert(no, o);
                     } else {
-                        view.other_account.insert(no, acct);
+                        view.other_account.insert(no.to_string(), acct);
                     }
                 }
             }
@@ -446,18 +446,17 @@ impl LocalTime {
     }
 }
 
-fn book_order(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<(String, BookOrder)> {
-    Ok((
-        r.get_ref(0)?.as_str()?.to_string(),
-        BookOrder {
-            status: order_status(r.get_ref(1)?.as_str()?)?,
-            amount: r.get(2)?,
-            fee: r.get(3)?,
-            refunded: r.get(4)?,
-            paid_at: r.get::<_, Option<i64>>(5)?.map(|t| local.at(t)).transpose()?,
-            seen: Cell::new(false),
-        },
-    ))
+/// The order of a row `order_no, status, amount, fee, refunded, paid_at` (the number is read by
+/// the caller, without copying it).
+fn book_order(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookOrder> {
+    Ok(BookOrder {
+        status: order_status(r.get_ref(1)?.as_str()?)?,
+        amount: r.get(2)?,
+        fee: r.get(3)?,
+        refunded: r.get(4)?,
+        paid_at: r.get::<_, Option<i64>>(5)?.map(|t| local.at(t)).transpose()?,
+        seen: Cell::new(false),
+    })
 }
 
 fn book_refund(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookRefund> {
