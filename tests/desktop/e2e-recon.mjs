@@ -43,13 +43,13 @@ async function invoke(cmd, args) {
 try {
   await WebDriver.waitReady();
   await wd.start(app, ['--demo', '--no-customer-display']);
-  await wd.waitFor('[data-screen=login]', 20000);
+  await wd.waitFor('[data-screen=login]', 40000);
 
   await step("the accountant logs in to yesterday's automatic reconciliation (badge)", async () => {
     await wd.click('[data-user="陈会计"]');
     await wd.type('[data-test=pin]', '5555' + KEY.enter);
     await wd.waitFor('[data-nav=recon]');
-    await until(async () => (await wd.exists('[data-test=recon-badge]')) && (await wd.text('[data-test=recon-badge]')) === '4', 20000, 'the badge with 4 open discrepancies');
+    await until(async () => (await wd.exists('[data-test=recon-badge]')) && (await wd.text('[data-test=recon-badge]')) === '4', 45000, 'the badge with 4 open discrepancies (the schedule runs at start)');
     assert(!(await wd.exists('[data-nav=cashier]')), 'no cashier tab for the accountant');
   });
 
