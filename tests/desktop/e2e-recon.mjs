@@ -32,7 +32,8 @@ async function shot(name) { if (shots) writeFileSync(join(shots, `${name}.png`),
 async function count(css) { return (await wd.findAll(css)).length; }
 async function until(f, ms = 15000, what = 'condition') {
   const end = Date.now() + ms;
-  while (Date.now() < end) { if (await f()) return; await sleep(150); }
+  // The header is redrawn when the badge changes: a read may hit a replaced element; try again.
+  while (Date.now() < end) { if (await f().catch(() => false)) return; await sleep(150); }
   throw new Error(`timed out waiting for ${what}`);
 }
 async function invoke(cmd, args) {
