@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Renders the reconciliation exports of a demo day the way a person sees them: runs a demo home,
 # reconciles yesterday's sandbox day, exports XLSX, CSV (UTF-8 BOM, GBK) and TXT, converts each
-# with LibreOffice headless to PDF and then to PNG pages (pdftoppm) in OUT (default
+# (XLSX, CSV) with LibreOffice headless to PDF and then to PNG pages (pdftoppm) in OUT (default
 # /tmp/paydesk-exports). Open the PNGs and look. Ports 18528/18529 unless DEMO_PORT_BASE says.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,10 +19,11 @@ sleep 1
 rm -rf "$out" && mkdir -p "$out"
 "$bin" --home "$home" reconcile --account sandbox-main --out "$out" --export xlsx --export csv_bom --export csv_gbk --export txt || true
 cd "$out"
-for f in *.xlsx *.csv *.txt; do
+for f in *.xlsx *.csv; do   # the TXT is plain text: read it as it is (calc-nogui cannot print text files)
+  dir="pdf-${f##*.}"   # one folder per kind: the XLSX and the TXT share a stem
   # LibreOffice's CSV import options: separator 44 (,), quote 34 ("), character set 56 (GBK).
-  if [[ $f == *-gbk.csv ]]; then soffice --headless --infilter="CSV:44,34,56" --convert-to pdf "$f" >/dev/null 2>&1
-  else soffice --headless --convert-to pdf "$f" >/dev/null 2>&1; fi
+  if [[ $f == *-gbk.csv ]]; then soffice --headless --infilter="CSV:44,34,56" --convert-to pdf --outdir "$dir" "$f" >/dev/null 2>&1
+  else soffice --headless --convert-to pdf --outdir "$dir" "$f" >/dev/null 2>&1; fi
 done
-for p in *.pdf; do pdftoppm -r 70 -png "$p" "${p%.pdf}"; done
-ls "$out"/*.png
+for p in pdf-*/*.pdf; do pdftoppm -r 70 -png "$p" "${p%.pdf}"; done
+ls "$out"/pdf-*/*.png
