@@ -111,31 +111,40 @@ pub fn seed_day(store: &Store, sim: &SimState, account: &AccountConfig, merchant
     }
     let s = Seeder { store, sim, account, merchant, numbers: NumberGen::new(DEMO_TILL.parse().map_err(|e: paydesk_core::ids::IdError| e.to_string())?, tz) };
     let prev = day.checked_sub_days(Days::new(1)).unwrap_or(day);
+    let secs = chrono::Duration::seconds;
+    // (created, book: (amount, status, paid), channel: (amount, paid), subject, refund of sale #)
+    type Sale = (DateTime<Utc>, Option<(i64, OrderStatus, Option<DateTime<Utc>>)>, Option<(i64, DateTime<Utc>)>, &'static str);
+    let mut sales: Vec<Sale> = Vec::new();
     // Just before midnight the day before: the channel books it on our day.
-    let late = at(prev, (23, 59, 50), tz);
-    s.sale(late, Some((880, OrderStatus::Success, Some(at(prev, (23, 59, 58), tz)))), Some((880, at(day, (0, 0, 2), tz))), "夜宵 Late snack")?;
+    sales.push((at(prev, (23, 59, 50), tz), Some((880, OrderStatus::Success, Some(at(prev, (23, 59, 58), tz)))), Some((880, at(day, (0, 0, 2), tz))), "夜宵 Late snack"));
     let items = [("美式咖啡 Americano", 1800), ("拿铁 Latte", 2200), ("牛角包 Croissant", 1250), ("三明治 Sandwich", 2800), ("橙汁 Orange juice", 1500), ("蛋糕 Cake", 3200)];
-    let mut paid = Vec::new();
     for i in 0..18u32 {
         let (name, fen) = items[i as usize % items.len()];
         let fen = fen + i64::from(i % 3) * 100;
         let created = at(day, (8 + i / 2, (i * 7) % 60, 5), tz);
-        let p = created + chrono::Duration::seconds(20);
-        paid.push(s.sale(created, Some((fen, OrderStatus::Success, Some(p))), Some((fen, p)), name)?);
+        sales.push((created, Some((fen, OrderStatus::Success, Some(created + secs(20)))), Some((fen, created + secs(20))), name));
     }
-    s.refund(&paid[2], 1250, at(day, (15, 10, 0), tz))?;
-    s.refund(&paid[7], 1000, at(day, (16, 20, 0), tz))?;
     // A QR we closed while the customer did pay.
     let c = at(day, (12, 30, 0), tz);
-    s.sale(c, Some((4600, OrderStatus::Closed, None)), Some((4600, c + chrono::Duration::seconds(170))), "午餐套餐 Lunch set")?;
+    sales.push((c, Some((4600, OrderStatus::Closed, None)), Some((4600, c + secs(170))), "午餐套餐 Lunch set"));
     // We think paid; the channel has nothing.
     let m = at(day, (13, 5, 0), tz);
-    s.sale(m, Some((1999, OrderStatus::Success, Some(m + chrono::Duration::seconds(15)))), None, "果盘 Fruit plate")?;
+    sales.push((m, Some((1999, OrderStatus::Success, Some(m + secs(15)))), None, "果盘 Fruit plate"));
     // The channel was paid for something we never booked.
     let x = at(day, (17, 45, 0), tz);
-    s.sale(x, None, Some((3500, x + chrono::Duration::seconds(30))), "礼品卡 Gift card")?;
+    sales.push((x, None, Some((3500, x + secs(30))), "礼品卡 Gift card"));
     // A price typed twice.
     let a = at(day, (18, 15, 0), tz);
-    s.sale(a, Some((1200, OrderStatus::Success, Some(a + chrono::Duration::seconds(25)))), Some((1250, a + chrono::Duration::seconds(25))), "奶茶 Milk tea")?;
+    sales.push((a, Some((1200, OrderStatus::Success, Some(a + secs(25)))), Some((1250, a + secs(25))), "奶茶 Milk tea"));
+    // In time order, so the numbers read like the times (the generator never goes backwards).
+    sales.sort_by_key(|s| s.0);
+    let mut numbers = Vec::new();
+    for (created, book, channel, subject) in sales {
+        numbers.push((created, s.sale(created, book, channel, subject)?, book.map(|b| b.0)));
+    }
+    // Two refunds in the afternoon, of the 3rd and 8th sale of the morning.
+    let paid: Vec<&(DateTime<Utc>, String, Option<i64>)> = numbers.iter().filter(|n| n.0 >= at(day, (0, 0, 0), tz)).collect();
+    s.refund(&paid[2].1, 1250, at(day, (15, 10, 0), tz))?;
+    s.refund(&paid[7].1, 1000, at(day, (16, 20, 0), tz))?;
     Ok(true)
 }

@@ -85,7 +85,9 @@ impl paydesk_core::reconcile::StatementParser for Parsers {
     fn parse(&self, channel: &str, bytes: Vec<u8>, progress: &dyn Fn(u64)) -> Result<(String, ParsedStatement), StatementError> {
         let bytes = unwrap_container(bytes)?;
         let (f, rows) = open(&bytes, Some(channel))?;
-        Ok((f.name.to_string(), ParsedStatement::read(rows, progress)?))
+        // A statement line is at least ~150 bytes in every format: a generous first guess.
+        let expected = (bytes.len() / 160).min(4_000_000);
+        Ok((f.name.to_string(), ParsedStatement::read_sized(rows, expected, progress)?))
     }
 }
 

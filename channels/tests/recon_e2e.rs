@@ -117,8 +117,9 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
     }
     let txt = std::fs::read_to_string(out.join("recon.txt")).unwrap();
     assert!(txt.contains(&amount.discrepancy.order_no) && txt.contains("金额不符 Amount differs"), "{txt}");
-    let gbk = std::fs::read(out.join("recon-discrepancies.csv")).unwrap();
-    assert!(std::str::from_utf8(&gbk).is_err(), "the last CSV written is the GBK one");
+    let gbk = std::fs::read(out.join("recon-discrepancies-gbk.csv")).unwrap();
+    assert!(std::str::from_utf8(&gbk).is_err(), "GBK, not UTF-8");
+    assert!(std::fs::read(out.join("recon-discrepancies.csv")).unwrap().starts_with(b"\xEF\xBB\xBF"), "the BOM one was written after the plain one");
     assert!(encoding_rs::GBK.decode(&gbk).0.contains("收银员确认现金收款"));
 }
 

@@ -145,11 +145,13 @@ pub struct ReconcileSettings {
     pub catch_up_days: u32,
     /// The business-day zone of the statements, if not the shop's `timezone`.
     pub timezone: Option<String>,
+    /// Accounts the schedule reconciles (empty: every enabled account that has statements).
+    pub accounts: Vec<String>,
 }
 
 impl Default for ReconcileSettings {
     fn default() -> Self {
-        ReconcileSettings { enabled: true, run_at: "10:00".into(), catch_up_days: 7, timezone: None }
+        ReconcileSettings { enabled: true, run_at: "10:00".into(), catch_up_days: 7, timezone: None, accounts: Vec::new() }
     }
 }
 

@@ -152,12 +152,13 @@ impl Money {
         if frac.len() > 2 && frac[2..].bytes().any(|b| b != b'0') {
             return Err(MoneyError::TooPrecise(s.to_string()));
         }
-        let frac2: String = frac.chars().chain("00".chars()).take(2).collect();
         if int_part.len() > 12 {
             return Err(MoneyError::Overflow);
         }
-        let v = int_part.parse::<i64>().map_err(|_| MoneyError::Malformed(s.to_string()))? * 100
-            + frac2.parse::<i64>().map_err(|_| MoneyError::Malformed(s.to_string()))?;
+        // Digits only (checked above): no allocation on this hot path of statement parsing.
+        let digit = |i: usize| frac.as_bytes().get(i).map_or(0, |b| i64::from(b - b'0'));
+        let int = int_part.bytes().fold(0i64, |acc, b| acc * 10 + i64::from(b - b'0'));
+        let v = int * 100 + digit(0) * 10 + digit(1);
         Ok(if neg { -v } else { v })
     }
 }

@@ -74,8 +74,13 @@ pub struct ParsedStatement {
 
 impl ParsedStatement {
     /// Reads a source to its end; the first bad line fails the whole file.
-    pub fn read(mut src: impl StatementSource, mut progress: impl FnMut(u64)) -> Result<ParsedStatement, StatementError> {
-        let mut rows = Vec::new();
+    pub fn read(src: impl StatementSource, progress: impl FnMut(u64)) -> Result<ParsedStatement, StatementError> {
+        Self::read_sized(src, 0, progress)
+    }
+
+    /// Like [`ParsedStatement::read`], with room for `expected` rows made up front.
+    pub fn read_sized(mut src: impl StatementSource, expected: usize, mut progress: impl FnMut(u64)) -> Result<ParsedStatement, StatementError> {
+        let mut rows = Vec::with_capacity(expected);
         for r in src.by_ref() {
             rows.push(r?);
             if rows.len() % 65_536 == 0 {

@@ -10,7 +10,7 @@ use anyhow::Context;
 use paydesk_channels::sim::{self, SimConfig, SimHandle, SimKeys};
 use paydesk_channels::ChannelEnv;
 use paydesk_core::auth::{self, Role};
-use paydesk_core::config::Settings;
+use paydesk_core::config::{ReconcileSettings, Settings};
 use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
@@ -107,10 +107,18 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             auth::add_user(&store, name, role, pin, chrono::Utc::now())?;
         }
     }
-    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, ..Settings::load(&home).unwrap_or_default() };
+    // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
+    // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once. The
+    // sales history below lives on switched-off accounts, which the schedule leaves alone.
+    // Only the sandbox wallet: the simulator knows nothing of the other accounts' seeded history.
+    let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
+    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
     let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
     let seeded = paydesk_channels::demo::seed_history(&store, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     tracing::info!(orders = seeded, days, "demo sales history");
+    let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
+    let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
+    paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
     let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
     let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;

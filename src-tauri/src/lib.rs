@@ -91,7 +91,8 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let voice_on = store.pref("voice")?.is_none_or(|v| v == "on");
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
     let (follower_stop, _) = tokio::sync::watch::channel(false);
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop })
+    let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon })
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)
@@ -102,6 +103,9 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
     let own_follower = state.service.is_none().then(|| state.follower_stop.subscribe());
     builder.manage(state).invoke_handler(commands::handler()).setup(move |app| {
         events::forward(app.handle().clone(), payments.clone());
+        if let Some(st) = app.try_state::<AppState>() {
+            commands::recon::spawn_schedule(app.handle().clone(), &st);
+        }
         if let Some(stop) = own_follower {
             tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop.clone()));
             // Account changes made outside the app (`paydesk accounts set/import`) apply at once.

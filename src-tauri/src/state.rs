@@ -25,6 +25,8 @@ pub struct AppState {
     pub service: Option<paydesk_server::service::Service>,
     /// Keeps the app's own follower running when there is no service (demo mode).
     pub follower_stop: tokio::sync::watch::Sender<bool>,
+    /// Reconciliation (runs, discrepancy workflow, the T+1 schedule).
+    pub recon: Arc<paydesk_core::reconcile::Reconciler>,
 }
 
 impl AppState {

@@ -22,7 +22,8 @@ fn state(dir: &std::path::Path) -> AppState {
     auth::add_user(&store, "ann", Role::Accountant, "5555", now).unwrap();
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
-    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0 }
+    let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon }
 }
 
 struct App {
@@ -146,6 +147,27 @@ fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
     // The till is free again after a refusal.
     let e = a.call("create_qr", json!({"req": {"amount": "0.50", "method": "sandbox", "sale_id": "L2"}}));
     assert!(e.is_ok() || e.unwrap_err()["code"] != "sale_in_progress");
+}
+
+#[test]
+fn reconciliation_is_for_the_accountant_and_the_owner() {
+    let a = app();
+    let scope = json!({"from": "2026-11-25", "to": "2026-11-25", "accounts": []});
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert_eq!(a.call("recon_overview", json!({"scope": scope})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": "x"})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("recon_alert", json!({})).unwrap(), Value::Null, "no alert for a cashier");
+    a.call("logout", json!({})).unwrap();
+    a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
+    let o = a.call("recon_overview", json!({"scope": scope})).unwrap();
+    assert_eq!(o["runs"], json!([]));
+    assert_eq!(o["yesterday"].as_str().unwrap().len(), 10);
+    let e = a.call("recon_run", json!({"scope": {"from": "2026-11-26", "to": "2026-11-25"}, "file": null})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("to:"), "{e}");
+    let e = a.call("recon_export", json!({"scope": scope, "format": "xlsx"})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("scope:"), "{e}");
+    assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": " "})).unwrap_err()["message"], "note: write why this difference is fine or what was done");
+    assert_eq!(a.call("recon_resolve", json!({"id": 99, "note": "ok"})).unwrap_err()["code"], "not_found");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 // The shell: header with the screens this role may open, language switch, logout; one screen at
-// a time. Reconciliation comes later and is not shown.
+// a time. The reconciliation tab carries a badge with the discrepancies yesterday's run left open.
 
 import { h, mount } from './dom';
 import { LANG_NAMES, LANGS, onLangChange, setLang, t, tk } from './i18n';
@@ -11,11 +11,13 @@ import { cashierScreen } from './screens/cashier';
 import { ordersScreen } from './screens/orders';
 import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
+import { reconScreen } from './screens/recon';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
   { name: 'orders', needs: 'view_orders' },
   { name: 'analytics', needs: 'view_analytics' },
+  { name: 'recon', needs: 'reconcile' },
   { name: 'settings', needs: 'view_settings' },
   { name: 'audit', needs: 'view_audit' },
 ];
@@ -31,6 +33,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
   const toastEl = h('div', { class: 'toast', 'data-test': 'toast', role: 'status' });
   mount(root, header, main, toastEl);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  let reconOpen = 0;
 
   const ctx: Ctx = {
     backend,
@@ -44,10 +47,24 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
     },
-    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); },
+    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); },
   };
 
   async function refresh() { info = await backend.appInfo(); draw(); }
+
+  /** Yesterday's (automatic) reconciliation: a badge on its tab, and a word at login. */
+  async function reconAlert(atLogin = false) {
+    if (!ctx.can('reconcile')) { reconOpen = 0; return; }
+    try {
+      const a = await backend.reconAlert();
+      reconOpen = a?.open ?? 0;
+      if (a && atLogin) ctx.toast(t('recon.alert', { day: a.day, open: a.open }), 'error');
+    } catch { reconOpen = 0; }
+    drawHeader();
+  }
+  void backend.onReconFinished(() => void reconAlert());
+  // The reconciliation screen says when it changed something (re-query, resolve, run).
+  window.addEventListener('paydesk:recon-changed', () => void reconAlert());
 
   function drawHeader() {
     const langSel = h('select', { class: 'lang', 'data-test': 'lang', onchange: async (e: Event) => {
@@ -58,7 +75,8 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     mount(header,
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '¥'), t('app.name'), info.demo && h('span', { class: 'demo-badge', 'data-test': 'demo-badge' }, t('demo.badge'))),
       session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
-        h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never)))),
+        h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never),
+          s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null))),
       h('div', { class: 'who' }, langSel,
         session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
         session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
@@ -72,12 +90,13 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     let el: HTMLElement;
     if (screen === 'login') el = loginScreen(ctx);
     else {
-      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
+      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'recon' ? reconScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
       el = s.el;
       dispose = s.dispose;
     }
     mount(main, el);
     document.body.dataset.screen = screen;
+    if (session && screen !== 'login') void reconAlert();
     if (screen === 'login') void backend.showCustomer({ phase: 'idle', amount: 0, method: null, qr_svg: null, expires_at: null });
   }
 

@@ -198,7 +198,7 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
         let dir = a.out.clone().unwrap_or_else(|| home.join("exports"));
         let stem = if from == to { format!("reconciliation-{from}") } else { format!("reconciliation-{from}-{to}") };
         for f in formats {
-            files.extend(paydesk_core::export::write_files(&dir, &stem, &tables, f).map_err(|e| CliError::other(e))?);
+            files.extend(paydesk_core::export::write_files(&dir, &stem, &tables, f).map_err(CliError::other)?);
         }
     }
     let open: u64 = runs.iter().map(|r| r.open).sum();

@@ -173,7 +173,8 @@ pub enum ExportError {
 }
 
 /// Writes `tables` in `format` to files under `dir` named `<stem>.<ext>` (XLSX, TXT: one file
-/// with every table) or `<stem>-<table>.csv` (CSV: one file per table). Returns the paths.
+/// with every table) or `<stem>-<table>.csv` (CSV: one file per table; GBK ones end `-gbk.csv`).
+/// Returns the paths.
 pub fn write_files(dir: &std::path::Path, stem: &str, tables: &[Table], format: Format) -> Result<Vec<std::path::PathBuf>, ExportError> {
     let io = |path: &std::path::Path, e: std::io::Error| ExportError::Io { path: path.display().to_string(), message: e.to_string() };
     std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -191,8 +192,10 @@ pub fn write_files(dir: &std::path::Path, stem: &str, tables: &[Table], format: 
                 Format::CsvGbk => csv::CsvEncoding::Gbk,
                 _ => csv::CsvEncoding::Utf8,
             };
+            // The GBK files get their own names so both encodings can sit side by side.
+            let suffix = if enc == csv::CsvEncoding::Gbk { "-gbk" } else { "" };
             for t in tables {
-                put(format!("{stem}-{}.csv", t.name), csv::write(t, enc)?)?;
+                put(format!("{stem}-{}{suffix}.csv", t.name), csv::write(t, enc)?)?;
             }
         }
         Format::Xlsx => put(format!("{stem}.xlsx"), xlsx::write(tables)?)?,

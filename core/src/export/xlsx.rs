@@ -8,7 +8,8 @@ use unicode_width::UnicodeWidthStr;
 
 use super::{Cell, ColumnKind, ExportError, Table};
 
-const MAX_WIDTH: f64 = 48.0;
+/// Widest column (characters); longer text wraps inside its cell.
+const MAX_WIDTH: usize = 36;
 
 fn xerr(e: XlsxError) -> ExportError {
     ExportError::Xlsx(e.to_string())
@@ -35,11 +36,12 @@ struct Styles {
     date: XFormat,
     datetime: XFormat,
     note: XFormat,
+    wrap: XFormat,
 }
 
 impl Styles {
     fn new() -> Styles {
-        let header = XFormat::new().set_bold().set_font_color(Color::White).set_background_color(Color::RGB(0x2F5597)).set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter);
+        let header = XFormat::new().set_bold().set_font_color(Color::White).set_background_color(Color::RGB(0x2F5597)).set_border(FormatBorder::Thin).set_align(FormatAlign::VerticalCenter).set_text_wrap();
         Styles {
             header_num: header.clone().set_align(FormatAlign::Right),
             header,
@@ -48,6 +50,7 @@ impl Styles {
             date: XFormat::new().set_num_format("yyyy-mm-dd"),
             datetime: XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             note: XFormat::new().set_italic().set_font_color(Color::RGB(0x595959)),
+            wrap: XFormat::new().set_text_wrap().set_align(FormatAlign::Top),
         }
     }
 }
@@ -71,12 +74,16 @@ fn sheet(ws: &mut Worksheet, t: &Table, st: &Styles) -> Result<(), XlsxError> {
         row += 1;
     }
     let header_row = row;
+    let mut wraps = Vec::with_capacity(t.columns.len());
     for (i, c) in t.columns.iter().enumerate() {
         let col = i as u16;
         ws.write_string_with_format(header_row, col, &c.title, if c.kind.numeric() { &st.header_num } else { &st.header })?;
-        let widest = t.rows.iter().map(|r| r.get(i).map_or(0, cell_width)).max().unwrap_or(0).max(c.title.width());
-        ws.set_column_width(col, (widest as f64 + 2.0).min(MAX_WIDTH))?;
+        // Fit the data; a bilingual title may wrap onto two lines rather than widen the column.
+        let widest = t.rows.iter().map(|r| r.get(i).map_or(0, cell_width)).max().unwrap_or(0).max(c.title.width().div_ceil(2)).max(6);
+        wraps.push(widest > MAX_WIDTH);
+        ws.set_column_width(col, (widest.min(MAX_WIDTH) + 2) as f64)?;
     }
+    ws.set_row_height(header_row, 46)?;
     for r in &t.rows {
         row += 1;
         for (i, (c, def)) in r.iter().zip(&t.columns).enumerate() {
@@ -96,13 +103,23 @@ fn sheet(ws: &mut Worksheet, t: &Table, st: &Styles) -> Result<(), XlsxError> {
                 (Cell::DateTime(t), _) => {
                     ws.write_datetime_with_format(row, col, t, &st.datetime)?;
                 }
-                (Cell::Text(s), ColumnKind::Text | ColumnKind::Money | ColumnKind::Count | ColumnKind::Date | ColumnKind::DateTime) => {
+                (Cell::Text(s), ColumnKind::Text | ColumnKind::Money | ColumnKind::Count | ColumnKind::Date | ColumnKind::DateTime) if wraps[i] => {
+                    ws.write_string_with_format(row, col, s, &st.wrap)?;
+                }
+                (Cell::Text(s), _) => {
                     ws.write_string(row, col, s)?;
                 }
             }
         }
     }
     ws.set_freeze_panes(header_row + 1, 0)?;
+    // Printing: A4 landscape, all columns on one page width, the header on every page.
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(header_row, header_row)?;
+    ws.set_margins(0.4, 0.4, 0.5, 0.5, 0.3, 0.3);
+    ws.set_footer("&C&P / &N");
     if !t.columns.is_empty() {
         ws.autofilter(header_row, 0, row.max(header_row), (t.columns.len() - 1) as u16)?;
     }

@@ -13,7 +13,7 @@
 //!   before it is called missing at the channel.
 
 use std::cell::Cell;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -22,17 +22,16 @@ use crate::money::Money;
 use crate::order::{OrderStatus, RefundStatus};
 use crate::statement::{StatementKind, StatementRow, StatementTotals};
 
-/// An order as reconciliation sees it.
+/// An order as reconciliation sees it (its number is the key of [`BookView::orders`]). Kept
+/// small: a million of them are read for a busy day.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BookOrder {
-    pub order_no: String,
     pub status: OrderStatus,
     pub amount: i64,
     pub fee: i64,
     pub refunded: i64,
     /// Shop-local time of payment.
     pub paid_at: Option<NaiveDateTime>,
-    pub trade_no: Option<String>,
     /// Set by the matcher when a statement row claims this order.
     pub seen: Cell<bool>,
 }
@@ -49,10 +48,114 @@ pub struct BookRefund {
     pub seen: Cell<bool>,
 }
 
+/// Orders by number, built for a million entries: the numbers live in one arena string and the
+/// table maps a 64-bit hash of the number to its entry (checked against the arena on every
+/// look-up), so reading the book allocates nothing per order and the table stays small. The
+/// rare hash collision goes to a plain map beside it.
+#[derive(Clone, Debug, Default)]
+pub struct BookOrders {
+    index: HashMap<u64, u32>,
+    entries: Vec<(u32, u32, BookOrder)>,
+    names: String,
+    collided: HashMap<String, u32>,
+}
+
+fn hash_of(no: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(no.as_bytes());
+    h.finish()
+}
+
+impl BookOrders {
+    fn name(&self, i: u32) -> &str {
+        let (a, b, _) = &self.entries[i as usize];
+        &self.names[*a as usize..*b as usize]
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+        self.entries.reserve(n);
+        self.names.reserve(n * 24);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds (or replaces) the order numbered `no`.
+    pub fn insert(&mut self, no: &str, o: BookOrder) {
+        let h = hash_of(no);
+        let existing = match self.index.get(&h) {
+            Some(&i) if self.name(i) == no => Some(i),
+            Some(_) => self.collided.get(no).copied(),
+            None => None,
+        };
+        if let Some(i) = existing {
+            self.entries[i as usize].2 = o;
+            return;
+        }
+        let (a, b) = (self.names.len() as u32, (self.names.len() + no.len()) as u32);
+        self.names.push_str(no);
+        let i = self.entries.len() as u32;
+        self.entries.push((a, b, o));
+        match self.index.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+            }
+            std::collections::hash_map::Entry::Occupied(_) => {
+                self.collided.insert(no.to_string(), i);
+            }
+        }
+    }
+
+    pub fn get(&self, no: &str) -> Option<&BookOrder> {
+        let i = match self.index.get(&hash_of(no)) {
+            Some(&i) if self.name(i) == no => i,
+            Some(_) => *self.collided.get(no)?,
+            None => return None,
+        };
+        Some(&self.entries[i as usize].2)
+    }
+
+    pub fn contains_key(&self, no: &str) -> bool {
+        self.get(no).is_some()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &BookOrder)> {
+        self.entries.iter().map(|(a, b, o)| (&self.names[*a as usize..*b as usize], o))
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &BookOrder> {
+        self.entries.iter().map(|(_, _, o)| o)
+    }
+}
+
+impl std::ops::Index<&str> for BookOrders {
+    type Output = BookOrder;
+    fn index(&self, no: &str) -> &BookOrder {
+        self.get(no).unwrap_or_else(|| panic!("no order {no} in the book view"))
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<(S, BookOrder)> for BookOrders {
+    fn from_iter<I: IntoIterator<Item = (S, BookOrder)>>(it: I) -> Self {
+        let mut b = BookOrders::default();
+        for (no, o) in it {
+            b.insert(no.as_ref(), o);
+        }
+        b
+    }
+}
+
 /// The book around one account and day: the account's orders and refunds by number.
 #[derive(Clone, Debug, Default)]
 pub struct BookView {
-    pub orders: HashMap<String, BookOrder>,
+    pub orders: BookOrders,
     pub refunds: HashMap<String, BookRefund>,
     /// Order numbers the book holds under another account (number → account).
     pub other_account: HashMap<String, String>,
@@ -100,7 +203,7 @@ fn row_side(r: &StatementRow) -> Side {
 }
 
 fn order_side(o: &BookOrder) -> Side {
-    Side { status: Some(o.status.as_str().into()), amount: Some(o.amount), refund_amount: Some(o.refunded), fee: Some(o.fee), time: fmt_time(o.paid_at), trade_no: o.trade_no.clone() }
+    Side { status: Some(o.status.as_str().into()), amount: Some(o.amount), refund_amount: Some(o.refunded), fee: Some(o.fee), time: fmt_time(o.paid_at), trade_no: None }
 }
 
 fn refund_side(r: &BookRefund) -> Side {
@@ -214,7 +317,7 @@ impl<'a> Acc<'a> {
 
 /// Matches one account's statement of `input.day` against the book.
 pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
-    let mut acc = Acc { input, out: Outcome::default(), missing_seen: HashSet::new() };
+    let mut acc = Acc { input, out: Outcome::default(), missing_seen: HashSet::default() };
     let s = &mut acc.out.summary;
     let mut raw_fees = 0i64;
     for r in input.rows {
@@ -254,7 +357,7 @@ pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
     // The book's side of the day: what we hold as paid or refunded that the statement lacks.
     let on_day = |t: Option<NaiveDateTime>| t.is_some_and(|t| t.date() == input.day);
     let mut missing = Vec::new();
-    for o in input.book.orders.values() {
+    for (order_no, o) in input.book.orders.iter() {
         if !matches!(o.status, OrderStatus::Success | OrderStatus::Refunded) || !on_day(o.paid_at) {
             continue;
         }
@@ -263,10 +366,10 @@ pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
         if o.seen.get() {
             continue;
         }
-        if input.adjacent.payments.contains(&o.order_no) {
+        if input.adjacent.payments.contains(order_no) {
             acc.out.summary.crossed_day += 1;
         } else {
-            missing.push((o.order_no.clone(), None, Some(order_side(o)), "paid in our book; not on this day's statement nor the days around it".to_string()));
+            missing.push((order_no.to_string(), None, Some(order_side(o)), "paid in our book; not on this day's statement nor the days around it".to_string()));
         }
     }
     for b in input.book.refunds.values() {

@@ -28,20 +28,16 @@ fn refund(order: &str, no: &str, amount: i64, fee: i64, at: &str) -> StatementRo
     StatementRow { kind: StatementKind::Refund, refund_no: Some(no.into()), amount: 0, refund_amount: amount, fee, status: "REFUND".into(), ..pay(order, 0, 0, at) }
 }
 
-fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> BookOrder {
-    BookOrder { order_no: no.into(), status, amount, fee: expected_fee(amount, 60), refunded: 0, paid_at: paid.map(t), trade_no: Some(format!("T{no}")), seen: Cell::new(false) }
+fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> (String, BookOrder) {
+    (no.into(), BookOrder { status, amount, fee: expected_fee(amount, 60), refunded: 0, paid_at: paid.map(t), seen: Cell::new(false) })
 }
 
 fn book_refund(no: &str, order: &str, amount: i64, status: RefundStatus, at: &str) -> BookRefund {
     BookRefund { refund_no: no.into(), order_no: order.into(), amount, status, at: t(at), seen: Cell::new(false) }
 }
 
-fn book(orders: Vec<BookOrder>, refunds: Vec<BookRefund>) -> BookView {
-    BookView {
-        orders: orders.into_iter().map(|o| (o.order_no.clone(), o)).collect(),
-        refunds: refunds.into_iter().map(|r| (r.refund_no.clone(), r)).collect(),
-        other_account: HashMap::new(),
-    }
+fn book(orders: Vec<(String, BookOrder)>, refunds: Vec<BookRefund>) -> BookView {
+    BookView { orders: orders.into_iter().collect(), refunds: refunds.into_iter().map(|r| (r.refund_no.clone(), r)).collect(), other_account: HashMap::default() }
 }
 
 fn run(rows: &[StatementRow], b: &BookView, adj: &Adjacent) -> Outcome {
@@ -97,7 +93,7 @@ fn missing_at_channel_only_after_looking_at_adjacent_days() {
         ],
         vec![book_refund("R9", "P3", 100, RefundStatus::Success, "2026-11-25 08:00:00")],
     );
-    let adj = Adjacent { payments: ["P1".to_string(), "P0".to_string()].into(), refunds: HashSet::new(), missing: vec![] };
+    let adj = Adjacent { payments: ["P1".to_string(), "P0".to_string()].into_iter().collect(), refunds: HashSet::default(), missing: vec![] };
     let o = run(&[], &b, &adj);
     assert_eq!(kinds(&o), vec![(K::MissingAtChannel, "P2".into()), (K::MissingAtChannel, "R9".into())]);
     assert_eq!(o.summary.crossed_day, 2, "P1 on the next day's statement, P0 on the previous");
@@ -193,4 +189,21 @@ fn declared_totals_are_checked() {
     let bad = StatementTotals { payment_amount: Some(101), ..good };
     let input = MatchInput { declared: &bad, ..input };
     assert_eq!(match_day(&input).summary.declared_ok, Some(false));
+}
+
+#[test]
+fn book_orders_keep_numbers_in_one_arena() {
+    let mut b = BookOrders::default();
+    b.reserve(4);
+    let (p1, o1) = order("P1", OrderStatus::Success, 100, None);
+    b.insert(&p1, o1);
+    b.insert("P22", order("P22", OrderStatus::Closed, 200, None).1);
+    assert_eq!((b.len(), b.get("P1").map(|o| o.amount), b.get("P22").map(|o| o.amount)), (2, Some(100), Some(200)));
+    assert!(b.get("P2").is_none() && b.get("P").is_none() && !b.contains_key("P222"));
+    // The same number again replaces its entry.
+    b.insert("P1", order("P1", OrderStatus::Refunded, 100, None).1);
+    assert_eq!((b.len(), b["P1"].status), (2, OrderStatus::Refunded));
+    let names: Vec<&str> = b.iter().map(|(n, _)| n).collect();
+    assert_eq!(names, vec!["P1", "P22"]);
+    assert_eq!(b.values().map(|o| o.amount).sum::<i64>(), 300);
 }

@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::order::ParseEnumError;
 use crate::statement::{ParsedStatement, StatementError};
 
-pub use matcher::{match_day, Adjacent, BookOrder, BookRefund, BookView, MatchInput, Outcome};
+pub use matcher::{match_day, Adjacent, BookOrder, BookOrders, BookRefund, BookView, MatchInput, Outcome};
 pub use run::{Reconciler, RunRequest, StatementInput};
 
 /// What kind of difference a discrepancy is.
@@ -264,11 +264,11 @@ pub enum ReconError {
     #[error("statement of {account} for {day}: {message}")]
     Statement { account: String, day: String, message: String },
     #[error("statement of {account} for {day} cannot be downloaded: {source}")]
-    Download { account: String, day: String, #[source] source: crate::channel::ChannelError },
+    Download { account: String, day: String, #[source] source: Box<crate::channel::ChannelError> },
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
-    Pay(#[from] crate::payments::PayError),
+    Pay(Box<crate::payments::PayError>),
     #[error(transparent)]
     Export(#[from] crate::export::ExportError),
     #[error("{0}")]
@@ -287,6 +287,12 @@ impl ReconError {
             ReconError::Pay(p) => p.code(),
             ReconError::Export(_) | ReconError::Io(_) => "io",
         }
+    }
+}
+
+impl From<crate::payments::PayError> for ReconError {
+    fn from(e: crate::payments::PayError) -> Self {
+        ReconError::Pay(Box::new(e))
     }
 }
 

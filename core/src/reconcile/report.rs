@@ -11,7 +11,7 @@ fn money(v: Option<i64>) -> Cell {
 }
 
 fn text(v: Option<&str>) -> Cell {
-    v.map_or(Cell::Empty, |s| Cell::text(s))
+    v.map_or(Cell::Empty, Cell::text)
 }
 
 fn date(s: &str) -> Cell {

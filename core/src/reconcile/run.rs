@@ -74,6 +74,7 @@ pub fn day_bounds(day: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime
 /// scales with the number of lines, shared by the product and the benchmark. The book window
 /// is the orders created from the day before to the end of the day; orders the statement names
 /// that are older are then looked up one by one.
+#[allow(clippy::too_many_arguments)] // the bench calls it too: plain arguments keep it obvious
 pub fn prepare(store: &Store, parser: &dyn StatementParser, channel: &str, account: &str, day: NaiveDate, tz: chrono_tz::Tz, bytes: Vec<u8>, progress: &dyn Progress) -> Result<Prepared, ReconError> {
     let (from, _) = day_bounds(day.checked_sub_days(Days::new(1)).unwrap_or(day), tz);
     let (_, to) = day_bounds(day, tz);
@@ -83,13 +84,34 @@ pub fn prepare(store: &Store, parser: &dyn StatementParser, channel: &str, accou
         (parse.join(), book)
     });
     let (format, statement) = parsed.map_err(|_| ReconError::Io("the statement parser stopped unexpectedly".into()))?.map_err(|e| ReconError::Statement { account: account.into(), day: day.to_string(), message: e.to_string() })?;
-    let mut book = book?;
-    let orders: Vec<&str> = statement.rows.iter().filter(|r| r.kind == StatementKind::Payment || r.refund_no.is_none()).map(|r| r.order_no.as_str()).filter(|n| !book.orders.contains_key(*n)).collect();
-    let refunds: Vec<&str> = statement.rows.iter().filter_map(|r| r.refund_no.as_deref()).filter(|n| !book.refunds.contains_key(*n)).collect();
-    if !orders.is_empty() || !refunds.is_empty() {
-        store.recon_lookup(account, &mut book, &orders, &refunds, tz)?;
+    Ok(Prepared { format, statement, book: book? })
+}
+
+/// Matches a prepared day. Lines the window of the book did not hold (an order paid today but
+/// created long ago, a refund of an old order, another account's order) are looked up one by one
+/// and the day matched again — so the common case costs one pass and no extra look-ups.
+pub fn match_prepared(store: &Store, p: &mut Prepared, account: &str, fee_rate_bp: u32, day: NaiveDate, tz: chrono_tz::Tz, adjacent: &Adjacent) -> Result<Outcome, ReconError> {
+    let input = MatchInput { day, fee_rate_bp, rows: &p.statement.rows, declared: &p.statement.totals, book: &p.book, adjacent };
+    let outcome = match_day(&input);
+    let (orders, refunds): (Vec<&str>, Vec<&str>) = {
+        let missing = || outcome.discrepancies.iter().filter(|d| d.kind == super::DiscrepancyKind::MissingInBook);
+        (missing().filter(|d| d.refund_no.is_none()).map(|d| d.order_no.as_str()).collect(), missing().filter_map(|d| d.refund_no.as_deref()).collect())
+    };
+    if orders.is_empty() && refunds.is_empty() {
+        return Ok(outcome);
     }
-    Ok(Prepared { format, statement, book })
+    let mut book = std::mem::take(&mut p.book);
+    let before = (book.orders.len(), book.refunds.len(), book.other_account.len());
+    store.recon_lookup(account, &mut book, &orders, &refunds, tz)?;
+    let found = (book.orders.len(), book.refunds.len(), book.other_account.len()) != before;
+    p.book = book;
+    if !found {
+        return Ok(outcome);
+    }
+    p.book.orders.values().for_each(|o| o.seen.set(false));
+    p.book.refunds.values().for_each(|r| r.seen.set(false));
+    let input = MatchInput { day, fee_rate_bp, rows: &p.statement.rows, declared: &p.statement.totals, book: &p.book, adjacent };
+    Ok(match_day(&input))
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -125,6 +147,7 @@ impl Reconciler {
     }
 
     /// Keeps the original file and records it (a file already stored for the day is reused).
+    #[allow(clippy::too_many_arguments)]
     fn keep(&self, account: &str, day: NaiveDate, name: &str, bytes: &[u8], origin: &str, format: &str, rows: u64, totals: &crate::statement::StatementTotals) -> Result<StoredStatement, ReconError> {
         let sha = sha256_hex(bytes);
         let d = day.to_string();
@@ -160,7 +183,7 @@ impl Reconciler {
         match input {
             StatementInput::Download => {
                 let ch = self.payments.channel(account)?;
-                let f = ch.statement(day).await.map_err(|e| ReconError::Download { account: account.into(), day: day.to_string(), source: e })?;
+                let f = ch.statement(day).await.map_err(|e| ReconError::Download { account: account.into(), day: day.to_string(), source: Box::new(e) })?;
                 Ok((f.file_name, f.bytes, "download"))
             }
             StatementInput::File(p) => {
@@ -223,7 +246,7 @@ impl Reconciler {
         let (file_name, bytes, origin) = match self.obtain(&name, day, &req.input).await {
             Ok(v) => v,
             // No statement for a day on which the book has nothing either: an empty day.
-            Err(ReconError::Download { source: ChannelError::Rejected { .. }, .. }) if self.book_is_quiet(&name, day, tz).await? => {
+            Err(ReconError::Download { source, .. }) if matches!(*source, ChannelError::Rejected { .. }) && self.book_is_quiet(&name, day, tz).await? => {
                 progress.report(&name, Phase::Save, 0, None);
                 let summary = super::Summary::default();
                 self.store().finish_run(run_id, None, &summary, &[], &mut std::iter::empty(), Utc::now())?;
@@ -240,8 +263,9 @@ impl Reconciler {
         let stored = self.keep(&name, day, &file_name, &keep_bytes, origin, &prepared.format, prepared.statement.rows.len() as u64, &prepared.statement.totals)?;
         drop(keep_bytes);
         progress.report(&name, Phase::Match, 0, Some(prepared.statement.rows.len() as u64));
+        let mut prepared = prepared;
         let mut adjacent = Adjacent::default();
-        let mut outcome = self.match_with(&prepared, account.fee_rate_bp, day, &adjacent);
+        let mut outcome = match_prepared(self.store(), &mut prepared, &name, account.fee_rate_bp, day, tz, &adjacent)?;
         if outcome.discrepancies.iter().any(|d| d.kind == super::DiscrepancyKind::MissingAtChannel) {
             for d in [day.pred_opt(), day.succ_opt()].into_iter().flatten() {
                 match self.adjacent_numbers(&name, &account.channel, d).await {
@@ -252,13 +276,20 @@ impl Reconciler {
                     None => adjacent.missing.push(d.to_string()),
                 }
             }
-            for o in prepared.book.orders.values() {
-                o.seen.set(false);
+            prepared.book.orders.values().for_each(|o| o.seen.set(false));
+            prepared.book.refunds.values().for_each(|r| r.seen.set(false));
+            outcome = match_prepared(self.store(), &mut prepared, &name, account.fee_rate_bp, day, tz, &adjacent)?;
+        }
+        // Lines only the book has: show the channel trade number the book knows.
+        let book_only: Vec<usize> = outcome.discrepancies.iter().enumerate().filter(|(_, d)| d.channel.is_none() && d.book.is_some()).map(|(i, _)| i).collect();
+        if !book_only.is_empty() {
+            let nos: Vec<&str> = book_only.iter().map(|&i| outcome.discrepancies[i].order_no.as_str()).collect();
+            let trade_nos = self.store().trade_nos(&nos)?;
+            for (&i, t) in book_only.iter().zip(trade_nos) {
+                if let Some(b) = outcome.discrepancies[i].book.as_mut() {
+                    b.trade_no = t;
+                }
             }
-            for r in prepared.book.refunds.values() {
-                r.seen.set(false);
-            }
-            outcome = self.match_with(&prepared, account.fee_rate_bp, day, &adjacent);
         }
         progress.report(&name, Phase::Match, prepared.statement.rows.len() as u64, Some(prepared.statement.rows.len() as u64));
         progress.report(&name, Phase::Save, 0, Some(outcome.matched.len() as u64));
@@ -278,11 +309,6 @@ impl Reconciler {
         self.store().finish_run(run_id, Some(stored.id), &outcome.summary, &outcome.discrepancies, &mut matched, Utc::now())?;
         progress.report(&name, Phase::Save, outcome.matched.len() as u64, Some(outcome.matched.len() as u64));
         Ok(self.store().recon_run(run_id)?)
-    }
-
-    fn match_with(&self, p: &Prepared, fee_rate_bp: u32, day: NaiveDate, adjacent: &Adjacent) -> Outcome {
-        let input = MatchInput { day, fee_rate_bp, rows: &p.statement.rows, declared: &p.statement.totals, book: &p.book, adjacent };
-        match_day(&input)
     }
 
     /// True when the book holds no paid or refunded line of the account on `day`.

@@ -38,7 +38,7 @@ pub fn due(rec: &Reconciler, now: DateTime<Utc>, last: &dyn Fn(&str, NaiveDate) 
     let Some(yesterday) = today.pred_opt() else { return Vec::new() };
     let mut out = Vec::new();
     for (a, caps) in rec.payments().accounts() {
-        if !a.enabled || !caps.statement {
+        if !a.enabled || !caps.statement || !(r.accounts.is_empty() || r.accounts.contains(&a.name)) {
             continue;
         }
         for back in (0..r.catch_up_days.max(1)).rev() {

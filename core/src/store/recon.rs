@@ -303,6 +303,7 @@ impl Store {
 
     /// Records an action on a discrepancy and, when `state` is given, moves it there (with the
     /// note). One transaction.
+    #[allow(clippy::too_many_arguments)]
     pub fn recon_act(&self, id: i64, action: &str, outcome: &str, state: Option<ItemState>, note: Option<&str>, actor: Option<&str>, now: DateTime<Utc>) -> Result<ItemRecord> {
         self.write(|tx| {
             let n = tx.execute("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM recon_items WHERE id = ?1", params![id, action, outcome, note, actor, ms(now)])?;
@@ -352,13 +353,17 @@ impl Store {
     /// Reads the book around a day for the matcher, in one streaming query per table: the
     /// account's orders and refunds created in `[from, to)`; times turned into `tz`.
     pub fn recon_book(&self, account: &str, from: DateTime<Utc>, to: DateTime<Utc>, tz: chrono_tz::Tz, progress: &dyn Fn(u64)) -> Result<BookView> {
+        let local = LocalTime::new(tz, from, to);
         self.read(|c| {
             let mut view = BookView::default();
-            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, channel_trade_no FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
+            // Counted on the index alone, so the map is sized once (no rehashing a million keys).
+            let n: i64 = c.prepare_cached("SELECT COUNT(*) FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?.query_row(params![account, ms(from), ms(to)], |r| r.get(0))?;
+            view.orders.reserve(usize::try_from(n).unwrap_or(0));
+            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
             while let Some(r) = rows.next()? {
-                let o = book_order(r, tz)?;
-                view.orders.insert(o.order_no.clone(), o);
+                let o = book_order(r, &local)?;
+                view.orders.insert(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, o);
                 if view.orders.len() % 65_536 == 0 {
                     progress(view.orders.len() as u64);
                 }
@@ -370,7 +375,7 @@ impl Store {
             )?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
             while let Some(r) = rows.next()? {
-                let b = book_refund(r, tz)?;
+                let b = book_refund(r, &local)?;
                 view.refunds.insert(b.refund_no.clone(), b);
             }
             Ok(view)
@@ -380,20 +385,22 @@ impl Store {
     /// Adds to `view` the orders and refunds a statement names that the window missed (older
     /// orders), and notes numbers the book holds under another account.
     pub fn recon_lookup(&self, account: &str, view: &mut BookView, orders: &[&str], refunds: &[&str], tz: chrono_tz::Tz) -> Result<()> {
+        // Any age: no fixed-offset shortcut.
+        let local = LocalTime { tz, fixed_ms: None };
         self.read(|c| {
-            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, channel_trade_no, account FROM orders WHERE order_no = ?1")?;
+            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, account FROM orders WHERE order_no = ?1")?;
             for no in orders {
-                if let Some((o, acct)) = st.query_row([no], |r| Ok((book_order(r, tz)?, r.get::<_, String>(7)?))).optional()? {
+                if let Some((o, acct)) = st.query_row([no], |r| Ok((book_order(r, &local)?, r.get::<_, String>(6)?))).optional()? {
                     if acct == account {
-                        view.orders.insert(o.order_no.clone(), o);
+                        view.orders.insert(no, o);
                     } else {
-                        view.other_account.insert(o.order_no, acct);
+                        view.other_account.insert(no.to_string(), acct);
                     }
                 }
             }
             let mut st = c.prepare_cached("SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at, o.account FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE r.refund_no = ?1")?;
             for no in refunds {
-                if let Some((b, acct)) = st.query_row([no], |r| Ok((book_refund(r, tz)?, r.get::<_, String>(5)?))).optional()? {
+                if let Some((b, acct)) = st.query_row([no], |r| Ok((book_refund(r, &local)?, r.get::<_, String>(5)?))).optional()? {
                     if acct == account {
                         view.refunds.insert(b.refund_no.clone(), b);
                     }
@@ -402,28 +409,101 @@ impl Store {
             Ok(())
         })
     }
+
+    /// The channel trade numbers of some orders (for discrepancies shown to people).
+    pub fn trade_nos(&self, orders: &[&str]) -> Result<Vec<Option<String>>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT channel_trade_no FROM orders WHERE order_no = ?1")?;
+            let mut out = Vec::with_capacity(orders.len());
+            for no in orders {
+                out.push(st.query_row([no], |r| r.get::<_, Option<String>>(0)).optional()?.flatten());
+            }
+            Ok(out)
+        })
+    }
 }
 
-fn book_order(r: &Row<'_>, tz: chrono_tz::Tz) -> rusqlite::Result<BookOrder> {
+/// UTC milliseconds → shop-local time. When the zone's offset is the same over the whole window
+/// (no daylight-saving change; always so for China), a fixed offset replaces the zone lookup.
+struct LocalTime {
+    tz: chrono_tz::Tz,
+    fixed_ms: Option<i64>,
+}
+
+impl LocalTime {
+    fn new(tz: chrono_tz::Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> LocalTime {
+        use chrono::{Offset, TimeZone};
+        let off = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
+        let fixed_ms = (off(from) == off(to) && to - from <= chrono::Duration::days(3)).then(|| i64::from(off(from)) * 1000);
+        LocalTime { tz, fixed_ms }
+    }
+
+    fn at(&self, t: i64) -> rusqlite::Result<NaiveDateTime> {
+        match self.fixed_ms {
+            Some(off) => DateTime::from_timestamp_millis(t + off).map(|d| d.naive_utc()).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t)),
+            None => local(t, self.tz),
+        }
+    }
+}
+
+/// The order of a row `order_no, status, amount, fee, refunded, paid_at` (the number is read by
+/// the caller, without copying it).
+fn book_order(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookOrder> {
     Ok(BookOrder {
-        order_no: r.get_ref(0)?.as_str()?.to_string(),
         status: order_status(r.get_ref(1)?.as_str()?)?,
         amount: r.get(2)?,
         fee: r.get(3)?,
         refunded: r.get(4)?,
-        paid_at: r.get::<_, Option<i64>>(5)?.map(|t| local(t, tz)).transpose()?,
-        trade_no: r.get(6)?,
+        paid_at: r.get::<_, Option<i64>>(5)?.map(|t| local.at(t)).transpose()?,
         seen: Cell::new(false),
     })
 }
 
-fn book_refund(r: &Row<'_>, tz: chrono_tz::Tz) -> rusqlite::Result<BookRefund> {
+fn book_refund(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookRefund> {
     Ok(BookRefund {
         refund_no: r.get(0)?,
         order_no: r.get(1)?,
         amount: r.get(2)?,
         status: r.get_ref(3)?.as_str()?.parse::<RefundStatus>().map_err(bad)?,
-        at: local(r.get(4)?, tz)?,
+        at: local.at(r.get(4)?)?,
         seen: Cell::new(false),
     })
+}
+
+impl Store {
+    /// Writes complete orders (any status, with their times) in one transaction, without
+    /// events. For benchmarks and test fixtures that need a large book quickly — never for the
+    /// payment path, which goes through `insert_order` and `apply`.
+    #[doc(hidden)]
+    pub fn bulk_load_orders(&self, orders: &mut dyn Iterator<Item = crate::order::Order>) -> Result<u64> {
+        self.write(|tx| {
+            let mut st = tx.prepare_cached(
+                "INSERT INTO orders (order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, till, created_at, updated_at, expires_at, paid_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+            )?;
+            let mut n = 0;
+            for o in orders {
+                st.execute(params![
+                    o.order_no,
+                    o.kind.as_str(),
+                    o.method.as_str(),
+                    o.channel,
+                    o.account,
+                    o.amount.fen(),
+                    o.refunded.fen(),
+                    o.fee.fen(),
+                    o.status.as_str(),
+                    o.subject,
+                    o.channel_trade_no,
+                    o.till,
+                    ms(o.created_at),
+                    ms(o.updated_at),
+                    ms(o.expires_at),
+                    o.paid_at.map(ms)
+                ])?;
+                n += 1;
+            }
+            Ok(n)
+        })
+    }
 }

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
+pub mod recon;
 pub mod session;
 pub mod settings;
 pub mod users;
@@ -50,5 +51,13 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         demo::demo_fault,
         analytics::analytics,
         analytics::export_analytics,
+        recon::recon_overview,
+        recon::recon_run,
+        recon::recon_items,
+        recon::recon_item_actions,
+        recon::recon_requery,
+        recon::recon_resolve,
+        recon::recon_export,
+        recon::recon_alert,
     ]
 }

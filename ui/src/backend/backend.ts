@@ -3,8 +3,9 @@
 
 import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
-  Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
+  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
+  ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
 
@@ -58,6 +59,16 @@ export interface Backend {
   analytics(range: RangeInput, look: Look): Promise<AnalyticsView>;
   /** Writes the sales report (XLSX/CSV figures, PNG charts) into the home's exports folder. */
   exportAnalytics(range: RangeInput, look: Look): Promise<ReportWritten>;
+  reconOverview(scope: ReconScope | null): Promise<ReconOverview>;
+  reconRun(scope: ReconScope, file: ReconFile | null): Promise<ReconRun[]>;
+  reconItems(runIds: number[], filter: ReconItemFilter): Promise<ReconItem[]>;
+  reconItemActions(id: number): Promise<ReconAction[]>;
+  reconRequery(id: number): Promise<ReconItem>;
+  reconResolve(id: number, note: string): Promise<ReconItem>;
+  reconExport(scope: ReconScope, format: ExportFormat): Promise<ReconExported>;
+  reconAlert(): Promise<ReconAlert | null>;
+  onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;
+  onReconFinished(cb: (r: ReconRun) => void): Promise<Unsubscribe>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;

@@ -9,16 +9,18 @@ import { FakeRouting } from './fake-routing';
 import type * as T from './types';
 import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
+import { FakeRecon } from './fake-recon';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
   'view_analytics', 'export_analytics',
+  'reconcile', 'resolve_discrepancy',
 ];
 const ALLOWED: Record<T.Role, T.Action[]> = {
   owner: ALL_ACTIONS,
   cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
-  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy'],
 };
 
 type Listener<P> = (p: P) => void;
@@ -55,6 +57,7 @@ export class FakeBackend implements Backend {
   private channel: BroadcastChannel | null = typeof BroadcastChannel !== 'undefined' ? new BroadcastChannel('paydesk-customer') : null;
   private latency: number;
   private needsSetup: boolean;
+  private recon = new FakeRecon((ms) => this.wait(ms), () => this.session?.user ?? null);
 
   constructor(opts: FakeOptions = {}) {
     this.latency = opts.latency ?? 150;
@@ -363,6 +366,21 @@ export class FakeBackend implements Backend {
     this.log('export_analytics', '/home/paydesk/exports', 'ok', `sales ${w.from} – ${w.to}: ${files.length} files`);
     return { dir: '/home/paydesk/exports', files };
   }
+  async reconOverview(scope: T.ReconScope | null) { this.require('reconcile'); return this.recon.overview(scope); }
+  async reconRun(scope: T.ReconScope, file: T.ReconFile | null) {
+    this.require('reconcile');
+    const runs = await this.recon.run(scope, file);
+    runs.forEach((r) => this.log('reconcile', `${r.account}/${r.day}`, 'ok', `run ${r.id}: ${r.summary.matched} matched, ${r.summary.mismatched} discrepancies`));
+    return runs;
+  }
+  async reconItems(runIds: number[], filter: T.ReconItemFilter) { this.require('reconcile'); return this.recon.items_(runIds, filter); }
+  async reconItemActions(id: number) { this.require('reconcile'); return this.recon.itemActions(id); }
+  async reconRequery(id: number) { this.require('reconcile'); const i = await this.recon.requery(id); this.log('reconcile_requery', i.order_no, 'ok', i.state); return i; }
+  async reconResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.recon.resolve(id, note); this.log('reconcile_resolve', i.order_no, 'ok', note); return i; }
+  async reconExport(scope: T.ReconScope, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.recon.export(scope, format); }
+  async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
+  async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }
+  async onReconFinished(cb: Listener<T.ReconRun>): Promise<Unsubscribe> { return this.recon.onFinished(cb); }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
   async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }

@@ -63,6 +63,16 @@ export class TauriBackend implements Backend {
 
   analytics(range: A.RangeInput, look: A.Look) { return call<A.AnalyticsView>('analytics', { range, look }); }
   exportAnalytics(range: A.RangeInput, look: A.Look) { return call<A.ReportWritten>('export_analytics', { range, look }); }
+  reconOverview(scope: T.ReconScope | null) { return call<T.ReconOverview>('recon_overview', { scope }); }
+  reconRun(scope: T.ReconScope, file: T.ReconFile | null) { return call<T.ReconRun[]>('recon_run', { scope, file }); }
+  reconItems(runIds: number[], filter: T.ReconItemFilter) { return call<T.ReconItem[]>('recon_items', { runIds, filter }); }
+  reconItemActions(id: number) { return call<T.ReconAction[]>('recon_item_actions', { id }); }
+  reconRequery(id: number) { return call<T.ReconItem>('recon_requery', { id }); }
+  reconResolve(id: number, note: string) { return call<T.ReconItem>('recon_resolve', { id, note }); }
+  reconExport(scope: T.ReconScope, format: T.ExportFormat) { return call<T.ReconExported>('recon_export', { scope, format }); }
+  reconAlert() { return call<T.ReconAlert | null>('recon_alert'); }
+  onReconProgress(cb: (p: T.ReconProgress) => void) { return on('recon-progress', cb); }
+  onReconFinished(cb: (r: T.ReconRun) => void) { return on('recon-finished', cb); }
 
   onOrderChanged(cb: (o: T.Order) => void) { return on('order-changed', cb); }
   onChecking(cb: (c: T.Checking) => void) { return on('payment-checking', cb); }

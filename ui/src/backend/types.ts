@@ -4,7 +4,8 @@ export type Role = 'cashier' | 'owner' | 'accountant';
 export type Action =
   | 'take_payment' | 'view_orders' | 'requery_order' | 'close_order' | 'refund' | 'export_orders'
   | 'view_settings' | 'manage_settings' | 'manage_accounts' | 'manage_users' | 'view_audit' | 'simulate'
-  | 'view_analytics' | 'export_analytics';
+  | 'view_analytics' | 'export_analytics'
+  | 'reconcile' | 'resolve_discrepancy';
 export type OrderStatus = 'pending' | 'processing' | 'success' | 'failed' | 'closed' | 'refunded';
 export const ORDER_STATUSES: OrderStatus[] = ['pending', 'processing', 'success', 'failed', 'closed', 'refunded'];
 export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox';
@@ -200,3 +201,5 @@ export interface CustomerView {
   qr_svg: string | null;
   expires_at: string | null;
 }
+
+export * from './recon-types';

@@ -1,0 +1,167 @@
+// Reconciliation inside the FakeBackend: yesterday's automatic run with the demo's planted
+// differences (the same ones the Rust demo seeds), runs with progress events, re-query (fixes the
+// closed-but-paid order), resolve with a note, exports. Roles are checked by the caller.
+
+import { BackendError } from './errors';
+import type * as T from './types';
+
+type Listener<P> = (p: P) => void;
+
+function ymd(d: Date): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+export function yesterday(): string {
+  return ymd(new Date(Date.now() - 86_400_000));
+}
+
+const ACCOUNT: T.ReconAccount = { name: 'sandbox-demo', channel: 'sandbox', display_name: '演示收款 Demo' };
+
+export class FakeRecon {
+  private runs: T.ReconRun[] = [];
+  private items: T.ReconItem[] = [];
+  private actions = new Map<number, T.ReconAction[]>();
+  private seq = 0;
+  private progress: Listener<T.ReconProgress>[] = [];
+  private finished: Listener<T.ReconRun>[] = [];
+
+  constructor(private wait: (ms?: number) => Promise<unknown>, private actor: () => string | null) {
+    this.makeRun(yesterday(), 'schedule');
+  }
+
+  private side(status: string, amount: number | null, fee: number | null, time: string | null, trade: string | null): T.ReconSide {
+    return { status, amount, refund_amount: null, fee, time, trade_no: trade };
+  }
+
+  private makeRun(day: string, trigger: string): T.ReconRun {
+    const id = ++this.seq;
+    const planted = day === yesterday();
+    const no = (n: number) => `P${day.replaceAll('-', '')}${String(120000 + n * 7).padStart(6, '0')}000D1${String(n).padStart(3, '0')}`;
+    const summary: T.ReconSummary = {
+      payments: planted ? 22 : 15, payment_amount: planted ? 52380 : 31500, refunds: 2, refund_amount: 2250, fees: planted ? 301 : 176, net: 0,
+      book_payments: planted ? 21 : 15, book_payment_amount: planted ? 50529 : 31500, book_refunds: 2, book_refund_amount: 2250,
+      matched: planted ? 21 : 17, mismatched: planted ? 4 : 0, crossed_day: 0, adjacent_missing: [], declared_ok: null,
+    };
+    summary.net = summary.payment_amount - summary.refund_amount - summary.fees;
+    // Earlier resolutions of the same day carry over to a re-run (as in the Rust core).
+    const before = this.items.filter((i) => i.day === day && i.state === 'resolved');
+    const kept = (kind: T.DiscrepancyKind, order: string) => before.find((i) => i.kind === kind && i.order_no === order);
+    const fixedBefore = this.items.some((i) => i.day === day && i.state === 'fixed');
+    const base = { run_id: id, account: ACCOUNT.name, day, refund_no: null, line: 'payment' as const, updated_at: new Date().toISOString() };
+    const list: Omit<T.ReconItem, 'id' | 'state' | 'note'>[] = planted ? [
+      { ...base, kind: 'status_differs', order_no: no(19), book: this.side('closed', 4600, 28, null, null), channel: this.side('PAID', 4600, 28, `${day} 12:32:50`, 'SD19'), detail: 'the channel was paid 46.00; the book says closed' },
+      { ...base, kind: 'missing_at_channel', order_no: no(20), book: this.side('success', 1999, 12, `${day} 13:05:15`, 'SD20'), channel: null, detail: "paid in our book; not on this day's statement nor the days around it" },
+      { ...base, kind: 'missing_in_book', order_no: no(21), book: null, channel: this.side('PAID', 3500, 21, `${day} 17:45:30`, 'SD21'), detail: 'the channel has a payment our book does not know' },
+      { ...base, kind: 'amount_differs', order_no: no(22), book: this.side('success', 1200, 7, `${day} 18:15:25`, 'SD22'), channel: this.side('PAID', 1250, 8, `${day} 18:15:25`, 'SD22'), detail: 'book 12.00 vs channel 12.50' },
+    ].filter((i) => !(fixedBefore && i.kind === 'status_differs')) as Omit<T.ReconItem, 'id' | 'state' | 'note'>[] : [];
+    for (const i of list) {
+      const prior = kept(i.kind, i.order_no);
+      this.items.push({ ...i, id: ++this.seq, state: prior ? 'resolved' : 'open', note: prior?.note ?? null });
+    }
+    summary.mismatched = list.length;
+    const open = this.items.filter((i) => i.run_id === id && i.state === 'open').length;
+    const run: T.ReconRun = {
+      id, account: ACCOUNT.name, channel: ACCOUNT.channel, day, trigger, operator: this.actor(), status: 'done', error: null, summary,
+      statement: { id, account: ACCOUNT.name, day, format: 'sandbox-csv', file: `statements/${ACCOUNT.name}/${day}/9f2c4e1ab3d0-sandbox-${day}.csv`, sha256: '9f2c4e1ab3d07c55e0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6b', bytes: 2310, rows: summary.payments + summary.refunds, origin: 'download', stored_at: new Date().toISOString() },
+      started_at: new Date().toISOString(), finished_at: new Date().toISOString(), open,
+    };
+    this.runs.push(run);
+    return run;
+  }
+
+  private latest(scope: T.ReconScope | null): T.ReconRun[] {
+    const from = scope?.from ?? yesterday();
+    const to = scope?.to ?? yesterday();
+    const byKey = new Map<string, T.ReconRun>();
+    for (const r of this.runs) if (r.day >= from && r.day <= to && (!scope?.accounts.length || scope.accounts.includes(r.account))) byKey.set(`${r.account}/${r.day}`, r);
+    return [...byKey.values()].map((r) => ({ ...r, open: this.items.filter((i) => i.run_id === r.id && i.state === 'open').length })).sort((a, b) => a.day.localeCompare(b.day));
+  }
+
+  private check(scope: T.ReconScope) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(scope.from)) throw new BackendError('invalid', 'from: use YYYY-MM-DD');
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(scope.to) || scope.to < scope.from) throw new BackendError('invalid', 'to: must be on or after the first day, at most 62 days later');
+  }
+
+  async overview(scope: T.ReconScope | null): Promise<T.ReconOverview> {
+    if (scope) this.check(scope);
+    return { runs: this.latest(scope), accounts: [ACCOUNT], yesterday: yesterday() };
+  }
+
+  async run(scope: T.ReconScope, file: T.ReconFile | null): Promise<T.ReconRun[]> {
+    this.check(scope);
+    if (scope.to >= ymd(new Date(Date.now() + 86_400_000))) throw new BackendError('invalid', `day: ${scope.to} is in the future`);
+    if (file && !new TextDecoder().decode(new Uint8Array(file.bytes.slice(0, 40))).startsWith('trade_no,order_no,type,amount')) {
+      throw new BackendError('bad_statement', `statement of ${ACCOUNT.name} for ${scope.from}: line 1: not a statement format Paydesk knows (known: alipay-trade-zip, alipay-trade-csv, wechat-tradebill, sandbox-csv)`);
+    }
+    const out: T.ReconRun[] = [];
+    for (let d = new Date(`${scope.from}T12:00:00`); ymd(d) <= scope.to; d = new Date(d.getTime() + 86_400_000)) {
+      for (const phase of ['download', 'parse', 'book', 'match', 'save'] as T.ReconPhase[]) {
+        this.progress.forEach((l) => l({ account: ACCOUNT.name, phase, done: phase === 'parse' ? 24 : 0, total: null }));
+        await this.wait(60);
+      }
+      const r = this.makeRun(ymd(d), 'manual');
+      this.finished.forEach((l) => l(r));
+      out.push(r);
+    }
+    return out;
+  }
+
+  async items_(runIds: number[], f: T.ReconItemFilter): Promise<T.ReconItem[]> {
+    return this.items.filter((i) => runIds.includes(i.run_id) && (!f.kind || i.kind === f.kind) && (!f.state || i.state === f.state)).map((i) => ({ ...i }));
+  }
+
+  async itemActions(id: number): Promise<T.ReconAction[]> { return this.actions.get(id) ?? []; }
+
+  private act(id: number, action: string, outcome: string, note: string | null) {
+    const list = this.actions.get(id) ?? [];
+    list.push({ action, outcome, note, actor: this.actor(), at: new Date().toISOString() });
+    this.actions.set(id, list);
+  }
+
+  private item(id: number): T.ReconItem {
+    const i = this.items.find((x) => x.id === id);
+    if (!i) throw new BackendError('not_found', `discrepancy ${id} not found`);
+    return i;
+  }
+
+  async requery(id: number): Promise<T.ReconItem> {
+    const i = this.item(id);
+    await this.wait(120);
+    if (i.kind === 'status_differs') {
+      i.state = 'fixed';
+      this.act(id, 'requery', 'book corrected: order closed → success', null);
+    } else this.act(id, 'requery', i.kind === 'missing_in_book' ? 'the order is not in the book: nothing to query' : 'the channel confirms the book: order success', null);
+    return { ...i };
+  }
+
+  async resolve(id: number, note: string): Promise<T.ReconItem> {
+    const n = note.trim();
+    if (!n) throw new BackendError('invalid', 'note: write why this difference is fine or what was done');
+    const i = this.item(id);
+    if (i.state === 'fixed') throw new BackendError('invalid', 'state: this discrepancy was already fixed by a re-query');
+    i.state = 'resolved';
+    i.note = n;
+    this.act(id, 'resolve', 'resolved', n);
+    return { ...i };
+  }
+
+  async export(scope: T.ReconScope, format: T.ExportFormat): Promise<T.ReconExported> {
+    this.check(scope);
+    const runs = this.latest(scope);
+    if (!runs.length) throw new BackendError('invalid', 'scope: no reconciliation for these days yet: run it first');
+    const stem = scope.from === scope.to ? `reconciliation-${scope.from}` : `reconciliation-${scope.from}-${scope.to}`;
+    const dir = '/home/demo/.local/share/paydesk/exports';
+    const paths = format === 'xlsx' || format === 'txt' ? [`${dir}/${stem}.${format}`] : ['summary', 'discrepancies', 'matched'].map((t) => `${dir}/${stem}-${t}${format === 'csv_gbk' ? '-gbk' : ''}.csv`);
+    return { paths, runs: runs.length };
+  }
+
+  async alert(): Promise<T.ReconAlert | null> {
+    const runs = this.latest(null);
+    const open = runs.reduce((n, r) => n + r.open, 0);
+    return open > 0 ? { day: yesterday(), runs: runs.length, open, failed: 0 } : null;
+  }
+
+  onProgress(cb: Listener<T.ReconProgress>) { this.progress.push(cb); return () => { this.progress = this.progress.filter((l) => l !== cb); }; }
+  onFinished(cb: Listener<T.ReconRun>) { this.finished.push(cb); return () => { this.finished = this.finished.filter((l) => l !== cb); }; }
+}

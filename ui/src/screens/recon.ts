@@ -1,0 +1,223 @@
+// Reconciliation: pick day(s) and account(s), run or re-run with live progress (or import a
+// statement downloaded by hand), summary cards per account and day, the discrepancy table with
+// filters and both sides' values, re-query / resolve-with-note, exports (CSV with BOM or GBK,
+// XLSX, TXT). Accountant and owner.
+
+import '../recon.css';
+import { h, mount } from '../dom';
+import { t, tk } from '../i18n';
+import { formatFen, formatFenGrouped } from '../money';
+import { toBackendError } from '../backend/errors';
+import { DISCREPANCY_KINDS, ITEM_STATES, type ExportFormat, type ReconFile, type ReconItem, type ReconItemFilter, type ReconRun, type ReconScope, type ReconSide } from '../backend/types';
+import type { Ctx } from '../context';
+
+const EXPORTS: ExportFormat[] = ['xlsx', 'csv_bom', 'csv_gbk', 'txt'];
+
+export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
+  let runs: ReconRun[] = [];
+  let items: ReconItem[] = [];
+  let accounts: { name: string; display_name: string; channel: string }[] = [];
+  const picked = new Set<string>();
+  const filter: ReconItemFilter = {};
+  let busy = false;
+  let resolving: number | null = null;
+  const disposers: (() => void)[] = [];
+
+  const from = h('input', { type: 'date', 'data-test': 'recon-from', onchange: () => void load() });
+  const to = h('input', { type: 'date', 'data-test': 'recon-to', onchange: () => void load() });
+  const accountsBox = h('div', { class: 'accounts', 'data-test': 'recon-accounts' });
+  const fileInput = h('input', { type: 'file', 'data-test': 'recon-file', accept: '.csv,.zip,.gz,.txt' });
+  const runBtn = h('button', { class: 'primary', 'data-test': 'recon-run', onclick: () => void run(null) }, t('recon.run'));
+  const importBtn = h('button', { 'data-test': 'recon-import', onclick: () => void importFile() }, t('recon.import'));
+  const progress = h('div', { class: 'recon-progress', 'data-test': 'recon-progress', role: 'status' });
+  const alertEl = h('div', { 'data-test': 'recon-banner' });
+  const cards = h('div', { class: 'recon-cards', 'data-test': 'recon-cards' });
+  const table = h('div', { class: 'table-wrap recon-items', 'data-test': 'recon-items' });
+  const sel = (name: keyof ReconItemFilter, values: string[], prefix: string) => h('select', { 'data-filter': name, onchange: (e: Event) => { (filter as Record<string, unknown>)[name] = (e.target as HTMLSelectElement).value || null; void loadItems(); } },
+    h('option', { value: '' }, t(name === 'kind' ? 'recon.allKinds' : 'recon.allStates')), values.map((v) => h('option', { value: v }, tk(prefix, v))));
+
+  const root = h('section', { class: 'recon', 'data-screen': 'recon' },
+    alertEl,
+    h('div', { class: 'filters' },
+      h('label', null, t('recon.from'), from), h('label', null, t('recon.to'), to), accountsBox, runBtn,
+      h('span', { class: 'file-import' }, h('span', { class: 'muted' }, t('recon.importHint')), fileInput, importBtn)),
+    progress,
+    cards,
+    h('div', { class: 'filters' }, h('strong', null, t('recon.discrepancies')), sel('kind', DISCREPANCY_KINDS, 'kind'), sel('state', ITEM_STATES, 'itemState'),
+      h('div', { class: 'export' }, h('span', { class: 'muted' }, t('recon.export')), EXPORTS.map((f) => h('button', { 'data-export': f, onclick: () => void exportAs(f) }, t(`recon.fmt.${f}` as never))))),
+    table);
+
+  const scope = (): ReconScope => ({ from: from.value, to: to.value || from.value, accounts: [...picked] });
+  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+
+  async function load() {
+    try {
+      const o = await ctx.backend.reconOverview(from.value ? scope() : null);
+      if (!from.value) { from.value = o.yesterday; to.value = o.yesterday; }
+      accounts = o.accounts;
+      runs = o.runs;
+    } catch (e) { err(e); }
+    renderAccounts();
+    renderCards();
+    await loadItems();
+  }
+
+  async function loadItems() {
+    try { items = runs.length ? await ctx.backend.reconItems(runs.map((r) => r.id), filter) : []; } catch (e) { err(e); }
+    renderItems();
+  }
+
+  async function run(file: ReconFile | null) {
+    if (busy) return;
+    busy = true;
+    runBtn.disabled = true;
+    importBtn.disabled = true;
+    progress.className = 'recon-progress busy';
+    progress.textContent = t('recon.starting');
+    try {
+      const done = await ctx.backend.reconRun(scope(), file);
+      const open = done.reduce((n, r) => n + r.open, 0);
+      ctx.toast(t('recon.ran', { runs: done.length, open }), open ? 'error' : 'ok');
+      progress.textContent = t('recon.done', { runs: done.length });
+    } catch (e) {
+      progress.textContent = '';
+      err(e);
+    } finally {
+      busy = false;
+      runBtn.disabled = false;
+      importBtn.disabled = false;
+      progress.className = 'recon-progress';
+    }
+    await load();
+    void refreshAlert();
+  }
+
+  async function importFile() {
+    const f = fileInput.files?.[0];
+    if (!f) { ctx.toast(t('recon.pickFile'), 'error'); return; }
+    if (picked.size !== 1 || (to.value && to.value !== from.value)) { ctx.toast(t('recon.importOne'), 'error'); return; }
+    const bytes = Array.from(new Uint8Array(await f.arrayBuffer()));
+    await run({ name: f.name, bytes });
+  }
+
+  async function exportAs(f: ExportFormat) {
+    try {
+      const r = await ctx.backend.reconExport(scope(), f);
+      ctx.toast(t('recon.exported', { n: r.paths.length, path: r.paths[0] ?? '' }));
+    } catch (e) { err(e); }
+  }
+
+  async function refreshAlert() {
+    window.dispatchEvent(new Event('paydesk:recon-changed'));
+    try {
+      const a = await ctx.backend.reconAlert();
+      mount(alertEl, a ? h('div', { class: 'recon-alert', 'data-test': 'recon-alert' }, '⚠ ', t('recon.alert', { day: a.day, open: a.open }), a.failed ? ` ${t('recon.alertFailed', { n: a.failed })}` : '') : null);
+    } catch { /* the banner is a convenience */ }
+  }
+
+  function renderAccounts() {
+    if (picked.size === 0 && accounts.length) accounts.forEach((a) => picked.add(a.name));
+    mount(accountsBox, accounts.length ? accounts.map((a) => h('label', null,
+      h('input', { type: 'checkbox', 'data-account': a.name, checked: picked.has(a.name), onchange: (e: Event) => { if ((e.target as HTMLInputElement).checked) picked.add(a.name); else picked.delete(a.name); void load(); } }),
+      ` ${a.display_name}`)) : h('span', { class: 'muted' }, t('recon.noAccounts')));
+  }
+
+  function fig(label: string, value: string, extra?: string, cls = 'fig') {
+    return h('div', { class: cls }, h('span', null, label), h('b', null, value, extra ? h('small', null, extra) : null));
+  }
+
+  function renderCards() {
+    mount(cards, runs.length === 0 ? h('p', { class: 'empty', 'data-test': 'recon-none' }, t('recon.none')) : runs.map((r) => {
+      const s = r.summary;
+      const name = accounts.find((a) => a.name === r.account)?.display_name ?? r.account;
+      const total = s.matched + s.mismatched;
+      const pct = total ? Math.round((s.matched / total) * 100) : 100;
+      const cls = r.status === 'failed' ? 'recon-card failed' : r.open > 0 ? 'recon-card bad' : 'recon-card';
+      return h('article', { class: cls, 'data-run': `${r.account}/${r.day}` },
+        h('header', null, h('strong', null, name), h('span', { class: 'muted' }, `${r.day} · ${tk('trigger', r.trigger)}`)),
+        r.status === 'failed' ? h('p', { class: 'error', 'data-test': 'run-error' }, r.error ?? '') : [
+          h('div', { class: 'figures' },
+            fig(t('recon.payments'), formatFenGrouped(s.payment_amount), t('recon.countN', { n: s.payments })),
+            fig(t('recon.refunds'), formatFenGrouped(s.refund_amount), t('recon.countN', { n: s.refunds })),
+            fig(t('recon.fees'), formatFenGrouped(s.fees)),
+            h('div', { class: 'fig net', 'data-test': 'card-net' }, h('span', null, t('recon.net')), h('b', null, formatFenGrouped(s.net))),
+            fig(t('recon.matched'), String(s.matched)),
+            h('div', { class: 'fig', 'data-test': 'card-mismatched' }, h('span', null, t('recon.mismatched')), h('b', null, String(s.mismatched), r.open ? h('small', null, t('recon.openN', { n: r.open })) : null))),
+          h('div', { class: 'match-line' }, h('div', { class: 'meter' }, h('i', { style: `width:${pct}%` })), `${pct}%`),
+        ],
+        h('footer', null, r.statement ? `${r.statement.format} · ${tk('origin', r.statement.origin)} · SHA-256 ${r.statement.sha256.slice(0, 12)}…` : t('recon.noStatement'),
+          s.crossed_day ? ` · ${t('recon.crossed', { n: s.crossed_day })}` : '', s.adjacent_missing.length ? ` · ${t('recon.adjacentMissing', { days: s.adjacent_missing.join(', ') })}` : ''));
+    }));
+  }
+
+  function side(label: string, x: ReconSide | null, line: string) {
+    if (!x) return h('div', null, h('span', { class: 'lbl' }, label), h('span', { class: 'muted' }, t('recon.absent')));
+    const amount = line === 'refund' ? x.refund_amount : x.amount;
+    return h('div', null, h('span', { class: 'lbl' }, label),
+      [x.status ? tk(line === 'refund' ? 'refundStatus' : 'status', x.status) : null, amount !== null ? `¥ ${formatFen(amount)}` : null, x.fee !== null ? t('recon.feeOf', { fee: formatFen(Math.abs(x.fee)) }) : null].filter(Boolean).join(' · '),
+      x.time ? h('span', { class: 'muted' }, ` · ${x.time.slice(5)}`) : null);
+  }
+
+  function renderItems() {
+    mount(table, h('table', null,
+      h('thead', null, h('tr', null, ['recon.day', 'recon.kind', 'recon.number', 'recon.sides', 'recon.detail', 'recon.state', 'recon.actions'].map((k) => h('th', null, t(k as never))))),
+      h('tbody', null, items.map((i) => h('tr', { 'data-item': String(i.id), 'data-kind': i.kind, 'data-state': i.state },
+        h('td', null, i.day, h('div', { class: 'muted' }, i.account)),
+        h('td', null, h('span', { class: `badge k-${i.kind}` }, tk('kind', i.kind)), h('div', { class: 'muted' }, tk('line', i.line))),
+        h('td', { class: 'mono' }, i.refund_no ?? i.order_no, i.refund_no ? h('div', { class: 'muted mono' }, i.order_no) : null,
+          (i.channel?.trade_no ?? i.book?.trade_no) ? h('div', { class: 'muted mono' }, i.channel?.trade_no ?? i.book?.trade_no ?? '') : null),
+        h('td', { class: 'sides' }, side(t('recon.book'), i.book, i.line), side(t('recon.channel'), i.channel, i.line)),
+        h('td', { class: 'detail-cell' }, i.detail),
+        h('td', { class: 'note-cell' }, h('span', { class: `badge st-${i.state}`, 'data-test': 'item-state' }, tk('itemState', i.state)), i.note ? h('div', { class: 'muted', 'data-test': 'item-note' }, i.note) : null),
+        h('td', null, actions(i))))),
+      items.length === 0 ? h('p', { class: 'empty', 'data-test': 'recon-clean' }, runs.length ? t('recon.noDiscrepancies') : t('recon.none')) : null));
+  }
+
+  function actions(i: ReconItem): HTMLElement {
+    const wrap = h('div', { class: 'item-actions' });
+    if (i.state === 'fixed') return wrap;
+    wrap.append(h('button', { 'data-requery': String(i.id), title: t('recon.requeryHint'), onclick: () => void requery(i.id) }, t('recon.requery')));
+    if (ctx.can('resolve_discrepancy')) {
+      if (resolving === i.id) {
+        const note = h('input', { 'data-note': String(i.id), placeholder: t('recon.notePlaceholder'), value: i.note ?? '', onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') void resolve(i.id, note.value); if (e.key === 'Escape') { resolving = null; renderItems(); } } });
+        const form = h('div', { class: 'resolve-form' }, note, h('button', { class: 'primary', 'data-resolve-save': String(i.id), onclick: () => void resolve(i.id, note.value) }, t('recon.save')));
+        queueMicrotask(() => note.focus());
+        return h('div', null, wrap, form);
+      }
+      wrap.append(h('button', { 'data-resolve': String(i.id), onclick: () => { resolving = i.id; renderItems(); } }, i.state === 'resolved' ? t('recon.editNote') : t('recon.resolve')));
+    }
+    return wrap;
+  }
+
+  async function requery(id: number) {
+    try {
+      const r = await ctx.backend.reconRequery(id);
+      const last = (await ctx.backend.reconItemActions(id)).pop();
+      ctx.toast(r.state === 'fixed' ? t('recon.fixed') : (last?.outcome ?? t('recon.unchanged')), 'ok');
+    } catch (e) { err(e); }
+    await load();
+    void refreshAlert();
+  }
+
+  async function resolve(id: number, note: string) {
+    try {
+      await ctx.backend.reconResolve(id, note);
+      resolving = null;
+      ctx.toast(t('recon.resolved'));
+    } catch (e) { err(e); return; }
+    await load();
+    void refreshAlert();
+  }
+
+  void (async () => {
+    disposers.push(await ctx.backend.onReconProgress((p) => {
+      if (!busy) return;
+      const count = p.total !== null ? ` ${p.done.toLocaleString()} / ${p.total.toLocaleString()}` : p.done ? ` ${p.done.toLocaleString()}` : '';
+      progress.textContent = `${p.account} · ${tk('phase', p.phase)}${count}`;
+    }));
+    disposers.push(await ctx.backend.onReconFinished(() => { if (!busy) void load(); }));
+  })();
+  void load();
+  void refreshAlert();
+  return { el: root, dispose: () => disposers.forEach((d) => d()) };
+}

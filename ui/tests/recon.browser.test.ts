@@ -1,0 +1,119 @@
+// The reconciliation screen in Chromium with the fake backend: the alert after yesterday's
+// automatic run, summary cards, filters, re-query fixing the book, resolve with a note (an empty
+// note refused), a re-run with live progress, exports, and the cashier kept out.
+// Needs `npm run build` and /usr/bin/chromium.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+const DIST = join(__dirname, '..', 'dist');
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
+let server: Server;
+let base = '';
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
+  server = createServer((req, res) => {
+    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
+    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const a = server.address();
+  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function open(user: string, pin: string): Promise<Page & { errors: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }) as Page & { errors: string[] };
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  await page.goto(`${base}/index.html`);
+  await page.waitForSelector('[data-screen=login]');
+  await page.click(`[data-user="${user}"]`);
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+  return page;
+}
+
+const count = (page: Page, sel: string) => page.$$eval(sel, (els) => els.length);
+
+describe('reconciliation', () => {
+  it("shows yesterday's discrepancies, re-queries, resolves with a note, re-runs and exports", async () => {
+    const page = await open('陈会计', '5555');
+    // The badge on the tab and a word at login.
+    await page.waitForSelector('[data-test=recon-badge]');
+    expect(await page.textContent('[data-test=recon-badge]')).toBe('4');
+    await page.click('[data-nav=recon]');
+    await page.waitForSelector('[data-screen=recon] [data-run]');
+    expect(await page.textContent('[data-test=recon-alert]')).toContain('4');
+    const card = await page.textContent('[data-run]');
+    expect(card).toContain('523.80');
+    expect(await page.textContent('[data-test=card-mismatched]')).toContain('4');
+    expect(await count(page, '[data-item]')).toBe(4);
+    // Both sides' values of the amount difference.
+    const amount = await page.textContent('[data-kind=amount_differs]');
+    expect(amount).toContain('12.00');
+    expect(amount).toContain('12.50');
+    // Filter by kind, then back.
+    await page.selectOption('[data-filter=kind]', 'missing_in_book');
+    await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 1);
+    await page.selectOption('[data-filter=kind]', '');
+    await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 4);
+    // Re-query the closed-but-paid order: fixed.
+    await page.click('[data-kind=status_differs] [data-requery]');
+    await page.waitForSelector('[data-kind=status_differs][data-state=fixed]');
+    // Resolve: an empty note is refused, a real one is kept.
+    await page.click('[data-kind=missing_at_channel] [data-resolve]');
+    await page.click('[data-resolve-save]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.fill('[data-note]', '现金收款，误记为扫码');
+    await page.click('[data-resolve-save]');
+    await page.waitForSelector('[data-kind=missing_at_channel][data-state=resolved]');
+    expect(await page.textContent('[data-kind=missing_at_channel] [data-test=item-note]')).toBe('现金收款，误记为扫码');
+    await page.waitForFunction(() => document.querySelector('[data-test=recon-badge]')?.textContent === '2');
+    // Re-run: progress shows, the resolution is carried over, the fixed one is gone.
+    await page.click('[data-test=recon-run]');
+    await page.waitForFunction(() => (document.querySelector('[data-test=recon-progress]')?.textContent ?? '').includes('sandbox-demo'));
+    await page.waitForFunction(() => document.querySelector('[data-test=recon-run]') && !(document.querySelector('[data-test=recon-run]') as HTMLButtonElement).disabled);
+    await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 3);
+    expect(await count(page, '[data-state=resolved]')).toBe(1);
+    // Exports.
+    await page.click('[data-export=xlsx]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('.xlsx'));
+    await page.click('[data-export=csv_gbk]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('-summary-gbk.csv'));
+    // A file that is no statement: refused with the reason.
+    await page.setInputFiles('[data-test=recon-file]', { name: 'x.csv', mimeType: 'text/csv', buffer: Buffer.from('hello,world\n') });
+    await page.click('[data-test=recon-import]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('line 1'));
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('is not offered to the cashier; the owner sees it in English', async () => {
+    const page = await open('王芳', '1111');
+    await page.waitForSelector('[data-screen=cashier]');
+    expect(await page.$('[data-nav=recon]')).toBeNull();
+    await page.click('[data-test=logout]');
+    await page.selectOption('[data-test=lang]', 'en');
+    await page.click('[data-user="李老板"]');
+    await page.keyboard.type('9999');
+    await page.keyboard.press('Enter');
+    await page.click('[data-nav=recon]');
+    await page.waitForSelector('[data-kind=amount_differs]');
+    expect(await page.textContent('[data-nav=recon]')).toContain('Reconciliation');
+    expect(await page.textContent('[data-kind=amount_differs]')).toContain('Amount differs');
+    await page.close();
+  });
+});
