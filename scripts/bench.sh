@@ -10,6 +10,7 @@ cargo bench --locked -q -p paydesk-e2e --bench callbacks 2>/dev/null
 echo
 echo "== reconciliation: 1,000,000-row Alipay statement vs 1,000,000 orders, parse + match + summary (issue goal: < 2 s on 2 cores, >= 5x pandas)"
 VENV="$HOME/.cache/paydesk/bench-venv"
+scripts/deps-apt.sh bench
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import pandas" 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q pandas || echo "pandas could not be installed: the baseline is skipped"
 fi

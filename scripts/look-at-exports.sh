@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 out=${1:-/tmp/paydesk-exports}
 base=${DEMO_PORT_BASE:-18528}
 bin=${CARGO_TARGET_DIR:-target}/debug/paydesk
-for tool in soffice pdftoppm; do command -v "$tool" >/dev/null || { echo "$tool is missing (scripts/deps-apt.sh)" >&2; exit 1; }; done
+command -v soffice >/dev/null && command -v pdftoppm >/dev/null || scripts/deps-apt.sh exports
 [ -x "$bin" ] || cargo build -q -p paydesk
 home=$(mktemp -d)
 "$bin" --home "$home" demo --listen "127.0.0.1:$base" --sim-listen "127.0.0.1:$((base + 1))" >/dev/null 2>&1 &

@@ -46,10 +46,16 @@ export class WebDriver {
     throw new Error(`timed out waiting for ${css}${last ? `: ${last.message}` : ''}\npage: ${(await this.text('body').catch(() => '?')).slice(0, 600)}`);
   }
   async click(css, ms = 15000) {
-    // Retried: a list may re-render between finding an element and clicking it.
+    // Retried: a list may re-render between finding an element and clicking it. Scrolled into
+    // view first: WebKitWebDriver refuses a click on an element scrolled out of its container.
     const end = Date.now() + ms;
     for (;;) {
-      try { const e = await this.waitFor(css, ms); await this.req('POST', this.s(`/element/${e}/click`), {}); return; }
+      try {
+        const e = await this.waitFor(css, ms);
+        await this.exec('arguments[0].scrollIntoView({ block: "center", inline: "nearest" })', { [ELEMENT]: e });
+        await this.req('POST', this.s(`/element/${e}/click`), {});
+        return;
+      }
       catch (err) { if (Date.now() > end) throw err; await sleep(200); }
     }
   }
