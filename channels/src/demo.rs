@@ -3,7 +3,10 @@
 use std::path::Path;
 
 use paydesk_core::config::{CallbackMode, Settings};
-use paydesk_core::{AccountsFile, Store};
+use paydesk_core::store::HistoryOrder;
+use paydesk_core::{AccountsFile, PayKind, Store};
+
+use crate::sim::{Payer, SimRefund, SimState, SimStatus, Trade};
 
 /// The simulator's usual address in demo mode.
 pub const DEMO_SIM_ADDR: &str = "127.0.0.1:8429";
@@ -121,11 +124,13 @@ pub const HISTORY_DAYS: u32 = 120;
 
 /// Seeds `days` days of realistic sales (ending `now`) on the book's Alipay, WeChat Pay and
 /// UnionPay accounts — busier lunches and weekends, a few refunds, refused payments and expired
-/// QR codes — in one transaction. Does nothing (returns 0) if those accounts already have orders.
+/// QR codes — in one transaction, and files the paid ones (with their refunds) with the
+/// simulator, so its queries and statements agree with the book: reconciling a history day finds
+/// nothing to report. Does nothing (returns 0) if those accounts already have orders.
 ///
-/// Sandbox accounts get none: demo mode's reconciliation day (see [`crate::demo_recon`]) matches
-/// the sandbox account's book against the simulator, which knows nothing of this history.
-pub fn seed_history(store: &Store, settings: &Settings, operators: &[&str], days: u32, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
+/// Sandbox accounts get none: they carry demo mode's reconciliation day with its planted
+/// differences (see [`crate::demo_recon`]).
+pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operators: &[&str], days: u32, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
     use paydesk_core::analytics::sample::{history, SampleAccount, SampleSpec};
     use paydesk_core::store::OrderFilter;
     use paydesk_core::Method;
@@ -164,7 +169,43 @@ pub fn seed_history(store: &Store, settings: &Settings, operators: &[&str], days
     let today = now.with_timezone(&tz).date_naive();
     let from = today - chrono::Days::new(u64::from(days - 1));
     let orders: Vec<_> = history(&spec, from, today, now).flatten().collect();
-    store.import_history(&orders, true).map_err(|e| e.to_string())
+    let n = store.import_history(&orders, true).map_err(|e| e.to_string())?;
+    let owners: std::collections::HashMap<String, (&'static str, String, String)> =
+        store.accounts().map_err(|e| e.to_string())?.iter().filter_map(|a| Some((a.name.clone(), crate::sim::trade_owner(a)?))).collect();
+    for o in &orders {
+        if let Some(t) = owners.get(&o.order.account).and_then(|owner| sim_trade(o, owner)) {
+            // A number the simulator already holds is its own trade: it stays as it is.
+            sim.file_settled(t);
+        }
+    }
+    Ok(n)
+}
+
+/// A paid history order as the simulator files it (None for orders that never took money).
+fn sim_trade(o: &HistoryOrder, (channel, merchant, app_id): &(&'static str, String, String)) -> Option<Trade> {
+    let paid_at = o.paid_at?;
+    let refunds = o
+        .refunds
+        .iter()
+        .map(|r| SimRefund { refund_no: r.refund_no.to_string(), refund_id: format!("RF{}", r.refund_no), amount: r.amount.fen(), reason: r.reason.clone(), at: r.completed_at })
+        .collect();
+    Some(Trade {
+        channel,
+        merchant: merchant.clone(),
+        app_id: app_id.clone(),
+        order_no: o.order.order_no.to_string(),
+        trade_no: o.channel_trade_no.clone().unwrap_or_else(|| format!("H{}", o.order.order_no)),
+        amount: o.order.amount.fen(),
+        subject: o.order.subject.clone(),
+        status: SimStatus::Paid,
+        barcode: o.order.kind == PayKind::Barcode,
+        payer: Payer::Pay,
+        notify_url: None,
+        created_at: o.order.created_at,
+        paid_at: Some(paid_at),
+        buyer: "demo-buyer".into(),
+        refunds,
+    })
 }
 
 #[cfg(test)]
@@ -192,9 +233,18 @@ mod tests {
         let store = Store::open(&Store::path_in(dir.path())).unwrap();
         let settings = Settings::load(dir.path()).unwrap();
         let now = chrono::Utc::now();
-        let n = seed_history(&store, &settings, &["王芳"], 30, now).unwrap();
+        let sim = crate::sim::SimState::new(crate::sim::SimConfig::new(crate::sim::SimKeys::load(&crate::sim::demo_keys_dir()).unwrap()));
+        let n = seed_history(&store, &sim, &settings, &["王芳"], 30, now).unwrap();
         assert!(n > 4000, "{n} orders in 30 days");
-        assert_eq!(seed_history(&store, &settings, &["王芳"], 30, now).unwrap(), 0, "seeded once");
+        assert_eq!(seed_history(&store, &sim, &settings, &["王芳"], 30, now).unwrap(), 0, "seeded once");
+        // The simulator holds every paid order, with its refunds, under the account's merchant.
+        let paid = |account: &str| store.list_orders(&paydesk_core::store::OrderFilter { account: Some(account.into()), ..Default::default() }).unwrap().into_iter().filter(|o| o.paid_at.is_some()).collect::<Vec<_>>();
+        let ali = paid("alipay-demo");
+        assert_eq!(sim.trades(Some("alipay")).len(), ali.len());
+        let o = ali.iter().find(|o| o.refunded.fen() > 0).expect("a refunded order");
+        let t = sim.get("alipay", "2088000122671080", o.order_no.as_str()).expect("filed under the app's PID");
+        assert_eq!((t.amount, t.refunded(), t.paid_at.map(|p| p.timestamp_millis())), (o.amount.fen(), o.refunded.fen(), o.paid_at.map(|p| p.timestamp_millis())));
+        assert_eq!(sim.trades(Some("wechat")).len(), paid("wechat-demo").len());
         let by = |account: &str| store.list_orders(&paydesk_core::store::OrderFilter { account: Some(account.into()), ..Default::default() }).unwrap().len();
         assert!(by("alipay-demo") > 1000 && by("wechat-demo") > 1000);
         assert_eq!(by("sandbox-main"), 0, "the reconciliation demo's sandbox account stays clean");

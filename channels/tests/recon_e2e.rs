@@ -260,3 +260,19 @@ async fn the_schedule_runs_yesterday_after_the_hour_and_catches_up_missed_days()
     let d = due(&rec, now, &last);
     assert_eq!(d.iter().map(|x| x.day).collect::<Vec<_>>(), vec![yesterday.pred_opt().unwrap()]);
 }
+
+#[tokio::test]
+async fn demo_history_is_filed_with_the_simulator_and_reconciles_clean() {
+    let h = Harness::start(&paydesk_channels::demo::demo_accounts("{SIM}", std::path::Path::new("{KEYS}"))).await;
+    let store = h.payments.store();
+    let seeded = paydesk_channels::demo::seed_history(store, &h.sim.state, h.payments.settings(), &["王芳"], 8, chrono::Utc::now()).unwrap();
+    assert!(seeded > 1000, "{seeded}");
+    let rec = reconciler(&h);
+    let day = shanghai_today().checked_sub_days(Days::new(3)).unwrap();
+    for account in ["alipay-demo", "wechat-demo", "unionpay-demo"] {
+        let r = run(&rec, account, day, StatementInput::Download).await;
+        assert_eq!(r.status, "done", "{account}: {:?}", r.error);
+        assert!(r.summary.payments > 5, "{account}: {:?}", r.summary);
+        assert_eq!(r.summary.mismatched, 0, "{account}: {:?}", items(&rec, &r));
+    }
+}

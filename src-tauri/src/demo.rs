@@ -86,6 +86,9 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     cfg.password_delay = Duration::from_secs(3);
     cfg.stall = Duration::from_secs(5);
     let sim = sim::start(cfg, "127.0.0.1:0".parse()?).await.context("simulator")?;
+    // The simulator keeps its trades beside the book, so a demo restarted with `--home` still
+    // agrees with it (queries, statements, reconciliation).
+    sim.state.keep_at(&home.join("simulator.json")).context("simulator trades")?;
     let store = Arc::new(Store::open(&Store::path_in(&home)).context("demo book")?);
     for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
         store.upsert_account(&a)?;
@@ -109,12 +112,12 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     }
     // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
     // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once. The
-    // sales history below lives on switched-off accounts, which the schedule leaves alone.
-    // Only the sandbox wallet: the simulator knows nothing of the other accounts' seeded history.
+    // sales history below lives on switched-off accounts, which the schedule leaves alone (the
+    // simulator holds that history too, so reconciling one of them by hand finds it in order).
     let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
     let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
     let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
-    let seeded = paydesk_channels::demo::seed_history(&store, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
+    let seeded = paydesk_channels::demo::seed_history(&store, &sim.state, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
     tracing::info!(orders = seeded, days, "demo sales history");
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();

@@ -17,6 +17,7 @@
 //! went through; 9 makes the gateway answer after the client has timed out (charge went through).
 
 pub mod alipay;
+mod book;
 mod control;
 pub mod epay;
 mod keys;
@@ -31,8 +32,9 @@ use std::time::Duration;
 
 use axum::Router;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+pub use book::trade_owner;
 pub use keys::{demo_keys_dir, SimKeys};
 
 /// Simulator settings.
@@ -51,7 +53,7 @@ impl SimConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SimStatus {
     /// QR issued, not scanned.
@@ -65,7 +67,7 @@ pub enum SimStatus {
     Reversed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Payer {
     Pay,
@@ -90,7 +92,7 @@ impl Payer {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SimRefund {
     pub refund_no: String,
     pub refund_id: String,
@@ -100,8 +102,10 @@ pub struct SimRefund {
 }
 
 /// One simulated trade.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Trade {
+    /// Saved books carry it beside the trade (see `book`).
+    #[serde(skip_deserializing)]
     pub channel: &'static str,
     pub merchant: String,
     /// Channel-specific id (Alipay app_id, WeChat appid …); empty where none.
@@ -156,6 +160,10 @@ pub struct SimState {
     deliveries: Mutex<Vec<(String, u16)>>,
     /// Small channel-specific simulator state by key (e.g. `wechat/pubkey/{mchid}`).
     ext: Mutex<HashMap<String, String>>,
+    /// Bumped by every change to the trades (the saved book is rewritten when it moved).
+    version: std::sync::atomic::AtomicU64,
+    /// Where the trade book is kept between runs (demo mode with a kept home), if anywhere.
+    saved_at: Mutex<Option<std::path::PathBuf>>,
 }
 
 impl std::fmt::Debug for SimState {
@@ -174,6 +182,8 @@ impl SimState {
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap_or_default(),
             deliveries: Mutex::new(Vec::new()),
             ext: Mutex::new(HashMap::new()),
+            version: std::sync::atomic::AtomicU64::new(0),
+            saved_at: Mutex::new(None),
         })
     }
 
@@ -195,6 +205,7 @@ impl SimState {
             return Err(existing.clone());
         }
         m.insert(k, t.clone());
+        self.changed();
         Ok(t)
     }
 
@@ -209,6 +220,7 @@ impl SimState {
         let t = m.get_mut(&Self::key(channel, merchant, order_no))?;
         t.tick(self.cfg.password_delay, Utc::now());
         f(t);
+        self.changed();
         Some(t.clone())
     }
 
@@ -270,6 +282,7 @@ impl SimState {
     /// Stores a channel simulator's own value; keys start with the channel name.
     pub fn ext_set(&self, key: &str, value: &str) {
         self.ext.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_string(), value.to_string());
+        self.changed();
     }
 
     pub fn deliveries(&self) -> Vec<(String, u16)> {
@@ -362,6 +375,9 @@ impl SimHandle {
 
 impl Drop for SimHandle {
     fn drop(&mut self) {
+        if let Err(e) = self.state.flush() {
+            tracing::warn!("simulator trades not saved: {e}");
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

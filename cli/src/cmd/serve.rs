@@ -71,8 +71,10 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
     let callback_base = format!("http://{}", a.listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
-    // The seeded sales history lives in the book only (the simulator never saw it): reconcile
-    // by hand (`paydesk reconcile --account sandbox-main`) rather than on the schedule.
+    // The simulator keeps its trades beside the book, so a demo restarted on the same home still
+    // agrees with it (queries, statements, reconciliation).
+    sim.state.keep_at(&home.join("simulator.json")).map_err(CliError::other)?;
+    // Reconciliation runs by hand in the terminal demo (`paydesk reconcile`), not on a schedule.
     let mut settings = paydesk_core::config::Settings::load(&home).map_err(|e| CliError::invalid("settings", e))?;
     settings.reconcile.enabled = false;
     settings.save(&home).map_err(|e| CliError::invalid("settings", e))?;
@@ -82,7 +84,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     let acct = p.store().account("sandbox-main")?;
     paydesk_channels::demo_recon::seed_day(p.store(), &sim.state, &acct, "M100001", yesterday, tz).map_err(CliError::other)?;
-    let seeded = paydesk_channels::demo::seed_history(p.store(), p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
+    let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
     let r = run_service(&home, p, a.listen, o, |addr| {

@@ -29,6 +29,8 @@
 mod bill;
 mod txn;
 
+pub(crate) use txn::file_settled;
+
 use std::sync::Arc;
 
 use axum::body::Bytes;

@@ -22,6 +22,17 @@ fn kind_key(mer: &str, order_id: &str) -> String {
     format!("unionpay/kind/{mer}/{order_id}")
 }
 
+/// Files a trade settled before this simulator knew of it (demo history): the `txnTime` the
+/// channel derives for it (the order's creation) and its refunds' (their completion), so queries
+/// and the statement treat it like a trade made here.
+pub(crate) fn file_settled(st: &SimState, t: &Trade) {
+    st.ext_set(&time_key(&t.merchant, &t.order_no), &map::txn_time(t.created_at));
+    for r in &t.refunds {
+        st.ext_set(&time_key(&t.merchant, &r.refund_no), &map::txn_time(r.at));
+        st.ext_set(&kind_key(&t.merchant, &r.refund_no), "04");
+    }
+}
+
 /// `MMDD` of the settlement day (Beijing).
 pub(super) fn settle_date(t: DateTime<Utc>) -> String {
     map::txn_time(t)[4..8].to_string()
