@@ -3,6 +3,7 @@
 
 mod common;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use common::{yuan, Harness};
@@ -160,6 +161,12 @@ async fn a_paid_payment_is_revoked_the_same_day() {
     // Again: the earlier revoke is found, nothing is sent twice.
     assert_eq!(ch.cancel(&r).await.unwrap(), CancelOutcome::Refunded);
     assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().refunds.len(), 1);
+    // After a restart (channels built afresh) the journal still knows the revoke: never "paid".
+    h.payments.reload_accounts().unwrap();
+    let fresh = h.payments.channel("unionpay-main").unwrap();
+    assert!(!Arc::ptr_eq(&fresh, &ch), "a new channel instance");
+    let st = fresh.query(&r).await.unwrap();
+    assert_eq!((st.state, st.raw_status.as_str()), (TradeState::Closed, "revoked (31)"));
 }
 
 #[tokio::test]

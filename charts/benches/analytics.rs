@@ -42,19 +42,23 @@ fn spec(orders_per_year: u64) -> SampleSpec {
     }
 }
 
-/// Opens the cached book, generating it first if it is missing or has another size.
+/// Opens the cached book, generating it first if it is missing, has another size, or cannot be
+/// opened with this build's schema (a cache left by an older build).
 fn book(orders: u64) -> (Store, PathBuf) {
     let dir = dirs_home().join(".cache/paydesk/bench");
     std::fs::create_dir_all(&dir).expect("cache dir");
     let path = dir.join(format!("analytics-{orders}-v2.db"));
     if path.exists() {
-        let store = Store::open(&path).expect("open cached book");
-        let n = store.order_count().expect("count");
-        if n.unsigned_abs().abs_diff(orders) < orders / 10 {
-            println!("book: {n} orders (cached in {})", path.display());
-            return (store, path);
+        match Store::open(&path) {
+            Ok(store) => {
+                let n = store.order_count().expect("count");
+                if n.unsigned_abs().abs_diff(orders) < orders / 10 {
+                    println!("book: {n} orders (cached in {})", path.display());
+                    return (store, path);
+                }
+            }
+            Err(e) => println!("book: the cached {} does not open with this build ({e:.60}…); generating it again", path.display()),
         }
-        drop(store);
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
         }

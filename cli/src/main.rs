@@ -50,7 +50,7 @@ enum Command {
     Serve(cmd::serve::ServeArgs),
     /// The gateway simulator: run it, or play the payer.
     Sim(cmd::sim::SimArgs),
-    /// Demo mode: simulator + callback server + sandbox account in a ready home.
+    /// Demo mode: the gateway simulator, the callback server and simulated accounts (Alipay, WeChat Pay, UnionPay, 易支付, sandbox) in a ready home, with months of sales history and a reconciliation day.
     Demo(cmd::serve::DemoArgs),
     /// Status of a running `paydesk serve`: tunnel, open orders, notifications.
     Status {

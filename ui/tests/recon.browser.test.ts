@@ -65,6 +65,9 @@ describe('reconciliation', () => {
     const amount = await page.textContent('[data-kind=amount_differs]');
     expect(amount).toContain('12.00');
     expect(amount).toContain('12.50');
+    // Why each line was flagged, in the UI's language (from core's reason code, not its English).
+    expect(await page.textContent('[data-kind=status_differs] [data-test=item-why]')).toBe('渠道已收款 ¥46.00，账本记为「已关闭」');
+    expect(await page.textContent('[data-kind=amount_differs] [data-test=item-why]')).toBe('账本 ¥12.00，渠道 ¥12.50');
     // Filter by kind, then back.
     await page.selectOption('[data-filter=kind]', 'missing_in_book');
     await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 1);
@@ -114,6 +117,7 @@ describe('reconciliation', () => {
     await page.waitForSelector('[data-kind=amount_differs]');
     expect(await page.textContent('[data-nav=recon]')).toContain('Reconciliation');
     expect(await page.textContent('[data-kind=amount_differs]')).toContain('Amount differs');
+    expect(await page.textContent('[data-kind=amount_differs] [data-test=item-why]')).toBe('Book ¥12.00, channel ¥12.50');
     await page.close();
   });
 });

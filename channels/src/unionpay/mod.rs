@@ -21,12 +21,12 @@ pub mod config;
 pub mod map;
 pub mod notify;
 pub mod sign;
+mod voids;
 pub mod wire;
 #[cfg(test)]
 mod tests;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{NaiveDate, Utc};
@@ -36,6 +36,7 @@ use paydesk_core::{AccountConfig, Method};
 use crate::env::ChannelEnv;
 use crate::http::Http;
 use map::Code;
+use voids::{Void, Voids};
 use wire::{get, Fields, Txn};
 
 pub use config::Settings;
@@ -46,21 +47,12 @@ pub const KIND: &str = "unionpay";
 /// field; this host never resolves (RFC 6761), so such orders are followed by polling.
 pub const NO_CALLBACK_URL: &str = "https://paydesk-polling-only.invalid/unionpay/notify";
 
-/// A revoke or reversal this channel made, so a later query of the original (which still shows the
-/// consumption's own success) reports the order closed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Void {
-    /// `31/00` sent with this `orderId` + `txnTime`.
-    Revoke { order_id: String, txn_time: String },
-    /// `99/01` acknowledged.
-    Reversed,
-}
-
 #[derive(Debug)]
 pub struct UnionPay {
     s: Settings,
     http: Http,
-    voids: Mutex<HashMap<String, Void>>,
+    /// Revokes/reversals made, journaled under the home (see `voids`).
+    voids: Voids,
 }
 
 /// Registry entry.
@@ -70,7 +62,7 @@ pub fn build(a: &AccountConfig, env: &ChannelEnv) -> Result<Arc<dyn Channel>, Ch
 
 impl UnionPay {
     pub fn new(a: &AccountConfig, env: &ChannelEnv) -> Result<UnionPay, ChannelError> {
-        Ok(UnionPay { s: Settings::load(a, env)?, http: Http::new(KIND, env.timeout)?, voids: Mutex::new(HashMap::new()) })
+        Ok(UnionPay { s: Settings::load(a, env)?, http: Http::new(KIND, env.timeout)?, voids: Voids::open(&env.home, &a.name) })
     }
 
     pub fn settings(&self) -> &Settings {
@@ -112,11 +104,11 @@ impl UnionPay {
     }
 
     fn void_of(&self, order: &OrderRef) -> Option<Void> {
-        self.voids.lock().unwrap_or_else(|p| p.into_inner()).get(order.order_no.as_str()).cloned()
+        self.voids.get(order.order_no.as_str())
     }
 
     fn set_void(&self, order: &OrderRef, v: Void) {
-        self.voids.lock().unwrap_or_else(|p| p.into_inner()).insert(order.order_no.to_string(), v);
+        self.voids.set(order.order_no.as_str(), v);
     }
 
     /// Same-day revoke (`31/00`) of a paid order: its own `orderId` `{order}C`; a retry first asks

@@ -17,6 +17,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
+use super::why::Why;
 use super::{Discrepancy, DiscrepancyKind as K, Side, Summary};
 use crate::money::Money;
 use crate::order::{OrderStatus, RefundStatus};
@@ -226,7 +227,7 @@ struct Acc<'a> {
 }
 
 impl<'a> Acc<'a> {
-    fn flag(&mut self, kind: K, r: Option<&StatementRow>, order_no: &str, refund_no: Option<&str>, book: Option<Side>, detail: String) {
+    fn flag(&mut self, kind: K, r: Option<&StatementRow>, order_no: &str, refund_no: Option<&str>, book: Option<Side>, why: Why<'_>) {
         self.out.discrepancies.push(Discrepancy {
             kind,
             line: r.map_or(if refund_no.is_some() { StatementKind::Refund } else { StatementKind::Payment }, |r| r.kind),
@@ -234,7 +235,8 @@ impl<'a> Acc<'a> {
             refund_no: refund_no.map(str::to_string),
             book,
             channel: r.map(row_side),
-            detail,
+            detail: why.sentence(),
+            reason: why.reason(),
         });
     }
 
@@ -242,37 +244,34 @@ impl<'a> Acc<'a> {
         let bp = self.input.fee_rate_bp;
         let Some(o) = self.input.book.orders.get(&r.order_no) else {
             if !self.missing_seen.insert((StatementKind::Payment, r.order_no.as_str())) {
-                return self.flag(K::Duplicate, Some(r), &r.order_no, None, None, "listed twice on the statement".into());
+                return self.flag(K::Duplicate, Some(r), &r.order_no, None, None, Why::ListedTwice { refund: false });
             }
-            let detail = match self.input.book.other_account.get(&r.order_no) {
-                Some(a) => format!("the book holds this order under account {a}"),
-                None => "the channel has a payment our book does not know".into(),
+            let why = match self.input.book.other_account.get(&r.order_no) {
+                Some(a) => Why::OtherAccount { account: a },
+                None => Why::UnknownPayment,
             };
-            return self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, detail);
+            return self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, why);
         };
         if o.seen.replace(true) {
-            return self.flag(K::Duplicate, Some(r), &r.order_no, None, Some(order_side(o)), "listed twice on the statement".into());
+            return self.flag(K::Duplicate, Some(r), &r.order_no, None, Some(order_side(o)), Why::ListedTwice { refund: false });
         }
         let paid_here = matches!(o.status, OrderStatus::Success | OrderStatus::Refunded);
         if is_reversal_status(&r.status) {
             if o.status == OrderStatus::Success {
-                return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), "the channel reversed this payment; the book holds it as paid".into());
+                return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid);
             }
             self.out.matched.push(i);
             return;
         }
         if !paid_here {
-            let detail = format!("the channel was paid {}; the book says {}", Money::from_fen(r.amount).unwrap_or(Money::ZERO), o.status.as_str());
-            return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+            return self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), Why::PaidBookSays { amount: r.amount, status: o.status });
         }
         if r.amount != o.amount {
-            let detail = format!("book {} vs channel {}", crate::money::format_signed_fen(o.amount), crate::money::format_signed_fen(r.amount));
-            return self.flag(K::AmountDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+            return self.flag(K::AmountDiffers, Some(r), &r.order_no, None, Some(order_side(o)), Why::Amount { book: o.amount, channel: r.amount });
         }
         let want = expected_fee(r.amount, bp);
         if r.fee.abs() != want {
-            let detail = format!("expected fee {} at {bp} bp, the channel charged {}", crate::money::format_signed_fen(want), crate::money::format_signed_fen(r.fee.abs()));
-            return self.flag(K::FeeDiffers, Some(r), &r.order_no, None, Some(order_side(o)), detail);
+            return self.flag(K::FeeDiffers, Some(r), &r.order_no, None, Some(order_side(o)), Why::Fee { expected: want, bp, charged: r.fee.abs() });
         }
         self.out.matched.push(i);
     }
@@ -282,34 +281,31 @@ impl<'a> Acc<'a> {
         let Some(no) = r.refund_no.as_deref() else {
             // A reversal printed as a refund without number: the order must be closed on our side.
             return match self.input.book.orders.get(&r.order_no) {
-                None => self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, "the channel reversed a payment our book does not know".into()),
+                None => self.flag(K::MissingInBook, Some(r), &r.order_no, None, None, Why::UnknownReversal),
                 Some(o) if o.status == OrderStatus::Success && o.refunded == 0 => {
-                    self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), "the channel reversed this payment; the book holds it as paid".into())
+                    self.flag(K::StatusDiffers, Some(r), &r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid)
                 }
                 Some(_) => self.out.matched.push(i),
             };
         };
         let Some(b) = self.input.book.refunds.get(no) else {
             if !self.missing_seen.insert((StatementKind::Refund, no)) {
-                return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), None, "refund listed twice on the statement".into());
+                return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), None, Why::ListedTwice { refund: true });
             }
-            return self.flag(K::MissingInBook, Some(r), &r.order_no, Some(no), None, "the channel has a refund our book does not know".into());
+            return self.flag(K::MissingInBook, Some(r), &r.order_no, Some(no), None, Why::UnknownRefund);
         };
         if b.seen.replace(true) {
-            return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), Some(refund_side(b)), "refund listed twice on the statement".into());
+            return self.flag(K::Duplicate, Some(r), &r.order_no, Some(no), Some(refund_side(b)), Why::ListedTwice { refund: true });
         }
         if b.status != RefundStatus::Success {
-            let detail = format!("the channel refunded; the book says {}", b.status.as_str());
-            return self.flag(K::StatusDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+            return self.flag(K::StatusDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), Why::RefundedBookSays { status: b.status });
         }
         if b.amount != r.refund_amount {
-            let detail = format!("book refunded {} vs channel {}", crate::money::format_signed_fen(b.amount), crate::money::format_signed_fen(r.refund_amount));
-            return self.flag(K::RefundDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+            return self.flag(K::RefundDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), Why::RefundAmount { book: b.amount, channel: r.refund_amount });
         }
         let want = expected_fee(r.refund_amount, bp);
         if r.fee.abs() != want {
-            let detail = format!("expected {} of fee returned at {bp} bp, the channel returned {}", crate::money::format_signed_fen(want), crate::money::format_signed_fen(r.fee.abs()));
-            return self.flag(K::FeeDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), detail);
+            return self.flag(K::FeeDiffers, Some(r), &r.order_no, Some(no), Some(refund_side(b)), Why::FeeReturned { expected: want, bp, returned: r.fee.abs() });
         }
         self.out.matched.push(i);
     }
@@ -369,7 +365,7 @@ pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
         if input.adjacent.payments.contains(order_no) {
             acc.out.summary.crossed_day += 1;
         } else {
-            missing.push((order_no.to_string(), None, Some(order_side(o)), "paid in our book; not on this day's statement nor the days around it".to_string()));
+            missing.push((order_no.to_string(), None, Some(order_side(o)), Why::NotOnStatement));
         }
     }
     for b in input.book.refunds.values() {
@@ -384,12 +380,12 @@ pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
         if input.adjacent.refunds.contains(&b.refund_no) {
             acc.out.summary.crossed_day += 1;
         } else {
-            missing.push((b.order_no.clone(), Some(b.refund_no.clone()), Some(refund_side(b)), "refunded in our book; not on this day's statement nor the days around it".to_string()));
+            missing.push((b.order_no.clone(), Some(b.refund_no.clone()), Some(refund_side(b)), Why::RefundNotOnStatement));
         }
     }
     missing.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
-    for (order_no, refund_no, side, detail) in missing {
-        acc.flag(K::MissingAtChannel, None, &order_no, refund_no.as_deref(), side, detail);
+    for (order_no, refund_no, side, why) in missing {
+        acc.flag(K::MissingAtChannel, None, &order_no, refund_no.as_deref(), side, why);
     }
     acc.out.summary.matched = acc.out.matched.len() as u64 + acc.out.summary.crossed_day;
     acc.out.summary.mismatched = acc.out.discrepancies.len() as u64;

@@ -20,6 +20,7 @@ pub mod report;
 pub mod resolve;
 pub mod run;
 pub mod schedule;
+mod why;
 
 use std::fmt;
 use std::str::FromStr;
@@ -31,6 +32,7 @@ use crate::statement::{ParsedStatement, StatementError};
 
 pub use matcher::{match_day, Adjacent, BookOrder, BookOrders, BookRefund, BookView, MatchInput, Outcome};
 pub use run::{Reconciler, RunRequest, StatementInput};
+pub use why::Reason;
 
 /// What kind of difference a discrepancy is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -157,8 +159,11 @@ pub struct Discrepancy {
     pub refund_no: Option<String>,
     pub book: Option<Side>,
     pub channel: Option<Side>,
-    /// What the matcher saw, in a sentence (e.g. "expected fee 0.07 at 60 bp").
+    /// What the matcher saw, in an English sentence (e.g. "expected fee 0.07 at 60 bp").
     pub detail: String,
+    /// The same as a rule code with its values, for front ends to word in their language.
+    #[serde(default)]
+    pub reason: Reason,
 }
 
 /// A statement line that agrees with the book.

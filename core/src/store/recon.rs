@@ -140,7 +140,7 @@ fn run_from_row(c: &rusqlite::Connection, r: &Row<'_>) -> rusqlite::Result<RunRe
     })
 }
 
-const ITEM_COLS: &str = "i.id, i.run_id, r.account, r.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.state, i.note, i.updated_at";
+const ITEM_COLS: &str = "i.id, i.run_id, r.account, r.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at";
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let line: String = r.get("line")?;
@@ -157,6 +157,10 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
             book: json::<Side>(r.get("book_json")?)?,
             channel: json::<Side>(r.get("channel_json")?)?,
             detail: r.get("detail")?,
+            reason: crate::reconcile::Reason {
+                code: r.get("reason")?,
+                args: serde_json::from_str(&r.get::<_, String>("reason_args")?).unwrap_or_default(),
+            },
         },
         state: super::parse_col(r, "state")?,
         note: r.get("note")?,
@@ -218,7 +222,8 @@ impl Store {
                  AND i.order_no = ?5 AND IFNULL(i.refund_no, '') = IFNULL(?6, '') AND i.state = 'resolved' ORDER BY i.id DESC LIMIT 1",
             )?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO recon_items (run_id, kind, line, order_no, refund_no, book_json, channel_json, detail, state, note, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO recon_items (run_id, kind, line, order_no, refund_no, book_json, channel_json, detail, reason, reason_args, state, note, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?;
             let mut act = tx.prepare_cached("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) VALUES (?1, 'carry_over', 'resolved', ?2, NULL, ?3)")?;
             for d in items {
@@ -226,7 +231,8 @@ impl Store {
                 let side = |s: &Option<Side>| s.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default());
                 let state = if note.is_some() { ItemState::Resolved } else { ItemState::Open };
                 let note = note.flatten();
-                ins.execute(params![run_id, d.kind.as_str(), line_str(d.line), d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, state.as_str(), note, ms(now)])?;
+                let args = serde_json::to_string(&d.reason.args).unwrap_or_else(|_| "{}".into());
+                ins.execute(params![run_id, d.kind.as_str(), line_str(d.line), d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, d.reason.code, args, state.as_str(), note, ms(now)])?;
                 if state == ItemState::Resolved {
                     act.execute(params![tx.last_insert_rowid(), note, ms(now)])?;
                 }

@@ -237,6 +237,13 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX orders_till_created ON orders(till, created_at);
         "#,
     ),
+    // 7: why each reconciliation item was flagged, as a rule code with its values (the UI words it).
+    M::up(
+        r#"
+        ALTER TABLE recon_items ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
+        "#,
+    ),
 ])
 }
 

@@ -50,10 +50,10 @@ export class FakeRecon {
     const fixedBefore = this.items.some((i) => i.day === day && i.state === 'fixed');
     const base = { run_id: id, account: ACCOUNT.name, day, refund_no: null, line: 'payment' as const, updated_at: new Date().toISOString() };
     const list: Omit<T.ReconItem, 'id' | 'state' | 'note'>[] = planted ? [
-      { ...base, kind: 'status_differs', order_no: no(19), book: this.side('closed', 4600, 28, null, null), channel: this.side('PAID', 4600, 28, `${day} 12:32:50`, 'SD19'), detail: 'the channel was paid 46.00; the book says closed' },
-      { ...base, kind: 'missing_at_channel', order_no: no(20), book: this.side('success', 1999, 12, `${day} 13:05:15`, 'SD20'), channel: null, detail: "paid in our book; not on this day's statement nor the days around it" },
-      { ...base, kind: 'missing_in_book', order_no: no(21), book: null, channel: this.side('PAID', 3500, 21, `${day} 17:45:30`, 'SD21'), detail: 'the channel has a payment our book does not know' },
-      { ...base, kind: 'amount_differs', order_no: no(22), book: this.side('success', 1200, 7, `${day} 18:15:25`, 'SD22'), channel: this.side('PAID', 1250, 8, `${day} 18:15:25`, 'SD22'), detail: 'book 12.00 vs channel 12.50' },
+      { ...base, kind: 'status_differs', order_no: no(19), book: this.side('closed', 4600, 28, null, null), channel: this.side('PAID', 4600, 28, `${day} 12:32:50`, 'SD19'), detail: 'the channel was paid 46.00; the book says closed', reason: { code: 'paid_book_says', args: { amount: '46.00', status: 'closed' } } },
+      { ...base, kind: 'missing_at_channel', order_no: no(20), book: this.side('success', 1999, 12, `${day} 13:05:15`, 'SD20'), channel: null, detail: "paid in our book; not on this day's statement nor the days around it", reason: { code: 'not_on_statement', args: {} } },
+      { ...base, kind: 'missing_in_book', order_no: no(21), book: null, channel: this.side('PAID', 3500, 21, `${day} 17:45:30`, 'SD21'), detail: 'the channel has a payment our book does not know', reason: { code: 'unknown_payment', args: {} } },
+      { ...base, kind: 'amount_differs', order_no: no(22), book: this.side('success', 1200, 7, `${day} 18:15:25`, 'SD22'), channel: this.side('PAID', 1250, 8, `${day} 18:15:25`, 'SD22'), detail: 'book 12.00 vs channel 12.50', reason: { code: 'amount', args: { book: '12.00', channel: '12.50' } } },
     ].filter((i) => !(fixedBefore && i.kind === 'status_differs')) as Omit<T.ReconItem, 'id' | 'state' | 'note'>[] : [];
     for (const i of list) {
       const prior = kept(i.kind, i.order_no);

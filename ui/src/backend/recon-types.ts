@@ -75,12 +75,16 @@ export interface ReconItem {
   refund_no: string | null;
   book: ReconSide | null;
   channel: ReconSide | null;
+  /** English sentence (logs, CLI, exports); the screen words `reason` in the UI language. */
   detail: string;
+  reason: ReconReason;
   state: ItemState;
   note: string | null;
   updated_at: string;
 }
 
+/** Why a line was flagged: a rule code and its values (amounts in yuan, statuses by name). */
+export interface ReconReason { code: string; args: Record<string, string> }
 export interface ReconAction { action: string; outcome: string; note: string | null; actor: string | null; at: string }
 export interface ReconScope { from: string; to: string; accounts: string[] }
 export interface ReconAccount { name: string; channel: string; display_name: string }

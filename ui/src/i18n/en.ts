@@ -405,4 +405,21 @@ export const en: Record<keyof typeof zhCN, string> = {
   'phase.match': 'matching',
   'phase.save': 'saving',
   'phase.export': 'exporting',
+
+  // Why a reconciliation item was flagged (core's reason codes).
+  'reason.listed_twice': "Listed twice on the statement",
+  'reason.refund_listed_twice': "Refund listed twice on the statement",
+  'reason.other_account': "The book holds this order under account {account}",
+  'reason.unknown_payment': "The channel has a payment our book does not know",
+  'reason.unknown_refund': "The channel has a refund our book does not know",
+  'reason.unknown_reversal': "The channel reversed a payment our book does not know",
+  'reason.reversed_book_paid': "The channel reversed this payment; the book holds it as paid",
+  'reason.paid_book_says': "The channel was paid ¥{amount}; the book says \"{status}\"",
+  'reason.amount': "Book ¥{book}, channel ¥{channel}",
+  'reason.fee': "Expected fee ¥{expected} at {bp} bp; the channel charged ¥{charged}",
+  'reason.refunded_book_says': "The channel refunded; the book says \"{status}\"",
+  'reason.refund_amount': "Book refunded ¥{book}, channel ¥{channel}",
+  'reason.fee_returned': "Expected ¥{expected} of fee returned at {bp} bp; the channel returned ¥{returned}",
+  'reason.not_on_statement': "Paid in our book; not on this day's statement nor the days around it",
+  'reason.refund_not_on_statement': "Refunded in our book; not on this day's statement nor the days around it",
 };

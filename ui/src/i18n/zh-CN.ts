@@ -404,4 +404,21 @@ export const zhCN = {
   'phase.match': '匹配',
   'phase.save': '保存结果',
   'phase.export': '导出',
+
+  // Why a reconciliation item was flagged (core's reason codes).
+  'reason.listed_twice': "账单上重复列出",
+  'reason.refund_listed_twice': "退款在账单上重复列出",
+  'reason.other_account': "账本中此单属于账号 {account}",
+  'reason.unknown_payment': "渠道有此笔收款，账本中没有",
+  'reason.unknown_refund': "渠道有此笔退款，账本中没有",
+  'reason.unknown_reversal': "渠道撤销了一笔账本中没有的收款",
+  'reason.reversed_book_paid': "渠道已撤销此笔收款，账本仍记为已支付",
+  'reason.paid_book_says': "渠道已收款 ¥{amount}，账本记为「{status}」",
+  'reason.amount': "账本 ¥{book}，渠道 ¥{channel}",
+  'reason.fee': "按费率万分之 {bp} 应收手续费 ¥{expected}，渠道收取 ¥{charged}",
+  'reason.refunded_book_says': "渠道已退款，账本记为「{status}」",
+  'reason.refund_amount': "账本退款 ¥{book}，渠道退款 ¥{channel}",
+  'reason.fee_returned': "按费率万分之 {bp} 应退手续费 ¥{expected}，渠道退回 ¥{returned}",
+  'reason.not_on_statement': "账本已收款，当日及前后一日的账单上都没有",
+  'reason.refund_not_on_statement': "账本已退款，当日及前后一日的账单上都没有",
 };

@@ -158,6 +158,15 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
       x.time ? h('span', { class: 'muted' }, ` · ${x.time.slice(5)}`) : null);
   }
 
+  /** The reason in the UI's language; the core's English sentence for a rule this UI does not know. */
+  function why(i: ReconItem): string {
+    const key = `reason.${i.reason?.code ?? ''}`;
+    const args: Record<string, string> = { ...(i.reason?.args ?? {}) };
+    if (args.status) args.status = tk(i.line === 'refund' ? 'refundStatus' : 'status', args.status);
+    const s = t(key as never, args);
+    return s === key ? i.detail : s;
+  }
+
   function renderItems() {
     mount(table, h('table', null,
       h('thead', null, h('tr', null, ['recon.day', 'recon.kind', 'recon.number', 'recon.sides', 'recon.detail', 'recon.state', 'recon.actions'].map((k) => h('th', null, t(k as never))))),
@@ -167,7 +176,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
         h('td', { class: 'mono' }, i.refund_no ?? i.order_no, i.refund_no ? h('div', { class: 'muted mono' }, i.order_no) : null,
           (i.channel?.trade_no ?? i.book?.trade_no) ? h('div', { class: 'muted mono' }, i.channel?.trade_no ?? i.book?.trade_no ?? '') : null),
         h('td', { class: 'sides' }, side(t('recon.book'), i.book, i.line), side(t('recon.channel'), i.channel, i.line)),
-        h('td', { class: 'detail-cell' }, i.detail),
+        h('td', { class: 'detail-cell', 'data-test': 'item-why' }, why(i)),
         h('td', { class: 'note-cell' }, h('span', { class: `badge st-${i.state}`, 'data-test': 'item-state' }, tk('itemState', i.state)), i.note ? h('div', { class: 'muted', 'data-test': 'item-note' }, i.note) : null),
         h('td', null, actions(i))))),
       items.length === 0 ? h('p', { class: 'empty', 'data-test': 'recon-clean' }, runs.length ? t('recon.noDiscrepancies') : t('recon.none')) : null));
