@@ -124,9 +124,9 @@ pub const HISTORY_DAYS: u32 = 120;
 
 /// Seeds `days` days of realistic sales (ending `now`) on the book's Alipay, WeChat Pay and
 /// UnionPay accounts — busier lunches and weekends, a few refunds, refused payments and expired
-/// QR codes — in one transaction, and files the paid ones (with their refunds) with the
-/// simulator, so its queries and statements agree with the book: reconciling a history day finds
-/// nothing to report. Does nothing (returns 0) if those accounts already have orders.
+/// QR codes — in one transaction, and files the paid ones (with their refunds) of enabled accounts
+/// with the simulator, so its queries and statements agree with the book: reconciling a history
+/// day finds nothing to report. Does nothing (returns 0) if those accounts already have orders.
 ///
 /// Sandbox accounts get none: they carry demo mode's reconciliation day with its planted
 /// differences (see [`crate::demo_recon`]).
@@ -168,17 +168,26 @@ pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operator
     };
     let today = now.with_timezone(&tz).date_naive();
     let from = today - chrono::Days::new(u64::from(days - 1));
-    let orders: Vec<_> = history(&spec, from, today, now).flatten().collect();
-    let n = store.import_history(&orders, true).map_err(|e| e.to_string())?;
-    let owners: std::collections::HashMap<String, (&'static str, String, String)> =
-        store.accounts().map_err(|e| e.to_string())?.iter().filter_map(|a| Some((a.name.clone(), crate::sim::trade_owner(a)?))).collect();
-    for o in &orders {
-        if let Some(t) = owners.get(&o.order.account).and_then(|owner| sim_trade(o, owner)) {
-            // A number the simulator already holds is its own trade: it stays as it is.
-            sim.file_settled(t);
-        }
-    }
-    Ok(n)
+    // Enabled accounts only: a switched-off account (the app's history accounts) is never
+    // reconciled, and its trades would only take the simulator's memory.
+    let owners: std::collections::HashMap<String, (&'static str, String, String)> = store
+        .accounts()
+        .map_err(|e| e.to_string())?
+        .iter()
+        .filter(|a| a.enabled)
+        .filter_map(|a| Some((a.name.clone(), crate::sim::trade_owner(a)?)))
+        .collect();
+    // Day by day in one transaction: the whole history never sits in memory at once.
+    store
+        .import_history_batches(history(&spec, from, today, now), true, |day| {
+            for o in day {
+                if let Some(t) = owners.get(&o.order.account).and_then(|owner| sim_trade(o, owner)) {
+                    // A number the simulator already holds is its own trade: it stays as it is.
+                    sim.file_settled(t);
+                }
+            }
+        })
+        .map_err(|e| e.to_string())
 }
 
 /// A paid history order as the simulator files it (None for orders that never took money).

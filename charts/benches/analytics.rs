@@ -57,7 +57,10 @@ fn book(orders: u64) -> (Store, PathBuf) {
                     return (store, path);
                 }
             }
-            Err(e) => println!("book: the cached {} does not open with this build ({e:.60}…); generating it again", path.display()),
+            Err(e) => {
+                let why: String = e.to_string().chars().take(60).collect();
+                println!("book: the cached {} does not open with this build ({why}…); generating it again", path.display());
+            }
         }
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", path.display()));

@@ -86,9 +86,11 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     cfg.password_delay = Duration::from_secs(3);
     cfg.stall = Duration::from_secs(5);
     let sim = sim::start(cfg, "127.0.0.1:0".parse()?).await.context("simulator")?;
-    // The simulator keeps its trades beside the book, so a demo restarted with `--home` still
-    // agrees with it (queries, statements, reconciliation).
-    sim.state.keep_at(&home.join("simulator.json")).context("simulator trades")?;
+    // With a kept home (`--home`), the simulator keeps its trades beside the book, so a restarted
+    // demo still agrees with it (queries, statements, reconciliation).
+    if tmp.is_none() {
+        sim.state.keep_at(&home.join("simulator.json")).context("simulator trades")?;
+    }
     let store = Arc::new(Store::open(&Store::path_in(&home)).context("demo book")?);
     for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
         store.upsert_account(&a)?;
@@ -116,14 +118,22 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     // simulator holds that history too, so reconciling one of them by hand finds it in order).
     let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
     let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
-    let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
-    let seeded = paydesk_channels::demo::seed_history(&store, &sim.state, &settings, &["王芳", "李老板"], days, chrono::Utc::now()).map_err(anyhow::Error::msg)?;
-    tracing::info!(orders = seeded, days, "demo sales history");
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
+    // Months of sales for the owner's dashboard, written in the background once the window is up:
+    // the till is usable at once (a payment taken meanwhile waits a moment for the book's writer).
+    let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
+    let (history_store, history_sim, history_settings) = (store.clone(), sim.state.clone(), settings.clone());
     let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
     let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1500));
+        match paydesk_channels::demo::seed_history(&history_store, &history_sim, &history_settings, &["王芳", "李老板"], days, chrono::Utc::now()) {
+            Ok(orders) => tracing::info!(orders, days, "demo sales history"),
+            Err(e) => tracing::warn!("demo sales history not written: {e}"),
+        }
+    });
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");

@@ -59,7 +59,7 @@ pub(crate) struct DemoArgs {
 }
 
 pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Result<i32, CliError> {
-    let (home, _temp) = match home_flag {
+    let (home, temp) = match home_flag {
         Some(h) => (h.to_path_buf(), None),
         None => {
             let t = tempfile::Builder::new().prefix("paydesk-demo-").tempdir().map_err(CliError::other)?;
@@ -71,9 +71,11 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
     let callback_base = format!("http://{}", a.listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
-    // The simulator keeps its trades beside the book, so a demo restarted on the same home still
-    // agrees with it (queries, statements, reconciliation).
-    sim.state.keep_at(&home.join("simulator.json")).map_err(CliError::other)?;
+    // With `--home`, the simulator keeps its trades beside the book, so a demo restarted on the
+    // same home still agrees with it (queries, statements, reconciliation).
+    if temp.is_none() {
+        sim.state.keep_at(&home.join("simulator.json")).map_err(CliError::other)?;
+    }
     // Reconciliation runs by hand in the terminal demo (`paydesk reconcile`), not on a schedule.
     let mut settings = paydesk_core::config::Settings::load(&home).map_err(|e| CliError::invalid("settings", e))?;
     settings.reconcile.enabled = false;
