@@ -104,7 +104,13 @@ def main():
     res["payments"] = {"n": a.payments, "report": line.strip(), "pss_before_mib": before / 1024, "pss_after_mib": after / 1024, "growth_pct": growth, "seconds": took}
     print(f"payments {line.strip()}; PSS {before/1024:.0f} → {after/1024:.0f} MiB ({growth:+.1f} %, limit +10 %)", flush=True)
     over = res["paydesk"]["idle_pss_mib"] - res["bare"]["idle_pss_mib"]
+    mem_ratio = res["paydesk"]["idle_pss_mib"] / res["bare"]["idle_pss_mib"]
+    start_ratio = res["paydesk"]["startup_s"] / res["bare"]["startup_s"]
+    res["ratios"] = {"idle_pss": mem_ratio, "startup": start_ratio}
     print(f"paydesk vs bare: startup {res['paydesk']['startup_s'] - res['bare']['startup_s']:+.2f} s, idle PSS {over:+.0f} MiB", flush=True)
+    print(f"ratios: idle PSS {mem_ratio:.2f}x the bare window (goal <= 1.3x: {'met' if mem_ratio <= 1.3 else 'NOT met'}), "
+          f"window ready {start_ratio:.2f}x (goal <= 1.5x: {'met' if start_ratio <= 1.5 else 'NOT met'}), "
+          f"growth after {a.payments} payments {growth:+.1f} % (goal <= +10 %: {'met' if growth <= 10 else 'NOT met'})", flush=True)
     if a.json:
         with open(a.json, "w") as f:
             json.dump(res, f, indent=2)
