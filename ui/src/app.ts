@@ -3,6 +3,7 @@
 
 import { h, mount } from './dom';
 import { LANG_NAMES, LANGS, onLangChange, setLang, t, tk } from './i18n';
+import { THEME_PREFS, initTheme, setThemePref, themePref, type ThemePref } from './theme';
 import type { Backend } from './backend/backend';
 import type { Action, AppInfo, Session } from './backend/types';
 import type { Ctx, ScreenName } from './context';
@@ -23,6 +24,7 @@ const SCREENS: { name: ScreenName; needs: Action }[] = [
 ];
 
 export async function startApp(root: HTMLElement, backend: Backend) {
+  initTheme();
   let info: AppInfo = await backend.appInfo();
   setLang(info.lang);
   let session: Session | null = info.session;
@@ -72,12 +74,16 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       await backend.setLanguage(l);
       setLang(l);
     } }, LANGS.map((l) => h('option', { value: l, selected: l === info.lang || (l === 'zh-CN' && info.lang !== 'en') }, LANG_NAMES[l])));
+    const pref = themePref();
+    const themeSel = h('select', { class: 'theme', 'data-test': 'theme', title: t('theme.label'), 'aria-label': t('theme.label'),
+      onchange: (e: Event) => setThemePref((e.target as HTMLSelectElement).value as ThemePref) },
+    THEME_PREFS.map((p) => h('option', { value: p, selected: p === pref }, t(`theme.${p}` as never))));
     mount(header,
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '¥'), t('app.name'), info.demo && h('span', { class: 'demo-badge', 'data-test': 'demo-badge' }, t('demo.badge'))),
       session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
         h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never),
           s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null))),
-      h('div', { class: 'who' }, langSel,
+      h('div', { class: 'who' }, themeSel, langSel,
         session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
         session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
   }

@@ -212,6 +212,34 @@ describe('analytics', () => {
     await page.close();
   });
 
+  it('follows the dark theme: the page, the charts redrawn in it, kept for the next start, or the system choice', async () => {
+    const page = await open();
+    const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
+    const chartBg = () => page.$eval('[data-chart] svg rect', (r) => r.getAttribute('fill'));
+    expect(await bg()).toBe('rgb(245, 246, 248)');
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=analytics]');
+    await page.waitForSelector('[data-chart] svg');
+    expect(await chartBg()).toBe('#FFFFFF');
+    await page.selectOption('[data-test=theme]', 'dark');
+    await page.waitForFunction(() => document.querySelector('[data-chart] svg rect')?.getAttribute('fill') === '#1B1D22');
+    expect(await bg()).toBe('rgb(18, 19, 23)');
+    expect(await page.$eval('.card', (e) => getComputedStyle(e).backgroundColor)).toBe('rgb(27, 29, 34)'); // the charts' own background
+    // Kept on this till: a restart opens dark.
+    await page.reload();
+    await page.waitForSelector('[data-screen=login]');
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
+    expect(await page.$eval('[data-test=theme]', (e) => (e as HTMLSelectElement).value)).toBe('dark');
+    // "System" follows the system's preference, also while it changes.
+    await page.selectOption('[data-test=theme]', 'system');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
   it('is not offered to a cashier; the accountant gets it', async () => {
     const page = await open();
     await login(page, '王芳', '1111');

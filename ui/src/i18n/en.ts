@@ -10,6 +10,10 @@ export const en: Record<keyof typeof zhCN, string> = {
   'nav.settings': 'Channels & settings',
   'nav.audit': 'Audit log',
   'nav.logout': 'Log out',
+  'theme.label': 'Appearance',
+  'theme.system': 'System',
+  'theme.light': 'Light',
+  'theme.dark': 'Dark',
 
   'role.cashier': 'Cashier',
   'role.owner': 'Owner',

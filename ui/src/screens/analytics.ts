@@ -8,10 +8,11 @@ import { formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
 import { PERIODS, type AnalyticsView, type Kpi, type Look, type PeriodKind, type RangeInput } from '../backend/analytics';
 import type { Ctx } from '../context';
+import { currentTheme, onThemeChange } from '../theme';
 
 /** The app's theme (the charts follow it). */
 export function appTheme(): Look['theme'] {
-  return document.documentElement.dataset.theme === 'dark' ? 'dark' : 'light';
+  return currentTheme();
 }
 
 const pct = (bp: number) => `${(bp / 100).toFixed(1)}%`;
@@ -115,6 +116,8 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
 
   drawPicker();
   void load();
+  // The charts are drawn in the theme: a change of theme draws them again.
+  const unsubscribe = onThemeChange(() => void load());
   // Leaving the screen: a load still in flight is ignored.
-  return { el: root, dispose: () => { seq++; } };
+  return { el: root, dispose: () => { seq++; unsubscribe(); } };
 }
