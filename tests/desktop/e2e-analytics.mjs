@@ -4,54 +4,17 @@
 // (no menu entry, and Rust says forbidden); the accountant gets the screen.
 // Usage (under Xvfb, tauri-driver running): node e2e-analytics.mjs /abs/paydesk-app
 
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY, WebDriver, sleep } from './webdriver.mjs';
+import { KEY, assert, sleep, suite } from './suite.mjs';
 
-const app = process.argv[2];
-const shots = process.env.SCREENSHOTS || '';
-if (!app) { console.error('usage: node e2e-analytics.mjs /abs/path/to/paydesk-app'); process.exit(2); }
-if (shots) mkdirSync(shots, { recursive: true });
+const s = suite('e2e-analytics');
+const { wd, step, shot, login, logout, invoke, until } = s;
 
-const results = [];
-const wd = new WebDriver();
-async function step(name, f) {
-  const t0 = Date.now();
-  try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-    const file = join(process.env.TMPDIR || '/tmp', 'paydesk-e2e-analytics-failure.png');
-    try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
-    throw e;
-  }
-}
-function assert(c, msg) { if (!c) throw new Error(msg); }
-async function shot(name) { if (shots) writeFileSync(join(shots, `${name}.png`), await wd.screenshot()); }
-async function login(user, pin) {
-  await wd.waitFor('[data-screen=login]');
-  await wd.click(`[data-user="${user}"]`);
-  await wd.type('[data-test=pin]', pin + KEY.enter);
-}
-async function logout() { await wd.click('[data-test=logout]'); await wd.waitFor('[data-screen=login]'); }
-async function invoke(cmd, args) {
-  return wd.execAsync(`const cb = arguments[arguments.length - 1];
-    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => cb({ok: v}), (e) => cb({err: e}));`, cmd, args);
-}
 const yuan = async () => Number((await wd.exec('return document.querySelector("[data-test=kpi-gross]")?.textContent ?? ""')).replace(/[¥,]/g, ''));
-async function until(f, ms = 15000, what = 'condition') {
-  for (const t0 = Date.now(); Date.now() - t0 < ms; await sleep(150)) if (await f()) return;
-  throw new Error(`timed out waiting for ${what}`);
-}
 
-try {
-  await WebDriver.waitReady();
-  await wd.start(app, ['--demo', '--no-customer-display']);
-  for (let tries = 0; tries < 50; tries++) {
-    const hs = await wd.windows();
-    if (hs.length) { await wd.switchTo(hs[0]); if (await wd.exec('return !!document.querySelector("[data-screen]")')) break; }
-    await sleep(200);
-  }
+await s.run(['--demo', '--no-customer-display'], async () => {
+  await s.mainWindow();
 
   let before = 0;
   await step('the owner opens Analytics: seven KPI cards and the charts drawn in Rust', async () => {
@@ -128,11 +91,4 @@ try {
     await wd.waitFor('[data-chart=channels] svg', 20000);
     assert(await wd.exists('[data-test=export-report]'), 'the accountant exports');
   });
-} catch {
-  process.exitCode = 1;
-} finally {
-  await wd.quit();
-  const passed = results.filter((r) => r[1]).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  if (results.length === 0) process.exitCode = 1;
-}
+});

@@ -5,45 +5,15 @@
 // note; a manual re-run keeps the resolution; the XLSX export lands on disk.
 // Usage (under Xvfb, tauri-driver running): node e2e-recon.mjs /abs/paydesk-app
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { WebDriver, KEY, sleep } from './webdriver.mjs';
+import { existsSync } from 'node:fs';
+import { KEY, assert, sleep, suite } from './suite.mjs';
 
-const app = process.argv[2];
-const shots = process.env.SCREENSHOTS || '';
-if (!app) { console.error('usage: node e2e-recon.mjs /abs/path/to/paydesk-app'); process.exit(2); }
-if (shots) mkdirSync(shots, { recursive: true });
+const s = suite('e2e-recon');
+const { wd, step, shot, login, invoke, until } = s;
 
-const results = [];
-const wd = new WebDriver();
-async function step(name, f) {
-  const t0 = Date.now();
-  try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-    const file = join(process.env.TMPDIR || '/tmp', 'paydesk-e2e-recon-failure.png');
-    try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
-    throw e;
-  }
-}
-function assert(c, msg) { if (!c) throw new Error(msg); }
-async function shot(name) { if (shots) writeFileSync(join(shots, `${name}.png`), await wd.screenshot()); }
 async function count(css) { return (await wd.findAll(css)).length; }
-async function until(f, ms = 15000, what = 'condition') {
-  const end = Date.now() + ms;
-  // The header is redrawn when the badge changes: a read may hit a replaced element; try again.
-  while (Date.now() < end) { if (await f().catch(() => false)) return; await sleep(150); }
-  throw new Error(`timed out waiting for ${what}`);
-}
-async function invoke(cmd, args) {
-  return wd.execAsync(`const cb = arguments[arguments.length - 1];
-    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => cb({ok: v}), (e) => cb({err: e}));`, cmd, args);
-}
 
-try {
-  await WebDriver.waitReady();
-  await wd.start(app, ['--demo', '--no-customer-display']);
+await s.run(['--demo', '--no-customer-display'], async () => {
   await wd.waitFor('[data-screen=login]', 40000);
 
   await step("the accountant logs in to yesterday's automatic reconciliation (badge)", async () => {
@@ -111,11 +81,4 @@ try {
     const audit = await invoke('audit_log', {});
     assert(audit.ok.some((e) => e.action === 'reconcile_resolve') && audit.ok.some((e) => e.action === 'reconcile_export'), 'audited');
   });
-} catch {
-  process.exitCode = 1;
-} finally {
-  await wd.quit();
-  const passed = results.filter((r) => r[1]).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  if (results.length === 0) process.exitCode = 1;
-}
+});

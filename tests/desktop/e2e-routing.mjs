@@ -4,57 +4,13 @@
 // closed at the channel — and a cashier over the daily limit is refused at the till.
 // Usage (under Xvfb, tauri-driver running): node e2e-routing.mjs /abs/paydesk-app
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { KEY, WebDriver, sleep } from './webdriver.mjs';
+import { KEY, assert, sleep, suite } from './suite.mjs';
 
-const app = process.argv[2];
-const shots = process.env.SCREENSHOTS || '';
-if (!app) { console.error('usage: node e2e-routing.mjs /abs/path/to/paydesk-app'); process.exit(2); }
-if (shots) mkdirSync(shots, { recursive: true });
+const s = suite('e2e-routing');
+const { wd, step, shot, login, logout, invoke, toastSays } = s;
 
-const wd = new WebDriver();
-const results = [];
-async function step(name, f) {
-  const t0 = Date.now();
-  try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-    const file = join(process.env.TMPDIR || '/tmp', 'paydesk-e2e-routing-failure.png');
-    try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
-    throw e;
-  }
-}
-function assert(c, msg) { if (!c) throw new Error(msg); }
-async function shot(name) { if (shots) writeFileSync(join(shots, `${name}.png`), await wd.screenshot()); }
-async function invoke(cmd, args) {
-  return wd.execAsync(`const cb = arguments[arguments.length - 1];
-    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => cb({ok: v}), (e) => cb({err: e}));`, cmd, args);
-}
-async function login(user, pin) {
-  await wd.waitFor('[data-screen=login]');
-  await wd.click(`[data-user="${user}"]`);
-  await wd.type('[data-test=pin]', pin + KEY.enter);
-}
-async function logout() { await wd.click('[data-test=logout]'); await wd.waitFor('[data-screen=login]'); }
-async function toastSays(text, ms = 10000) {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) if ((await wd.text('[data-test=toast]').catch(() => '')).includes(text)) return;
-  throw new Error(`no toast with ${JSON.stringify(text)}; last: ${await wd.text('[data-test=toast]').catch(() => '?')}`);
-}
-
-try {
-  await WebDriver.waitReady();
-  await wd.start(app, ['--demo', '--no-customer-display']);
-  let main = null;
-  for (let tries = 0; tries < 50 && !main; tries++) {
-    await sleep(200);
-    for (const h of await wd.windows()) {
-      await wd.switchTo(h);
-      if (await wd.exec('return !!document.querySelector("[data-screen]")')) main = h;
-    }
-  }
-  assert(main, 'no main window');
+await s.run(['--demo', '--no-customer-display'], async () => {
+  await s.mainWindow();
 
   await step('the owner sees both accounts with their health and changes one inline (audited)', async () => {
     await login('李老板', '9999');
@@ -129,11 +85,4 @@ try {
     await wd.waitFor('[data-action=account_settings][data-outcome=ok]');
     await shot('r4-audit');
   });
-} catch {
-  process.exitCode = 1;
-} finally {
-  await wd.quit();
-  const passed = results.filter((r) => r[1]).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  if (results.length === 0) process.exitCode = 1;
-}
+});

@@ -4,37 +4,15 @@
 // screenshot of each screen. Usage (under Xvfb, tauri-driver running): node e2e.mjs /abs/paydesk-app
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { KEY, WebDriver, sleep } from './webdriver.mjs';
+import { KEY, assert, sleep, suite } from './suite.mjs';
 
-const app = process.argv[2];
-const shots = process.env.SCREENSHOTS || '';
-if (!app) { console.error('usage: node e2e.mjs /abs/path/to/paydesk-app'); process.exit(2); }
-if (shots) mkdirSync(shots, { recursive: true });
+const s = suite('e2e');
+const { wd, step, shot, login, logout, invoke, until, shots } = s;
 
-const results = [];
-async function step(name, f) {
-  const t0 = Date.now();
-  try { await f(); results.push([name, true]); console.log(`ok   ${name} (${Date.now() - t0} ms)`); }
-  catch (e) {
-    results.push([name, false]);
-    console.log(`FAIL ${name}: ${e.stack ?? e}`);
-    const file = join(process.env.TMPDIR || '/tmp', 'paydesk-e2e-failure.png');
-    try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
-    throw e;
-  }
-}
-function assert(c, msg) { if (!c) throw new Error(msg); }
-
-const wd = new WebDriver();
 let mainHandle = null;
 let customerHandle = null;
 
-async function shot(name) {
-  if (!shots) return;
-  writeFileSync(join(shots, `${name}.png`), await wd.screenshot());
-}
 async function screen(name) {
   // The whole X screen (both windows), with the real window decorations if any.
   if (!shots || !process.env.DISPLAY) return;
@@ -45,20 +23,7 @@ async function onWindow(handle, f) {
   try { return await f(); } finally { await wd.switchTo(mainHandle); }
 }
 
-async function login(user, pin) {
-  await wd.waitFor('[data-screen=login]');
-  await wd.click(`[data-user="${user}"]`);
-  await wd.type('[data-test=pin]', pin + KEY.enter);
-}
-async function logout() { await wd.click('[data-test=logout]'); await wd.waitFor('[data-screen=login]'); }
-async function invoke(cmd, args) {
-  return wd.execAsync(`const cb = arguments[arguments.length - 1];
-    window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((v) => cb({ok: v}), (e) => cb({err: e}));`, cmd, args);
-}
-
-try {
-  await WebDriver.waitReady();
-  await wd.start(app, ['--demo']);
+await s.run(['--demo'], async () => {
   // Find the cashier's window (the customer display is a second window).
   for (let tries = 0; tries < 50 && !mainHandle; tries++) {
     await sleep(200);
@@ -190,11 +155,4 @@ try {
       await wd.exec('document.querySelector("[data-test=lang]").value = "zh-CN"; document.querySelector("[data-test=lang]").dispatchEvent(new Event("change"))');
     });
   }
-} catch {
-  process.exitCode = 1;
-} finally {
-  await wd.quit();
-  const passed = results.filter((r) => r[1]).length;
-  console.log(`${passed} passed, ${results.length - passed} failed`);
-  if (results.length === 0) process.exitCode = 1;
-}
+});
