@@ -207,3 +207,58 @@ fn book_orders_keep_numbers_in_one_arena() {
     assert_eq!(names, vec!["P1", "P22"]);
     assert_eq!(b.values().map(|o| o.amount).sum::<i64>(), 300);
 }
+
+#[test]
+fn book_orders_are_found_in_any_order_of_look_up() {
+    let mut b = BookOrders::default();
+    let nos: Vec<String> = (0..200).map(|i| format!("P{i:05}")).collect();
+    for (i, no) in nos.iter().enumerate() {
+        b.insert(no, order(no, OrderStatus::Success, 100 + i as i64, None).1);
+    }
+    let amount = |no: &str| b.get(no).map(|o| o.amount);
+    // In the order of the book (the cursor's case), backwards, skipping ahead, and shuffled.
+    let forward: Vec<usize> = (0..200).collect();
+    let backward: Vec<usize> = (0..200).rev().collect();
+    let jumps: Vec<usize> = (0..200).step_by(7).chain((3..200).step_by(11)).collect();
+    let shuffled: Vec<usize> = (0..200).map(|i| (i * 73 + 19) % 200).collect();
+    for pass in [forward, backward, jumps, shuffled] {
+        for i in pass {
+            assert_eq!(amount(&nos[i]), Some(100 + i as i64), "{}", nos[i]);
+            // A number just after a hit that is not in the book is not found.
+            assert_eq!(amount(&format!("{}x", nos[i])), None);
+        }
+    }
+    assert_eq!(amount("P00200"), None);
+}
+
+#[test]
+fn book_orders_added_in_bulk_are_found_and_numbers_added_twice_merge() {
+    let mut b = BookOrders::default();
+    b.insert("P-old", order("P-old", OrderStatus::Success, 1, None).1);
+    let nos: Vec<String> = (0..5000).map(|i| format!("P{i:06}")).collect();
+    let mut bulk = b.bulk(nos.len() + 2);
+    for (i, no) in nos.iter().enumerate() {
+        bulk.push(no, order(no, OrderStatus::Success, 100 + i as i64, None).1);
+    }
+    // The same number again in bulk, and one the book already had: the later values win, the
+    // first place stays.
+    bulk.push("P000007", order("P000007", OrderStatus::Refunded, 7, None).1);
+    bulk.push("P-old", order("P-old", OrderStatus::Closed, 2, None).1);
+    assert_eq!(bulk.len(), 5002);
+    bulk.finish();
+    assert_eq!(b.len(), 5001);
+    for (i, no) in nos.iter().enumerate().rev() {
+        let want = if i == 7 { 7 } else { 100 + i as i64 };
+        assert_eq!(b.get(no).map(|o| o.amount), Some(want), "{no}");
+    }
+    assert_eq!((b["P000007"].status, b["P-old"].status, b["P-old"].amount), (OrderStatus::Refunded, OrderStatus::Closed, 2));
+    let names: Vec<&str> = b.iter().map(|(n, _)| n).take(3).collect();
+    assert_eq!(names, vec!["P-old", "P000000", "P000001"]);
+    assert!(b.get("P005000").is_none());
+    // A bulk dropped without finish is indexed all the same.
+    {
+        let mut more = b.bulk(1);
+        more.push("P-late", order("P-late", OrderStatus::Success, 3, None).1);
+    }
+    assert_eq!(b.get("P-late").map(|o| o.amount), Some(3));
+}

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 use crate::order::ParseEnumError;
 use crate::statement::{ParsedStatement, StatementError};
 
-pub use matcher::{match_day, Adjacent, BookOrder, BookOrders, BookRefund, BookView, MatchInput, Outcome};
+pub use matcher::{match_day, Adjacent, BookOrder, BookOrders, BookRefund, BookView, Bulk, MatchInput, Outcome};
 pub use run::{Reconciler, RunRequest, StatementInput};
 pub use why::Reason;
 

@@ -364,16 +364,17 @@ impl Store {
             let mut view = BookView::default();
             // Counted on the index alone, so the map is sized once (no rehashing a million keys).
             let n: i64 = c.prepare_cached("SELECT COUNT(*) FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?.query_row(params![account, ms(from), ms(to)], |r| r.get(0))?;
-            view.orders.reserve(usize::try_from(n).unwrap_or(0));
+            let mut bulk = view.orders.bulk(usize::try_from(n).unwrap_or(0));
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
             while let Some(r) = rows.next()? {
                 let o = book_order(r, &local)?;
-                view.orders.insert(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, o);
-                if view.orders.len() % 65_536 == 0 {
-                    progress(view.orders.len() as u64);
+                bulk.push(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, o);
+                if bulk.len() % 65_536 == 0 {
+                    progress(bulk.len() as u64);
                 }
             }
+            bulk.finish();
             progress(view.orders.len() as u64);
             let mut st = c.prepare_cached(
                 "SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at FROM refunds r JOIN orders o ON o.order_no = r.order_no \
