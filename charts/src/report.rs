@@ -38,7 +38,7 @@ fn col(key: &str, title: &str, kind: ColumnKind) -> Column {
 }
 
 fn rate(bp: Option<i64>) -> Cell {
-    bp.map_or(Cell::Empty, |b| Cell::text(percent(b)))
+    bp.map_or(Cell::Empty, Cell::Percent)
 }
 
 fn totals_row(label: &str, from: chrono::NaiveDate, to: chrono::NaiveDate, t: &Totals) -> Vec<Cell> {
@@ -78,7 +78,7 @@ pub fn tables(db: &Dashboard, lang: Lang) -> Vec<Table> {
             col("attempts", "尝试 Attempts", Count),
             col("failed", "失败 Failed", Count),
             col("closed", "关闭 Closed", Count),
-            col("success_rate", "成功率 Success rate", Text),
+            col("success_rate", "成功率 Success rate", Percent),
             col("fees", "手续费 Fees", Money),
         ],
     );
@@ -166,7 +166,7 @@ pub fn tables(db: &Dashboard, lang: Lang) -> Vec<Table> {
             col("orders", "成功 Paid", Count),
             col("failed", "失败 Failed", Count),
             col("closed", "关闭 Closed", Count),
-            col("success_rate", "成功率 Success rate", Text),
+            col("success_rate", "成功率 Success rate", Percent),
             col("gross", "销售额 Gross", Money),
             col("fees", "手续费 Fees", Money),
             col("refund_count", "退款笔数 Refunds", Count),
@@ -191,20 +191,20 @@ pub fn tables(db: &Dashboard, lang: Lang) -> Vec<Table> {
     let mut methods = Table::new(
         "methods",
         "支付方式 By payment method",
-        vec![col("method", "支付方式 Method", Text), col("orders", "订单数 Orders", Count), col("gross", "销售额 Gross", Money), col("share", "占比 Share", Text)],
+        vec![col("method", "支付方式 Method", Text), col("orders", "订单数 Orders", Count), col("gross", "销售额 Gross", Money), col("share", "占比 Share", Percent)],
     );
     for m in &db.methods {
-        methods.push(vec![Cell::text(lang.method(&m.method)), Cell::Count(m.orders), Cell::Money(m.gross.fen()), Cell::text(percent(m.share_bp))]);
+        methods.push(vec![Cell::text(lang.method(&m.method)), Cell::Count(m.orders), Cell::Money(m.gross.fen()), Cell::Percent(m.share_bp)]);
     }
 
     let mut failures = Table::new(
         "failures",
         "未成功原因 Why orders were not paid",
-        vec![col("channel", "通道 Channel", Text), col("code", "代码 Code", Text), col("message", "说明 Message", Text), col("count", "次数 Count", Count), col("share", "占比 Share", Text)],
+        vec![col("channel", "通道 Channel", Text), col("code", "代码 Code", Text), col("message", "说明 Message", Text), col("count", "次数 Count", Count), col("share", "占比 Share", Percent)],
     );
     for f in &db.failures {
         let message = if f.code == "CLOSED" && lang == Lang::Zh { "未支付关闭（超时或取消）".to_string() } else { f.message.clone() };
-        failures.push(vec![Cell::text(lang.method(&f.channel)), Cell::text(&f.code), Cell::text(message), Cell::Count(f.count), Cell::text(percent(f.share_bp))]);
+        failures.push(vec![Cell::text(lang.method(&f.channel)), Cell::text(&f.code), Cell::text(message), Cell::Count(f.count), Cell::Percent(f.share_bp)]);
     }
     vec![summary, days, hours, heat, channels, methods, failures]
 }

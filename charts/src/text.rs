@@ -113,11 +113,7 @@ pub fn grouped(n: u64) -> String {
 }
 
 /// Basis points as a percentage with one decimal: 9734 → `97.3%`.
-pub fn percent(bp: i64) -> String {
-    let tenths = (bp.abs() + 5) / 10;
-    let sign = if bp < 0 { "-" } else { "" };
-    format!("{sign}{}.{}%", tenths / 10, tenths % 10)
-}
+pub use paydesk_core::export::percent;
 
 #[cfg(test)]
 mod tests {

@@ -1,7 +1,8 @@
 // End-to-end test of the Analytics screen in WebKitGTK, demo mode (a few months of seeded sales):
 // the owner sees KPI cards and the five charts drawn in Rust, a payment taken at the till shows
-// up in today's figures, ranges switch, the report is exported to disk; a cashier is refused
-// (no menu entry, and Rust says forbidden); the accountant gets the screen.
+// up in today's figures, ranges switch, the dark theme redraws the charts, the report is exported
+// to disk; a cashier is refused (no menu entry, and Rust says forbidden); the accountant gets the
+// screen.
 // Usage (under Xvfb, tauri-driver running): node e2e-analytics.mjs /abs/paydesk-app
 
 import { existsSync, statSync } from 'node:fs';
@@ -60,6 +61,22 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     assert((await yuan()) > 1000, `the demo history fills the year: ${await yuan()}`);
     const failures = await wd.findAll('[data-failure]');
     assert(failures.length > 0, 'failure reasons listed');
+  });
+
+  await step('the dark theme: the page and the charts drawn in Rust follow it', async () => {
+    const pick = (v) => wd.exec(`const s = document.querySelector("[data-test=theme]"); s.value = "${v}"; s.dispatchEvent(new Event("change"))`);
+    const salesSvg = async () => (await wd.exec('return document.querySelector("[data-chart=sales] svg")?.outerHTML ?? ""')).toUpperCase();
+    await pick('dark');
+    try {
+      await until(async () => (await salesSvg()).includes('FILL="#1B1D22"'), 15000, 'the sales chart drawn dark');
+      assert(await wd.exec('return getComputedStyle(document.documentElement).backgroundColor') === 'rgb(18, 19, 23)', 'the page is dark');
+      await sleep(300);
+      await shot('22-analytics-year-dark');
+    } finally {
+      // Back to the system's choice: the webview keeps it for the suites after this one.
+      await pick('system');
+    }
+    await until(async () => !(await salesSvg()).includes('FILL="#1B1D22"'), 15000, 'the sales chart drawn light again');
   });
 
   await step('the report is written to disk (XLSX, CSV, PNG) and audited', async () => {

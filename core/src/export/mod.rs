@@ -38,6 +38,8 @@ pub enum ColumnKind {
     Money,
     /// A whole number.
     Count,
+    /// A share or rate in basis points, shown as a percentage with one decimal.
+    Percent,
     Date,
     DateTime,
 }
@@ -45,8 +47,15 @@ pub enum ColumnKind {
 impl ColumnKind {
     /// Right-aligned in TXT (numbers).
     pub fn numeric(self) -> bool {
-        matches!(self, ColumnKind::Money | ColumnKind::Count)
+        matches!(self, ColumnKind::Money | ColumnKind::Count | ColumnKind::Percent)
     }
+}
+
+/// Basis points as a percentage with one decimal, rounded half away from zero: 9643 → `96.4%`.
+pub fn percent(bp: i64) -> String {
+    let tenths = (bp.abs() + 5) / 10;
+    let sign = if bp < 0 && tenths > 0 { "-" } else { "" };
+    format!("{sign}{}.{}%", tenths / 10, tenths % 10)
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +80,8 @@ pub enum Cell {
     Text(String),
     Money(i64),
     Count(i64),
+    /// Basis points (9643 = 96.43 %).
+    Percent(i64),
     Date(NaiveDate),
     DateTime(NaiveDateTime),
 }
@@ -87,6 +98,7 @@ impl Cell {
             Cell::Text(s) => s.clone(),
             Cell::Money(f) => crate::money::format_signed_fen(*f),
             Cell::Count(n) => n.to_string(),
+            Cell::Percent(bp) => percent(*bp),
             Cell::Date(d) => d.format("%Y-%m-%d").to_string(),
             Cell::DateTime(t) => t.format("%Y-%m-%d %H:%M:%S").to_string(),
         }
@@ -205,3 +217,19 @@ pub fn write_files(dir: &std::path::Path, stem: &str, tables: &[Table], format: 
 }
 
 pub use self::csv::CsvEncoding;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_has_one_decimal_rounded_half_away_from_zero() {
+        assert_eq!(percent(9_643), "96.4%");
+        assert_eq!(percent(9_645), "96.5%");
+        assert_eq!(percent(10_000), "100.0%");
+        assert_eq!(percent(0), "0.0%");
+        assert_eq!(percent(-125), "-1.3%");
+        assert_eq!(percent(-4), "0.0%");
+        assert_eq!(Cell::Percent(1_234).plain(), "12.3%");
+    }
+}

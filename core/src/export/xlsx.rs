@@ -6,7 +6,7 @@
 use rust_xlsxwriter::{Color, Format as XFormat, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use unicode_width::UnicodeWidthStr;
 
-use super::{Cell, ColumnKind, ExportError, Table};
+use super::{Cell, ExportError, Table};
 
 /// Widest column (characters); longer text wraps inside its cell.
 const MAX_WIDTH: usize = 36;
@@ -33,6 +33,7 @@ struct Styles {
     header_num: XFormat,
     money: XFormat,
     count: XFormat,
+    percent: XFormat,
     date: XFormat,
     datetime: XFormat,
     note: XFormat,
@@ -47,6 +48,7 @@ impl Styles {
             header,
             money: XFormat::new().set_num_format("#,##0.00"),
             count: XFormat::new().set_num_format("#,##0"),
+            percent: XFormat::new().set_num_format("0.0%"),
             date: XFormat::new().set_num_format("yyyy-mm-dd"),
             datetime: XFormat::new().set_num_format("yyyy-mm-dd hh:mm:ss"),
             note: XFormat::new().set_italic().set_font_color(Color::RGB(0x595959)),
@@ -97,13 +99,17 @@ fn sheet(ws: &mut Worksheet, t: &Table, st: &Styles) -> Result<(), XlsxError> {
                 (Cell::Count(n), _) => {
                     ws.write_number_with_format(row, col, *n as f64, &st.count)?;
                 }
+                (Cell::Percent(bp), _) => {
+                    // A fraction Excel shows as 96.4 %: a rate, not money, so a double is right.
+                    ws.write_number_with_format(row, col, *bp as f64 / 10_000.0, &st.percent)?;
+                }
                 (Cell::Date(d), _) => {
                     ws.write_datetime_with_format(row, col, d, &st.date)?;
                 }
                 (Cell::DateTime(t), _) => {
                     ws.write_datetime_with_format(row, col, t, &st.datetime)?;
                 }
-                (Cell::Text(s), ColumnKind::Text | ColumnKind::Money | ColumnKind::Count | ColumnKind::Date | ColumnKind::DateTime) if wraps[i] => {
+                (Cell::Text(s), _) if wraps[i] => {
                     ws.write_string_with_format(row, col, s, &st.wrap)?;
                 }
                 (Cell::Text(s), _) => {
@@ -147,7 +153,7 @@ pub fn write(tables: &[Table]) -> Result<Vec<u8>, ExportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::export::Column;
+    use crate::export::{Column, ColumnKind};
     use std::io::Read;
 
     #[test]
@@ -157,8 +163,9 @@ mod tests {
             Column::new("amt", "金额", ColumnKind::Money),
             Column::new("n", "笔数", ColumnKind::Count),
             Column::new("at", "时间", ColumnKind::DateTime),
+            Column::new("rate", "成功率", ColumnKind::Percent),
         ]);
-        t.push(vec![Cell::text("P1"), Cell::Money(123_456), Cell::Count(2), Cell::DateTime("2026-11-25T23:59:58".parse().unwrap())]);
+        t.push(vec![Cell::text("P1"), Cell::Money(123_456), Cell::Count(2), Cell::DateTime("2026-11-25T23:59:58".parse().unwrap()), Cell::Percent(9_643)]);
         let mut s = Table::new("summary", "Summary", vec![Column::new("k", "项目", ColumnKind::Text)]);
         s.notes.push("2026-11-25".into());
         let bytes = write(&[s, t]).unwrap();
@@ -166,6 +173,7 @@ mod tests {
         let mut xml = String::new();
         zip.by_name("xl/worksheets/sheet2.xml").unwrap().read_to_string(&mut xml).unwrap();
         assert!(xml.contains("<v>1234.56</v>"), "money is a number: {xml}");
+        assert!(xml.contains("<v>0.9643</v>"), "a rate is a number: {xml}");
         assert!(xml.contains(r#"<pane ySplit="1" topLeftCell="A2""#), "frozen header: {xml}");
         assert!(xml.contains("<autoFilter"), "{xml}");
         let mut sheet1 = String::new();
@@ -176,7 +184,7 @@ mod tests {
         assert!(wbxml.contains(r#"name="summary""#) && wbxml.contains(r#"name="matched""#), "{wbxml}");
         let mut styles = String::new();
         zip.by_name("xl/styles.xml").unwrap().read_to_string(&mut styles).unwrap();
-        assert!(styles.contains("#,##0.00") && styles.contains("yyyy-mm-dd hh:mm:ss"), "{styles}");
+        assert!(styles.contains("#,##0.00") && styles.contains("yyyy-mm-dd hh:mm:ss") && styles.contains(r#"formatCode="0.0%""#), "{styles}");
     }
 
     #[test]
