@@ -1,6 +1,6 @@
 # Paydesk — two commands on a fresh Debian/Ubuntu machine:
 #   make run    build and open the desktop app in demo mode (simulated gateways, nothing to configure)
-#   make test   everything: Rust unit + end-to-end tests, UI tests, the desktop app in real WebKit
+#   make test   everything: clippy, Rust unit + end-to-end tests, UI tests, the desktop app in real WebKit
 # Builds go to $(CARGO_TARGET_DIR), outside the clone, so CI and fresh clones reuse them.
 
 SHELL := /bin/bash
@@ -40,7 +40,7 @@ demo: build
 	$(BIN)/paydesk demo
 
 ## test: everything (the Rust runner goes last: its summary line closes the output)
-test: deps test-ui test-desktop test-rust
+test: deps lint test-ui test-desktop test-rust
 
 test-rust: build
 	@scripts/test-rust.sh
@@ -55,5 +55,6 @@ test-desktop: build-app
 bench: deps
 	@scripts/bench.sh
 
-lint:
-	cargo clippy --workspace --exclude paydesk-app --all-targets -- -D warnings
+## lint: clippy on every crate, warnings are errors (the app embeds ui/dist, so the UI is built first)
+lint: build-ui
+	cargo clippy --locked --workspace --all-targets -- -D warnings

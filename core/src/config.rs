@@ -299,8 +299,7 @@ mod tests {
     fn defaults_round_trip_and_validate() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), Settings::default());
-        let mut s = Settings::default();
-        s.callback = CallbackMode::PublicUrl { base_url: "https://pay.example.com".into() };
+        let s = Settings { callback: CallbackMode::PublicUrl { base_url: "https://pay.example.com".into() }, ..Settings::default() };
         s.save(dir.path()).unwrap();
         assert_eq!(Settings::load(dir.path()).unwrap(), s);
     }

@@ -228,7 +228,8 @@ mod tests {
     #[test]
     fn refuses_bad_inputs() {
         use MoneyError::*;
-        let cases: &[(&str, fn(&MoneyError) -> bool)] = &[
+        type Expect = fn(&MoneyError) -> bool;
+        let cases: &[(&str, Expect)] = &[
             ("", |e| matches!(e, Empty)),
             ("-1", |e| matches!(e, Negative)),
             ("-0.01", |e| matches!(e, Negative)),

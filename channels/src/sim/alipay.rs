@@ -261,7 +261,7 @@ fn precreate(out: &Out<'_>, c: &Caller, r: wire::Precreate) -> Response {
     let t = new_trade(out.st, c, r.out_trade_no.clone(), fen, r.subject, false, Payer::Pay);
     let t = match out.st.insert(t) {
         Ok(t) => t,
-        Err(existing) if existing.status == SimStatus::Created && existing.amount == fen => existing,
+        Err(existing) if existing.status == SimStatus::Created && existing.amount == fen => *existing,
         Err(existing) if existing.status == SimStatus::Paid => return out.biz("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),
         Err(_) => return out.biz("ACQ.TRADE_HAS_CLOSE", "交易已经关闭"),
     };

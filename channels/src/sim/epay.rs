@@ -113,7 +113,7 @@ async fn mapi(State(st): State<Arc<SimState>>, headers: HeaderMap, body: Bytes) 
     };
     let t = match st.insert(t) {
         Ok(t) => t,
-        Err(e) if e.status == SimStatus::Created && e.amount == fen => e,
+        Err(e) if e.status == SimStatus::Created && e.amount == fen => *e,
         Err(_) => return err("订单号已存在"),
     };
     let qrcode = if kind == "wxpay" { format!("weixin://wxpay/bizpayurl?pr=epay{}", &t.trade_no[8..]) } else { format!("https://qr.alipay.com/epay{}", &t.trade_no[8..]) };

@@ -198,11 +198,11 @@ impl SimState {
     }
 
     /// Inserts a trade unless one exists with that order number (returns the existing one).
-    pub fn insert(&self, t: Trade) -> Result<Trade, Trade> {
+    pub fn insert(&self, t: Trade) -> Result<Trade, Box<Trade>> {
         let mut m = self.trades.lock().unwrap_or_else(|p| p.into_inner());
         let k = Self::key(t.channel, &t.merchant, &t.order_no);
         if let Some(existing) = m.get(&k) {
-            return Err(existing.clone());
+            return Err(Box::new(existing.clone()));
         }
         m.insert(k, t.clone());
         self.changed();

@@ -104,6 +104,7 @@ fn with<T: DeserializeOwned>(st: &SimState, body: &[u8], f: impl FnOnce(T) -> Re
     }
 }
 
+#[allow(clippy::too_many_arguments)] // one trade's fields, as the simulator's handlers have them
 fn new_trade(st: &SimState, merchant: &str, order_no: String, amount: i64, subject: String, notify_url: Option<String>, barcode: bool, payer: Payer) -> Trade {
     Trade {
         channel: CH,

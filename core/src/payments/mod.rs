@@ -114,6 +114,7 @@ impl Timing {
 
 /// A change the outside world may want to show or act on.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // nearly every event is an order; boxing would allocate for each
 pub enum PaymentEvent {
     /// An order changed state (or a refund of it did).
     Order(Order),

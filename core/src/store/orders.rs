@@ -124,6 +124,7 @@ pub(super) fn insert_event(
 }
 
 /// Writes a guarded status change plus its event inside `tx`.
+#[allow(clippy::too_many_arguments)] // the change itself (to, source, detail, patch) plus where and when
 pub(super) fn apply_in(
     tx: &Transaction<'_>,
     targets: &[String],

@@ -99,7 +99,7 @@ pub(super) fn apply_qr(st: &Arc<SimState>, f: &Fields) -> Response {
     let t = new_trade(st, &mer, &order_id, fen, false, Payer::Pay, get(f, "backUrl"));
     let t = match st.insert(t) {
         Ok(t) => t,
-        Err(e) if e.status == SimStatus::Created && e.amount == fen && st.ext_get(&time_key(&mer, &order_id)).as_deref() == Some(txn_time.as_str()) => e,
+        Err(e) if e.status == SimStatus::Created && e.amount == fen && st.ext_get(&time_key(&mer, &order_id)).as_deref() == Some(txn_time.as_str()) => *e,
         Err(_) => return reply(st, f, "12", "重复交易", vec![]),
     };
     st.ext_set(&time_key(&mer, &order_id), &txn_time);
