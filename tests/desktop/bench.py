@@ -32,9 +32,10 @@ def pss_kib(pid):
         try:
             with open(f"/proc/{p}/smaps_rollup") as f:
                 m = re.search(r"^Pss:\s+(\d+) kB", f.read(), re.M)
+            kib = int(m.group(1)) if m else 0
             with open(f"/proc/{p}/comm") as f:
-                procs.append(f.read().strip())
-            total += int(m.group(1)) if m else 0
+                procs.append(f"{f.read().strip()} {kib / 1024:.0f}")
+            total += kib
         except OSError:
             pass
     return total, procs
@@ -78,7 +79,7 @@ def main():
         pss, procs = pss_kib(p.pid)
         stop(p)
         res[key] = {"startup_s": sorted(times)[len(times) // 2], "startup_all_s": times, "idle_pss_mib": pss / 1024, "processes": procs}
-        print(f"{key:8} startup {res[key]['startup_s']:.2f} s (median of {a.runs}), idle PSS {pss/1024:.0f} MiB over {len(procs)} processes ({', '.join(procs)})", flush=True)
+        print(f"{key:8} startup {res[key]['startup_s']:.2f} s (median of {a.runs}), idle PSS {pss/1024:.0f} MiB over {len(procs)} processes ({', '.join(procs)} MiB)", flush=True)
 
     # Memory after N payments: the cashier window is logged in and receives every event.
     cmd = [a.app, "--demo", "--no-customer-display"]

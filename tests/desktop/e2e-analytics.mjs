@@ -59,12 +59,15 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     await until(async () => (await wd.exec('return document.querySelector("[data-chart=sales] svg")?.outerHTML ?? ""')).includes('每日销售额'), 15000, 'year chart');
     assert((await wd.findAll('[data-chart] svg')).length === 5, 'five charts for a year');
     assert((await yuan()) > 1000, `the demo history fills the year: ${await yuan()}`);
+    // A year's takings (seven digits and the fen) fit their card: smaller, never cut off.
+    await until(async () => wd.exec('return [...document.querySelectorAll(".kpi-value")].every((e) => e.scrollWidth <= e.clientWidth)'), 5000, 'every KPI value to fit its card');
     const failures = await wd.findAll('[data-failure]');
     assert(failures.length > 0, 'failure reasons listed');
   });
 
   await step('the dark theme: the page and the charts drawn in Rust follow it', async () => {
-    const pick = (v) => wd.exec(`const s = document.querySelector("[data-test=theme]"); s.value = "${v}"; s.dispatchEvent(new Event("change"))`);
+    // The appearance button cycles system → light → dark.
+    const pick = (v) => wd.exec(`for (let i = 0; i < 3 && document.querySelector("[data-test=theme]").dataset.pref !== "${v}"; i++) document.querySelector("[data-test=theme]").click()`);
     const salesSvg = async () => (await wd.exec('return document.querySelector("[data-chart=sales] svg")?.outerHTML ?? ""')).toUpperCase();
     await pick('dark');
     try {

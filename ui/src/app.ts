@@ -2,8 +2,8 @@
 // a time. The reconciliation tab carries a badge with the discrepancies yesterday's run left open.
 
 import { h, mount } from './dom';
-import { LANG_NAMES, LANGS, onLangChange, setLang, t, tk } from './i18n';
-import { THEME_PREFS, initTheme, setThemePref, themePref, type ThemePref } from './theme';
+import { LANG_NAMES, LANGS, lang, onLangChange, setLang, t, tk } from './i18n';
+import { THEME_ICONS, THEME_PREFS, initTheme, setThemePref, themePref } from './theme';
 import type { Backend } from './backend/backend';
 import type { Action, AppInfo, Session } from './backend/types';
 import type { Ctx, ScreenName } from './context';
@@ -73,17 +73,18 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       const l = (e.target as HTMLSelectElement).value;
       await backend.setLanguage(l);
       setLang(l);
-    } }, LANGS.map((l) => h('option', { value: l, selected: l === info.lang || (l === 'zh-CN' && info.lang !== 'en') }, LANG_NAMES[l])));
+    } }, LANGS.map((l) => h('option', { value: l, selected: l === lang() }, LANG_NAMES[l])));
+    // Appearance: one small button cycling system → light → dark (the header is full in English).
     const pref = themePref();
-    const themeSel = h('select', { class: 'theme', 'data-test': 'theme', title: t('theme.label'), 'aria-label': t('theme.label'),
-      onchange: (e: Event) => setThemePref((e.target as HTMLSelectElement).value as ThemePref) },
-    THEME_PREFS.map((p) => h('option', { value: p, selected: p === pref }, t(`theme.${p}` as never))));
+    const themeLabel = t('theme.label', { mode: t(`theme.${pref}` as never) });
+    const themeBtn = h('button', { class: 'theme', 'data-test': 'theme', 'data-pref': pref, title: themeLabel, 'aria-label': themeLabel,
+      onclick: () => { setThemePref(THEME_PREFS[(THEME_PREFS.indexOf(pref) + 1) % THEME_PREFS.length]); drawHeader(); } }, THEME_ICONS[pref]);
     mount(header,
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '¥'), t('app.name'), info.demo && h('span', { class: 'demo-badge', 'data-test': 'demo-badge' }, t('demo.badge'))),
       session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
         h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never),
           s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null))),
-      h('div', { class: 'who' }, themeSel, langSel,
+      h('div', { class: 'who' }, themeBtn, langSel,
         session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
         session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
   }

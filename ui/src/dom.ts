@@ -15,6 +15,12 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs | 
     }
   }
   append(el, children);
+  // Chosen again once the options are in: WebKitGTK draws the first option of a select whose
+  // option was marked selected before it joined the select.
+  if (el instanceof HTMLSelectElement) {
+    const chosen = [...el.options].reverse().find((o) => o.selected);
+    if (chosen) el.value = chosen.value;
+  }
   return el;
 }
 
@@ -36,4 +42,14 @@ export function mount(el: Element, ...children: Child[]) {
 export function svgNode(markup: string): Node {
   const doc = new DOMParser().parseFromString(markup, 'image/svg+xml');
   return document.importNode(doc.documentElement, true);
+}
+
+/** Shrinks an element's font (down to `min` px) until its text fits its width. */
+export function fitText(el: HTMLElement, min = 14) {
+  el.style.fontSize = '';
+  let size = parseFloat(getComputedStyle(el).fontSize);
+  while (el.scrollWidth > el.clientWidth && size > min) {
+    size -= 1;
+    el.style.fontSize = `${size}px`;
+  }
 }

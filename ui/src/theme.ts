@@ -4,6 +4,7 @@
 export type ThemePref = 'system' | 'light' | 'dark';
 export type Theme = 'light' | 'dark';
 export const THEME_PREFS: ThemePref[] = ['system', 'light', 'dark'];
+export const THEME_ICONS: Record<ThemePref, string> = { system: '◐', light: '☀', dark: '☾' };
 const KEY = 'paydesk.theme';
 const listeners = new Set<(t: Theme) => void>();
 

@@ -47,6 +47,12 @@ async function open(): Promise<Page> {
   return page;
 }
 
+/** Clicks the appearance button (system → light → dark) until it shows `want`. */
+async function theme(page: Page, want: string) {
+  for (let i = 0; i < 3 && (await page.getAttribute('[data-test=theme]', 'data-pref')) !== want; i++) await page.click('[data-test=theme]');
+  expect(await page.getAttribute('[data-test=theme]', 'data-pref')).toBe(want);
+}
+
 async function login(page: Page, user: string, pin: string) {
   await page.click(`[data-user="${user}"]`);
   await page.keyboard.type(pin);
@@ -163,7 +169,7 @@ describe('roles and orders', () => {
     await page.selectOption('[data-test=lang]', 'en');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Log in');
     await login(page, '李老板', '9999');
-    expect(await page.textContent('[data-nav=settings]')).toBe('Channels & settings');
+    expect(await page.textContent('[data-nav=settings]')).toBe('Settings');
     await page.click('[data-nav=settings]');
     await page.waitForSelector('[data-test=callback-status]');
     await page.close();
@@ -221,7 +227,7 @@ describe('analytics', () => {
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-chart] svg');
     expect(await chartBg()).toBe('#FFFFFF');
-    await page.selectOption('[data-test=theme]', 'dark');
+    await theme(page, 'dark');
     await page.waitForFunction(() => document.querySelector('[data-chart] svg rect')?.getAttribute('fill') === '#1B1D22');
     expect(await bg()).toBe('rgb(18, 19, 23)');
     expect(await page.$eval('.card', (e) => getComputedStyle(e).backgroundColor)).toBe('rgb(27, 29, 34)'); // the charts' own background
@@ -229,9 +235,10 @@ describe('analytics', () => {
     await page.reload();
     await page.waitForSelector('[data-screen=login]');
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
-    expect(await page.$eval('[data-test=theme]', (e) => (e as HTMLSelectElement).value)).toBe('dark');
+    expect(await page.getAttribute('[data-test=theme]', 'data-pref')).toBe('dark');
+    expect(await page.getAttribute('[data-test=theme]', 'title')).toBe('外观：深色');
     // "System" follows the system's preference, also while it changes.
-    await page.selectOption('[data-test=theme]', 'system');
+    await theme(page, 'system');
     await page.emulateMedia({ colorScheme: 'light' });
     await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
     await page.emulateMedia({ colorScheme: 'dark' });

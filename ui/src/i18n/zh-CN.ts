@@ -9,7 +9,7 @@ export const zhCN = {
   'nav.settings': '渠道与设置',
   'nav.audit': '审计日志',
   'nav.logout': '退出',
-  'theme.label': '外观',
+  'theme.label': '外观：{mode}',
   'theme.system': '跟随系统',
   'theme.light': '浅色',
   'theme.dark': '深色',

@@ -2,7 +2,7 @@
 // against the previous period, the charts (SVG drawn in Rust), why orders were not paid, and
 // the report export (XLSX/CSV figures + PNG charts).
 
-import { h, mount, svgNode } from '../dom';
+import { fitText, h, mount, svgNode } from '../dom';
 import { lang, t, tk } from '../i18n';
 import { formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
@@ -99,9 +99,10 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
       const c = kpiChange(k);
       return h('div', { class: 'kpi card', 'data-kpi': k.key },
         h('div', { class: 'kpi-label' }, t(`analytics.kpi.${k.key}` as never)),
-        h('div', { class: 'kpi-value', 'data-test': `kpi-${k.key}` }, kpiValue(k, k.value)),
+        h('div', { class: 'kpi-value', 'data-test': `kpi-${k.key}`, title: kpiValue(k, k.value) }, kpiValue(k, k.value)),
         h('div', { class: 'kpi-foot' }, h('span', { class: `change ${c.mood}`, 'data-test': `change-${k.key}` }, c.text), h('span', { class: 'muted' }, t('analytics.previous', { v: kpiValue(k, k.previous) }))));
     }));
+    fitValues();
     // A one-day period's sales chart already goes by hour: no second hourly chart.
     const oneDay = d.window.from === d.window.to;
     mount(charts, view.charts.filter((c) => !(oneDay && c.kind === 'hours')).map((c) => h('figure', { class: `chart card chart-${c.kind}`, 'data-chart': c.kind }, svgNode(c.svg))));
@@ -114,10 +115,16 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
             h('td', { class: 'num' }, String(f.count)), h('td', { class: 'num' }, pct(f.share_bp)))))));
   }
 
+  /** A year's takings in fen do not fit a card at the till's width: the figure gets smaller, never cut. */
+  function fitValues() {
+    requestAnimationFrame(() => cards.querySelectorAll<HTMLElement>('.kpi-value').forEach((el) => fitText(el, 14)));
+  }
+  window.addEventListener('resize', fitValues);
+
   drawPicker();
   void load();
   // The charts are drawn in the theme: a change of theme draws them again.
   const unsubscribe = onThemeChange(() => void load());
   // Leaving the screen: a load still in flight is ignored.
-  return { el: root, dispose: () => { seq++; unsubscribe(); } };
+  return { el: root, dispose: () => { seq++; unsubscribe(); window.removeEventListener('resize', fitValues); } };
 }
