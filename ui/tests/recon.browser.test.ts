@@ -97,7 +97,9 @@ describe('reconciliation', () => {
     await page.click('[data-export=csv_gbk]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('-summary-gbk.csv'));
     // A file that is no statement: refused with the reason.
+    expect(await page.textContent('[data-test=recon-file-name]')).toBe('未选择文件');
     await page.setInputFiles('[data-test=recon-file]', { name: 'x.csv', mimeType: 'text/csv', buffer: Buffer.from('hello,world\n') });
+    expect(await page.textContent('[data-test=recon-file-name]')).toBe('x.csv');
     await page.click('[data-test=recon-import]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('line 1'));
     expect(page.errors).toEqual([]);

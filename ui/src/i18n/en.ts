@@ -335,6 +335,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'recon.run': 'Reconcile',
   'recon.import': 'Import & reconcile',
   'recon.importHint': 'Statement downloaded by hand:',
+  'recon.chooseFile': 'Choose file',
+  'recon.noFile': 'No file chosen',
   'recon.pickFile': 'Pick the statement file first',
   'recon.importOne': 'To import a statement, pick one account and one day',
   'recon.starting': 'Starting…',

@@ -334,6 +334,8 @@ export const zhCN = {
   'recon.run': '开始对账',
   'recon.import': '导入对账',
   'recon.importHint': '手动下载的账单：',
+  'recon.chooseFile': '选择文件',
+  'recon.noFile': '未选择文件',
   'recon.pickFile': '请先选择账单文件',
   'recon.importOne': '导入账单时请只选一个账户和一天',
   'recon.starting': '正在开始…',

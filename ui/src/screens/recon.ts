@@ -26,7 +26,12 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   const from = h('input', { type: 'date', 'data-test': 'recon-from', onchange: () => void load() });
   const to = h('input', { type: 'date', 'data-test': 'recon-to', onchange: () => void load() });
   const accountsBox = h('div', { class: 'accounts', 'data-test': 'recon-accounts' });
-  const fileInput = h('input', { type: 'file', 'data-test': 'recon-file', accept: '.csv,.zip,.gz,.txt' });
+  // The native file input words its button and "no file" in the system's language, not the
+  // screen's: it stays hidden behind a button and a file name of our own.
+  const fileName = h('span', { class: 'file-name muted', 'data-test': 'recon-file-name' }, t('recon.noFile'));
+  const fileInput = h('input', { type: 'file', class: 'hidden-file', 'data-test': 'recon-file', accept: '.csv,.zip,.gz,.txt',
+    onchange: () => { fileName.textContent = fileInput.files?.[0]?.name ?? t('recon.noFile'); } });
+  const pickBtn = h('button', { 'data-test': 'recon-pick', onclick: () => fileInput.click() }, t('recon.chooseFile'));
   const runBtn = h('button', { class: 'primary', 'data-test': 'recon-run', onclick: () => void run(null) }, t('recon.run'));
   const importBtn = h('button', { 'data-test': 'recon-import', onclick: () => void importFile() }, t('recon.import'));
   const progress = h('div', { class: 'recon-progress', 'data-test': 'recon-progress', role: 'status' });
@@ -40,7 +45,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
     alertEl,
     h('div', { class: 'filters' },
       h('label', null, t('recon.from'), from), h('label', null, t('recon.to'), to), accountsBox, runBtn,
-      h('span', { class: 'file-import' }, h('span', { class: 'muted' }, t('recon.importHint')), fileInput, importBtn)),
+      h('span', { class: 'file-import' }, h('span', { class: 'muted' }, t('recon.importHint')), fileInput, pickBtn, fileName, importBtn)),
     progress,
     cards,
     h('div', { class: 'filters' }, h('strong', null, t('recon.discrepancies')), sel('kind', DISCREPANCY_KINDS, 'kind'), sel('state', ITEM_STATES, 'itemState'),
