@@ -29,6 +29,14 @@ pub struct Capabilities {
     pub callbacks: bool,
 }
 
+impl Capabilities {
+    /// Everything a full payment channel offers (QR, barcode, close, cancel, refunds and their
+    /// query, statements, callbacks) for `methods`; a channel states what it lacks on top.
+    pub fn full(methods: Vec<Method>) -> Capabilities {
+        Capabilities { methods, qr: true, barcode: true, close: true, cancel: true, refund: true, partial_refund: true, refund_query: true, statement: true, callbacks: true }
+    }
+}
+
 /// Why a channel call did not give a definitive answer — or gave a definitive "no".
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -208,18 +208,7 @@ impl Channel for Alipay {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            methods: vec![Method::Alipay],
-            qr: true,
-            barcode: true,
-            close: true,
-            cancel: true,
-            refund: true,
-            partial_refund: true,
-            refund_query: true,
-            statement: true,
-            callbacks: true,
-        }
+        Capabilities::full(vec![Method::Alipay])
     }
 
     async fn create_qr(&self, req: &CreateQr) -> Result<QrCreated, ChannelError> {

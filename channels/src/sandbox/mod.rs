@@ -128,18 +128,7 @@ impl Channel for Sandbox {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            methods: vec![Method::Sandbox],
-            qr: true,
-            barcode: true,
-            close: true,
-            cancel: true,
-            refund: true,
-            partial_refund: true,
-            refund_query: true,
-            statement: true,
-            callbacks: true,
-        }
+        Capabilities::full(vec![Method::Sandbox])
     }
 
     async fn create_qr(&self, req: &CreateQr) -> Result<QrCreated, ChannelError> {

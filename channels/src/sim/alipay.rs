@@ -286,15 +286,7 @@ async fn pay(out: &Out<'_>, st: &Arc<SimState>, c: &Caller, r: wire::Pay) -> Res
     }
     let Some(fen) = amount(&r.total_amount) else { return out.fail("40002", "isv.invalid-parameter", "total_amount 格式错误") };
     let payer = Payer::from_auth_code(&r.auth_code);
-    let mut t = new_trade(st, c, r.out_trade_no, fen, r.subject, true, payer);
-    match payer {
-        Payer::Pay | Payer::SystemError | Payer::Stall => {
-            t.status = SimStatus::Paid;
-            t.paid_at = Some(Utc::now());
-        }
-        Payer::PasswordThenPay | Payer::PasswordNever => t.status = SimStatus::Waiting,
-        Payer::Decline => t.status = SimStatus::Failed,
-    }
+    let t = new_trade(st, c, r.out_trade_no, fen, r.subject, true, payer).charged_by(payer);
     let t = match st.insert(t) {
         Ok(t) => t,
         Err(existing) if existing.status == SimStatus::Paid => return out.biz("ACQ.TRADE_HAS_SUCCESS", "交易已被支付"),

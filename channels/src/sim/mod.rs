@@ -125,6 +125,20 @@ pub struct Trade {
 }
 
 impl Trade {
+    /// A barcode charge as the payer answers it at once: paid (a slow or failing gateway still
+    /// takes the money), waiting for the password, or declined.
+    pub fn charged_by(mut self, payer: Payer) -> Trade {
+        match payer {
+            Payer::Pay | Payer::SystemError | Payer::Stall => {
+                self.status = SimStatus::Paid;
+                self.paid_at = Some(Utc::now());
+            }
+            Payer::PasswordThenPay | Payer::PasswordNever => self.status = SimStatus::Waiting,
+            Payer::Decline => self.status = SimStatus::Failed,
+        }
+        self
+    }
+
     pub fn refunded(&self) -> i64 {
         self.refunds.iter().map(|r| r.amount).sum()
     }

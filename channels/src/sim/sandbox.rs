@@ -144,15 +144,7 @@ async fn pay(st: &Arc<SimState>, merchant: &str, r: wire::Pay) -> Response {
         return fail(st, StatusCode::BAD_REQUEST, "AUTH_CODE_INVALID", "payment code is not a sandbox code (18 digits starting 99)");
     }
     let payer = Payer::from_auth_code(&r.auth_code);
-    let mut t = new_trade(st, merchant, r.order_no, r.amount, r.subject, r.notify_url, true, payer);
-    match payer {
-        Payer::Pay | Payer::SystemError | Payer::Stall => {
-            t.status = SimStatus::Paid;
-            t.paid_at = Some(Utc::now());
-        }
-        Payer::PasswordThenPay | Payer::PasswordNever => t.status = SimStatus::Waiting,
-        Payer::Decline => t.status = SimStatus::Failed,
-    }
+    let t = new_trade(st, merchant, r.order_no, r.amount, r.subject, r.notify_url, true, payer).charged_by(payer);
     let t = match st.insert(t) {
         Ok(t) => t,
         Err(_) => return fail(st, StatusCode::CONFLICT, "DUPLICATE_ORDER", "order number already used"),

@@ -184,19 +184,8 @@ impl Channel for UnionPay {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            methods: vec![Method::Unionpay],
-            qr: true,
-            barcode: true,
-            // ACP has no close for a QR order: `payTimeout` ends it.
-            close: false,
-            cancel: true,
-            refund: true,
-            partial_refund: true,
-            refund_query: true,
-            statement: true,
-            callbacks: true,
-        }
+        // ACP has no close for a QR order: `payTimeout` ends it.
+        Capabilities { close: false, ..Capabilities::full(vec![Method::Unionpay]) }
     }
 
     async fn create_qr(&self, req: &CreateQr) -> Result<QrCreated, ChannelError> {

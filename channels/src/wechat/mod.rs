@@ -168,18 +168,8 @@ impl Channel for WeChat {
 
     fn capabilities(&self) -> Capabilities {
         let barcode = self.v2.is_some();
-        Capabilities {
-            methods: vec![Method::Wechat],
-            qr: true,
-            barcode,
-            close: true,
-            cancel: barcode,
-            refund: true,
-            partial_refund: true,
-            refund_query: true,
-            statement: true,
-            callbacks: true,
-        }
+        // Barcode payments and their reversal need the v2 (micropay) credentials.
+        Capabilities { barcode, cancel: barcode, ..Capabilities::full(vec![Method::Wechat]) }
     }
 
     async fn create_qr(&self, req: &CreateQr) -> Result<QrCreated, ChannelError> {

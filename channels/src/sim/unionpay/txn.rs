@@ -119,15 +119,7 @@ pub(super) async fn barcode(st: &Arc<SimState>, f: &Fields) -> Response {
         return reply(st, f, "61", "付款码无效，请顾客刷新后重试", vec![]);
     }
     let payer = Payer::from_auth_code(code);
-    let mut t = new_trade(st, &mer, &order_id, fen, true, payer, get(f, "backUrl"));
-    match payer {
-        Payer::Pay | Payer::SystemError | Payer::Stall => {
-            t.status = SimStatus::Paid;
-            t.paid_at = Some(Utc::now());
-        }
-        Payer::PasswordThenPay | Payer::PasswordNever => t.status = SimStatus::Waiting,
-        Payer::Decline => t.status = SimStatus::Failed,
-    }
+    let t = new_trade(st, &mer, &order_id, fen, true, payer, get(f, "backUrl")).charged_by(payer);
     let t = match st.insert(t) {
         Ok(t) => t,
         Err(_) => return reply(st, f, "12", "重复交易", vec![]),
