@@ -120,6 +120,8 @@ pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, tic
     tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
     // Account changes made elsewhere (`paydesk accounts set/import`, the app) apply without restart.
     tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), ACCOUNTS_CHECK, stop_rx.clone()));
+    // Daily limits edited in config.toml apply without restart too.
+    tokio::spawn(paydesk_core::payments::watch_limits(payments.clone(), home.to_path_buf(), ACCOUNTS_CHECK, stop_rx.clone()));
     if !settings.notify.urls.is_empty() {
         let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));
         tokio::spawn(d.run(ticks.deliverer, stop_rx));

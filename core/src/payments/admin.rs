@@ -1,6 +1,7 @@
 //! Run-time management: account settings changed without a restart (every change audited, old
-//! → new), account health for the channels screen, daily limits, and the watcher that reloads
-//! accounts changed by another process (the CLI, another till on a shared book).
+//! → new), account health for the channels screen, daily limits, and the watchers that reload
+//! accounts changed by another process (the CLI, another till on a shared book) and daily limits
+//! edited in the settings file.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -158,6 +159,39 @@ pub async fn watch_accounts(p: Arc<Payments>, every: Duration, mut stop: watch::
         }
         if *stop.borrow() {
             return;
+        }
+    }
+}
+
+/// Puts the daily limits of `<home>/config.toml` in force when the file changes (edited by hand
+/// while `paydesk serve` runs, or by the app of the same home). A file that does not load is
+/// reported and the limits in force stay.
+pub async fn watch_limits(p: Arc<Payments>, home: std::path::PathBuf, every: Duration, mut stop: watch::Receiver<bool>) {
+    let file = crate::config::Settings::file(&home);
+    let stamp = || std::fs::metadata(&file).ok().map(|m| (m.modified().ok(), m.len()));
+    // Nothing seen yet: the first look compares the file with the limits in force, so an edit
+    // made while the service was starting is not missed.
+    let mut seen = None;
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        let now = Some(stamp());
+        if now == seen {
+            continue;
+        }
+        seen = now;
+        match crate::config::Settings::load(&home) {
+            Ok(s) if s.limits != p.limits() => match p.set_limits(s.limits) {
+                Ok(()) => tracing::info!(file = %file.display(), "daily limits reloaded"),
+                Err(e) => tracing::warn!("daily limits not reloaded: {e}"),
+            },
+            Ok(_) => {}
+            Err(e) => tracing::warn!("daily limits not reloaded: {e}"),
         }
     }
 }

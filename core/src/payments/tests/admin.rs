@@ -95,3 +95,40 @@ async fn no_candidate_writes_nothing_and_says_why() {
     assert!(e.to_string().contains("over its daily cap"), "{e}");
     assert!(h.p.store().list_orders(&Default::default()).unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn limits_edited_in_the_settings_file_apply_without_restart() {
+    use crate::config::Settings;
+    let H { _dir, p, .. } = harness(&[("steady", 1)], RoutingSettings::default(), Limits::default());
+    let p = std::sync::Arc::new(p);
+    let home = tempfile::tempdir().unwrap();
+    let (stop, rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(crate::payments::watch_limits(p.clone(), home.path().to_path_buf(), std::time::Duration::from_millis(10), rx));
+    let until = |want: Limits| {
+        let p = p.clone();
+        async move {
+            for _ in 0..500 {
+                if p.limits() == want {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            false
+        }
+    };
+    let wanted = Limits { till: DailyLimit { count: Some(3), amount: None }, ..Limits::default() };
+    Settings { limits: wanted.clone(), ..Settings::default() }.save(home.path()).unwrap();
+    assert!(until(wanted.clone()).await, "the edited limits are in force: {:?}", p.limits());
+    // A file that does not load, or limits that are not valid, leave the limits in force.
+    std::fs::write(Settings::file(home.path()), "[limits\nbroken").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(p.limits(), wanted);
+    std::fs::write(Settings::file(home.path()), "[limits.cashier]\ncount = 0\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(p.limits(), wanted);
+    // Taken off again.
+    Settings::default().save(home.path()).unwrap();
+    assert!(until(Limits::default()).await, "{:?}", p.limits());
+    stop.send(true).unwrap();
+    task.await.unwrap();
+}
