@@ -398,6 +398,43 @@ pub struct OrderEvent {
     pub source: EventSource,
     pub at: DateTime<Utc>,
     pub detail: String,
+    /// The common events as a code with its values, for front ends to word (see [`EventNote`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<crate::reconcile::Reason>,
+}
+
+/// What an event says: the English sentence (logs, the CLI, the API's `detail`) and, for the
+/// common events, a code with its values (`qr_issued`, `paid` {raw}, …) that the app words in
+/// its language. Plain text converts into a note without a code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventNote {
+    pub text: String,
+    pub reason: Option<crate::reconcile::Reason>,
+}
+
+impl EventNote {
+    pub fn coded(code: &str, args: &[(&str, &str)], text: impl Into<String>) -> EventNote {
+        let args = args.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
+        EventNote { text: text.into(), reason: Some(crate::reconcile::Reason { code: code.into(), args }) }
+    }
+}
+
+impl From<&str> for EventNote {
+    fn from(s: &str) -> EventNote {
+        EventNote { text: s.into(), reason: None }
+    }
+}
+
+impl From<String> for EventNote {
+    fn from(text: String) -> EventNote {
+        EventNote { text, reason: None }
+    }
+}
+
+impl From<&String> for EventNote {
+    fn from(s: &String) -> EventNote {
+        EventNote { text: s.clone(), reason: None }
+    }
 }
 
 #[cfg(test)]

@@ -99,6 +99,9 @@ await s.run(['--demo'], async () => {
     await wd.click('[data-nav=orders]');
     await wd.jsClick(`[data-open="${qrOrder}"]`);
     await wd.waitFor('[data-test=timeline] li');
+    // The order's history speaks Chinese: created, code shown, paid (core's codes worded by the UI).
+    const story = await wd.text('[data-test=timeline]');
+    assert(story.includes('创建扫码订单 ¥12.34') && story.includes('已出示收款码') && story.includes('已支付'), `timeline: ${story}`);
     assert(!(await wd.exists('[data-test=refund-form]')), 'no refund form for a cashier');
     const r = await invoke('refund', { req: { order_no: qrOrder, amount: '1.00', reason: null, pin: '1111' } });
     assert(r.err?.code === 'forbidden', `cashier refund: ${JSON.stringify(r)}`);

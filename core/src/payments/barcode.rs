@@ -76,7 +76,7 @@ impl Payments {
                     return Ok(Ended::Stays(o.clone(), settled(&o)));
                 }
                 TradeState::Waiting => {
-                    let o = self.still_processing(&order.order_no, "waiting for the payer to confirm", patch_of(&st))?;
+                    let o = self.still_processing(&order.order_no, crate::order::EventNote::coded("waiting_payer", &[], "waiting for the payer to confirm"), patch_of(&st))?;
                     let o = self.follow_barcode(o, channel).await?;
                     return Ok(Ended::Stays(o.clone(), settled(&o)));
                 }
@@ -86,12 +86,12 @@ impl Payments {
             },
             Err(e) if not_sent(&e) => {
                 let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
-                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("not reached, nothing charged: {e}"), patch)?;
+                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, crate::order::EventNote::coded("not_reached", &[("error", &e.to_string())], format!("not reached, nothing charged: {e}")), patch)?;
                 return Ok(Ended::FallsOver(o, Outcome::NotReached { code: e.code().into(), message: e.to_string() }));
             }
             Err(e) if !e.outcome_unknown() => {
                 let patch = OrderPatch { failure: Some((e.code().to_string(), e.to_string())), ..Default::default() };
-                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, &format!("payment refused: {e}"), patch)?;
+                let o = self.apply(&order.order_no, OrderStatus::Failed, EventSource::ChannelReply, crate::order::EventNote::coded("refused", &[("error", &e.to_string())], format!("payment refused: {e}")), patch)?;
                 return Ok(Ended::Stays(o, Outcome::Refused { code: e.code().into(), message: e.to_string() }));
             }
             Err(e) => (format!("result unknown ({e}); checking"), e.code().to_string(), e.to_string()),

@@ -5,7 +5,7 @@ use std::time::Duration;
 use super::{order_ref, patch_of, PayError, Payments};
 use crate::channel::{CancelOutcome, Channel, TradeState, TradeStatus};
 use crate::ids::OrderNo;
-use crate::order::{EventSource, Order, OrderStatus};
+use crate::order::{EventNote, EventSource, Order, OrderStatus};
 use crate::store::{OrderPatch, StoreError};
 
 impl Payments {
@@ -21,14 +21,15 @@ impl Payments {
                 return Err(PayError::Conflict(detail));
             }
         }
+        let raw = st.raw_status.as_str();
         let target = match &st.state {
-            TradeState::Paid => Some((OrderStatus::Success, format!("paid ({})", st.raw_status))),
+            TradeState::Paid => Some((OrderStatus::Success, EventNote::coded("paid", &[("raw", raw)], format!("paid ({raw})")))),
             TradeState::Refunded if !order.status.is_final() || matches!(order.status, OrderStatus::Closed | OrderStatus::Failed) => {
-                Some((OrderStatus::Success, format!("paid, refunds reported by channel ({})", st.raw_status)))
+                Some((OrderStatus::Success, EventNote::coded("paid_refunds_reported", &[("raw", raw)], format!("paid, refunds reported by channel ({raw})"))))
             }
-            TradeState::Closed => Some((OrderStatus::Closed, format!("closed at channel ({})", st.raw_status))),
-            TradeState::Failed { code, message } => Some((OrderStatus::Failed, format!("failed: {message} ({code})"))),
-            TradeState::Waiting if order.status == OrderStatus::Pending => Some((OrderStatus::Processing, format!("waiting for payer ({})", st.raw_status))),
+            TradeState::Closed => Some((OrderStatus::Closed, EventNote::coded("closed_at_channel", &[("raw", raw)], format!("closed at channel ({raw})")))),
+            TradeState::Failed { code, message } => Some((OrderStatus::Failed, EventNote::coded("failed", &[("message", message), ("code", code)], format!("failed: {message} ({code})")))),
+            TradeState::Waiting if order.status == OrderStatus::Pending => Some((OrderStatus::Processing, EventNote::coded("waiting", &[("raw", raw)], format!("waiting for payer ({raw})")))),
             TradeState::Waiting | TradeState::NotFound | TradeState::Refunded => None,
             TradeState::Unknown { raw } => {
                 self.store.add_event(no, source, &format!("channel status {raw:?} not understood; still checking"), self.now())?;
@@ -43,10 +44,10 @@ impl Payments {
         if to == OrderStatus::Success && patch.paid_at.is_none() {
             patch.paid_at = Some(self.now());
         }
-        match self.apply(no, to, source, &detail, patch) {
+        match self.apply(no, to, source, detail.clone(), patch) {
             Err(PayError::Store(StoreError::Illegal(e))) => {
                 // E.g. the channel says closed while we hold it paid: keep the book, record the claim.
-                let note = format!("channel says {} but the book holds {}: {detail}", e.to, e.from);
+                let note = format!("channel says {} but the book holds {}: {}", e.to, e.from, detail.text);
                 self.store.add_event(no, source, &note, self.now())?;
                 tracing::warn!(order = %no, "{note}");
                 Ok(self.store.order(no)?)
@@ -85,7 +86,7 @@ impl Payments {
         };
         match st.state {
             TradeState::Paid | TradeState::Refunded | TradeState::Failed { .. } | TradeState::Closed => self.apply_trade(&order, &st, source).await,
-            TradeState::NotFound => self.apply(no, OrderStatus::Closed, source, "closed (the channel holds no such trade)", OrderPatch::default()),
+            TradeState::NotFound => self.apply(no, OrderStatus::Closed, source, EventNote::coded("closed_no_trade", &[], "closed (the channel holds no such trade)"), OrderPatch::default()),
             TradeState::Waiting | TradeState::Unknown { .. } => {
                 self.store.add_event(no, source, &format!("channel still reports {} after close; will retry", st.raw_status), self.now())?;
                 Ok(self.store.order(no)?)
@@ -159,8 +160,8 @@ impl Payments {
                         }
                     }
                     let detail = match outcome {
-                        CancelOutcome::Closed => "cancelled at channel: not paid",
-                        CancelOutcome::Refunded => "cancelled at channel: the payer's money was returned",
+                        CancelOutcome::Closed => EventNote::coded("cancelled_unpaid", &[], "cancelled at channel: not paid"),
+                        CancelOutcome::Refunded => EventNote::coded("cancelled_returned", &[], "cancelled at channel: the payer's money was returned"),
                     };
                     return Ok((self.apply(no, OrderStatus::Closed, source, detail, OrderPatch::default())?, Some(outcome)));
                 }

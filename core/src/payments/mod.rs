@@ -361,7 +361,7 @@ impl Payments {
     /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has
     /// settled it meanwhile (a channel's notification can beat its own synchronous reply): then the
     /// settled order stands.
-    fn still_processing(&self, no: &OrderNo, detail: &str, patch: OrderPatch) -> Result<Order, PayError> {
+    fn still_processing(&self, no: &OrderNo, detail: impl Into<crate::order::EventNote>, patch: OrderPatch) -> Result<Order, PayError> {
         match self.apply(no, OrderStatus::Processing, EventSource::ChannelReply, detail, patch) {
             Err(PayError::Store(StoreError::Illegal(_))) => Ok(self.store.order(no)?),
             other => other,
@@ -369,12 +369,14 @@ impl Payments {
     }
 
     /// Writes a status change and broadcasts it.
-    fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: &str, patch: OrderPatch) -> Result<Order, PayError> {
-        let applied = self.store.apply(no, to, source, detail, &patch, self.now())?;
+    fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: impl Into<crate::order::EventNote>, patch: OrderPatch) -> Result<Order, PayError> {
+        let note = detail.into();
+        let text = note.text.clone();
+        let applied = self.store.apply(no, to, source, note, &patch, self.now())?;
         let changed = applied.changed();
         let o = applied.into_inner();
         if changed {
-            tracing::info!(order = %no, status = %o.status, source = source.as_str(), "{detail}");
+            tracing::info!(order = %no, status = %o.status, source = source.as_str(), "{text}");
             self.emit(&o);
         }
         Ok(o)

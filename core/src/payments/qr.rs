@@ -40,7 +40,7 @@ impl Payments {
             let e = match channel.create_qr(&req).await {
                 Ok(created) => {
                     let patch = OrderPatch { qr_code: Some(created.qr_code), channel_trade_no: created.channel_trade_no, ..Default::default() };
-                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, "QR code issued", patch)?;
+                    let o = self.apply(&order.order_no, OrderStatus::Processing, EventSource::ChannelReply, crate::order::EventNote::coded("qr_issued", &[], "QR code issued"), patch)?;
                     self.set_outcome(&mut routed.decision, Outcome::Accepted);
                     return Ok(o);
                 }

@@ -6,7 +6,7 @@ use rusqlite::{named_params, params, OptionalExtension, Row, Transaction};
 use super::{from_ms, ms, parse_col, Applied, OrderDetail, Result, Store, StoreError};
 use crate::ids::OrderNo;
 use crate::money::Money;
-use crate::order::{transition, EventSource, Method, Order, OrderEvent, OrderStatus, PayKind};
+use crate::order::{transition, EventNote, EventSource, Method, Order, OrderEvent, OrderStatus, PayKind};
 
 /// A new order, as written before any channel is called.
 #[derive(Debug, Clone)]
@@ -98,6 +98,10 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<OrderEvent> {
         source: parse_col(r, "source")?,
         at: from_ms(r.get("at")?)?,
         detail: r.get("detail")?,
+        reason: match r.get::<_, String>("reason")? {
+            code if code.is_empty() => None,
+            code => Some(crate::reconcile::Reason { code, args: serde_json::from_str(&r.get::<_, String>("reason_args")?).unwrap_or_default() }),
+        },
     })
 }
 
@@ -115,10 +119,15 @@ pub(super) fn insert_event(
     to: Option<OrderStatus>,
     source: EventSource,
     at: DateTime<Utc>,
-    detail: &str,
+    note: impl Into<EventNote>,
 ) -> Result<()> {
-    tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?.execute(
-        params![no, from.map(OrderStatus::as_str), to.map(OrderStatus::as_str), source.as_str(), ms(at), detail],
+    let note = note.into();
+    let (code, args) = match &note.reason {
+        Some(r) => (r.code.as_str(), serde_json::to_string(&r.args).unwrap_or_else(|_| "{}".into())),
+        None => ("", "{}".into()),
+    };
+    tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail, reason, reason_args) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
+        params![no, from.map(OrderStatus::as_str), to.map(OrderStatus::as_str), source.as_str(), ms(at), note.text, code, args],
     )?;
     Ok(())
 }
@@ -131,7 +140,7 @@ pub(super) fn apply_in(
     no: &OrderNo,
     to: OrderStatus,
     source: EventSource,
-    detail: &str,
+    detail: impl Into<EventNote>,
     patch: &OrderPatch,
     now: DateTime<Utc>,
 ) -> Result<Applied<Order>> {
@@ -184,8 +193,10 @@ pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Orde
         }
     }
     res?;
-    let detail = format!("created {} {} order of {} yuan on account {}", o.method, o.kind.as_str(), o.amount, o.account);
-    insert_event(tx, &o.order_no, None, Some(OrderStatus::Pending), EventSource::User, o.created_at, &detail)?;
+    let (method, kind, amount) = (o.method.to_string(), o.kind.as_str(), o.amount.to_string());
+    let text = format!("created {method} {kind} order of {amount} yuan on account {}", o.account);
+    let note = EventNote::coded("created", &[("method", &method), ("kind", kind), ("amount", &amount), ("account", &o.account)], text);
+    insert_event(tx, &o.order_no, None, Some(OrderStatus::Pending), EventSource::User, o.created_at, note)?;
     load_order(tx, o.order_no.as_str())
 }
 
@@ -219,16 +230,18 @@ impl Store {
     }
 
     /// Changes an order's status with its event, guarded against races and illegal moves.
-    pub fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: &str, patch: &OrderPatch, now: DateTime<Utc>) -> Result<Applied<Order>> {
+    pub fn apply(&self, no: &OrderNo, to: OrderStatus, source: EventSource, detail: impl Into<EventNote>, patch: &OrderPatch, now: DateTime<Utc>) -> Result<Applied<Order>> {
         let targets = self.targets();
-        self.write(|tx| apply_in(tx, &targets, no, to, source, detail, patch, now))
+        let note = detail.into();
+        self.write(|tx| apply_in(tx, &targets, no, to, source, note, patch, now))
     }
 
     /// Records an event that is not a status change (a note, a query result, a retry).
-    pub fn add_event(&self, no: &OrderNo, source: EventSource, detail: &str, now: DateTime<Utc>) -> Result<()> {
+    pub fn add_event(&self, no: &OrderNo, source: EventSource, detail: impl Into<EventNote>, now: DateTime<Utc>) -> Result<()> {
+        let note = detail.into();
         self.write(|tx| {
             load_order(tx, no.as_str())?;
-            insert_event(tx, no, None, None, source, now, detail)
+            insert_event(tx, no, None, None, source, now, note)
         })
     }
 

@@ -8,7 +8,7 @@ use super::orders::{apply_in, insert_event, load_order};
 use super::{from_ms, ms, parse_col, Applied, OrderPatch, Result, Store, StoreError};
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{refund_transition, EventSource, OrderStatus, Refund, RefundStatus};
+use crate::order::{refund_transition, EventNote, EventSource, OrderStatus, Refund, RefundStatus};
 
 #[derive(Debug, Clone)]
 pub struct NewRefund {
@@ -77,8 +77,9 @@ impl Store {
                 &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :key)"),
                 named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":key": r.idempotency_key },
             )?;
-            let detail = format!("refund {} of {} yuan requested", r.refund_no, r.amount);
-            insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, &detail)?;
+            let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
+            let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested"));
+            insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, note)?;
             load_refund(tx, &r.refund_no)
         })
     }
@@ -134,11 +135,13 @@ impl Store {
             if n == 0 {
                 return Ok(Applied::Unchanged(load_refund(tx, no)?));
             }
-            let mut detail = format!("refund {no} of {} yuan: {}", cur.amount, to.as_str());
+            let (refund_no, amount) = (no.to_string(), cur.amount.to_string());
+            let mut detail = format!("refund {refund_no} of {amount} yuan: {}", to.as_str());
             if let Some(f) = failure {
                 detail.push_str(&format!(" ({f})"));
             }
-            insert_event(tx, &cur.order_no, None, None, source, now, &detail)?;
+            let args = [("refund_no", refund_no.as_str()), ("amount", amount.as_str()), ("status", to.as_str()), ("error", failure.unwrap_or(""))];
+            insert_event(tx, &cur.order_no, None, None, source, now, EventNote::coded("refund_status", &args, detail))?;
             if to == RefundStatus::Success {
                 tx.execute(
                     "UPDATE orders SET refunded = refunded + ?1, updated_at = ?2 WHERE order_no = ?3",

@@ -244,6 +244,14 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE recon_items ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
+    // 8: an order event's wording as a code with its values (the UI words it; `detail` stays the
+    // English sentence). Empty for events written before, and for rare ones.
+    M::up(
+        r#"
+        ALTER TABLE order_events ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
+        "#,
+    ),
 ])
 }
 

@@ -44,7 +44,10 @@ export interface OrderEvent {
   to_status: OrderStatus | null;
   source: string;
   at: string;
+  /** Core's English sentence (logs, CLI, API). */
   detail: string;
+  /** The common events as a code with its values, worded by the UI (`event.<code>`). */
+  reason?: { code: string; args: Record<string, string> } | null;
 }
 
 export interface Refund {

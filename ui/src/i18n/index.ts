@@ -28,6 +28,11 @@ export function t(key: Key, params: Record<string, string | number> = {}): strin
   return s.replace(/\{(\w+)\}/g, (_, p: string) => (p in params ? String(params[p]) : `{${p}}`));
 }
 
+/** Whether the language has `key` (codes sent by the backend may be newer than the UI). */
+export function hasKey(key: string): boolean {
+  return key in DICTS[current];
+}
+
 /** Keys that exist for enum-like values (status.success, method.alipay, …). */
 export function tk(prefix: string, value: string): string {
   const key = `${prefix}.${value}` as Key;

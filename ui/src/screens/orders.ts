@@ -2,12 +2,24 @@
 // the channel's ids, refund (owner + PIN), close, re-query, CSV export. Updates live from events.
 
 import { h, mount } from '../dom';
-import { fmtShort, fmtTime, t, tk } from '../i18n';
+import { fmtShort, fmtTime, hasKey, t, tk } from '../i18n';
 import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
-import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderFilter } from '../backend/types';
+import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
+
+/** An event in the screen's language when core gave its code, else core's sentence. */
+export function eventText(e: OrderEvent): string {
+  const r = e.reason;
+  if (!r || !hasKey(`event.${r.code}`)) return e.detail;
+  const args: Record<string, string> = { ...r.args };
+  if (args.method) args.method = tk('method', args.method);
+  if (args.kind) args.kind = tk('kind', args.kind);
+  if (args.status) args.status = tk('refundStatus', args.status);
+  if (args.error) args.error = ` (${args.error})`;
+  return t(`event.${r.code}` as never, args);
+}
 
 export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
   const filter: OrderFilter = {};
@@ -77,7 +89,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       h('h3', null, t('orders.timeline')),
       h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
         h('time', null, fmtTime(e.at)), h('span', { class: 'src' }, tk('source', e.source)),
-        e.to_status && h('span', { class: `badge s-${e.to_status}` }, tk('status', e.to_status)), h('span', { class: 'what' }, e.detail)))));
+        e.to_status && h('span', { class: `badge s-${e.to_status}` }, tk('status', e.to_status)), h('span', { class: 'what', title: e.detail }, eventText(e))))));
   }
 
   function refundForm(o: Order): HTMLElement {

@@ -122,3 +122,20 @@ async fn named_account_has_no_alternatives() {
     let d = decision(&h, &o.order_no);
     assert_eq!((d.mode, d.candidates.len()), (crate::routing::RouteMode::Named, 1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_common_events_carry_a_code_with_their_values() {
+    let h = two();
+    let o = h.p.create_qr(qr("12.34", "coded")).await.unwrap();
+    assert!(h.gw.customer_pays(&o.account, o.order_no.as_str()));
+    let paid = h.p.follow_once(&o.order_no, EventSource::Poll).await.unwrap();
+    assert_eq!(paid.status, OrderStatus::Success);
+    let events = h.p.store().order_detail(&o.order_no).unwrap().events;
+    let codes: Vec<&str> = events.iter().filter_map(|e| e.reason.as_ref().map(|r| r.code.as_str())).collect();
+    assert_eq!(codes, ["created", "qr_issued", "paid"], "{events:#?}");
+    let created = events[0].reason.as_ref().unwrap();
+    let arg = |k: &str| created.args.get(k).map(String::as_str);
+    assert_eq!((arg("method"), arg("kind"), arg("amount"), arg("account")), (Some("sandbox"), Some("qr"), Some("12.34"), Some(o.account.as_str())));
+    // The English sentence stays for logs, the CLI and the API.
+    assert_eq!(events[1].detail, "QR code issued");
+}
