@@ -32,7 +32,7 @@ impl Payments {
             TradeState::Waiting if order.status == OrderStatus::Pending => Some((OrderStatus::Processing, EventNote::coded("waiting", &[("raw", raw)], format!("waiting for payer ({raw})")))),
             TradeState::Waiting | TradeState::NotFound | TradeState::Refunded => None,
             TradeState::Unknown { raw } => {
-                self.store.add_event(no, source, &format!("channel status {raw:?} not understood; still checking"), self.now())?;
+                self.store.add_event(no, source, format!("channel status {raw:?} not understood; still checking"), self.now())?;
                 None
             }
         };
@@ -74,13 +74,13 @@ impl Payments {
         let channel = self.channel(&order.account)?;
         let r = order_ref(&order);
         if let Err(e) = channel.close(&r).await {
-            self.store.add_event(no, source, &format!("close at channel failed: {e}"), self.now())?;
+            self.store.add_event(no, source, format!("close at channel failed: {e}"), self.now())?;
         }
         // Whatever the close said, the query decides.
         let st = match channel.query(&r).await {
             Ok(st) => st,
             Err(e) => {
-                self.store.add_event(no, source, &format!("query after close failed: {e}; will retry"), self.now())?;
+                self.store.add_event(no, source, format!("query after close failed: {e}; will retry"), self.now())?;
                 return Err(e.into());
             }
         };
@@ -88,7 +88,7 @@ impl Payments {
             TradeState::Paid | TradeState::Refunded | TradeState::Failed { .. } | TradeState::Closed => self.apply_trade(&order, &st, source).await,
             TradeState::NotFound => self.apply(no, OrderStatus::Closed, source, EventNote::coded("closed_no_trade", &[], "closed (the channel holds no such trade)"), OrderPatch::default()),
             TradeState::Waiting | TradeState::Unknown { .. } => {
-                self.store.add_event(no, source, &format!("channel still reports {} after close; will retry", st.raw_status), self.now())?;
+                self.store.add_event(no, source, format!("channel still reports {} after close; will retry", st.raw_status), self.now())?;
                 Ok(self.store.order(no)?)
             }
         }
@@ -115,7 +115,7 @@ impl Payments {
             tokio::time::sleep(self.timing.barcode_poll).await;
             match channel.query(&r).await {
                 Ok(st) if cancel_if_absent && matches!(st.state, TradeState::NotFound | TradeState::Closed) => {
-                    self.store.add_event(&no, EventSource::Poll, &format!("the channel holds no open trade ({}); cancelling so it can never be charged", st.raw_status), self.now())?;
+                    self.store.add_event(&no, EventSource::Poll, format!("the channel holds no open trade ({}); cancelling so it can never be charged", st.raw_status), self.now())?;
                     break;
                 }
                 Ok(st) => {
@@ -125,7 +125,7 @@ impl Payments {
                     }
                 }
                 Err(e) => {
-                    self.store.add_event(&no, EventSource::Poll, &format!("query failed: {e}"), self.now())?;
+                    self.store.add_event(&no, EventSource::Poll, format!("query failed: {e}"), self.now())?;
                 }
             }
             if start.elapsed() >= self.timing.barcode_wait {
@@ -166,7 +166,7 @@ impl Payments {
                     return Ok((self.apply(no, OrderStatus::Closed, source, detail, OrderPatch::default())?, Some(outcome)));
                 }
                 Err(e) => {
-                    self.store.add_event(no, source, &format!("cancel attempt {attempt} failed: {e}"), self.now())?;
+                    self.store.add_event(no, source, format!("cancel attempt {attempt} failed: {e}"), self.now())?;
                     if !e.outcome_unknown() {
                         // Refused outright (e.g. already paid): the channel's state decides.
                         if let Ok(st) = channel.query(&r).await {
@@ -192,7 +192,7 @@ impl Payments {
         let o = match self.query(no, source).await {
             Ok(o) => o,
             Err(e) => {
-                self.store.add_event(no, source, &format!("query failed: {e}"), self.now())?;
+                self.store.add_event(no, source, format!("query failed: {e}"), self.now())?;
                 order
             }
         };

@@ -59,7 +59,7 @@ impl Payments {
                 self.set_outcome(&mut routed.decision, Outcome::NotReached { code, message });
                 prev = Some(o);
             } else {
-                self.store.add_event(&order.order_no, EventSource::ChannelReply, &format!("QR creation result unknown: {e}"), self.now())?;
+                self.store.add_event(&order.order_no, EventSource::ChannelReply, format!("QR creation result unknown: {e}"), self.now())?;
                 self.set_outcome(&mut routed.decision, Outcome::Abandoned { code, message });
                 prev = Some(order);
                 last_err = Some(e);

@@ -69,7 +69,7 @@ impl Payments {
                 self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply)
             }
             Err(e) => {
-                self.store.add_event(&order.order_no, EventSource::ChannelReply, &format!("refund {} result unknown: {e}; checking", refund.refund_no), self.now())?;
+                self.store.add_event(&order.order_no, EventSource::ChannelReply, format!("refund {} result unknown: {e}; checking", refund.refund_no), self.now())?;
                 self.follow_refund(&refund.refund_no, EventSource::Poll).await
             }
         }
@@ -86,18 +86,18 @@ impl Payments {
         let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: refund.amount, reason: refund.reason.clone(), notify_url: self.notify_url(&order.account), created_at: refund.created_at };
         let res = match channel.refund_query(&req).await {
             Ok(RefundResult { state: RefundState::NotFound, .. }) => {
-                self.store.add_event(&order.order_no, source, &format!("refund {no} unknown to the channel; sending again with the same number"), self.now())?;
+                self.store.add_event(&order.order_no, source, format!("refund {no} unknown to the channel; sending again with the same number"), self.now())?;
                 match channel.refund(&req).await {
                     Ok(r) => r,
                     Err(e) => {
-                        self.store.add_event(&order.order_no, source, &format!("refund {no} resend failed: {e}"), self.now())?;
+                        self.store.add_event(&order.order_no, source, format!("refund {no} resend failed: {e}"), self.now())?;
                         return Ok(self.store.refund(no)?);
                     }
                 }
             }
             Ok(r) => r,
             Err(e) => {
-                self.store.add_event(&order.order_no, source, &format!("refund {no} query failed: {e}"), self.now())?;
+                self.store.add_event(&order.order_no, source, format!("refund {no} query failed: {e}"), self.now())?;
                 return Ok(self.store.refund(no)?);
             }
         };
