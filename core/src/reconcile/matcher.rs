@@ -99,27 +99,51 @@ impl BookOrders {
 
     /// Adds (or replaces) the order numbered `no`.
     pub fn insert(&mut self, no: &str, o: BookOrder) {
-        let h = hash_of(no);
-        let next = self.entries.len() as u32;
-        let i = match self.index.entry(h) {
-            std::collections::hash_map::Entry::Vacant(v) => *v.insert(next),
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let i = *e.get();
-                let (a, b, _) = &self.entries[i as usize];
-                if &self.names[*a as usize..*b as usize] == no {
-                    i
-                } else {
-                    *self.collided.entry(no.to_string()).or_insert(next)
-                }
-            }
-        };
-        if i < next {
-            self.entries[i as usize].2 = o;
-            return;
+        let (mark, i) = (self.names.len(), self.append(no, o));
+        if let Some(j) = self.slot(hash_of(no), i) {
+            // Known already: it takes the new values and the appended entry goes.
+            let (_, _, o) = self.entries.pop().unwrap_or_else(|| unreachable!("appended above"));
+            self.names.truncate(mark);
+            self.entries[j as usize].2 = o;
         }
+    }
+
+    /// Appends an entry (not yet indexed) and returns its position.
+    fn append(&mut self, no: &str, o: BookOrder) -> u32 {
         let (a, b) = (self.names.len() as u32, (self.names.len() + no.len()) as u32);
         self.names.push_str(no);
         self.entries.push((a, b, o));
+        (self.entries.len() - 1) as u32
+    }
+
+    /// Indexes entry `i` under its number's hash `h`; when the number is indexed already, leaves
+    /// `i` out and returns where it is.
+    fn slot(&mut self, h: u64, i: u32) -> Option<u32> {
+        let (entries, names) = (&self.entries, &self.names);
+        let name = |k: u32| {
+            let (a, b, _) = &entries[k as usize];
+            &names[*a as usize..*b as usize]
+        };
+        match self.index.entry(h) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(i);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                let j = *e.get();
+                if name(j) == name(i) {
+                    return Some(j);
+                }
+                let no = name(i).to_string();
+                match self.collided.get(&no) {
+                    Some(&j) => Some(j),
+                    None => {
+                        self.collided.insert(no, i);
+                        None
+                    }
+                }
+            }
+        }
     }
 
     /// Adds many orders at once (reading the book): entries are appended as they come and the
@@ -141,24 +165,9 @@ impl BookOrders {
         order.sort_unstable();
         let mut twice = Vec::new();
         for (_, k) in order {
-            let (h, i) = (hashes[k as usize], (start + k as usize) as u32);
-            match self.index.entry(h) {
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    v.insert(i);
-                }
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    let j = *e.get();
-                    if self.name(j) == self.name(i) {
-                        twice.push((j, i));
-                    } else {
-                        let no = self.name(i).to_string();
-                        if let Some(&j) = self.collided.get(&no) {
-                            twice.push((j, i));
-                        } else {
-                            self.collided.insert(no, i);
-                        }
-                    }
-                }
+            let i = (start + k as usize) as u32;
+            if let Some(j) = self.slot(hashes[k as usize], i) {
+                twice.push((j, i));
             }
         }
         if !twice.is_empty() {
@@ -225,10 +234,7 @@ pub struct Bulk<'a> {
 
 impl Bulk<'_> {
     pub fn push(&mut self, no: &str, o: BookOrder) {
-        let b = &mut *self.orders;
-        let (a, e) = (b.names.len() as u32, (b.names.len() + no.len()) as u32);
-        b.names.push_str(no);
-        b.entries.push((a, e, o));
+        self.orders.append(no, o);
         self.hashes.push(hash_of(no));
     }
 
