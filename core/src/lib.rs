@@ -27,6 +27,7 @@ pub mod ids;
 pub mod money;
 pub mod notify;
 pub mod order;
+pub mod reason;
 pub mod reconcile;
 pub mod payments;
 pub mod routing;

@@ -400,7 +400,7 @@ pub struct OrderEvent {
     pub detail: String,
     /// The common events as a code with its values, for front ends to word (see [`EventNote`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<crate::reconcile::Reason>,
+    pub reason: Option<crate::reason::Reason>,
 }
 
 /// What an event says: the English sentence (logs, the CLI, the API's `detail`) and, for the
@@ -409,13 +409,13 @@ pub struct OrderEvent {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventNote {
     pub text: String,
-    pub reason: Option<crate::reconcile::Reason>,
+    pub reason: Option<crate::reason::Reason>,
 }
 
 impl EventNote {
     pub fn coded(code: &str, args: &[(&str, &str)], text: impl Into<String>) -> EventNote {
         let args = args.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-        EventNote { text: text.into(), reason: Some(crate::reconcile::Reason { code: code.into(), args }) }
+        EventNote { text: text.into(), reason: Some(crate::reason::Reason { code: code.into(), args }) }
     }
 }
 

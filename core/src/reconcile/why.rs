@@ -2,20 +2,10 @@
 //! with its values, which front ends word in their own language) and an English sentence (the
 //! `detail` that logs, the CLI and the exports print).
 
-use std::collections::BTreeMap;
-
-use serde::{Deserialize, Serialize};
-
 use crate::money::format_signed_fen;
 use crate::order::{OrderStatus, RefundStatus};
 
-/// A flagged line's reason: `code` names the rule, `args` its values (amounts in yuan, e.g.
-/// `"12.50"`, statuses by name).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Reason {
-    pub code: String,
-    pub args: BTreeMap<String, String>,
-}
+pub use crate::reason::Reason;
 
 /// The rules that flag a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -100,7 +100,7 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<OrderEvent> {
         detail: r.get("detail")?,
         reason: match r.get::<_, String>("reason")? {
             code if code.is_empty() => None,
-            code => Some(crate::reconcile::Reason { code, args: serde_json::from_str(&r.get::<_, String>("reason_args")?).unwrap_or_default() }),
+            code => Some(crate::reason::Reason::from_stored(code, &r.get::<_, String>("reason_args")?)),
         },
     })
 }
@@ -123,7 +123,7 @@ pub(super) fn insert_event(
 ) -> Result<()> {
     let note = note.into();
     let (code, args) = match &note.reason {
-        Some(r) => (r.code.as_str(), serde_json::to_string(&r.args).unwrap_or_else(|_| "{}".into())),
+        Some(r) => (r.code.as_str(), r.args_json()),
         None => ("", "{}".into()),
     };
     tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail, reason, reason_args) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(

@@ -157,10 +157,7 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
             book: json::<Side>(r.get("book_json")?)?,
             channel: json::<Side>(r.get("channel_json")?)?,
             detail: r.get("detail")?,
-            reason: crate::reconcile::Reason {
-                code: r.get("reason")?,
-                args: serde_json::from_str(&r.get::<_, String>("reason_args")?).unwrap_or_default(),
-            },
+            reason: crate::reason::Reason::from_stored(r.get("reason")?, &r.get::<_, String>("reason_args")?),
         },
         state: super::parse_col(r, "state")?,
         note: r.get("note")?,
@@ -231,7 +228,7 @@ impl Store {
                 let side = |s: &Option<Side>| s.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default());
                 let state = if note.is_some() { ItemState::Resolved } else { ItemState::Open };
                 let note = note.flatten();
-                let args = serde_json::to_string(&d.reason.args).unwrap_or_else(|_| "{}".into());
+                let args = d.reason.args_json();
                 ins.execute(params![run_id, d.kind.as_str(), line_str(d.line), d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, d.reason.code, args, state.as_str(), note, ms(now)])?;
                 if state == ItemState::Resolved {
                     act.execute(params![tx.last_insert_rowid(), note, ms(now)])?;
