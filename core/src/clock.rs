@@ -41,3 +41,13 @@ impl Clock for ManualClock {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// Waits `every`, or until `stop` changes; false once `stop` is true (the background loop
+/// calling it ends).
+pub async fn wait_or_stop(every: std::time::Duration, stop: &mut tokio::sync::watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        _ = tokio::time::sleep(every) => {}
+        _ = stop.changed() => {}
+    }
+    !*stop.borrow()
+}

@@ -92,11 +92,7 @@ pub async fn run(p: Arc<Payments>, tick: Duration, mut stop: watch::Receiver<boo
                 });
             }
         }
-        tokio::select! {
-            _ = tokio::time::sleep(tick) => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if !crate::clock::wait_or_stop(tick, &mut stop).await {
             return;
         }
     }

@@ -88,11 +88,7 @@ impl Deliverer {
                     tracing::warn!(id = n.id, "notification bookkeeping: {e}");
                 }
             }
-            tokio::select! {
-                _ = tokio::time::sleep(tick) => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
+            if !paydesk_core::clock::wait_or_stop(tick, &mut stop).await {
                 return;
             }
         }

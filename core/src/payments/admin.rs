@@ -153,11 +153,7 @@ pub async fn watch_accounts(p: Arc<Payments>, every: Duration, mut stop: watch::
         if let Err(e) = p.reload_if_changed() {
             tracing::warn!("accounts watcher: {e}");
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if !crate::clock::wait_or_stop(every, &mut stop).await {
             return;
         }
     }
@@ -172,14 +168,7 @@ pub async fn watch_limits(p: Arc<Payments>, home: std::path::PathBuf, every: Dur
     // Nothing seen yet: the first look compares the file with the limits in force, so an edit
     // made while the service was starting is not missed.
     let mut seen = None;
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
-            return;
-        }
+    while crate::clock::wait_or_stop(every, &mut stop).await {
         let now = Some(stamp());
         if now == seen {
             continue;

@@ -81,11 +81,7 @@ pub async fn run(rec: Arc<Reconciler>, every: Duration, progress: Arc<dyn Progre
         for r in tick(&rec, progress.clone()).await {
             on_run(&r);
         }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => {}
-        }
-        if *stop.borrow() {
+        if !crate::clock::wait_or_stop(every, &mut stop).await {
             return;
         }
     }
