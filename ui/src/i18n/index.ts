@@ -35,8 +35,8 @@ export function hasKey(key: string): boolean {
 
 /** Keys that exist for enum-like values (status.success, method.alipay, …). */
 export function tk(prefix: string, value: string): string {
-  const key = `${prefix}.${value}` as Key;
-  return key in DICTS[current] ? t(key) : value;
+  const key = `${prefix}.${value}`;
+  return hasKey(key) ? t(key as Key) : value;
 }
 
 export function fmtTime(iso: string | null): string {

@@ -6,14 +6,9 @@ import { fitText, h, mount, svgNode } from '../dom';
 import { lang, t, tk } from '../i18n';
 import { formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
-import { PERIODS, type AnalyticsView, type Kpi, type Look, type PeriodKind, type RangeInput } from '../backend/analytics';
+import { PERIODS, type AnalyticsView, type Kpi, type PeriodKind, type RangeInput } from '../backend/analytics';
 import type { Ctx } from '../context';
 import { currentTheme, onThemeChange } from '../theme';
-
-/** The app's theme (the charts follow it). */
-export function appTheme(): Look['theme'] {
-  return currentTheme();
-}
 
 const pct = (bp: number) => `${(bp / 100).toFixed(1)}%`;
 
@@ -70,7 +65,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
     root.classList.add('loading');
     error.textContent = '';
     try {
-      const v = await ctx.backend.analytics(range, { theme: appTheme(), lang: lang() });
+      const v = await ctx.backend.analytics(range, { theme: currentTheme(), lang: lang() });
       if (mine !== seq) return;
       view = v;
     } catch (e) {
@@ -86,7 +81,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
 
   async function exportReport() {
     try {
-      const r = await ctx.backend.exportAnalytics(range, { theme: appTheme(), lang: lang() });
+      const r = await ctx.backend.exportAnalytics(range, { theme: currentTheme(), lang: lang() });
       ctx.toast(t('analytics.exported', { n: r.files.length, dir: r.dir }));
     } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
   }
