@@ -69,8 +69,9 @@ async fn status(State(s): State<StatusState>) -> Json<serde_json::Value> {
     }))
 }
 
-/// How often the service checks the book for changed accounts.
-pub const ACCOUNTS_CHECK: Duration = Duration::from_secs(1);
+/// How often the service looks for settings changed elsewhere (accounts in the book, limits in
+/// config.toml).
+pub const SETTINGS_CHECK: Duration = Duration::from_secs(1);
 
 /// Timings of the background loops (tests shorten them).
 #[derive(Debug, Clone, Copy)]
@@ -119,9 +120,9 @@ pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, tic
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
     // Account changes made elsewhere (`paydesk accounts set/import`, the app) apply without restart.
-    tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), ACCOUNTS_CHECK, stop_rx.clone()));
+    tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), SETTINGS_CHECK, stop_rx.clone()));
     // Daily limits edited in config.toml apply without restart too.
-    tokio::spawn(paydesk_core::payments::watch_limits(payments.clone(), home.to_path_buf(), ACCOUNTS_CHECK, stop_rx.clone()));
+    tokio::spawn(paydesk_core::payments::watch_limits(payments.clone(), home.to_path_buf(), SETTINGS_CHECK, stop_rx.clone()));
     if !settings.notify.urls.is_empty() {
         let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));
         tokio::spawn(d.run(ticks.deliverer, stop_rx));
