@@ -148,6 +148,9 @@ impl AccountConfig {
         if self.channel.is_empty() {
             return Err(bad("channel", "is required"));
         }
+        if let Some(m) = self.methods.iter().find(|m| m.is_tender()) {
+            return Err(bad("methods", &format!("{m} is recorded at the till, never through an account")));
+        }
         if self.fee_rate_bp > 10_000 {
             return Err(bad("fee_rate_bp", "must be at most 10000 (100 %)"));
         }

@@ -38,6 +38,11 @@ pub enum CallbackMode {
 pub struct Settings {
     /// This till's id, part of every order number.
     pub till_id: TillId,
+    /// The store (门店) this till belongs to: shifts and Z reports are per till and per store.
+    pub store_id: String,
+    /// Local time at which the business day turns over: a Z report (day close) taken before it
+    /// belongs to the day before (a shop open past midnight closes "yesterday").
+    pub day_starts_at: String,
     /// The shop's time zone: business days, order numbers, reports.
     pub timezone: String,
     /// Largest amount of one order, yuan.
@@ -61,6 +66,91 @@ pub struct Settings {
     pub limits: crate::routing::limits::Limits,
     /// The daily (T+1) reconciliation of the channels' statements.
     pub reconcile: ReconcileSettings,
+    /// This till's receipt printer and what its receipts say.
+    pub printer: PrinterSettings,
+}
+
+/// How this till reaches its receipt printer (`[printer]` in config.toml: each till has its own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterSettings {
+    /// `none`, `tcp` (a network printer's raw port, usually 9100) or `usb` (the printer device).
+    pub connection: PrinterConnection,
+    /// `host:port` for `tcp`.
+    pub address: String,
+    /// The device file for `usb` (`/dev/usb/lp0`).
+    pub device: String,
+    /// Paper width: 58 or 80 mm.
+    pub paper_mm: u16,
+    /// The shop's name, printed large at the top.
+    pub shop_name: String,
+    /// Lines under the name (address, phone) and at the bottom (thanks, returns policy).
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
+    /// The order number printed as `qr`, `barcode` (CODE128) or `none`, for lookup later.
+    pub order_code: String,
+    /// Open the cash drawer (wired to the printer) on a sale with cash.
+    pub drawer_kick: bool,
+    /// Cut the paper after each receipt.
+    pub cut: bool,
+    /// Print the receipt of every sale and refund without being asked.
+    pub auto_print: bool,
+    /// Seconds to wait for the printer before giving up with a message (the payment never waits).
+    pub timeout_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterConnection {
+    #[default]
+    None,
+    Tcp,
+    Usb,
+}
+
+impl Default for PrinterSettings {
+    fn default() -> Self {
+        PrinterSettings {
+            connection: PrinterConnection::None,
+            address: String::new(),
+            device: "/dev/usb/lp0".into(),
+            paper_mm: 80,
+            shop_name: String::new(),
+            header: Vec::new(),
+            footer: vec!["谢谢惠顾 Thank you".into()],
+            order_code: "qr".into(),
+            drawer_kick: true,
+            cut: true,
+            auto_print: true,
+            timeout_secs: 5,
+        }
+    }
+}
+
+impl PrinterSettings {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, problem: &str| Err(ConfigError::Invalid { field, problem: problem.into() });
+        if self.paper_mm != 58 && self.paper_mm != 80 {
+            return bad("printer.paper_mm", "must be 58 or 80");
+        }
+        if !matches!(self.order_code.as_str(), "qr" | "barcode" | "none") {
+            return bad("printer.order_code", "must be qr, barcode or none");
+        }
+        if self.connection == PrinterConnection::Tcp && self.address.trim().is_empty() {
+            return bad("printer.address", "is required for a network printer (host:9100)");
+        }
+        if self.connection == PrinterConnection::Usb && self.device.trim().is_empty() {
+            return bad("printer.device", "is required for a USB printer (/dev/usb/lp0)");
+        }
+        if !(1..=60).contains(&self.timeout_secs) {
+            return bad("printer.timeout_secs", "must be 1 to 60");
+        }
+        let text = std::iter::once(&self.shop_name).chain(&self.header).chain(&self.footer);
+        if text.clone().any(|l| l.chars().any(char::is_control)) || self.header.len() + self.footer.len() > 20 {
+            return bad("printer.header", "lines must be plain text without control characters, at most 20 in all");
+        }
+        Ok(())
+    }
 }
 
 /// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
@@ -186,6 +276,8 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
+            store_id: "S1".into(),
+            day_starts_at: "04:00".into(),
             timezone: "Asia/Shanghai".into(),
             max_order_amount: "50000.00".into(),
             qr_lifetime_secs: 300,
@@ -198,6 +290,7 @@ impl Default for Settings {
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
+            printer: PrinterSettings::default(),
         }
     }
 }
@@ -267,7 +360,18 @@ impl Settings {
         }
         self.routing.validate()?;
         self.limits.validate()?;
+        self.printer.validate()?;
+        self.day_starts_at()?;
+        let store_ok = (1..=16).contains(&self.store_id.len()) && self.store_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !store_ok {
+            return Err(ConfigError::Invalid { field: "store_id", problem: format!("{:?}: use 1 to 16 letters, digits, - or _", self.store_id) });
+        }
         Ok(())
+    }
+
+    /// `day_starts_at` as a time of day.
+    pub fn day_starts_at(&self) -> Result<chrono::NaiveTime, ConfigError> {
+        chrono::NaiveTime::parse_from_str(&self.day_starts_at, "%H:%M").map_err(|_| ConfigError::Invalid { field: "day_starts_at", problem: format!("{:?} is not HH:MM", self.day_starts_at) })
     }
 
     pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {

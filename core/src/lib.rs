@@ -33,6 +33,7 @@ pub mod payments;
 pub mod routing;
 pub mod sale;
 pub mod statement;
+pub mod till;
 pub mod store;
 
 pub use account::{AccountConfig, AccountsFile};

@@ -61,13 +61,13 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
             return Err(CliError::invalid("method", "not used with --auth-code: the payment code tells the method"));
         }
         let order = p
-            .barcode_pay(BarcodeInput { amount, auth_code: code, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
+            .barcode_pay(BarcodeInput { amount, auth_code: code, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key, sale: None })
             .await?;
         return Ok(print_order(o, &order));
     }
     let method = a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?;
     let order = p
-        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
+        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key, sale: None })
         .await?;
     let Some(qr) = order.qr_code.clone() else {
         return Ok(print_order(o, &order));

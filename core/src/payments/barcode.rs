@@ -32,6 +32,7 @@ impl Payments {
     /// be confirmed, still `Processing` (it stays visible and recovery keeps working on it).
     pub async fn barcode_pay(&self, input: BarcodeInput) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
+        super::tender::check_sale(input.sale.as_ref(), input.amount)?;
         let code = input.auth_code.trim();
         if code.is_empty() {
             return Err(super::invalid("auth_code", "is empty: scan the customer's payment code"));
@@ -47,7 +48,7 @@ impl Payments {
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait, input.sale.as_ref());
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
             let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
             match self.charge_once(order, &req, &*channel).await? {

@@ -59,6 +59,9 @@ impl Payments {
     /// Asks the channel about an order and applies the answer.
     pub async fn query(&self, no: &OrderNo, source: EventSource) -> Result<Order, PayError> {
         let order = self.store.order(no)?;
+        if order.kind == crate::order::PayKind::Tender {
+            return Err(PayError::Invalid { field: "order", message: format!("{no} was paid by {} at the till; no channel holds it", order.method) });
+        }
         let channel = self.channel(&order.account)?;
         let st = channel.query(&order_ref(&order)).await?;
         self.apply_trade(&order, &st, source).await
@@ -200,6 +203,8 @@ impl Payments {
             return Ok(o);
         }
         match o.kind {
+            // Written paid: never open, never here.
+            crate::order::PayKind::Tender => Ok(o),
             crate::order::PayKind::Qr => self.close(no, EventSource::Timeout).await,
             crate::order::PayKind::Barcode => {
                 let channel = self.channel(&o.account)?;

@@ -13,6 +13,7 @@ mod probe;
 mod qr;
 mod refund;
 mod route;
+mod tender;
 mod watched;
 
 use std::collections::{HashMap, HashSet};
@@ -36,6 +37,7 @@ use crate::store::{OrderPatch, Store, StoreError};
 pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch, Actor};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
+pub use tender::TenderInput;
 
 /// Builds a channel for an account (provided by `paydesk-channels`).
 pub type ChannelFactory = Arc<dyn Fn(&AccountConfig) -> Result<Arc<dyn Channel>, ChannelError> + Send + Sync>;
@@ -142,6 +144,8 @@ pub struct QrInput {
     pub subject: Option<String>,
     pub operator: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Part of a split sale (the rest paid by other tenders).
+    pub sale: Option<crate::store::SalePart>,
 }
 
 /// A barcode payment request.
@@ -155,6 +159,8 @@ pub struct BarcodeInput {
     pub subject: Option<String>,
     pub operator: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Part of a split sale (the rest paid by other tenders).
+    pub sale: Option<crate::store::SalePart>,
 }
 
 impl std::fmt::Debug for BarcodeInput {
@@ -196,6 +202,7 @@ impl Payments {
             numbers.seed(&last);
         }
         store.set_notify_targets(settings.notify.urls.clone());
+        store.set_context(crate::store::TillContext { till: settings.till_id.to_string(), store: settings.store_id.clone(), tz });
         let (events, _) = broadcast::channel(1024);
         let router = Arc::new(Router::new(settings.routing.clone()));
         let limits = RwLock::new(settings.limits.clone());
@@ -316,7 +323,7 @@ impl Payments {
             .ok_or_else(|| PayError::NotFound(format!("channel account {account}")))
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
@@ -326,7 +333,7 @@ impl Payments {
         local.and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(self.tz).earliest()).map_or_else(|| self.now(), |d| d.with_timezone(&Utc))
     }
 
-    fn emit(&self, order: &Order) {
+    pub(crate) fn emit(&self, order: &Order) {
         let _ = self.events.send(PaymentEvent::Order(order.clone()));
     }
 

@@ -13,7 +13,7 @@
 use super::route::Ask;
 use super::{order_ref, PayError, Payments, QrInput};
 use crate::channel::CreateQr;
-use crate::order::{EventSource, Order, OrderStatus, PayKind};
+use crate::order::{EventSource, Method, Order, OrderStatus, PayKind};
 use crate::routing::Outcome;
 use crate::store::OrderPatch;
 
@@ -21,6 +21,10 @@ impl Payments {
     /// Creates a QR order. Each order is in the book (Pending) before its channel is called.
     pub async fn create_qr(&self, input: QrInput) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
+        super::tender::check_sale(input.sale.as_ref(), input.amount)?;
+        if input.method.is_some_and(Method::is_tender) {
+            return Err(super::invalid("method", "cash, card and voucher are recorded at the till, not shown as a QR code"));
+        }
         let subject = self.subject(input.subject.as_deref())?;
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
@@ -32,7 +36,7 @@ impl Payments {
         let mut last_err = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime);
+            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime, input.sale.as_ref());
             // An unclear previous attempt is closed by the follower at once: it was never shown.
             let expire_prev = prev.as_ref().filter(|p| !p.status.is_final()).map(|_| self.now());
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;

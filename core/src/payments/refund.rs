@@ -43,6 +43,10 @@ impl Payments {
             }
         }
         let order = self.store.order(&input.order_no)?;
+        if order.kind == crate::order::PayKind::Tender {
+            let no = self.numbers.next_refund_no(self.now());
+            return self.refund_tender(&order, no, input, key);
+        }
         let channel = self.channel(&order.account)?;
         let caps = channel.capabilities();
         if !caps.refund {

@@ -192,7 +192,7 @@ impl Payments {
 
     /// The order of one attempt, with a fresh number.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, operator: Option<&str>, key: Option<&str>, auth: Option<String>, lifetime: Duration) -> NewOrder {
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, operator: Option<&str>, key: Option<&str>, auth: Option<String>, lifetime: Duration, sale: Option<&crate::store::SalePart>) -> NewOrder {
         let now = self.now();
         NewOrder {
             order_no: self.numbers.next_order_no(now),
@@ -209,6 +209,7 @@ impl Payments {
             idempotency_key: key.map(str::to_string),
             created_at: now,
             expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
+            sale: sale.cloned(),
         }
     }
 

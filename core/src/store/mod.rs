@@ -16,6 +16,9 @@ mod recon;
 mod refunds;
 mod routes;
 mod schema;
+mod shifts;
+mod tenders;
+mod till_schema;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -25,7 +28,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use orders::{NewOrder, OrderFilter, OrderPatch, SalePart};
+pub use shifts::{AdjustmentRow, FigureLine, NewShift, OpenItem, RawFigures, TillContext, ZInput, ZRecord};
 pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
 pub use history::{HistoryOrder, HistoryRefund};
@@ -84,6 +88,7 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     notify_targets: std::sync::RwLock<Vec<String>>,
+    context: std::sync::RwLock<TillContext>,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,9 +112,19 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        configure(&conn)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Foreign keys stay off while migrations rebuild tables (SQLite's documented way); each
+        // such migration ends with a foreign-key check. Then they are on for good.
+        conn.pragma_update(None, "foreign_keys", false)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
+        configure(&conn)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            notify_targets: std::sync::RwLock::new(Vec::new()),
+            context: std::sync::RwLock::new(TillContext::default()),
+        })
     }
 
     /// The book file inside a Paydesk home.

@@ -252,6 +252,9 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
+    // 9 (the till's day, branch till-day): shifts and their locked handover reports, Z reports,
+    // tenders (cash, card terminal, voucher) as orders without an account; `orders` rebuilt.
+    M::up(&super::till_schema::MIGRATION).foreign_key_check(),
 ])
 }
 

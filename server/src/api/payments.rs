@@ -98,7 +98,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         if b.method.is_some() {
             return Err(ApiError::invalid("method", "not used with auth_code: the payment code tells the method"));
         }
-        let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()) };
+        let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()), sale: None };
         // The charge runs to its end even if this request gives up waiting.
         let p2 = p.clone();
         let task = tokio::spawn(async move { p2.barcode_pay(input).await });
@@ -111,7 +111,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         return Ok((status, Json(payment_json(&order))));
     }
     let method = b.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| ApiError::invalid("method", e))?;
-    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }).await?;
+    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key), sale: None }).await?;
     Ok((StatusCode::CREATED, Json(payment_json(&order))))
 }
 

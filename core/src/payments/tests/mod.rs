@@ -5,6 +5,7 @@
 mod admin;
 mod barcode;
 mod qr;
+mod till;
 
 use std::sync::Arc;
 use std::time::Duration;
