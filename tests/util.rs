@@ -5,12 +5,16 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`).
+/// The `paydesk` binary of this build (`target/<profile>/paydesk`): in `$CARGO_TARGET_DIR` when
+/// set (a build dir shared between checkouts holds the test executables, not our binaries),
+/// else next to this test executable.
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("paydesk");
+    let profile = dir.file_name().map(PathBuf::from).unwrap_or_else(|| "debug".into());
+    let own = std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join(&profile).join("paydesk")).filter(|b| b.exists());
+    let bin = own.unwrap_or_else(|| dir.join("paydesk"));
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }

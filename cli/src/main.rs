@@ -70,6 +70,14 @@ enum Command {
     Reconcile(cmd::recon::ReconArgs),
     /// Sales summary for a range of days: figures, and with --out the XLSX/CSV figures and PNG charts.
     Report(cmd::report::ReportArgs),
+    /// Shifts at this till: open with a float, X report, hand over with a blind count (交班).
+    #[command(subcommand)]
+    Shift(cmd::till::ShiftCmd),
+    /// The business day: close it with the Z report (日结), list Z reports.
+    #[command(subcommand)]
+    Day(cmd::till::DayCmd),
+    /// Receipts: a test page, reprints, shift and Z reports on the till's printer, or as a PNG.
+    Print(cmd::print::PrintArgs),
 }
 
 #[derive(Args, Debug)]
@@ -121,5 +129,8 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
         Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
         Command::Report(a) => cmd::report::report(&home, a, &o),
+        Command::Shift(c) => cmd::till::shift(&home, c, &o).await,
+        Command::Day(c) => cmd::till::day(&home, c, &o).await,
+        Command::Print(a) => cmd::print::print(&home, a, &o).await,
     }
 }

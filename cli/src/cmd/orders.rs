@@ -27,6 +27,10 @@ pub(crate) struct OrdersArgs {
     /// To this day (YYYY-MM-DD), inclusive.
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
+    /// Find a payment: a trade number from the customer's bill, an amount and a time
+    /// (`12.50 14:05 ±10m`), the code's last digits (`*1234`), `cashier:NAME`, `shift:NO`.
+    #[arg(long, value_name = "QUERY", allow_hyphen_values = true)]
+    find: Option<String>,
     /// At most this many (newest first).
     #[arg(long, default_value_t = 200)]
     limit: u32,
@@ -50,22 +54,25 @@ pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError>
     }
     let p = ctx::open(home)?;
     let tz = p.settings().tz().map_err(|e| CliError::invalid("timezone", e))?;
+    let base = match &a.find {
+        Some(q) => paydesk_core::till::find::parse(q, tz, Utc::now(), a.limit)?,
+        None => OrderFilter { limit: Some(a.limit), ..Default::default() },
+    };
     let f = OrderFilter {
         status: a.status.as_deref().map(str::parse::<OrderStatus>).transpose().map_err(|e| CliError::invalid("status", e))?,
-        channel: a.channel,
-        method: a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?,
-        from: a.from.as_deref().map(|s| day_start("from", s, tz, 0)).transpose()?,
-        to: a.to.as_deref().map(|s| day_start("to", s, tz, 1)).transpose()?,
-        limit: Some(a.limit),
-        ..Default::default()
+        channel: a.channel.or(base.channel.clone()),
+        method: a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?.or(base.method),
+        from: a.from.as_deref().map(|s| day_start("from", s, tz, 0)).transpose()?.or(base.from),
+        to: a.to.as_deref().map(|s| day_start("to", s, tz, 1)).transpose()?.or(base.to),
+        ..base
     };
     let orders = p.store().list_orders(&f)?;
     if a.csv {
         let mut w = csv::Writer::from_writer(std::io::stdout());
-        w.write_record(["order_no", "created_at", "status", "method", "channel", "account", "amount", "refunded", "fee", "subject", "channel_trade_no"]).map_err(CliError::other)?;
+        w.write_record(["order_no", "created_at", "status", "method", "channel", "account", "amount", "refunded", "fee", "subject", "channel_trade_no", "operator", "shift_no"]).map_err(CliError::other)?;
         for x in &orders {
             let created = x.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-            w.write_record([x.order_no.as_str(), &created, x.status.as_str(), x.method.as_str(), &x.channel, &x.account, &x.amount.to_string(), &x.refunded.to_string(), &x.fee.to_string(), &x.subject, x.channel_trade_no.as_deref().unwrap_or("")])
+            w.write_record([x.order_no.as_str(), &created, x.status.as_str(), x.method.as_str(), &x.channel, &x.account, &x.amount.to_string(), &x.refunded.to_string(), &x.fee.to_string(), &x.subject, x.channel_trade_no.as_deref().unwrap_or(""), x.operator.as_deref().unwrap_or(""), x.shift_no.as_deref().unwrap_or("")])
                 .map_err(CliError::other)?;
         }
         w.flush().map_err(CliError::other)?;
@@ -95,6 +102,18 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
         }
         if let Some(c) = &x.auth_code_masked {
             s.push_str(&format!("Code      {c}\n"));
+        }
+        if let Some(t) = x.tendered {
+            s.push_str(&format!("Cash      {t} handed over, {} change\n", x.change()));
+        }
+        if let Some(op) = &x.operator {
+            s.push_str(&format!("Cashier   {op}\n"));
+        }
+        if let Some(sh) = &x.shift_no {
+            s.push_str(&format!("Shift     {sh}\n"));
+        }
+        if let (Some(id), Some(total)) = (&x.sale_id, x.sale_total) {
+            s.push_str(&format!("Sale      {id}, {total} yuan in all (split)\n"));
         }
         if let Some(m) = &x.failure_message {
             s.push_str(&format!("Failure   {m}\n"));

@@ -27,6 +27,16 @@ pub(crate) struct PayArgs {
     /// The customer's payment code (scanned): charges it instead of showing a QR code.
     #[arg(long, value_name = "CODE")]
     auth_code: Option<String>,
+    /// Record a tender taken at the till instead: cash, card (the shop's own terminal) or voucher.
+    /// Needs an open shift (`paydesk shift open`).
+    #[arg(long, value_name = "TENDER", conflicts_with_all = ["auth_code", "method", "channel", "account", "wait", "qr_png"])]
+    tender: Option<String>,
+    /// Cash handed over, yuan (default: the amount); the change is printed.
+    #[arg(long, value_name = "YUAN", requires = "tender")]
+    tendered: Option<String>,
+    /// The card terminal's reference or the voucher's number.
+    #[arg(long, requires = "tender")]
+    reference: Option<String>,
     /// What is sold (shown to the payer).
     #[arg(long)]
     subject: Option<String>,
@@ -56,6 +66,20 @@ fn print_order(o: &Out, order: &Order) -> i32 {
 pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliError> {
     let p = ctx::open(home)?;
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
+    if let Some(t) = a.tender {
+        let method: Method = t.parse().map_err(|e| CliError::invalid("tender", e))?;
+        let tendered = a.tendered.as_deref().map(|s| Money::parse_yuan(s).map_err(|e| CliError::invalid("tendered", e))).transpose()?;
+        let operator = a.operator.or_else(|| Some(crate::cmd::till::os_user()));
+        let order = p.record_tender(paydesk_core::payments::TenderInput { method, amount, tendered, reference: a.reference, subject: a.subject, operator, idempotency_key: a.idempotency_key, sale: None })?;
+        o.print(&order, || {
+            let mut s = order_line(&order);
+            if order.tendered.is_some() {
+                s.push_str(&format!("\nchange {} yuan", order.change()));
+            }
+            s
+        });
+        return Ok(EXIT_OK);
+    }
     if let Some(code) = a.auth_code {
         if a.method.is_some() {
             return Err(CliError::invalid("method", "not used with --auth-code: the payment code tells the method"));

@@ -352,6 +352,17 @@ impl Store {
         })
     }
 
+    /// The orders a receipt shows for `no`: every tender of its split sale, oldest first, or itself.
+    pub fn sale_orders(&self, no: &OrderNo) -> Result<Vec<Order>> {
+        self.read(|c| {
+            let o = load_order(c, no.as_str())?;
+            let Some(sale) = &o.sale_id else { return Ok(vec![o]) };
+            let mut st = c.prepare_cached(&format!("SELECT {ORDER_COLS} FROM orders WHERE sale_id = ?1 ORDER BY created_at, order_no"))?;
+            let rows = st.query_map([sale], order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
     /// The highest order or refund number issued by this till (to seed the generator).
     pub fn last_number(&self, till: &str) -> Result<Option<String>> {
         self.read(|c| {

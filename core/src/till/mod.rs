@@ -20,7 +20,7 @@ mod shift;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-pub use report::{CashFigures, Figures, ReportLine, ShiftLine, ShiftReport, ZReport};
+pub use report::{method_name, CashFigures, Figures, ReportLine, ShiftLine, ShiftReport, ZReport};
 pub use shift::{Shift, ShiftKind, ShiftStatus};
 
 use crate::money::Money;

@@ -191,6 +191,22 @@ pub struct ZReport {
     pub adjustments: Vec<AdjustmentRow>,
 }
 
+/// A method as the accountant's files name it: `现金 Cash`.
+pub fn method_name(m: &str) -> String {
+    let name = match m {
+        "alipay" => "支付宝 Alipay",
+        "wechat" => "微信支付 WeChat Pay",
+        "unionpay" => "云闪付 UnionPay",
+        "ecny" => "数字人民币 e-CNY",
+        "sandbox" => "测试钱包 Sandbox",
+        "cash" => "现金 Cash",
+        "card" => "银行卡 Card",
+        "voucher" => "代金券 Voucher",
+        other => other,
+    };
+    name.to_string()
+}
+
 fn money(fen: i64) -> Cell {
     Cell::Money(fen)
 }
@@ -205,7 +221,11 @@ fn local(t: DateTime<Utc>, tz: chrono_tz::Tz) -> Cell {
 
 /// The summary, tender, open-order and adjustment tables shared by both reports.
 fn figure_tables(f: &Figures, head: Vec<(&str, Cell)>, adjustments: &[AdjustmentRow], tz: chrono_tz::Tz) -> Vec<Table> {
-    let mut summary = Table::new("summary", "汇总 Summary", vec![Column::new("item", "项目 Item", ColumnKind::Text), Column::new("value", "值 Value", ColumnKind::Text)]);
+    let mut summary = Table::new(
+        "summary",
+        "汇总 Summary",
+        vec![Column::new("item", "项目 Item", ColumnKind::Text), Column::new("value", "值 Value", ColumnKind::Text), Column::new("amount", "金额 Amount", ColumnKind::Money)],
+    );
     let mut rows: Vec<(&str, Cell)> = head;
     rows.extend([
         ("销售笔数 Sales", Cell::Count(f.sales)),
@@ -224,12 +244,12 @@ fn figure_tables(f: &Figures, head: Vec<(&str, Cell)>, adjustments: &[Adjustment
         ("长短款 Over/short", opt_money(f.cash.over_short)),
     ]);
     for (k, v) in rows {
-        let v = match v {
-            Cell::Money(m) => Cell::text(crate::money::format_signed_fen(m)),
-            Cell::Count(n) => Cell::text(n.to_string()),
-            other => Cell::text(other.plain()),
+        let (value, amount) = match v {
+            Cell::Money(m) => (Cell::Empty, Cell::Money(m)),
+            Cell::Count(n) => (Cell::text(n.to_string()), Cell::Empty),
+            other => (Cell::text(other.plain()), Cell::Empty),
         };
-        summary.push(vec![Cell::text(k), v]);
+        summary.push(vec![Cell::text(k), value, amount]);
     }
     let mut tenders = Table::new(
         "tenders",
@@ -245,14 +265,14 @@ fn figure_tables(f: &Figures, head: Vec<(&str, Cell)>, adjustments: &[Adjustment
         ],
     );
     for l in &f.lines {
-        tenders.push(vec![Cell::text(&l.method), Cell::text(&l.channel), Cell::Count(l.count), money(l.amount), Cell::Count(l.refund_count), money(l.refunded), money(l.amount - l.refunded)]);
+        tenders.push(vec![Cell::text(method_name(&l.method)), Cell::text(&l.channel), Cell::Count(l.count), money(l.amount), Cell::Count(l.refund_count), money(l.refunded), money(l.amount - l.refunded)]);
     }
     tenders.push(vec![Cell::text("合计 Total"), Cell::Empty, Cell::Count(f.paid_count), money(f.gross), Cell::Count(f.refund_count), money(f.refunded), money(f.net)]);
     let mut tables = vec![summary, tenders];
     if !f.open_orders.is_empty() || !f.open_refunds.is_empty() {
         let mut open = Table::new("open", "未完成 Unresolved", vec![Column::new("no", "单号 No", ColumnKind::Text), Column::new("method", "方式 Method", ColumnKind::Text), Column::new("amount", "金额 Amount", ColumnKind::Money), Column::new("status", "状态 Status", ColumnKind::Text)]);
         for o in f.open_orders.iter().chain(&f.open_refunds) {
-            open.push(vec![Cell::text(&o.no), Cell::text(&o.method), money(o.amount), Cell::text(&o.status)]);
+            open.push(vec![Cell::text(&o.no), Cell::text(method_name(&o.method)), money(o.amount), Cell::text(&o.status)]);
         }
         tables.push(open);
     }
@@ -272,7 +292,7 @@ fn figure_tables(f: &Figures, head: Vec<(&str, Cell)>, adjustments: &[Adjustment
         );
         for a in adjustments {
             let change = format!("{} → {}", a.from_status.as_deref().unwrap_or(""), a.to_status);
-            adj.push(vec![local(a.at, tz), Cell::text(&a.order_no), Cell::text(a.refund_no.clone().unwrap_or_default()), Cell::text(&a.method), money(a.amount), Cell::text(change), Cell::text(&a.source)]);
+            adj.push(vec![local(a.at, tz), Cell::text(&a.order_no), Cell::text(a.refund_no.clone().unwrap_or_default()), Cell::text(method_name(&a.method)), money(a.amount), Cell::text(change), Cell::text(&a.source)]);
         }
         tables.push(adj);
     }
@@ -280,6 +300,15 @@ fn figure_tables(f: &Figures, head: Vec<(&str, Cell)>, adjustments: &[Adjustment
 }
 
 impl ShiftReport {
+    /// The report as a cashier may see it before the count: an open shift's expected cash is
+    /// left out (the blind count is counted first, compared after).
+    pub fn blind(mut self) -> ShiftReport {
+        if !self.locked {
+            self.figures.cash.expected = None;
+        }
+        self
+    }
+
     /// The report as export tables (summary, by tender, unresolved, later adjustments).
     pub fn tables(&self, tz: chrono_tz::Tz) -> Vec<Table> {
         let s = &self.shift;
