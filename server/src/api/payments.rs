@@ -36,6 +36,12 @@ pub(crate) fn payment_json(o: &Order) -> Value {
         "created_at": o.created_at.to_rfc3339(),
         "expires_at": o.expires_at.to_rfc3339(),
         "paid_at": o.paid_at.map(|t| t.to_rfc3339()),
+        "operator": o.operator,
+        "shift_no": o.shift_no,
+        "tendered": o.tendered.map(|t| t.to_string()),
+        "change": o.tendered.map(|_| o.change().to_string()),
+        "sale_id": o.sale_id,
+        "sale_total": o.sale_total.map(|t| t.to_string()),
     })
 }
 
@@ -127,11 +133,19 @@ pub(crate) async fn get(State(p): State<Arc<Payments>>, caller: Caller, Path(no)
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     status: Option<String>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     limit: Option<u32>,
+    /// The search language of `paydesk_core::till::find`.
+    find: Option<String>,
+    trade_no: Option<String>,
+    amount: Option<String>,
+    code_tail: Option<String>,
+    cashier: Option<String>,
+    shift: Option<String>,
 }
 
 pub(crate) async fn list(State(p): State<Arc<Payments>>, caller: Caller, q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Resp {
@@ -142,7 +156,30 @@ pub(crate) async fn list(State(p): State<Arc<Payments>>, caller: Caller, q: Resu
     if limit == 0 || limit > 1000 {
         return Err(ApiError::invalid("limit", "must be 1 to 1000"));
     }
-    let f = OrderFilter { status, from: q.from, to: q.to, limit: Some(limit), ..Default::default() };
+    let tz = p.settings().tz().unwrap_or(chrono_tz::Asia::Shanghai);
+    let base = match q.find.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(find) => paydesk_core::till::find::parse(find, tz, Utc::now(), limit)?,
+        None => OrderFilter { limit: Some(limit), ..Default::default() },
+    };
+    if let Some(t) = q.trade_no.as_deref().filter(|t| t.len() < 4) {
+        return Err(ApiError::invalid("trade_no", format!("{t:?}: give at least 4 characters")));
+    }
+    if let Some(c) = q.code_tail.as_deref().filter(|c| c.is_empty() || c.len() > 4 || !c.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(ApiError::invalid("code_tail", format!("{c:?}: give the last 1 to 4 digits")));
+    }
+    let exact = q.amount.as_deref().map(|a| Money::parse_yuan(a).map_err(|e| ApiError::invalid("amount", e))).transpose()?;
+    let f = OrderFilter {
+        status,
+        from: q.from.or(base.from),
+        to: q.to.or(base.to),
+        text: q.trade_no.or(base.text.clone()),
+        min_amount: exact.or(base.min_amount),
+        max_amount: exact.or(base.max_amount),
+        code_tail: q.code_tail.or(base.code_tail.clone()),
+        operator: q.cashier.or(base.operator.clone()),
+        shift_no: q.shift.or(base.shift_no.clone()),
+        ..base
+    };
     let orders = p.store().list_orders(&f).map_err(paydesk_core::payments::PayError::from)?;
     Ok((StatusCode::OK, Json(json!({"payments": orders.iter().map(payment_json).collect::<Vec<_>>()}))))
 }
