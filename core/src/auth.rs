@@ -84,10 +84,14 @@ pub enum Action {
     ViewAnalytics,
     /// Write the sales report files (XLSX/CSV figures, PNG charts).
     ExportAnalytics,
+    /// The shift history with each over/short, any shift's report, the Z reports.
+    ViewShifts,
+    /// Close the business day (the Z report).
+    CloseDay,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::TakePayment,
         Action::ViewOrders,
         Action::RequeryOrder,
@@ -104,6 +108,8 @@ impl Action {
         Action::ResolveDiscrepancy,
         Action::ViewAnalytics,
         Action::ExportAnalytics,
+        Action::ViewShifts,
+        Action::CloseDay,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -124,6 +130,8 @@ impl Action {
             Action::ResolveDiscrepancy => "resolve_discrepancy",
             Action::ViewAnalytics => "view_analytics",
             Action::ExportAnalytics => "export_analytics",
+            Action::ViewShifts => "view_shifts",
+            Action::CloseDay => "close_day",
         }
     }
 }
@@ -134,16 +142,16 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts
-            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
+            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics | ViewShifts | CloseDay => true,
         },
         Role::Cashier => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Simulate => true,
             Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit | Reconcile | ResolveDiscrepancy
-            | ViewAnalytics | ExportAnalytics => false,
+            | ViewAnalytics | ExportAnalytics | ViewShifts | CloseDay => false,
         },
         Role::Accountant => match action {
-            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
-            TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate => false,
+            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics | ViewShifts => true,
+            TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate | CloseDay => false,
         },
     }
 }

@@ -10,7 +10,7 @@ use anyhow::Context;
 use paydesk_channels::sim::{self, SimConfig, SimHandle, SimKeys};
 use paydesk_channels::ChannelEnv;
 use paydesk_core::auth::{self, Role};
-use paydesk_core::config::{ReconcileSettings, Settings};
+use paydesk_core::config::{PrinterConnection, PrinterSettings, ReconcileSettings, Settings};
 use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
@@ -30,6 +30,8 @@ pub const SAMPLE_CODES: [(&str, &str); 5] = [
 pub struct Demo {
     pub sim: SimHandle,
     pub server: ServerHandle,
+    /// The demo's receipt printer: a virtual network printer that keeps what it was sent.
+    pub printer: paydesk_print::VirtualPrinter,
     http: reqwest::Client,
     _tmp: Option<tempfile::TempDir>,
 }
@@ -117,7 +119,15 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     // sales history below lives on switched-off accounts, which the schedule leaves alone (the
     // simulator holds that history too, so reconciling one of them by hand finds it in order).
     let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
-    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
+    let printer = paydesk_print::VirtualPrinter::start(0).await.context("virtual printer")?;
+    let receipt = PrinterSettings {
+        connection: PrinterConnection::Tcp,
+        address: printer.address(),
+        shop_name: "演示小店".into(),
+        header: vec!["Paydesk 演示 Demo".into()],
+        ..PrinterSettings::default()
+    };
+    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, printer: receipt, ..Settings::load(&home).unwrap_or_default() };
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
@@ -137,7 +147,7 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");
-    Ok((home, payments, Demo { sim, server, http: reqwest::Client::new(), _tmp: tmp }))
+    Ok((home, payments, Demo { sim, server, printer, http: reqwest::Client::new(), _tmp: tmp }))
 }
 
 impl Demo {

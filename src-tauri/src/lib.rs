@@ -92,7 +92,8 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon })
+    let (spool, printer) = AppState::printing(payments.settings().printer.clone());
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer })
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)
@@ -101,8 +102,10 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
     let payments = state.payments.clone();
     // Without the service (demo mode), the app runs core's follower itself.
     let own_follower = state.service.is_none().then(|| state.follower_stop.subscribe());
+    let spool = state.spool.clone();
     builder.manage(state).invoke_handler(commands::handler()).setup(move |app| {
         events::forward(app.handle().clone(), payments.clone());
+        events::forward_print_jobs(app.handle().clone(), &spool);
         if let Some(st) = app.try_state::<AppState>() {
             commands::recon::spawn_schedule(app.handle().clone(), &st);
         }

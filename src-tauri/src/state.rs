@@ -27,9 +27,23 @@ pub struct AppState {
     pub follower_stop: tokio::sync::watch::Sender<bool>,
     /// Reconciliation (runs, discrepancy workflow, the T+1 schedule).
     pub recon: Arc<paydesk_core::reconcile::Reconciler>,
+    /// Receipts waiting for (or back from) the printer: payments never wait for paper.
+    pub spool: Arc<paydesk_print::Spooler>,
+    /// This till's printer settings in force (saved ones apply to the next job).
+    pub printer: RwLock<paydesk_core::config::PrinterSettings>,
 }
 
 impl AppState {
+    /// The spooler and the settings for `printer` (the same pair every way the app starts).
+    pub fn printing(printer: paydesk_core::config::PrinterSettings) -> (Arc<paydesk_print::Spooler>, RwLock<paydesk_core::config::PrinterSettings>) {
+        let spool = paydesk_print::Spooler::new(paydesk_print::Target::from_settings(&printer), std::time::Duration::from_secs(printer.timeout_secs));
+        (spool, RwLock::new(printer))
+    }
+
+    pub fn printer_settings(&self) -> paydesk_core::config::PrinterSettings {
+        self.printer.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
     pub fn store(&self) -> &Arc<Store> {
         self.payments.store()
     }

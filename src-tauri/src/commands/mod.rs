@@ -6,9 +6,11 @@ pub mod analytics;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
+pub mod print;
 pub mod recon;
 pub mod session;
 pub mod settings;
+pub mod till;
 pub mod users;
 
 /// Every command the UI may call.
@@ -59,5 +61,25 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_resolve,
         recon::recon_export,
         recon::recon_alert,
+        till::shift_status,
+        till::open_shift,
+        till::close_shift,
+        till::shift_report,
+        till::shift_history,
+        till::close_day,
+        till::z_reports,
+        till::export_till_report,
+        till::record_tender,
+        print::print_receipt,
+        print::print_refund,
+        print::print_report,
+        print::retry_print,
+        print::print_jobs,
+        print::open_drawer,
+        print::test_print,
+        print::receipt_preview,
+        print::demo_printed,
+        print::get_printer,
+        print::save_printer,
     ]
 }

@@ -23,6 +23,8 @@ pub struct FilterInput {
     pub min_amount: Option<String>,
     pub max_amount: Option<String>,
     pub text: Option<String>,
+    /// Find a payment: the search language of `paydesk_core::till::find`.
+    pub find: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -39,17 +41,22 @@ impl FilterInput {
         let money = |o: &Option<String>, field: &str| -> CmdResult<Option<Money>> {
             nonempty(o).map(|s| Money::parse_yuan(&s).map_err(|e| AppError::invalid(field, &e.to_string()))).transpose()
         };
+        let limit = self.limit.unwrap_or(500).min(5000);
+        let base = match nonempty(&self.find) {
+            Some(q) => paydesk_core::till::find::parse(&q, tz, chrono::Utc::now(), limit).map_err(|e| AppError::invalid("find", e.to_string().trim_start_matches("find: ")))?,
+            None => OrderFilter::default(),
+        };
         Ok(OrderFilter {
             status: self.status,
             method: self.method,
             channel: nonempty(&self.channel),
-            account: None,
-            from: nonempty(&self.from).map(|s| day_start(&s, tz, "from")).transpose()?,
-            to: nonempty(&self.to).map(|s| day_start(&s, tz, "to").map(|t| t + chrono::Duration::days(1))).transpose()?,
-            min_amount: money(&self.min_amount, "min_amount")?,
-            max_amount: money(&self.max_amount, "max_amount")?,
-            text: nonempty(&self.text),
-            limit: Some(self.limit.unwrap_or(500).min(5000)),
+            from: nonempty(&self.from).map(|s| day_start(&s, tz, "from")).transpose()?.or(base.from),
+            to: nonempty(&self.to).map(|s| day_start(&s, tz, "to").map(|t| t + chrono::Duration::days(1))).transpose()?.or(base.to),
+            min_amount: money(&self.min_amount, "min_amount")?.or(base.min_amount),
+            max_amount: money(&self.max_amount, "max_amount")?.or(base.max_amount),
+            text: nonempty(&self.text).or(base.text.clone()),
+            limit: Some(limit),
+            ..base
         })
     }
 }
