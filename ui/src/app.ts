@@ -13,10 +13,12 @@ import { ordersScreen } from './screens/orders';
 import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
 import { reconScreen } from './screens/recon';
+import { shiftsScreen } from './screens/shifts';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
   { name: 'orders', needs: 'view_orders' },
+  { name: 'shifts', needs: 'view_shifts' },
   { name: 'analytics', needs: 'view_analytics' },
   { name: 'recon', needs: 'reconcile' },
   { name: 'settings', needs: 'view_settings' },
@@ -97,7 +99,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     let el: HTMLElement;
     if (screen === 'login') el = loginScreen(ctx);
     else {
-      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'recon' ? reconScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
+      const s = screen === 'cashier' ? cashierScreen(ctx) : screen === 'orders' ? ordersScreen(ctx) : screen === 'shifts' ? shiftsScreen(ctx) : screen === 'analytics' ? analyticsScreen(ctx) : screen === 'recon' ? reconScreen(ctx) : screen === 'settings' ? settingsScreen(ctx) : auditScreen(ctx);
       el = s.el;
       dispose = s.dispose;
     }

@@ -13,4 +13,4 @@ export interface Ctx {
   onLoggedIn(s: Session): void;
 }
 
-export type ScreenName = 'login' | 'cashier' | 'orders' | 'analytics' | 'recon' | 'settings' | 'audit';
+export type ScreenName = 'login' | 'cashier' | 'orders' | 'shifts' | 'analytics' | 'recon' | 'settings' | 'audit';

@@ -21,6 +21,8 @@ pub struct ShiftView {
     pub cashiers: Vec<String>,
     /// The float the last handover counted (a suggestion for the next opening).
     pub last_counted: Option<Money>,
+    /// Receipts print without being asked.
+    pub auto_print: bool,
 }
 
 /// The cashier's open shift, or why payments wait (`no_shift`).
@@ -42,7 +44,7 @@ pub fn shift_status(st: State<'_, AppState>) -> CmdResult<ShiftView> {
     let till = st.payments.settings().till_id.to_string();
     let last_counted = st.store().shifts(Some(&till), None, None, 5)?.into_iter().find(|s| s.status == ShiftStatus::Closed && s.counted_cash.is_some()).and_then(|s| s.counted_cash);
     let cashiers = st.store().users()?.into_iter().filter(|u| u.enabled && u.role != Role::Accountant).map(|u| u.name).collect();
-    Ok(ShiftView { shift, cashiers, last_counted })
+    Ok(ShiftView { shift, cashiers, last_counted, auto_print: st.printer_settings().auto_print })
 }
 
 #[tauri::command]

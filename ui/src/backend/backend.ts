@@ -5,6 +5,7 @@ import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
   ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
+  DayClosed, Opened, PrinterSettings, PrintJob, SaleRef, Shift, ShiftReport, ShiftView, TenderRequest, ZReport,
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
@@ -20,8 +21,34 @@ export interface Backend {
   setLanguage(lang: string): Promise<void>;
 
   paymentMethods(): Promise<MethodView[]>;
-  createQr(amount: string, method: Method | null, saleId: string): Promise<Order>;
-  barcodePay(amount: string, authCode: string, saleId: string): Promise<Order>;
+  createQr(amount: string, method: Method | null, saleId: string, sale?: SaleRef | null): Promise<Order>;
+  barcodePay(amount: string, authCode: string, saleId: string, sale?: SaleRef | null): Promise<Order>;
+  /** Cash (with what was handed over), the card terminal, a voucher: recorded in the open shift. */
+  recordTender(req: TenderRequest): Promise<Order>;
+
+  shiftStatus(): Promise<ShiftView>;
+  openShift(float: string): Promise<Opened>;
+  /** The blind count: `counted` is entered before the expected cash is shown. */
+  closeShift(counted: string, handedTo: string | null): Promise<ShiftReport>;
+  /** The open shift's X report (blind for a cashier), or any shift's report. */
+  shiftReport(shiftNo: string | null): Promise<ShiftReport>;
+  shiftHistory(limit?: number): Promise<Shift[]>;
+  closeDay(): Promise<DayClosed>;
+  zReports(store: boolean): Promise<ZReport[]>;
+  exportTillReport(shiftNo: string | null, zNo: number | null, store: boolean, format: ExportFormat): Promise<{ paths: string[] }>;
+
+  printReceipt(orderNo: string, reprint: boolean): Promise<PrintJob>;
+  printRefund(refundNo: string): Promise<PrintJob>;
+  printReport(shiftNo: string | null, zNo: number | null, store: boolean): Promise<PrintJob>;
+  retryPrint(id: number): Promise<PrintJob>;
+  printJobs(): Promise<PrintJob[]>;
+  openDrawer(): Promise<PrintJob>;
+  testPrint(): Promise<PrintJob>;
+  /** A sale's receipt as it prints, as a PNG data URL. */
+  receiptPreview(orderNo: string): Promise<string>;
+  getPrinter(): Promise<PrinterSettings>;
+  savePrinter(p: PrinterSettings): Promise<PrinterSettings>;
+  onPrintJob(cb: (j: PrintJob) => void): Promise<Unsubscribe>;
   cancelPayment(orderNo: string): Promise<Order>;
   currentSale(): Promise<Order | null>;
   qrSvg(text: string): Promise<string>;

@@ -10,17 +10,18 @@ import type * as T from './types';
 import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
+import { FakeTill } from './fake-till';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
   'view_analytics', 'export_analytics',
-  'reconcile', 'resolve_discrepancy',
+  'reconcile', 'resolve_discrepancy', 'view_shifts', 'close_day',
 ];
 const ALLOWED: Record<T.Role, T.Action[]> = {
   owner: ALL_ACTIONS,
   cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
-  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy', 'view_shifts'],
 };
 
 type Listener<P> = (p: P) => void;
@@ -29,6 +30,8 @@ export interface FakeOptions {
   /** Milliseconds the fake "channel" takes to answer. */
   latency?: number;
   needsSetup?: boolean;
+  /** Start with 王芳's shift open (default), as a till mid-day; false: nobody's. */
+  shiftOpen?: boolean;
 }
 
 export class FakeBackend implements Backend {
@@ -58,10 +61,12 @@ export class FakeBackend implements Backend {
   private latency: number;
   private needsSetup: boolean;
   private recon = new FakeRecon((ms) => this.wait(ms), () => this.session?.user ?? null);
+  private till: FakeTill;
 
   constructor(opts: FakeOptions = {}) {
     this.latency = opts.latency ?? 150;
     this.needsSetup = opts.needsSetup ?? false;
+    this.till = new FakeTill(opts.shiftOpen === false ? null : '王芳');
     if (this.needsSetup) this.users = [];
     this.channel?.addEventListener('message', (e) => this.listeners.customer.forEach((l) => l(e.data as T.CustomerView)));
   }
@@ -108,6 +113,7 @@ export class FakeBackend implements Backend {
       status: 'pending', subject: 'Paydesk', channel_trade_no: null, qr_code: null, auth_code_masked: masked, failure_code: null, failure_message: null,
       operator: this.session?.user ?? null, till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
       expires_at: new Date(now.getTime() + (kind === 'qr' ? this.settings.qr_lifetime_secs : this.settings.barcode_wait_secs) * 1000).toISOString(), paid_at: null,
+      shift_no: this.till.shift?.shift_no ?? null, tendered: null, sale_id: null, sale_total: null,
     };
     this.orders.unshift(o);
     this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order of ${(fen / 100).toFixed(2)} yuan on account ${account}` }]);
@@ -159,6 +165,7 @@ export class FakeBackend implements Backend {
 
   async createQr(amount: string, method: T.Method | null, saleId: string) {
     const s = this.require('take_payment');
+    this.till.require();
     const fen = this.amount(amount);
     const existing = this.orders.find((o) => o.idempotency_key === saleId);
     if (existing) return existing;
@@ -196,6 +203,7 @@ export class FakeBackend implements Backend {
 
   async barcodePay(amount: string, authCode: string, saleId: string) {
     this.require('take_payment');
+    this.till.require();
     const fen = this.amount(amount);
     const code = authCode.trim();
     const method = methodOfCode(code);
@@ -262,7 +270,16 @@ export class FakeBackend implements Backend {
     this.require('view_orders');
     const min = f.min_amount ? parseYuan(f.min_amount) : null;
     const max = f.max_amount ? parseYuan(f.max_amount) : null;
-    return this.orders.filter((o) => (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
+    // `find`: the trade/order number or the amount of its tokens (the Rust side reads the whole language).
+    const tokens = (f.find ?? '').trim().split(/\s+/).filter(Boolean);
+    const found = (o: T.Order) => tokens.every((tok) => {
+      if (tok.startsWith('*')) return (o.auth_code_masked ?? '').endsWith(tok.slice(1));
+      if (tok.startsWith('shift:')) return o.shift_no === tok.slice(6);
+      if (tok.startsWith('cashier:')) return o.operator === tok.slice(8);
+      const fen = /^[¥￥]?\d{1,6}(\.\d{1,2})?$/.test(tok) ? parseYuan(tok.replace(/^[¥￥]/, '')) : null;
+      return fen !== null ? o.amount === fen : o.order_no.includes(tok) || (o.channel_trade_no ?? '').includes(tok);
+    });
+    return this.orders.filter((o) => found(o) && (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
       && (min === null || o.amount >= min) && (max === null || o.amount <= max) && (!f.text || o.order_no.includes(f.text) || (o.channel_trade_no ?? '').includes(f.text))
       && (!f.from || o.created_at.slice(0, 10) >= f.from) && (!f.to || o.created_at.slice(0, 10) <= f.to)).map((o) => ({ ...o }));
   }
@@ -280,7 +297,7 @@ export class FakeBackend implements Backend {
     if (fen > o.amount - o.refunded) throw new BackendError('conflict', `amount: refund exceeds the ${((o.amount - o.refunded) / 100).toFixed(2)} yuan that can still be refunded`);
     await this.wait();
     const now = new Date().toISOString();
-    const r: T.Refund = { refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, created_at: now, updated_at: now };
+    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, created_at: now, updated_at: now };
     this.refunds.push(r);
     o.refunded += fen;
     this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
@@ -381,6 +398,45 @@ export class FakeBackend implements Backend {
   async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
   async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }
   async onReconFinished(cb: Listener<T.ReconRun>): Promise<Unsubscribe> { return this.recon.onFinished(cb); }
+
+  async recordTender(req: T.TenderRequest) {
+    const s = this.require('take_payment');
+    this.till.require();
+    const fen = this.amount(req.amount);
+    const existing = this.orders.find((o) => o.idempotency_key === req.sale_id);
+    if (existing) return { ...existing };
+    const tendered = req.method === 'cash' ? parseYuan(req.tendered?.trim() || req.amount) : null;
+    if (tendered !== null && tendered < fen) throw new BackendError('invalid', `tendered: ${req.tendered} yuan handed over is less than ${req.amount} yuan; take the rest with another tender`);
+    const o = this.newOrder('tender', req.method, fen, req.sale_id, null, '');
+    Object.assign(o, { channel: req.method, fee: 0, tendered, operator: s.user, channel_trade_no: req.reference || null, sale_id: req.sale?.id ?? null, sale_total: req.sale ? this.amount(req.sale.total) : null });
+    this.setStatus(o, 'success', 'user', `paid by ${req.method} at the till`);
+    o.channel_trade_no = req.reference || null;
+    return { ...o };
+  }
+  async shiftStatus() { this.require('take_payment'); return { shift: this.till.shift ? { ...this.till.shift } : null, cashiers: this.users.filter((u) => u.enabled && u.role !== 'accountant').map((u) => u.name), last_counted: null, auto_print: this.till.printer.auto_print }; }
+  async openShift(float: string) {
+    const s = this.require('take_payment');
+    const f = parseYuan(float.trim() || '0');
+    if (f === null) throw new BackendError('invalid', `float: ${JSON.stringify(float)} is not an amount like 200.00`);
+    return this.till.open(s.user, f);
+  }
+  async closeShift(counted: string, handedTo: string | null) { const s = this.require('take_payment'); await this.wait(); return this.till.close(this.orders, this.refunds, s.user, parseYuan(counted) ?? 0, handedTo); }
+  async shiftReport(no: string | null) { const s = this.require(no ? 'view_shifts' : 'take_payment'); return this.till.report(this.orders, this.refunds, no, s.role === 'cashier'); }
+  async shiftHistory() { this.require('view_shifts'); return this.till.history.map((s) => ({ ...s })); }
+  async closeDay() { const s = this.require('close_day'); await this.wait(); return this.till.closeDay(this.orders, this.refunds, s.user); }
+  async zReports(store: boolean) { this.require('view_shifts'); return this.till.zs.filter((z) => z.scope === (store ? 'store' : 'till')); }
+  async exportTillReport(no: string | null, z: number | null, _store: boolean, format: T.ExportFormat) { this.require('view_shifts'); return { paths: [`/home/paydesk/exports/${no ? `shift-${no}` : `z-T1-${String(z).padStart(4, '0')}`}.${format === 'xlsx' ? 'xlsx' : 'csv'}`] }; }
+  async printReceipt(no: string, reprint: boolean) { this.require(reprint ? 'view_orders' : 'take_payment'); this.find(no); return this.till.print(`sale ${no}`); }
+  async printRefund(no: string) { this.require('view_orders'); return this.till.print(`refund ${no}`); }
+  async printReport(no: string | null, z: number | null) { this.require(z ? 'view_shifts' : 'take_payment'); return this.till.print(z ? `Z${z}` : `shift ${no ?? this.till.shift?.shift_no}`); }
+  async retryPrint(id: number) { this.require('view_orders'); return this.till.retry(id); }
+  async printJobs() { this.require('view_orders'); return this.till.jobs.map((j) => ({ ...j })); }
+  async openDrawer() { this.require('take_payment'); this.till.require(); return this.till.print('drawer'); }
+  async testPrint() { this.require('view_settings'); return this.till.print('test page'); }
+  async receiptPreview(no: string) { this.require('view_orders'); this.find(no); return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg=='; }
+  async getPrinter() { this.require('view_settings'); return { ...this.till.printer }; }
+  async savePrinter(p: T.PrinterSettings) { this.require('manage_settings'); if (p.paper_mm !== 58 && p.paper_mm !== 80) throw new BackendError('invalid', 'setting printer.paper_mm: must be 58 or 80'); this.till.printer = { ...p }; return { ...p }; }
+  async onPrintJob(cb: Listener<T.PrintJob>): Promise<Unsubscribe> { return this.till.onJob(cb); }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
   async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }

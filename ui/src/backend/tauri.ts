@@ -28,8 +28,30 @@ export class TauriBackend implements Backend {
   setLanguage(lang: string) { return call<void>('set_language', { lang }); }
 
   paymentMethods() { return call<T.MethodView[]>('payment_methods'); }
-  createQr(amount: string, method: T.Method | null, saleId: string) { return call<T.Order>('create_qr', { req: { amount, method, sale_id: saleId } }); }
-  barcodePay(amount: string, authCode: string, saleId: string) { return call<T.Order>('barcode_pay', { req: { amount, auth_code: authCode, sale_id: saleId } }); }
+  createQr(amount: string, method: T.Method | null, saleId: string, sale: T.SaleRef | null = null) { return call<T.Order>('create_qr', { req: { amount, method, sale_id: saleId, sale } }); }
+  barcodePay(amount: string, authCode: string, saleId: string, sale: T.SaleRef | null = null) { return call<T.Order>('barcode_pay', { req: { amount, auth_code: authCode, sale_id: saleId, sale } }); }
+  recordTender(req: T.TenderRequest) { return call<T.Order>('record_tender', { req }); }
+
+  shiftStatus() { return call<T.ShiftView>('shift_status'); }
+  openShift(float: string) { return call<T.Opened>('open_shift', { float }); }
+  closeShift(counted: string, handedTo: string | null) { return call<T.ShiftReport>('close_shift', { counted, handedTo }); }
+  shiftReport(shiftNo: string | null) { return call<T.ShiftReport>('shift_report', { shiftNo }); }
+  shiftHistory(limit?: number) { return call<T.Shift[]>('shift_history', { limit: limit ?? null }); }
+  closeDay() { return call<T.DayClosed>('close_day'); }
+  zReports(store: boolean) { return call<T.ZReport[]>('z_reports', { store }); }
+  exportTillReport(shiftNo: string | null, zNo: number | null, store: boolean, format: T.ExportFormat) { return call<{ paths: string[] }>('export_till_report', { shiftNo, zNo, store, format }); }
+
+  printReceipt(orderNo: string, reprint: boolean) { return call<T.PrintJob>('print_receipt', { orderNo, reprint }); }
+  printRefund(refundNo: string) { return call<T.PrintJob>('print_refund', { refundNo }); }
+  printReport(shiftNo: string | null, zNo: number | null, store: boolean) { return call<T.PrintJob>('print_report', { shiftNo, zNo, store }); }
+  retryPrint(id: number) { return call<T.PrintJob>('retry_print', { id }); }
+  printJobs() { return call<T.PrintJob[]>('print_jobs'); }
+  openDrawer() { return call<T.PrintJob>('open_drawer'); }
+  testPrint() { return call<T.PrintJob>('test_print'); }
+  receiptPreview(orderNo: string) { return call<string>('receipt_preview', { orderNo }); }
+  getPrinter() { return call<T.PrinterSettings>('get_printer'); }
+  savePrinter(printer: T.PrinterSettings) { return call<T.PrinterSettings>('save_printer', { printer }); }
+  onPrintJob(cb: (j: T.PrintJob) => void) { return on('print-job', cb); }
   cancelPayment(orderNo: string) { return call<T.Order>('cancel_payment', { orderNo }); }
   currentSale() { return call<T.Order | null>('current_sale'); }
   qrSvg(text: string) { return call<string>('qr_svg', { text }); }

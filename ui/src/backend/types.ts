@@ -5,12 +5,18 @@ export type Action =
   | 'take_payment' | 'view_orders' | 'requery_order' | 'close_order' | 'refund' | 'export_orders'
   | 'view_settings' | 'manage_settings' | 'manage_accounts' | 'manage_users' | 'view_audit' | 'simulate'
   | 'view_analytics' | 'export_analytics'
-  | 'reconcile' | 'resolve_discrepancy';
+  | 'reconcile' | 'resolve_discrepancy'
+  | 'view_shifts' | 'close_day';
 export type OrderStatus = 'pending' | 'processing' | 'success' | 'failed' | 'closed' | 'refunded';
 export const ORDER_STATUSES: OrderStatus[] = ['pending', 'processing', 'success', 'failed', 'closed', 'refunded'];
-export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox';
+export type Tender = 'cash' | 'card' | 'voucher';
+export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox' | Tender;
+/** Wallets (served by channel accounts). */
 export const METHODS: Method[] = ['alipay', 'wechat', 'unionpay', 'ecny', 'sandbox'];
-export type PayKind = 'qr' | 'barcode';
+/** Tenders recorded at the till: never sent to a channel. */
+export const TENDERS: Tender[] = ['cash', 'card', 'voucher'];
+export const ALL_METHODS: Method[] = [...METHODS, ...TENDERS];
+export type PayKind = 'qr' | 'barcode' | 'tender';
 
 export interface Order {
   order_no: string;
@@ -35,6 +41,13 @@ export interface Order {
   updated_at: string;
   expires_at: string;
   paid_at: string | null;
+  /** The till shift it was taken in. */
+  shift_no?: string | null;
+  /** Cash handed over (fen). */
+  tendered?: number | null;
+  /** A split sale: its id and total. */
+  sale_id?: string | null;
+  sale_total?: number | null;
 }
 
 export interface OrderEvent {
@@ -51,6 +64,7 @@ export interface OrderEvent {
 }
 
 export interface Refund {
+  shift_no?: string | null;
   refund_no: string;
   order_no: string;
   amount: number;
@@ -132,6 +146,8 @@ export interface OrderFilter {
   min_amount?: string | null;
   max_amount?: string | null;
   text?: string | null;
+  /** Find a payment: `4200001234`, `12.50 14:05 ±10m`, `*1234`, `cashier:NAME`, `shift:NO`. */
+  find?: string | null;
   limit?: number | null;
 }
 
@@ -206,3 +222,49 @@ export interface CustomerView {
 }
 
 export * from './recon-types';
+
+// ---- The till's day (core/src/till, src-tauri/src/commands/till.rs, print.rs) ----
+
+export interface Shift {
+  shift_no: string;
+  till: string;
+  store: string;
+  kind: 'cashier' | 'system';
+  opened_by: string | null;
+  opened_at: string;
+  opening_float: number;
+  status: 'open' | 'closed';
+  closed_at: string | null;
+  closed_by: string | null;
+  handed_to: string | null;
+  counted_cash: number | null;
+  /** Fen; may be negative. */
+  expected_cash: number | null;
+  z_no: number | null;
+}
+export interface ShiftView { shift: Shift | null; cashiers: string[]; last_counted: number | null; auto_print: boolean }
+export interface ReportLine { kind: string; method: string; channel: string; count: number; amount: number; refund_count: number; refunded: number }
+export interface OpenItem { no: string; method: string; amount: number; status: string }
+export interface Figures {
+  lines: ReportLine[];
+  sales: number; paid_count: number; gross: number; refund_count: number; refunded: number; net: number; void_count: number; voided: number;
+  cash: { opening_float: number | null; sales: number; refunds: number; expected: number | null; counted: number | null; over_short: number | null };
+  open_orders: OpenItem[];
+  open_refunds: OpenItem[];
+}
+export interface Adjustment { at: string; order_no: string; refund_no: string | null; method: string; amount: number; from_status: string | null; to_status: string; source: string }
+export interface ShiftReport { shift: Shift; generated_at: string; figures: Figures; locked: boolean; adjustments: Adjustment[] }
+export interface ShiftLine { shift_no: string; kind: string; opened_by: string | null; closed_by: string | null; handed_to: string | null; opened_at: string; closed_at: string | null; opening_float: number; expected: number | null; counted: number | null; over_short: number | null }
+export interface ZReport {
+  scope: 'till' | 'store'; store: string; till: string; z_no: number; business_date: string; taken_at: string; taken_by: string | null;
+  shifts: ShiftLine[]; tills: [string, number][]; figures: Figures; over_short: number; adjustments: Adjustment[];
+}
+export interface DayClosed { till_z: ZReport; store_z: ZReport | null; waiting_for: string[] }
+export interface Opened { shift: Shift; closed_system: ShiftReport | null }
+export interface SaleRef { id: string; total: string }
+export interface TenderRequest { method: Tender; amount: string; tendered: string | null; reference: string | null; sale_id: string; sale: SaleRef | null }
+export interface PrintJob { id: number; title: string; status: 'queued' | 'printing' | 'done' | 'failed'; code: string | null; message: string | null; at: string }
+export interface PrinterSettings {
+  connection: 'none' | 'tcp' | 'usb'; address: string; device: string; paper_mm: number; shop_name: string; header: string[]; footer: string[];
+  order_code: 'qr' | 'barcode' | 'none'; drawer_kick: boolean; cut: boolean; auto_print: boolean; timeout_secs: number;
+}
