@@ -51,11 +51,26 @@ pub struct Spooler {
     target: RwLock<(Option<Target>, Duration)>,
     printer: tokio::sync::Mutex<()>,
     events: broadcast::Sender<Job>,
+    /// The runtime jobs run on (captured at creation: callers may be plain threads).
+    rt: Option<tokio::runtime::Handle>,
 }
 
 impl Spooler {
+    /// A spooler whose jobs run on the current Tokio runtime (see [`Spooler::on`]).
     pub fn new(target: Option<Target>, timeout: Duration) -> Arc<Spooler> {
-        Arc::new(Spooler { jobs: Mutex::new(Vec::new()), next: AtomicU64::new(1), target: RwLock::new((target, timeout)), printer: tokio::sync::Mutex::new(()), events: broadcast::channel(64).0 })
+        Spooler::on(tokio::runtime::Handle::try_current().ok(), target, timeout)
+    }
+
+    /// A spooler whose jobs run on `rt` (so any thread may submit).
+    pub fn on(rt: Option<tokio::runtime::Handle>, target: Option<Target>, timeout: Duration) -> Arc<Spooler> {
+        Arc::new(Spooler {
+            jobs: Mutex::new(Vec::new()),
+            next: AtomicU64::new(1),
+            target: RwLock::new((target, timeout)),
+            printer: tokio::sync::Mutex::new(()),
+            events: broadcast::channel(64).0,
+            rt,
+        })
     }
 
     /// Changes the printer (settings saved); jobs queued later go there.
@@ -97,7 +112,7 @@ impl Spooler {
         Some(out)
     }
 
-    /// Queues a job; returns at once. Needs a Tokio runtime.
+    /// Queues a job; returns at once (from any thread when the spooler was made on a Tokio runtime).
     pub fn submit(self: &Arc<Self>, title: &str, bytes: Vec<u8>) -> Job {
         let job = Job { id: self.next.fetch_add(1, Ordering::SeqCst), title: title.to_string(), status: JobStatus::Queued, code: None, message: None, at: Utc::now(), bytes: Arc::new(bytes) };
         {
@@ -119,9 +134,13 @@ impl Spooler {
 
     fn spawn(self: &Arc<Self>, id: u64) {
         let me = self.clone();
-        tokio::spawn(async move {
+        let job = async move {
             me.run(id).await;
-        });
+        };
+        match &self.rt {
+            Some(rt) => drop(rt.spawn(job)),
+            None => drop(tokio::spawn(job)),
+        }
     }
 
     async fn run(&self, id: u64) -> Option<Job> {

@@ -144,6 +144,11 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             Err(e) => tracing::warn!("demo sales history not written: {e}"),
         }
     });
+    // A till mid-day: 王芳's shift is open with a float of 200.00 (the cashier hands it over from
+    // the shift bar; a kept demo home keeps its own shifts).
+    if payments.open_shift()?.is_none_or(|s| s.kind == paydesk_core::till::ShiftKind::System) {
+        payments.open_cashier_shift(USERS[0].0, paydesk_core::Money::from_fen(20_000)?)?;
+    }
     let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");

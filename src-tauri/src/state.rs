@@ -36,7 +36,9 @@ pub struct AppState {
 impl AppState {
     /// The spooler and the settings for `printer` (the same pair every way the app starts).
     pub fn printing(printer: paydesk_core::config::PrinterSettings) -> (Arc<paydesk_print::Spooler>, RwLock<paydesk_core::config::PrinterSettings>) {
-        let spool = paydesk_print::Spooler::new(paydesk_print::Target::from_settings(&printer), std::time::Duration::from_secs(printer.timeout_secs));
+        // Commands run on Tauri's threads: jobs go to its Tokio runtime.
+        let rt = Some(tauri::async_runtime::handle().inner().clone());
+        let spool = paydesk_print::Spooler::on(rt, paydesk_print::Target::from_settings(&printer), std::time::Duration::from_secs(printer.timeout_secs));
         (spool, RwLock::new(printer))
     }
 
