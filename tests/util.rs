@@ -47,7 +47,7 @@ impl Cli {
 
     /// Runs `paydesk --home H --json ARGS…`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(paydesk_bin()).arg("--home").arg(self.home.path()).arg("--json").args(args).env_remove("PAYDESK_HOME").output().expect("run paydesk");
+        let out = Command::new(paydesk_bin()).arg("--home").arg(self.home.path()).arg("--json").args(args).env_remove("PAYDESK_HOME").env("PAYDESK_MACHINE_KEY", machine_key(self.home.path())).output().expect("run paydesk");
         out.into()
     }
 
@@ -75,7 +75,7 @@ impl Service {
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
         let mut cmd = Command::new(paydesk_bin());
         if let Some(h) = home {
-            cmd.arg("--home").arg(h);
+            cmd.arg("--home").arg(h).env("PAYDESK_MACHINE_KEY", machine_key(h));
         }
         let mut child = cmd.arg("--json").args(args).env_remove("PAYDESK_HOME").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
         let out = child.stdout.take().expect("stdout");
@@ -102,6 +102,12 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The machine key the test's `paydesk` runs seal imported keys with: one per test home, inside
+/// it so it goes with the temporary home (a real one lives apart from the home).
+pub fn machine_key(home: &Path) -> PathBuf {
+    home.join("test-machine.key")
 }
 
 /// The repository's demo keys directory.
