@@ -5,12 +5,17 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`).
+/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`), or in
+/// `$CARGO_TARGET_DIR/<profile>/` when the build directory is kept apart from the target
+/// directory (`CARGO_BUILD_BUILD_DIR`: test executables live in the former, binaries in the latter).
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("paydesk");
+    let mut bin = dir.join("paydesk");
+    if let (false, Some(target), Some(profile)) = (bin.exists(), std::env::var_os("CARGO_TARGET_DIR"), dir.file_name()) {
+        bin = PathBuf::from(target).join(profile).join("paydesk");
+    }
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }
