@@ -67,9 +67,9 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
             }
             let p = ctx::open(home)?;
             // Each account is written with its audit entry (what changed, by whom).
-            let actor = paydesk_core::payments::Actor::cli();
+            let by = paydesk_core::Principal::os();
             for a in &parsed.accounts {
-                p.save_account(a.clone(), &actor)?;
+                p.save_account(a.clone(), &by)?;
             }
             let names: Vec<&str> = parsed.accounts.iter().map(|a| a.name.as_str()).collect();
             o.print(&json!({"imported": names}), || format!("imported {} account(s): {}", names.len(), names.join(", ")));

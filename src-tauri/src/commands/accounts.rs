@@ -55,14 +55,14 @@ pub fn save_account(st: State<'_, AppState>, account: AccountConfig) -> CmdResul
     if !paydesk_channels::kinds().contains(&account.channel.as_str()) {
         return Err(AppError::invalid("channel", &format!("unknown channel (known: {})", paydesk_channels::kinds().join(", "))));
     }
-    st.payments.save_account(account, &st.actor(&s))?;
+    st.payments.save_account(account, &AppState::principal(&s))?;
     Ok(())
 }
 
 #[tauri::command]
 pub fn set_account_enabled(st: State<'_, AppState>, name: String, enabled: bool) -> CmdResult<()> {
     let s = st.require(Action::ManageAccounts)?;
-    st.payments.update_account(&name, &AccountPatch { enabled: Some(enabled), ..AccountPatch::default() }, &st.actor(&s))?;
+    st.payments.update_account(&name, &AccountPatch { enabled: Some(enabled), ..AccountPatch::default() }, &AppState::principal(&s))?;
     Ok(())
 }
 
@@ -94,7 +94,7 @@ impl RoutingInput {
 pub fn update_account_routing(st: State<'_, AppState>, name: String, input: RoutingInput) -> CmdResult<Vec<String>> {
     let s = st.require(Action::ManageAccounts)?;
     let patch = input.to_patch()?;
-    Ok(st.payments.update_account(&name, &patch, &st.actor(&s))?.1)
+    Ok(st.payments.update_account(&name, &patch, &AppState::principal(&s))?.1)
 }
 
 /// Copies a key file into the home, sealed with the machine key; returns the path to store in
