@@ -5,12 +5,17 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`).
+/// The `paydesk` binary of this build: in `$CARGO_TARGET_DIR/<profile>/` when the build directory
+/// is kept apart from the target directory, else next to this test executable.
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("paydesk");
+    let profile = dir.file_name().unwrap_or_default();
+    let bin = match std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join(profile).join("paydesk")) {
+        Some(b) if b.exists() => b,
+        _ => dir.join("paydesk"),
+    };
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }
