@@ -10,6 +10,7 @@ use super::{invalid, PayError, Payments};
 use crate::ids::RefundNo;
 use crate::money::Money;
 use crate::order::{EventNote, Method, Order, PayKind, Refund};
+use crate::principal::Principal;
 use crate::store::{NewOrder, NewRefund, SalePart};
 
 /// A tender as the till records it (amounts already parsed).
@@ -44,7 +45,7 @@ pub(super) fn check_sale(sale: Option<&SalePart>, amount: Money) -> Result<(), P
 impl Payments {
     /// Records a tender, already paid, in the cashier's open shift. Refused (nothing written)
     /// without one, for a wallet method, or for cash handed over short of the amount.
-    pub fn record_tender(&self, input: TenderInput) -> Result<Order, PayError> {
+    pub fn record_tender(&self, input: TenderInput, by: &Principal) -> Result<Order, PayError> {
         if !input.method.is_tender() {
             return Err(invalid("method", format!("{} is paid through a channel; tenders are cash, card, voucher", input.method)));
         }
@@ -74,7 +75,7 @@ impl Payments {
             _ => None,
         };
         let order = NewOrder {
-            order_no: self.numbers.next_order_no(now),
+            order_no: self.next_order_no(now)?,
             kind: PayKind::Tender,
             method: input.method,
             channel: input.method.as_str().to_string(),
@@ -84,6 +85,7 @@ impl Payments {
             subject,
             auth_code_masked: None,
             operator: input.operator,
+            principal: by.clone(),
             till: self.settings.till_id.to_string(),
             idempotency_key: input.idempotency_key,
             created_at: now,
@@ -105,9 +107,9 @@ impl Payments {
     }
 
     /// Refunds a tender at the counter (cash from the drawer of the open shift): completed at once.
-    pub(super) fn refund_tender(&self, order: &Order, refund_no: RefundNo, input: super::RefundRequestInput, key: Option<String>) -> Result<Refund, PayError> {
+    pub(super) fn refund_tender(&self, order: &Order, refund_no: RefundNo, input: super::RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
         let now = self.now();
-        let r = NewRefund { refund_no, order_no: order.order_no.clone(), amount: input.amount, reason: input.reason, operator: input.operator, created_at: now, idempotency_key: key };
+        let r = NewRefund { refund_no, order_no: order.order_no.clone(), amount: input.amount, reason: input.reason, operator: input.operator, principal: by.clone(), created_at: now, idempotency_key: key };
         let refund = self.store.refund_tender(&r, now)?;
         self.emit(&self.store.order(&order.order_no)?);
         Ok(refund)

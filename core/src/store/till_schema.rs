@@ -1,4 +1,4 @@
-//! Migration 9 (the till's day): shifts, Z reports, tenders as orders of their own kind.
+//! Migration 11 (the till's day): shifts, Z reports, tenders as orders of their own kind.
 //!
 //! `orders` is rebuilt (SQLite cannot change a CHECK or drop a NOT NULL in place): `kind` may be
 //! `tender`, `account` is empty (NULL) exactly for tenders, and every order gains the shift it
@@ -13,7 +13,8 @@ use super::analytics::{order_triggers, refund_triggers, AccountCol};
 
 /// The columns copied from the old `orders`.
 const OLD_COLS: &str = "order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, \
-    qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, expires_at, paid_at";
+    qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, expires_at, paid_at, \
+    principal, principal_key";
 
 pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
     format!(
@@ -64,7 +65,7 @@ pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
 
         DROP TRIGGER sales_refund_insert;
         DROP TRIGGER sales_refund_update;
-        CREATE TABLE orders_v9 (
+        CREATE TABLE orders_v11 (
             order_no          TEXT PRIMARY KEY,
             kind              TEXT NOT NULL CHECK (kind IN ('qr','barcode','tender')),
             method            TEXT NOT NULL,
@@ -87,6 +88,8 @@ pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
             updated_at        INTEGER NOT NULL,
             expires_at        INTEGER NOT NULL,
             paid_at           INTEGER,
+            principal         TEXT,
+            principal_key     TEXT,
             shift_no          TEXT REFERENCES shifts(shift_no),
             tendered          INTEGER CHECK (tendered IS NULL OR (method = 'cash' AND tendered >= amount)),
             sale_id           TEXT,
@@ -94,9 +97,9 @@ pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
             CHECK ((kind = 'tender') = (account IS NULL)),
             CHECK ((sale_id IS NULL) = (sale_total IS NULL))
         );
-        INSERT INTO orders_v9 ({OLD_COLS}) SELECT {OLD_COLS} FROM orders;
+        INSERT INTO orders_v11 ({OLD_COLS}) SELECT {OLD_COLS} FROM orders;
         DROP TABLE orders;
-        ALTER TABLE orders_v9 RENAME TO orders;
+        ALTER TABLE orders_v11 RENAME TO orders;
         CREATE INDEX orders_open ON orders(status) WHERE status IN ('pending','processing');
         CREATE INDEX orders_created ON orders(created_at);
         CREATE INDEX orders_account_created ON orders(account, created_at);
@@ -107,6 +110,8 @@ pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
         CREATE INDEX orders_trade_no ON orders(channel_trade_no) WHERE channel_trade_no IS NOT NULL;
         CREATE INDEX orders_sale ON orders(sale_id) WHERE sale_id IS NOT NULL;
         CREATE INDEX orders_amount_created ON orders(amount, created_at);
+        CREATE INDEX orders_principal_created ON orders(principal_key, created_at);
+        {number_trigger}
         {order_triggers}
         {refund_triggers}
         ALTER TABLE refunds ADD COLUMN shift_no TEXT REFERENCES shifts(shift_no);
@@ -120,6 +125,7 @@ pub(super) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
         WHEN NEW.shift_no IS NOT NULL AND (SELECT status FROM shifts WHERE shift_no = NEW.shift_no) = 'closed'
         BEGIN SELECT RAISE(ABORT, 'the shift is closed'); END;
         "#,
+        number_trigger = super::numbers::ORDERS_TRIGGER,
         order_triggers = order_triggers(AccountCol::Nullable),
         refund_triggers = refund_triggers(AccountCol::Nullable),
     )
