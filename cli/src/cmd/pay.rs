@@ -71,7 +71,7 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
         let method: Method = t.parse().map_err(|e| CliError::invalid("tender", e))?;
         let tendered = a.tendered.as_deref().map(|s| Money::parse_yuan(s).map_err(|e| CliError::invalid("tendered", e))).transpose()?;
         let operator = a.operator.or_else(|| Some(crate::cmd::till::os_user()));
-        let order = p.record_tender(paydesk_core::payments::TenderInput { method, amount, tendered, reference: a.reference, subject: a.subject, operator, idempotency_key: a.idempotency_key, sale: None })?;
+        let order = p.record_tender(paydesk_core::payments::TenderInput { method, amount, tendered, reference: a.reference, subject: a.subject, operator, idempotency_key: a.idempotency_key, sale: None }, &Principal::os())?;
         o.print(&order, || {
             let mut s = order_line(&order);
             if order.tendered.is_some() {

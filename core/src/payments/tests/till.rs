@@ -6,6 +6,7 @@ use super::*;
 use crate::clock::Clock;
 use crate::order::{EventSource, OrderStatus, PayKind};
 use crate::payments::{RefundRequestInput, TenderInput};
+use crate::principal::Principal;
 use crate::store::{OrderFilter, SalePart};
 use crate::till::{ShiftKind, ShiftStatus};
 
@@ -25,7 +26,7 @@ fn line(r: &crate::till::ShiftReport, method: &str) -> (i64, i64, i64) {
 async fn a_shift_with_every_tender_a_blind_count_and_a_locked_report() {
     let h = two();
     // No shift: a tender is refused and nothing is written.
-    let e = h.p.record_tender(cash("10.00", "10.00", "k0")).unwrap_err();
+    let e = h.p.record_tender(cash("10.00", "10.00", "k0"), &Principal::System).unwrap_err();
     assert!(e.to_string().contains("no shift is open"), "{e}");
     assert!(h.p.store().list_orders(&OrderFilter::default()).unwrap().is_empty());
 
@@ -37,33 +38,33 @@ async fn a_shift_with_every_tender_a_blind_count_and_a_locked_report() {
     assert!(h.p.open_cashier_shift("李雷", Money::ZERO).unwrap_err().to_string().contains("still open"));
 
     // Cash with change; short cash refused; card and voucher with references.
-    let c = h.p.record_tender(cash("12.30", "20.00", "k1")).unwrap();
+    let c = h.p.record_tender(cash("12.30", "20.00", "k1"), &Principal::System).unwrap();
     assert_eq!((c.kind, c.status, c.account.as_str(), c.channel.as_str()), (PayKind::Tender, OrderStatus::Success, "", "cash"));
     assert_eq!((c.tendered.unwrap().fen(), c.change().fen(), c.shift_no.as_deref()), (2000, 770, Some(shift.shift_no.as_str())));
-    assert_eq!(h.p.record_tender(cash("12.30", "20.00", "k1")).unwrap().order_no, c.order_no, "the same key records once");
-    let e = h.p.record_tender(cash("12.30", "10.00", "k2")).unwrap_err();
+    assert_eq!(h.p.record_tender(cash("12.30", "20.00", "k1"), &Principal::System).unwrap().order_no, c.order_no, "the same key records once");
+    let e = h.p.record_tender(cash("12.30", "10.00", "k2"), &Principal::System).unwrap_err();
     assert!(e.to_string().starts_with("tendered:"), "{e}");
-    let card = h.p.record_tender(tender(Method::Card, "88.00", Some("REF 0042"))).unwrap();
+    let card = h.p.record_tender(tender(Method::Card, "88.00", Some("REF 0042")), &Principal::System).unwrap();
     assert_eq!(card.channel_trade_no.as_deref(), Some("REF 0042"));
-    h.p.record_tender(tender(Method::Voucher, "50.00", Some("V-7781"))).unwrap();
-    assert!(h.p.record_tender(tender(Method::Alipay, "1.00", None)).is_err(), "wallets are not tenders");
+    h.p.record_tender(tender(Method::Voucher, "50.00", Some("V-7781")), &Principal::System).unwrap();
+    assert!(h.p.record_tender(tender(Method::Alipay, "1.00", None), &Principal::System).is_err(), "wallets are not tenders");
     assert!(h.p.query(&card.order_no, EventSource::User).await.unwrap_err().to_string().contains("no channel holds it"));
 
     // A split sale: 30.00 cash, the remaining 70.00 by QR, one sale.
     let sale = SalePart { id: "G1".into(), total: yuan("100.00") };
-    h.p.record_tender(TenderInput { sale: Some(sale.clone()), ..cash("30.00", "30.00", "k3") }).unwrap();
-    let wallet = h.p.create_qr(QrInput { sale: Some(sale.clone()), ..qr("70.00", "k4") }).await.unwrap();
+    h.p.record_tender(TenderInput { sale: Some(sale.clone()), ..cash("30.00", "30.00", "k3") }, &Principal::System).unwrap();
+    let wallet = h.p.create_qr(QrInput { sale: Some(sale.clone()), ..qr("70.00", "k4") }, &Principal::System).await.unwrap();
     assert!(h.gw.customer_pays(&wallet.account, wallet.order_no.as_str()));
     let wallet = h.p.query(&wallet.order_no, EventSource::Poll).await.unwrap();
     assert_eq!((wallet.status, wallet.sale_id.as_deref()), (OrderStatus::Success, Some("G1")));
     // An unpaid QR order is still open at the close: a later callback pays it.
-    let late = h.p.create_qr(qr("9.99", "k5")).await.unwrap();
+    let late = h.p.create_qr(qr("9.99", "k5"), &Principal::System).await.unwrap();
     // A QR order cancelled by the cashier is a void.
-    let void = h.p.create_qr(qr("5.00", "k6")).await.unwrap();
-    h.p.close(&void.order_no, EventSource::User).await.unwrap();
+    let void = h.p.create_qr(qr("5.00", "k6"), &Principal::System).await.unwrap();
+    h.p.close(&void.order_no, EventSource::User, &Principal::System).await.unwrap();
 
     // A cash refund at the counter comes out of the drawer.
-    let r = h.p.refund(RefundRequestInput { order_no: c.order_no.clone(), amount: yuan("2.30"), reason: Some("one item back".into()), operator: Some("王芳".into()) }).await.unwrap();
+    let r = h.p.refund(RefundRequestInput { order_no: c.order_no.clone(), amount: yuan("2.30"), reason: Some("one item back".into()), operator: Some("王芳".into()) }, &Principal::System).await.unwrap();
     assert_eq!((r.status, r.shift_no.as_deref()), (crate::RefundStatus::Success, Some(shift.shift_no.as_str())));
 
     // The X report so far.
@@ -107,16 +108,16 @@ async fn remote_payments_get_a_system_shift_and_the_day_closes_with_numbered_zs(
     let h = two();
     h.clock.set("2026-11-25T02:00:00Z".parse().unwrap()); // 10:00 in Shanghai
     // A payment through the API or CLI with nobody at the till: a system shift takes it.
-    let o = h.p.create_qr(qr("8.00", "api-1")).await.unwrap();
+    let o = h.p.create_qr(qr("8.00", "api-1"), &Principal::System).await.unwrap();
     let sys = h.p.open_shift().unwrap().unwrap();
     assert_eq!((sys.kind, o.shift_no.as_deref()), (ShiftKind::System, Some(sys.shift_no.as_str())));
-    assert!(h.p.record_tender(cash("1.00", "1.00", "c")).unwrap_err().to_string().contains("no drawer"));
+    assert!(h.p.record_tender(cash("1.00", "1.00", "c"), &Principal::System).unwrap_err().to_string().contains("no drawer"));
     // The cashier's opening closes it (no count: it has no drawer).
     let opened = h.p.open_cashier_shift("王芳", yuan("100.00")).unwrap();
     let closed_sys = opened.closed_system.unwrap();
     assert_eq!((closed_sys.shift.shift_no.as_str(), closed_sys.figures.cash.counted), (sys.shift_no.as_str(), None));
     assert!(opened.shift.shift_no.ends_with("-2"));
-    h.p.record_tender(cash("20.00", "50.00", "c1")).unwrap();
+    h.p.record_tender(cash("20.00", "50.00", "c1"), &Principal::System).unwrap();
     // The day cannot close over an open cashier's shift.
     assert!(h.p.close_day("老板").unwrap_err().to_string().contains("still open"));
     h.p.close_shift("王芳", yuan("121.00"), None).unwrap();
@@ -151,8 +152,8 @@ async fn remote_payments_get_a_system_shift_and_the_day_closes_with_numbered_zs(
 fn analytics_count_tenders_and_stay_consistent() {
     let h = two();
     h.p.open_cashier_shift("王芳", Money::ZERO).unwrap();
-    h.p.record_tender(cash("10.00", "10.00", "a")).unwrap();
-    let v = h.p.record_tender(tender(Method::Voucher, "5.00", None)).unwrap();
+    h.p.record_tender(cash("10.00", "10.00", "a"), &Principal::System).unwrap();
+    let v = h.p.record_tender(tender(Method::Voucher, "5.00", None), &Principal::System).unwrap();
     h.p.store().refund_tender(&crate::store::NewRefund { refund_no: "R20261125000000000T1001".parse().unwrap(), order_no: v.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None, created_at: h.clock.now(), idempotency_key: None }, h.clock.now()).unwrap();
     assert!(h.p.store().sales_bucket_mismatches().unwrap().is_empty());
     let db = crate::analytics::dashboard(h.p.store(), chrono_tz::Asia::Shanghai, crate::analytics::Period::Today, h.clock.now()).unwrap();
