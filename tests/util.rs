@@ -10,12 +10,14 @@ use std::process::{Child, Command, Output, Stdio};
 /// directory (`CARGO_BUILD_BUILD_DIR`: test executables live in the former, binaries in the latter).
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
+    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk; with a separate build directory
+    // (CARGO_BUILD_BUILD_DIR) the binaries are in $CARGO_TARGET_DIR/<profile> instead.
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let mut bin = dir.join("paydesk");
-    if let (false, Some(target), Some(profile)) = (bin.exists(), std::env::var_os("CARGO_TARGET_DIR"), dir.file_name()) {
-        bin = PathBuf::from(target).join(profile).join("paydesk");
-    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").filter(|_| std::env::var_os("CARGO_BUILD_BUILD_DIR").is_some());
+    let bin = match (target, dir.file_name()) {
+        (Some(t), Some(profile)) => PathBuf::from(t).join(profile).join("paydesk"),
+        _ => dir.join("paydesk"),
+    };
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }
