@@ -79,15 +79,9 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
                 files.commit().map_err(CliError::other)?;
             }
             // Each account is written with its audit entry (what changed, by whom).
-<<<<<<< HEAD
-            let actor = paydesk_core::payments::Actor::cli();
-            for a in saved {
-                p.save_account(a, &actor)?;
-=======
             let by = paydesk_core::Principal::os();
-            for a in &parsed.accounts {
-                p.save_account(a.clone(), &by)?;
->>>>>>> efe9126
+            for a in saved {
+                p.save_account(a, &by)?;
             }
             let names: Vec<&str> = parsed.accounts.iter().map(|a| a.name.as_str()).collect();
             o.print(&json!({"imported": names, "sealed": sealed}), || {

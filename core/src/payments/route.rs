@@ -188,12 +188,8 @@ impl Payments {
 
     /// The order of one attempt, with a fresh number reserved in the book.
     #[allow(clippy::too_many_arguments)]
-<<<<<<< HEAD
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> NewOrder {
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> Result<NewOrder, PayError> {
         let (operator, by) = who;
-=======
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, operator: Option<&str>, key: Option<&str>, auth: Option<String>, lifetime: Duration) -> Result<NewOrder, PayError> {
->>>>>>> 5f3cb13
         let now = self.now();
         Ok(NewOrder {
             order_no: self.next_order_no(now)?,
