@@ -25,6 +25,7 @@ fn concurrent_cli_payments_all_get_their_own_number() {
                 .arg(cli.home.path())
                 .args(["--json", "pay", "--amount", &amount])
                 .env_remove("PAYDESK_HOME")
+                .env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path()))
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()
