@@ -33,6 +33,12 @@ export RUSTC_BOOTSTRAP=1
 # Safe Rust needs no AddressSanitizer to find panics, overflows, hangs and runaway memory.
 sanitizer=${FUZZ_SANITIZER:-none}
 
+echo "── building the fuzz targets"
+if ! cargo fuzz build --fuzz-dir fuzz --sanitizer "$sanitizer"; then
+    echo "fuzz: the targets do not build"
+    exit 1
+fi
+
 failed=()
 for t in $targets; do
     mkdir -p "$work/corpus/$t" "$work/artifacts/$t"
