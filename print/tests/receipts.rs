@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 use paydesk_core::config::PrinterSettings;
 use paydesk_core::store::{AdjustmentRow, OpenItem};
 use paydesk_core::till::{CashFigures, Figures, ReportLine, Shift, ShiftKind, ShiftLine, ShiftReport, ShiftStatus, ZReport};
-use paydesk_core::{Method, Money, Order, OrderStatus, PayKind, Refund, RefundStatus};
+use paydesk_core::auth::Role;
+use paydesk_core::{Method, Money, Order, OrderStatus, PayKind, Principal, Refund, RefundStatus};
 use paydesk_print::decode::{decode, printed_lines, to_text};
 use paydesk_print::receipts::{self, Lang, Layout};
 use paydesk_print::{render, transport, JobStatus, PrintError, Spooler, Target, VirtualPrinter};
@@ -42,6 +43,7 @@ fn order(no: &str, method: Method, amount: i64) -> Order {
         failure_code: None,
         failure_message: None,
         operator: Some("王芳".into()),
+        principal: Some(Principal::user("王芳", Role::Cashier)),
         till: "T1".into(),
         idempotency_key: None,
         created_at: t("2026-11-25T06:05:12Z"),
@@ -145,6 +147,7 @@ fn refund() -> (Order, Refund) {
         channel_refund_no: None,
         failure_message: None,
         operator: Some("王芳".into()),
+        principal: Some(Principal::user("王芳", Role::Cashier)),
         created_at: t("2026-11-25T07:00:00Z"),
         updated_at: t("2026-11-25T07:00:00Z"),
     };

@@ -175,6 +175,7 @@ pub fn record_tender(st: State<'_, AppState>, req: TenderRequest) -> CmdResult<O
     let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
     let tendered = req.tendered.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(|t| money("tendered", t)).transpose()?;
     let sale = req.sale.as_ref().map(SaleRef::part).transpose()?;
+    let by = AppState::principal(&s);
     let input = TenderInput { method: req.method, amount, tendered, reference: req.reference, subject: None, operator: Some(s.user), idempotency_key: Some(req.sale_id), sale };
-    Ok(st.payments.record_tender(input, &AppState::principal(&s))?)
+    Ok(st.payments.record_tender(input, &by)?)
 }
