@@ -104,7 +104,8 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         isOpen && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
       o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
       detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
-        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''}`)))),
+        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''} `,
+          r.status === 'success' ? h('button', { class: 'link', 'data-test': 'print-refund', onclick: () => void ctx.backend.printRefund(r.refund_no).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(toBackendError(e).message, 'error')) }, t('print.print')) : null)))),
       detail.route ? routeSection(detail.route, o.order_no, (no) => void open(no)) : null,
       h('h3', null, t('orders.timeline')),
       h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
