@@ -5,7 +5,7 @@
 #   scripts/deps-apt.sh exports    … and LibreOffice + poppler (scripts/look-at-exports.sh)
 set -euo pipefail
 BUILD="build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libasound2-dev"
-TEST="xvfb xauth x11-utils dbus-x11 webkit2gtk-driver imagemagick xdotool fonts-dejavu-core fonts-noto-cjk chromium"
+TEST="xvfb xauth x11-utils dbus-x11 webkit2gtk-driver imagemagick xdotool fonts-dejavu-core fonts-noto-cjk chromium zbar-tools"
 EXTRA=""
 for group in "$@"; do
   case "$group" in

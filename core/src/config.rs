@@ -74,7 +74,8 @@ pub struct Settings {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PrinterSettings {
-    /// `none`, `tcp` (a network printer's raw port, usually 9100) or `usb` (the printer device).
+    /// `none`, `tcp` (a network printer's raw port, usually 9100), `usb` (the printer device) or
+    /// `virtual` (no paper: each job is kept in `<home>/printed/` and shown in the app).
     pub connection: PrinterConnection,
     /// `host:port` for `tcp`.
     pub address: String,
@@ -106,6 +107,7 @@ pub enum PrinterConnection {
     None,
     Tcp,
     Usb,
+    Virtual,
 }
 
 impl Default for PrinterSettings {

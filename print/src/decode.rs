@@ -17,7 +17,8 @@ pub enum Op {
     LineFeed,
     Feed(u8),
     Qr { module: u8, level: char, data: String },
-    Code128 { height: u8, module: u8, data: String },
+    /// `data` is the text printed under the bars; `raw` the command's data (code-set switches).
+    Code128 { height: u8, module: u8, data: String, raw: Vec<u8> },
     Kick,
     Cut { feed: u8 },
     Status(u8),
@@ -78,8 +79,7 @@ pub fn decode(bytes: &[u8]) -> Vec<Op> {
             (GS, b'k') if at(i + 2) == 73 => {
                 let n = usize::from(at(i + 3));
                 let data = bytes.get(i + 4..i + 4 + n).unwrap_or_default();
-                let data = data.strip_prefix(b"{B").unwrap_or(data);
-                (Op::Code128 { height: bar_h, module: bar_w, data: String::from_utf8_lossy(data).into_owned() }, 4 + n)
+                (Op::Code128 { height: bar_h, module: bar_w, data: crate::code128::text(data), raw: data.to_vec() }, 4 + n)
             }
             (GS, b'(') if at(i + 2) == b'k' => {
                 let len = usize::from(at(i + 3)) + 256 * usize::from(at(i + 4));
@@ -123,7 +123,7 @@ pub fn to_text(ops: &[Op]) -> String {
             Op::LineFeed => "LF".to_string(),
             Op::Feed(n) => format!("FEED {n}"),
             Op::Qr { module, level, data } => format!("QR model=2 module={module} ec={level} |{data}|"),
-            Op::Code128 { height, module, data } => format!("CODE128 height={height} module={module} |{data}|"),
+            Op::Code128 { height, module, data, .. } => format!("CODE128 height={height} module={module} |{data}|"),
             Op::Kick => "DRAWER KICK".to_string(),
             Op::Cut { feed } => format!("CUT partial feed={feed}"),
             Op::Status(n) => format!("STATUS {n}"),
@@ -159,11 +159,11 @@ mod tests {
     #[test]
     fn reads_back_what_the_builder_wrote() {
         let mut e = Escpos::new();
-        e.align(Align::Center).size(2, 2).line("小店").size(1, 1).qr("P20261125T1001", 6, QrLevel::M).code128("P1", 60, 2).kick().cut(3);
+        e.align(Align::Center).size(2, 2).line("小店").size(1, 1).qr("P20261125T1001", 6, QrLevel::M).code128("P20261125T1001", 60, 2).kick().cut(3);
         let text = to_text(&decode(&e.bytes()));
         assert_eq!(
             text,
-            "INIT\nCHINESE\nALIGN center\nSIZE 2x2\nTEXT |小店|\nLF\nSIZE 1x1\nQR model=2 module=6 ec=M |P20261125T1001|\nCODE128 height=60 module=2 |P1|\nLF\nDRAWER KICK\nCUT partial feed=3\n"
+            "INIT\nCHINESE\nALIGN center\nSIZE 2x2\nTEXT |小店|\nLF\nSIZE 1x1\nQR model=2 module=6 ec=M |P20261125T1001|\nCODE128 height=60 module=2 |P20261125T1001|\nLF\nDRAWER KICK\nCUT partial feed=3\n"
         );
     }
 }

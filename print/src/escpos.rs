@@ -10,7 +10,7 @@
 //! | `GS ! n` | character size: width and height multipliers 1–8 |
 //! | `LF`, `ESC d n` | line feed, feed n lines |
 //! | `GS ( k` | QR code, model 2: module size, error correction, store data, print |
-//! | `GS h`, `GS w`, `GS H`, `GS k 73` | CODE128 barcode (code set B), height, module width, text below |
+//! | `GS h`, `GS w`, `GS H`, `GS k 73` | CODE128 barcode (code sets B and C, [`crate::code128`]), height, module width, text below |
 //! | `ESC p 0 t1 t2` | kick the cash drawer (pin 2) |
 //! | `GS V 66 n` | feed n and cut (partial) |
 //! | `DLE EOT n` | real-time status (asked before a job on the network) |
@@ -117,11 +117,13 @@ impl Escpos {
         self
     }
 
-    /// A CODE128 barcode (code set B) of `data` (printable ASCII), its text printed below.
+    /// A CODE128 barcode of `data` (printable ASCII; runs of digits in code set C), its text
+    /// printed below.
     pub fn code128(&mut self, data: &str, height: u8, module: u8) -> &mut Self {
-        let d: Vec<u8> = data.bytes().filter(|b| (32..127).contains(b)).take(250).collect();
+        let mut d = crate::code128::encode(data);
+        d.truncate(253);
         self.buf.extend_from_slice(&[GS, b'h', height, GS, b'w', module.clamp(1, 6), GS, b'H', 2]);
-        self.buf.extend_from_slice(&[GS, b'k', 73, (d.len() + 2) as u8, b'{', b'B']);
+        self.buf.extend_from_slice(&[GS, b'k', 73, d.len() as u8]);
         self.buf.extend_from_slice(&d);
         self.buf.push(LF);
         self

@@ -2,7 +2,7 @@
 //!
 //! Receipts on thermal printers, in four parts that each can be tested alone:
 //! [`receipts`] lays out a sale, refund, handover or Z report as ESC/POS bytes ([`escpos`]:
-//! GBK text, QR code model 2, CODE128, drawer kick, cut) for 58 or 80 mm paper; [`transport`]
+//! GBK text, QR code model 2, CODE128 ([`code128`]), drawer kick, cut) for 58 or 80 mm paper; [`transport`]
 //! sends them to a network printer (raw TCP, port 9100) or a USB printer's device file, asking a
 //! network printer for paper first; [`spool`] does that in the background so a payment never
 //! waits for a printer, keeping failed jobs for a retry; [`decode`] and [`render`] read the bytes
@@ -19,6 +19,7 @@
 //!
 //! Its own crate so that core stays free of printer transports and image encoding.
 
+pub mod code128;
 pub mod decode;
 pub mod escpos;
 pub mod receipts;

@@ -11,6 +11,7 @@ use paydesk_core::till::{Figures, ShiftReport, ZReport};
 use paydesk_core::{Money, Order, OrderStatus, Refund};
 use unicode_width::UnicodeWidthStr;
 
+use crate::code128;
 use crate::escpos::{Align, Escpos, QrLevel};
 
 /// The receipt's language.
@@ -259,7 +260,9 @@ impl<'a> R<'a> {
                 self.e.align(Align::Center).qr(no, module, QrLevel::M).line(no).align(Align::Left);
             }
             OrderCode::Barcode => {
-                self.e.align(Align::Center).code128(no, 60, 2).align(Align::Left);
+                // Two dots a module where it fits (80 mm), one on 58 mm paper.
+                let module = (self.l.dots() as usize / code128::width(&code128::encode(no)).max(1)).clamp(1, 2) as u8;
+                self.e.align(Align::Center).code128(no, 60, module).align(Align::Left);
             }
             OrderCode::None => {}
         }

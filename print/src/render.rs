@@ -2,12 +2,13 @@
 //! image (PNG) a person can look at. Dots as a 203-dpi printer lays them out: font A is 12×24
 //! dots for ASCII and 24×24 for Chinese, scaled by `GS !`; QR modules are the size `GS ( k` set.
 //! A grey margin on the right notes what paper does not show (drawer kick, cut).
-//! CODE128 is drawn as a labelled box, not as bars.
+//! CODE128 is drawn bar by bar ([`crate::code128`]), its text underneath, as the printer does.
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use image::{GrayImage, Luma};
 use unicode_width::UnicodeWidthChar;
 
+use crate::code128;
 use crate::decode::{decode, Op};
 
 const MARGIN: u32 = 16;
@@ -141,22 +142,32 @@ impl Canvas<'_> {
         self.y += size + 2 * module;
     }
 
-    fn barcode_box(&mut self, data: &str, height: u32, align: u8) {
-        let width = (11 * (data.len() as u32 + 3) + 13).min(self.paper) * 2;
-        let width = width.min(self.paper);
+    /// Bars of `module` dots (the printer prints what fits on the paper and cuts the rest off),
+    /// then the text below (`GS H 2`).
+    fn barcode(&mut self, raw: &[u8], text: &str, height: u32, module: u32, align: u8) {
+        let Some(symbols) = code128::symbols(raw) else { return };
+        let bars = code128::modules(&symbols);
+        let width = (bars.len() as u32 + 2 * code128::QUIET as u32) * module;
         self.ensure(height + 40);
-        let x0 = MARGIN + if align == 1 { self.paper.saturating_sub(width) / 2 } else { 0 };
-        for x in x0..x0 + width {
-            for y in [self.y, self.y + height] {
-                self.ink(x, y, 0);
+        let x0 = MARGIN
+            + code128::QUIET as u32 * module
+            + match align {
+                1 => self.paper.saturating_sub(width) / 2,
+                2 => self.paper.saturating_sub(width),
+                _ => 0,
+            };
+        for (k, _) in bars.iter().enumerate().filter(|(_, &bar)| bar) {
+            for dx in 0..module {
+                let x = x0 + k as u32 * module + dx;
+                if x < MARGIN + self.paper {
+                    for y in self.y..self.y + height {
+                        self.ink(x, y, 0);
+                    }
+                }
             }
         }
-        for y in self.y..=self.y + height {
-            self.ink(x0, y, 0);
-            self.ink(x0 + width - 1, y, 0);
-        }
         self.y += height + 4;
-        let chars: Vec<(char, Style)> = format!("CODE128 {data}").chars().map(|c| (c, Style { bold: false, w: 1, h: 1 })).collect();
+        let chars: Vec<(char, Style)> = text.chars().map(|c| (c, Style { bold: false, w: 1, h: 1 })).collect();
         self.text_line(&chars, align);
     }
 }
@@ -206,7 +217,7 @@ pub fn image(bytes: &[u8], paper: u32, font: &[u8]) -> Result<GrayImage, RenderE
                 c.y += 30 * u32::from(n);
             }
             Op::Qr { module, level, data } => c.qr(&data, u32::from(module), level, align),
-            Op::Code128 { height, data, .. } => c.barcode_box(&data, u32::from(height), align),
+            Op::Code128 { height, module, data, raw } => c.barcode(&raw, &data, u32::from(height), u32::from(module), align),
             Op::Kick => {
                 c.y += 2;
                 c.note("drawer kick");

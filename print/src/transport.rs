@@ -1,7 +1,8 @@
 //! Getting bytes to the printer: a network printer's raw port (TCP, usually 9100) or a USB
 //! printer's device file (`/dev/usb/lp0`). Every step has a deadline, so a printer that is off
 //! never hangs a caller; on the network the printer is asked first (`DLE EOT`) whether it is
-//! online and has paper, and a job is not sent into a printer that says it has none.
+//! online and has paper, and a job is not sent into a printer that says it has none. A virtual
+//! printer (no paper, for a till without one or for training) keeps each job as a file.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,15 +17,18 @@ use crate::escpos::{DLE, EOT};
 pub enum Target {
     Tcp(String),
     Usb(PathBuf),
+    /// Jobs are written as `.bin` files into this folder (`<home>/printed/`).
+    Virtual(PathBuf),
 }
 
 impl Target {
-    /// The printer set for this till, if any.
-    pub fn from_settings(s: &PrinterSettings) -> Option<Target> {
+    /// The printer set for this till, if any (`home`: the till's Paydesk home).
+    pub fn from_settings(s: &PrinterSettings, home: &std::path::Path) -> Option<Target> {
         match s.connection {
             PrinterConnection::None => None,
             PrinterConnection::Tcp => Some(Target::Tcp(s.address.trim().to_string())),
             PrinterConnection::Usb => Some(Target::Usb(PathBuf::from(s.device.trim()))),
+            PrinterConnection::Virtual => Some(Target::Virtual(home.join("printed"))),
         }
     }
 }
@@ -34,6 +38,7 @@ impl std::fmt::Display for Target {
         match self {
             Target::Tcp(a) => write!(f, "the printer at {a}"),
             Target::Usb(p) => write!(f, "the USB printer {}", p.display()),
+            Target::Virtual(p) => write!(f, "the on-screen printer ({})", p.display()),
         }
     }
 }
@@ -109,6 +114,20 @@ pub async fn send(target: &Target, bytes: &[u8], timeout: Duration) -> Result<()
                 Ok(Ok(())) => Ok(()),
                 Ok(Err(e)) => Err(PrintError::Failed { target: name, detail: e.to_string() }),
                 Err(_) => Err(PrintError::Failed { target: name, detail: format!("not all sent within {} s", timeout.as_secs()) }),
+            }
+        }
+        Target::Virtual(dir) => {
+            let dir = dir.clone();
+            let bytes = bytes.to_vec();
+            let job = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+                std::fs::create_dir_all(&dir)?;
+                let now = chrono::Utc::now();
+                std::fs::write(dir.join(format!("{}-{:09}.bin", now.format("%Y%m%d-%H%M%S"), now.timestamp_subsec_nanos())), bytes)
+            });
+            match job.await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(PrintError::Failed { target: name, detail: e.to_string() }),
+                Err(e) => Err(PrintError::Failed { target: name, detail: e.to_string() }),
             }
         }
         Target::Usb(path) => {

@@ -193,10 +193,24 @@ fn sale_receipts_for_both_papers_and_languages() {
     let again = receipts::sale(&layout(80, Lang::Zh), &sale, true);
     assert!(!to_text(&decode(&again)).contains("DRAWER KICK"));
     assert!(printed_lines(&decode(&again)).contains(&"(重印)".to_string()));
-    // CODE128 instead of a QR code.
-    let mut l = layout(80, Lang::Zh);
-    l.order_code = receipts::OrderCode::Barcode;
-    assert!(to_text(&decode(&receipts::sale(&l, &sale, true))).contains("CODE128 height=60 module=2 |P20261125140512000T1001|"));
+    // CODE128 instead of a QR code: two dots a module on 80 mm, one on 58 mm, and a barcode
+    // reader (zbar, independent of Paydesk) reads the order number off the rendered receipt.
+    for (mm, module, paper) in [(80, 2, 576), (58, 1, 384)] {
+        let mut l = layout(mm, Lang::Zh);
+        l.order_code = receipts::OrderCode::Barcode;
+        let bytes = receipts::sale(&l, &sale, true);
+        assert!(to_text(&decode(&bytes)).contains(&format!("CODE128 height=60 module={module} |P20261125140512000T1001|")));
+        assert_eq!(zbar(&render::png(&bytes, paper, paydesk_charts::font_bytes()).unwrap()), ["CODE-128:P20261125140512000T1001"]);
+    }
+}
+
+/// What `zbarimg` (Debian's zbar-tools, scripts/deps-apt.sh) reads off a PNG.
+fn zbar(png: &[u8]) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("receipt.png");
+    std::fs::write(&path, png).unwrap();
+    let out = std::process::Command::new("zbarimg").args(["-q"]).arg(&path).output().expect("zbarimg runs (install zbar-tools: scripts/deps-apt.sh)");
+    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
 }
 
 #[test]

@@ -92,7 +92,7 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
-    let (spool, printer) = AppState::printing(payments.settings().printer.clone());
+    let (spool, printer) = AppState::printing(payments.settings().printer.clone(), &home);
     Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer })
 }
 

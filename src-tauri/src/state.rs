@@ -35,10 +35,10 @@ pub struct AppState {
 
 impl AppState {
     /// The spooler and the settings for `printer` (the same pair every way the app starts).
-    pub fn printing(printer: paydesk_core::config::PrinterSettings) -> (Arc<paydesk_print::Spooler>, RwLock<paydesk_core::config::PrinterSettings>) {
+    pub fn printing(printer: paydesk_core::config::PrinterSettings, home: &std::path::Path) -> (Arc<paydesk_print::Spooler>, RwLock<paydesk_core::config::PrinterSettings>) {
         // Commands run on Tauri's threads: jobs go to its Tokio runtime.
         let rt = Some(tauri::async_runtime::handle().inner().clone());
-        let spool = paydesk_print::Spooler::on(rt, paydesk_print::Target::from_settings(&printer), std::time::Duration::from_secs(printer.timeout_secs));
+        let spool = paydesk_print::Spooler::on(rt, paydesk_print::Target::from_settings(&printer, home), std::time::Duration::from_secs(printer.timeout_secs));
         (spool, RwLock::new(printer))
     }
 

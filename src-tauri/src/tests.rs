@@ -23,7 +23,7 @@ fn state(dir: &std::path::Path) -> AppState {
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
-    let (spool, printer) = AppState::printing(payments.settings().printer.clone());
+    let (spool, printer) = AppState::printing(payments.settings().printer.clone(), dir);
     AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, spool, printer }
 }
 
@@ -102,6 +102,8 @@ fn roles_are_enforced_by_the_commands_themselves() {
 fn invalid_input_names_the_field() {
     let a = app();
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert!(a.call("open_shift", json!({"float": "1.234"})).unwrap_err()["message"].as_str().unwrap().starts_with("float"));
+    a.call("open_shift", json!({"float": "0"})).unwrap();
     let e = a.call("create_qr", json!({"req": {"amount": "12.345", "sale_id": "s1"}})).unwrap_err();
     assert_eq!(e["code"], "invalid");
     assert!(e["message"].as_str().unwrap().starts_with("amount:"), "{e}");
@@ -142,6 +144,7 @@ fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
     a.call("logout", json!({})).unwrap();
 
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    a.call("open_shift", json!({"float": "0"})).unwrap();
     let e = a.call("create_qr", json!({"req": {"amount": "2.00", "method": "sandbox", "sale_id": "L1"}})).unwrap_err();
     assert_eq!((e["code"].as_str(), e["details"]["scope"].as_str(), e["details"]["who"].as_str(), e["details"]["limit"].as_i64()), (Some("limit"), Some("cashier"), Some("amy"), Some(100)));
     assert_eq!(a.call("update_account_routing", json!({"name": "sb", "input": {"priority": 5}})).unwrap_err()["code"], "forbidden");
@@ -235,4 +238,46 @@ fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
     let rel = a.call("import_key", json!({"account": "sb", "field": "private_key_file", "path": outside.path().join("app.pem")})).unwrap();
     assert_eq!(rel, "keys/sb.private_key_file.sealed");
     a.call("save_account", json!({"account": account(rel.as_str().unwrap())})).unwrap();
+}
+
+#[test]
+fn a_shift_through_the_commands_blind_count_and_the_z() {
+    let a = app();
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    // No payment of any kind before the cashier opens a shift.
+    let cash = |amount: &str, tendered: Option<&str>, id: &str| json!({"req": {"method": "cash", "amount": amount, "tendered": tendered, "sale_id": id}});
+    assert_eq!(a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap_err()["code"], "no_shift");
+    assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "q1"}})).unwrap_err()["code"], "no_shift");
+    let opened = a.call("open_shift", json!({"float": "200"})).unwrap();
+    assert_eq!((opened["shift"]["opened_by"].as_str(), opened["shift"]["opening_float"].as_i64()), (Some("amy"), Some(20000)));
+    assert!(a.call("open_shift", json!({"float": "0"})).is_err(), "a second shift is refused while one is open");
+    // Cash with change (a repeated call records once), a card terminal payment.
+    let c = a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap();
+    assert_eq!((c["kind"].as_str(), c["status"].as_str(), c["tendered"].as_i64(), c["principal"]["name"].as_str()), (Some("tender"), Some("success"), Some(2000), Some("amy")));
+    assert_eq!(a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap()["order_no"], c["order_no"]);
+    let e = a.call("record_tender", cash("12.34", Some("10"), "c2")).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("tendered"), "{e}");
+    a.call("record_tender", json!({"req": {"method": "card", "amount": "30.00", "reference": "T88", "sale_id": "k1"}})).unwrap();
+    // The X report is blind for the cashier: the expected cash is not shown before the count.
+    let x = a.call("shift_report", json!({})).unwrap();
+    assert_eq!((x["figures"]["gross"].as_i64(), x["figures"]["cash"]["expected"].as_i64(), x["locked"].as_bool()), (Some(4234), None, Some(false)));
+    // The cashier cannot close the day, nor see the history.
+    assert_eq!(a.call("close_day", json!({})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("shift_history", json!({})).unwrap_err()["code"], "forbidden");
+    // The blind count: 1.00 short of 200 + 12.34.
+    let r = a.call("close_shift", json!({"counted": "211.34", "handedTo": "boss"})).unwrap();
+    assert_eq!((r["figures"]["cash"]["expected"].as_i64(), r["figures"]["cash"]["over_short"].as_i64(), r["locked"].as_bool()), (Some(21234), Some(-100), Some(true)));
+    assert_eq!(r["shift"]["handed_to"], "boss");
+    assert_eq!(a.call("record_tender", cash("1.00", None, "c3")).unwrap_err()["code"], "no_shift");
+    a.call("logout", json!({})).unwrap();
+    // The owner sees the history with the over/short, and closes the day once.
+    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    let h = a.call("shift_history", json!({})).unwrap();
+    assert_eq!((h[0]["counted_cash"].as_i64(), h[0]["expected_cash"].as_i64()), (Some(21134), Some(21234)));
+    let d = a.call("close_day", json!({})).unwrap();
+    assert_eq!((d["till_z"]["z_no"].as_i64(), d["till_z"]["figures"]["net"].as_i64(), d["till_z"]["over_short"].as_i64()), (Some(1), Some(4234), Some(-100)));
+    assert!(a.call("close_day", json!({})).is_err(), "one Z per business day");
+    let files = a.call("export_till_report", json!({"zNo": 1, "store": false, "format": "csv"})).unwrap();
+    let text = std::fs::read_to_string(files["paths"][0].as_str().unwrap()).unwrap();
+    assert!(text.contains("42.34"), "{text}");
 }

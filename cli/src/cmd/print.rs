@@ -59,9 +59,9 @@ fn layout(p: &Payments, lang: Option<&str>) -> Layout {
 }
 
 /// Builds a receipt and sends it to the till's printer, waiting for the outcome.
-pub(crate) async fn send(p: &Payments, title: &str, build: impl FnOnce(&Layout) -> Vec<u8>) -> Result<(), CliError> {
+pub(crate) async fn send(p: &Payments, home: &Path, title: &str, build: impl FnOnce(&Layout) -> Vec<u8>) -> Result<(), CliError> {
     let s = &p.settings().printer;
-    let target = Target::from_settings(s).ok_or_else(|| print_error(PrintError::NotConfigured))?;
+    let target = Target::from_settings(s, home).ok_or_else(|| print_error(PrintError::NotConfigured))?;
     let bytes = build(&layout(p, None));
     transport::send(&target, &bytes, Duration::from_secs(s.timeout_secs)).await.map_err(print_error)?;
     tracing::info!(job = title, "printed");
@@ -110,7 +110,7 @@ pub(crate) async fn print(home: &Path, a: PrintArgs, o: &Out) -> Result<i32, Cli
         o.print(&serde_json::json!({"printed": title, "png": png}), || format!("rendered {title} to {}", png.display()));
         return Ok(EXIT_OK);
     }
-    send(&p, &title, |_| bytes).await?;
+    send(&p, home, &title, |_| bytes).await?;
     o.print(&serde_json::json!({"printed": title}), || format!("printed {title}"));
     Ok(EXIT_OK)
 }

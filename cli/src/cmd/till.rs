@@ -205,14 +205,14 @@ pub(crate) async fn shift(home: &Path, c: ShiftCmd, o: &Out) -> Result<i32, CliE
             let who = cashier.unwrap_or_else(os_user);
             let r = p.close_shift(&who, money("counted", &counted)?, handed_to.as_deref())?;
             let written = write_files(&files, &format!("shift-{}", r.shift.shift_no), &r.tables(tz))?;
-            let printed = print_report(&p, files.print, &format!("handover {}", r.shift.shift_no), |l| paydesk_print::receipts::shift_report(l, &r)).await?;
+            let printed = print_report((&p, home), files.print, &format!("handover {}", r.shift.shift_no), |l| paydesk_print::receipts::shift_report(l, &r)).await?;
             o.print(&json!({"report": r, "files": written, "printed": printed}), || with_files(shift_text(&r, tz), &written, printed));
         }
         ShiftCmd::Report { shift, show_expected, files } => {
             let r = p.shift_report(shift.as_deref())?;
             let r = if show_expected { r } else { r.blind() };
             let written = write_files(&files, &format!("shift-{}", r.shift.shift_no), &r.tables(tz))?;
-            let printed = print_report(&p, files.print, &format!("report {}", r.shift.shift_no), |l| paydesk_print::receipts::shift_report(l, &r)).await?;
+            let printed = print_report((&p, home), files.print, &format!("report {}", r.shift.shift_no), |l| paydesk_print::receipts::shift_report(l, &r)).await?;
             o.print(&json!({"report": r, "files": written, "printed": printed}), || with_files(shift_text(&r, tz), &written, printed));
         }
         ShiftCmd::List { limit } => {
@@ -247,11 +247,11 @@ fn with_files(mut text: String, files: &[String], printed: Option<bool>) -> Stri
 }
 
 /// Prints a report on the till's printer when asked; a printer problem is an error of its own.
-async fn print_report(p: &paydesk_core::Payments, asked: bool, title: &str, layout: impl FnOnce(&paydesk_print::Layout) -> Vec<u8>) -> Result<Option<bool>, CliError> {
+async fn print_report(at: (&paydesk_core::Payments, &Path), asked: bool, title: &str, layout: impl FnOnce(&paydesk_print::Layout) -> Vec<u8>) -> Result<Option<bool>, CliError> {
     if !asked {
         return Ok(None);
     }
-    crate::cmd::print::send(p, title, layout).await.map(|_| Some(true))
+    crate::cmd::print::send(at.0, at.1, title, layout).await.map(|_| Some(true))
 }
 
 pub(crate) async fn day(home: &Path, c: DayCmd, o: &Out) -> Result<i32, CliError> {
@@ -265,9 +265,9 @@ pub(crate) async fn day(home: &Path, c: DayCmd, o: &Out) -> Result<i32, CliError
             if let Some(sz) = &d.store_z {
                 written.extend(write_files(&files, &format!("z-{}-{:04}", sz.store, sz.z_no), &sz.tables(tz))?);
             }
-            let mut printed = print_report(&p, files.print, &format!("Z{:04}", d.till_z.z_no), |l| paydesk_print::receipts::z_report(l, &d.till_z)).await?;
+            let mut printed = print_report((&p, home), files.print, &format!("Z{:04}", d.till_z.z_no), |l| paydesk_print::receipts::z_report(l, &d.till_z)).await?;
             if let Some(sz) = &d.store_z {
-                printed = print_report(&p, files.print, &format!("store Z{:04}", sz.z_no), |l| paydesk_print::receipts::z_report(l, sz)).await?;
+                printed = print_report((&p, home), files.print, &format!("store Z{:04}", sz.z_no), |l| paydesk_print::receipts::z_report(l, sz)).await?;
             }
             o.print(&json!({"day": d, "files": written, "printed": printed}), || {
                 let mut s = z_text(&d.till_z);

@@ -77,6 +77,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::print_jobs,
         print::open_drawer,
         print::test_print,
+        print::print_job_preview,
         print::receipt_preview,
         print::demo_printed,
         print::get_printer,

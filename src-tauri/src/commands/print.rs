@@ -93,6 +93,14 @@ fn png_url(st: &AppState, bytes: &[u8], dots: u32) -> CmdResult<String> {
     Ok(format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(png)))
 }
 
+/// A kept print job (a test page, a receipt on the on-screen printer) as a PNG data URL.
+#[tauri::command]
+pub fn print_job_preview(st: State<'_, AppState>, id: u64) -> CmdResult<String> {
+    st.require(Action::ViewOrders)?;
+    let job = st.spool.job(id).ok_or_else(|| AppError::new("not_found", format!("print job {id} is no longer kept")))?;
+    png_url(&st, job.bytes(), layout(&st).dots())
+}
+
 /// A sale's receipt as it would print, as a PNG data URL.
 #[tauri::command]
 pub fn receipt_preview(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<String> {
@@ -127,7 +135,7 @@ pub fn save_printer(st: State<'_, AppState>, printer: PrinterSettings) -> CmdRes
         s.printer = printer.clone();
         s.save(&st.home)?;
     }
-    st.spool.set_target(Target::from_settings(&printer), std::time::Duration::from_secs(printer.timeout_secs));
+    st.spool.set_target(Target::from_settings(&printer, &st.home), std::time::Duration::from_secs(printer.timeout_secs));
     *st.printer.write().unwrap_or_else(|p| p.into_inner()) = printer.clone();
     st.audit("settings", None, Outcome::Ok, &format!("printer: {:?} {} {} mm", printer.connection, if printer.address.is_empty() { &printer.device } else { &printer.address }, printer.paper_mm));
     Ok(printer)

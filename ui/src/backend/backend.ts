@@ -44,6 +44,8 @@ export interface Backend {
   printJobs(): Promise<PrintJob[]>;
   openDrawer(): Promise<PrintJob>;
   testPrint(): Promise<PrintJob>;
+  /** A kept print job as the printer received it (PNG data URL). */
+  printJobPreview(id: number): Promise<string>;
   /** A sale's receipt as it prints, as a PNG data URL. */
   receiptPreview(orderNo: string): Promise<string>;
   getPrinter(): Promise<PrinterSettings>;

@@ -12,6 +12,9 @@ import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
 import { FakeTill } from './fake-till';
 
+/** A one-pixel PNG: the fake renders no receipts. */
+const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg==';
+
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
@@ -438,9 +441,14 @@ export class FakeBackend implements Backend {
   async printJobs() { this.require('view_orders'); return this.till.jobs.map((j) => ({ ...j })); }
   async openDrawer() { this.require('take_payment'); this.till.require(); return this.till.print('drawer'); }
   async testPrint() { this.require('view_settings'); return this.till.print('test page'); }
-  async receiptPreview(no: string) { this.require('view_orders'); this.find(no); return 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg=='; }
+  async receiptPreview(no: string) { this.require('view_orders'); this.find(no); return PIXEL; }
+  async printJobPreview(id: number) { this.require('view_orders'); if (!this.till.jobs.some((j) => j.id === id)) throw new BackendError('not_found', `print job ${id} is no longer kept`); return PIXEL; }
   async getPrinter() { this.require('view_settings'); return { ...this.till.printer }; }
-  async savePrinter(p: T.PrinterSettings) { this.require('manage_settings'); if (p.paper_mm !== 58 && p.paper_mm !== 80) throw new BackendError('invalid', 'setting printer.paper_mm: must be 58 or 80'); this.till.printer = { ...p }; return { ...p }; }
+  async savePrinter(p: T.PrinterSettings) {
+    this.require('manage_settings');
+    if (p.paper_mm !== 58 && p.paper_mm !== 80) throw new BackendError('invalid', 'setting printer.paper_mm: must be 58 or 80');
+    if (p.connection === 'tcp' && !p.address.trim()) throw new BackendError('invalid', 'setting printer.address: is required for a network printer (host:9100)');
+    if (p.connection === 'usb' && !p.device.trim()) throw new BackendError('invalid', 'setting printer.device: is required for a USB printer (/dev/usb/lp0)'); this.till.printer = { ...p }; return { ...p }; }
   async onPrintJob(cb: Listener<T.PrintJob>): Promise<Unsubscribe> { return this.till.onJob(cb); }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }

@@ -48,6 +48,7 @@ export class TauriBackend implements Backend {
   printJobs() { return call<T.PrintJob[]>('print_jobs'); }
   openDrawer() { return call<T.PrintJob>('open_drawer'); }
   testPrint() { return call<T.PrintJob>('test_print'); }
+  printJobPreview(id: number) { return call<string>('print_job_preview', { id }); }
   receiptPreview(orderNo: string) { return call<string>('receipt_preview', { orderNo }); }
   getPrinter() { return call<T.PrinterSettings>('get_printer'); }
   savePrinter(printer: T.PrinterSettings) { return call<T.PrinterSettings>('save_printer', { printer }); }

@@ -277,6 +277,6 @@ export interface SaleRef { id: string; total: string }
 export interface TenderRequest { method: Tender; amount: string; tendered: string | null; reference: string | null; sale_id: string; sale: SaleRef | null }
 export interface PrintJob { id: number; title: string; status: 'queued' | 'printing' | 'done' | 'failed'; code: string | null; message: string | null; at: string }
 export interface PrinterSettings {
-  connection: 'none' | 'tcp' | 'usb'; address: string; device: string; paper_mm: number; shop_name: string; header: string[]; footer: string[];
+  connection: 'none' | 'tcp' | 'usb' | 'virtual'; address: string; device: string; paper_mm: number; shop_name: string; header: string[]; footer: string[];
   order_code: 'qr' | 'barcode' | 'none'; drawer_kick: boolean; cut: boolean; auto_print: boolean; timeout_secs: number;
 }

@@ -1,14 +1,14 @@
 // Channels & settings (owner): general settings with live callback status, accounts (add/edit,
-// enable, key import, test connection), users and PINs, a printer-free receipt preview.
+// enable, key import, test connection), users and PINs, the till's printer (printer-settings.ts).
 
 import { h, mount } from '../dom';
-import { fmtTime, lang, t, tk } from '../i18n';
-import { formatFen } from '../money';
+import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
-import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsView } from '../backend/types';
+import type { AccountConfig, AccountView, CallbackMode, Role, SettingsView } from '../backend/types';
 import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
+import { printerSettings } from './printer-settings';
 
 type Tab = 'general' | 'accounts' | 'users' | 'receipt';
 
@@ -29,7 +29,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       if (tab === 'general') mount(body, await general());
       else if (tab === 'accounts') mount(body, await accounts());
       else if (tab === 'users') mount(body, await users());
-      else mount(body, await receipt());
+      else mount(body, await printerSettings(ctx));
     } catch (e) { err(e); }
   }
 
@@ -128,19 +128,6 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name) }, t('users.changePin')),
         h('button', { onclick: () => void ctx.backend.setUserEnabled(u.name, !u.enabled).then(draw, err) }, u.enabled ? t('account.disable') : t('account.enable'))))))),
       h('div', { class: 'inline-form' }, name, role, pin, h('button', { class: 'primary', onclick: () => void add() }, t('users.add'))));
-  }
-
-  async function receipt(): Promise<HTMLElement> {
-    const paid = (await ctx.backend.listOrders({ status: 'success', limit: 1 }).catch(() => [] as Order[]))[0];
-    const o: Order = paid ?? { order_no: 'P20261125120000000T1000', kind: 'qr', method: 'alipay', channel: 'alipay', account: 'demo', amount: 1234, refunded: 0, fee: 7, status: 'success', subject: 'Paydesk', channel_trade_no: '2026112522001400000001', qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: ctx.session?.user ?? '', till: 'T1', idempotency_key: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString(), paid_at: new Date().toISOString() };
-    const line = (k: string, v: string) => h('div', { class: 'r-line' }, h('span', null, t(k as never)), h('span', null, v));
-    return h('div', { class: 'receipt-wrap' }, h('p', { class: 'muted' }, t('receipt.note')),
-      h('div', { class: 'receipt', 'data-test': 'receipt', lang: lang() },
-        h('h3', null, t('receipt.shop')), h('div', { class: 'r-sep' }),
-        line('order.orderNo', o.order_no), line('order.method', tk('method', o.method)), line('order.channelTradeNo', o.channel_trade_no ?? ''),
-        line('order.paidAt', fmtTime(o.paid_at)), line('order.operator', o.operator ?? ''), h('div', { class: 'r-sep' }),
-        h('div', { class: 'r-total' }, h('span', null, t('receipt.total')), h('strong', null, `¥ ${formatFen(o.amount)}`)),
-        h('div', { class: 'r-sep' }), h('p', { class: 'r-thanks' }, t('receipt.thanks'))));
   }
 
   drawTabs();
