@@ -164,4 +164,30 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     assert(printed.length >= 8, `receipts, refund, handover and Z printed: ${printed.length}`);
     if (s.shots) printed.forEach((url, i) => writeFileSync(join(s.shots, `receipt-${String(i).padStart(2, '0')}.png`), Buffer.from(url.split(',')[1], 'base64')));
   });
+
+  await step('the printer settings: a network printer needs its address; a test page is shown as printed', async () => {
+    await wd.click('[data-nav=settings]');
+    await wd.click('[data-tab=receipt]');
+    await wd.waitFor('[data-test=printer-form]');
+    await wd.waitFor('[data-test=receipt] img', 15000);
+    const visible = (css) => wd.exec(`return !document.querySelector(${JSON.stringify(css)}).closest('label').hidden`);
+    assert(await visible('[data-test=printer-address]') && !(await visible('[data-test=printer-device]')), 'the demo printer is a network printer: address shown, device hidden');
+    await wd.exec('const c = document.querySelector("[data-test=printer-connection]"); c.value = "usb"; c.dispatchEvent(new Event("change"))');
+    assert(!(await visible('[data-test=printer-address]')) && await visible('[data-test=printer-device]'), 'USB: the device file');
+    await wd.exec('const c = document.querySelector("[data-test=printer-connection]"); c.value = "tcp"; c.dispatchEvent(new Event("change"))');
+    await wd.clear('[data-test=printer-address]');
+    await wd.click('[data-test=printer-save]');
+    await until(async () => (await text('[data-test=toast]')).includes('printer.address'), 5000, 'the missing address named');
+    await wd.click('[data-nav=orders]');
+    await wd.click('[data-nav=settings]');
+    await wd.click('[data-tab=receipt]');
+    await wd.waitFor('[data-test=printer-form]');
+    const before = await printedCount();
+    await wd.click('[data-test=printer-test]');
+    await until(async () => (await wd.exec('return document.querySelector("[data-test=printer-status]").dataset.status')) === 'done', 10000, 'the test page printed');
+    await wd.waitFor('[data-test=test-page-preview] img');
+    assert((await printedCount()) === before + 1, 'the test page reached the printer');
+    await sleep(300);
+    await shot('37-printer-settings');
+  });
 });

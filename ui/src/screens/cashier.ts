@@ -31,6 +31,8 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   /** A split sale: its id, total and what its tenders paid so far (fen). */
   let split: { id: string; total: number; paid: number } | null = null;
   let printed: PrintJob | null = null;
+  /** Jobs lately finished (done or failed), by id. */
+  const finished = new Map<number, PrintJob>();
   const bar = shiftBar(ctx, (panel) => { overlay = panel; render(); if (!panel) scan.focus(); }, () => render());
   const hasShift = () => bar.view()?.shift?.kind === 'cashier';
 
@@ -127,7 +129,11 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     if (bar.view()?.auto_print) void printReceipt(o.order_no);
   }
   async function printReceipt(no: string) {
-    try { printed = await ctx.backend.printReceipt(no, false); } catch (e) { printed = null; ctx.toast(toBackendError(e).message, 'error'); }
+    try {
+      const job = await ctx.backend.printReceipt(no, false);
+      // A quick printer may finish before the command's answer arrives: its event came first.
+      printed = finished.get(job.id) ?? job;
+    } catch (e) { printed = null; ctx.toast(toBackendError(e).message, 'error'); }
     render();
   }
   const refocus = (e: Event) => {
@@ -354,6 +360,8 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     disposers.push(await ctx.backend.onChecking((c) => { const before = sale; sale = onChecking(sale, c.order_no, c.detail); if (sale !== before) render(); }));
     disposers.push(await ctx.backend.onAnnounced((a) => { announce = a; render(); }));
     disposers.push(await ctx.backend.onPrintJob((j) => {
+      finished.set(j.id, j);
+      if (finished.size > 20) finished.delete(finished.keys().next().value as number);
       if (printed && j.id === printed.id) { printed = j; render(); }
       else if (j.status === 'failed') ctx.toast(`${t('print.failed')}: ${j.message ?? ''}`, 'error');
     }));

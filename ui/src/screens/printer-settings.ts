@@ -65,13 +65,18 @@ export async function printerSettings(ctx: Ctx): Promise<HTMLElement> {
   const testPage = async () => {
     status.textContent = t('print.printing');
     status.className = 'print-status';
+    // Listen first: a quick printer finishes before the command's answer arrives.
+    const seen = new Map<number, PrintJob>();
+    let wake = () => {};
+    const off = await ctx.backend.onPrintJob((j) => { seen.set(j.id, j); wake(); });
     let job: PrintJob;
-    try { job = await ctx.backend.testPrint(); } catch (e) { status.textContent = toBackendError(e).message; status.className = 'print-status error'; return; }
+    try { job = await ctx.backend.testPrint(); } catch (e) { off(); status.textContent = toBackendError(e).message; status.className = 'print-status error'; return; }
     const done = await new Promise<PrintJob>((resolve) => {
-      let off: (() => void) | null = null;
-      const timer = setTimeout(() => { off?.(); void ctx.backend.printJobs().then((js) => resolve(js.find((j) => j.id === job.id) ?? job)); }, 20000);
-      void ctx.backend.onPrintJob((j) => { if (j.id === job.id) { clearTimeout(timer); off?.(); resolve(j); } }).then((u) => { off = u; });
+      const timer = setTimeout(() => void ctx.backend.printJobs().then((js) => resolve(js.find((j) => j.id === job.id) ?? job)), 20000);
+      wake = () => { const j = seen.get(job.id); if (j) { clearTimeout(timer); resolve(j); } };
+      wake();
     });
+    off();
     const ok = done.status === 'done';
     status.textContent = ok ? t('printer.testDone') : `${t('print.failed')}: ${done.message ?? ''}`;
     status.className = `print-status ${ok ? 'ok' : 'error'}`;
