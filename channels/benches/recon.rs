@@ -77,6 +77,10 @@ fn generate(dir: &Path, rows: u64) {
             updated_at: created,
             expires_at: created + chrono::Duration::minutes(5),
             paid_at: paid,
+            shift_no: None,
+            tendered: None,
+            sale_id: None,
+            sale_total: None,
         };
         writeln!(orders, "{},{},{},{},{}", o.order_no, status.as_str(), o.amount.fen(), o.fee.fen(), paid.map(|p| p.timestamp_millis()).unwrap_or_default()).unwrap();
         o
