@@ -16,6 +16,9 @@ mod recon;
 mod refunds;
 mod routes;
 mod schema;
+pub mod shared;
+#[cfg(any(test, feature = "testpg"))]
+pub mod testpg;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +55,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The shared book is needed for this and cannot be reached now.
+    #[error("{0}")]
+    Offline(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -84,6 +90,8 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     notify_targets: std::sync::RwLock<Vec<String>>,
+    /// The link to the shared book, when this book is part of one and its settings name it.
+    shared: std::sync::RwLock<Option<std::sync::Arc<shared::Shared>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -109,7 +117,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
         schema::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
+        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()), shared: std::sync::RwLock::new(None) })
     }
 
     /// The book file inside a Paydesk home.
@@ -149,6 +157,10 @@ impl Store {
         out
     }
 }
+
+/// A row of this till's own (`till` column) — every row on a single till; on a shared book, the
+/// rows this till wrote.
+pub(crate) const OWN: &str = "(till = (SELECT value FROM sync_meta WHERE key = 'till') OR NOT EXISTS (SELECT 1 FROM sync_meta WHERE key = 'till'))";
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()

@@ -245,10 +245,12 @@ impl Store {
         })
     }
 
-    /// Orders not yet final, oldest first (for polling and recovery).
+    /// Orders not yet final, oldest first (for polling and recovery); on a shared book only this
+    /// till's.
     pub fn open_orders(&self) -> Result<Vec<Order>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: this till's own orders (each till follows what it created).
+            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -307,7 +309,7 @@ impl Store {
         self.read(|c| {
             let a: Option<String> = c.query_row("SELECT MAX(order_no) FROM orders WHERE till = ?1", [till], |r| r.get(0))?;
             let b: Option<String> = c.query_row(
-                "SELECT MAX(r.refund_no) FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE o.till = ?1",
+                "SELECT MAX(refund_no) FROM refunds WHERE till = ?1",
                 [till],
                 |r| r.get(0),
             )?;

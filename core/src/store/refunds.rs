@@ -74,7 +74,10 @@ impl Store {
                 )));
             }
             tx.execute(
-                &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :key)"),
+                &format!(
+                    "INSERT INTO refunds ({COLS}, idempotency_key, till) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :key,
+                        COALESCE((SELECT value FROM sync_meta WHERE key = 'till'), (SELECT till FROM orders WHERE order_no = :order)))"
+                ),
                 named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":key": r.idempotency_key },
             )?;
             let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
@@ -100,7 +103,8 @@ impl Store {
     /// Refunds not yet final (for recovery).
     pub fn open_refunds(&self) -> Result<Vec<Refund>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: the refunds this till asked for (the others follow theirs).
+            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], refund_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })

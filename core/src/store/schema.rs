@@ -252,6 +252,9 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
+    // 9 (shared book, branch shared-book): a linked till's journal and sync state, the shop's tills
+    // and settings as last pulled, leases, origin keys of events and audit entries, each refund's till.
+    M::up(&super::shared::MIGRATION),
 ])
 }
 

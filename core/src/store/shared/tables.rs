@@ -1,0 +1,348 @@
+//! The synced tables, described once: their columns, keys and how an incoming version of a row
+//! meets the stored one. Push, pull, join and the verification are written against this list, so
+//! a new table slots in as one entry (plus its journal triggers in a migration).
+//!
+//! Invariant: the merge of two versions of a row is the same in PostgreSQL and in SQLite (one SQL
+//! text, two placeholder styles) and does not depend on the order in which versions arrive:
+//! states only move forward (pending < processing < failed = closed < success < refunded, a tie
+//! going to the later `updated_at`), set-once fields are never cleared, amounts refunded only
+//! grow, and the fields only the order's own till may change (`idempotency_key`, `expires_at`)
+//! are taken from that till alone.
+
+/// A column's type in both books.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Ty {
+    Int,
+    Text,
+}
+
+/// How rows are identified and who writes them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keyed {
+    /// A natural key (order number, refund number). Any till may hold a newer version; versions
+    /// merge by `merge`.
+    Natural(&'static str),
+    /// Rows numbered by the till that wrote them (the local id column named here): `(till, seq)`
+    /// in the shared book, `(origin_till, origin_seq)` locally — stamped on the till's own rows as
+    /// they are written once the book is linked, copied from the shared book on the others'.
+    Origin(&'static str),
+}
+
+/// How an incoming version meets a stored one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Merge {
+    /// Rows never change after they are written.
+    Keep,
+    /// The later `updated_at` wins.
+    Later,
+    /// Orders: by state rank, see the module doc.
+    Order,
+    /// Refunds: by state rank, the later `updated_at` on a tie.
+    Refund,
+}
+
+/// One table of the till's journal.
+#[derive(Debug)]
+pub(crate) struct Table {
+    pub name: &'static str,
+    /// Columns shared by both books, in order (`Origin` tables: without `till`/`seq`).
+    pub cols: &'static [(&'static str, Ty)],
+    pub keyed: Keyed,
+    pub merge: Merge,
+}
+
+use Ty::{Int as I, Text as T};
+
+/// The journal, parents before children: pulling in this order never leaves a child without its
+/// parent row.
+pub(crate) static JOURNAL: [Table; 5] = [
+    Table {
+        name: "orders",
+        cols: &[
+            ("order_no", T), ("kind", T), ("method", T), ("channel", T), ("account", T), ("amount", I), ("refunded", I), ("fee", I),
+            ("status", T), ("subject", T), ("channel_trade_no", T), ("qr_code", T), ("auth_code_masked", T), ("failure_code", T),
+            ("failure_message", T), ("operator", T), ("till", T), ("idempotency_key", T), ("created_at", I), ("updated_at", I),
+            ("expires_at", I), ("paid_at", I),
+        ],
+        keyed: Keyed::Natural("order_no"),
+        merge: Merge::Order,
+    },
+    Table {
+        name: "refunds",
+        cols: &[
+            ("refund_no", T), ("order_no", T), ("amount", I), ("reason", T), ("status", T), ("channel_refund_no", T), ("failure_message", T),
+            ("operator", T), ("created_at", I), ("updated_at", I), ("idempotency_key", T), ("till", T),
+        ],
+        keyed: Keyed::Natural("refund_no"),
+        merge: Merge::Refund,
+    },
+    Table {
+        name: "order_events",
+        cols: &[("order_no", T), ("from_status", T), ("to_status", T), ("source", T), ("at", I), ("detail", T), ("reason", T), ("reason_args", T)],
+        keyed: Keyed::Origin("seq"),
+        merge: Merge::Keep,
+    },
+    Table { name: "order_routes", cols: &[("order_no", T), ("decision", T), ("updated_at", I)], keyed: Keyed::Natural("order_no"), merge: Merge::Later },
+    Table {
+        name: "audit_log",
+        cols: &[("at", I), ("actor", T), ("role", T), ("action", T), ("target", T), ("outcome", T), ("detail", T)],
+        keyed: Keyed::Origin("seq"),
+        merge: Merge::Keep,
+    },
+];
+
+pub(crate) fn table(name: &str) -> Option<&'static Table> {
+    JOURNAL.iter().find(|t| t.name == name)
+}
+
+/// Which book a statement is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub(crate) fn ph(self, i: usize) -> String {
+        match self {
+            Dialect::Sqlite => format!("?{i}"),
+            Dialect::Postgres => format!("${i}"),
+        }
+    }
+}
+
+const ORDER_RANK: &str = "CASE {} WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 WHEN 'failed' THEN 2 WHEN 'closed' THEN 2 WHEN 'success' THEN 3 WHEN 'refunded' THEN 4 ELSE -1 END";
+const REFUND_RANK: &str = "CASE {} WHEN 'pending' THEN 0 WHEN 'processing' THEN 1 WHEN 'failed' THEN 2 WHEN 'success' THEN 2 ELSE -1 END";
+
+fn rank(tpl: &str, col: &str) -> String {
+    tpl.replace("{}", col)
+}
+
+impl Table {
+    pub(crate) fn col_names(&self) -> Vec<&'static str> {
+        self.cols.iter().map(|c| c.0).collect()
+    }
+
+    /// The upsert of one incoming row. Parameters: the columns in order (for `Origin` tables
+    /// preceded by `till`, `seq` in PostgreSQL and `origin_till`, `origin_seq` locally), then for
+    /// `Natural` tables the writer's till and this book's own till ('' in the shared book).
+    pub(crate) fn upsert_sql(&self, d: Dialect) -> String {
+        let t = self.name;
+        let mut cols: Vec<String> = Vec::new();
+        if let Keyed::Origin(_) = self.keyed {
+            match d {
+                Dialect::Postgres => cols.extend(["till".to_string(), "seq".to_string()]),
+                Dialect::Sqlite => cols.extend(["origin_till".to_string(), "origin_seq".to_string()]),
+            }
+        }
+        cols.extend(self.cols.iter().map(|c| c.0.to_string()));
+        let n = cols.len();
+        let mut vals: Vec<String> = (1..=n).map(|i| d.ph(i)).collect();
+        let (writer, me) = (d.ph(n + 1), d.ph(n + 2));
+        if d == Dialect::Postgres {
+            cols.push("rev".into());
+            vals.push("nextval('sync_rev')".into());
+            if let Keyed::Natural(_) = self.keyed {
+                cols.push("writer".into());
+                vals.push(writer.clone());
+            }
+        }
+        let head = format!("INSERT INTO {t} ({}) VALUES ({})", cols.join(", "), vals.join(", "));
+        let key = match self.keyed {
+            Keyed::Natural(k) => k.to_string(),
+            Keyed::Origin(_) if d == Dialect::Postgres => "till, seq".into(),
+            Keyed::Origin(_) => "origin_till, origin_seq".into(),
+        };
+        let mut sets: Vec<String> = match self.merge {
+            Merge::Keep => return format!("{head} ON CONFLICT ({key}) DO NOTHING"),
+            Merge::Later => self.cols.iter().filter(|c| Keyed::Natural(c.0) != self.keyed).map(|c| format!("{0} = CASE WHEN excluded.updated_at > {t}.updated_at THEN excluded.{0} ELSE {t}.{0} END", c.0)).collect(),
+            Merge::Order | Merge::Refund => self.ranked_sets(&writer, &me),
+        };
+        if d == Dialect::Postgres {
+            sets.push("rev = excluded.rev".into());
+            sets.push("writer = excluded.writer".into());
+        }
+        format!("{head} ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+    }
+
+    fn ranked_sets(&self, writer: &str, me: &str) -> Vec<String> {
+        let t = self.name;
+        let tpl = if self.merge == Merge::Order { ORDER_RANK } else { REFUND_RANK };
+        let (new, old) = (rank(tpl, "excluded.status"), rank(tpl, &format!("{t}.status")));
+        let win = format!("(({new}) > ({old}) OR (({new}) = ({old}) AND excluded.updated_at > {t}.updated_at))");
+        let mut sets = Vec::new();
+        for (c, _) in self.cols {
+            let s = match *c {
+                // The key, and what is set once when the row is written: the first version stays.
+                "order_no" | "refund_no" | "kind" | "method" | "channel" | "account" | "amount" | "fee" | "subject" | "auth_code_masked"
+                | "operator" | "till" | "created_at" | "reason" => continue,
+                "status" | "failure_code" | "failure_message" => format!("{c} = CASE WHEN {win} THEN excluded.{c} ELSE {t}.{c} END"),
+                "updated_at" | "refunded" => format!("{c} = CASE WHEN excluded.{c} > {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"),
+                // Only the order's own till changes these (a fallback moves the key, shortens the
+                // expiry); its own book never takes them back from anyone.
+                "idempotency_key" | "expires_at" if self.merge == Merge::Order => {
+                    format!("{c} = CASE WHEN {writer} = {t}.till AND {t}.till <> {me} THEN excluded.{c} ELSE {t}.{c} END")
+                }
+                "idempotency_key" => continue,
+                // Learnt once (trade number, QR code, paid time): never cleared.
+                _ => format!("{c} = CASE WHEN {win} THEN COALESCE(excluded.{c}, {t}.{c}) ELSE COALESCE({t}.{c}, excluded.{c}) END"),
+            };
+            sets.push(s);
+        }
+        sets
+    }
+
+    /// The PostgreSQL table.
+    pub(crate) fn pg_create(&self) -> String {
+        let mut cols: Vec<String> = Vec::new();
+        if let Keyed::Origin(_) = self.keyed {
+            cols.push("till text NOT NULL".into());
+            cols.push("seq bigint NOT NULL".into());
+        }
+        for (c, ty) in self.cols {
+            let ty = match ty {
+                Ty::Int => "bigint",
+                Ty::Text => "text",
+            };
+            let pk = if self.keyed == Keyed::Natural(c) { " PRIMARY KEY" } else { "" };
+            cols.push(format!("{c} {ty}{pk}"));
+        }
+        cols.push("rev bigint NOT NULL".into());
+        if let Keyed::Origin(_) = self.keyed {
+            cols.push("PRIMARY KEY (till, seq)".into());
+        } else {
+            cols.push("writer text NOT NULL".into());
+        }
+        format!("CREATE TABLE {} ({});\nCREATE INDEX {}_rev ON {} (rev);\n", self.name, cols.join(", "), self.name, self.name)
+    }
+
+    /// Local triggers that journal the till's own writes (only while the book is linked, and not
+    /// for rows the pull is applying); on `Origin` tables they also stamp the till's own rows.
+    pub(crate) fn sqlite_triggers(&self) -> String {
+        let t = self.name;
+        let on = "(SELECT value FROM sync_meta WHERE key = 'journal') = '1'";
+        match self.keyed {
+            Keyed::Natural(k) => format!(
+                "CREATE TRIGGER sync_{t}_insert AFTER INSERT ON {t} WHEN {on} BEGIN INSERT INTO sync_journal (tbl, key) VALUES ('{t}', NEW.{k}); END;
+                 CREATE TRIGGER sync_{t}_update AFTER UPDATE ON {t} WHEN {on} BEGIN INSERT INTO sync_journal (tbl, key) VALUES ('{t}', NEW.{k}); END;\n"
+            ),
+            Keyed::Origin(id) => format!(
+                "CREATE UNIQUE INDEX {t}_origin ON {t} (origin_till, origin_seq);
+                 CREATE TRIGGER sync_{t}_insert AFTER INSERT ON {t} WHEN {on} AND NEW.origin_till IS NULL BEGIN
+                    UPDATE {t} SET origin_till = (SELECT value FROM sync_meta WHERE key = 'till'), origin_seq = NEW.{id} WHERE {id} = NEW.{id};
+                    INSERT INTO sync_journal (tbl, key) VALUES ('{t}', NEW.{id}); END;
+                 CREATE TRIGGER sync_{t}_update AFTER UPDATE ON {t} WHEN {on} AND OLD.origin_till IS NOT NULL BEGIN INSERT INTO sync_journal (tbl, key) VALUES ('{t}', NEW.{id}); END;\n"
+            ),
+        }
+    }
+
+    /// The local row of a journal entry, as the shared book's upsert takes it (without writer).
+    pub(crate) fn local_select(&self) -> String {
+        let cols = self.col_names().join(", ");
+        match self.keyed {
+            Keyed::Natural(k) => format!("SELECT {cols} FROM {} WHERE {k} = ?1", self.name),
+            Keyed::Origin(id) => format!("SELECT origin_till, origin_seq, {cols} FROM {} WHERE {id} = ?1 AND origin_till IS NOT NULL", self.name),
+        }
+    }
+
+    /// Rows of the shared book newer than a cursor (`$1`), oldest first, at most `$2`; rows that
+    /// never change after they are written skip this till's own (`$3`).
+    pub(crate) fn pg_select(&self) -> String {
+        let cols = self.col_names().join(", ");
+        let (lead, writer) = match self.keyed {
+            Keyed::Natural(_) => ("", ", writer"),
+            Keyed::Origin(_) => ("till, seq, ", ""),
+        };
+        let own = if self.merge == Merge::Keep { "AND till <> $3" } else { "" };
+        format!("SELECT {lead}{cols}{writer}, rev FROM {} WHERE rev > $1 {own} ORDER BY rev LIMIT $2", self.name)
+    }
+}
+
+/// The highest placeholder number in a statement (`?N` or `$N`): how many parameters it takes.
+pub(crate) fn param_count(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut max = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'?' || c == b'$' {
+            let digits: String = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).map(|&d| d as char).collect();
+            max = max.max(digits.parse().unwrap_or(0));
+        }
+    }
+    max
+}
+
+/// A table of the shop's shared state: written in the shared book (by any till, while online),
+/// copied down whole to every till.
+#[derive(Debug)]
+pub(crate) struct ShopTable {
+    pub pg: &'static str,
+    pub local: &'static str,
+    /// The key first.
+    pub cols: &'static [(&'static str, Ty)],
+}
+
+pub(crate) static SHOP: [ShopTable; 4] = [
+    ShopTable {
+        pg: "tills",
+        local: "sync_tills",
+        cols: &[("till_id", T), ("store_id", T), ("host", T), ("joined_at", I), ("pushed_at", I), ("pushed_seq", I), ("seen_at", I)],
+    },
+    ShopTable { pg: "accounts", local: "accounts", cols: &[("name", T), ("channel", T), ("config_json", T), ("created_at", I), ("updated_at", I)] },
+    ShopTable { pg: "users", local: "users", cols: &[("name", T), ("role", T), ("pin_hash", T), ("enabled", I), ("created_at", I), ("updated_at", I)] },
+    ShopTable { pg: "shop_settings", local: "shared_settings", cols: &[("key", T), ("value", T), ("updated_at", I)] },
+];
+
+impl ShopTable {
+    pub(crate) fn pg_select(&self) -> String {
+        let cols: Vec<&str> = self.cols.iter().map(|c| c.0).collect();
+        format!("SELECT {}, rev FROM {} WHERE rev > $1 ORDER BY rev", cols.join(", "), self.pg)
+    }
+
+    /// Replaces the local copy of a row (local-only columns, such as a user's failed logins, stay).
+    pub(crate) fn local_upsert(&self) -> String {
+        let cols: Vec<&str> = self.cols.iter().map(|c| c.0).collect();
+        let vals: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
+        let sets: Vec<String> = cols[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        format!("INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {}", self.local, cols.join(", "), vals.join(", "), cols[0], sets.join(", "))
+    }
+
+    /// Writes a row in the shared book (parameters: the columns, then who writes).
+    pub(crate) fn pg_upsert(&self) -> String {
+        let cols: Vec<&str> = self.cols.iter().map(|c| c.0).collect();
+        let vals: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+        let sets: Vec<String> = cols[1..].iter().map(|c| format!("{c} = excluded.{c}")).collect();
+        format!(
+            "INSERT INTO {} ({}, rev) VALUES ({}, nextval('sync_rev')) ON CONFLICT ({}) DO UPDATE SET {}, rev = excluded.rev",
+            self.pg,
+            cols.join(", "),
+            vals.join(", "),
+            cols[0],
+            sets.join(", ")
+        )
+    }
+}
+
+pub(crate) fn shop_table(pg: &str) -> Option<&'static ShopTable> {
+    SHOP.iter().find(|t| t.pg == pg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upserts_name_every_column_once() {
+        for t in &JOURNAL {
+            for d in [Dialect::Sqlite, Dialect::Postgres] {
+                let sql = t.upsert_sql(d);
+                for (c, _) in t.cols {
+                    assert!(sql.contains(c), "{} {d:?} lacks {c}", t.name);
+                }
+                let sets = sql.split("DO UPDATE SET").nth(1).unwrap_or("");
+                for (c, _) in t.cols {
+                    assert!(sets.matches(&format!(" {c} = ")).count() <= 1 && !sets.starts_with(&format!("{c} = {c}")), "{} sets {c} twice", t.name);
+                }
+            }
+        }
+    }
+}

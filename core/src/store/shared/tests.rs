@@ -1,0 +1,248 @@
+//! The shared book against a real PostgreSQL (a throwaway server per test binary), and the
+//! conformance tests that run one body on both kinds of book.
+
+use std::sync::{Arc, LazyLock, Mutex};
+
+use chrono::Utc;
+
+use super::*;
+use crate::account::AccountConfig;
+use crate::ids::NumberGen;
+use crate::money::Money;
+use crate::order::{EventSource, OrderStatus, RefundStatus};
+use crate::store::testpg::TestPg;
+use crate::store::test_util::new_order;
+use crate::store::{NewRefund, OrderPatch};
+
+/// One server for the whole test binary; each test makes its own database.
+static PG: LazyLock<Mutex<TestPg>> = LazyLock::new(|| Mutex::new(TestPg::start().expect("a throwaway PostgreSQL (scripts/deps-apt.sh installs it)")));
+
+fn database(name: &str) -> SharedConfig {
+    let url = PG.lock().unwrap_or_else(|p| p.into_inner()).create_db(name).unwrap();
+    SharedConfig { url, password: None }
+}
+
+struct Till {
+    _dir: tempfile::TempDir,
+    store: Arc<Store>,
+    gen: NumberGen,
+    id: String,
+}
+
+fn till(id: &str) -> Till {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(&dir.path().join("book.db")).unwrap());
+    Till { _dir: dir, store, gen: NumberGen::new(id.parse().unwrap(), chrono_tz::Asia::Shanghai), id: id.into() }
+}
+
+fn account(store: &Store) {
+    let a: AccountConfig = toml::from_str("name = \"sb\"\nchannel = \"sandbox\"\nfee_rate_bp = 60").unwrap();
+    store.upsert_account(&a).unwrap();
+}
+
+impl Till {
+    /// An order of `fen`, left pending or moved to `to`.
+    fn sale(&self, fen: i64, to: Option<OrderStatus>) -> crate::ids::OrderNo {
+        let no = self.gen.next_order_no(Utc::now());
+        let mut o = new_order(no.clone(), fen);
+        o.till = self.id.clone();
+        self.store.insert_order(&o).unwrap();
+        if let Some(to) = to {
+            self.store.apply(&no, to, EventSource::ChannelReply, "done", &OrderPatch { channel_trade_no: Some(format!("T{no}")), ..Default::default() }, Utc::now()).unwrap();
+        }
+        no
+    }
+
+    fn refund(&self, no: &crate::ids::OrderNo, fen: i64) {
+        let now = Utc::now();
+        let r = self.store.insert_refund(&NewRefund { refund_no: self.gen.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None }).unwrap();
+        self.store.apply_refund(&r.refund_no, RefundStatus::Success, Some("CR"), None, EventSource::ChannelReply, now).unwrap();
+    }
+
+    fn join(&self, cfg: &SharedConfig, store: &str) -> JoinReport {
+        let r = self.store.join_shared(cfg.clone(), &self.id, store, "test", chrono_tz::Asia::Shanghai).unwrap();
+        assert!(r.verified, "{r:?}");
+        r
+    }
+}
+
+fn pg_count(cfg: &SharedConfig, sql: &str) -> i64 {
+    let mut c = postgres::Client::connect(&cfg.url, postgres::NoTls).unwrap();
+    c.query_one(sql, &[]).unwrap().get(0)
+}
+
+fn local_count(s: &Store, sql: &str) -> i64 {
+    s.read(|c| Ok(c.query_row(sql, [], |r| r.get(0))?)).unwrap()
+}
+
+#[test]
+fn a_book_with_history_joins_and_another_till_sees_it() {
+    let cfg = database("join_history");
+    let a = till("T1");
+    account(&a.store);
+    let paid = a.sale(1000, Some(OrderStatus::Success));
+    a.sale(250, Some(OrderStatus::Closed));
+    let open = a.sale(300, None);
+    a.refund(&paid, 400);
+    let r = a.join(&cfg, "S1");
+    assert_eq!((r.days, r.events[0]), (1, r.events[1]));
+    assert!(r.pushed >= 3 + 1 + 6, "the history went up: {r:?}");
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM orders"), 3);
+    assert_eq!(pg_count(&cfg, "SELECT refunded FROM orders WHERE amount = 1000"), 400);
+
+    // A second till joins with an empty book: it gets the shop's account and A's orders.
+    let b = till("T2");
+    b.join(&cfg, "S1");
+    assert_eq!(b.store.account("sb").unwrap().fee_rate_bp, 60);
+    assert_eq!(b.store.order(&paid).unwrap().refunded.fen(), 400);
+    assert_eq!(b.store.order_detail(&paid).unwrap().events.len(), a.store.order_detail(&paid).unwrap().events.len());
+    // Each till follows its own orders only.
+    assert_eq!(a.store.open_orders().unwrap().len(), 1);
+    assert!(b.store.open_orders().unwrap().is_empty(), "B does not poll A's open order");
+    assert_eq!(b.store.order(&open).unwrap().status, OrderStatus::Pending);
+
+    // B sells and refunds the rest of A's order at its own counter.
+    let mine = b.sale(700, Some(OrderStatus::Success));
+    b.refund(&paid, 600);
+    assert_eq!(b.store.order(&paid).unwrap().status, OrderStatus::Refunded);
+    b.store.sync_once().unwrap();
+    a.store.sync_once().unwrap();
+    let o = a.store.order(&paid).unwrap();
+    assert_eq!((o.status, o.refunded.fen()), (OrderStatus::Refunded, 1000), "A's book has B's refund");
+    assert_eq!(a.store.order(&mine).unwrap().amount.fen(), 700);
+    // The shared book is the union of both books.
+    for s in [&a.store, &b.store] {
+        assert_eq!(local_count(s, "SELECT COUNT(*) FROM orders"), pg_count(&cfg, "SELECT COUNT(*) FROM orders"));
+        assert_eq!(local_count(s, "SELECT COUNT(*) FROM refunds"), 2);
+        assert_eq!(local_count(s, "SELECT COUNT(*) FROM order_events"), pg_count(&cfg, "SELECT COUNT(*) FROM order_events"));
+        assert!(s.sales_bucket_mismatches().unwrap().is_empty(), "analytics follow pulled rows");
+    }
+    assert_eq!(a.store.link_status().unwrap().state, "synced");
+    assert_eq!(a.store.till_stores().unwrap(), vec![("T1".to_string(), "S1".to_string()), ("T2".to_string(), "S1".to_string())]);
+}
+
+#[test]
+fn a_taken_till_id_is_refused_and_a_rejoin_is_idempotent() {
+    let cfg = database("duplicate_till");
+    let a = till("T1");
+    account(&a.store);
+    a.sale(100, Some(OrderStatus::Success));
+    a.join(&cfg, "S1");
+    let again = a.join(&cfg, "S1");
+    assert_eq!(again.pushed, 0, "a finished join sends nothing again");
+    let other = till("T1");
+    let e = other.store.join_shared(cfg.clone(), "T1", "S2", "x", chrono_tz::Asia::Shanghai).unwrap_err();
+    assert!(e.to_string().contains("already a till of store S1"), "{e}");
+    assert_eq!(other.store.linked_till().unwrap(), None, "nothing changed in the refused book");
+}
+
+#[test]
+fn refunds_of_one_order_at_two_tills_add_up_whatever_the_order() {
+    let cfg = database("merge");
+    let a = till("T1");
+    account(&a.store);
+    let no = a.sale(1000, Some(OrderStatus::Success));
+    a.join(&cfg, "S1");
+    let b = till("T2");
+    b.join(&cfg, "S1");
+    // Both refund part of it before either syncs (the link was down).
+    a.refund(&no, 300);
+    b.refund(&no, 700);
+    b.store.sync_once().unwrap();
+    a.store.sync_once().unwrap();
+    b.store.sync_once().unwrap();
+    for s in [&a.store, &b.store] {
+        let o = s.order(&no).unwrap();
+        assert_eq!((o.status, o.refunded.fen()), (OrderStatus::Refunded, 1000));
+    }
+    assert_eq!(pg_count(&cfg, "SELECT refunded FROM orders"), 1000);
+}
+
+/// The lease conformance: one body, both books.
+fn lease_has_one_holder(s1: &Store, s2: &Store) {
+    let ttl = std::time::Duration::from_secs(60);
+    let l = s1.acquire_lease("recon:sb:2026-01-01", "T1 pid 1", ttl).unwrap().unwrap();
+    let held = s2.acquire_lease("recon:sb:2026-01-01", "T2 pid 2", ttl).unwrap().unwrap_err();
+    assert_eq!(held.holder, "T1 pid 1");
+    assert!(s2.acquire_lease("recon:sb:2026-01-02", "T2 pid 2", ttl).unwrap().is_ok(), "another day is free");
+    s1.release_lease(&l).unwrap();
+    assert!(s2.acquire_lease("recon:sb:2026-01-01", "T2 pid 2", ttl).unwrap().is_ok());
+    // An expired lease is taken over.
+    s1.acquire_lease("short", "T1 pid 1", std::time::Duration::ZERO).unwrap().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert!(s2.acquire_lease("short", "T2 pid 2", ttl).unwrap().is_ok());
+}
+
+#[test]
+fn leases_on_a_single_book() {
+    let t = till("T1");
+    let same = Store::open(t.store.path()).unwrap();
+    lease_has_one_holder(&t.store, &same);
+}
+
+#[test]
+fn leases_on_the_shared_book() {
+    let cfg = database("leases");
+    let (a, b) = (till("T1"), till("T2"));
+    a.join(&cfg, "S1");
+    b.join(&cfg, "S2");
+    lease_has_one_holder(&a.store, &b.store);
+}
+
+/// Shop-wide changes conformance: made at one till, in force at the other.
+#[test]
+fn accounts_and_users_are_managed_once() {
+    let cfg = database("shop");
+    let (a, b) = (till("T1"), till("T2"));
+    account(&a.store);
+    a.join(&cfg, "S1");
+    b.join(&cfg, "S1");
+    let mut acct = b.store.account("sb").unwrap();
+    acct.priority = 3;
+    b.store.upsert_account(&acct).unwrap();
+    b.store.insert_user("王芳", crate::auth::Role::Cashier, "$hash", Utc::now()).unwrap();
+    b.store.put_shop_settings("{\"limits\":{}}").unwrap();
+    let rev = a.store.accounts_rev().unwrap();
+    a.store.sync_once().unwrap();
+    assert_eq!(a.store.account("sb").unwrap().priority, 3);
+    assert!(a.store.accounts_rev().unwrap() > rev, "the running service reloads");
+    assert_eq!(a.store.users().unwrap()[0].name, "王芳");
+    assert_eq!(a.store.shop_settings().unwrap().as_deref(), Some("{\"limits\":{}}"));
+    assert!(matches!(a.store.insert_user("王芳", crate::auth::Role::Owner, "$h", Utc::now()), Err(StoreError::Conflict(_))));
+}
+
+#[test]
+fn offline_the_till_sells_and_shop_changes_are_refused() {
+    let url = {
+        let pg = PG.lock().unwrap_or_else(|p| p.into_inner());
+        pg.create_db("offline").unwrap()
+    };
+    let cfg = SharedConfig { url, password: None };
+    let a = till("T1");
+    account(&a.store);
+    a.join(&cfg, "S1");
+    // Point the till at a port where nothing listens: the same as the server being down.
+    let dead = SharedConfig { url: format!("postgres://paydesk@127.0.0.1:{}/offline?connect_timeout=1", free_port()), password: None };
+    let down = Store::open(a.store.path()).unwrap();
+    down.attach_shared(dead).unwrap();
+    let t = Till { _dir: tempfile::tempdir().unwrap(), store: Arc::new(down), gen: NumberGen::new("T1".parse().unwrap(), chrono_tz::Asia::Shanghai), id: "T1".into() };
+    for _ in 0..5 {
+        t.sale(100, Some(OrderStatus::Success));
+    }
+    assert!(t.store.sync_once().unwrap_err().is_offline());
+    let st = t.store.link_status().unwrap();
+    assert_eq!(st.state, "offline");
+    assert!(st.pending >= 5 && st.offline_since.is_some(), "{st:?}");
+    let mut acct = t.store.account("sb").unwrap();
+    acct.priority = 9;
+    assert!(matches!(t.store.upsert_account(&acct), Err(StoreError::Offline(_))));
+    assert_eq!(t.store.account("sb").unwrap().priority, 10, "nothing changed locally");
+    // The link is back: everything goes up once.
+    a.store.sync_once().unwrap();
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM orders"), 5);
+    assert_eq!(a.store.link_status().unwrap().pending, 0);
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
