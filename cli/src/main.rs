@@ -70,6 +70,9 @@ enum Command {
     Reconcile(cmd::recon::ReconArgs),
     /// Sales summary for a range of days: figures, and with --out the XLSX/CSV figures and PNG charts.
     Report(cmd::report::ReportArgs),
+    /// A shop with several tills: join a shared book (PostgreSQL), its link status, sync now.
+    #[command(subcommand)]
+    Shared(cmd::shared::SharedCmd),
 }
 
 #[derive(Args, Debug)]
@@ -121,5 +124,6 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
         Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
         Command::Report(a) => cmd::report::report(&home, a, &o),
+        Command::Shared(c) => cmd::shared::shared(&home, c, &o),
     }
 }

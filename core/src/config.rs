@@ -38,6 +38,9 @@ pub enum CallbackMode {
 pub struct Settings {
     /// This till's id, part of every order number.
     pub till_id: TillId,
+    /// The store (门店) this till belongs to in a chain; empty for a shop with one till. Chain
+    /// reports filter and group by it.
+    pub store_id: String,
     /// The shop's time zone: business days, order numbers, reports.
     pub timezone: String,
     /// Largest amount of one order, yuan.
@@ -61,6 +64,34 @@ pub struct Settings {
     pub limits: crate::routing::limits::Limits,
     /// The daily (T+1) reconciliation of the channels' statements.
     pub reconcile: ReconcileSettings,
+    /// The shared book of a shop with several tills (none: this till keeps its own book only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedSettings>,
+}
+
+/// Where the shop's shared book is (`[shared]` in config.toml). See docs/multi-till.md.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharedSettings {
+    /// `postgres://user@host:5432/db` (`?sslmode=require` and TLS for a server beyond this PC).
+    pub url: String,
+    /// A file holding the database password (relative to the home, or absolute), if the URL
+    /// has none.
+    pub password_file: Option<String>,
+    /// How often the till sends its changes and fetches the others', milliseconds.
+    pub sync_interval_ms: u64,
+}
+
+impl Default for SharedSettings {
+    fn default() -> Self {
+        SharedSettings { url: String::new(), password_file: None, sync_interval_ms: 1000 }
+    }
+}
+
+impl std::fmt::Debug for SharedSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedSettings").field("url", &crate::store::shared::redact(&self.url)).field("sync_interval_ms", &self.sync_interval_ms).finish_non_exhaustive()
+    }
 }
 
 /// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
@@ -186,6 +217,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
+            store_id: String::new(),
             timezone: "Asia/Shanghai".into(),
             max_order_amount: "50000.00".into(),
             qr_lifetime_secs: 300,
@@ -198,6 +230,7 @@ impl Default for Settings {
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
+            shared: None,
         }
     }
 }
@@ -267,6 +300,20 @@ impl Settings {
         }
         self.routing.validate()?;
         self.limits.validate()?;
+        if self.store_id.chars().count() > 32 || self.store_id.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid { field: "store_id", problem: "at most 32 characters, no control characters".into() });
+        }
+        if let Some(sh) = &self.shared {
+            if !(sh.url.starts_with("postgres://") || sh.url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid { field: "shared.url", problem: "must be a postgres:// URL".into() });
+            }
+            if self.store_id.is_empty() {
+                return Err(ConfigError::Invalid { field: "store_id", problem: "a till of a shared book belongs to a store: set store_id".into() });
+            }
+            if !(100..=600_000).contains(&sh.sync_interval_ms) {
+                return Err(ConfigError::Invalid { field: "shared.sync_interval_ms", problem: "must be 100 to 600000".into() });
+            }
+        }
         Ok(())
     }
 

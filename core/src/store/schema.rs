@@ -255,6 +255,8 @@ fn migrations() -> Migrations<'static> {
     // 9 (shared book, branch shared-book): a linked till's journal and sync state, the shop's tills
     // and settings as last pulled, leases, origin keys of events and audit entries, each refund's till.
     M::up(&super::shared::MIGRATION),
+    // 10 (shared book): reconciliation runs and discrepancies are shared too.
+    M::up(&super::shared::MIGRATION_RECON),
 ])
 }
 

@@ -156,6 +156,16 @@ pub(in crate::store) static MIGRATION: std::sync::LazyLock<String> = std::sync::
     )
 });
 
+/// SQLite migration 10: reconciliation runs and discrepancies join the journal.
+pub(in crate::store) static MIGRATION_RECON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut sql = String::new();
+    for t in &tables::JOURNAL[5..7] {
+        sql.push_str(&format!("ALTER TABLE {0} ADD COLUMN origin_till TEXT;\nALTER TABLE {0} ADD COLUMN origin_seq INTEGER;\n", t.name));
+        sql.push_str(&t.sqlite_triggers());
+    }
+    sql
+});
+
 pub(crate) fn meta(c: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<String>> {
     c.prepare_cached("SELECT value FROM sync_meta WHERE key = ?1")?.query_row([key], |r| r.get(0)).optional()
 }

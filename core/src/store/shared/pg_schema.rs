@@ -33,7 +33,9 @@ fn migrations() -> Vec<String> {
         CREATE INDEX orders_till_created ON orders (till, created_at);
         CREATE INDEX orders_account_created ON orders (account, created_at);
         CREATE INDEX refunds_order ON refunds (order_no);"
-    )]
+    ),
+    // 2: reconciliation results (runs and their discrepancies).
+    JOURNAL[5..7].iter().map(|t| t.pg_create()).collect()]
 }
 
 /// Brings the shared book's schema up to date. Refuses a book newer than this Paydesk.

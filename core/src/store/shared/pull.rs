@@ -46,7 +46,7 @@ fn journal_types(t: &Table) -> Vec<super::tables::Ty> {
     if let Keyed::Origin(_) = t.keyed {
         tys.extend([Ty::Text, Ty::Int]);
     }
-    tys.extend(t.cols.iter().map(|c| c.1));
+    tys.extend(t.flat().into_iter().map(|c| c.1));
     if let Keyed::Natural(_) = t.keyed {
         tys.push(Ty::Text);
     }

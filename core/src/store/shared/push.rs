@@ -42,7 +42,7 @@ fn load_batch(c: &rusqlite::Connection, after: i64) -> rusqlite::Result<Option<B
         if !seen.insert((t.name, key.clone())) {
             continue;
         }
-        let n = t.cols.len() + if matches!(t.keyed, Keyed::Origin(_)) { 2 } else { 0 };
+        let n = t.flat().len() + if matches!(t.keyed, Keyed::Origin(_)) { 2 } else { 0 };
         let mut sel = c.prepare_cached(&t.local_select())?;
         let values = sel.query_row([&key], |r| (0..n).map(|i| V::from_sqlite(r.get_ref(i)?)).collect::<rusqlite::Result<Vec<V>>>()).optional()?;
         if let Some(values) = values {

@@ -14,6 +14,8 @@
 pub(crate) enum Ty {
     Int,
     Text,
+    /// The local id of a row of another `Origin` table: `(col_till, col_seq)` in the shared book.
+    Ref(&'static str),
 }
 
 /// How rows are identified and who writes them.
@@ -33,6 +35,8 @@ pub(crate) enum Keyed {
 pub(crate) enum Merge {
     /// Rows never change after they are written.
     Keep,
+    /// Only the till that wrote a row changes it: the incoming version replaces the stored one.
+    Replace,
     /// The later `updated_at` wins.
     Later,
     /// Orders: by state rank, see the module doc.
@@ -55,7 +59,7 @@ use Ty::{Int as I, Text as T};
 
 /// The journal, parents before children: pulling in this order never leaves a child without its
 /// parent row.
-pub(crate) static JOURNAL: [Table; 5] = [
+pub(crate) static JOURNAL: [Table; 7] = [
     Table {
         name: "orders",
         cols: &[
@@ -89,6 +93,26 @@ pub(crate) static JOURNAL: [Table; 5] = [
         keyed: Keyed::Origin("seq"),
         merge: Merge::Keep,
     },
+    // Reconciliation results: the run (changed only by the till that ran it) and its
+    // discrepancies (resolved at any till). Matched lines and statement files stay at the till.
+    Table {
+        name: "recon_runs",
+        cols: &[
+            ("account", T), ("channel", T), ("day", T), ("trigger", T), ("operator", T), ("status", T), ("error", T), ("summary_json", T),
+            ("started_at", I), ("finished_at", I),
+        ],
+        keyed: Keyed::Origin("id"),
+        merge: Merge::Replace,
+    },
+    Table {
+        name: "recon_items",
+        cols: &[
+            ("run_id", Ty::Ref("recon_runs")), ("kind", T), ("line", T), ("order_no", T), ("refund_no", T), ("book_json", T), ("channel_json", T),
+            ("detail", T), ("reason", T), ("reason_args", T), ("state", T), ("note", T), ("updated_at", I),
+        ],
+        keyed: Keyed::Origin("id"),
+        merge: Merge::Later,
+    },
 ];
 
 pub(crate) fn table(name: &str) -> Option<&'static Table> {
@@ -119,8 +143,28 @@ fn rank(tpl: &str, col: &str) -> String {
 }
 
 impl Table {
-    pub(crate) fn col_names(&self) -> Vec<&'static str> {
-        self.cols.iter().map(|c| c.0).collect()
+    /// The columns as the shared book has them (a reference is two columns).
+    pub(crate) fn flat(&self) -> Vec<(String, Ty)> {
+        let mut out = Vec::new();
+        for (c, ty) in self.cols {
+            match ty {
+                Ty::Ref(_) => out.extend([(format!("{c}_till"), Ty::Text), (format!("{c}_seq"), Ty::Int)]),
+                _ => out.push((c.to_string(), *ty)),
+            }
+        }
+        out
+    }
+
+    fn pg_col_names(&self) -> String {
+        self.flat().into_iter().map(|c| c.0).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The local id column of the `Origin` table `name`.
+    fn origin_id(name: &str) -> &'static str {
+        match JOURNAL.iter().find(|t| t.name == name).map(|t| t.keyed) {
+            Some(Keyed::Origin(id)) => id,
+            _ => "id",
+        }
     }
 
     /// The upsert of one incoming row. Parameters: the columns in order (for `Origin` tables
@@ -135,9 +179,27 @@ impl Table {
                 Dialect::Sqlite => cols.extend(["origin_till".to_string(), "origin_seq".to_string()]),
             }
         }
-        cols.extend(self.cols.iter().map(|c| c.0.to_string()));
-        let n = cols.len();
-        let mut vals: Vec<String> = (1..=n).map(|i| d.ph(i)).collect();
+        let mut vals: Vec<String> = (1..=cols.len()).map(|i| d.ph(i)).collect();
+        for (c, ty) in self.cols {
+            let i = vals.len() + 1;
+            match (ty, d) {
+                (Ty::Ref(_), Dialect::Postgres) => {
+                    cols.extend([format!("{c}_till"), format!("{c}_seq")]);
+                    vals.extend([d.ph(i), d.ph(i + 1)]);
+                }
+                (Ty::Ref(r), Dialect::Sqlite) => {
+                    cols.push(c.to_string());
+                    vals.push(format!("(SELECT {} FROM {r} WHERE origin_till = ?{i} AND origin_seq = ?{})", Self::origin_id(r), i + 1));
+                    vals.push(String::new());
+                }
+                _ => {
+                    cols.push(c.to_string());
+                    vals.push(d.ph(i));
+                }
+            }
+        }
+        let n = vals.len();
+        vals.retain(|v| !v.is_empty());
         let (writer, me) = (d.ph(n + 1), d.ph(n + 2));
         if d == Dialect::Postgres {
             cols.push("rev".into());
@@ -155,14 +217,22 @@ impl Table {
         };
         let mut sets: Vec<String> = match self.merge {
             Merge::Keep => return format!("{head} ON CONFLICT ({key}) DO NOTHING"),
-            Merge::Later => self.cols.iter().filter(|c| Keyed::Natural(c.0) != self.keyed).map(|c| format!("{0} = CASE WHEN excluded.updated_at > {t}.updated_at THEN excluded.{0} ELSE {t}.{0} END", c.0)).collect(),
+            Merge::Later => self.plain_cols().map(|c| format!("{c} = CASE WHEN excluded.updated_at > {t}.updated_at THEN excluded.{c} ELSE {t}.{c} END")).collect(),
+            Merge::Replace => self.plain_cols().map(|c| format!("{c} = excluded.{c}")).collect(),
             Merge::Order | Merge::Refund => self.ranked_sets(&writer, &me),
         };
         if d == Dialect::Postgres {
             sets.push("rev = excluded.rev".into());
-            sets.push("writer = excluded.writer".into());
+            if let Keyed::Natural(_) = self.keyed {
+                sets.push("writer = excluded.writer".into());
+            }
         }
         format!("{head} ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
+    }
+
+    /// Columns a merge may set: not the key, not references (set once).
+    fn plain_cols(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.cols.iter().filter(|c| Keyed::Natural(c.0) != self.keyed && !matches!(c.1, Ty::Ref(_))).map(|c| c.0)
     }
 
     fn ranked_sets(&self, writer: &str, me: &str) -> Vec<String> {
@@ -199,12 +269,9 @@ impl Table {
             cols.push("till text NOT NULL".into());
             cols.push("seq bigint NOT NULL".into());
         }
-        for (c, ty) in self.cols {
-            let ty = match ty {
-                Ty::Int => "bigint",
-                Ty::Text => "text",
-            };
-            let pk = if self.keyed == Keyed::Natural(c) { " PRIMARY KEY" } else { "" };
+        for (c, ty) in self.flat() {
+            let ty = if ty == Ty::Int { "bigint" } else { "text" };
+            let pk = if matches!(self.keyed, Keyed::Natural(k) if k == c) { " PRIMARY KEY" } else { "" };
             cols.push(format!("{c} {ty}{pk}"));
         }
         cols.push("rev bigint NOT NULL".into());
@@ -238,7 +305,19 @@ impl Table {
 
     /// The local row of a journal entry, as the shared book's upsert takes it (without writer).
     pub(crate) fn local_select(&self) -> String {
-        let cols = self.col_names().join(", ");
+        let t = self.name;
+        let cols = self
+            .cols
+            .iter()
+            .map(|(c, ty)| match ty {
+                Ty::Ref(r) => {
+                    let id = Self::origin_id(r);
+                    format!("(SELECT origin_till FROM {r} WHERE {id} = {t}.{c}), (SELECT origin_seq FROM {r} WHERE {id} = {t}.{c})")
+                }
+                _ => c.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         match self.keyed {
             Keyed::Natural(k) => format!("SELECT {cols} FROM {} WHERE {k} = ?1", self.name),
             Keyed::Origin(id) => format!("SELECT origin_till, origin_seq, {cols} FROM {} WHERE {id} = ?1 AND origin_till IS NOT NULL", self.name),
@@ -248,7 +327,7 @@ impl Table {
     /// Rows of the shared book newer than a cursor (`$1`), oldest first, at most `$2`; rows that
     /// never change after they are written skip this till's own (`$3`).
     pub(crate) fn pg_select(&self) -> String {
-        let cols = self.col_names().join(", ");
+        let cols = self.pg_col_names();
         let (lead, writer) = match self.keyed {
             Keyed::Natural(_) => ("", ", writer"),
             Keyed::Origin(_) => ("till, seq, ", ""),

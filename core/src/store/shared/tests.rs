@@ -246,3 +246,26 @@ fn offline_the_till_sells_and_shop_changes_are_refused() {
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
+
+#[test]
+fn reconciliation_results_are_shared_and_resolved_anywhere() {
+    use crate::reconcile::{Discrepancy, DiscrepancyKind, ItemState, Summary};
+    let cfg = database("recon_results");
+    let (a, b) = (till("T1"), till("T2"));
+    account(&a.store);
+    a.join(&cfg, "S1");
+    b.join(&cfg, "S2");
+    let run = a.store.begin_run("sb", "sandbox", "2026-01-01", "schedule", None, Utc::now()).unwrap();
+    let d = Discrepancy { kind: DiscrepancyKind::MissingInBook, line: crate::statement::StatementKind::Payment, order_no: "P1".into(), refund_no: None, book: None, channel: None, detail: "x".into(), reason: Default::default() };
+    a.store.finish_run(run, None, &Summary { mismatched: 1, ..Summary::default() }, &[d], &mut std::iter::empty(), Utc::now()).unwrap();
+    a.store.sync_once().unwrap();
+    b.store.sync_once().unwrap();
+    let runs = b.store.runs_of("sb", "2026-01-01").unwrap();
+    assert_eq!((runs.len(), runs[0].status.as_str(), runs[0].open), (1, "done", 1), "B sees A's run: the schedule will not run it again");
+    let items = b.store.recon_items(&[runs[0].id], &Default::default()).unwrap();
+    b.store.recon_act(items[0].id, "resolve", "resolved", Some(ItemState::Resolved), Some("paid at the other counter"), Some("boss"), Utc::now()).unwrap();
+    b.store.sync_once().unwrap();
+    a.store.sync_once().unwrap();
+    let item = &a.store.recon_items(&[run], &Default::default()).unwrap()[0];
+    assert_eq!((item.state, item.note.as_deref()), (ItemState::Resolved, Some("paid at the other counter")));
+}

@@ -26,7 +26,7 @@ impl V {
     pub(crate) fn from_pg(row: &postgres::Row, i: usize, ty: Ty) -> Result<V, postgres::Error> {
         Ok(match ty {
             Ty::Int => row.try_get::<_, Option<i64>>(i)?.map_or(V::Null, V::Int),
-            Ty::Text => row.try_get::<_, Option<String>>(i)?.map_or(V::Null, V::Text),
+            Ty::Text | Ty::Ref(_) => row.try_get::<_, Option<String>>(i)?.map_or(V::Null, V::Text),
         })
     }
 
