@@ -11,3 +11,4 @@ mod recovery;
 mod report;
 mod routing;
 mod service;
+mod shared;

@@ -10,7 +10,10 @@ pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("paydesk");
+    // With a separate build dir (CARGO_BUILD_BUILD_DIR), test executables live there and the
+    // binary in the target dir.
+    let in_target = std::env::var_os("CARGO_TARGET_DIR").zip(dir.file_name()).map(|(t, profile)| PathBuf::from(t).join(profile).join("paydesk"));
+    let bin = in_target.filter(|b| b.exists()).unwrap_or_else(|| dir.join("paydesk"));
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }

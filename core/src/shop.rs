@@ -108,6 +108,15 @@ pub fn open(home: &Path) -> Result<(Arc<Store>, Settings), OpenError> {
     Ok((Arc::new(store), settings))
 }
 
+/// The store of each till `(till, store)`: the shop's tills as last pulled, and this till.
+pub fn till_stores(store: &Store, s: &Settings) -> Result<Vec<(String, String)>, StoreError> {
+    let mut v = store.till_stores()?;
+    if !v.iter().any(|(t, _)| t == s.till_id.as_str()) {
+        v.push((s.till_id.to_string(), s.store_id.clone()));
+    }
+    Ok(v)
+}
+
 /// Saves the shop-wide part of `s` to the shared book (a single till: nothing to do).
 pub fn publish(store: &Store, s: &Settings) -> Result<(), StoreError> {
     let json = serde_json::to_string(&ShopSettings::of(s)).map_err(|e| StoreError::Corrupt(e.to_string()))?;

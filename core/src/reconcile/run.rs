@@ -242,14 +242,15 @@ impl Reconciler {
         })
     }
 
-    /// Gives the lease back and sends the results to the shared book at once.
+    /// Sends the results to the shared book, then gives the lease back: whoever takes it next
+    /// (after a sync) sees this run.
     async fn unlease(&self, lease: Lease) {
         let store = self.store().clone();
         let _ = tokio::task::spawn_blocking(move || {
+            let _ = store.sync_once();
             if let Err(e) = store.release_lease(&lease) {
                 tracing::warn!("reconciliation lease {}: {e}", lease.name);
             }
-            let _ = store.sync_once();
         })
         .await;
     }
@@ -262,6 +263,13 @@ impl Reconciler {
             return Err(invalid("day", format!("{} is in the future", req.day)));
         }
         let lease = self.lease(&account.name, req.day).await?;
+        // The schedule of another till of the shop may have done the day meanwhile.
+        if matches!(req.trigger.as_str(), "schedule" | "catch_up") {
+            if let Some(done) = self.store().runs_of(&account.name, &req.day.to_string())?.into_iter().next().filter(|r| r.status == "done") {
+                self.unlease(lease).await;
+                return Ok(done);
+            }
+        }
         let result = self.run_leased(&account, req, actor, progress).await;
         self.unlease(lease).await;
         result

@@ -49,6 +49,8 @@ pub struct OrderFilter {
     pub max_amount: Option<Money>,
     /// Matches order number or channel trade number (substring).
     pub text: Option<String>,
+    /// Only orders of these tills (a store, or one till of a chain).
+    pub tills: Option<Vec<crate::ids::TillId>>,
     pub limit: Option<u32>,
 }
 
@@ -213,7 +215,7 @@ impl Store {
     /// The order a client created with this idempotency key, if any.
     pub fn order_by_idempotency_key(&self, key: &str) -> Result<Option<Order>> {
         self.read(|c| {
-            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1"), [key], order_from_row).optional()?)
+            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1 AND {}", super::OWN), [key], order_from_row).optional()?)
         })
     }
 
@@ -287,6 +289,10 @@ impl Store {
             }
             if let Some(m) = f.max_amount {
                 push(" AND amount <= ?", m.fen().into());
+            }
+            if let Some(tills) = &f.tills {
+                sql.push_str(&format!(" AND till IN ({})", tills.iter().map(|_| "?").collect::<Vec<_>>().join(", ")));
+                args.extend(tills.iter().map(|t| t.as_str().to_string().into()));
             }
             if let Some(t) = f.text.as_ref().filter(|t| !t.is_empty()) {
                 let like = format!("%{}%", t.replace(['%', '_'], ""));

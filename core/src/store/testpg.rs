@@ -149,6 +149,13 @@ impl TestPg {
 impl Drop for TestPg {
     fn drop(&mut self) {
         let _ = self.stop_server();
+        if std::thread::panicking() {
+            // The server's side of a failed test.
+            if let Ok(log) = std::fs::read_to_string(self.dir.path().join("server.log")) {
+                let tail: Vec<&str> = log.lines().rev().take(40).collect();
+                eprintln!("--- PostgreSQL log (last lines) ---\n{}", tail.into_iter().rev().collect::<Vec<_>>().join("\n"));
+            }
+        }
     }
 }
 

@@ -129,7 +129,8 @@ pub fn export_orders(st: State<'_, AppState>, filter: FilterInput) -> CmdResult<
     let orders = st.store().list_orders(&OrderFilter { limit: None, ..f.to_filter(tz(&st))? })?;
     let dir = st.home.join("exports");
     let path = dir.join(format!("orders-{}.csv", chrono::Utc::now().with_timezone(&tz(&st)).format("%Y%m%d-%H%M%S")));
-    let csv = paydesk_core::export::orders_csv(&orders, tz(&st));
+    let stores = paydesk_core::shop::till_stores(st.store(), st.payments.settings())?;
+    let csv = paydesk_core::export::orders_csv(&orders, tz(&st), &stores);
     std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, csv)).map_err(|e| AppError::new("io", format!("{}: {e}", path.display())))?;
     st.audit("export", Some(&path.display().to_string()), Outcome::Ok, &format!("{} orders", orders.len()));
     Ok(Exported { path: path.display().to_string(), rows: orders.len() })

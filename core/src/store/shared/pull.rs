@@ -127,8 +127,17 @@ impl Store {
                     let count = param_count(&sql);
                     let mut st = tx.prepare_cached(&sql)?;
                     let mut orders = Vec::new();
+                    let till_col = t.cols.iter().position(|c| c.0 == "till");
+                    let key_col = t.cols.iter().position(|c| c.0 == "idempotency_key");
                     for r in rows {
                         let mut vals = r.clone();
+                        // A client's idempotency key means something only at the till it called:
+                        // the others' keys are not kept (they could clash with this till's own).
+                        if let (Some(tc), Some(kc)) = (till_col, key_col) {
+                            if vals[tc].as_str() != Some(me) {
+                                vals[kc] = V::Null;
+                            }
+                        }
                         vals.push(V::Text(me.to_string()));
                         vals.truncate(count);
                         st.execute(rusqlite::params_from_iter(vals.iter()))?;
