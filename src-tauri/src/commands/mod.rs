@@ -9,6 +9,7 @@ pub mod orders;
 pub mod recon;
 pub mod session;
 pub mod settings;
+pub mod shared;
 pub mod users;
 
 /// Every command the UI may call.
@@ -59,5 +60,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_resolve,
         recon::recon_export,
         recon::recon_alert,
+        shared::link_status,
+        shared::till_stores,
+        shared::join_shared,
     ]
 }
