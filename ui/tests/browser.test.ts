@@ -352,7 +352,7 @@ describe('a till of a chain (shared book)', () => {
     await page.waitForSelector('[data-screen=analytics] [data-test=scope]');
     await page.click('[data-nav=settings]');
     await page.waitForSelector('[data-test=shared-book] [data-till=T3]');
-    await page.screenshot({ path: join(__dirname, '..', '..', 'docs', 'screenshots', 'shared-book-settings.png'), fullPage: true });
+    await page.locator('[data-test=shared-book]').screenshot({ path: join(__dirname, '..', '..', 'docs', 'screenshots', 'shared-book-settings.png') });
     expect((page as unknown as { errors: string[] }).errors).toEqual([]);
     await page.close();
   });
