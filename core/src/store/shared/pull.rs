@@ -17,7 +17,7 @@ use super::{set_meta, LinkError, Shared};
 use crate::store::Store;
 
 /// Journal rows per batch.
-const BATCH: i64 = 2000;
+const BATCH: i64 = 5000;
 
 enum Piece {
     Shop(&'static ShopTable, Vec<Vec<V>>, i64),

@@ -16,7 +16,9 @@ use super::{LinkError, Shared};
 use crate::store::Store;
 
 /// Journal entries per PostgreSQL transaction.
-const BATCH: usize = 1000;
+const BATCH: usize = 5000;
+/// Parameters of one statement (PostgreSQL allows 65535).
+const MAX_PARAMS: usize = 60_000;
 
 /// One row to send.
 pub(super) struct Row {
@@ -31,7 +33,7 @@ pub(super) struct Batch {
     pub last: i64,
 }
 
-fn load_batch(c: &rusqlite::Connection, after: i64) -> rusqlite::Result<Option<Batch>> {
+pub(super) fn load_batch(c: &rusqlite::Connection, after: i64) -> rusqlite::Result<Option<Batch>> {
     let mut st = c.prepare_cached("SELECT seq, tbl, key FROM sync_journal WHERE seq > ?1 ORDER BY seq LIMIT ?2")?;
     let entries = st.query_map(rusqlite::params![after, BATCH as i64], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
     let Some(last) = entries.last().map(|e| e.0) else { return Ok(None) };
@@ -77,21 +79,27 @@ pub(super) fn send(pg: &mut postgres::Client, till: &str, batch: Batch) -> Resul
         // Sent before a crash: nothing to do but forget it locally.
         return Ok(hwm);
     }
-    let mut statements: HashMap<&str, (postgres::Statement, usize)> = HashMap::new();
+    // Consecutive rows of one table go in one statement (journal order is kept between tables).
+    let mut statements: HashMap<(&str, usize), (postgres::Statement, usize)> = HashMap::new();
     let mut refunded: Vec<String> = Vec::new();
-    for row in batch.rows {
-        let t = row.table;
-        if !statements.contains_key(t.name) {
-            let sql = t.upsert_sql(Dialect::Postgres);
-            statements.insert(t.name, (tx.prepare(&sql)?, param_count(&sql)));
+    let mut rows = batch.rows.into_iter().peekable();
+    while let Some(first) = rows.next() {
+        let t = first.table;
+        let mut group = vec![first.values];
+        let most = (MAX_PARAMS / group[0].len().max(1)).max(1);
+        while group.len() < most && rows.peek().is_some_and(|r| std::ptr::eq(r.table, t)) {
+            group.extend(rows.next().map(|r| r.values));
         }
-        let (st, n) = &statements[t.name];
         if t.name == "refunds" {
-            if let Some(no) = row.values.get(1).and_then(V::as_str) {
-                refunded.push(no.to_string());
-            }
+            refunded.extend(group.iter().filter_map(|v| v.get(1).and_then(V::as_str)).map(str::to_string));
         }
-        let mut values = row.values;
+        let key = (t.name, group.len());
+        if !statements.contains_key(&key) {
+            let sql = t.pg_upsert_rows(group.len());
+            statements.insert(key, (tx.prepare(&sql)?, param_count(&sql)));
+        }
+        let (st, n) = &statements[&key];
+        let mut values: Vec<V> = group.into_iter().flatten().collect();
         values.push(V::Text(till.to_string()));
         values.push(V::Text(String::new()));
         values.truncate(*n);

@@ -230,6 +230,28 @@ impl Table {
         format!("{head} ON CONFLICT ({key}) DO UPDATE SET {}", sets.join(", "))
     }
 
+    /// [`Table::upsert_sql`] for `rows` rows at once in PostgreSQL (one round trip): the rows'
+    /// columns one after the other, then the writer's till and ''. The rows must have distinct keys.
+    pub(crate) fn pg_upsert_rows(&self, rows: usize) -> String {
+        let one = self.upsert_sql(Dialect::Postgres);
+        let n = self.flat().len() + if let Keyed::Origin(_) = self.keyed { 2 } else { 0 };
+        let (head, tail) = one.split_at(one.find(" ON CONFLICT").unwrap_or(one.len()));
+        let cols = &head[..head.find(" VALUES").unwrap_or(head.len())];
+        let writer = rows * n + 1;
+        let values: Vec<String> = (0..rows)
+            .map(|r| {
+                let mut v: Vec<String> = (1..=n).map(|i| format!("${}", r * n + i)).collect();
+                v.push("nextval('sync_rev')".into());
+                if let Keyed::Natural(_) = self.keyed {
+                    v.push(format!("${writer}"));
+                }
+                format!("({})", v.join(", "))
+            })
+            .collect();
+        let tail = tail.replace(&format!("${}", n + 2), &format!("${}", writer + 1)).replace(&format!("${}", n + 1), &format!("${writer}"));
+        format!("{cols} VALUES {}{tail}", values.join(", "))
+    }
+
     /// Columns a merge may set: not the key, not references (set once).
     fn plain_cols(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.cols.iter().filter(|c| Keyed::Natural(c.0) != self.keyed && !matches!(c.1, Ty::Ref(_))).map(|c| c.0)
@@ -408,6 +430,18 @@ pub(crate) fn shop_table(pg: &str) -> Option<&'static ShopTable> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_multi_row_upsert_is_the_single_one_repeated() {
+        for t in &JOURNAL {
+            let one = t.pg_upsert_rows(1);
+            assert_eq!(one, t.upsert_sql(Dialect::Postgres), "{}", t.name);
+            let three = t.pg_upsert_rows(3);
+            let n = t.flat().len() + if let Keyed::Origin(_) = t.keyed { 2 } else { 0 };
+            assert_eq!(param_count(&three), param_count(&one) + 2 * n, "{}", t.name);
+            assert_eq!(three.matches("nextval").count(), 3);
+        }
+    }
 
     #[test]
     fn upserts_name_every_column_once() {

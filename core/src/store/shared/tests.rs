@@ -269,3 +269,29 @@ fn reconciliation_results_are_shared_and_resolved_anywhere() {
     let item = &a.store.recon_items(&[run], &Default::default()).unwrap()[0];
     assert_eq!((item.state, item.note.as_deref()), (ItemState::Resolved, Some("paid at the other counter")));
 }
+
+#[test]
+fn a_push_cut_after_its_commit_sends_nothing_twice() {
+    let cfg = database("crash");
+    let a = till("T1");
+    account(&a.store);
+    a.join(&cfg, "S1");
+    for fen in [100, 200, 300] {
+        a.sale(fen, Some(OrderStatus::Success));
+    }
+    // The batch reaches the shared book, then the till dies before it forgets the journal.
+    let sh = a.store.shared().unwrap();
+    let batch = a.store.read(|c| Ok(super::push::load_batch(c, 0)?)).unwrap().unwrap();
+    let last = batch.last;
+    let done = sh.link.call(move |pg| super::push::send(pg, "T1", batch)).unwrap();
+    assert_eq!(done, last);
+    let events = pg_count(&cfg, "SELECT COUNT(*) FROM order_events");
+    assert!(local_count(&a.store, "SELECT COUNT(*) FROM sync_journal") > 0, "the journal still holds the sent entries");
+    // Restarted: the same entries are dropped by the high-water mark, nothing is doubled.
+    let again = Store::open(a.store.path()).unwrap();
+    again.attach_shared(cfg.clone()).unwrap();
+    again.sync_once().unwrap();
+    assert_eq!(local_count(&again, "SELECT COUNT(*) FROM sync_journal"), 0);
+    assert_eq!((pg_count(&cfg, "SELECT COUNT(*) FROM orders"), pg_count(&cfg, "SELECT COUNT(*) FROM order_events")), (3, events));
+    assert_eq!(pg_count(&cfg, "SELECT CAST(SUM(amount) AS BIGINT) FROM orders"), 600);
+}
