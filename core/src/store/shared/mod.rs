@@ -136,7 +136,7 @@ struct Health {
     last_error: Option<String>,
 }
 
-/// SQLite migration 9 (shipped: never change what it produces; add a migration instead).
+/// SQLite migration 11 (shipped: never change what it produces; add a migration instead).
 pub(in crate::store) static MIGRATION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let triggers: String = tables::JOURNAL[..5].iter().map(|t| t.sqlite_triggers()).collect();
     format!(
@@ -156,7 +156,7 @@ pub(in crate::store) static MIGRATION: std::sync::LazyLock<String> = std::sync::
     )
 });
 
-/// SQLite migration 10: reconciliation runs and discrepancies join the journal.
+/// SQLite migration 12: reconciliation runs and discrepancies join the journal.
 pub(in crate::store) static MIGRATION_RECON: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let mut sql = String::new();
     for t in &tables::JOURNAL[5..7] {

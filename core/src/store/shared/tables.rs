@@ -66,7 +66,7 @@ pub(crate) static JOURNAL: [Table; 7] = [
             ("order_no", T), ("kind", T), ("method", T), ("channel", T), ("account", T), ("amount", I), ("refunded", I), ("fee", I),
             ("status", T), ("subject", T), ("channel_trade_no", T), ("qr_code", T), ("auth_code_masked", T), ("failure_code", T),
             ("failure_message", T), ("operator", T), ("till", T), ("idempotency_key", T), ("created_at", I), ("updated_at", I),
-            ("expires_at", I), ("paid_at", I),
+            ("expires_at", I), ("paid_at", I), ("principal", T), ("principal_key", T),
         ],
         keyed: Keyed::Natural("order_no"),
         merge: Merge::Order,
@@ -75,14 +75,14 @@ pub(crate) static JOURNAL: [Table; 7] = [
         name: "refunds",
         cols: &[
             ("refund_no", T), ("order_no", T), ("amount", I), ("reason", T), ("status", T), ("channel_refund_no", T), ("failure_message", T),
-            ("operator", T), ("created_at", I), ("updated_at", I), ("idempotency_key", T), ("till", T),
+            ("operator", T), ("created_at", I), ("updated_at", I), ("idempotency_key", T), ("till", T), ("principal", T),
         ],
         keyed: Keyed::Natural("refund_no"),
         merge: Merge::Refund,
     },
     Table {
         name: "order_events",
-        cols: &[("order_no", T), ("from_status", T), ("to_status", T), ("source", T), ("at", I), ("detail", T), ("reason", T), ("reason_args", T)],
+        cols: &[("order_no", T), ("from_status", T), ("to_status", T), ("source", T), ("at", I), ("detail", T), ("reason", T), ("reason_args", T), ("principal", T)],
         keyed: Keyed::Origin("seq"),
         merge: Merge::Keep,
     },
@@ -267,7 +267,7 @@ impl Table {
             let s = match *c {
                 // The key, and what is set once when the row is written: the first version stays.
                 "order_no" | "refund_no" | "kind" | "method" | "channel" | "account" | "amount" | "fee" | "subject" | "auth_code_masked"
-                | "operator" | "till" | "created_at" | "reason" => continue,
+                | "operator" | "till" | "created_at" | "reason" | "principal" | "principal_key" => continue,
                 "status" | "failure_code" | "failure_message" => format!("{c} = CASE WHEN {win} THEN excluded.{c} ELSE {t}.{c} END"),
                 "updated_at" | "refunded" => format!("{c} = CASE WHEN excluded.{c} > {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"),
                 // Only the order's own till changes these (a fallback moves the key, shortens the
