@@ -106,6 +106,9 @@ impl Conn {
 
 type Job = Box<dyn FnOnce(&mut Conn) + Send>;
 
+/// What [`Link::stream`] hands back: the items as they come, then the outcome.
+pub(crate) type Stream<T> = (mpsc::Receiver<T>, mpsc::Receiver<Result<(), LinkError>>);
+
 /// A handle on the link thread; the thread ends when the last handle is dropped.
 pub(crate) struct Link {
     tx: Mutex<mpsc::Sender<Job>>,
@@ -156,7 +159,7 @@ impl Link {
     pub(crate) fn stream<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut postgres::Client, &mpsc::SyncSender<T>) -> Result<(), LinkError> + Send + 'static,
-    ) -> Result<(mpsc::Receiver<T>, mpsc::Receiver<Result<(), LinkError>>), LinkError> {
+    ) -> Result<Stream<T>, LinkError> {
         let (itx, irx) = mpsc::sync_channel(2);
         let (rtx, rrx) = mpsc::channel();
         let job: Job = Box::new(move |conn: &mut Conn| {

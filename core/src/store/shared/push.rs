@@ -94,9 +94,9 @@ pub(super) fn send(pg: &mut postgres::Client, till: &str, batch: Batch) -> Resul
             refunded.extend(group.iter().filter_map(|v| v.get(1).and_then(V::as_str)).map(str::to_string));
         }
         let key = (t.name, group.len());
-        if !statements.contains_key(&key) {
+        if let std::collections::hash_map::Entry::Vacant(e) = statements.entry(key) {
             let sql = t.pg_upsert_rows(group.len());
-            statements.insert(key, (tx.prepare(&sql)?, param_count(&sql)));
+            e.insert((tx.prepare(&sql)?, param_count(&sql)));
         }
         let (st, n) = &statements[&key];
         let mut values: Vec<V> = group.into_iter().flatten().collect();

@@ -66,6 +66,17 @@ impl Till {
     }
 }
 
+/// A shop of two tills on a fresh shared book: T1 (with the account `sb`) in store S1 and T2 in
+/// `store_b`.
+fn two_tills(db: &str, store_b: &str) -> (SharedConfig, Till, Till) {
+    let cfg = database(db);
+    let (a, b) = (till("T1"), till("T2"));
+    account(&a.store);
+    a.join(&cfg, "S1");
+    b.join(&cfg, store_b);
+    (cfg, a, b)
+}
+
 fn pg_count(cfg: &SharedConfig, sql: &str) -> i64 {
     let mut c = postgres::Client::connect(&cfg.url, postgres::NoTls).unwrap();
     c.query_one(sql, &[]).unwrap().get(0)
@@ -182,21 +193,14 @@ fn leases_on_a_single_book() {
 
 #[test]
 fn leases_on_the_shared_book() {
-    let cfg = database("leases");
-    let (a, b) = (till("T1"), till("T2"));
-    a.join(&cfg, "S1");
-    b.join(&cfg, "S2");
+    let (_cfg, a, b) = two_tills("leases", "S2");
     lease_has_one_holder(&a.store, &b.store);
 }
 
 /// Shop-wide changes conformance: made at one till, in force at the other.
 #[test]
 fn accounts_and_users_are_managed_once() {
-    let cfg = database("shop");
-    let (a, b) = (till("T1"), till("T2"));
-    account(&a.store);
-    a.join(&cfg, "S1");
-    b.join(&cfg, "S1");
+    let (_cfg, a, b) = two_tills("shop", "S1");
     let mut acct = b.store.account("sb").unwrap();
     acct.priority = 3;
     b.store.upsert_account(&acct).unwrap();
@@ -250,11 +254,7 @@ fn free_port() -> u16 {
 #[test]
 fn reconciliation_results_are_shared_and_resolved_anywhere() {
     use crate::reconcile::{Discrepancy, DiscrepancyKind, ItemState, Summary};
-    let cfg = database("recon_results");
-    let (a, b) = (till("T1"), till("T2"));
-    account(&a.store);
-    a.join(&cfg, "S1");
-    b.join(&cfg, "S2");
+    let (_cfg, a, b) = two_tills("recon_results", "S2");
     let run = a.store.begin_run("sb", "sandbox", "2026-01-01", "schedule", None, Utc::now()).unwrap();
     let d = Discrepancy { kind: DiscrepancyKind::MissingInBook, line: crate::statement::StatementKind::Payment, order_no: "P1".into(), refund_no: None, book: None, channel: None, detail: "x".into(), reason: Default::default() };
     a.store.finish_run(run, None, &Summary { mismatched: 1, ..Summary::default() }, &[d], &mut std::iter::empty(), Utc::now()).unwrap();
