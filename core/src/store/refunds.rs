@@ -50,7 +50,7 @@ pub(super) fn refunds_of(c: &rusqlite::Connection, no: &OrderNo) -> Result<Vec<R
     Ok(rows)
 }
 
-fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
+pub(super) fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
     c.query_row(&format!("SELECT {COLS} FROM refunds WHERE refund_no = ?1"), [no], refund_from_row)
         .optional()?
         .ok_or_else(|| StoreError::NotFound { what: "refund", id: no.to_string() })

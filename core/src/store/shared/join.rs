@@ -139,13 +139,15 @@ impl Store {
             tx.commit()?;
             Ok(())
         })?;
-        // The whole history into the journal, unless a finished join already sent it.
+        // The whole history into the journal, unless a finished join already sent it or an
+        // interrupted one left part of it to send (then the join resumes with what is left).
         self.write(|tx| {
             set_meta(tx, "till", till)?;
             set_meta(tx, "store", store)?;
             set_meta(tx, "book_id", &book_id)?;
             set_meta(tx, "url", &redact(&cfg.url))?;
-            if !joined {
+            let waiting: i64 = tx.query_row("SELECT COUNT(*) FROM sync_journal", [], |r| r.get(0))?;
+            if !joined && waiting == 0 {
                 set_meta(tx, "journal", "0")?;
                 for t in &JOURNAL {
                     match t.keyed {

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::mpsc;
 
+use rusqlite::OptionalExtension;
+
 use super::link::CALL_TIMEOUT;
 use super::push::refunded_sql;
 use super::tables::{param_count, Dialect, Keyed, ShopTable, Table, JOURNAL, SHOP};
@@ -129,7 +131,16 @@ impl Store {
                     let mut orders = Vec::new();
                     let till_col = t.cols.iter().position(|c| c.0 == "till");
                     let key_col = t.cols.iter().position(|c| c.0 == "idempotency_key");
+                    // This till's orders and refunds changed by another till are notified here.
+                    let notified = matches!(t.name, "orders" | "refunds").then(|| self.targets()).filter(|t| !t.is_empty());
+                    let status_sql = format!("SELECT status FROM {} WHERE {} = ?1", t.name, t.cols[0].0);
                     for r in rows {
+                        let mine = till_col.is_some_and(|tc| r[tc].as_str() == Some(me));
+                        let watch = notified.as_ref().filter(|_| mine).zip(r[0].as_str());
+                        let before: Option<String> = match watch {
+                            Some((_, key)) => tx.prepare_cached(&status_sql)?.query_row([key], |row| row.get(0)).optional()?,
+                            None => None,
+                        };
                         let mut vals = r.clone();
                         // A client's idempotency key means something only at the till it called:
                         // the others' keys are not kept (they could clash with this till's own).
@@ -141,6 +152,9 @@ impl Store {
                         vals.push(V::Text(me.to_string()));
                         vals.truncate(count);
                         st.execute(rusqlite::params_from_iter(vals.iter()))?;
+                        if let Some((targets, key)) = watch {
+                            crate::store::outbox::enqueue_pulled(tx, targets, t.name, key, before.as_deref(), chrono::Utc::now())?;
+                        }
                         if t.name == "refunds" {
                             orders.extend(r.get(1).and_then(V::as_str).map(str::to_string));
                         }

@@ -295,3 +295,101 @@ fn a_push_cut_after_its_commit_sends_nothing_twice() {
     assert_eq!((pg_count(&cfg, "SELECT COUNT(*) FROM orders"), pg_count(&cfg, "SELECT COUNT(*) FROM order_events")), (3, events));
     assert_eq!(pg_count(&cfg, "SELECT CAST(SUM(amount) AS BIGINT) FROM orders"), 600);
 }
+
+#[test]
+fn each_change_is_notified_once_across_the_shop() {
+    let (_cfg, a, b) = two_tills("notify_once", "S1");
+    for t in [&a, &b] {
+        t.store.set_notify_targets(vec!["http://127.0.0.1:9/pos".into()]);
+    }
+    let events = |s: &Store| s.notifications(None, 100).unwrap().into_iter().map(|n| (n.event, n.reference)).collect::<Vec<_>>();
+    let paid = |t: &Till, no: &crate::ids::OrderNo| {
+        t.store.apply(no, OrderStatus::Success, EventSource::Callback, "paid", &OrderPatch { channel_trade_no: Some(format!("T{no}")), ..Default::default() }, Utc::now()).unwrap();
+    };
+    let sync = || {
+        for t in [&a, &b, &a] {
+            t.store.sync_once().unwrap();
+        }
+    };
+    // A's order is paid by a callback that reached B: B books it but A, whose order it is,
+    // notifies — when the change reaches it, and not again when its own poll finds it paid.
+    let first = a.sale(500, None);
+    sync();
+    paid(&b, &first);
+    assert!(events(&b.store).is_empty(), "B does not notify for A's order");
+    sync();
+    assert_eq!(a.store.order(&first).unwrap().status, OrderStatus::Success);
+    paid(&a, &first);
+    assert_eq!(events(&a.store), vec![("order.success".to_string(), first.to_string())]);
+    // The other way round: A's poll is first, then B gets the callback; still one.
+    let second = a.sale(700, None);
+    sync();
+    paid(&a, &second);
+    paid(&b, &second);
+    sync();
+    assert_eq!(events(&a.store).len(), 2, "{:?}", events(&a.store));
+    assert!(events(&b.store).is_empty());
+    // A refund is notified by the till that made it, the order's new state by the order's till.
+    b.refund(&second, 700);
+    sync();
+    assert_eq!(events(&b.store), vec![("refund.success".to_string(), b.store.refunds_of(&second).unwrap()[0].refund_no.to_string())]);
+    assert_eq!(events(&a.store)[0], ("order.refunded".to_string(), second.to_string()));
+    assert_eq!(events(&a.store).len(), 3);
+}
+
+#[test]
+fn a_cashier_limit_counts_what_the_cashier_took_at_every_till() {
+    use crate::routing::limits::{check, DailyLimit, Scope};
+    use crate::store::UsageOf;
+    let (_cfg, a, b) = two_tills("limits", "S2");
+    let cashier = crate::Principal::user("王芳", crate::auth::Role::Cashier);
+    let start = Utc::now() - chrono::Duration::hours(1);
+    // 王芳 takes two payments at A's counter.
+    for fen in [3000, 4000] {
+        let mut o = new_order(a.gen.next_order_no(Utc::now()), fen);
+        (o.till, o.principal) = ("T1".into(), cashier.clone());
+        a.store.insert_order(&o).unwrap();
+    }
+    a.store.sync_once().unwrap();
+    b.store.sync_once().unwrap();
+    // At B's counter her day already holds them: a limit of 100 yuan refuses 40 more.
+    let used = b.store.usage_since(UsageOf::Principal(&cashier), start).unwrap();
+    assert_eq!((used.count, used.amount.fen()), (2, 7000));
+    let limit = DailyLimit { count: None, amount: Some(Money::from_fen(10_000).unwrap()) };
+    let e = check(&limit, &Scope::Cashier("王芳".into()), used, Money::from_fen(4000).unwrap()).unwrap_err();
+    assert_eq!(e.used, 7000);
+    // A till's own limit counts that till only, wherever it is looked at.
+    assert_eq!(b.store.usage_since(UsageOf::Till("T1"), start).unwrap().count, 2);
+    assert_eq!(b.store.usage_since(UsageOf::Till("T2"), start).unwrap().count, 0);
+}
+
+#[test]
+fn an_interrupted_join_resumes_and_sends_nothing_twice() {
+    let cfg = database("join_cut");
+    let a = till("T1");
+    account(&a.store);
+    for fen in [100, 200, 300] {
+        let no = a.sale(fen, Some(OrderStatus::Success));
+        a.refund(&no, 50);
+    }
+    // The shared book fails in the middle of the history (the refunds cannot be written).
+    let mut pg = postgres::Client::connect(&cfg.url, postgres::NoTls).unwrap();
+    let join = |s: &Store| s.join_shared(cfg.clone(), "T1", "S1", "test", chrono_tz::Asia::Shanghai);
+    // Another till's join creates the schema; then the refunds fail.
+    till("T0").join(&cfg, "S1");
+    pg.batch_execute("CREATE FUNCTION cut() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'cut'; END $$ LANGUAGE plpgsql;
+                      CREATE TRIGGER cut BEFORE INSERT ON refunds FOR EACH ROW EXECUTE FUNCTION cut();").unwrap();
+    assert!(join(&a.store).is_err(), "the join was cut");
+    let left = local_count(&a.store, "SELECT COUNT(*) FROM sync_journal");
+    assert!(left > 0, "part of the history is still to send");
+    pg.batch_execute("DROP TRIGGER cut ON refunds").unwrap();
+    // Run again: it sends what was left, once, and verifies.
+    let r = join(&a.store).unwrap();
+    assert!(r.verified, "{r:?}");
+    assert!(r.pushed as i64 <= left, "only what was left went up: {} of {left}", r.pushed);
+    assert_eq!(local_count(&a.store, "SELECT COUNT(*) FROM sync_journal"), 0);
+    assert_eq!((pg_count(&cfg, "SELECT COUNT(*) FROM orders WHERE till = 'T1'"), pg_count(&cfg, "SELECT COUNT(*) FROM refunds WHERE till = 'T1'")), (3, 3));
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM order_events WHERE till = 'T1'"), local_count(&a.store, "SELECT COUNT(*) FROM order_events"));
+    // And again, once finished: nothing at all.
+    assert_eq!(join(&a.store).unwrap().pushed, 0);
+}
