@@ -23,7 +23,8 @@ use paydesk_e2e::{paydesk_bin, sandbox_accounts, Cli, Service};
 use serde_json::json;
 
 struct Till {
-    cli: Cli,
+    /// Keeps the till's home (removed when dropped).
+    _cli: Cli,
     svc: Service,
     key: String,
 }
@@ -47,7 +48,7 @@ fn till(id: &str, store: &str, shared: Option<&str>, sim: &Service) -> Till {
     std::fs::write(&cfg, text).unwrap();
     let key = cli.ok(&["apikey", "create", "--name", "POS"])["token"].as_str().unwrap().to_string();
     let svc = Service::start(Some(cli.home.path()), &["serve", "--listen", "127.0.0.1:0"]);
-    Till { cli, svc, key }
+    Till { _cli: cli, svc, key }
 }
 
 /// `n` barcode payments through the till's API, one after another; (order number, answered at).
