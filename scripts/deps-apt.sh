@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Paydesk needs to build and test, only when some are missing.
-#   scripts/deps-apt.sh            build + test packages (what `make run` and `make test` need)
+#   scripts/deps-apt.sh            build + test packages (what `make run` and `make test` need;
+#                                  postgresql: the tests start throwaway servers of the shared book)
 #   scripts/deps-apt.sh bench      … and python3-venv (pandas baseline of `make bench`)
 #   scripts/deps-apt.sh exports    … and LibreOffice + poppler (scripts/look-at-exports.sh)
 set -euo pipefail
-BUILD="build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libasound2-dev"
+BUILD="build-essential pkg-config curl file postgresql libssl-dev libxdo-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libasound2-dev"
 TEST="xvfb xauth x11-utils dbus-x11 webkit2gtk-driver imagemagick xdotool fonts-dejavu-core fonts-noto-cjk chromium zbar-tools"
 EXTRA=""
 for group in "$@"; do

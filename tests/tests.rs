@@ -13,3 +13,4 @@ mod report;
 mod routing;
 mod service;
 mod till;
+mod shared;

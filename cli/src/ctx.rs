@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use paydesk_channels::ChannelEnv;
-use paydesk_core::config::{CallbackMode, Settings};
+use paydesk_core::config::CallbackMode;
 use paydesk_core::{Payments, Store};
 
 use crate::out::CliError;
@@ -16,8 +16,10 @@ pub(crate) fn open(home: &Path) -> Result<Arc<Payments>, CliError> {
     if !db.exists() {
         return Err(CliError::invalid("home", format!("{} has no Paydesk book; run `paydesk init` (or `paydesk demo`) first", home.display())));
     }
-    let settings = Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
-    let store = Arc::new(Store::open(&db).map_err(CliError::other)?);
+    let (store, settings) = paydesk_core::shop::open(home).map_err(|e| match e {
+        paydesk_core::shop::OpenError::Config(e) => CliError::invalid("settings", e),
+        other => CliError::other(other),
+    })?;
     let env = ChannelEnv::new(home, Duration::from_secs(settings.channel_timeout_secs));
     let callback = settings.callback.clone();
     let p = Payments::new(store, settings, paydesk_channels::factory(env))?;

@@ -78,6 +78,9 @@ enum Command {
     Day(cmd::till::DayCmd),
     /// Receipts: a test page, reprints, shift and Z reports on the till's printer, or as a PNG.
     Print(cmd::print::PrintArgs),
+    /// A shop with several tills: join a shared book (PostgreSQL), its link status, sync now.
+    #[command(subcommand)]
+    Shared(cmd::shared::SharedCmd),
 }
 
 #[derive(Args, Debug)]
@@ -132,5 +135,6 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Shift(c) => cmd::till::shift(&home, c, &o).await,
         Command::Day(c) => cmd::till::day(&home, c, &o).await,
         Command::Print(a) => cmd::print::print(&home, a, &o).await,
+        Command::Shared(c) => cmd::shared::shared(&home, c, &o),
     }
 }

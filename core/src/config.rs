@@ -38,7 +38,8 @@ pub enum CallbackMode {
 pub struct Settings {
     /// This till's id, part of every order number.
     pub till_id: TillId,
-    /// The store (门店) this till belongs to: shifts and Z reports are per till and per store.
+    /// The store (门店) this till belongs to: shifts and Z reports are per till and per store, and
+    /// a chain's reports filter and group by it.
     pub store_id: String,
     /// Local time at which the business day turns over: a Z report (day close) taken before it
     /// belongs to the day before (a shop open past midnight closes "yesterday").
@@ -68,6 +69,9 @@ pub struct Settings {
     pub reconcile: ReconcileSettings,
     /// This till's receipt printer and what its receipts say.
     pub printer: PrinterSettings,
+    /// The shared book of a shop with several tills (none: this till keeps its own book only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedSettings>,
 }
 
 /// How this till reaches its receipt printer (`[printer]` in config.toml: each till has its own).
@@ -152,6 +156,31 @@ impl PrinterSettings {
             return bad("printer.header", "lines must be plain text without control characters, at most 20 in all");
         }
         Ok(())
+    }
+}
+
+/// Where the shop's shared book is (`[shared]` in config.toml). See docs/multi-till.md.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharedSettings {
+    /// `postgres://user@host:5432/db` (`?sslmode=require` and TLS for a server beyond this PC).
+    pub url: String,
+    /// A file holding the database password (relative to the home, or absolute), if the URL
+    /// has none.
+    pub password_file: Option<String>,
+    /// How often the till sends its changes and fetches the others', milliseconds.
+    pub sync_interval_ms: u64,
+}
+
+impl Default for SharedSettings {
+    fn default() -> Self {
+        SharedSettings { url: String::new(), password_file: None, sync_interval_ms: 1000 }
+    }
+}
+
+impl std::fmt::Debug for SharedSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedSettings").field("url", &crate::store::shared::redact(&self.url)).field("sync_interval_ms", &self.sync_interval_ms).finish_non_exhaustive()
     }
 }
 
@@ -293,6 +322,7 @@ impl Default for Settings {
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
             printer: PrinterSettings::default(),
+            shared: None,
         }
     }
 }
@@ -373,6 +403,14 @@ impl Settings {
         let store_ok = (1..=16).contains(&self.store_id.len()) && self.store_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !store_ok {
             return Err(ConfigError::Invalid { field: "store_id", problem: format!("{:?}: use 1 to 16 letters, digits, - or _", self.store_id) });
+        }
+        if let Some(sh) = &self.shared {
+            if !(sh.url.starts_with("postgres://") || sh.url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid { field: "shared.url", problem: "must be a postgres:// URL".into() });
+            }
+            if !(100..=600_000).contains(&sh.sync_interval_ms) {
+                return Err(ConfigError::Invalid { field: "shared.sync_interval_ms", problem: "must be 100 to 600000".into() });
+            }
         }
         Ok(())
     }

@@ -33,6 +33,7 @@ pub mod reconcile;
 pub mod payments;
 pub mod routing;
 pub mod sale;
+pub mod shop;
 pub mod statement;
 pub mod till;
 pub mod store;

@@ -66,6 +66,7 @@ async fn status(State(s): State<StatusState>) -> Json<serde_json::Value> {
         "notifications_pending": store.notifications(Some("pending"), 10_000).map(|v| v.len()).unwrap_or(0),
         "notifications_failed": store.notifications(Some("failed"), 10_000).map(|v| v.len()).unwrap_or(0),
         "accounts": s.payments.account_health(),
+        "shared": store.link_status().ok(),
     }))
 }
 
@@ -121,7 +122,11 @@ pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, tic
     tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
     // Account changes made elsewhere (`paydesk accounts set/import`, the app) apply without restart.
     tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), SETTINGS_CHECK, stop_rx.clone()));
-    // Daily limits edited in config.toml apply without restart too.
+    // A till of a shared book sends its journal and fetches the shop's changes in the background.
+    if let Some(sh) = &settings.shared {
+        paydesk_core::store::shared::spawn_sync(payments.store().clone(), Duration::from_millis(sh.sync_interval_ms), stop_rx.clone());
+    }
+    // Daily limits edited in config.toml (or in the shop's shared settings) apply without restart too.
     tokio::spawn(paydesk_core::payments::watch_limits(payments.clone(), home.to_path_buf(), SETTINGS_CHECK, stop_rx.clone()));
     if !settings.notify.urls.is_empty() {
         let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));

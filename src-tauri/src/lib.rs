@@ -20,8 +20,8 @@ use std::time::Duration;
 
 use anyhow::Context;
 use paydesk_channels::ChannelEnv;
-use paydesk_core::config::{self, Settings};
-use paydesk_core::{Payments, Store};
+use paydesk_core::config;
+use paydesk_core::Payments;
 use tauri::{Manager, Runtime, WebviewUrl, WebviewWindowBuilder};
 
 use crate::state::AppState;
@@ -64,8 +64,8 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
         (home, payments, Some(demo), None)
     } else {
         let home = config::resolve_home(o.home.as_deref());
-        let store = Arc::new(Store::open(&Store::path_in(&home)).with_context(|| format!("opening the book in {}", home.display()))?);
-        let settings = Settings::load(&home)?;
+        // The book and settings (a till of a shared book: linked, with the shop-wide settings).
+        let (store, settings) = paydesk_core::shop::open(&home).with_context(|| format!("opening the book in {}", home.display()))?;
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
         let listen = settings.listen.clone();
         let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
@@ -85,6 +85,14 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
                 None
             }
         };
+        if service.is_none() {
+            // Without the service, the app keeps the shared book in step itself.
+            if let Some(sh) = &payments.settings().shared {
+                let (tx, rx) = tokio::sync::watch::channel(false);
+                std::mem::forget(tx);
+                paydesk_core::store::shared::spawn_sync(payments.store().clone(), Duration::from_millis(sh.sync_interval_ms), rx);
+            }
+        }
         (home, payments, None, service)
     };
     let store = payments.store().clone();

@@ -5,7 +5,8 @@ import { h, mount } from './dom';
 import { LANG_NAMES, LANGS, lang, onLangChange, setLang, t, tk } from './i18n';
 import { THEME_ICONS, THEME_PREFS, initTheme, setThemePref, themePref } from './theme';
 import type { Backend } from './backend/backend';
-import type { Action, AppInfo, Session } from './backend/types';
+import type { Action, AppInfo, LinkStatus, Session } from './backend/types';
+import { drawLink } from './shop';
 import type { Ctx, ScreenName } from './context';
 import { loginScreen } from './screens/login';
 import { cashierScreen } from './screens/cashier';
@@ -51,8 +52,20 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
     },
-    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); },
+    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); void pollLink(); },
+    reload: () => refresh(),
   };
+
+  // The link to the shop's shared book, in the header (nothing for a single till).
+  const linkEl = h('span', { class: 'linkstate', 'data-test': 'link' });
+  let link: LinkStatus | null = null;
+  async function pollLink() {
+    try { link = await backend.linkStatus(); } catch { link = null; }
+    drawLink(linkEl, link);
+  }
+  const linkTimer = setInterval(() => { if (session) void pollLink(); }, 5000);
+  window.addEventListener('beforeunload', () => clearInterval(linkTimer));
+  void pollLink();
 
   async function refresh() { info = await backend.appInfo(); draw(); }
 
@@ -86,7 +99,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
         h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never),
           s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null))),
-      h('div', { class: 'who' }, themeBtn, langSel,
+      h('div', { class: 'who' }, linkEl, themeBtn, langSel,
         session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
         session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
   }

@@ -37,11 +37,11 @@ afterAll(async () => {
   server?.close();
 });
 
-async function open(): Promise<Page> {
+async function open(query = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1200, height: 780 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/index.html`);
+  await page.goto(`${base}/index.html${query}`);
   await page.waitForSelector('[data-screen=login]');
   (page as unknown as { errors: string[] }).errors = errors;
   return page;
@@ -331,6 +331,46 @@ describe('routing', () => {
     await page.waitForSelector('[data-state=failed]');
     expect(await page.textContent('[data-state=failed] h2')).toBe('超出每日限额');
     expect(await page.textContent('[data-test=failure]')).toBe('王芳 今日已收款 ¥0.00，再收 ¥20.00 将超过每日上限 ¥10.00。请联系店主调整限额。');
+    await page.close();
+  });
+});
+
+describe('a till of a chain (shared book)', () => {
+  it('shows the link, and narrows orders and analytics to a store or till', async () => {
+    const page = await open('?shop');
+    await login(page, '李老板', '9999');
+    await page.waitForSelector('[data-test=link][data-state=synced]');
+    expect(await page.textContent('[data-test=link]')).toBe('账本已同步');
+    await page.click('[data-nav=orders]');
+    await page.waitForSelector('[data-test=scope] [data-filter=store]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-screen=orders] tbody tr').length === 2);
+    await page.selectOption('[data-filter=store]', 'S2');
+    await page.waitForFunction(() => document.querySelectorAll('[data-screen=orders] tbody tr').length === 1);
+    // The till picker offers only the store's tills.
+    expect(await page.$$eval('[data-filter=till] option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['', 'T3']);
+    await page.click('[data-nav=analytics]');
+    await page.waitForSelector('[data-screen=analytics] [data-test=scope]');
+    await page.click('[data-nav=settings]');
+    await page.waitForSelector('[data-test=shared-book] [data-till=T3]');
+    await page.locator('[data-test=shared-book]').screenshot({ path: join(__dirname, '..', '..', 'docs', 'screenshots', 'shared-book-settings.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('joins a shop at first run', async () => {
+    const page = await open('?setup');
+    await page.click('[data-test=join-open]');
+    await page.fill('[data-test=join-url]', 'postgres://paydesk@192.168.1.10/shop');
+    await page.fill('[data-test=join-till]', 'T2');
+    await page.fill('[data-test=join-store]', 'S1');
+    await page.click('[data-test=join-submit]');
+    await page.waitForFunction(() => (document.querySelector('[data-test=join-error]')?.textContent ?? '').includes('S1'));
+    await page.fill('[data-test=join-till]', 'T4');
+    await page.click('[data-test=join-submit]');
+    // Joined: the shop's people log in with their usual PIN.
+    await page.waitForSelector('[data-user="李老板"]');
+    await login(page, '李老板', '9999');
+    await page.waitForSelector('[data-test=link][data-state=synced]');
     await page.close();
   });
 });

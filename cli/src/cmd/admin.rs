@@ -22,17 +22,33 @@ pub(crate) struct InitArgs {
     /// Largest amount of one order, yuan.
     #[arg(long, default_value = "50000.00")]
     max_amount: String,
+    /// The store (门店) this till belongs to, for a shop with several tills.
+    #[arg(long, value_name = "STORE")]
+    store: Option<String>,
+    /// Join the shop's shared book (postgres://user@host:5432/db) as this till; see `paydesk shared join`.
+    #[arg(long, value_name = "URL")]
+    shared: Option<String>,
+    /// A file with the shared book's password, if the URL has none.
+    #[arg(long, value_name = "FILE", requires = "shared")]
+    shared_password_file: Option<String>,
 }
 
 pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     let till = a.till.parse().map_err(|e| CliError::invalid("till", e))?;
-    let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, ..Settings::default() };
+    let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, store_id: a.store.clone().unwrap_or_default(), ..Settings::default() };
     s.validate().map_err(|e| CliError::invalid("settings", e))?;
+    if a.shared.is_some() && a.store.is_none() {
+        return Err(CliError::invalid("store", "a till of a shared book belongs to a store: give --store"));
+    }
     std::fs::create_dir_all(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
     if !Settings::file(home).exists() {
         s.save(home).map_err(CliError::other)?;
     }
     Store::open(&Store::path_in(home)).map_err(CliError::other)?;
+    if let Some(url) = a.shared {
+        let join = crate::cmd::shared::JoinArgs { url: Some(url), store: a.store, password_file: a.shared_password_file };
+        return crate::cmd::shared::join(home, join, o);
+    }
     o.print(&json!({"home": home, "book": Store::path_in(home)}), || format!("Paydesk home ready at {}", home.display()));
     Ok(EXIT_OK)
 }

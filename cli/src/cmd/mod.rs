@@ -9,5 +9,6 @@ pub(crate) mod recon;
 pub(crate) mod report;
 pub(crate) mod routing;
 pub(crate) mod serve;
+pub(crate) mod shared;
 pub(crate) mod sim;
 pub(crate) mod till;

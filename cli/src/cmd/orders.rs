@@ -37,6 +37,12 @@ pub(crate) struct OrdersArgs {
     /// Print CSV (UTF-8) instead of a table.
     #[arg(long)]
     csv: bool,
+    /// Only this store's orders (a shop with several tills).
+    #[arg(long, value_name = "STORE")]
+    store: Option<String>,
+    /// Only this till's orders.
+    #[arg(long, value_name = "TILL")]
+    till: Option<String>,
 }
 
 fn day_start(field: &str, s: &str, tz: chrono_tz::Tz, plus_days: i64) -> Result<chrono::DateTime<Utc>, CliError> {
@@ -58,7 +64,14 @@ pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError>
         Some(q) => paydesk_core::till::find::parse(q, tz, Utc::now(), a.limit)?,
         None => OrderFilter { limit: Some(a.limit), ..Default::default() },
     };
+    let stores = paydesk_core::shop::till_stores(p.store(), p.settings())?;
+    let scope = paydesk_core::analytics::Scope { store: a.store, till: a.till };
+    let tills = scope.tills(&stores).map_err(|e| match e {
+        paydesk_core::analytics::AnalyticsError::Invalid { field, problem } => CliError::invalid(field, problem),
+        other => CliError::other(other),
+    })?;
     let f = OrderFilter {
+        tills,
         status: a.status.as_deref().map(str::parse::<OrderStatus>).transpose().map_err(|e| CliError::invalid("status", e))?,
         channel: a.channel.or(base.channel.clone()),
         method: a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?.or(base.method),
@@ -69,10 +82,11 @@ pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError>
     let orders = p.store().list_orders(&f)?;
     if a.csv {
         let mut w = csv::Writer::from_writer(std::io::stdout());
-        w.write_record(["order_no", "created_at", "status", "method", "channel", "account", "amount", "refunded", "fee", "subject", "channel_trade_no", "operator", "shift_no"]).map_err(CliError::other)?;
+        w.write_record(["order_no", "created_at", "status", "method", "channel", "account", "amount", "refunded", "fee", "subject", "channel_trade_no", "operator", "shift_no", "store", "till"]).map_err(CliError::other)?;
         for x in &orders {
             let created = x.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-            w.write_record([x.order_no.as_str(), &created, x.status.as_str(), x.method.as_str(), &x.channel, &x.account, &x.amount.to_string(), &x.refunded.to_string(), &x.fee.to_string(), &x.subject, x.channel_trade_no.as_deref().unwrap_or(""), x.operator.as_deref().unwrap_or(""), x.shift_no.as_deref().unwrap_or("")])
+            let store = stores.iter().find(|(t, _)| t == &x.till).map_or("", |(_, s)| s.as_str());
+            w.write_record([x.order_no.as_str(), &created, x.status.as_str(), x.method.as_str(), &x.channel, &x.account, &x.amount.to_string(), &x.refunded.to_string(), &x.fee.to_string(), &x.subject, x.channel_trade_no.as_deref().unwrap_or(""), x.operator.as_deref().unwrap_or(""), x.shift_no.as_deref().unwrap_or(""), store, &x.till])
                 .map_err(CliError::other)?;
         }
         w.flush().map_err(CliError::other)?;

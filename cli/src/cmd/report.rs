@@ -9,7 +9,6 @@ use paydesk_charts::report::{self, ReportOptions};
 use paydesk_charts::text::percent;
 use paydesk_charts::{Lang, Theme};
 use paydesk_core::analytics::{self, parse_day, Dashboard, Period, Unit};
-use paydesk_core::config::Settings;
 use paydesk_core::export::Format;
 use paydesk_core::Store;
 use serde_json::json;
@@ -45,6 +44,12 @@ pub(crate) struct ReportArgs {
     /// Check the analytics tables against the raw orders and refunds (and exit).
     #[arg(long)]
     check: bool,
+    /// Only this store's sales (a chain's shared book; default: the whole chain).
+    #[arg(long, value_name = "STORE")]
+    store: Option<String>,
+    /// Only this till's sales.
+    #[arg(long, value_name = "TILL")]
+    till: Option<String>,
 }
 
 fn period(a: &ReportArgs, today: NaiveDate) -> Result<Period, CliError> {
@@ -89,9 +94,11 @@ pub(crate) fn report(home: &Path, a: ReportArgs, o: &Out) -> Result<i32, CliErro
     if !db_path.exists() {
         return Err(CliError::invalid("home", format!("{} has no Paydesk book; run `paydesk init` (or `paydesk demo`) first", home.display())));
     }
-    let settings = Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
+    let (store, settings) = paydesk_core::shop::open(home).map_err(|e| match e {
+        paydesk_core::shop::OpenError::Config(e) => CliError::invalid("settings", e),
+        other => CliError::other(other),
+    })?;
     let tz = settings.tz().map_err(|e| CliError::invalid("settings", e))?;
-    let store = Store::open(&db_path).map_err(CliError::other)?;
     if a.check {
         let bad = store.sales_bucket_mismatches()?;
         o.print(&json!({"consistent": bad.is_empty(), "mismatches": bad}), || {
@@ -102,7 +109,8 @@ pub(crate) fn report(home: &Path, a: ReportArgs, o: &Out) -> Result<i32, CliErro
     let now = Utc::now();
     let opts = options(&a)?;
     let period = period(&a, now.with_timezone(&tz).date_naive())?;
-    let db = analytics::dashboard(&store, tz, period, now).map_err(|e| match e {
+    let scope = analytics::Scope { store: a.store.clone(), till: a.till.clone() };
+    let db = analytics::dashboard_scoped(&store, tz, period, now, &scope).map_err(|e| match e {
         analytics::AnalyticsError::Invalid { field, problem } => CliError::invalid(field, problem),
         other => CliError::other(other),
     })?;

@@ -5,14 +5,16 @@
 
 use crate::order::Order;
 
-pub const HEADER: [&str; 14] = [
-    "order_no", "created_at", "paid_at", "status", "method", "kind", "channel", "account", "amount", "refunded", "fee", "channel_trade_no", "operator", "subject",
+pub const HEADER: [&str; 16] = [
+    "order_no", "created_at", "paid_at", "status", "method", "kind", "channel", "account", "amount", "refunded", "fee", "channel_trade_no", "operator", "subject", "store",
+    "till",
 ];
 
 use super::csv::quote as cell;
 
-/// The orders as CSV (header line first, `\r\n` line ends as RFC 4180 asks).
-pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz) -> String {
+/// The orders as CSV (header line first, `\r\n` line ends as RFC 4180 asks); `stores` names the
+/// store of each till (`(till, store)`, see [`crate::shop::till_stores`]).
+pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz, stores: &[(String, String)]) -> String {
     let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
     let mut out = HEADER.join(",");
     out.push_str("\r\n");
@@ -32,6 +34,8 @@ pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz) -> String {
             o.channel_trade_no.clone().unwrap_or_default(),
             o.operator.clone().unwrap_or_default(),
             o.subject.clone(),
+            stores.iter().find(|(t, _)| t == &o.till).map(|(_, s)| s.clone()).unwrap_or_default(),
+            o.till.clone(),
         ];
         out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
@@ -62,10 +66,10 @@ mod tests {
         o.subject = "咖啡, 大杯".into();
         o.created_at = "2026-11-25T04:00:00Z".parse().unwrap();
         s.insert_order(&o).unwrap();
-        let csv = orders_csv(&s.list_orders(&OrderFilter::default()).unwrap(), chrono_tz::Asia::Shanghai);
+        let csv = orders_csv(&s.list_orders(&OrderFilter::default()).unwrap(), chrono_tz::Asia::Shanghai, &[("T1".into(), "S1".into())]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], HEADER.join(","));
-        assert!(lines[1].contains(",2026-11-25 12:00:00,,pending,sandbox,qr,sandbox,sb,12.34,0.00,0.07,,,\"咖啡, 大杯\""), "{}", lines[1]);
+        assert!(lines[1].contains(",2026-11-25 12:00:00,,pending,sandbox,qr,sandbox,sb,12.34,0.00,0.07,,,\"咖啡, 大杯\",S1,T1"), "{}", lines[1]);
         assert_eq!(lines.len(), 3);
     }
 }

@@ -61,6 +61,9 @@ pub enum PayError {
     /// A daily limit of the cashier or the till refused the payment; nothing was written.
     #[error(transparent)]
     Limit(LimitExceeded),
+    /// A shop-wide change needs the shared book, which cannot be reached now; nothing was written.
+    #[error("{0}")]
+    Offline(String),
 }
 
 impl From<StoreError> for PayError {
@@ -68,6 +71,7 @@ impl From<StoreError> for PayError {
         match e {
             StoreError::NotFound { what, id } => PayError::NotFound(format!("{what} {id}")),
             StoreError::Conflict(m) => PayError::Conflict(m),
+            StoreError::Offline(m) => PayError::Offline(m),
             other => PayError::Store(other),
         }
     }
@@ -84,6 +88,7 @@ impl PayError {
             PayError::Store(_) => "storage",
             PayError::Conflict(_) => "conflict",
             PayError::Limit(_) => "limit",
+            PayError::Offline(_) => "offline",
         }
     }
 }

@@ -278,6 +278,9 @@ pub enum ReconError {
     Export(#[from] crate::export::ExportError),
     #[error("{0}")]
     Io(String),
+    /// Another till (or process) is reconciling this account and day right now.
+    #[error("reconciliation of {0}")]
+    Busy(crate::store::shared::LeaseHeld),
 }
 
 impl ReconError {
@@ -291,6 +294,7 @@ impl ReconError {
             ReconError::Store(_) => "storage",
             ReconError::Pay(p) => p.code(),
             ReconError::Export(_) | ReconError::Io(_) => "io",
+            ReconError::Busy(_) => "busy",
         }
     }
 }

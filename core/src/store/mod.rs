@@ -20,6 +20,9 @@ mod schema;
 mod shifts;
 mod tenders;
 mod till_schema;
+pub mod shared;
+#[cfg(any(test, feature = "testpg"))]
+pub mod testpg;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -57,6 +60,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The shared book is needed for this and cannot be reached now.
+    #[error("{0}")]
+    Offline(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -90,6 +96,8 @@ pub struct Store {
     readers: Mutex<Vec<Connection>>,
     notify_targets: std::sync::RwLock<Vec<String>>,
     context: std::sync::RwLock<TillContext>,
+    /// The link to the shared book, when this book is part of one and its settings name it.
+    shared: std::sync::RwLock<Option<std::sync::Arc<shared::Shared>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -125,6 +133,7 @@ impl Store {
             readers: Mutex::new(Vec::new()),
             notify_targets: std::sync::RwLock::new(Vec::new()),
             context: std::sync::RwLock::new(TillContext::default()),
+            shared: std::sync::RwLock::new(None),
         })
     }
 
@@ -165,6 +174,10 @@ impl Store {
         out
     }
 }
+
+/// A row of this till's own (`till` column) — every row on a single till; on a shared book, the
+/// rows this till wrote.
+pub(crate) const OWN: &str = "(till = (SELECT value FROM sync_meta WHERE key = 'till') OR NOT EXISTS (SELECT 1 FROM sync_meta WHERE key = 'till'))";
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()

@@ -77,6 +77,8 @@ pub struct OrderFilter {
     /// Taken in this shift.
     pub shift_no: Option<String>,
     pub kind: Option<PayKind>,
+    /// Only orders of these tills (a store, or one till of a chain).
+    pub tills: Option<Vec<crate::ids::TillId>>,
     pub limit: Option<u32>,
 }
 
@@ -259,7 +261,7 @@ impl Store {
     /// The order a client created with this idempotency key, if any.
     pub fn order_by_idempotency_key(&self, key: &str) -> Result<Option<Order>> {
         self.read(|c| {
-            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1"), [key], order_from_row).optional()?)
+            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1 AND {}", super::OWN), [key], order_from_row).optional()?)
         })
     }
 
@@ -291,10 +293,12 @@ impl Store {
         })
     }
 
-    /// Orders not yet final, oldest first (for polling and recovery).
+    /// Orders not yet final, oldest first (for polling and recovery); on a shared book only this
+    /// till's.
     pub fn open_orders(&self) -> Result<Vec<Order>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: this till's own orders (each till follows what it created).
+            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -343,6 +347,9 @@ impl Store {
             }
             if let Some(k) = f.kind {
                 push(" AND kind = ?", k.as_str().to_string().into());
+            if let Some(tills) = &f.tills {
+                sql.push_str(&format!(" AND till IN ({})", tills.iter().map(|_| "?").collect::<Vec<_>>().join(", ")));
+                args.extend(tills.iter().map(|t| t.as_str().to_string().into()));
             }
             if let Some(t) = f.text.as_ref().filter(|t| !t.is_empty()) {
                 let like = format!("%{}%", t.replace(['%', '_'], ""));

@@ -63,6 +63,9 @@ pub struct ItemRecord {
     pub state: ItemState,
     pub note: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The till whose order it is (and that till's store), when the book has the order.
+    pub till: Option<String>,
+    pub store: Option<String>,
 }
 
 /// Something done about a discrepancy.
@@ -140,7 +143,9 @@ fn run_from_row(c: &rusqlite::Connection, r: &Row<'_>) -> rusqlite::Result<RunRe
     })
 }
 
-const ITEM_COLS: &str = "i.id, i.run_id, r.account, r.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at";
+const ITEM_COLS: &str = "i.id, i.run_id, r.account, r.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at, \
+    (SELECT o.till FROM orders o WHERE o.order_no = i.order_no) AS till, \
+    (SELECT t.store_id FROM orders o JOIN sync_tills t ON t.till_id = o.till WHERE o.order_no = i.order_no) AS store";
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let line: String = r.get("line")?;
@@ -162,6 +167,8 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         state: super::parse_col(r, "state")?,
         note: r.get("note")?,
         updated_at: from_ms(r.get("updated_at")?)?,
+        till: r.get("till")?,
+        store: r.get("store")?,
     })
 }
 

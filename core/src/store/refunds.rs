@@ -51,7 +51,7 @@ pub(super) fn refunds_of(c: &rusqlite::Connection, no: &OrderNo) -> Result<Vec<R
     Ok(rows)
 }
 
-fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
+pub(super) fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
     c.query_row(&format!("SELECT {COLS} FROM refunds WHERE refund_no = ?1"), [no], refund_from_row)
         .optional()?
         .ok_or_else(|| StoreError::NotFound { what: "refund", id: no.to_string() })
@@ -78,7 +78,10 @@ pub(super) fn insert_refund_in(tx: &rusqlite::Transaction<'_>, ctx: &super::Till
     }
     let shift = super::shifts::shift_for_write(tx, ctx, &ctx.till, r.created_at)?;
     tx.execute(
-        &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :shift, :key)"),
+        &format!(
+            "INSERT INTO refunds ({COLS}, idempotency_key, till) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :shift, :key,
+                COALESCE((SELECT value FROM sync_meta WHERE key = 'till'), (SELECT till FROM orders WHERE order_no = :order)))"
+        ),
         named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":shift": shift, ":key": r.idempotency_key },
     )?;
     let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
@@ -111,7 +114,8 @@ impl Store {
     /// Refunds not yet final (for recovery).
     pub fn open_refunds(&self) -> Result<Vec<Refund>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: the refunds this till asked for (the others follow theirs).
+            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], refund_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })

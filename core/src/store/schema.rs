@@ -274,6 +274,11 @@ fn list() -> Vec<M<'static>> {
     // 11 (the till's day, branch till-day): shifts and their locked handover reports, Z reports,
     // tenders (cash, card terminal, voucher) as orders without an account; `orders` rebuilt.
     M::up(&super::till_schema::MIGRATION).foreign_key_check(),
+    // 12 (shared book, branch shared-book): a linked till's journal and sync state, the shop's tills
+    // and settings as last pulled, leases, origin keys of events and audit entries, each refund's till.
+    M::up(&super::shared::MIGRATION),
+    // 13 (shared book): reconciliation runs and discrepancies are shared too.
+    M::up(&super::shared::MIGRATION_RECON),
     ]
 }
 

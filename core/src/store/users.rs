@@ -128,6 +128,7 @@ impl Store {
 
     /// Adds a user; a taken name is a `Conflict`.
     pub fn insert_user(&self, name: &str, role: Role, pin_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let shared = self.shared_for_change()?;
         self.write(|tx| {
             let res = tx.execute(
                 "INSERT INTO users (name, role, pin_hash, enabled, failed, created_at, updated_at) VALUES (?1, ?2, ?3, 1, 0, ?4, ?4)",
@@ -137,13 +138,15 @@ impl Store {
                 Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
                     Err(StoreError::Conflict(format!("user {name} exists")))
                 }
-                other => other.map(|_| ()).map_err(Into::into),
-            }
+                other => other.map(|_| ()).map_err(StoreError::from),
+            }?;
+            super::shared::write_through(tx, shared.as_deref(), "users", name)
         })
     }
 
     /// Changes a user's role, PIN hash and/or enabled flag.
     pub fn update_user(&self, name: &str, role: Option<Role>, pin_hash: Option<&str>, enabled: Option<bool>, now: DateTime<Utc>) -> Result<()> {
+        let shared = self.shared_for_change()?;
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE users SET role = COALESCE(?2, role), pin_hash = COALESCE(?3, pin_hash), enabled = COALESCE(?4, enabled),
@@ -153,7 +156,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound { what: "user", id: name.to_string() });
             }
-            Ok(())
+            super::shared::write_through(tx, shared.as_deref(), "users", name)
         })
     }
 

@@ -11,6 +11,7 @@ pub mod recon;
 pub mod session;
 pub mod settings;
 pub mod till;
+pub mod shared;
 pub mod users;
 
 /// Every command the UI may call.
@@ -82,5 +83,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         print::demo_printed,
         print::get_printer,
         print::save_printer,
+        shared::link_status,
+        shared::till_stores,
+        shared::join_shared,
     ]
 }

@@ -104,6 +104,11 @@ pub fn save_limits(st: State<'_, AppState>, input: LimitsInput) -> CmdResult<Lim
     input.apply(&mut limits)?;
     s.limits = limits.clone();
     s.save(&st.home)?;
+    // A till of a shared book: the shop's limits, for every till (refused while offline).
+    paydesk_core::shop::publish(st.store(), &paydesk_core::shop::effective_settings(&st.home, st.store()).map(|mut e| {
+        e.limits = limits.clone();
+        e
+    }).unwrap_or_else(|_| s.clone()))?;
     st.payments.set_limits(limits.clone())?;
     let show = |l: &DailyLimit| format!("{}/{}", l.count.map_or("-".into(), |c| c.to_string()), l.amount.map_or("-".into(), |a| a.to_string()));
     st.audit("settings", None, Outcome::Ok, &format!("limits: cashier {} → {}, till {} → {} (count/amount per day)", show(&before.cashier), show(&limits.cashier), show(&before.till), show(&limits.till)));

@@ -6,6 +6,7 @@ import type {
   ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
   DayClosed, Opened, PrinterSettings, PrintJob, SaleRef, Shift, ShiftReport, ShiftView, TenderRequest, ZReport,
+  JoinInput, JoinReport, LinkStatus, TillView,
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
@@ -99,6 +100,13 @@ export interface Backend {
   onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;
   onReconFinished(cb: (r: ReconRun) => void): Promise<Unsubscribe>;
 
+  /** The link to the shop's shared book (`off` for a single till). */
+  linkStatus(): Promise<LinkStatus>;
+  /** The shop's tills and their stores (this till alone on a single book). */
+  tillStores(): Promise<TillView[]>;
+  /** First run: join a shop's shared book as this till (the app then restarts as that till). */
+  joinShared(input: JoinInput): Promise<JoinReport>;
+
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;
   onAnnounced(cb: (a: Announced) => void): Promise<Unsubscribe>;
@@ -114,5 +122,7 @@ export async function pickBackend(): Promise<Backend> {
     return new TauriBackend();
   }
   const { FakeBackend } = await import('./fake');
-  return new FakeBackend();
+  // Development and browser tests: `?shop` plays a till of a chain, `?setup` a first run.
+  const q = new URLSearchParams(window.location.search);
+  return new FakeBackend({ shop: q.has('shop'), needsSetup: q.has('setup') });
 }

@@ -35,7 +35,11 @@ export interface FakeOptions {
   needsSetup?: boolean;
   /** Start with 王芳's shift open (default), as a till mid-day; false: nobody's. */
   shiftOpen?: boolean;
+  /** A chain on a shared book: this till (T1) and T2 in store S1, T3 in store S2, with a sale each. */
+  shop?: boolean;
 }
+
+const SHOP_TILLS: T.TillView[] = [{ till: 'T1', store: 'S1' }, { till: 'T2', store: 'S1' }, { till: 'T3', store: 'S2' }];
 
 export class FakeBackend implements Backend {
   readonly kind = 'fake' as const;
@@ -71,10 +75,54 @@ export class FakeBackend implements Backend {
     this.needsSetup = opts.needsSetup ?? false;
     this.till = new FakeTill(opts.shiftOpen === false ? null : '王芳');
     if (this.needsSetup) this.users = [];
+    if (opts.shop) {
+      this.shop = SHOP_TILLS;
+      this.link = { ...this.link, state: 'synced', till: 'T1', store: 'S1', url: 'postgres://paydesk@192.168.1.10/shop', last_sync: new Date().toISOString(), tills: SHOP_TILLS.map((x) => ({ ...x, host: '', joined_at: null, pushed_at: new Date().toISOString() })) };
+      for (const [till, fen] of [['T2', 1200], ['T3', 3400]] as [string, number][]) this.foreignSale(till, fen);
+    }
     this.channel?.addEventListener('message', (e) => this.listeners.customer.forEach((l) => l(e.data as T.CustomerView)));
   }
 
   private wait(ms = this.latency) { return new Promise((r) => setTimeout(r, ms)); }
+
+  private shop: T.TillView[] = [{ till: 'T1', store: '' }];
+  private link: T.LinkStatus = { state: 'off', till: null, store: null, url: null, pending: 0, last_sync: null, offline_since: null, last_error: null, tills: [] };
+
+  /** A paid order another till of the shop made (as the shared book brings it). */
+  foreignSale(till: string, fen: number) {
+    const now = new Date();
+    const no = `P${now.getFullYear()}0101120000000${till}${String(++this.seq).padStart(3, '0')}`;
+    this.orders.unshift({
+      order_no: no, kind: 'barcode', method: 'sandbox', channel: 'sandbox', account: 'sandbox-main', amount: fen, refunded: 0, fee: 0, status: 'success', subject: 'Paydesk',
+      channel_trade_no: `T${no}`, qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: null, till, idempotency_key: null,
+      created_at: now.toISOString(), updated_at: now.toISOString(), expires_at: now.toISOString(), paid_at: now.toISOString(),
+    });
+  }
+
+  /** The orders of a store or till of the chain (all without either). */
+  private inScope(f: { store?: string | null; till?: string | null }): T.Order[] {
+    const tills = f.till ? [f.till] : f.store ? this.shop.filter((x) => x.store === f.store).map((x) => x.till) : null;
+    return this.orders.filter((o) => !tills || tills.includes(o.till));
+  }
+
+  /** Tests: how the link stands. */
+  setLink(l: Partial<T.LinkStatus>) { this.link = { ...this.link, ...l }; }
+
+  async linkStatus() { return structuredClone(this.link); }
+  async tillStores() { return this.shop.map((x) => ({ ...x })); }
+  async joinShared(input: T.JoinInput): Promise<T.JoinReport> {
+    if (this.users.length) throw new BackendError('conflict', 'this till is set up already; join from a terminal with `paydesk shared join`');
+    if (!/^postgres(ql)?:\/\//.test(input.url)) throw new BackendError('invalid', 'setting shared.url: must be a postgres:// URL');
+    if (!/^[A-Z0-9]{1,6}$/.test(input.till)) throw new BackendError('invalid', `till: till id ${JSON.stringify(input.till)} is invalid: 1 to 6 characters of A-Z and 0-9`);
+    if (!input.store.trim()) throw new BackendError('invalid', 'store: name the store (门店) of this till');
+    if (input.till === 'T2') throw new BackendError('invalid', 'till: T2 is already a till of store S1 in the shared book; choose another till id');
+    await this.wait();
+    // The shop's users come with the shared book.
+    this.users = [{ name: '李老板', role: 'owner', pin: '9999', enabled: true }, { name: '王芳', role: 'cashier', pin: '1111', enabled: true }];
+    this.shop = [...SHOP_TILLS, { till: input.till, store: input.store }];
+    this.link = { ...this.link, state: 'synced', till: input.till, store: input.store, url: input.url, last_sync: new Date().toISOString() };
+    return { till: input.till, store: input.store, pushed: 0, pulled: 42, days: 0, verified: true };
+  }
 
   private require(a: T.Action): T.Session {
     if (!this.session) throw new BackendError('not_logged_in', 'not logged in');
@@ -287,7 +335,7 @@ export class FakeBackend implements Backend {
       const fen = /^[¥￥]?\d{1,6}(\.\d{1,2})?$/.test(tok) ? parseYuan(tok.replace(/^[¥￥]/, '')) : null;
       return fen !== null ? o.amount === fen : o.order_no.includes(tok) || (o.channel_trade_no ?? '').includes(tok);
     });
-    return this.orders.filter((o) => found(o) && (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
+    return this.inScope(f).filter((o) => found(o) && (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
       && (min === null || o.amount >= min) && (max === null || o.amount <= max) && (!f.text || o.order_no.includes(f.text) || (o.channel_trade_no ?? '').includes(f.text))
       && (!f.from || o.created_at.slice(0, 10) >= f.from) && (!f.to || o.created_at.slice(0, 10) <= f.to)).map((o) => ({ ...o }));
   }
@@ -381,11 +429,11 @@ export class FakeBackend implements Backend {
   async analytics(range: A.RangeInput, look: A.Look) {
     this.require('view_analytics');
     await this.wait(this.latency / 3);
-    return fakeAnalytics(this.orders, range, look);
+    return fakeAnalytics(this.inScope(range), range, look);
   }
   async exportAnalytics(range: A.RangeInput, look: A.Look) {
     this.require('export_analytics');
-    const w = fakeAnalytics(this.orders, range, look).dashboard.window;
+    const w = fakeAnalytics(this.inScope(range), range, look).dashboard.window;
     const stem = `sales-${w.from.replace(/-/g, '')}-${w.to.replace(/-/g, '')}`;
     const files = [`${stem}.xlsx`, ...['summary', 'days', 'hours', 'heatmap', 'channels', 'methods', 'failures'].map((t) => `${stem}-${t}.csv`), ...['sales', 'hours', 'heatmap', 'methods', 'channels'].map((c) => `${stem}-${c}.png`)];
     this.log('export_analytics', '/home/paydesk/exports', 'ok', `sales ${w.from} – ${w.to}: ${files.length} files`);

@@ -85,6 +85,9 @@ export class TauriBackend implements Backend {
   demoFault(op: string, times: number) { return call<void>('demo_fault', { op, times }); }
 
   analytics(range: A.RangeInput, look: A.Look) { return call<A.AnalyticsView>('analytics', { range, look }); }
+  linkStatus() { return call<T.LinkStatus>('link_status'); }
+  tillStores() { return call<T.TillView[]>('till_stores'); }
+  joinShared(input: T.JoinInput) { return call<T.JoinReport>('join_shared', { input }); }
   exportAnalytics(range: A.RangeInput, look: A.Look) { return call<A.ReportWritten>('export_analytics', { range, look }); }
   reconOverview(scope: T.ReconScope | null) { return call<T.ReconOverview>('recon_overview', { scope }); }
   reconRun(scope: T.ReconScope, file: T.ReconFile | null) { return call<T.ReconRun[]>('recon_run', { scope, file }); }

@@ -151,6 +151,9 @@ export interface AppInfo {
 export interface MethodView { method: Method; qr: boolean; barcode: boolean }
 
 export interface OrderFilter {
+  /** One store or one till of a chain (none: all). */
+  store?: string | null;
+  till?: string | null;
   status?: OrderStatus | null;
   method?: Method | null;
   from?: string | null;
@@ -280,3 +283,20 @@ export interface PrinterSettings {
   connection: 'none' | 'tcp' | 'usb' | 'virtual'; address: string; device: string; paper_mm: number; shop_name: string; header: string[]; footer: string[];
   order_code: 'qr' | 'barcode' | 'none'; drawer_kick: boolean; cut: boolean; auto_print: boolean; timeout_secs: number;
 }
+// The shared book of a shop with several tills (docs/multi-till.md).
+export type LinkState = 'off' | 'synced' | 'behind' | 'offline';
+export interface TillInfo { till: string; store: string; host: string; joined_at: string | null; pushed_at: string | null }
+export interface LinkStatus {
+  state: LinkState;
+  till: string | null;
+  store: string | null;
+  url: string | null;
+  pending: number;
+  last_sync: string | null;
+  offline_since: string | null;
+  last_error: string | null;
+  tills: TillInfo[];
+}
+export interface TillView { till: string; store: string }
+export interface JoinInput { url: string; password: string | null; till: string; store: string }
+export interface JoinReport { till: string; store: string; pushed: number; pulled: number; days: number; verified: boolean }

@@ -67,6 +67,35 @@ function setup(ctx: Ctx, root: HTMLElement): HTMLElement {
     try { ctx.onLoggedIn(await ctx.backend.setupOwner(name.value.trim(), pin.value)); } catch (e) { msg.textContent = toBackendError(e).message; }
   };
   mount(root, h('h1', null, t('setup.title')), h('p', { class: 'muted' }, t('setup.hint')),
-    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg);
+    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg,
+    h('div', { class: 'join-offer' }, h('p', { class: 'muted' }, t('join.or')),
+      h('button', { 'data-test': 'join-open', onclick: () => join(ctx, root) }, t('join.open'))));
   return root;
+}
+
+/** First run at another till of a shop: join its shared book (accounts, users, settings come with it). */
+function join(ctx: Ctx, root: HTMLElement) {
+  const field = (test: string, ph: string, type = 'text') => h('input', { type, 'data-test': test, placeholder: ph, autocomplete: 'off' });
+  const url = field('join-url', t('join.url'));
+  const password = field('join-password', t('join.password'), 'password');
+  const till = field('join-till', t('join.till'));
+  const store = field('join-store', t('join.store'));
+  const msg = h('p', { class: 'error', 'data-test': 'join-error' });
+  const submit = h('button', { class: 'primary', 'data-test': 'join-submit' }, t('join.submit'));
+  submit.onclick = async () => {
+    msg.textContent = '';
+    submit.disabled = true;
+    try {
+      const r = await ctx.backend.joinShared({ url: url.value.trim(), password: password.value || null, till: till.value.trim().toUpperCase(), store: store.value.trim() });
+      ctx.toast(t('join.done', { till: r.till, store: r.store }));
+      await ctx.reload();
+    } catch (e) {
+      msg.textContent = toBackendError(e).message;
+    } finally {
+      submit.disabled = false;
+    }
+  };
+  mount(root, h('h1', null, t('join.title')), h('p', { class: 'muted' }, t('join.hint')),
+    h('div', { class: 'form', 'data-test': 'join-form' }, url, password, till, store, submit), msg,
+    h('button', { class: 'link', 'data-test': 'join-back', onclick: () => { mount(root); setup(ctx, root); } }, t('join.back')));
 }

@@ -8,6 +8,7 @@ import { toBackendError } from '../backend/errors';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter, type Principal } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
+import { scopePicker } from '../shop';
 
 /** An event in the screen's language when core gave its code, else core's sentence. */
 export function eventText(e: OrderEvent): string {
@@ -43,6 +44,9 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     h('option', { value: '' }, t('orders.all')), options.map((o) => h('option', { value: o }, tk(prefix, o))));
   const inp = (name: keyof OrderFilter, type: string, ph: string) => h('input', { type, placeholder: ph, 'data-filter': name, onchange: (e: Event) => { (filter as Record<string, unknown>)[name] = (e.target as HTMLInputElement).value || null; void load(); } });
 
+  // A chain: which store or till (all by default).
+  const scope = h('span', { class: 'scope-slot' });
+  void ctx.backend.tillStores().then((tills) => mount(scope, scopePicker(tills, (s) => { filter.store = s.store; filter.till = s.till; void load(); }))).catch(() => {});
   const table = h('div', { class: 'table-wrap' });
   const side = h('aside', { class: 'detail', 'data-test': 'detail' });
   const count = h('span', { class: 'muted', 'data-test': 'count' });
@@ -50,7 +54,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     h('div', { class: 'filters' },
       h('input', { type: 'search', class: 'find', 'data-filter': 'find', placeholder: t('orders.findPh'), title: t('orders.findHelp'),
         onchange: (e: Event) => { filter.find = (e.target as HTMLInputElement).value.trim() || null; void load(); } }),
-      inp('text', 'search', t('orders.search')), sel('status', ORDER_STATUSES, 'status'), sel('method', METHODS, 'method'),
+      scope, inp('text', 'search', t('orders.search')), sel('status', ORDER_STATUSES, 'status'), sel('method', METHODS, 'method'),
       h('label', null, t('orders.from'), inp('from', 'date', '')), h('label', null, t('orders.to'), inp('to', 'date', '')),
       inp('min_amount', 'text', t('orders.minAmount')), inp('max_amount', 'text', t('orders.maxAmount')),
       count,

@@ -2,15 +2,31 @@
 // enable, key import, test connection), users and PINs, the till's printer (printer-settings.ts).
 
 import { h, mount } from '../dom';
-import { fmtTime, t, tk } from '../i18n';
+import { fmtShort, fmtTime, lang, t, tk } from '../i18n';
+import { formatFen } from '../money';
 import { toBackendError } from '../backend/errors';
-import type { AccountConfig, AccountView, CallbackMode, Role, SettingsView } from '../backend/types';
+import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Order, Role, SettingsView } from '../backend/types';
+import { drawLink } from '../shop';
 import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
 import { printerSettings } from './printer-settings';
 
 type Tab = 'general' | 'accounts' | 'users' | 'receipt';
+
+/** The shared book: this till's link and the shop's tills by store. */
+function sharedSection(link: LinkStatus): HTMLElement {
+  const head = h('h3', null, t('shop.section'));
+  if (link.state === 'off') return h('div', { class: 'shared-book', 'data-test': 'shared-book' }, head, h('p', { class: 'muted' }, t('shop.single')));
+  const badge = h('span', { 'data-test': 'shared-link' });
+  drawLink(badge, link);
+  return h('div', { class: 'shared-book', 'data-test': 'shared-book' }, head,
+    h('p', null, badge, ' ', h('small', null, t('link.title', { till: link.till ?? '', store: link.store ?? '', url: link.url ?? '' }))),
+    h('table', { class: 'tills' }, h('tbody', null, link.tills.map((x) => h('tr', { 'data-till': x.till },
+      h('td', null, t('shop.store', { store: x.store })), h('td', null, t('shop.till', { till: x.till })),
+      h('td', { class: 'muted' }, x.pushed_at ? t('shop.lastSent', { at: fmtShort(x.pushed_at) }) : t('shop.never')))))),
+    h('p', { class: 'muted' }, t('shop.note')));
+}
 
 export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
   let tab: Tab = 'general';
@@ -36,6 +52,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
   async function general(): Promise<HTMLElement> {
     const v: SettingsView = await ctx.backend.getSettings();
     const status = await ctx.backend.callbackStatus();
+    const link = await ctx.backend.linkStatus();
     const mode = v.settings.callback;
     const lifetime = h('input', { type: 'number', min: '30', max: '3600', value: String(v.settings.qr_lifetime_secs), 'data-test': 'qr-lifetime' });
     const modeSel = h('select', { 'data-test': 'callback-mode' }, (['polling_only', 'public_url', 'tunnel'] as const).map((m) => h('option', { value: m, selected: mode.mode === m }, t(`callback.${m}` as never))));
@@ -63,7 +80,8 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
       h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
       h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')),
-      ctx.can('manage_settings') ? limitsForm(ctx, v) : null);
+      ctx.can('manage_settings') ? limitsForm(ctx, v) : null,
+      sharedSection(link));
   }
 
   async function accounts(): Promise<HTMLElement> {

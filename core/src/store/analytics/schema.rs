@@ -120,6 +120,18 @@ pub(in crate::store) fn refund_triggers(acct: AccountCol) -> String {
 /// Slot rows of width `slot` recomputed from `orders` and `refunds` in `[?1, ?2)`, with the
 /// columns of the slot tables in their order.
 pub(super) fn from_raw(slot: i64) -> String {
+    from_raw_of(slot, None)
+}
+
+/// [`from_raw`] for some tills only (validated till ids): their orders, and the refunds they made.
+pub(super) fn from_raw_of(slot: i64, tills: Option<&[String]>) -> String {
+    let (of_orders, of_refunds) = match tills {
+        Some(t) => {
+            let list = t.iter().map(|x| format!("'{x}'")).collect::<Vec<_>>().join(", ");
+            (format!(" AND till IN ({list})"), format!(" AND r.till IN ({list})"))
+        }
+        None => (String::new(), String::new()),
+    };
     format!(
         "SELECT bucket, channel, method, account, SUM(attempts) AS attempts, SUM(paid) AS paid, SUM(gross) AS gross,
                SUM(fees) AS fees, SUM(failed) AS failed, SUM(closed) AS closed, SUM(refunds) AS refunds, SUM(refunded) AS refunded
@@ -128,11 +140,11 @@ pub(super) fn from_raw(slot: i64) -> String {
                    status IN {PAID} AS paid, CASE WHEN status IN {PAID} THEN amount ELSE 0 END AS gross,
                    CASE WHEN status IN {PAID} THEN fee ELSE 0 END AS fees,
                    status = 'failed' AS failed, status = 'closed' AS closed, 0 AS refunds, 0 AS refunded
-            FROM orders WHERE status IN {FINAL} AND created_at >= ?1 AND created_at < ?2
+            FROM orders WHERE status IN {FINAL} AND created_at >= ?1 AND created_at < ?2{of_orders}
             UNION ALL
             SELECT r.updated_at - r.updated_at % {slot}, o.channel, o.method, COALESCE(o.account, ''), 0, 0, 0, 0, 0, 0, 1, r.amount
             FROM refunds r JOIN orders o ON o.order_no = r.order_no
-            WHERE r.status = 'success' AND r.updated_at >= ?1 AND r.updated_at < ?2
+            WHERE r.status = 'success' AND r.updated_at >= ?1 AND r.updated_at < ?2{of_refunds}
         )
         GROUP BY bucket, channel, method, account"
     )
