@@ -94,7 +94,7 @@ export class FakeBackend implements Backend {
     const no = `P${now.getFullYear()}0101120000000${till}${String(++this.seq).padStart(3, '0')}`;
     this.orders.unshift({
       order_no: no, kind: 'barcode', method: 'sandbox', channel: 'sandbox', account: 'sandbox-main', amount: fen, refunded: 0, fee: 0, status: 'success', subject: 'Paydesk',
-      channel_trade_no: `T${no}`, qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: null, till, idempotency_key: null,
+      channel_trade_no: `T${no}`, qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: null, principal: null, till, idempotency_key: null,
       created_at: now.toISOString(), updated_at: now.toISOString(), expires_at: now.toISOString(), paid_at: now.toISOString(),
     });
   }

@@ -2,10 +2,9 @@
 // enable, key import, test connection), users and PINs, the till's printer (printer-settings.ts).
 
 import { h, mount } from '../dom';
-import { fmtShort, fmtTime, lang, t, tk } from '../i18n';
-import { formatFen } from '../money';
+import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
-import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Order, Role, SettingsView } from '../backend/types';
+import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Role, SettingsView } from '../backend/types';
 import { drawLink } from '../shop';
 import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
