@@ -36,6 +36,8 @@ pub enum CallbackMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The shop's name, as the owner gave it at setup (window title, backups, receipts).
+    pub shop_name: String,
     /// This till's id, part of every order number.
     pub till_id: TillId,
     /// The shop's time zone: business days, order numbers, reports.
@@ -61,6 +63,8 @@ pub struct Settings {
     pub limits: crate::routing::limits::Limits,
     /// The daily (T+1) reconciliation of the channels' statements.
     pub reconcile: ReconcileSettings,
+    /// Automatic backups of the book: where, how often, how many are kept.
+    pub backup: crate::backup::BackupSettings,
 }
 
 /// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
@@ -185,6 +189,7 @@ impl Default for NotifySettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            shop_name: String::new(),
             till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
             timezone: "Asia/Shanghai".into(),
             max_order_amount: "50000.00".into(),
@@ -198,6 +203,7 @@ impl Default for Settings {
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
+            backup: crate::backup::BackupSettings::default(),
         }
     }
 }
@@ -267,6 +273,10 @@ impl Settings {
         }
         self.routing.validate()?;
         self.limits.validate()?;
+        self.backup.validate()?;
+        if self.shop_name.chars().count() > 60 || self.shop_name.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid { field: "shop_name", problem: "at most 60 characters, no control characters".into() });
+        }
         Ok(())
     }
 

@@ -9,13 +9,14 @@
 mod accounts;
 mod analytics;
 mod apikeys;
+pub mod backup;
 mod history;
 mod orders;
 mod outbox;
 mod recon;
 mod refunds;
 mod routes;
-mod schema;
+pub mod schema;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("file error: {0}")]
+    Io(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -108,7 +111,7 @@ impl Store {
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
-        schema::migrate(&mut conn)?;
+        schema::migrate(&mut conn, path)?;
         Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
     }
 
