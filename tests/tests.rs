@@ -5,9 +5,11 @@
 mod common;
 
 mod api;
+mod backup;
 mod cli;
 mod notify;
 mod recovery;
 mod report;
 mod routing;
 mod service;
+mod upgrade;

@@ -84,7 +84,7 @@ pub fn is_sealed(text: &str) -> bool {
     text.starts_with(MAGIC)
 }
 
-fn write_private(path: &Path, data: &[u8]) -> Result<(), String> {
+pub(crate) fn write_private(path: &Path, data: &[u8]) -> Result<(), String> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);
@@ -101,19 +101,44 @@ fn write_private(path: &Path, data: &[u8]) -> Result<(), String> {
 /// Returns the path to put in the account's params (relative to the home). Errors name the
 /// field and path, never the content.
 pub fn import_key_file(home: &Path, key: &MachineKey, account: &str, field: &str, src: &Path) -> Result<String, String> {
-    let safe = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if !safe(account) || !safe(field) {
+    if !plain_name(account) || !plain_name(field) {
         return Err(format!("{field}: account and field names must be plain"));
     }
     let plain = std::fs::read(src).map_err(|e| format!("{field}: cannot read {}: {}", src.display(), e.kind()))?;
     if plain.is_empty() {
         return Err(format!("{field}: {} is empty", src.display()));
     }
+    seal_into_home(home, key, account, field, &plain)
+}
+
+fn plain_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Writes key material into `home/keys/<account>.<field>.sealed`, sealed with the machine key;
+/// returns the path relative to the home. (Used by the import and by a moved home's restore.)
+pub fn seal_into_home(home: &Path, key: &MachineKey, account: &str, field: &str, plain: &[u8]) -> Result<String, String> {
+    if !plain_name(account) || !plain_name(field) {
+        return Err(format!("{field}: account and field names must be plain"));
+    }
     let dir = home.join("keys");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {}", dir.display(), e.kind()))?;
     let rel = format!("keys/{account}.{field}.sealed");
-    write_private(&home.join(&rel), key.seal(&plain)?.as_bytes())?;
+    write_private(&home.join(&rel), key.seal(plain)?.as_bytes())?;
     Ok(rel)
+}
+
+/// The account and field a sealed key file in the home's `keys/` belongs to, from its name.
+pub fn sealed_name(file_name: &str) -> Option<(&str, &str)> {
+    let (account, field) = file_name.strip_suffix(".sealed")?.split_once('.')?;
+    (plain_name(account) && plain_name(field)).then_some((account, field))
+}
+
+/// Opens the sealed key file `home/keys/<account>.<field>.sealed` with the machine key.
+pub fn open_from_home(home: &Path, key: &MachineKey, account: &str, field: &str) -> Result<Vec<u8>, String> {
+    let path = home.join("keys").join(format!("{account}.{field}.sealed"));
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{field}: cannot read {}: {}", path.display(), e.kind()))?;
+    key.open(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 #[cfg(test)]

@@ -70,6 +70,10 @@ enum Command {
     Reconcile(cmd::recon::ReconArgs),
     /// Sales summary for a range of days: figures, and with --out the XLSX/CSV figures and PNG charts.
     Report(cmd::report::ReportArgs),
+    /// Back up the book (verified, into the backup folder or --out), show backup health, or write a move archive for a new PC.
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup or a move archive into the home (refuses to replace newer data without --force).
+    Restore(cmd::backup::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -121,5 +125,7 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
         Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
         Command::Report(a) => cmd::report::report(&home, a, &o),
+        Command::Backup(a) => cmd::backup::backup(&home, a, &o),
+        Command::Restore(a) => cmd::backup::restore(&home, a, &o),
     }
 }

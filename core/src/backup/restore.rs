@@ -61,6 +61,12 @@ pub fn preview(home: &Path, file: &Path) -> Result<Preview, RestoreError> {
     Ok(Preview { backup: b, home: current, newer })
 }
 
+/// `dir/stem.db`, or `dir/stem-2.db`, … : never a file that exists (it may be the backup being
+/// restored).
+fn unique(dir: &Path, stem: &str) -> PathBuf {
+    (1..).map(|n| dir.join(if n == 1 { format!("{stem}.db") } else { format!("{stem}-{n}.db") })).find(|p| !p.exists()).unwrap_or_else(|| dir.join(format!("{stem}.db")))
+}
+
 /// Restores `file` into the home's book (see the module's invariant).
 pub fn restore(home: &Path, file: &Path, force: bool) -> Result<Restored, RestoreError> {
     let preview = preview(home, file)?;
@@ -70,7 +76,7 @@ pub fn restore(home: &Path, file: &Path, force: bool) -> Result<Restored, Restor
     let book = Store::path_in(home);
     let safety_copy = match &preview.home {
         Some(f) if !f.is_empty() => {
-            let copy = home.join("backups").join("before-restore").join(super::file_name(Utc::now()));
+            let copy = unique(&home.join("backups").join("before-restore"), &format!("paydesk-{}", Utc::now().format("%Y%m%dT%H%M%S%.3fZ")));
             backup::snapshot(&book, &copy)?;
             backup::verify(&copy)?;
             Some(copy)
