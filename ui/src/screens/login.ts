@@ -1,13 +1,14 @@
-// Login: pick a user, type the PIN (keypad or keyboard). First run: create the owner.
+// Login: pick a user, type the PIN (keypad or keyboard). First start: the setup wizard.
 
 import { h, mount } from '../dom';
 import { t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { Ctx } from '../context';
+import { setupScreen } from './setup';
 
 export function loginScreen(ctx: Ctx): HTMLElement {
   const root = h('section', { class: 'login', 'data-screen': 'login' });
-  if (ctx.info.needs_setup) return setup(ctx, root);
+  if (ctx.info.needs_setup) return setupScreen(ctx, root);
   let user = (ctx.info.users.find((u) => u.role === 'cashier') ?? ctx.info.users[0])?.name ?? '';
   let pin = '';
   const msg = h('p', { class: 'error', 'data-test': 'login-error' });
@@ -54,19 +55,5 @@ export function loginScreen(ctx: Ctx): HTMLElement {
       h('ul', null, ctx.info.demo.users.map(([n, r, p]) => h('li', null, `${n} · ${tk('role', r)} · PIN ${p}`)))),
   );
   setTimeout(() => pinInput.focus(), 0);
-  return root;
-}
-
-function setup(ctx: Ctx, root: HTMLElement): HTMLElement {
-  const name = h('input', { 'data-test': 'setup-name', placeholder: t('setup.name') });
-  const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin', placeholder: t('setup.pin') });
-  const pin2 = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin2', placeholder: t('setup.pinAgain') });
-  const msg = h('p', { class: 'error' });
-  const go = async () => {
-    if (pin.value !== pin2.value) { msg.textContent = t('setup.mismatch'); return; }
-    try { ctx.onLoggedIn(await ctx.backend.setupOwner(name.value.trim(), pin.value)); } catch (e) { msg.textContent = toBackendError(e).message; }
-  };
-  mount(root, h('h1', null, t('setup.title')), h('p', { class: 'muted' }, t('setup.hint')),
-    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg);
   return root;
 }
