@@ -102,5 +102,6 @@ export async function pickBackend(): Promise<Backend> {
     return new TauriBackend();
   }
   const { FakeBackend } = await import('./fake');
-  return new FakeBackend();
+  // `?setup` in the browser: a till with no shop yet (the first-start wizard).
+  return new FakeBackend({ needsSetup: new URLSearchParams(location.search).has('setup') });
 }

@@ -45,9 +45,11 @@ export class FakeBackups {
     this.files.set(path, { ...this.figures(), ...f });
   }
 
-  /** Tests: the last good backup was made `days` ago. */
+  /** Tests: every backup (and failure) happened `days` earlier. */
   age(days: number) {
-    for (const b of this.list) b.at = new Date(Date.parse(b.at) - days * DAY).toISOString();
+    const back = (iso: string) => new Date(Date.parse(iso) - days * DAY).toISOString();
+    for (const b of this.list) b.at = back(b.at);
+    if (this.failure) this.failure.at = back(this.failure.at);
   }
 
   private folder() { return this.dir || '/home/shop/.local/share/paydesk/backups'; }

@@ -70,7 +70,7 @@ export function setupScreen(ctx: Ctx, root: HTMLElement): HTMLElement {
 
   function account() {
     const acc: AccountConfig = { name: '', channel: 'alipay', display_name: '', enabled: true, priority: 10, weight: 1, fee_rate_bp: 0, daily_cap: null, methods: [], base_url: null, params: {} };
-    const fields = h('div', { class: 'form-grid' });
+    const fields = h('div', { style: 'display: contents' });
     const result = h('p', { class: 'probe', 'data-test': 'wizard-probe' });
     const accName = h('input', { 'data-test': 'wizard-account-name', value: 'main', placeholder: t('account.name') });
     const baseUrl = h('input', { 'data-test': 'wizard-base-url', placeholder: t('wizard.baseUrlHint') });
@@ -104,15 +104,15 @@ export function setupScreen(ctx: Ctx, root: HTMLElement): HTMLElement {
         const p = await ctx.backend.testAccount(acc.name);
         done.account = acc.name;
         done.tested = p.ok;
-        result.textContent = `${p.ok ? '✓' : '✕'} ${p.ok ? t('wizard.testOk') : t('wizard.testFailed')} ${p.detail}`;
+        result.textContent = p.ok ? `✓ ${t('wizard.testOk')}` : `✕ ${t('wizard.testFailed')} ${p.detail}`;
         result.className = `probe ${p.ok ? 'ok' : 'bad'}`;
         result.dataset.ok = String(p.ok);
       } catch (e) { result.textContent = ''; fail(e); }
     };
     draw();
     show(progress(1), h('h1', null, t('wizard.accountTitle')), h('p', { class: 'muted' }, t('wizard.accountHint')),
-      h('div', { class: 'form-grid' }, h('label', null, t('account.channel'), channel), h('label', null, t('account.name'), accName), h('label', null, t('account.baseUrl'), baseUrl)),
-      fields, h('small', { class: 'muted' }, t('account.keyNote')), result,
+      h('div', { class: 'form-grid' }, h('label', null, t('account.channel'), channel), h('label', null, t('account.name'), accName), h('label', null, t('account.baseUrl'), baseUrl), fields),
+      h('p', null, h('small', { class: 'muted' }, t('account.keyNote'))), result,
       h('div', { class: 'wizard-nav' },
         h('button', { 'data-test': 'wizard-skip', onclick: finish }, t('wizard.skip')),
         h('button', { 'data-test': 'wizard-test', onclick: () => void save() }, t('wizard.saveTest')),
