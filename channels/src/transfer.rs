@@ -172,58 +172,74 @@ pub fn export(home: &Path, out: &Path, passphrase: &str, machine: &MachineKey) -
     let key = derive(passphrase, &kdf)?;
     let tmp_book = out.with_extension("book.partial");
     let figures = store.backup_to(&tmp_book).map_err(archive_err)?;
-    let result = (|| {
-        let settings = paydesk_core::config::Settings::load(home).map_err(archive_err)?;
-        let part = out.with_extension("partial");
-        let file = std::fs::File::create(&part).map_err(|e| archive_err(format!("{}: {e}", part.display())))?;
-        let mut zip = zip::ZipWriter::new(file);
-        let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
-        let mut keys = Vec::new();
-        for e in std::fs::read_dir(home.join("keys")).into_iter().flatten().flatten() {
-            let name = e.file_name().to_string_lossy().to_string();
-            if !e.file_type().is_ok_and(|t| t.is_file()) {
-                continue;
-            }
-            let raw = std::fs::read(e.path()).map_err(|err| archive_err(format!("{}: {err}", e.path().display())))?;
-            let sealed = raw.starts_with(keystore::MAGIC.as_bytes());
-            let plain = match keystore::sealed_name(&name).filter(|_| sealed) {
-                Some((account, field)) => keystore::open_from_home(home, machine, account, field).map_err(archive_err)?,
-                None => raw,
-            };
-            zip.start_file(format!("keys/{name}"), opts).map_err(archive_err)?;
-            zip.write_all(&wrap(&key, &name, &plain)?).map_err(archive_err)?;
-            keys.push(KeyEntry { name, sealed });
-        }
-        let files = home_files(home);
-        for rel in &files {
-            zip.start_file(format!("home/{rel}"), opts).map_err(archive_err)?;
-            let mut f = std::fs::File::open(home.join(rel)).map_err(|e| archive_err(format!("{rel}: {e}")))?;
-            std::io::copy(&mut f, &mut zip).map_err(archive_err)?;
-        }
-        zip.start_file(BOOK, opts).map_err(archive_err)?;
-        std::io::copy(&mut std::fs::File::open(&tmp_book).map_err(archive_err)?, &mut zip).map_err(archive_err)?;
-        let manifest = Manifest {
-            format: FORMAT.into(),
-            version: VERSION,
-            created_at: Utc::now(),
-            paydesk: env!("CARGO_PKG_VERSION").into(),
-            shop_name: settings.shop_name,
-            figures,
-            check: b64().encode(wrap(&key, "check", CHECK)?),
-            kdf,
-            keys,
-            files,
-            outside: outside_files(home, &store),
-        };
-        zip.start_file(MANIFEST, opts).map_err(archive_err)?;
-        zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(archive_err)?).map_err(archive_err)?;
-        zip.finish().map_err(archive_err)?.sync_all().map_err(archive_err)?;
+    let part = out.with_extension("partial");
+    let w = Writing { home, key: &key, machine, tmp_book: &tmp_book };
+    let result = write_archive(&w, &part, kdf, figures, &store).and_then(|m| {
         std::fs::rename(&part, out).map_err(|e| archive_err(format!("{}: {e}", out.display())))?;
-        Ok(manifest)
-    })();
+        Ok(m)
+    });
     let _ = std::fs::remove_file(&tmp_book);
-    let _ = std::fs::remove_file(out.with_extension("partial"));
+    let _ = std::fs::remove_file(&part);
     result
+}
+
+/// What writing an archive needs besides its manifest's parts.
+struct Writing<'a> {
+    home: &'a Path,
+    key: &'a [u8; 32],
+    machine: &'a MachineKey,
+    /// The verified copy of the book.
+    tmp_book: &'a Path,
+}
+
+/// Writes the archive to `part`: keys (re-wrapped), the home's files, the book, the manifest.
+fn write_archive(w: &Writing<'_>, part: &Path, kdf: Kdf, figures: BookFigures, store: &Store) -> Result<Manifest, MoveError> {
+    let (home, key, machine, tmp_book) = (w.home, w.key, w.machine, w.tmp_book);
+    let settings = paydesk_core::config::Settings::load(home).map_err(archive_err)?;
+    let file = std::fs::File::create(part).map_err(|e| archive_err(format!("{}: {e}", part.display())))?;
+    let mut zip = zip::ZipWriter::new(file);
+    let opts = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated).large_file(true);
+    let mut keys = Vec::new();
+    for e in std::fs::read_dir(home.join("keys")).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if !e.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let raw = std::fs::read(e.path()).map_err(|err| archive_err(format!("{}: {err}", e.path().display())))?;
+        let sealed = raw.starts_with(keystore::MAGIC.as_bytes());
+        let plain = match keystore::sealed_name(&name).filter(|_| sealed) {
+            Some((account, field)) => keystore::open_from_home(home, machine, account, field).map_err(archive_err)?,
+            None => raw,
+        };
+        zip.start_file(format!("keys/{name}"), opts).map_err(archive_err)?;
+        zip.write_all(&wrap(key, &name, &plain)?).map_err(archive_err)?;
+        keys.push(KeyEntry { name, sealed });
+    }
+    let files = home_files(home);
+    for rel in &files {
+        zip.start_file(format!("home/{rel}"), opts).map_err(archive_err)?;
+        let mut f = std::fs::File::open(home.join(rel)).map_err(|e| archive_err(format!("{rel}: {e}")))?;
+        std::io::copy(&mut f, &mut zip).map_err(archive_err)?;
+    }
+    zip.start_file(BOOK, opts).map_err(archive_err)?;
+    std::io::copy(&mut std::fs::File::open(tmp_book).map_err(archive_err)?, &mut zip).map_err(archive_err)?;
+    let manifest = Manifest {
+        format: FORMAT.into(),
+        version: VERSION,
+        created_at: Utc::now(),
+        paydesk: env!("CARGO_PKG_VERSION").into(),
+        shop_name: settings.shop_name,
+        figures,
+        check: b64().encode(wrap(key, "check", CHECK)?),
+        kdf,
+        keys,
+        files,
+        outside: outside_files(home, store),
+    };
+    zip.start_file(MANIFEST, opts).map_err(archive_err)?;
+    zip.write_all(&serde_json::to_vec_pretty(&manifest).map_err(archive_err)?).map_err(archive_err)?;
+    zip.finish().map_err(archive_err)?.sync_all().map_err(archive_err)?;
+    Ok(manifest)
 }
 
 /// True when `path` is a move archive (a ZIP with our manifest), not a plain book backup.
@@ -284,16 +300,7 @@ pub fn import(home: &Path, file: &Path, passphrase: &str, machine: &MachineKey, 
     }
     std::fs::create_dir_all(home).map_err(|e| archive_err(format!("{}: {e}", home.display())))?;
     let tmp = home.join(".paydesk-move-book.partial");
-    let restored = (|| {
-        let mut out = std::fs::File::create(&tmp).map_err(archive_err)?;
-        std::io::copy(&mut zip.by_name(BOOK).map_err(|_| archive_err("the archive has no book"))?, &mut out).map_err(archive_err)?;
-        out.sync_all().map_err(archive_err)?;
-        let f = book_backup::verify(&tmp).map_err(archive_err)?;
-        if f != manifest.figures {
-            return Err(archive_err("the archive's book does not hold what its manifest says"));
-        }
-        Ok(restore::restore(home, &tmp, force)?)
-    })();
+    let restored = restore_book(&mut zip, &tmp, &manifest, home, force);
     let _ = std::fs::remove_file(&tmp);
     let restored = restored?;
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ");
@@ -322,6 +329,18 @@ pub fn import(home: &Path, file: &Path, passphrase: &str, machine: &MachineKey, 
         }
     }
     Ok(Moved { restored, keys: keys.len(), files: files.len(), outside: manifest.outside })
+}
+
+/// The archive's book: extracted to `tmp`, checked against the manifest, restored into `home`.
+fn restore_book(zip: &mut zip::ZipArchive<std::fs::File>, tmp: &Path, manifest: &Manifest, home: &Path, force: bool) -> Result<Restored, MoveError> {
+    let mut out = std::fs::File::create(tmp).map_err(archive_err)?;
+    std::io::copy(&mut zip.by_name(BOOK).map_err(|_| archive_err("the archive has no book"))?, &mut out).map_err(archive_err)?;
+    out.sync_all().map_err(archive_err)?;
+    let f = book_backup::verify(tmp).map_err(archive_err)?;
+    if f != manifest.figures {
+        return Err(archive_err("the archive's book does not hold what its manifest says"));
+    }
+    Ok(restore::restore(home, tmp, force)?)
 }
 
 #[cfg(test)]

@@ -151,26 +151,29 @@ pub fn snapshot(src: &Path, dest: &Path) -> Result<BookFigures> {
     }
     let tmp = partial(dest);
     let _ = std::fs::remove_file(&tmp);
-    let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    source.busy_timeout(Duration::from_secs(5))?;
-    let result = (|| {
-        // One read transaction: the figures and the copy see the same instant.
-        source.execute_batch("BEGIN")?;
-        let figures = figures(&source)?;
-        let mut out = Connection::open(&tmp)?;
-        copy(&source, &mut out)?;
-        source.execute_batch("COMMIT")?;
-        // A backup is one self-contained file, whatever journal mode the book runs in.
-        let _: String = out.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
-        out.close().map_err(|(_, e)| e)?;
-        sync_file(&tmp)?;
-        std::fs::rename(&tmp, dest).map_err(|e| io_err(dest, e))?;
-        Ok(figures)
-    })();
+    let result = copy_to(src, &tmp, dest);
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// The copy of [`snapshot`]: into `tmp`, synced, then renamed to `dest`.
+fn copy_to(src: &Path, tmp: &Path, dest: &Path) -> Result<BookFigures> {
+    let source = Connection::open_with_flags(src, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    source.busy_timeout(Duration::from_secs(5))?;
+    // One read transaction: the figures and the copy see the same instant.
+    source.execute_batch("BEGIN")?;
+    let figures = figures(&source)?;
+    let mut out = Connection::open(tmp)?;
+    copy(&source, &mut out)?;
+    source.execute_batch("COMMIT")?;
+    // A backup is one self-contained file, whatever journal mode the book runs in.
+    let _: String = out.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))?;
+    out.close().map_err(|(_, e)| e)?;
+    sync_file(tmp)?;
+    std::fs::rename(tmp, dest).map_err(|e| io_err(dest, e))?;
+    Ok(figures)
 }
 
 /// Opens a backup read-only, runs SQLite's integrity check and reads its figures.
