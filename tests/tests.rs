@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod backup;
 mod cli;
+mod home;
 mod notify;
 mod recovery;
 mod report;

@@ -3,10 +3,11 @@
 //! machine.
 //!
 //! Invariant: key material never sits in the archive in a form that opens without the
-//! passphrase. Keys sealed with this machine's key (see [`crate::keystore`]) are opened here and
-//! wrapped again under a key derived from the owner's passphrase (argon2id, AES-256-GCM with the
-//! key's file name as authenticated data); the new machine unwraps them with the passphrase and
-//! seals them with its own machine key. A wrong passphrase, a damaged archive or a home with
+//! passphrase. Keys sealed with this machine's key (see [`crate::keystore`]) are opened here (for
+//! the account and parameter they are sealed for) and wrapped again under a key derived from the
+//! owner's passphrase (argon2id, AES-256-GCM with the key's file name as authenticated data); the
+//! new machine unwraps them with the passphrase and seals them with its own machine key, for the
+//! same account and parameter, under the same file name the accounts refer to. A wrong passphrase, a damaged archive or a home with
 //! newer data changes nothing on the new machine.
 
 use std::io::{Read, Write};
@@ -78,7 +79,20 @@ pub struct Manifest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeyEntry {
     pub name: String,
-    pub sealed: bool,
+    /// The account and parameter a sealed file is sealed for (none: a plain file).
+    pub sealed_for: Option<(String, String)>,
+}
+
+/// The account and parameter a sealed file in `keys/` is sealed for: named in a v2 file's first
+/// line, or by the file name an import gave a v1 file (`<account>.<field>.sealed`).
+fn sealed_for(name: &str, text: &str) -> Option<(String, String)> {
+    let head = text.lines().next()?.strip_prefix(keystore::PREFIX)?;
+    let mut parts = head.split(' ');
+    if let (Some("v2"), Some(account), Some(field), None) = (parts.next(), parts.next(), parts.next(), parts.next()) {
+        return Some((account.to_string(), field.to_string()));
+    }
+    let (account, field) = name.strip_suffix(".sealed")?.split_once('.')?;
+    (keystore::plain_name(account) && keystore::plain_name(field)).then(|| (account.to_string(), field.to_string()))
 }
 
 fn b64() -> base64::engine::GeneralPurpose {
@@ -148,7 +162,7 @@ fn outside_files(home: &Path, store: &Store) -> Vec<String> {
     let mut out = Vec::new();
     for a in store.accounts().unwrap_or_default() {
         for (k, v) in &a.params {
-            if let (true, Some(path)) = (k.ends_with("_file"), v.as_str()) {
+            if let (true, Some(path)) = (crate::keyfiles::is_key_param(k), v.as_str()) {
                 if Path::new(path).is_absolute() && !Path::new(path).starts_with(home) {
                     out.push(format!("account {}: {k} = {path}", a.name));
                 }
@@ -206,14 +220,17 @@ fn write_archive(w: &Writing<'_>, part: &Path, kdf: Kdf, figures: BookFigures, s
             continue;
         }
         let raw = std::fs::read(e.path()).map_err(|err| archive_err(format!("{}: {err}", e.path().display())))?;
-        let sealed = raw.starts_with(keystore::MAGIC.as_bytes());
-        let plain = match keystore::sealed_name(&name).filter(|_| sealed) {
-            Some((account, field)) => keystore::open_from_home(home, machine, account, field).map_err(archive_err)?,
-            None => raw,
+        let (plain, sealed_for) = if keystore::is_sealed(&raw) {
+            let text = String::from_utf8(raw).map_err(|_| archive_err(format!("keys/{name}: sealed key file is damaged")))?;
+            let (account, field) = sealed_for(&name, &text).ok_or_else(|| archive_err(format!("keys/{name}: cannot tell which account it is sealed for")))?;
+            let opened = machine.open(&text, &account, &field).map_err(|err| archive_err(format!("keys/{name}: {err}")))?;
+            (opened.plain, Some((account, field)))
+        } else {
+            (raw, None)
         };
         zip.start_file(format!("keys/{name}"), opts).map_err(archive_err)?;
         zip.write_all(&wrap(key, &name, &plain)?).map_err(archive_err)?;
-        keys.push(KeyEntry { name, sealed });
+        keys.push(KeyEntry { name, sealed_for });
     }
     let files = home_files(home);
     for rel in &files {
@@ -317,16 +334,13 @@ pub fn import(home: &Path, file: &Path, passphrase: &str, machine: &MachineKey, 
         std::fs::write(&dest, bytes).map_err(|e| archive_err(format!("{}: {e}", dest.display())))?;
     }
     for (k, plain) in &keys {
-        match keystore::sealed_name(&k.name).filter(|_| k.sealed) {
-            Some((account, field)) => {
-                keystore::seal_into_home(home, machine, account, field, plain).map_err(archive_err)?;
-            }
-            None => {
-                let name = safe_rel(&k.name).filter(|p| p.components().count() == 1).ok_or_else(|| archive_err(format!("bad key file name {:?}", k.name)))?;
-                std::fs::create_dir_all(home.join("keys")).map_err(archive_err)?;
-                keystore::write_private(&home.join("keys").join(name), plain).map_err(archive_err)?;
-            }
-        }
+        let name = safe_rel(&k.name).filter(|p| p.components().count() == 1).ok_or_else(|| archive_err(format!("bad key file name {:?}", k.name)))?;
+        let bytes = match &k.sealed_for {
+            Some((account, field)) => machine.seal(account, field, plain).map_err(archive_err)?.into_bytes(),
+            None => plain.clone(),
+        };
+        std::fs::create_dir_all(crate::keyfiles::keys_dir(home)).map_err(archive_err)?;
+        keystore::write_private(&crate::keyfiles::keys_dir(home).join(name), &bytes).map_err(archive_err)?;
     }
     Ok(Moved { restored, keys: keys.len(), files: files.len(), outside: manifest.outside })
 }

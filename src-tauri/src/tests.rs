@@ -17,9 +17,9 @@ use crate::voice::{Lang, Voice};
 fn state(dir: &std::path::Path) -> AppState {
     let st = bare_state(dir);
     let now = chrono::Utc::now();
-    auth::add_user(st.store(), "boss", Role::Owner, "9999", now).unwrap();
-    auth::add_user(st.store(), "amy", Role::Cashier, "1111", now).unwrap();
-    auth::add_user(st.store(), "ann", Role::Accountant, "5555", now).unwrap();
+    auth::add_user(st.store(), "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
     st
 }
 

@@ -15,7 +15,7 @@ fn old_home() -> (tempfile::TempDir, MachineKey) {
     let store = Store::open(&Store::path_in(&home)).unwrap();
     let src = dir.path().join("merchant.pem");
     std::fs::write(&src, PEM).unwrap();
-    let rel = keystore::import_key_file(&home, &machine, "ali-main", "private_key_file", &src).unwrap();
+    let rel = crate::keyfiles::import_key_file(&home, &machine, "ali-main", "private_key_file", &src).unwrap();
     let acct: paydesk_core::AccountConfig = toml::from_str(&format!(
         "name = \"ali-main\"\nchannel = \"alipay\"\n[params]\napp_id = \"2021000000000000\"\nprivate_key_file = \"{rel}\"\nalipay_public_key_file = \"/etc/elsewhere/alipay.pem\""
     ))
@@ -63,8 +63,10 @@ fn a_home_moves_with_its_keys_resealed_on_the_new_machine() {
     let moved = import(&new_home, &archive, "correct horse battery", &new_key, false).unwrap();
     assert_eq!((moved.keys, moved.files), (2, 2));
     assert_eq!(moved.restored.figures.accounts, 1);
-    assert_eq!(keystore::open_from_home(&new_home, &new_key, "ali-main", "private_key_file").unwrap(), PEM);
-    assert!(keystore::open_from_home(&new_home, &old_key, "ali-main", "private_key_file").is_err(), "sealed for the new machine only");
+    let sealed = std::fs::read_to_string(new_home.join("keys/ali-main.private_key_file.sealed")).unwrap();
+    assert_eq!(new_key.open(&sealed, "ali-main", "private_key_file").unwrap().plain, PEM);
+    assert!(old_key.open(&sealed, "ali-main", "private_key_file").is_err(), "sealed for the new machine only");
+    assert!(new_key.open(&sealed, "other", "private_key_file").is_err(), "and for its own account only");
     assert_eq!(std::fs::read(new_home.join("keys/notify.secret")).unwrap(), b"plain secret by hand");
     assert_eq!(paydesk_core::config::Settings::load(&new_home).unwrap().shop_name, "小王便利店");
     assert!(new_home.join("statements/ali-main/2026-12-01/abc-bill.csv").exists());

@@ -11,6 +11,7 @@ mod analytics;
 mod apikeys;
 pub mod backup;
 mod history;
+mod numbers;
 mod orders;
 mod outbox;
 mod recon;

@@ -49,7 +49,8 @@ pub fn setup_shop(st: State<'_, AppState>, input: ShopInput) -> CmdResult<Sessio
     s.callback = input.callback;
     s.validate().map_err(|e| AppError::invalid("settings", &e.to_string()))?;
     let owner = input.owner.trim().to_string();
-    auth::add_user(st.store(), &owner, Role::Owner, &input.pin, chrono::Utc::now())?;
+    // Nobody is logged in yet: the person at the setup screen becomes this owner.
+    auth::add_user(st.store(), &owner, Role::Owner, &input.pin, &paydesk_core::Principal::user(&owner, Role::Owner), chrono::Utc::now())?;
     s.save(&st.home)?;
     let view = login(st.clone(), owner.clone(), input.pin)?;
     st.audit("user", Some(&owner), Outcome::Ok, &format!("shop {:?} set up, first owner created, callbacks {:?}", s.shop_name, s.callback));

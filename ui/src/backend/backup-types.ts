@@ -59,7 +59,7 @@ export interface MoveManifest {
   paydesk: string;
   shop_name: string;
   figures: BookFigures;
-  keys: { name: string; sealed: boolean }[];
+  keys: { name: string; sealed_for: [string, string] | null }[];
   files: string[];
   outside: string[];
 }

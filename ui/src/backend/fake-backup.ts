@@ -108,7 +108,7 @@ export class FakeBackups {
     if ([...passphrase].length < 8) throw new BackendError('bad_passphrase', 'passphrase: at least 8 characters (it protects the keys in the archive)');
     if (!path.trim()) throw new BackendError('invalid', 'path: where should the archive go?');
     this.files.set(path.trim(), this.figures());
-    return { created_at: new Date().toISOString(), paydesk: this.version, shop_name: '', figures: this.figures(), keys: [{ name: 'sandbox-demo.private_key_file.sealed', sealed: true }], files: ['config.toml'], outside: [] };
+    return { created_at: new Date().toISOString(), paydesk: this.version, shop_name: '', figures: this.figures(), keys: [{ name: 'sandbox-demo.private_key_file.sealed', sealed_for: ['sandbox-demo', 'private_key_file'] }], files: ['config.toml'], outside: [] };
   }
 
   moveImport(path: string, passphrase: string) {

@@ -444,6 +444,15 @@ export const en: Record<keyof typeof zhCN, string> = {
   'reason.not_on_statement': "Paid in our book; not on this day's statement nor the days around it",
   'reason.refund_not_on_statement': "Refunded in our book; not on this day's statement nor the days around it",
 
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API key {name} ({id})',
+  'principal.os': '{user} (command line)',
+  'principal.system': 'Paydesk (automatic)',
+  'principal.none': 'not recorded',
+  'order.takenBy': 'Taken by',
+  'orders.by': 'by {who}',
+  'event.close_requested': 'Close requested by {by}',
   // First start (setup wizard) and backups (branch backup-pkg).
   'settings.tab.backup': 'Backups',
   'wizard.welcome': 'Welcome to Paydesk',

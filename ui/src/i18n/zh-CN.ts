@@ -443,6 +443,15 @@ export const zhCN = {
   'reason.not_on_statement': "账本已收款，当日及前后一日的账单上都没有",
   'reason.refund_not_on_statement': "账本已退款，当日及前后一日的账单上都没有",
 
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API 密钥 {name}（{id}）',
+  'principal.os': '{user}（命令行）',
+  'principal.system': 'Paydesk（自动）',
+  'principal.none': '未记录',
+  'order.takenBy': '收款人',
+  'orders.by': '由 {who}',
+  'event.close_requested': '{by} 申请关闭订单',
   // 首次启动（设置向导）与备份（backup-pkg 分支）。
   'settings.tab.backup': '备份',
   'wizard.welcome': '欢迎使用 Paydesk',
