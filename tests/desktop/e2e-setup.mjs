@@ -57,7 +57,7 @@ try {
       await wd.click('[data-test=wizard-test]');
       await wd.waitFor('[data-test=wizard-probe][data-ok=true]', 20000);
       const sealed = readFileSync(join(home, 'keys/main.private_key_file.sealed'), 'utf8');
-      assert(sealed.startsWith('PAYDESK-SEALED-KEY v1') && !sealed.includes('PRIVATE KEY'), 'the private key is stored sealed');
+      assert(sealed.startsWith('PAYDESK-SEALED-KEY v2 main private_key_file') && !sealed.includes('PRIVATE KEY'), 'the private key is stored sealed, for its account');
       await shot('s3-account-tested');
       await wd.click('[data-test=wizard-next]');
       const summary = await wd.text('[data-test=wizard-summary]');
