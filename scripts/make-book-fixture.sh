@@ -16,7 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${CARGO_TARGET_DIR:-target}
-cargo build -q --locked -p paydesk -p paydesk-e2e --example book-fixture
+cargo build -q --locked -p paydesk
+cargo build -q --locked -p paydesk-e2e --example book-fixture
 bin="$target/debug/paydesk"
 tool="$target/debug/examples/book-fixture"
 latest=$("$tool" version)
