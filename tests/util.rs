@@ -52,10 +52,16 @@ impl Cli {
         Cli { home: tempfile::tempdir().expect("tempdir") }
     }
 
+    /// `paydesk --home H` with this home's machine key, ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(paydesk_bin());
+        cmd.arg("--home").arg(self.home.path()).env_remove("PAYDESK_HOME").env("PAYDESK_MACHINE_KEY", machine_key(self.home.path()));
+        cmd
+    }
+
     /// Runs `paydesk --home H --json ARGS…`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(paydesk_bin()).arg("--home").arg(self.home.path()).arg("--json").args(args).env_remove("PAYDESK_HOME").env("PAYDESK_MACHINE_KEY", machine_key(self.home.path())).output().expect("run paydesk");
-        out.into()
+        self.command().arg("--json").args(args).output().expect("run paydesk").into()
     }
 
     pub fn ok(&self, args: &[&str]) -> serde_json::Value {

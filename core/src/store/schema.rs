@@ -281,7 +281,7 @@ fn list() -> Vec<M<'static>> {
     // 10: each till's last order/refund number slot, so numbers are reserved in the book (unique
     // across processes) without scanning it; set from the book's numbers, then kept by triggers.
     M::up(super::numbers::MIGRATION),
-]
+    ]
 }
 
 /// The schema version this Paydesk writes (the number of migrations).
