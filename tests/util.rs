@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: find the `paydesk` binary, run it, start a simulator process.
 #![allow(unreachable_pub)]
 
+pub mod fixtures;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -138,42 +140,4 @@ pub fn sandbox_accounts(dir: &Path, sim_url: &str) -> PathBuf {
     let p = dir.join("accounts.toml");
     std::fs::write(&p, text).expect("write accounts");
     p
-}
-
-/// What a fixture book must still hold after an upgrade, as JSON: the book's figures (counts,
-/// sums, latest change — not the schema version), orders per status, and the reconciliation
-/// results (each run's summary, each flagged line and its state). Works on every schema version.
-pub fn book_facts(c: &rusqlite::Connection) -> serde_json::Value {
-    let mut f = serde_json::to_value(paydesk_core::store::backup::figures(c).expect("figures")).expect("json");
-    f.as_object_mut().expect("object").remove("schema");
-    let rows = |sql: &str| -> Vec<serde_json::Value> {
-        let has = |t: &str| c.query_row("SELECT 1 FROM sqlite_master WHERE name = ?1", [t], |_| Ok(())).is_ok();
-        if !has("recon_runs") && sql.contains("recon_") {
-            return Vec::new();
-        }
-        let mut st = c.prepare(sql).expect("prepare");
-        let n = st.column_count();
-        st.query_map([], |r| (0..n).map(|i| r.get::<_, rusqlite::types::Value>(i)).collect::<Result<Vec<_>, _>>())
-            .expect("query")
-            .map(|r| {
-                serde_json::Value::Array(
-                    r.expect("row")
-                        .into_iter()
-                        .map(|v| match v {
-                            rusqlite::types::Value::Integer(i) => i.into(),
-                            rusqlite::types::Value::Text(t) => t.into(),
-                            rusqlite::types::Value::Null => serde_json::Value::Null,
-                            other => format!("{other:?}").into(),
-                        })
-                        .collect(),
-                )
-            })
-            .collect()
-    };
-    serde_json::json!({
-        "figures": f,
-        "orders_by_status": rows("SELECT status, COUNT(*), SUM(amount), SUM(refunded) FROM orders GROUP BY status ORDER BY status"),
-        "recon_runs": rows("SELECT account, day, status, summary_json FROM recon_runs ORDER BY id"),
-        "recon_items": rows("SELECT run_id, kind, line, order_no, state, detail FROM recon_items ORDER BY id"),
-    })
 }
