@@ -75,6 +75,8 @@ export async function startApp(root: HTMLElement, backend: Backend) {
   }
   // The reconciliation screen says when it changed something (re-query, resolve, run).
   window.addEventListener('paydesk:recon-changed', () => void reconAlert());
+  // The Backups tab says when it backed up, restored or changed the folder: the mark follows.
+  window.addEventListener('paydesk:backup-changed', () => void backupAlert());
 
   function drawHeader() {
     const langSel = h('select', { class: 'lang', 'data-test': 'lang', onchange: async (e: Event) => {

@@ -118,11 +118,14 @@ describe('backups tab', () => {
     await p.waitForSelector('[data-test=backup-status][data-health=ok]');
     expect(await p.$('[data-test=backup-warning]')).toBeNull();
     expect(await p.textContent('[data-test=backup-last]')).toContain('0 笔订单');
+    // The mark on the settings tab follows: gone once backed up, back while backups fail.
+    await p.waitForSelector('[data-nav=settings] [data-test=backup-badge]', { state: 'detached' });
     // A failing backup (USB stick pulled) is shown as a warning with the error.
     await fake(p, "b.backups.failNext = '/media/usb/paydesk: No such file or directory';");
     await p.click('[data-test=backup-now]');
     await p.waitForSelector('[data-test=backup-warning][data-health=failing]');
     expect(await p.textContent('[data-test=backup-warning]')).toContain('/media/usb/paydesk');
+    await p.waitForSelector('[data-nav=settings] [data-test=backup-badge]');
     await p.click('[data-test=backup-now]');
     await p.waitForSelector('[data-test=backup-status][data-health=ok]');
     // Older than two days: stale.

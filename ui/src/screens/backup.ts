@@ -28,6 +28,7 @@ export async function backupTab(ctx: Ctx, redraw: () => void): Promise<HTMLEleme
   const now = h('button', { class: 'primary', 'data-test': 'backup-now', disabled: !manage, onclick: async () => {
     now.textContent = t('backup.working');
     try { const r = await ctx.backend.backupNow(); ctx.toast(t('backup.done', { file: r.file })); redraw(); } catch (e) { err(e); redraw(); }
+    window.dispatchEvent(new Event('paydesk:backup-changed'));
   } }, t('backup.now'));
 
   const dir = h('input', { 'data-test': 'backup-dir', value: v.dir_setting, placeholder: t('backup.dirPlaceholder') });
