@@ -103,7 +103,7 @@ pub fn list(dir: &Path) -> Vec<Found> {
             Some(Found { path: e.path(), at, bytes: e.metadata().ok()?.len() })
         })
         .collect();
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|b| std::cmp::Reverse(b.at));
     out
 }
 
