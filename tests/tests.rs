@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod backup;
 mod cli;
 mod home;
 mod notify;
@@ -14,3 +15,4 @@ mod routing;
 mod service;
 mod till;
 mod shared;
+mod upgrade;

@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: find the `paydesk` binary, run it, start a simulator process.
 #![allow(unreachable_pub)]
 
+pub mod fixtures;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

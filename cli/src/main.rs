@@ -81,6 +81,10 @@ enum Command {
     /// A shop with several tills: join a shared book (PostgreSQL), its link status, sync now.
     #[command(subcommand)]
     Shared(cmd::shared::SharedCmd),
+    /// Back up the book (verified, into the backup folder or --out), show backup health, or write a move archive for a new PC.
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup or a move archive into the home (refuses to replace newer data without --force).
+    Restore(cmd::backup::RestoreArgs),
 }
 
 #[derive(Args, Debug)]
@@ -136,5 +140,7 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Day(c) => cmd::till::day(&home, c, &o).await,
         Command::Print(a) => cmd::print::print(&home, a, &o).await,
         Command::Shared(c) => cmd::shared::shared(&home, c, &o),
+        Command::Backup(a) => cmd::backup::backup(&home, a, &o),
+        Command::Restore(a) => cmd::backup::restore(&home, a, &o),
     }
 }

@@ -36,6 +36,8 @@ pub enum CallbackMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The shop's name, as the owner gave it at setup (window title, backups, receipts).
+    pub shop_name: String,
     /// This till's id, part of every order number.
     pub till_id: TillId,
     /// The store (门店) this till belongs to: shifts and Z reports are per till and per store, and
@@ -72,6 +74,8 @@ pub struct Settings {
     /// The shared book of a shop with several tills (none: this till keeps its own book only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shared: Option<SharedSettings>,
+    /// Automatic backups of the book: where, how often, how many are kept.
+    pub backup: crate::backup::BackupSettings,
 }
 
 /// How this till reaches its receipt printer (`[printer]` in config.toml: each till has its own).
@@ -306,6 +310,7 @@ impl Default for NotifySettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            shop_name: String::new(),
             till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
             store_id: "S1".into(),
             day_starts_at: "04:00".into(),
@@ -323,6 +328,7 @@ impl Default for Settings {
             reconcile: ReconcileSettings::default(),
             printer: PrinterSettings::default(),
             shared: None,
+            backup: crate::backup::BackupSettings::default(),
         }
     }
 }
@@ -411,6 +417,9 @@ impl Settings {
             if !(100..=600_000).contains(&sh.sync_interval_ms) {
                 return Err(ConfigError::Invalid { field: "shared.sync_interval_ms", problem: "must be 100 to 600000".into() });
             }
+        self.backup.validate()?;
+        if self.shop_name.chars().count() > 60 || self.shop_name.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid { field: "shop_name", problem: "at most 60 characters, no control characters".into() });
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub mod account;
 pub mod analytics;
 pub mod apikey;
 pub mod auth;
+pub mod backup;
 pub mod channel;
 pub mod clock;
 pub mod config;

@@ -117,6 +117,11 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
         if let Some(st) = app.try_state::<AppState>() {
             commands::recon::spawn_schedule(app.handle().clone(), &st);
         }
+        // Daily backups of a real shop's book (the demo's throw-away home has none).
+        if let Some(st) = app.try_state::<AppState>().filter(|st| st.demo.is_none()) {
+            let b = Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
+            tauri::async_runtime::spawn(paydesk_core::backup::run_daily(st.store().clone(), st.home.clone(), b, st.follower_stop.subscribe()));
+        }
         if let Some(stop) = own_follower {
             tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop.clone()));
             // Account changes made outside the app (`paydesk accounts set/import`) apply at once.
@@ -139,6 +144,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
 /// The binary's entry point.
 pub fn main_entry() {
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tao=warn,wry=warn".into())).init();
+    wait_for_previous();
     let opts = match parse_args(std::env::args().skip(1)) {
         Ok(o) => o,
         Err(e) => {
@@ -157,10 +163,63 @@ pub fn main_entry() {
     if let (true, Some(n)) = (opts.demo, std::env::var("PAYDESK_BENCH_PAYMENTS").ok().and_then(|v| v.parse::<u32>().ok())) {
         tauri::async_runtime::spawn(demo::burst(state.payments.clone(), n));
     }
-    let app = build(tauri::Builder::default(), state, customer);
-    if let Err(e) = app.run(tauri::generate_context!()) {
-        eprintln!("paydesk-app: {e}");
-        std::process::exit(1);
+    let app = match build(tauri::Builder::default(), state, customer).build(tauri::generate_context!()) {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("paydesk-app: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            backup_at_exit(handle);
+        }
+    });
+}
+
+/// The backup when the app closes (a real shop with something in its book; the demo has none).
+fn backup_at_exit<R: Runtime>(app: &tauri::AppHandle<R>) {
+    let Some(st) = app.try_state::<AppState>() else { return };
+    let _ = st.follower_stop.send(true);
+    let settings = Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
+    let has_data = st.store().figures().is_ok_and(|f| !f.is_empty());
+    if st.demo.is_none() && settings.enabled && has_data {
+        let _ = paydesk_core::backup::run(st.store(), &st.home, &settings, chrono::Utc::now());
+    }
+}
+
+/// Starts this app again with `args` and closes this one: after a restore (the book and settings
+/// changed under it) and for "try the demo". The new process waits for this one to end, so it
+/// gets the callback port and the book to itself. From an AppImage, the AppImage is started.
+pub fn relaunch<R: Runtime>(app: &tauri::AppHandle<R>, args: &[String]) {
+    let exe = std::env::var_os("APPIMAGE").map(PathBuf::from).or_else(|| std::env::current_exe().ok());
+    match exe {
+        Some(exe) => {
+            let spawned = std::process::Command::new(&exe).args(args).env("PAYDESK_WAIT_PID", std::process::id().to_string()).spawn();
+            if let Err(e) = spawned {
+                tracing::error!("cannot start {} again: {e}", exe.display());
+            }
+        }
+        None => tracing::error!("cannot find this program to start it again"),
+    }
+    app.exit(0);
+}
+
+/// Started by [`relaunch`]: waits (up to 15 s) for the previous instance to end.
+fn wait_for_previous() {
+    let Some(pid) = std::env::var("PAYDESK_WAIT_PID").ok().and_then(|p| p.parse::<u32>().ok()) else { return };
+    std::env::remove_var("PAYDESK_WAIT_PID");
+    let proc_dir = PathBuf::from(format!("/proc/{pid}"));
+    for _ in 0..150 {
+        if cfg!(target_os = "linux") && !proc_dir.exists() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        if !cfg!(target_os = "linux") {
+            // No cheap way to watch a process without platform code: give it two seconds.
+            std::thread::sleep(Duration::from_millis(1900));
+            return;
+        }
     }
 }
 

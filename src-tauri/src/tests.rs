@@ -15,11 +15,17 @@ use crate::state::AppState;
 use crate::voice::{Lang, Voice};
 
 fn state(dir: &std::path::Path) -> AppState {
-    let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
+    let st = bare_state(dir);
     let now = chrono::Utc::now();
-    auth::add_user(&store, "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
-    auth::add_user(&store, "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
-    auth::add_user(&store, "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
+    st
+}
+
+/// A new till: a book with nobody in it yet.
+fn bare_state(dir: &std::path::Path) -> AppState {
+    let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
@@ -34,8 +40,12 @@ struct App {
 }
 
 fn app() -> App {
+    app_with(state)
+}
+
+fn app_with(make: fn(&std::path::Path) -> AppState) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let st = state(dir.path());
+    let st = make(dir.path());
     let app = crate::build(mock_builder(), st, false).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     App { _dir: dir, _app: app, webview }
@@ -213,6 +223,49 @@ fn analytics_for_owner_and_accountant_only() {
     assert!(std::path::Path::new(ex["dir"].as_str().unwrap()).join(ex["files"][0].as_str().unwrap()).exists());
     let log = a.call("audit_log", json!({})).unwrap();
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export_analytics" && e["outcome"] == "ok"));
+}
+
+#[test]
+fn first_start_sets_up_the_shop_in_one_step_and_the_owner_backs_up() {
+    let a = app_with(bare_state);
+    let info = a.call("app_info", json!({})).unwrap();
+    assert_eq!((info["needs_setup"].as_bool(), info["shop_name"].as_str()), (Some(true), Some("")));
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    let shop = |name: &str, pin: &str, callback: Value| json!({"input": {"shop_name": name, "owner": "王老板", "pin": pin, "callback": callback}});
+    // Bad input names the field and writes nothing: no owner, no settings.
+    let e = a.call("setup_shop", shop(" ", "2468", json!({"mode": "polling_only"}))).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("shop_name"), "{e}");
+    let e = a.call("setup_shop", shop("小王便利店", "12", json!({"mode": "polling_only"}))).unwrap_err();
+    assert_eq!(e["code"], "invalid", "{e}");
+    let e = a.call("setup_shop", shop("小王便利店", "2468", json!({"mode": "public_url", "base_url": "http://x.example.com"}))).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("base_url"), "{e}");
+    assert_eq!(a.call("app_info", json!({})).unwrap()["needs_setup"], true);
+    assert!(!Settings::file(a._dir.path()).exists(), "nothing written");
+    // All of it valid: the owner is created and logged in, the settings saved.
+    let s = a.call("setup_shop", shop("小王便利店", "2468", json!({"mode": "tunnel", "server": "bore.example.com", "secret_file": null}))).unwrap();
+    assert_eq!(s["role"], "owner");
+    let saved = Settings::load(a._dir.path()).unwrap();
+    assert_eq!(saved.shop_name, "小王便利店");
+    assert!(matches!(saved.callback, paydesk_core::config::CallbackMode::Tunnel { ref server, .. } if server == "bore.example.com"));
+    assert_eq!(a.call("app_info", json!({})).unwrap()["shop_name"], "小王便利店");
+    assert_eq!(a.call("setup_shop", shop("x", "2468", json!({"mode": "polling_only"}))).unwrap_err()["code"], "conflict");
+    assert_eq!(a.call("launch_demo", json!({})).unwrap_err()["code"], "conflict", "the demo is offered only before setup");
+    // Backups: never, then one verified copy in the folder, then healthy.
+    assert_eq!(a.call("backup_overview", json!({})).unwrap()["health"], "never");
+    let r = a.call("backup_now", json!({})).unwrap();
+    let file = std::path::PathBuf::from(r["file"].as_str().unwrap());
+    assert!(file.starts_with(a._dir.path().join("backups")) && file.exists(), "{r}");
+    assert_eq!(r["figures"]["users"], 1);
+    let v = a.call("backup_overview", json!({})).unwrap();
+    assert_eq!((v["health"].as_str(), v["backups"].as_array().map(Vec::len)), (Some("ok"), Some(1)));
+    let p = a.call("restore_preview", json!({"path": file.display().to_string()})).unwrap();
+    assert_eq!(p["newer"], json!([]), "the book holds nothing the backup lacks");
+    let e = a.call("move_export", json!({"path": a._dir.path().join("m.pdmove").display().to_string(), "passphrase": "short"})).unwrap_err();
+    assert_eq!(e["code"], "bad_passphrase");
+    // A folder that cannot be made is refused, naming the field.
+    std::fs::write(a._dir.path().join("blocked"), "a file").unwrap();
+    let e = a.call("save_backup_settings", json!({"dir": a._dir.path().join("blocked").display().to_string(), "enabled": true})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("dir"), "{e}");
 }
 
 /// The app saves no account whose key file lies outside the home's keys/ folder; importing the

@@ -39,6 +39,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
   mount(root, header, main, toastEl);
   let toastTimer: ReturnType<typeof setTimeout> | undefined;
   let reconOpen = 0;
+  let backupHealth = 'ok';
 
   const ctx: Ctx = {
     backend,
@@ -52,7 +53,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
     },
-    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); void pollLink(); },
+    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); void pollLink(); void backupAlert(); },
     reload: () => refresh(),
   };
 
@@ -80,8 +81,17 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     drawHeader();
   }
   void backend.onReconFinished(() => void reconAlert());
+
+  /** Backups failing, too old or never made: a mark on the settings tab for the owner. */
+  async function backupAlert() {
+    if (!ctx.can('manage_settings')) { backupHealth = 'ok'; return; }
+    try { backupHealth = (await backend.backupOverview()).health; } catch { backupHealth = 'ok'; }
+    drawHeader();
+  }
   // The reconciliation screen says when it changed something (re-query, resolve, run).
   window.addEventListener('paydesk:recon-changed', () => void reconAlert());
+  // The Backups tab says when it backed up, restored or changed the folder: the mark follows.
+  window.addEventListener('paydesk:backup-changed', () => void backupAlert());
 
   function drawHeader() {
     const langSel = h('select', { class: 'lang', 'data-test': 'lang', onchange: async (e: Event) => {
@@ -98,7 +108,8 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       h('div', { class: 'brand' }, h('span', { class: 'logo' }, '¥'), t('app.name'), info.demo && h('span', { class: 'demo-badge', 'data-test': 'demo-badge' }, t('demo.badge'))),
       session && h('nav', { class: 'nav' }, SCREENS.filter((s) => session!.allowed.includes(s.needs)).map((s) =>
         h('button', { class: s.name === screen ? 'active' : '', 'data-nav': s.name, onclick: () => ctx.go(s.name) }, t(`nav.${s.name}` as never),
-          s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null))),
+          s.name === 'recon' && reconOpen > 0 ? h('span', { class: 'count', 'data-test': 'recon-badge' }, String(reconOpen)) : null,
+          s.name === 'settings' && backupHealth !== 'ok' ? h('span', { class: 'count', 'data-test': 'backup-badge', title: t(`backup.health.${backupHealth}` as never) }, '!') : null))),
       h('div', { class: 'who' }, linkEl, themeBtn, langSel,
         session && h('span', { class: 'user', 'data-test': 'who' }, `${session.user} · ${tk('role', session.role)}`),
         session && h('button', { 'data-test': 'logout', onclick: async () => { await backend.logout(); session = null; screen = 'login'; await refresh(); } }, t('nav.logout'))));
@@ -119,6 +130,7 @@ export async function startApp(root: HTMLElement, backend: Backend) {
     mount(main, el);
     document.body.dataset.screen = screen;
     if (session && screen !== 'login') void reconAlert();
+    if (session && screen === 'settings') void backupAlert();
     if (screen === 'login') void backend.showCustomer({ phase: 'idle', amount: 0, method: null, qr_svg: null, expires_at: null });
   }
 

@@ -1,47 +1,18 @@
 // The built UI in Chromium with the fake backend: the cashier's two-keystroke payment, the
 // scanner, roles, refunds, language. Needs `npm run build` and /usr/bin/chromium.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowser } from './harness';
 
-const DIST = join(__dirname, '..', 'dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
-let server: Server;
-let base = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  server = createServer((req, res) => {
-    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
-    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    // playwright-core gives every launch a fresh temporary profile (--user-data-dir).
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+const h = useBrowser();
 
 async function open(query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 780 } });
+  const page = await h.browser.newPage({ viewport: { width: 1200, height: 780 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/index.html${query}`);
+  await page.goto(`${h.base}/index.html${query}`);
   await page.waitForSelector('[data-screen=login]');
   (page as unknown as { errors: string[] }).errors = errors;
   return page;

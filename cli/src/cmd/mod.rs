@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub(crate) mod admin;
+pub(crate) mod backup;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod pay;

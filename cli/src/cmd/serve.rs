@@ -20,19 +20,41 @@ pub(crate) struct ServeArgs {
 }
 
 /// Starts the service (server, tunnel, recovery, follower, notifications) and waits for Ctrl-C.
-async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+/// Ctrl-C, or (on Unix) SIGTERM from a service manager or `kill`.
+async fn stop_signal() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// With `backups`, the book is also backed up daily and when Ctrl-C stops the service.
+async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, backups: bool, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
+    let backup = (backups && p.settings().backup.enabled).then(|| (p.store().clone(), home.to_path_buf(), p.settings().backup.clone()));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some((store, home, settings)) = backup.clone() {
+        tokio::spawn(paydesk_core::backup::run_daily(store, home, settings, stop_rx.clone()));
+    }
     let on_run: Arc<dyn Fn(&paydesk_core::store::RunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(account = %r.account, day = %r.day, open = r.open, "reconciliation {}", r.status));
     tokio::spawn(paydesk_core::reconcile::schedule::run(rec, std::time::Duration::from_secs(60), Arc::new(paydesk_core::reconcile::Quiet), on_run, stop_rx));
     let (mut v, text) = banner(svc.server.addr);
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;
     o.print(&v, || format!("{text}\nRecovered {recovered} unfinished order(s)/refund(s). Ctrl-C to stop."));
-    let _ = tokio::signal::ctrl_c().await;
+    stop_signal().await;
     let _ = stop.send(true);
     svc.shutdown().await;
+    if let Some((store, home, settings)) = backup {
+        // The backup at exit: the book as the day ended.
+        let _ = tokio::task::spawn_blocking(move || paydesk_core::backup::run(&store, &home, &settings, chrono::Utc::now())).await;
+    }
     Ok(EXIT_OK)
 }
 
@@ -42,7 +64,7 @@ pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, Cli
         Some(l) => l,
         None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", format!("setting {:?} is not host:port", p.settings().listen)))?,
     };
-    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving on http://{addr}: callbacks /cb/<account>, API /api/v1, status /status"))).await
+    run_service(home, p, listen, true, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving on http://{addr}: callbacks /cb/<account>, API /api/v1, status /status"))).await
 }
 
 #[derive(Args, Debug)]
@@ -89,7 +111,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
-    let r = run_service(&home, p, a.listen, o, |addr| {
+    let r = run_service(&home, p, a.listen, false, o, |addr| {
         (
             json!({"home": h, "simulator": sim_url, "listening": addr.to_string(), "history_orders": seeded}),
             format!(

@@ -9,6 +9,7 @@
 mod accounts;
 mod analytics;
 mod apikeys;
+pub mod backup;
 mod history;
 mod numbers;
 mod orders;
@@ -16,7 +17,7 @@ mod outbox;
 mod recon;
 mod refunds;
 mod routes;
-mod schema;
+pub mod schema;
 mod shifts;
 mod tenders;
 mod till_schema;
@@ -63,6 +64,8 @@ pub enum StoreError {
     /// The shared book is needed for this and cannot be reached now.
     #[error("{0}")]
     Offline(String),
+    #[error("file error: {0}")]
+    Io(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -125,7 +128,7 @@ impl Store {
         // Foreign keys stay off while migrations rebuild tables (SQLite's documented way); each
         // such migration ends with a foreign-key check. Then they are on for good.
         conn.pragma_update(None, "foreign_keys", false)?;
-        schema::migrate(&mut conn)?;
+        schema::migrate(&mut conn, path)?;
         configure(&conn)?;
         Ok(Store {
             path: path.to_path_buf(),

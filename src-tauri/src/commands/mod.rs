@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod backup;
 pub mod cashier;
 pub mod demo;
 pub mod orders;
@@ -12,6 +13,7 @@ pub mod session;
 pub mod settings;
 pub mod till;
 pub mod shared;
+pub mod setup;
 pub mod users;
 
 /// Every command the UI may call.
@@ -22,6 +24,15 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         session::logout,
         session::setup_owner,
         session::set_language,
+        setup::setup_shop,
+        setup::launch_demo,
+        backup::backup_overview,
+        backup::backup_now,
+        backup::save_backup_settings,
+        backup::restore_preview,
+        backup::restore_backup,
+        backup::move_export,
+        backup::move_import,
         cashier::payment_methods,
         cashier::create_qr,
         cashier::barcode_pay,

@@ -32,6 +32,8 @@ pub struct DemoInfo {
 #[derive(Debug, Serialize)]
 pub struct AppInfo {
     pub version: &'static str,
+    /// The shop's name (empty until set up; the demo's is empty too).
+    pub shop_name: String,
     pub needs_setup: bool,
     pub users: Vec<User>,
     pub lang: String,
@@ -47,6 +49,7 @@ pub fn app_info(st: State<'_, AppState>) -> CmdResult<AppInfo> {
     });
     Ok(AppInfo {
         version: env!("CARGO_PKG_VERSION"),
+        shop_name: paydesk_core::config::Settings::load(&st.home).map(|s| s.shop_name).unwrap_or_default(),
         needs_setup: auth::needs_setup(st.store())?,
         users: st.store().users()?.into_iter().filter(|u| u.enabled).collect(),
         lang: st.store().pref("lang")?.unwrap_or_else(|| "zh-CN".into()),

@@ -10,6 +10,7 @@ import type {
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
+import type { BackupReport, BackupView, MoveManifest, RestorePreview, ShopInput } from './backup-types';
 
 export type Unsubscribe = () => void;
 
@@ -20,6 +21,22 @@ export interface Backend {
   logout(): Promise<void>;
   setupOwner(name: string, pin: string): Promise<Session>;
   setLanguage(lang: string): Promise<void>;
+  /** First start: the shop, its owner and callbacks in one step; logs the owner in. */
+  setupShop(input: ShopInput): Promise<Session>;
+  /** First start: closes this window and starts the app in demo mode instead. */
+  launchDemo(): Promise<void>;
+
+  backupOverview(): Promise<BackupView>;
+  backupNow(): Promise<BackupReport>;
+  saveBackupSettings(dir: string, enabled: boolean): Promise<void>;
+  /** Compares a backup with the home's book (changes nothing). */
+  restorePreview(path: string): Promise<RestorePreview>;
+  /** Restores, then the app starts again on the restored book (`newer_data` unless forced). */
+  restoreBackup(path: string, force: boolean): Promise<void>;
+  /** The move archive for a new PC: book, settings, keys re-wrapped under the passphrase. */
+  moveExport(path: string, passphrase: string): Promise<MoveManifest>;
+  /** On the new PC: unpacks a move archive, then the app starts again. */
+  moveImport(path: string, passphrase: string, force: boolean): Promise<void>;
 
   paymentMethods(): Promise<MethodView[]>;
   createQr(amount: string, method: Method | null, saleId: string, sale?: SaleRef | null): Promise<Order>;

@@ -14,6 +14,8 @@ import { FakeTill } from './fake-till';
 
 /** A one-pixel PNG: the fake renders no receipts. */
 const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg==';
+import { FakeBackups, checkShop, figuresOf } from './fake-backup';
+import type * as B from './backup-types';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
@@ -69,6 +71,9 @@ export class FakeBackend implements Backend {
   private needsSetup: boolean;
   private recon = new FakeRecon((ms) => this.wait(ms), () => this.session?.user ?? null);
   private till: FakeTill;
+  private shopName = '';
+  /** Backups, restore and the move archive (tests reach in to plant files and failures). */
+  readonly backups = new FakeBackups(() => this.bookFigures(), '0.1.0-fake');
 
   constructor(opts: FakeOptions = {}) {
     this.latency = opts.latency ?? 150;
@@ -193,7 +198,7 @@ export class FakeBackend implements Backend {
 
   async appInfo(): Promise<T.AppInfo> {
     return {
-      version: '0.1.0-fake', needs_setup: this.users.length === 0, users: this.users.filter((u) => u.enabled).map(({ name, role, enabled }) => ({ name, role, enabled })),
+      version: '0.1.0-fake', shop_name: this.shopName, needs_setup: this.users.length === 0, users: this.users.filter((u) => u.enabled).map(({ name, role, enabled }) => ({ name, role, enabled })),
       lang: this.lang, session: this.session,
       demo: { users: this.users.map((u) => [u.name, u.role, u.pin] as [string, T.Role, string]), sample_codes: [['990000000000000001', 'pays'], ['990000000000000005', 'password, then pays'], ['990000000000000007', 'declined'], ['990000000000000009', 'gateway too slow: checked, then paid']] },
     };
@@ -211,6 +216,30 @@ export class FakeBackend implements Backend {
     if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
     this.users.push({ name, role: 'owner', pin, enabled: true });
     return this.login(name, pin);
+  }
+  async setupShop(input: B.ShopInput) {
+    if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
+    checkShop(input);
+    const s = await this.setupOwner(input.owner.trim(), input.pin);
+    this.shopName = input.shop_name.trim();
+    this.settings.callback = input.callback;
+    return s;
+  }
+  async launchDemo() {
+    if (this.users.length) throw new BackendError('conflict', 'this shop is set up');
+    this.backups.restarted.push('demo');
+  }
+  private bookFigures() { return figuresOf(this.orders, this.refunds, [...this.events.values()].reduce((a, e) => a + e.length, 0), this.users.length); }
+  async backupOverview() { this.require('view_settings'); await this.wait(); return this.backups.overview(); }
+  async backupNow() { this.require('manage_settings'); await this.wait(); return this.backups.now(); }
+  async saveBackupSettings(dir: string, enabled: boolean) { this.require('manage_settings'); this.backups.save(dir, enabled); }
+  async restorePreview(path: string) { this.require('manage_settings'); await this.wait(); return this.backups.preview(path); }
+  async restoreBackup(path: string, force: boolean) { this.require('manage_settings'); await this.wait(); this.backups.restore(path, force); }
+  async moveExport(path: string, passphrase: string) { this.require('manage_settings'); await this.wait(); return this.backups.moveExport(path, passphrase); }
+  async moveImport(path: string, passphrase: string) {
+    if (this.users.length) this.require('manage_settings');
+    await this.wait();
+    this.backups.moveImport(path, passphrase);
   }
   async setLanguage(lang: string) {
     if (lang !== 'zh-CN' && lang !== 'en') throw new BackendError('invalid', 'lang: must be zh-CN or en');

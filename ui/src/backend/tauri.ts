@@ -6,6 +6,7 @@ import type { Backend, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
 import type * as T from './types';
 import type * as A from './analytics';
+import type * as B from './backup-types';
 
 async function call<R>(cmd: string, args: Record<string, unknown> = {}): Promise<R> {
   try {
@@ -26,6 +27,16 @@ export class TauriBackend implements Backend {
   logout() { return call<void>('logout'); }
   setupOwner(name: string, pin: string) { return call<T.Session>('setup_owner', { name, pin }); }
   setLanguage(lang: string) { return call<void>('set_language', { lang }); }
+  setupShop(input: B.ShopInput) { return call<T.Session>('setup_shop', { input }); }
+  launchDemo() { return call<void>('launch_demo'); }
+
+  backupOverview() { return call<B.BackupView>('backup_overview'); }
+  backupNow() { return call<B.BackupReport>('backup_now'); }
+  saveBackupSettings(dir: string, enabled: boolean) { return call<void>('save_backup_settings', { dir, enabled }); }
+  restorePreview(path: string) { return call<B.RestorePreview>('restore_preview', { path }); }
+  restoreBackup(path: string, force: boolean) { return call<void>('restore_backup', { path, force }); }
+  moveExport(path: string, passphrase: string) { return call<B.MoveManifest>('move_export', { path, passphrase }); }
+  moveImport(path: string, passphrase: string, force: boolean) { return call<void>('move_import', { path, passphrase, force }); }
 
   paymentMethods() { return call<T.MethodView[]>('payment_methods'); }
   createQr(amount: string, method: T.Method | null, saleId: string, sale: T.SaleRef | null = null) { return call<T.Order>('create_qr', { req: { amount, method, sale_id: saleId, sale } }); }

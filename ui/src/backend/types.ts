@@ -141,6 +141,8 @@ export interface Session { user: string; role: Role; allowed: Action[] }
 export interface DemoInfo { users: [string, Role, string][]; sample_codes: [string, string][] }
 export interface AppInfo {
   version: string;
+  /** The shop's name (empty until set up). */
+  shop_name: string;
   needs_setup: boolean;
   users: User[];
   lang: string;

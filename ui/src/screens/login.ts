@@ -1,13 +1,14 @@
-// Login: pick a user, type the PIN (keypad or keyboard). First run: create the owner.
+// Login: pick a user, type the PIN (keypad or keyboard). First start: the setup wizard.
 
 import { h, mount } from '../dom';
 import { t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { Ctx } from '../context';
+import { setupScreen } from './setup';
 
 export function loginScreen(ctx: Ctx): HTMLElement {
   const root = h('section', { class: 'login', 'data-screen': 'login' });
-  if (ctx.info.needs_setup) return setup(ctx, root);
+  if (ctx.info.needs_setup) return setupScreen(ctx, root);
   let user = (ctx.info.users.find((u) => u.role === 'cashier') ?? ctx.info.users[0])?.name ?? '';
   let pin = '';
   const msg = h('p', { class: 'error', 'data-test': 'login-error' });
@@ -57,24 +58,8 @@ export function loginScreen(ctx: Ctx): HTMLElement {
   return root;
 }
 
-function setup(ctx: Ctx, root: HTMLElement): HTMLElement {
-  const name = h('input', { 'data-test': 'setup-name', placeholder: t('setup.name') });
-  const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin', placeholder: t('setup.pin') });
-  const pin2 = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin2', placeholder: t('setup.pinAgain') });
-  const msg = h('p', { class: 'error' });
-  const go = async () => {
-    if (pin.value !== pin2.value) { msg.textContent = t('setup.mismatch'); return; }
-    try { ctx.onLoggedIn(await ctx.backend.setupOwner(name.value.trim(), pin.value)); } catch (e) { msg.textContent = toBackendError(e).message; }
-  };
-  mount(root, h('h1', null, t('setup.title')), h('p', { class: 'muted' }, t('setup.hint')),
-    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg,
-    h('div', { class: 'join-offer' }, h('p', { class: 'muted' }, t('join.or')),
-      h('button', { 'data-test': 'join-open', onclick: () => join(ctx, root) }, t('join.open'))));
-  return root;
-}
-
 /** First run at another till of a shop: join its shared book (accounts, users, settings come with it). */
-function join(ctx: Ctx, root: HTMLElement) {
+export function join(ctx: Ctx, root: HTMLElement) {
   const field = (test: string, ph: string, type = 'text') => h('input', { type, 'data-test': test, placeholder: ph, autocomplete: 'off' });
   const url = field('join-url', t('join.url'));
   const password = field('join-password', t('join.password'), 'password');
@@ -97,5 +82,5 @@ function join(ctx: Ctx, root: HTMLElement) {
   };
   mount(root, h('h1', null, t('join.title')), h('p', { class: 'muted' }, t('join.hint')),
     h('div', { class: 'form', 'data-test': 'join-form' }, url, password, till, store, submit), msg,
-    h('button', { class: 'link', 'data-test': 'join-back', onclick: () => { mount(root); setup(ctx, root); } }, t('join.back')));
+    h('button', { class: 'link', 'data-test': 'join-back', onclick: () => { mount(root); setupScreen(ctx, root); } }, t('join.back')));
 }

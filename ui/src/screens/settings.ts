@@ -2,7 +2,7 @@
 // enable, key import, test connection), users and PINs, the till's printer (printer-settings.ts).
 
 import { h, mount } from '../dom';
-import { fmtTime, t, tk } from '../i18n';
+import { fmtShort, fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Role, SettingsView } from '../backend/types';
 import { drawLink } from '../shop';
@@ -10,8 +10,9 @@ import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
 import { printerSettings } from './printer-settings';
+import { backupTab } from './backup';
 
-type Tab = 'general' | 'accounts' | 'users' | 'receipt';
+type Tab = 'general' | 'accounts' | 'users' | 'backup' | 'receipt';
 
 /** The shared book: this till's link and the shop's tills by store. */
 function sharedSection(link: LinkStatus): HTMLElement {
@@ -35,7 +36,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
   const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
 
   function drawTabs() {
-    const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'receipt'];
+    const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'backup', 'receipt'];
     mount(tabs, list.map((x) => h('button', { class: x === tab ? 'active' : '', 'data-tab': x, onclick: () => { tab = x; drawTabs(); void draw(); } }, t(`settings.tab.${x}` as never))));
   }
 
@@ -44,6 +45,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       if (tab === 'general') mount(body, await general());
       else if (tab === 'accounts') mount(body, await accounts());
       else if (tab === 'users') mount(body, await users());
+      else if (tab === 'backup') mount(body, await backupTab(ctx, () => void draw()));
       else mount(body, await printerSettings(ctx));
     } catch (e) { err(e); }
   }
@@ -78,6 +80,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       h('label', { class: 'check' }, voice, t('settings.voice')),
       h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
       h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
+      h('p', { class: 'muted', 'data-test': 'about' }, t('backup.about', { version: ctx.info.version, shop: ctx.info.shop_name || '—' })),
       h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')),
       ctx.can('manage_settings') ? limitsForm(ctx, v) : null,
       sharedSection(link));
