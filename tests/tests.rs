@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod cli;
+mod listeners;
 mod notify;
 mod recovery;
 mod report;

@@ -134,7 +134,9 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             Err(e) => tracing::warn!("demo sales history not written: {e}"),
         }
     });
-    let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
+    // The channel callbacks alone, as a real service serves them (the demo has no local API).
+    let limits = paydesk_core::listeners::ServerSettings::default();
+    let server = paydesk_server::serve(paydesk_server::public_app(payments.clone(), &limits), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");
     Ok((home, payments, Demo { sim, server, http: reqwest::Client::new(), _tmp: tmp }))

@@ -174,7 +174,10 @@ export interface Settings {
   barcode_poll_secs: number;
   channel_timeout_secs: number;
   callback: CallbackMode;
+  /** The local API and /status (loopback only). */
   listen: string;
+  /** The channel callbacks alone (what a tunnel or proxy forwards to); unset = 127.0.0.1:8430. */
+  callback_listen?: string | null;
 }
 /** A daily limit; null = none. Amounts are yuan strings ("5000.00"). */
 export interface DailyLimit { count?: number | null; amount?: string | null }
