@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod cli;
+mod home;
 mod listeners;
 mod notify;
 mod recovery;

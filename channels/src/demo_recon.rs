@@ -107,7 +107,7 @@ impl Seeder<'_> {
 /// Seeds `day` (a past business day in `tz`) for a sandbox `account` whose simulator merchant
 /// is `merchant`. Idempotent per home: does nothing when demo orders exist already.
 pub fn seed_day(store: &Store, sim: &SimState, account: &AccountConfig, merchant: &str, day: NaiveDate, tz: chrono_tz::Tz) -> Result<bool, String> {
-    if store.last_number(DEMO_TILL).map_err(|e| e.to_string())?.is_some() {
+    if store.last_slot(DEMO_TILL).map_err(|e| e.to_string())?.is_some() {
         return Ok(false);
     }
     let s = Seeder { store, sim, account, merchant, numbers: NumberGen::new(DEMO_TILL.parse().map_err(|e: paydesk_core::ids::IdError| e.to_string())?, tz) };

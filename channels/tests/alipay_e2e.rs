@@ -278,12 +278,10 @@ async fn statement_is_downloaded_and_parsed_with_totals() {
 #[tokio::test]
 async fn wrong_key_or_app_id_say_so_without_secrets() {
     // A fresh RSA key nobody registered with Alipay.
-    let dir = tempfile::tempdir().unwrap();
     let other = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
     let pem = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&other, rsa::pkcs8::LineEnding::LF).unwrap();
-    let path = dir.path().join("not_the_app_key.pem");
-    std::fs::write(&path, pem.as_bytes()).unwrap();
-    let h = Harness::start(&format!("{ACCOUNT}{}", BAD_ACCOUNTS.replace("{OTHER_KEY}", &path.display().to_string()))).await;
+    let accounts = format!("{ACCOUNT}{}", BAD_ACCOUNTS.replace("{OTHER_KEY}", "keys/not_the_app_key.pem"));
+    let h = Harness::start_with_keys(&accounts, common::fast_timing(), &[("not_the_app_key.pem", pem.as_bytes())]).await;
     let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-key".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();

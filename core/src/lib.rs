@@ -36,6 +36,7 @@ pub mod routing;
 pub mod sale;
 pub mod statement;
 pub mod store;
+pub mod url;
 
 pub use account::{AccountConfig, AccountsFile};
 pub use channel::{Channel, ChannelError};

@@ -49,7 +49,7 @@ impl Payments {
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait)?;
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
             let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
             match self.charge_once(order, &req, &*channel).await? {

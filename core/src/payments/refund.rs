@@ -73,7 +73,7 @@ impl Payments {
         }
         let now = self.now();
         let refund = self.store.insert_refund(&NewRefund {
-            refund_no: self.numbers.next_refund_no(now),
+            refund_no: self.next_refund_no(now)?,
             order_no: order.order_no.clone(),
             amount: input.amount,
             reason: input.reason.clone(),

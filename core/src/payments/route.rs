@@ -186,13 +186,13 @@ impl Payments {
         false
     }
 
-    /// The order of one attempt, with a fresh number.
+    /// The order of one attempt, with a fresh number reserved in the book.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> NewOrder {
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> Result<NewOrder, PayError> {
         let (operator, by) = who;
         let now = self.now();
-        NewOrder {
-            order_no: self.numbers.next_order_no(now),
+        Ok(NewOrder {
+            order_no: self.next_order_no(now)?,
             kind,
             method,
             channel: account.channel.clone(),
@@ -207,7 +207,7 @@ impl Payments {
             idempotency_key: key.map(str::to_string),
             created_at: now,
             expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
-        }
+        })
     }
 
     /// Writes an attempt's order with the decision: the first as a new order, a later one as

@@ -10,6 +10,7 @@ mod accounts;
 mod analytics;
 mod apikeys;
 mod history;
+mod numbers;
 mod orders;
 mod outbox;
 mod recon;

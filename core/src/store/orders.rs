@@ -309,23 +309,6 @@ impl Store {
         })
     }
 
-    /// The highest order or refund number issued by this till (to seed the generator).
-    pub fn last_number(&self, till: &str) -> Result<Option<String>> {
-        self.read(|c| {
-            let a: Option<String> = c.query_row("SELECT MAX(order_no) FROM orders WHERE till = ?1", [till], |r| r.get(0))?;
-            let b: Option<String> = c.query_row(
-                "SELECT MAX(r.refund_no) FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE o.till = ?1",
-                [till],
-                |r| r.get(0),
-            )?;
-            // Compare the time part only (the prefix letter differs).
-            Ok(match (a, b) {
-                (Some(a), Some(b)) => Some(if b[1..] > a[1..] { b } else { a }),
-                (a, b) => a.or(b),
-            })
-        })
-    }
-
     /// Sum of amounts taken (or being taken) by an account since `from`: for daily caps.
     pub fn account_volume_since(&self, account: &str, from: DateTime<Utc>) -> Result<Money> {
         self.read(|c| {
@@ -414,7 +397,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn filters_and_last_number() {
+    fn filters() {
         let (_d, s) = store();
         let g = NumberGen::new("T1".parse().unwrap(), chrono_tz::Asia::Shanghai);
         let mut last = None;
@@ -431,7 +414,6 @@ pub(crate) mod tests {
         assert_eq!(s.list_orders(&f).unwrap().len(), 2);
         let f = OrderFilter { text: Some(last.as_str()[10..].to_string()), ..Default::default() };
         assert_eq!(s.list_orders(&f).unwrap()[0].failure_code.as_deref(), Some("DECLINED"));
-        assert_eq!(s.last_number("T1").unwrap().as_deref(), Some(last.as_str()));
         assert_eq!(s.open_orders().unwrap().len(), 2);
         assert_eq!(s.account_volume_since("sb", Utc::now() - chrono::Duration::hours(1)).unwrap().fen(), 300);
     }

@@ -7,7 +7,11 @@ use super::StoreError;
 
 /// Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
+    Migrations::new(list())
+}
+
+fn list() -> Vec<M<'static>> {
+    vec![
     // 1: accounts, orders, their history, refunds.
     M::up(
         r#"
@@ -264,11 +268,26 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN principal TEXT;
         "#,
     ),
-])
+    // 10: each till's last order/refund number slot, so numbers are reserved in the book (unique
+    // across processes) without scanning it; set from the book's numbers, then kept by triggers.
+    M::up(super::numbers::MIGRATION),
+    ]
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     migrations().to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// How many migrations there are (the book's latest version).
+#[cfg(test)]
+pub(super) fn count() -> usize {
+    list().len()
+}
+
+/// Brings a book to `version` only: tests of a migration start from the book before it.
+#[cfg(test)]
+pub(super) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
+    migrations().to_version(conn, version).map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 mod admin;
 mod barcode;
 mod qr;
+mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
