@@ -22,6 +22,7 @@ pub mod channel;
 pub mod clock;
 pub mod config;
 pub mod export;
+pub mod files;
 pub mod follower;
 pub mod ids;
 pub mod listeners;
@@ -34,8 +35,10 @@ pub mod reconcile;
 pub mod payments;
 pub mod routing;
 pub mod sale;
+pub mod session;
 pub mod statement;
 pub mod store;
+pub mod text;
 pub mod url;
 
 pub use account::{AccountConfig, AccountsFile};

@@ -15,7 +15,7 @@ use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
 /// Demo users: (name, role, PIN). Shown on the login screen in demo mode.
-pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "9999"), ("陈会计", Role::Accountant, "5555")];
+pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "999999"), ("陈会计", Role::Accountant, "5555")];
 
 /// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow;
 /// `62…` is a UnionPay code, served by the simulated UnionPay account).

@@ -13,6 +13,7 @@ import { ordersScreen } from './screens/orders';
 import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
 import { reconScreen } from './screens/recon';
+import { showNotices, watchIdle, withReauth } from './session';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
@@ -23,8 +24,10 @@ const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'audit', needs: 'view_audit' },
 ];
 
-export async function startApp(root: HTMLElement, backend: Backend) {
+export async function startApp(root: HTMLElement, rawBackend: Backend) {
   initTheme();
+  // Management asks for the PIN again; a session the backend ended (idle) returns to the login.
+  const backend = withReauth(rawBackend, () => { if (session) void ended(); });
   let info: AppInfo = await backend.appInfo();
   setLang(info.lang);
   let session: Session | null = info.session;
@@ -49,8 +52,27 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
     },
-    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); },
+    onLoggedIn: (s) => {
+      session = s;
+      idle.reset();
+      screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders';
+      void refresh();
+      void showNotices(s.notices ?? []).then(() => reconAlert(true));
+    },
   };
+
+  /** The session ended by itself (idle): back to the login, saying why. */
+  async function ended() {
+    const mins = Math.round((session?.idle_logout_secs ?? 0) / 60);
+    session = null;
+    screen = 'login';
+    await refresh();
+    ctx.toast(t('session.idleOut', { mins }), 'error');
+  }
+  const idle = watchIdle(backend, () => session?.idle_logout_secs, () => {
+    if (!session) return;
+    void backend.logout().catch(() => {}).then(ended);
+  });
 
   async function refresh() { info = await backend.appInfo(); draw(); }
 

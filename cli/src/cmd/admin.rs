@@ -28,7 +28,8 @@ pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     let till = a.till.parse().map_err(|e| CliError::invalid("till", e))?;
     let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, ..Settings::default() };
     s.validate().map_err(|e| CliError::invalid("settings", e))?;
-    std::fs::create_dir_all(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
+    // Owner only (0700): the book, keys and settings of the till.
+    paydesk_core::files::create_private_dir(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
     if !Settings::file(home).exists() {
         s.save(home).map_err(CliError::other)?;
     }

@@ -1,7 +1,7 @@
 // Login: pick a user, type the PIN (keypad or keyboard). First run: create the owner.
 
 import { h, mount } from '../dom';
-import { t, tk } from '../i18n';
+import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { Ctx } from '../context';
 
@@ -26,7 +26,8 @@ export function loginScreen(ctx: Ctx): HTMLElement {
       ctx.onLoggedIn(s);
     } catch (e) {
       const err = toBackendError(e);
-      msg.textContent = err.code === 'locked' ? t('login.locked') : err.code === 'bad_pin' ? t('login.badPin') : err.message;
+      const until = (err.details as { until?: string } | null)?.until;
+      msg.textContent = err.code === 'locked' ? (until ? t('login.lockedUntil', { until: fmtTime(until) }) : t('login.locked')) : err.code === 'bad_pin' ? t('login.badPin') : err.message;
       pin = '';
       pinInput.value = '';
       draw();
