@@ -258,7 +258,8 @@ fn analytics_for_owner_and_accountant_only() {
 #[test]
 fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
     let a = app();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
     let outside = tempfile::tempdir().unwrap();
     let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys");
     std::fs::copy(keys.join("merchant_private.pem"), outside.path().join("app.pem")).unwrap();
