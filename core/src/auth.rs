@@ -363,6 +363,16 @@ mod tests {
     }
 
     #[test]
+    fn user_names_are_plain_letters() {
+        assert!(check_name("王芳").is_ok() && check_name("amy_2").is_ok());
+        // Names are shown on the login screen, in the audit log and on receipts: no control or
+        // bidi characters that could make one user look like another.
+        for bad in ["王芳\u{202E}", "a\u{2066}b", "amy\n", "a\u{1b}[2J", "a b", ""] {
+            assert_eq!(check_name(bad).unwrap_err().code(), "invalid", "{bad:?}");
+        }
+    }
+
+    #[test]
     fn first_user_is_owner_then_login_and_lockout() {
         let (_d, s) = store();
         let now = Utc::now();
