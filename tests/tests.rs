@@ -8,6 +8,7 @@ mod api;
 mod backup;
 mod cli;
 mod home;
+mod listeners;
 mod notify;
 mod recovery;
 mod report;

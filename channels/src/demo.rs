@@ -104,7 +104,7 @@ file_base_url = "{sim_base}/unionpay/file"
 /// Writes settings and demo accounts into `home` (created if needed). Callbacks go to
 /// `callback_base` when given, else orders are followed by polling only.
 pub fn prepare_home(home: &Path, sim_base: &str, callback_base: Option<&str>) -> Result<(), String> {
-    std::fs::create_dir_all(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
+    paydesk_core::files::create_private_dir(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
     let mut settings = Settings::load(home).map_err(|e| e.to_string())?;
     settings.callback = match callback_base {
         Some(b) => CallbackMode::PublicUrl { base_url: b.to_string() },

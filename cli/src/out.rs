@@ -65,7 +65,9 @@ impl Out {
         if self.json {
             println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
         } else {
-            println!("{}", human());
+            // Text from the book (subjects, reasons, a channel's messages) may hold control or
+            // bidi characters written before they were refused: shown, never obeyed.
+            println!("{}", paydesk_core::text::escape_lines(&human()));
         }
     }
 }

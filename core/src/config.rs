@@ -59,8 +59,14 @@ pub struct Settings {
     /// HTTP timeout for channel calls, seconds.
     pub channel_timeout_secs: u64,
     pub callback: CallbackMode,
-    /// Address of the callback server / local API.
+    /// The local API, `/status` and `/openapi.json`: a loopback address (see [`crate::listeners`]).
     pub listen: String,
+    /// The channel callbacks alone (`/cb/{account}`): what a tunnel or reverse proxy forwards to.
+    /// Unset: `127.0.0.1:8430`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_listen: Option<String>,
+    /// Limits of every listener: header and request timeouts, connections, body sizes.
+    pub server: crate::listeners::ServerSettings,
     /// Notifications to the shop's own systems when orders and refunds end.
     pub notify: NotifySettings,
     /// How payments pick an account: fallback, circuit breaker, health window.
@@ -321,7 +327,9 @@ impl Default for Settings {
             barcode_poll_secs: 3,
             channel_timeout_secs: 10,
             callback: CallbackMode::PollingOnly,
-            listen: "127.0.0.1:8428".into(),
+            listen: crate::listeners::DEFAULT_LISTEN.into(),
+            callback_listen: None,
+            server: crate::listeners::ServerSettings::default(),
             notify: NotifySettings::default(),
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
@@ -354,7 +362,11 @@ impl Settings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
             Err(e) => return Err(ConfigError::File { path: path.display().to_string(), problem: e.to_string() }),
         };
-        let s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        let mut s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        let proxied = matches!(s.callback, CallbackMode::PublicUrl { .. });
+        if let Some(warning) = crate::listeners::migrate(&mut s.listen, &mut s.callback_listen, proxied) {
+            tracing::warn!("{warning}");
+        }
         s.validate()?;
         Ok(s)
     }
@@ -417,11 +429,19 @@ impl Settings {
             if !(100..=600_000).contains(&sh.sync_interval_ms) {
                 return Err(ConfigError::Invalid { field: "shared.sync_interval_ms", problem: "must be 100 to 600000".into() });
             }
+        }
         self.backup.validate()?;
         if self.shop_name.chars().count() > 60 || self.shop_name.chars().any(char::is_control) {
             return Err(ConfigError::Invalid { field: "shop_name", problem: "at most 60 characters, no control characters".into() });
         }
+        self.listeners()?;
+        self.server.validate()?;
         Ok(())
+    }
+
+    /// The local (loopback) address and the callback address.
+    pub fn listeners(&self) -> Result<(std::net::SocketAddr, std::net::SocketAddr), ConfigError> {
+        crate::listeners::resolve(&self.listen, self.callback_listen.as_deref())
     }
 
     /// `day_starts_at` as a time of day.
@@ -476,6 +496,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "till_id = \"bad id\"").unwrap();
         assert!(Settings::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn an_old_config_with_an_open_listen_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "listen = \"0.0.0.0:8428\"\n[callback]\nmode = \"public_url\"\nbase_url = \"https://pay.example.com\"\n").unwrap();
+        let s = Settings::load(dir.path()).unwrap();
+        let (local, callbacks) = s.listeners().unwrap();
+        assert!(local.ip().is_loopback(), "the API comes back to loopback: {local}");
+        assert_eq!(callbacks.to_string(), "0.0.0.0:8428", "the proxy keeps reaching the callbacks");
+        // The defaults: both on loopback.
+        let (local, callbacks) = Settings::default().listeners().unwrap();
+        assert!(local.ip().is_loopback() && callbacks.ip().is_loopback());
     }
 
     #[test]

@@ -15,7 +15,7 @@ use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
 /// Demo users: (name, role, PIN). Shown on the login screen in demo mode.
-pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "9999"), ("陈会计", Role::Accountant, "5555")];
+pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "999999"), ("陈会计", Role::Accountant, "5555")];
 
 /// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow;
 /// `62…` is a UnionPay code, served by the simulated UnionPay account).
@@ -149,7 +149,9 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     if payments.open_shift()?.is_none_or(|s| s.kind == paydesk_core::till::ShiftKind::System) {
         payments.open_cashier_shift(USERS[0].0, paydesk_core::Money::from_fen(20_000)?)?;
     }
-    let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
+    // The channel callbacks alone, as a real service serves them (the demo has no local API).
+    let limits = paydesk_core::listeners::ServerSettings::default();
+    let server = paydesk_server::serve(paydesk_server::public_app(payments.clone(), &limits), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");
     Ok((home, payments, Demo { sim, server, printer, http: reqwest::Client::new(), _tmp: tmp }))

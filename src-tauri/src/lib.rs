@@ -67,13 +67,13 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
         // The book and settings (a till of a shared book: linked, with the shop-wide settings).
         let (store, settings) = paydesk_core::shop::open(&home).with_context(|| format!("opening the book in {}", home.display()))?;
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
-        let listen = settings.listen.clone();
+        let listen = paydesk_server::service::Listen::from_settings(&settings);
         let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
-        // The same service `paydesk serve` runs: callbacks (tunnel / public URL), local API,
-        // recovery and the follower. If the port is taken (e.g. `paydesk serve` is running on
-        // this home), the app still works with polling alone.
-        let service = match listen.parse() {
-            Ok(addr) => match paydesk_server::service::start(&home, payments.clone(), addr, Default::default()).await {
+        // The same service `paydesk serve` runs: callbacks (tunnel / public URL) on their own
+        // listener, the local API on loopback, recovery and the follower. If a port is taken
+        // (e.g. `paydesk serve` is running on this home), the app still works with polling alone.
+        let service = match listen {
+            Ok(listen) => match paydesk_server::service::start(&home, payments.clone(), listen, Default::default()).await {
                 Ok(s) => Some(s),
                 Err(e) => {
                     tracing::warn!("callback server not started ({e}); following orders by polling");
@@ -81,7 +81,7 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
                 }
             },
             Err(e) => {
-                tracing::warn!("listen {listen:?}: {e}; following orders by polling");
+                tracing::warn!("{e}; following orders by polling");
                 None
             }
         };

@@ -17,7 +17,7 @@ use crate::voice::{Lang, Voice};
 fn state(dir: &std::path::Path) -> AppState {
     let st = bare_state(dir);
     let now = chrono::Utc::now();
-    auth::add_user(st.store(), "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "boss", Role::Owner, "999999", &paydesk_core::Principal::System, now).unwrap();
     auth::add_user(st.store(), "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
     auth::add_user(st.store(), "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
     st
@@ -96,16 +96,57 @@ fn roles_are_enforced_by_the_commands_themselves() {
     assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "s1"}})).unwrap_err()["code"], "forbidden");
     a.call("logout", json!({})).unwrap();
     // The owner: refund needs the PIN again; a wrong one is refused and audited.
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
     let bad = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "1234"}})).unwrap_err();
     assert_eq!(bad["code"], "bad_pin");
-    let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "9999"}})).unwrap_err();
+    let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "999999"}})).unwrap_err();
     assert_eq!(missing["code"], "not_found");
     let log = a.call("audit_log", json!({})).unwrap();
     let actions: Vec<(String, String)> = log.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect();
     for want in [("refund", "denied"), ("export", "ok"), ("export_orders", "denied"), ("login", "denied"), ("logout", "ok")] {
         assert!(actions.contains(&(want.0.into(), want.1.into())), "audit lacks {want:?}: {actions:?}");
     }
+}
+
+#[test]
+fn management_asks_for_the_pin_again_and_idle_sessions_end() {
+    use tauri::Manager;
+    let a = app();
+    // Someone tries amy's PIN until she is locked; the owner hears of it at the next login.
+    for _ in 0..5 {
+        let _ = a.call("login", json!({"name": "amy", "pin": "0000"}));
+    }
+    assert_eq!(a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap_err()["code"], "locked");
+    let s = a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    let notices = s["notices"].as_array().unwrap();
+    assert_eq!((notices.len(), notices[0]["kind"].as_str(), notices[0]["user"].as_str()), (1, Some("locked"), Some("amy")), "{s}");
+    assert_eq!(s["idle_logout_secs"], 600, "ten minutes by default");
+    // Looking at the users needs no PIN; changing them does, once per few minutes.
+    assert_eq!(a.call("list_users", json!({})).unwrap().as_array().unwrap().len(), 3);
+    let e = a.call("add_user", json!({"name": "bob", "role": "cashier", "pin": "2222"})).unwrap_err();
+    assert_eq!(e["code"], "reauth_required");
+    assert_eq!(a.call("set_account_enabled", json!({"name": "x", "enabled": false})).unwrap_err()["code"], "reauth_required");
+    assert_eq!(a.call("import_key", json!({"account": "x", "field": "private_key_file", "path": "/tmp/k.pem"})).unwrap_err()["code"], "reauth_required");
+    assert_eq!(a.call("confirm_pin", json!({"pin": "123456"})).unwrap_err()["code"], "bad_pin");
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
+    a.call("add_user", json!({"name": "bob", "role": "cashier", "pin": "2222"})).unwrap();
+    // An owner's PIN must have 6 digits.
+    let e = a.call("add_user", json!({"name": "boss2", "role": "owner", "pin": "1234"})).unwrap_err();
+    assert_eq!(e["message"], "pin: an owner's PIN must be 6 to 8 digits");
+    // Idle: the session ends by itself, whatever the UI does.
+    let st = a._app.state::<AppState>();
+    st.with_session(|s| s.active_at = chrono::Utc::now() - chrono::Duration::minutes(11));
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap_err()["code"], "session_expired");
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap_err()["code"], "not_logged_in");
+    assert!(a.call("app_info", json!({})).unwrap()["session"].is_null());
+    let log = a.call("login", json!({"name": "boss", "pin": "999999"})).and_then(|_| a.call("audit_log", json!({}))).unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "logout" && e["detail"].as_str().unwrap().starts_with("idle")));
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "login_locked" && e["target"] == "amy"));
+    // Activity pushes the idle logout back.
+    st.with_session(|s| s.active_at = chrono::Utc::now() - chrono::Duration::minutes(9));
+    a.call("touch_session", json!({})).unwrap();
+    st.with_session(|s| s.active_at -= chrono::Duration::minutes(9));
+    assert!(a.call("list_orders", json!({"filter": {}})).is_ok(), "touched 9 minutes ago: still live");
 }
 
 #[test]
@@ -131,7 +172,8 @@ fn invalid_input_names_the_field() {
 #[test]
 fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
     let a = app();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
     let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys").canonicalize().unwrap();
     let account = json!({
         "name": "sb", "channel": "sandbox", "display_name": "", "enabled": true, "priority": 10, "weight": 1, "fee_rate_bp": 60,
@@ -273,7 +315,8 @@ fn first_start_sets_up_the_shop_in_one_step_and_the_owner_backs_up() {
 #[test]
 fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
     let a = app();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
     let outside = tempfile::tempdir().unwrap();
     let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys");
     std::fs::copy(keys.join("merchant_private.pem"), outside.path().join("app.pem")).unwrap();
@@ -324,7 +367,7 @@ fn a_shift_through_the_commands_blind_count_and_the_z() {
     assert_eq!(a.call("record_tender", cash("1.00", None, "c3")).unwrap_err()["code"], "no_shift");
     a.call("logout", json!({})).unwrap();
     // The owner sees the history with the over/short, and closes the day once.
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
     let h = a.call("shift_history", json!({})).unwrap();
     assert_eq!((h[0]["counted_cash"].as_i64(), h[0]["expected_cash"].as_i64()), (Some(21134), Some(21234)));
     let d = a.call("close_day", json!({})).unwrap();

@@ -15,6 +15,7 @@ import { analyticsScreen } from './screens/analytics';
 import { auditScreen, settingsScreen } from './screens/settings';
 import { reconScreen } from './screens/recon';
 import { shiftsScreen } from './screens/shifts';
+import { showNotices, watchIdle, withReauth } from './session';
 
 const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'cashier', needs: 'take_payment' },
@@ -26,8 +27,10 @@ const SCREENS: { name: ScreenName; needs: Action }[] = [
   { name: 'audit', needs: 'view_audit' },
 ];
 
-export async function startApp(root: HTMLElement, backend: Backend) {
+export async function startApp(root: HTMLElement, rawBackend: Backend) {
   initTheme();
+  // Management asks for the PIN again; a session the backend ended (idle) returns to the login.
+  const backend = withReauth(rawBackend, () => { if (session) void ended(); });
   let info: AppInfo = await backend.appInfo();
   setLang(info.lang);
   let session: Session | null = info.session;
@@ -53,9 +56,30 @@ export async function startApp(root: HTMLElement, backend: Backend) {
       clearTimeout(toastTimer);
       toastTimer = setTimeout(() => { toastEl.className = 'toast'; }, 4000);
     },
-    onLoggedIn: (s) => { session = s; screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders'; void refresh(); void reconAlert(true); void pollLink(); void backupAlert(); },
+    onLoggedIn: (s) => {
+      session = s;
+      idle.reset();
+      screen = SCREENS.find((x) => s.allowed.includes(x.needs))?.name ?? 'orders';
+      void refresh();
+      void showNotices(s.notices ?? []).then(() => reconAlert(true));
+      void pollLink();
+      void backupAlert();
+    },
     reload: () => refresh(),
   };
+
+  /** The session ended by itself (idle): back to the login, saying why. */
+  async function ended() {
+    const mins = Math.round((session?.idle_logout_secs ?? 0) / 60);
+    session = null;
+    screen = 'login';
+    await refresh();
+    ctx.toast(t('session.idleOut', { mins }), 'error');
+  }
+  const idle = watchIdle(backend, () => session?.idle_logout_secs, () => {
+    if (!session) return;
+    void backend.logout().catch(() => {}).then(ended);
+  });
 
   // The link to the shop's shared book, in the header (nothing for a single till).
   const linkEl = h('span', { class: 'linkstate', 'data-test': 'link' });

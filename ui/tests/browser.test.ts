@@ -111,14 +111,14 @@ describe('roles and orders', () => {
     await page.waitForSelector('[data-test=timeline] li');
     expect(await page.$('[data-test=refund-form]')).toBeNull();
     await page.click('[data-test=logout]');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=orders]');
     await page.click('tbody tr');
     await page.fill('[data-test=refund-amount]', '5.00');
     await page.fill('[data-test=refund-pin]', '1234');
     await page.click('[data-test=refund-submit]');
     await page.waitForFunction(() => document.querySelector('[data-test=refund-error]')?.textContent !== '');
-    await page.fill('[data-test=refund-pin]', '9999');
+    await page.fill('[data-test=refund-pin]', '999999');
     await page.click('[data-test=refund-submit]');
     await page.waitForSelector('[data-refund]');
     expect(await page.textContent('[data-test=detail]')).toContain('5.00');
@@ -139,7 +139,7 @@ describe('roles and orders', () => {
     expect(await page.textContent('h1')).toBe('登录');
     await page.selectOption('[data-test=lang]', 'en');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Log in');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     expect(await page.textContent('[data-nav=settings]')).toBe('Settings');
     await page.click('[data-nav=settings]');
     await page.waitForSelector('[data-test=callback-status]');
@@ -152,7 +152,7 @@ describe('analytics', () => {
 
   it('shows KPI cards and charts, follows a new payment, validates custom ranges, exports', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-kpi=gross] [data-test=kpi-gross]');
     expect(await page.$$eval('[data-kpi]', (els) => els.length)).toBe(7);
@@ -194,7 +194,7 @@ describe('analytics', () => {
     const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     const chartBg = () => page.$eval('[data-chart] svg rect', (r) => r.getAttribute('fill'));
     expect(await bg()).toBe('rgb(245, 246, 248)');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-chart] svg');
     expect(await chartBg()).toBe('#FFFFFF');
@@ -234,7 +234,7 @@ describe('analytics', () => {
 describe('account editor', () => {
   it('shows the channel-specific hint for UnionPay and template accounts', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.click('[data-tab=accounts]');
     await page.click('text=添加账号');
@@ -253,10 +253,67 @@ describe('account editor', () => {
   });
 });
 
+describe('sessions', () => {
+  it('management asks for the PIN again; an owner needs 6 digits', async () => {
+    const page = await open();
+    await login(page, '李老板', '999999');
+    await page.click('[data-nav=settings]');
+    await page.click('[data-tab=users]');
+    await page.waitForSelector('td');
+    await page.fill('[placeholder="姓名"], [placeholder="Name"]', '小张');
+    await page.fill('.inline-form input[type=password]', '1234');
+    await page.selectOption('.inline-form select', 'owner');
+    await page.click('.inline-form button');
+    await page.waitForSelector('[data-test=reauth]');
+    await page.fill('[data-test=reauth-pin]', '000000');
+    await page.click('[data-test=reauth-ok]');
+    await page.waitForSelector('[data-test=reauth-error]');
+    await page.fill('[data-test=reauth-pin]', '999999');
+    await page.click('[data-test=reauth-ok]');
+    await page.waitForFunction(() => /6 to 8 digits/.test(document.querySelector('[data-test=toast]')?.textContent ?? ''));
+    expect(await page.$('[data-test=reauth]')).toBeNull();
+    // Within the window the PIN is not asked again.
+    await page.selectOption('.inline-form select', 'cashier');
+    await page.click('.inline-form button');
+    await page.waitForFunction(() => document.body.textContent?.includes('小张'));
+    expect(await page.$('[data-test=reauth]')).toBeNull();
+    await page.close();
+  });
+
+  it('wrong PINs lock a user; the owner is told at the next login', async () => {
+    const page = await open();
+    for (let i = 0; i < 5; i++) await login(page, '王芳', '0000');
+    await page.waitForFunction(() => /之后再试|try again after/.test(document.querySelector('[data-test=login-error]')?.textContent ?? ''));
+    await login(page, '李老板', '999999');
+    await page.waitForSelector('[data-test=notices] [data-notice=locked]');
+    expect(await page.textContent('[data-test=notices]')).toContain('王芳');
+    await page.click('[data-test=notices-ok]');
+    expect(await page.$('[data-test=notices]')).toBeNull();
+    await page.close();
+  });
+
+  it('an idle till logs out by itself', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1200, height: 780 } });
+    await page.clock.install();
+    await page.goto(`${h.base}/index.html`);
+    await page.waitForSelector('[data-screen=login]');
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-screen=cashier]');
+    await page.clock.fastForward('09:00');
+    await page.keyboard.type('1');
+    await page.clock.fastForward('09:00');
+    expect(await page.$('[data-screen=cashier]')).not.toBeNull();
+    await page.clock.fastForward('02:00');
+    await page.waitForSelector('[data-screen=login]');
+    expect(await page.textContent('[data-test=toast]')).toMatch(/10 分钟无操作|10 minutes without activity/);
+    await page.close();
+  });
+});
+
 describe('routing', () => {
   it('the owner tunes routing inline and sees a fallback in the order detail', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.click('[data-tab=accounts]');
     await page.waitForSelector('[data-test=channels] tr[data-account=sandbox-backup]');
@@ -264,6 +321,9 @@ describe('routing', () => {
     await page.fill('tr[data-account=sandbox-demo] [data-field=weight]', '3');
     await page.fill('tr[data-account=sandbox-demo] [data-field=daily_cap]', '5000');
     await page.click('tr[data-account=sandbox-demo] [data-test=save-routing]');
+    // Changing an account asks for the owner's PIN again (once for the next few minutes).
+    await page.fill('[data-test=reauth-pin]', '999999');
+    await page.click('[data-test=reauth-ok]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('weight 1 → 3; daily_cap none → 5000.00'));
     // A bad value is refused naming the field.
     await page.fill('tr[data-account=sandbox-backup] [data-field=weight]', '0');
@@ -289,7 +349,7 @@ describe('routing', () => {
 
   it('a cashier over the daily limit gets a clear refusal at the till', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.fill('[data-test=limit-cashier-amount]', '10.00');
     await page.click('[data-test=save-limits]');
@@ -309,7 +369,7 @@ describe('routing', () => {
 describe('a till of a chain (shared book)', () => {
   it('shows the link, and narrows orders and analytics to a store or till', async () => {
     const page = await open('?shop');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.waitForSelector('[data-test=link][data-state=synced]');
     expect(await page.textContent('[data-test=link]')).toBe('账本已同步');
     await page.click('[data-nav=orders]');
@@ -340,7 +400,7 @@ describe('a till of a chain (shared book)', () => {
     await page.click('[data-test=join-submit]');
     // Joined: the shop's people log in with their usual PIN.
     await page.waitForSelector('[data-user="李老板"]');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.waitForSelector('[data-test=link][data-state=synced]');
     await page.close();
   });

@@ -88,7 +88,7 @@ describe('reconciliation', () => {
     await page.click('[data-test=logout]');
     await page.selectOption('[data-test=lang]', 'en');
     await page.click('[data-user="李老板"]');
-    await page.keyboard.type('9999');
+    await page.keyboard.type('999999');
     await page.keyboard.press('Enter');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-kind=amount_differs]');

@@ -40,7 +40,8 @@ pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     if a.shared.is_some() && a.store.is_none() {
         return Err(CliError::invalid("store", "a till of a shared book belongs to a store: give --store"));
     }
-    std::fs::create_dir_all(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
+    // Owner only (0700): the book, keys and settings of the till.
+    paydesk_core::files::create_private_dir(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
     if !Settings::file(home).exists() {
         s.save(home).map_err(CliError::other)?;
     }

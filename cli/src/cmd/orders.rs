@@ -34,7 +34,8 @@ pub(crate) struct OrdersArgs {
     /// At most this many (newest first).
     #[arg(long, default_value_t = 200)]
     limit: u32,
-    /// Print CSV (UTF-8) instead of a table.
+    /// Print CSV (UTF-8; the app's export columns; text that could run as a spreadsheet formula is
+    /// defused) instead of a table.
     #[arg(long)]
     csv: bool,
     /// Only this store's orders (a shop with several tills).
@@ -81,15 +82,10 @@ pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError>
     };
     let orders = p.store().list_orders(&f)?;
     if a.csv {
-        let mut w = csv::Writer::from_writer(std::io::stdout());
-        w.write_record(["order_no", "created_at", "status", "method", "channel", "account", "amount", "refunded", "fee", "subject", "channel_trade_no", "operator", "shift_no", "store", "till"]).map_err(CliError::other)?;
-        for x in &orders {
-            let created = x.created_at.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-            let store = stores.iter().find(|(t, _)| t == &x.till).map_or("", |(_, s)| s.as_str());
-            w.write_record([x.order_no.as_str(), &created, x.status.as_str(), x.method.as_str(), &x.channel, &x.account, &x.amount.to_string(), &x.refunded.to_string(), &x.fee.to_string(), &x.subject, x.channel_trade_no.as_deref().unwrap_or(""), x.operator.as_deref().unwrap_or(""), x.shift_no.as_deref().unwrap_or(""), store, &x.till])
-                .map_err(CliError::other)?;
-        }
-        w.flush().map_err(CliError::other)?;
+        // The app's export: the same columns, and formulas defused the same way.
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(paydesk_core::export::orders_csv(&orders, tz, &stores).as_bytes()).and_then(|_| out.flush()).map_err(CliError::other)?;
         return Ok(EXIT_OK);
     }
     o.print(&orders, || if orders.is_empty() { "no orders".into() } else { orders.iter().map(order_line).collect::<Vec<_>>().join("\n") });

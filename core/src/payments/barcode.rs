@@ -41,6 +41,7 @@ impl Payments {
         }
         let method = Method::from_auth_code(code).ok_or_else(|| super::invalid("auth_code", "not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay, e-CNY)"))?;
         let subject = self.subject(input.subject.as_deref())?;
+        let operator = super::operator_label(input.operator.as_deref())?;
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
@@ -50,7 +51,7 @@ impl Payments {
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait, input.sale.as_ref())?;
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait, input.sale.as_ref())?;
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
             let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
             match self.charge_once(order, &req, &*channel).await? {

@@ -33,6 +33,7 @@ use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus};
 use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
 use crate::store::{OrderPatch, Store, StoreError};
+use crate::text::{SafeText, TextError};
 
 pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch};
 pub use probe::Probe;
@@ -75,6 +76,20 @@ impl From<StoreError> for PayError {
             other => PayError::Store(other),
         }
     }
+}
+
+impl From<TextError> for PayError {
+    fn from(e: TextError) -> Self {
+        PayError::Invalid { field: e.field, message: e.problem }
+    }
+}
+
+/// Longest operator label.
+pub const MAX_OPERATOR: usize = 64;
+
+/// A client's operator label, checked: plain text of at most [`MAX_OPERATOR`] characters.
+pub(crate) fn operator_label(s: Option<&str>) -> Result<Option<String>, PayError> {
+    Ok(SafeText::parse_opt("operator", s, MAX_OPERATOR)?.map(SafeText::into_string))
 }
 
 impl PayError {
@@ -369,12 +384,10 @@ impl Payments {
         }
     }
 
+    /// What is sold, as the payer sees it: plain text of at most 128 characters ("Paydesk" when
+    /// none is given).
     fn subject(&self, s: Option<&str>) -> Result<String, PayError> {
-        let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("Paydesk");
-        if s.chars().count() > 128 {
-            return Err(invalid("subject", "must be at most 128 characters"));
-        }
-        Ok(s.to_string())
+        Ok(SafeText::parse_opt("subject", s, 128)?.map_or_else(|| "Paydesk".to_string(), SafeText::into_string))
     }
 
     /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has

@@ -28,6 +28,7 @@ impl Payments {
             return Err(super::invalid("method", "cash, card and voucher are recorded at the till, not shown as a QR code"));
         }
         let subject = self.subject(input.subject.as_deref())?;
+        let operator = super::operator_label(input.operator.as_deref())?;
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
@@ -38,7 +39,7 @@ impl Payments {
         let mut last_err = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime, input.sale.as_ref())?;
+            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, (operator.as_deref(), by), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime, input.sale.as_ref())?;
             // An unclear previous attempt is closed by the follower at once: it was never shown.
             let expire_prev = prev.as_ref().filter(|p| !p.status.is_final()).map(|_| self.now());
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;

@@ -12,6 +12,7 @@ use crate::money::Money;
 use crate::order::{EventSource, Refund, RefundStatus};
 use crate::principal::Principal;
 use crate::store::{AuditEntry, NewRefund, Outcome};
+use crate::text::SafeText;
 
 #[derive(Debug, Clone)]
 pub struct RefundRequestInput {
@@ -57,11 +58,8 @@ impl Payments {
         if input.amount.is_zero() {
             return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
         }
-        if let Some(r) = &input.reason {
-            if r.chars().count() > 256 {
-                return Err(PayError::Invalid { field: "reason", message: "must be at most 256 characters".into() });
-            }
-        }
+        let reason = SafeText::parse_opt("reason", input.reason.as_deref(), 256)?.map(SafeText::into_string);
+        let operator = super::operator_label(input.operator.as_deref())?;
         let order = self.store.order(&input.order_no)?;
         if order.kind == crate::order::PayKind::Tender {
             let no = self.next_refund_no(self.now())?;
@@ -80,13 +78,13 @@ impl Payments {
             refund_no: self.next_refund_no(now)?,
             order_no: order.order_no.clone(),
             amount: input.amount,
-            reason: input.reason.clone(),
-            operator: input.operator,
+            reason: reason.clone(),
+            operator,
             principal: by.clone(),
             created_at: now,
             idempotency_key: key,
         })?;
-        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account), created_at: refund.created_at };
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason, notify_url: self.notify_url(&order.account), created_at: refund.created_at };
         match channel.refund(&req).await {
             Ok(res) => self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply),
             Err(e) if !e.outcome_unknown() => {

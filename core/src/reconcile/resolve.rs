@@ -86,6 +86,8 @@ impl Reconciler {
         if note.chars().count() > MAX_NOTE {
             return Err(invalid("note", format!("at most {MAX_NOTE} characters")));
         }
+        let note = crate::text::SafeText::parse("note", note, MAX_NOTE).map_err(|e| invalid("note", e.problem))?;
+        let note = note.as_str();
         let item = self.store().recon_item(item_id)?;
         if item.state == ItemState::Fixed {
             return Err(invalid("state", "this discrepancy was already fixed by a re-query"));

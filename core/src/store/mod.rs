@@ -117,13 +117,24 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the book at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the book at `path` and brings its schema up to date. A new
+    /// home is created `0700`, the book and its WAL/SHM files are `0600` (see [`crate::files`]);
+    /// a home other users can read is reported in the log.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Migration(format!("cannot create {}: {e}", dir.display())))?;
+        let cannot = |what: &Path, e: std::io::Error| StoreError::Migration(format!("cannot create {}: {e}", what.display()));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            match crate::files::loose_dir_warning(dir) {
+                Some(w) => tracing::warn!("{w}"),
+                None if !dir.exists() => crate::files::create_private_dir(dir).map_err(|e| cannot(dir, e))?,
+                None => {}
+            }
         }
+        crate::files::create_private_file(path).map_err(|e| cannot(path, e))?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        for f in [path.to_path_buf(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            crate::files::make_private(&f).map_err(|e| StoreError::Migration(format!("cannot restrict {}: {e}", f.display())))?;
+        }
         conn.busy_timeout(Duration::from_secs(5))?;
         // Foreign keys stay off while migrations rebuild tables (SQLite's documented way); each
         // such migration ends with a foreign-key check. Then they are on for good.
@@ -181,6 +192,12 @@ impl Store {
 /// A row of this till's own (`till` column) — every row on a single till; on a shared book, the
 /// rows this till wrote.
 pub(crate) const OWN: &str = "(till = (SELECT value FROM sync_meta WHERE key = 'till') OR NOT EXISTS (SELECT 1 FROM sync_meta WHERE key = 'till'))";
+/// The book's WAL (`-wal`) or shared-memory (`-shm`) file.
+fn sidecar(book: &Path, suffix: &str) -> PathBuf {
+    let mut s = book.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
 
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
@@ -207,6 +224,30 @@ pub struct OrderDetail {
     pub events: Vec<crate::order::OrderEvent>,
     /// How the order's account was chosen (none for orders made before routing was recorded).
     pub route: Option<crate::routing::RouteDecision>,
+}
+
+#[cfg(all(test, unix))]
+mod private_files {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_book_and_its_wal_are_the_owners_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let book = super::Store::path_in(&home);
+        let s = super::Store::open(&book).unwrap();
+        s.set_pref("x", "y").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home), 0o700);
+        for f in [book.clone(), super::sidecar(&book, "-wal"), super::sidecar(&book, "-shm")] {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        // A book made loose by hand is made private again when opened.
+        drop(s);
+        std::fs::set_permissions(&book, std::fs::Permissions::from_mode(0o644)).unwrap();
+        super::Store::open(&book).unwrap();
+        assert_eq!(mode(&book), 0o600);
+    }
 }
 
 #[cfg(test)]

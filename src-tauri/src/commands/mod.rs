@@ -22,6 +22,8 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         session::app_info,
         session::login,
         session::logout,
+        session::touch_session,
+        session::confirm_pin,
         session::setup_owner,
         session::set_language,
         setup::setup_shop,

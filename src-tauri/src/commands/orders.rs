@@ -1,7 +1,7 @@
 //! The orders screen: list, detail, refund (owner + PIN), close, re-query, CSV export, audit log.
 
 use chrono::{NaiveDate, TimeZone};
-use paydesk_core::auth::{self, Action};
+use paydesk_core::auth::Action;
 use paydesk_core::payments::RefundRequestInput;
 use paydesk_core::store::{AuditEntry, OrderDetail, OrderFilter, Outcome};
 use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Refund};
@@ -99,9 +99,9 @@ pub struct RefundInput {
 pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refund> {
     let s = st.require(Action::Refund)?;
     let target = req.order_no.to_string();
-    if let Err(e) = auth::confirm_pin(st.store(), &s, &req.pin, chrono::Utc::now()) {
-        st.audit("refund", Some(&target), Outcome::Denied, &e.to_string());
-        return Err(e.into());
+    if let Err(e) = st.confirm_pin(&req.pin) {
+        st.audit("refund", Some(&target), Outcome::Denied, &e.message);
+        return Err(e);
     }
     let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
     let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };

@@ -19,6 +19,10 @@ export interface Backend {
   appInfo(): Promise<AppInfo>;
   login(name: string, pin: string): Promise<Session>;
   logout(): Promise<void>;
+  /** Someone is at the till (input): pushes the idle logout back. */
+  touchSession(): Promise<void>;
+  /** The PIN given again: user, account and key management for the next few minutes. */
+  confirmPin(pin: string): Promise<void>;
   setupOwner(name: string, pin: string): Promise<Session>;
   setLanguage(lang: string): Promise<void>;
   /** First start: the shop, its owner and callbacks in one step; logs the owner in. */

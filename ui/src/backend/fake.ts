@@ -45,12 +45,18 @@ const SHOP_TILLS: T.TillView[] = [{ till: 'T1', store: 'S1' }, { till: 'T2', sto
 
 export class FakeBackend implements Backend {
   readonly kind = 'fake' as const;
-  private users: { name: string; role: T.Role; pin: string; enabled: boolean }[] = [
-    { name: '王芳', role: 'cashier', pin: '1111', enabled: true },
-    { name: '李老板', role: 'owner', pin: '9999', enabled: true },
-    { name: '陈会计', role: 'accountant', pin: '5555', enabled: true },
+  private users: { name: string; role: T.Role; pin: string; enabled: boolean; failed: number; lockedUntil: number }[] = [
+    { name: '王芳', role: 'cashier', pin: '1111', enabled: true, failed: 0, lockedUntil: 0 },
+    { name: '李老板', role: 'owner', pin: '999999', enabled: true, failed: 0, lockedUntil: 0 },
+    { name: '陈会计', role: 'accountant', pin: '5555', enabled: true, failed: 0, lockedUntil: 0 },
   ];
   private session: T.Session | null = null;
+  /** When the PIN was last given again (management needs it within 5 minutes), ms. */
+  private confirmedAt = 0;
+  private idleLogoutMins = 10;
+  /** Owners' previous logins, for the lock notices (core/src/session.rs). */
+  private lastLogin = new Map<string, number>();
+  private locks: { user: string; at: number; failures: number; until: number }[] = [];
   private orders: T.Order[] = [];
   private events = new Map<string, T.OrderEvent[]>();
   private refunds: T.Refund[] = [];
@@ -123,19 +129,41 @@ export class FakeBackend implements Backend {
     if (input.till === 'T2') throw new BackendError('invalid', 'till: T2 is already a till of store S1 in the shared book; choose another till id');
     await this.wait();
     // The shop's users come with the shared book.
-    this.users = [{ name: '李老板', role: 'owner', pin: '9999', enabled: true }, { name: '王芳', role: 'cashier', pin: '1111', enabled: true }];
+    this.users = [{ name: '李老板', role: 'owner', pin: '999999', enabled: true, failed: 0, lockedUntil: 0 }, { name: '王芳', role: 'cashier', pin: '1111', enabled: true, failed: 0, lockedUntil: 0 }];
     this.shop = [...SHOP_TILLS, { till: input.till, store: input.store }];
     this.link = { ...this.link, state: 'synced', till: input.till, store: input.store, url: input.url, last_sync: new Date().toISOString() };
     return { till: input.till, store: input.store, pushed: 0, pulled: 42, days: 0, verified: true };
   }
 
-  private require(a: T.Action): T.Session {
+  private require(a: T.Action, fresh = true): T.Session {
     if (!this.session) throw new BackendError('not_logged_in', 'not logged in');
     if (!this.session.allowed.includes(a)) {
       if (['refund', 'export_orders', 'manage_settings', 'manage_accounts', 'manage_users'].includes(a)) this.log(a, null, 'denied', '');
       throw new BackendError('forbidden', `a ${this.session.role} may not ${a}`);
     }
+    if (fresh && (a === 'manage_users' || a === 'manage_accounts') && Date.now() - this.confirmedAt > 5 * 60_000) {
+      throw new BackendError('reauth_required', 'give your PIN again to go on');
+    }
     return this.session;
+  }
+
+  /** Checks a PIN as core does: wrong ones count across locks, which double from one minute. */
+  private checkPin(name: string, pin: string): (typeof this.users)[number] {
+    const u = this.users.find((x) => x.name === name);
+    const now = Date.now();
+    if (u && u.lockedUntil > now) throw new BackendError('locked', 'too many wrong PINs', { until: new Date(u.lockedUntil).toISOString() });
+    if (!u || !u.enabled || u.pin !== pin) {
+      if (!u) throw new BackendError('bad_pin', 'wrong user or PIN');
+      u.failed += 1;
+      if (u.failed < 5) throw new BackendError('bad_pin', 'wrong user or PIN');
+      u.lockedUntil = now + Math.min(60_000 * 2 ** (u.failed - 5), 86_400_000);
+      this.locks.push({ user: u.name, at: now, failures: u.failed, until: u.lockedUntil });
+      this.log('login_locked', u.name, 'denied', `${u.failed} wrong PINs in a row`);
+      throw new BackendError('locked', 'too many wrong PINs', { until: new Date(u.lockedUntil).toISOString() });
+    }
+    u.failed = 0;
+    u.lockedUntil = 0;
+    return u;
   }
 
   private log(action: string, target: string | null, outcome: T.AuditEntry['outcome'], detail: string) {
@@ -204,17 +232,31 @@ export class FakeBackend implements Backend {
     };
   }
   async login(name: string, pin: string) {
-    const u = this.users.find((x) => x.name === name && x.enabled);
-    if (!u || u.pin !== pin) { this.log('login', name, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
-    this.session = { user: u.name, role: u.role, allowed: ALLOWED[u.role] };
+    let u: (typeof this.users)[number];
+    try { u = this.checkPin(name, pin); } catch (e) { this.log('login', name, 'denied', (e as Error).message); throw e; }
+    const now = Date.now();
+    const since = this.lastLogin.get(u.name) ?? 0;
+    this.lastLogin.set(u.name, now);
+    const notices: T.Notice[] = u.role !== 'owner' ? [] : [
+      ...(pin.length < 6 ? [{ kind: 'short_pin' as const }] : []),
+      ...this.locks.filter((l) => l.at > since).map((l) => ({ kind: 'locked' as const, user: l.user, at: new Date(l.at).toISOString(), failures: l.failures, until: new Date(l.until).toISOString() })),
+    ];
+    this.session = { user: u.name, role: u.role, allowed: ALLOWED[u.role], idle_logout_secs: this.idleLogoutMins ? this.idleLogoutMins * 60 : null };
+    this.confirmedAt = 0;
     this.log('login', name, 'ok', '');
-    return this.session;
+    return { ...this.session, notices };
   }
   async logout() { if (this.session) this.log('logout', null, 'ok', ''); this.session = null; }
+  async touchSession() { /* the fake has no clock of its own: the UI's idle timer logs out */ }
+  async confirmPin(pin: string) {
+    const s = this.require('view_orders', false);
+    this.checkPin(s.user, pin);
+    this.confirmedAt = Date.now();
+  }
   async setupOwner(name: string, pin: string) {
     if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
-    if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
-    this.users.push({ name, role: 'owner', pin, enabled: true });
+    if (!/^\d{6,8}$/.test(pin)) throw new BackendError('invalid', "pin: an owner's PIN must be 6 to 8 digits");
+    this.users.push({ name, role: 'owner', pin, enabled: true, failed: 0, lockedUntil: 0 });
     return this.login(name, pin);
   }
   async setupShop(input: B.ShopInput) {
@@ -374,8 +416,7 @@ export class FakeBackend implements Backend {
   }
   async refund(req: T.RefundInput) {
     const s = this.require('refund');
-    const u = this.users.find((x) => x.name === s.user)!;
-    if (u.pin !== req.pin) { this.log('refund', req.order_no, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
+    try { this.checkPin(s.user, req.pin); } catch (e) { this.log('refund', req.order_no, 'denied', (e as Error).message); throw e; }
     const o = this.find(req.order_no);
     const fen = this.amount(req.amount);
     if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}, only paid orders can be refunded`);
@@ -395,10 +436,12 @@ export class FakeBackend implements Backend {
   async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
   async auditLog() { this.require('view_audit'); return [...this.audit]; }
 
-  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
+  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, idle_logout_mins: this.idleLogoutMins, home: '/home/paydesk/.local/share/paydesk' }; }
   async saveSettings(i: T.SettingsInput) {
     this.require('manage_settings');
     if (i.qr_lifetime_secs < 30 || i.qr_lifetime_secs > 3600) throw new BackendError('invalid', 'qr_lifetime_secs: must be between 30 and 3600 seconds');
+    if (i.idle_logout_mins !== undefined && (i.idle_logout_mins < 0 || i.idle_logout_mins > 240)) throw new BackendError('invalid', 'idle_logout_mins: must be 0 (never) to 240 minutes');
+    if (i.idle_logout_mins !== undefined) this.idleLogoutMins = i.idle_logout_mins;
     const restart = i.qr_lifetime_secs !== this.settings.qr_lifetime_secs || JSON.stringify(i.callback) !== JSON.stringify(this.settings.callback);
     this.settings.qr_lifetime_secs = i.qr_lifetime_secs; this.settings.callback = i.callback; this.voice = i.voice;
     this.log('settings', null, 'ok', '');
@@ -434,16 +477,23 @@ export class FakeBackend implements Backend {
     return l;
   }
   async importKey(account: string, field: string) { this.require('manage_accounts'); return `keys/${account}.${field}.sealed`; }
-  async testAccount() { this.require('manage_accounts'); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
-  async listUsers() { this.require('manage_users'); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
+  async testAccount() { this.require('manage_accounts', false); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
+  async listUsers() { this.require('manage_users', false); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
   async addUser(name: string, role: T.Role, pin: string) {
     this.require('manage_users');
     if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
+    if (role === 'owner' && pin.length < 6) throw new BackendError('invalid', "pin: an owner's PIN must be 6 to 8 digits");
     if (this.users.some((u) => u.name === name)) throw new BackendError('conflict', `a user named ${JSON.stringify(name)} already exists`);
-    this.users.push({ name, role, pin, enabled: true });
+    this.users.push({ name, role, pin, enabled: true, failed: 0, lockedUntil: 0 });
+    this.log('user', name, 'ok', `added as ${role}`);
     return { name, role, enabled: true };
   }
-  async setUserPin(name: string, pin: string) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.pin = pin; }
+  async setUserPin(name: string, pin: string) {
+    this.require('manage_users');
+    const u = this.users.find((x) => x.name === name);
+    if (!/^\d{4,8}$/.test(pin) || (u?.role === 'owner' && pin.length < 6)) throw new BackendError('invalid', u?.role === 'owner' ? "pin: an owner's PIN must be 6 to 8 digits" : 'pin: must be 4 to 8 digits');
+    if (u) { u.pin = pin; u.failed = 0; u.lockedUntil = 0; this.log('user', name, 'ok', 'PIN changed'); }
+  }
   async setUserEnabled(name: string, enabled: boolean) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.enabled = enabled; }
 
   async demoSimulate(no: string, action: 'pay' | 'decline' | 'scan') {

@@ -25,6 +25,8 @@ export class TauriBackend implements Backend {
   appInfo() { return call<T.AppInfo>('app_info'); }
   login(name: string, pin: string) { return call<T.Session>('login', { name, pin }); }
   logout() { return call<void>('logout'); }
+  touchSession() { return call<void>('touch_session'); }
+  confirmPin(pin: string) { return call<void>('confirm_pin', { pin }); }
   setupOwner(name: string, pin: string) { return call<T.Session>('setup_owner', { name, pin }); }
   setLanguage(lang: string) { return call<void>('set_language', { lang }); }
   setupShop(input: B.ShopInput) { return call<T.Session>('setup_shop', { input }); }

@@ -137,7 +137,17 @@ export interface RouteDecision {
 }
 
 export interface User { name: string; role: Role; enabled: boolean }
-export interface Session { user: string; role: Role; allowed: Action[] }
+/** Something an owner should know at login (core/src/session.rs). */
+export type Notice =
+  | { kind: 'locked'; user: string; at: string; failures: number; until: string }
+  | { kind: 'short_pin' };
+export interface Session {
+  user: string; role: Role; allowed: Action[];
+  /** Idle logout after this many seconds without input (null: never). */
+  idle_logout_secs?: number | null;
+  /** At login only: locks since the owner's last login, a PIN too short. */
+  notices?: Notice[];
+}
 export interface DemoInfo { users: [string, Role, string][]; sample_codes: [string, string][] }
 export interface AppInfo {
   version: string;
@@ -195,7 +205,10 @@ export interface Settings {
   barcode_poll_secs: number;
   channel_timeout_secs: number;
   callback: CallbackMode;
+  /** The local API and /status (loopback only). */
   listen: string;
+  /** The channel callbacks alone (what a tunnel or proxy forwards to); unset = 127.0.0.1:8430. */
+  callback_listen?: string | null;
 }
 /** A daily limit; null = none. Amounts are yuan strings ("5000.00"). */
 export interface DailyLimit { count?: number | null; amount?: string | null }
@@ -203,8 +216,8 @@ export interface Limits { cashier?: DailyLimit; till?: DailyLimit; cashiers?: Re
 export interface LimitsInput { cashier_count: number | null; cashier_amount: string | null; till_count: number | null; till_amount: string | null }
 /** Details of a `limit` refusal (core/src/routing/limits.rs). */
 export interface LimitDetails { scope: 'cashier' | 'till'; who: string; what: 'count' | 'amount'; limit: number; used: number; amount: number }
-export interface SettingsView { settings: Settings; limits: Limits; voice: boolean; customer_display: boolean; home: string }
-export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean }
+export interface SettingsView { settings: Settings; limits: Limits; voice: boolean; customer_display: boolean; idle_logout_mins: number; home: string }
+export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean; idle_logout_mins?: number }
 export interface CallbackStatus { mode: string; state: 'on' | 'off' | 'connecting' | 'polling'; detail: string }
 
 export interface AccountConfig {

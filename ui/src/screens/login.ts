@@ -1,7 +1,7 @@
 // Login: pick a user, type the PIN (keypad or keyboard). First start: the setup wizard.
 
 import { h, mount } from '../dom';
-import { t, tk } from '../i18n';
+import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { Ctx } from '../context';
 import { setupScreen } from './setup';
@@ -27,7 +27,8 @@ export function loginScreen(ctx: Ctx): HTMLElement {
       ctx.onLoggedIn(s);
     } catch (e) {
       const err = toBackendError(e);
-      msg.textContent = err.code === 'locked' ? t('login.locked') : err.code === 'bad_pin' ? t('login.badPin') : err.message;
+      const until = (err.details as { until?: string } | null)?.until;
+      msg.textContent = err.code === 'locked' ? (until ? t('login.lockedUntil', { until: fmtTime(until) }) : t('login.locked')) : err.code === 'bad_pin' ? t('login.badPin') : err.message;
       pin = '';
       pinInput.value = '';
       draw();

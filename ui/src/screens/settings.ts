@@ -61,11 +61,12 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const server = h('input', { placeholder: 'tunnel.example.com', value: mode.mode === 'tunnel' ? mode.server : '' });
     const voice = h('input', { type: 'checkbox', checked: v.voice, 'data-test': 'voice-on' });
     const customer = h('input', { type: 'checkbox', checked: v.customer_display });
+    const idleMins = h('input', { type: 'number', min: '0', max: '240', value: String(v.idle_logout_mins), 'data-test': 'idle-logout' });
     const save = async () => {
       const m = modeSel.value;
       const callback: CallbackMode = m === 'public_url' ? { mode: 'public_url', base_url: url.value.trim() } : m === 'tunnel' ? { mode: 'tunnel', server: server.value.trim(), secret_file: null } : { mode: 'polling_only' };
       try {
-        const restart = await ctx.backend.saveSettings({ qr_lifetime_secs: Number(lifetime.value), callback, voice: voice.checked, customer_display: customer.checked });
+        const restart = await ctx.backend.saveSettings({ qr_lifetime_secs: Number(lifetime.value), callback, voice: voice.checked, customer_display: customer.checked, idle_logout_mins: Number(idleMins.value) });
         ctx.toast(restart ? t('settings.savedRestart') : t('settings.saved'));
         void draw();
       } catch (e) { err(e); }
@@ -79,6 +80,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
         h('span', { class: `badge cb-${status.state}`, 'data-state': status.state }, t(`callback.state.${status.state}` as never)), ' ', h('small', null, status.detail)),
       h('label', { class: 'check' }, voice, t('settings.voice')),
       h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
+      h('label', null, t('settings.idleLogout'), idleMins),
       h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
       h('p', { class: 'muted', 'data-test': 'about' }, t('backup.about', { version: ctx.info.version, shop: ctx.info.shop_name || '—' })),
       h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')),
@@ -142,10 +144,10 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const role = h('select', null, (['cashier', 'owner', 'accountant'] as Role[]).map((r) => h('option', { value: r }, tk('role', r))));
     const pin = h('input', { type: 'password', inputmode: 'numeric', placeholder: t('users.pin') });
     const add = async () => { try { await ctx.backend.addUser(name.value.trim(), role.value as Role, pin.value); void draw(); } catch (e) { err(e); } };
-    const newPin = (n: string) => { const p = prompt(t('users.newPinFor', { name: n })); if (p) void ctx.backend.setUserPin(n, p).then(() => ctx.toast(t('settings.saved')), err); };
+    const newPin = (n: string, r: Role) => { const p = prompt(t(r === 'owner' ? 'users.newPinForOwner' : 'users.newPinFor', { name: n })); if (p) void ctx.backend.setUserPin(n, p).then(() => ctx.toast(t('settings.saved')), err); };
     return h('div', null, h('table', null, h('tbody', null, list.map((u) => h('tr', null, h('td', null, u.name), h('td', null, tk('role', u.role)),
       h('td', null, u.enabled ? t('users.enabled') : t('users.disabled')),
-      h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name) }, t('users.changePin')),
+      h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name, u.role) }, t('users.changePin')),
         h('button', { onclick: () => void ctx.backend.setUserEnabled(u.name, !u.enabled).then(draw, err) }, u.enabled ? t('account.disable') : t('account.enable'))))))),
       h('div', { class: 'inline-form' }, name, role, pin, h('button', { class: 'primary', onclick: () => void add() }, t('users.add'))));
   }
