@@ -1,8 +1,6 @@
 //! Two processes, one home: CLI commands beside each other and beside a running service.
 
-use std::process::Command;
-
-use paydesk_e2e::{paydesk_bin, sandbox_accounts, Cli, Run, Service};
+use paydesk_e2e::{paydesk, sandbox_accounts, Cli, Run, Service};
 
 fn setup() -> (Cli, Service) {
     let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
@@ -20,11 +18,10 @@ fn concurrent_cli_payments_all_get_their_own_number() {
     let children: Vec<_> = (0..24)
         .map(|i| {
             let amount = format!("{}.00", i + 1);
-            Command::new(paydesk_bin())
+            paydesk()
                 .arg("--home")
                 .arg(cli.home.path())
                 .args(["--json", "pay", "--amount", &amount])
-                .env_remove("PAYDESK_HOME")
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
                 .spawn()

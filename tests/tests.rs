@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod cli;
 mod home;
+mod newcomer;
 mod notify;
 mod recovery;
 mod report;

@@ -40,6 +40,14 @@ impl From<Output> for Run {
     }
 }
 
+/// A `paydesk` command with a clean environment: no `PAYDESK_HOME`, and English messages (the
+/// locale says `en_US`) unless the test sets `LANG` itself.
+pub fn paydesk() -> Command {
+    let mut c = Command::new(paydesk_bin());
+    c.env_remove("PAYDESK_HOME").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", "en_US.UTF-8");
+    c
+}
+
 /// A temporary Paydesk home driven through the CLI.
 pub struct Cli {
     pub home: tempfile::TempDir,
@@ -50,10 +58,15 @@ impl Cli {
         Cli { home: tempfile::tempdir().expect("tempdir") }
     }
 
-    /// Runs `paydesk --home H --json ARGS…`.
+    /// Runs `paydesk --home H --json ARGS…` (in English: tests read some messages).
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(paydesk_bin()).arg("--home").arg(self.home.path()).arg("--json").args(args).env_remove("PAYDESK_HOME").output().expect("run paydesk");
+        let out = paydesk().arg("--home").arg(self.home.path()).arg("--json").args(args).output().expect("run paydesk");
         out.into()
+    }
+
+    /// Runs `paydesk --home H ARGS…` for people (no `--json`), in the language `lang` (`zh_CN.UTF-8`, …).
+    pub fn human(&self, lang: &str, args: &[&str]) -> Run {
+        paydesk().env("LANG", lang).arg("--home").arg(self.home.path()).args(args).output().expect("run paydesk").into()
     }
 
     pub fn ok(&self, args: &[&str]) -> serde_json::Value {
@@ -78,11 +91,11 @@ pub struct Service {
 impl Service {
     /// Starts `paydesk --json ARGS…` and waits for its listening line.
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
-        let mut cmd = Command::new(paydesk_bin());
+        let mut cmd = paydesk();
         if let Some(h) = home {
             cmd.arg("--home").arg(h);
         }
-        let mut child = cmd.arg("--json").args(args).env_remove("PAYDESK_HOME").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
+        let mut child = cmd.arg("--json").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
         let out = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
         // Keep draining stdout for the child's whole life, so its later prints never fail.

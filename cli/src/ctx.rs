@@ -8,14 +8,30 @@ use paydesk_channels::ChannelEnv;
 use paydesk_core::config::{CallbackMode, Settings};
 use paydesk_core::{Payments, Store};
 
+use crate::i18n::tr;
 use crate::out::CliError;
+
+/// Checks that `home` holds a book this user may read: "no book" only when there is none, and
+/// "permission denied" when the folder or the book cannot be read.
+pub(crate) fn check_book(home: &Path) -> Result<std::path::PathBuf, CliError> {
+    let db = Store::path_in(home);
+    let denied = |e: std::io::Error| CliError::invalid("home", tr!(HOME_DENIED, home = home.display(), detail = e));
+    match std::fs::metadata(&db) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => return Err(denied(e)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(CliError::invalid("home", tr!(NO_BOOK, home = home.display()))),
+        Err(e) => return Err(CliError::invalid("home", tr!(HOME_UNREADABLE, home = home.display(), detail = e))),
+    }
+    // The folder may be listable but the book not readable (or the other way round).
+    if let Err(e) = std::fs::File::open(&db) {
+        return Err(if e.kind() == std::io::ErrorKind::PermissionDenied { denied(e) } else { CliError::invalid("home", tr!(HOME_UNREADABLE, home = home.display(), detail = e)) });
+    }
+    Ok(db)
+}
 
 /// Opens an existing home (run `paydesk init` or `paydesk demo` first).
 pub(crate) fn open(home: &Path) -> Result<Arc<Payments>, CliError> {
-    let db = Store::path_in(home);
-    if !db.exists() {
-        return Err(CliError::invalid("home", format!("{} has no Paydesk book; run `paydesk init` (or `paydesk demo`) first", home.display())));
-    }
+    let db = check_book(home)?;
     let settings = Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
     let store = Arc::new(Store::open(&db).map_err(CliError::other)?);
     let env = ChannelEnv::new(home, Duration::from_secs(settings.channel_timeout_secs));

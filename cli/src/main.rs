@@ -3,6 +3,7 @@
 
 mod cmd;
 mod ctx;
+mod i18n;
 mod out;
 mod qr;
 
@@ -20,6 +21,10 @@ pub(crate) struct Cli {
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
     json: bool,
+    /// Language of messages and reports: zh-CN or en. Default: the locale (LC_ALL, LC_MESSAGES,
+    /// LANG), else the home's language setting (the app's), else zh-CN.
+    #[arg(long, global = true, value_name = "LANG")]
+    lang: Option<String>,
     /// More log output (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -86,19 +91,33 @@ fn main() {
         _ => "debug",
     };
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| filter.into())).with_writer(std::io::stderr).init();
+    let json = cli.json;
+    let home = paydesk_core::config::resolve_home(cli.home.as_deref());
+    match i18n::choose(cli.lang.as_deref(), |k| std::env::var(k).ok(), || home_language(&home)) {
+        Ok(lang) => i18n::set(lang),
+        Err(e) => std::process::exit(out::fail(&out::CliError::invalid("lang", e.trim_start_matches("lang: ")), json)),
+    }
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start runtime: {e}");
+            out::note(&i18n::tr!(ERROR_PREFIX, message = i18n::tr!(RUNTIME_FAILED, detail = e)));
             std::process::exit(1);
         }
     };
-    let json = cli.json;
     let code = match rt.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => out::fail(&e, json),
     };
     std::process::exit(code);
+}
+
+/// The language setting of the home's book (the app's `lang` preference), if it has one.
+fn home_language(home: &std::path::Path) -> Option<String> {
+    let db = paydesk_core::Store::path_in(home);
+    if !db.is_file() {
+        return None;
+    }
+    paydesk_core::Store::open(&db).ok()?.pref("lang").ok().flatten()
 }
 
 async fn run(cli: Cli) -> Result<i32, out::CliError> {

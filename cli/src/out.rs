@@ -1,8 +1,10 @@
 //! Output and exit codes: human text or `--json`, errors with the field they concern.
 
 use paydesk_core::payments::PayError;
-use paydesk_core::{Order, OrderStatus};
+use paydesk_core::{Order, OrderStatus, RefundStatus};
 use serde::Serialize;
+
+use crate::i18n::{self, catalog as m, t, tr};
 
 pub(crate) const EXIT_OK: i32 = 0;
 pub(crate) const EXIT_FAILURE: i32 = 1;
@@ -26,6 +28,53 @@ impl CliError {
     pub(crate) fn other(message: impl std::fmt::Display) -> CliError {
         CliError { code: "failure", message: message.to_string(), exit: EXIT_FAILURE }
     }
+    /// Writing the output failed. A reader that went away (`paydesk orders --csv | head`) is not
+    /// an error: the command ends quietly.
+    pub(crate) fn write(e: impl Into<Box<dyn std::error::Error>>) -> CliError {
+        let e = e.into();
+        if is_closed_pipe(&*e) {
+            return CliError { code: CLOSED_PIPE, message: String::new(), exit: EXIT_OK };
+        }
+        CliError::other(e)
+    }
+}
+
+const CLOSED_PIPE: &str = "closed_pipe";
+
+fn is_closed_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) {
+            return true;
+        }
+        if let Some(csv) = err.downcast_ref::<csv::Error>() {
+            if let csv::ErrorKind::Io(io) = csv.kind() {
+                return io.kind() == std::io::ErrorKind::BrokenPipe;
+            }
+        }
+        cur = err.source();
+    }
+    false
+}
+
+/// Writes a line to stdout. When the reader has gone away, the rest of the output is dropped
+/// quietly (the command still finishes its work and exits with its own code).
+pub(crate) fn say(text: &str) {
+    use std::io::Write;
+    static GONE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if GONE.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{text}").and_then(|()| out.flush()).is_err() {
+        GONE.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Writes a line to stderr (messages beside the output: progress, limits, what happens next).
+pub(crate) fn note(text: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{text}");
 }
 
 impl From<PayError> for CliError {
@@ -37,7 +86,7 @@ impl From<PayError> for CliError {
             PayError::Channel(_) | PayError::Limit(_) => EXIT_NOT_PAID,
             _ => EXIT_FAILURE,
         };
-        CliError { code: e.code(), message: e.to_string(), exit }
+        CliError { code: e.code(), message: i18n::pay_error(&e), exit }
     }
 }
 
@@ -48,10 +97,13 @@ impl From<paydesk_core::store::StoreError> for CliError {
 }
 
 pub(crate) fn fail(e: &CliError, json: bool) -> i32 {
-    if json {
-        println!("{}", serde_json::json!({"error": {"code": e.code, "message": e.message}}));
+    if e.code == CLOSED_PIPE {
+        return e.exit;
     }
-    eprintln!("error: {}", e.message);
+    if json {
+        say(&serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string());
+    }
+    note(&tr!(ERROR_PREFIX, message = e.message));
     e.exit
 }
 
@@ -63,9 +115,9 @@ impl Out {
     /// Prints `value` as JSON, or `human()` as text.
     pub(crate) fn print<T: Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            say(&serde_json::to_string_pretty(value).unwrap_or_default());
         } else {
-            println!("{}", human());
+            say(&human());
         }
     }
 }
@@ -79,11 +131,42 @@ pub(crate) fn order_exit(o: &Order) -> i32 {
     }
 }
 
+/// An order's state as a word.
+pub(crate) fn status_word(s: OrderStatus) -> &'static str {
+    t(match s {
+        OrderStatus::Pending => m::STATUS_PENDING,
+        OrderStatus::Processing => m::STATUS_PROCESSING,
+        OrderStatus::Success => m::STATUS_SUCCESS,
+        OrderStatus::Failed => m::STATUS_FAILED,
+        OrderStatus::Closed => m::STATUS_CLOSED,
+        OrderStatus::Refunded => m::STATUS_REFUNDED,
+    })
+}
+
+/// A refund's state as a word.
+pub(crate) fn refund_status_word(s: RefundStatus) -> &'static str {
+    t(match s {
+        RefundStatus::Pending => m::REFUND_PENDING,
+        RefundStatus::Processing => m::REFUND_PROCESSING,
+        RefundStatus::Success => m::REFUND_SUCCESS,
+        RefundStatus::Failed => m::REFUND_FAILED,
+    })
+}
+
 /// One line about an order for people.
 pub(crate) fn order_line(o: &Order) -> String {
-    let mut s = format!("{}  {:>10} yuan  {:<10}  {}/{}  {}", o.order_no, o.amount.to_string(), o.status.as_str(), o.channel, o.method, o.subject);
+    let amount = tr!(YUAN, amount = o.amount);
+    let mut s = format!(
+        "{}  {}  {}  {}/{}  {}",
+        o.order_no,
+        i18n::pad_left(&amount, 14),
+        i18n::pad(status_word(o.status), 10),
+        o.channel,
+        i18n::method_name(o.method.as_str()),
+        o.subject
+    );
     if !o.refunded.is_zero() {
-        s.push_str(&format!("  (refunded {})", o.refunded));
+        s.push_str(&tr!(ORDER_REFUNDED_PART, amount = o.refunded));
     }
     if let Some(m) = &o.failure_message {
         if !o.status.is_final() || matches!(o.status, OrderStatus::Failed) {

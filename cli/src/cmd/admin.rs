@@ -9,6 +9,7 @@ use paydesk_core::{AccountsFile, Money, Store};
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::{self, catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -28,12 +29,12 @@ pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     let till = a.till.parse().map_err(|e| CliError::invalid("till", e))?;
     let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, ..Settings::default() };
     s.validate().map_err(|e| CliError::invalid("settings", e))?;
-    std::fs::create_dir_all(home).map_err(|e| CliError::other(format!("cannot create {}: {e}", home.display())))?;
+    std::fs::create_dir_all(home).map_err(|e| CliError::other(tr!(CANNOT_CREATE, path = home.display(), detail = e)))?;
     if !Settings::file(home).exists() {
         s.save(home).map_err(CliError::other)?;
     }
     Store::open(&Store::path_in(home)).map_err(CliError::other)?;
-    o.print(&json!({"home": home, "book": Store::path_in(home)}), || format!("Paydesk home ready at {}", home.display()));
+    o.print(&json!({"home": home, "book": Store::path_in(home)}), || tr!(HOME_READY, home = home.display()));
     Ok(EXIT_OK)
 }
 
@@ -58,12 +59,12 @@ pub(crate) enum AccountsCmd {
 pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32, CliError> {
     match c {
         AccountsCmd::Import { file } => {
-            let text = std::fs::read_to_string(&file).map_err(|e| CliError::invalid("file", format!("cannot read {}: {e}", file.display())))?;
+            let text = std::fs::read_to_string(&file).map_err(|e| CliError::invalid("file", tr!(CANNOT_READ_FILE, path = file.display(), detail = e)))?;
             let parsed = AccountsFile::parse(&text).map_err(|e| CliError::invalid("accounts", e))?;
             // Every account's channel must build before anything is written.
             let env = paydesk_channels::ChannelEnv::new(home, std::time::Duration::from_secs(10));
             for a in &parsed.accounts {
-                paydesk_channels::build(a, &env).map_err(|e| CliError::invalid("accounts", e))?;
+                paydesk_channels::build(a, &env).map_err(|e| CliError::invalid("accounts", i18n::channel_error(&e)))?;
             }
             let p = ctx::open(home)?;
             // Each account is written with its audit entry (what changed, by whom).
@@ -72,7 +73,7 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
                 p.save_account(a.clone(), &actor)?;
             }
             let names: Vec<&str> = parsed.accounts.iter().map(|a| a.name.as_str()).collect();
-            o.print(&json!({"imported": names}), || format!("imported {} account(s): {}", names.len(), names.join(", ")));
+            o.print(&json!({"imported": names}), || tr!(IMPORTED, count = names.len(), names = names.join(", ")));
             Ok(EXIT_OK)
         }
         AccountsCmd::List => {
@@ -83,9 +84,15 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
                 .map(|(a, caps)| json!({"name": a.name, "channel": a.channel, "display_name": a.display_name, "enabled": a.enabled, "priority": a.priority, "weight": a.weight, "fee_rate_bp": a.fee_rate_bp, "daily_cap": a.daily_cap.map(|m| m.to_string()), "capabilities": caps}))
                 .collect();
             o.print(&rows, || {
-                let mut s = format!("{:<20} {:<10} {:<8} {:>8} {:>6} {:>8}  {}\n", "NAME", "CHANNEL", "ENABLED", "PRIORITY", "WEIGHT", "FEE(bp)", "DAILY CAP");
+                let row = |cells: [&str; 7]| {
+                    let [name, channel, enabled, priority, weight, fee, cap] = cells;
+                    format!("{} {} {} {} {} {}  {cap}\n", i18n::pad(name, 20), i18n::pad(channel, 10), i18n::pad(enabled, 8), i18n::pad_left(priority, 8), i18n::pad_left(weight, 6), i18n::pad_left(fee, 8))
+                };
+                let mut s = row([t(m::ACCOUNTS_HEAD_NAME), t(m::ACCOUNTS_HEAD_CHANNEL), t(m::ACCOUNTS_HEAD_ENABLED), t(m::ACCOUNTS_HEAD_PRIORITY), t(m::ACCOUNTS_HEAD_WEIGHT), t(m::ACCOUNTS_HEAD_FEE), t(m::ACCOUNTS_HEAD_CAP)]);
                 for (a, _) in &list {
-                    s.push_str(&format!("{:<20} {:<10} {:<8} {:>8} {:>6} {:>8}  {}\n", a.name, a.channel, a.enabled, a.priority, a.weight, a.fee_rate_bp, a.daily_cap.map_or("-".into(), |m| m.to_string())));
+                    let enabled = t(if a.enabled { m::YES } else { m::NO });
+                    let cap = a.daily_cap.map_or("-".into(), |m| m.to_string());
+                    s.push_str(&row([&a.name, &a.channel, enabled, &a.priority.to_string(), &a.weight.to_string(), &a.fee_rate_bp.to_string(), &cap]));
                 }
                 s.trim_end().to_string()
             });
@@ -100,11 +107,11 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
             match ch.query(&probe).await {
                 Ok(st) => {
                     let ok = matches!(st.state, TradeState::NotFound);
-                    o.print(&json!({"account": name, "ok": true, "probe": st.raw_status}), || format!("{name}: connection and keys OK ({})", if ok { "channel answered: no such order" } else { st.raw_status.as_str() }));
+                    o.print(&json!({"account": name, "ok": true, "probe": st.raw_status}), || tr!(TEST_OK, account = name, detail = if ok { t(m::TEST_NO_SUCH_ORDER) } else { st.raw_status.as_str() }));
                     Ok(EXIT_OK)
                 }
                 Err(e) => {
-                    o.print(&json!({"account": name, "ok": false, "code": e.code(), "message": e.to_string()}), || format!("{name}: FAILED: {e}"));
+                    o.print(&json!({"account": name, "ok": false, "code": e.code(), "message": i18n::channel_error(&e)}), || tr!(TEST_FAILED, account = name, error = i18n::channel_error(&e)));
                     Ok(EXIT_FAILURE)
                 }
             }

@@ -7,8 +7,11 @@ use clap::Args;
 use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput};
 use paydesk_core::{EventSource, Method, Money, Order, OrderNo};
 
+use paydesk_server::api::{payment_json, refund_json};
+
 use crate::ctx;
-use crate::out::{order_exit, order_line, CliError, Out, EXIT_OK};
+use crate::i18n::{t, tr};
+use crate::out::{order_exit, order_line, refund_status_word, CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
 pub(crate) struct PayArgs {
@@ -49,7 +52,7 @@ fn parse_order(s: &str) -> Result<OrderNo, CliError> {
 }
 
 fn print_order(o: &Out, order: &Order) -> i32 {
-    o.print(order, || order_line(order));
+    o.print(&payment_json(order), || order_line(order));
     order_exit(order)
 }
 
@@ -58,7 +61,7 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
     if let Some(code) = a.auth_code {
         if a.method.is_some() {
-            return Err(CliError::invalid("method", "not used with --auth-code: the payment code tells the method"));
+            return Err(CliError::invalid("method", t(crate::i18n::catalog::METHOD_WITH_AUTH_CODE)));
         }
         let order = p
             .barcode_pay(BarcodeInput { amount, auth_code: code, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
@@ -76,13 +79,13 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
         crate::qr::png(&qr, path, 8).map_err(CliError::other)?;
     }
     if !o.json {
-        println!("{}", crate::qr::terminal(&qr).map_err(CliError::other)?);
-        println!("Scan to pay {} yuan: {qr}", order.amount);
-        println!("Order {}", order.order_no);
+        crate::out::say(&crate::qr::terminal(&qr).map_err(CliError::other)?);
+        crate::out::say(&tr!(PAY_SCAN, amount = order.amount, qr = qr));
+        crate::out::say(&tr!(PAY_ORDER, order = order.order_no));
     }
     let Some(secs) = a.wait else {
         if o.json {
-            o.print(&order, String::new);
+            o.print(&payment_json(&order), String::new);
         }
         // The QR is issued: that is what was asked.
         return Ok(EXIT_OK);
@@ -125,7 +128,7 @@ pub(crate) async fn refund(home: &Path, a: RefundArgs, o: &Out) -> Result<i32, C
     let p = ctx::open(home)?;
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
     let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }).await?;
-    o.print(&r, || format!("refund {} of {} yuan for {}: {}", r.refund_no, r.amount, r.order_no, r.status.as_str()));
+    o.print(&refund_json(&r), || tr!(REFUND_LINE, refund = r.refund_no, amount = r.amount, order = r.order_no, status = refund_status_word(r.status)));
     Ok(match r.status {
         paydesk_core::RefundStatus::Success => EXIT_OK,
         paydesk_core::RefundStatus::Failed => crate::out::EXIT_NOT_PAID,

@@ -10,6 +10,7 @@ use paydesk_core::Payments;
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::tr;
 use crate::out::{CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -29,7 +30,7 @@ async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out,
     let (mut v, text) = banner(svc.server.addr);
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;
-    o.print(&v, || format!("{text}\nRecovered {recovered} unfinished order(s)/refund(s). Ctrl-C to stop."));
+    o.print(&v, || format!("{text}\n{}", tr!(RECOVERED, count = recovered)));
     let _ = tokio::signal::ctrl_c().await;
     let _ = stop.send(true);
     svc.shutdown().await;
@@ -40,9 +41,9 @@ pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, Cli
     let p = ctx::open(home)?;
     let listen = match a.listen {
         Some(l) => l,
-        None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", format!("setting {:?} is not host:port", p.settings().listen)))?,
+        None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", tr!(LISTEN_SETTING_BAD, value = format!("{:?}", p.settings().listen))))?,
     };
-    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving on http://{addr}: callbacks /cb/<account>, API /api/v1, status /status"))).await
+    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), tr!(SERVING, addr = addr))).await
 }
 
 #[derive(Args, Debug)]
@@ -68,7 +69,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     };
     let keys = paydesk_channels::sim::demo_keys_dir();
     let sim_cfg = paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&keys).map_err(CliError::other)?);
-    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
+    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", tr!(CANNOT_LISTEN, addr = a.sim_listen, detail = e)))?;
     let callback_base = format!("http://{}", a.listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
     // With `--home`, the simulator keeps its trades beside the book, so a demo restarted on the
@@ -92,9 +93,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let r = run_service(&home, p, a.listen, o, |addr| {
         (
             json!({"home": h, "simulator": sim_url, "listening": addr.to_string(), "history_orders": seeded}),
-            format!(
-                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders\n  paydesk --home {h} report --period month   # sales dashboard ({seeded} orders of history seeded)\n  paydesk --home {h} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences"
-            ),
+            tr!(DEMO_BANNER, home = h, sim = sim_url, addr = addr, seeded = seeded),
         )
     })
     .await;
