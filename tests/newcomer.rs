@@ -90,3 +90,115 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let out = child.wait_with_output().unwrap();
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Sends SIGINT (Ctrl-C) to a child.
+fn interrupt(child: &std::process::Child) {
+    let ok = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(ok.success());
+}
+
+/// Reads stderr lines of a child on a thread; returns the receiver.
+fn stderr_lines(child: &mut std::process::Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let err = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            let _ = tx.send(l);
+        }
+    });
+    rx
+}
+
+#[test]
+fn pay_says_the_order_and_what_happens_next() {
+    let (cli, _sim) = setup();
+    // --wait runs out: the order number, until when it stays payable, what to do.
+    let r = cli.human("en_US.UTF-8", &["pay", "--amount", "4.00", "--wait", "1"]);
+    assert_eq!(r.code, 4, "{r:?}");
+    let no = r.stdout.lines().find_map(|l| l.strip_prefix("Order ")).expect("order line").to_string();
+    assert!(r.stderr.contains(&format!("Order {no} is still waiting for the payer")) && r.stderr.contains("can be paid until") && r.stderr.contains(&format!("paydesk close {no}")), "{}", r.stderr);
+
+    // Ctrl-C while waiting: the QR is closed, and the cashier is told so.
+    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["pay", "--amount", "4.50", "--wait", "60"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = stderr_lines(&mut child);
+    let waiting = lines.recv_timeout(std::time::Duration::from_secs(15)).unwrap();
+    assert!(waiting.starts_with("Waiting for the payer"), "{waiting}");
+    interrupt(&child);
+    let out = child.wait_with_output().unwrap();
+    let rest: Vec<String> = lines.iter().collect();
+    let no = String::from_utf8_lossy(&out.stdout).lines().find_map(|l| l.strip_prefix("Order ").map(str::to_string)).expect("order line");
+    assert!(rest.iter().any(|l| l == &format!("Cancelled: closing order {no}…")) && rest.iter().any(|l| l == &format!("Order {no} is closed: nothing was paid.")), "{rest:?}");
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(cli.ok(&["show", &no])["status"], "closed");
+
+    // A barcode payment says its order number before it waits (this payer confirms after ~2 s).
+    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["pay", "--amount", "6.00", "--auth-code", "990000000000000005"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let lines = stderr_lines(&mut child);
+    let first = lines.recv_timeout(std::time::Duration::from_secs(15)).unwrap();
+    assert!(child.try_wait().unwrap().is_none(), "said while still waiting: {first}");
+    let no = first.strip_prefix("Order ").and_then(|l| l.split(':').next()).expect("Order …: charging").to_string();
+    assert!(first.contains("charging 6.00 yuan"), "{first}");
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(&no), "the same order is paid");
+}
+
+#[test]
+fn close_exit_codes_colour_and_unreadable_homes() {
+    let (cli, _sim) = setup();
+    // `close` that closed: 0. `close` of a paid order: says it is paid, 3.
+    let o = cli.ok(&["pay", "--amount", "2.00"]);
+    let r = cli.run(&["close", o["order_no"].as_str().unwrap()]);
+    assert_eq!((r.code, r.json()["status"].as_str()), (0, Some("closed")), "{r:?}");
+    let paid = cli.ok(&["pay", "--amount", "2.00", "--auth-code", "990000000000000001"]);
+    let no = paid["order_no"].as_str().unwrap();
+    let r = cli.run(&["close", no]);
+    assert_eq!(r.code, 3, "{r:?}");
+    assert!(r.stderr.contains(&format!("Order {no} is paid: it was not closed")) && r.stderr.contains("paydesk refund"), "{}", r.stderr);
+
+    // Colour only on a terminal: logs into a pipe are plain text.
+    let out = paydesk().arg("--home").arg(cli.home.path()).args(["-vv", "orders"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.is_empty() && !err.contains('\u{1b}'), "no escape codes: {err:?}");
+
+    // A home that cannot be read says so. Root reads anything: drop that power for the run.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(cli.home.path(), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let is_root = std::process::Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", "--"]).arg(paydesk_e2e::paydesk_bin());
+        c.env_remove("PAYDESK_HOME").env("LANG", "en_US.UTF-8");
+        c
+    } else {
+        paydesk()
+    };
+    let out = cmd.arg("--home").arg(cli.home.path()).arg("orders").output().unwrap();
+    std::fs::set_permissions(cli.home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("permission denied") && !err.contains("has no Paydesk book"), "{err}");
+}
+
+#[test]
+fn query_settles_a_refund_on_a_home_without_a_service() {
+    let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
+    let cli = Cli::new();
+    cli.ok(&["init", "--till", "W1"]);
+    // Simulated WeChat Pay: refunds answer PROCESSING and finish a moment later. No service runs
+    // and no callback can arrive (polling only).
+    let file = cli.home.path().join("demo-accounts.toml");
+    std::fs::write(&file, paydesk_channels::demo::demo_accounts(&sim.url(), &paydesk_e2e::demo_keys())).unwrap();
+    cli.ok(&["accounts", "import", file.to_str().unwrap()]);
+    let paid = cli.ok(&["pay", "--amount", "9.00", "--auth-code", "130000000000000001"]);
+    assert_eq!((paid["status"].as_str(), paid["channel"].as_str()), (Some("success"), Some("wechat")), "{paid}");
+    let no = paid["order_no"].as_str().unwrap();
+    let r = cli.run(&["refund", no, "--amount", "9.00"]);
+    assert_eq!((r.code, r.json()["status"].as_str()), (4, Some("processing")), "{r:?}");
+    std::thread::sleep(std::time::Duration::from_millis(800));
+    let q = cli.ok(&["query", no]);
+    assert_eq!(q["status"], "refunded", "{q}");
+    let shown = cli.ok(&["show", no]);
+    assert_eq!(shown["refunds"][0]["status"], "success", "{shown}");
+}

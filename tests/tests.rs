@@ -6,8 +6,10 @@ mod common;
 
 mod api;
 mod cli;
+mod demo;
 mod home;
 mod newcomer;
+mod unwritable;
 mod notify;
 mod recovery;
 mod report;

@@ -69,6 +69,21 @@ impl Cli {
         paydesk().env("LANG", lang).arg("--home").arg(self.home.path()).args(args).output().expect("run paydesk").into()
     }
 
+    /// Sets top-level `key = value` settings in the home's config.toml (replacing the key's line
+    /// when it is there).
+    pub fn set_config(&self, pairs: &[(&str, &str)]) {
+        let path = self.home.path().join("config.toml");
+        let mut text = std::fs::read_to_string(&path).expect("config.toml");
+        for (k, v) in pairs {
+            let line = format!("{k} = {v}");
+            match text.lines().find(|l| l.split('=').next().map(str::trim) == Some(*k)) {
+                Some(old) => text = text.replace(old, &line),
+                None => text = format!("{line}\n{text}"),
+            }
+        }
+        std::fs::write(&path, text).expect("write config.toml");
+    }
+
     pub fn ok(&self, args: &[&str]) -> serde_json::Value {
         let r = self.run(args);
         assert_eq!(r.code, 0, "paydesk {args:?} failed: {}\n{}", r.stdout, r.stderr);
@@ -86,6 +101,8 @@ impl Default for Cli {
 pub struct Service {
     pub child: Child,
     pub addr: String,
+    /// Everything it printed on stdout so far.
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Service {
@@ -95,19 +112,42 @@ impl Service {
         if let Some(h) = home {
             cmd.arg("--home").arg(h);
         }
-        let mut child = cmd.arg("--json").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
+        cmd.arg("--json").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        Service::start_command(cmd, &args.join(" "))
+    }
+
+    /// Starts a prepared `paydesk` command (stdout piped) and waits for its listening line.
+    pub fn start_command(mut cmd: Command, what: &str) -> Service {
+        let args = what;
+        let mut child = cmd.spawn().expect("spawn paydesk");
         let out = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = lines.clone();
         // Keep draining stdout for the child's whole life, so its later prints never fail.
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if let Some(rest) = line.trim().strip_prefix("\"listening\": \"") {
                     let _ = tx.send(rest.trim_end_matches(['"', ',']).trim_start_matches("http://").to_string());
                 }
+                kept.lock().unwrap_or_else(|p| p.into_inner()).push(line);
             }
         });
-        let addr = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap_or_else(|_| panic!("paydesk {args:?} did not start"));
-        Service { child, addr }
+        let addr = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap_or_else(|_| panic!("paydesk {args:?} did not start"));
+        Service { child, addr, lines }
+    }
+
+    /// The JSON object it printed when it started (`--json` banners: `serve`, `demo`).
+    pub fn banner(&self) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(end) = lines.iter().position(|l| l == "}") {
+                return serde_json::from_str(&lines[..=end].join("\n")).expect("the banner is JSON");
+            }
+            assert!(std::time::Instant::now() < deadline, "no banner: {lines:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     pub fn url(&self) -> String {

@@ -42,3 +42,18 @@ pub(crate) fn open(home: &Path) -> Result<Arc<Payments>, CliError> {
     }
     Ok(Arc::new(p))
 }
+
+/// Takes the home's service lock for a long-running command (`serve`, `demo`), or says which
+/// service holds it.
+pub(crate) fn service_lock(home: &Path, what: &str) -> Result<paydesk_core::service_lock::ServiceLock, CliError> {
+    use paydesk_core::service_lock::{LockError, ServiceLock};
+    ServiceLock::acquire(home, what).map_err(|e| match e {
+        LockError::Held(Some(h)) => {
+            let listen = h.listen.as_deref().map(|a| tr!(SERVICE_BUSY_LISTEN, addr = a)).unwrap_or_default();
+            let since = h.since.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S");
+            CliError::busy(tr!(SERVICE_BUSY, what = h.what, pid = h.pid, since = since, listen = listen))
+        }
+        LockError::Held(None) => CliError::busy(crate::i18n::t(crate::i18n::catalog::SERVICE_BUSY_UNKNOWN)),
+        LockError::Io { path, source } => CliError::other(tr!(LOCK_FAILED, path = path.display(), detail = source)),
+    })
+}

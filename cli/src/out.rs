@@ -19,21 +19,30 @@ pub(crate) struct CliError {
     pub code: &'static str,
     pub message: String,
     pub exit: i32,
+    /// The order the error is about, when one is in the book (`--json` prints it).
+    pub order_no: Option<String>,
 }
 
 impl CliError {
+    pub(crate) fn coded(code: &'static str, message: impl std::fmt::Display, exit: i32) -> CliError {
+        CliError { code, message: message.to_string(), exit, order_no: None }
+    }
     pub(crate) fn invalid(field: &str, message: impl std::fmt::Display) -> CliError {
-        CliError { code: "invalid", message: format!("{field}: {message}"), exit: EXIT_INVALID }
+        CliError::coded("invalid", format!("{field}: {message}"), EXIT_INVALID)
     }
     pub(crate) fn other(message: impl std::fmt::Display) -> CliError {
-        CliError { code: "failure", message: message.to_string(), exit: EXIT_FAILURE }
+        CliError::coded("failure", message, EXIT_FAILURE)
+    }
+    /// A service already runs on the home.
+    pub(crate) fn busy(message: impl std::fmt::Display) -> CliError {
+        CliError::coded("busy", message, EXIT_FAILURE)
     }
     /// Writing the output failed. A reader that went away (`paydesk orders --csv | head`) is not
     /// an error: the command ends quietly.
     pub(crate) fn write(e: impl Into<Box<dyn std::error::Error>>) -> CliError {
         let e = e.into();
         if is_closed_pipe(&*e) {
-            return CliError { code: CLOSED_PIPE, message: String::new(), exit: EXIT_OK };
+            return CliError::coded(CLOSED_PIPE, "", EXIT_OK);
         }
         CliError::other(e)
     }
@@ -81,12 +90,18 @@ impl From<PayError> for CliError {
     fn from(e: PayError) -> Self {
         let exit = match &e {
             PayError::Invalid { .. } | PayError::NoAccount { .. } | PayError::Conflict(_) => EXIT_INVALID,
+            // Sent (or maybe sent) and not written down: the outcome is not known yet.
+            PayError::Unsettled { .. } => EXIT_PENDING,
             PayError::NotFound(_) => EXIT_NOT_FOUND,
             PayError::Channel(c) if c.outcome_unknown() => EXIT_PENDING,
             PayError::Channel(_) | PayError::Limit(_) => EXIT_NOT_PAID,
             _ => EXIT_FAILURE,
         };
-        CliError { code: e.code(), message: i18n::pay_error(&e), exit }
+        let order_no = match &e {
+            PayError::Unsettled { order_no, .. } => Some(order_no.to_string()),
+            _ => None,
+        };
+        CliError { code: e.code(), message: i18n::pay_error(&e), exit, order_no }
     }
 }
 
@@ -101,7 +116,11 @@ pub(crate) fn fail(e: &CliError, json: bool) -> i32 {
         return e.exit;
     }
     if json {
-        say(&serde_json::json!({"error": {"code": e.code, "message": e.message}}).to_string());
+        let mut v = serde_json::json!({"error": {"code": e.code, "message": e.message}});
+        if let Some(no) = &e.order_no {
+            v["error"]["order_no"] = serde_json::json!(no);
+        }
+        say(&v.to_string());
     }
     note(&tr!(ERROR_PREFIX, message = e.message));
     e.exit

@@ -59,22 +59,29 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
 /// Opens the book and channels (or the demo), starts the callback server when configured.
 /// Runs inside Tauri's async runtime.
 pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
-    let (home, payments, demo, service) = if o.demo {
+    let (home, payments, demo, service, lock) = if o.demo {
         let (home, payments, demo) = demo::start(o.home.clone()).await?;
-        (home, payments, Some(demo), None)
+        (home, payments, Some(demo), None, None)
     } else {
         let home = config::resolve_home(o.home.as_deref());
+        // One service per home: refused, naming the one running, before anything is opened.
+        let mut lock = paydesk_core::service_lock::ServiceLock::acquire(&home, "paydesk-app").map_err(lock_refusal)?;
         let store = Arc::new(Store::open(&Store::path_in(&home)).with_context(|| format!("opening the book in {}", home.display()))?);
         let settings = Settings::load(&home)?;
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
         let listen = settings.listen.clone();
         let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
         // The same service `paydesk serve` runs: callbacks (tunnel / public URL), local API,
-        // recovery and the follower. If the port is taken (e.g. `paydesk serve` is running on
-        // this home), the app still works with polling alone.
+        // recovery and the follower. If the port is taken by another program, the app still
+        // works with polling alone.
         let service = match listen.parse() {
             Ok(addr) => match paydesk_server::service::start(&home, payments.clone(), addr, Default::default()).await {
-                Ok(s) => Some(s),
+                Ok(s) => {
+                    if let Err(e) = lock.set_listen(&s.server.addr.to_string()) {
+                        tracing::warn!("{e}");
+                    }
+                    Some(s)
+                }
                 Err(e) => {
                     tracing::warn!("callback server not started ({e}); following orders by polling");
                     None
@@ -85,14 +92,29 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
                 None
             }
         };
-        (home, payments, None, service)
+        (home, payments, None, service, Some(lock))
     };
     let store = payments.store().clone();
     let voice_on = store.pref("voice")?.is_none_or(|v| v == "on");
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon })
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, lock })
+}
+
+/// The refusal of a second service on a home, in both languages (the window is not up yet).
+pub(crate) fn lock_refusal(e: paydesk_core::service_lock::LockError) -> anyhow::Error {
+    use paydesk_core::service_lock::LockError;
+    match e {
+        LockError::Held(Some(h)) => anyhow::anyhow!(
+            "此主目录已有 Paydesk 服务在运行 / a Paydesk service already runs on this home: {} (pid {}, since {}{}). Stop it first, or start with --home DIR.",
+            h.what,
+            h.pid,
+            h.since.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
+            h.listen.map(|l| format!(", {l}")).unwrap_or_default()
+        ),
+        other => anyhow::Error::new(other),
+    }
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)

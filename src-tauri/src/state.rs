@@ -27,6 +27,9 @@ pub struct AppState {
     pub follower_stop: tokio::sync::watch::Sender<bool>,
     /// Reconciliation (runs, discrepancy workflow, the T+1 schedule).
     pub recon: Arc<paydesk_core::reconcile::Reconciler>,
+    /// The home's service lock (outside demo mode; the demo holds its own): one app, `paydesk
+    /// serve` or `paydesk demo` per home.
+    pub lock: Option<paydesk_core::service_lock::ServiceLock>,
 }
 
 impl AppState {

@@ -8,4 +8,5 @@ pub(crate) mod recon;
 pub(crate) mod report;
 pub(crate) mod routing;
 pub(crate) mod serve;
+pub(crate) mod settle;
 pub(crate) mod sim;

@@ -11,12 +11,20 @@ use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 /// Asks a running `paydesk serve` (or the app) for its status.
 pub(crate) async fn status(home: &Path, url: Option<String>, o: &Out) -> Result<i32, CliError> {
+    // The service of this home (it says where it listens in the home's lock), unless a URL is given.
     let url = match url {
         Some(u) => u,
-        None => {
-            let s = paydesk_core::config::Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
-            format!("http://{}", s.listen)
-        }
+        None => match paydesk_core::service_lock::ServiceLock::running(home) {
+            Some(Some(paydesk_core::service_lock::Holder { listen: Some(addr), .. })) => format!("http://{addr}"),
+            Some(_) => {
+                let s = paydesk_core::config::Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
+                format!("http://{}", s.listen)
+            }
+            None => {
+                o.print(&json!({"running": false, "home": home}), || tr!(NO_SERVICE_HERE, home = home.display()));
+                return Ok(EXIT_FAILURE);
+            }
+        },
     };
     let r = reqwest::Client::new().get(format!("{}/status", url.trim_end_matches('/'))).send().await;
     let v: serde_json::Value = match r {

@@ -159,7 +159,7 @@ fn parse_day(field: &str, s: &str) -> Result<NaiveDate, CliError> {
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
     let exit = if e.code() == "invalid" || e.code() == "bad_statement" { crate::out::EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit }
+    CliError::coded(e.code(), e, exit)
 }
 
 fn yuan(f: i64) -> String {

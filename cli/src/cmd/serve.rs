@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
+use paydesk_core::service_lock::ServiceLock;
 use paydesk_core::Payments;
 use serde_json::json;
 
@@ -21,9 +22,13 @@ pub(crate) struct ServeArgs {
 }
 
 /// Starts the service (server, tunnel, recovery, follower, notifications) and waits for Ctrl-C.
-async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+/// `lock` is the home's service lock, held until the service stops.
+async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
+    if let Err(e) = lock.set_listen(&svc.server.addr.to_string()) {
+        tracing::warn!("{e}");
+    }
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let on_run: Arc<dyn Fn(&paydesk_core::store::RunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(account = %r.account, day = %r.day, open = r.open, "reconciliation {}", r.status));
     tokio::spawn(paydesk_core::reconcile::schedule::run(rec, std::time::Duration::from_secs(60), Arc::new(paydesk_core::reconcile::Quiet), on_run, stop_rx));
@@ -34,16 +39,19 @@ async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out,
     let _ = tokio::signal::ctrl_c().await;
     let _ = stop.send(true);
     svc.shutdown().await;
+    drop(lock);
     Ok(EXIT_OK)
 }
 
 pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, CliError> {
+    ctx::check_book(home)?;
+    let lock = ctx::service_lock(home, "paydesk serve")?;
     let p = ctx::open(home)?;
     let listen = match a.listen {
         Some(l) => l,
         None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", tr!(LISTEN_SETTING_BAD, value = format!("{:?}", p.settings().listen))))?,
     };
-    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), tr!(SERVING, addr = addr))).await
+    run_service(home, lock, p, listen, o, |addr| (json!({"listening": addr.to_string()}), tr!(SERVING, addr = addr))).await
 }
 
 #[derive(Args, Debug)]
@@ -67,6 +75,14 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
             (t.path().to_path_buf(), Some(t))
         }
     };
+    // A kept home must be a demo's own (or a new one): a real shop's book is never touched.
+    if temp.is_none() {
+        let foreign = paydesk_channels::demo::foreign_accounts(&home).map_err(CliError::other)?;
+        if !foreign.is_empty() {
+            return Err(CliError::invalid("home", tr!(DEMO_FOREIGN_HOME, home = home.display(), accounts = foreign.join(", "))));
+        }
+    }
+    let lock = ctx::service_lock(&home, "paydesk demo")?;
     let keys = paydesk_channels::sim::demo_keys_dir();
     let sim_cfg = paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&keys).map_err(CliError::other)?);
     let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", tr!(CANNOT_LISTEN, addr = a.sim_listen, detail = e)))?;
@@ -90,7 +106,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
-    let r = run_service(&home, p, a.listen, o, |addr| {
+    let r = run_service(&home, lock, p, a.listen, o, |addr| {
         (
             json!({"home": h, "simulator": sim_url, "listening": addr.to_string(), "history_orders": seeded}),
             tr!(DEMO_BANNER, home = h, sim = sim_url, addr = addr, seeded = seeded),

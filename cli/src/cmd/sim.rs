@@ -19,6 +19,10 @@ pub(crate) struct SimArgs {
     /// Directory with the simulator's keys (default: the demo keys).
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,
+    /// How long a request armed with a `timeout` fault stalls before it is answered (default
+    /// 12000: longer than Paydesk's usual channel timeout).
+    #[arg(long, value_name = "MS")]
+    stall_ms: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -44,7 +48,11 @@ pub(crate) async fn sim(a: SimArgs, o: &Out) -> Result<i32, CliError> {
         None => {
             let dir = a.keys.unwrap_or_else(paydesk_channels::sim::demo_keys_dir);
             let keys = paydesk_channels::sim::SimKeys::load(&dir).map_err(|e| CliError::invalid("keys", e))?;
-            let h = paydesk_channels::sim::start(paydesk_channels::sim::SimConfig::new(keys), a.listen).await.map_err(|e| CliError::invalid("listen", tr!(SIM_CANNOT_LISTEN, addr = a.listen, detail = e)))?;
+            let mut cfg = paydesk_channels::sim::SimConfig::new(keys);
+            if let Some(ms) = a.stall_ms {
+                cfg.stall = std::time::Duration::from_millis(ms);
+            }
+            let h = paydesk_channels::sim::start(cfg, a.listen).await.map_err(|e| CliError::invalid("listen", tr!(SIM_CANNOT_LISTEN, addr = a.listen, detail = e)))?;
             o.print(&json!({"listening": h.base_url()}), || tr!(SIM_RUNNING, url = h.base_url()));
             let _ = tokio::signal::ctrl_c().await;
             Ok(EXIT_OK)

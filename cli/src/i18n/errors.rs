@@ -3,6 +3,8 @@
 //! or from core's validation of a named field are passed through as they are.
 
 use paydesk_core::payments::PayError;
+use paydesk_core::store::StoreError;
+use paydesk_core::PayKind;
 use paydesk_core::routing::limits::{LimitExceeded, Scope};
 use paydesk_core::{ChannelError, Money};
 
@@ -55,8 +57,24 @@ pub(crate) fn pay_error(e: &PayError) -> String {
         PayError::Channel(c) => channel_error(c),
         PayError::Conflict(m) => tr!(ERR_CONFLICT, detail = m),
         PayError::Limit(l) => limit(l),
+        PayError::Store(s) if s.unwritable() => tr!(BOOK_UNWRITABLE, cause = unwritable_cause(s)),
         PayError::Store(s) => tr!(ERR_STORAGE, detail = s),
+        PayError::Unsettled { order_no, kind, refund_no: Some(r), cause } => {
+            let _ = kind;
+            tr!(UNSETTLED_REFUND, order = order_no, refund = r, cause = unwritable_cause(cause))
+        }
+        PayError::Unsettled { order_no, kind: PayKind::Barcode, cause, .. } => tr!(UNSETTLED_BARCODE, order = order_no, cause = unwritable_cause(cause)),
+        PayError::Unsettled { order_no, kind: PayKind::Qr, cause, .. } => tr!(UNSETTLED_QR, order = order_no, cause = unwritable_cause(cause)),
         other => other.to_string(),
+    }
+}
+
+/// Why the book cannot be written, in words (the disk is full, the book is read-only, …).
+fn unwritable_cause(e: &StoreError) -> String {
+    match e.unwritable_cause() {
+        Some("disk_full") => super::t(super::catalog::CAUSE_DISK_FULL).into(),
+        Some("read_only") => super::t(super::catalog::CAUSE_READ_ONLY).into(),
+        _ => e.to_string(),
     }
 }
 

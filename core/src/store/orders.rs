@@ -188,6 +188,9 @@ pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Orde
         },
     );
     if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("orders.idempotency_key") {
+            return Err(StoreError::Conflict(format!("{} by another order", super::KEY_TAKEN)));
+        }
         if e.code == rusqlite::ErrorCode::ConstraintViolation {
             return Err(StoreError::Conflict(format!("order not written: {msg}")));
         }

@@ -202,6 +202,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'account.hint.unionpay': 'UnionPay: mer_id (15 characters); sign_cert_file = the signing .pfx (import it) with sign_cert_password_file, or a PEM certificate with private_key_file; middle_cert_file and root_cert_file = UnionPay’s verification certificates; environment = "test" for the test gateway.',
   'account.hint.template': 'Template: template_file (e.g. templates/epay-md5.toml), secret_file = the provider’s key (import it), vars = {"pid": "…"}; Gateway URL = the provider’s address. Any part of the recipe can be overridden here.',
   'demo.code.UnionPay: pays': 'UnionPay: pays at once',
+  'demo.code.Alipay: pays': 'Alipay: pays at once',
+  'demo.code.WeChat Pay: pays': 'WeChat Pay: pays at once',
 
   'users.name': 'Name',
   'users.pin': 'PIN',

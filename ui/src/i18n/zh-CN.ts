@@ -201,6 +201,8 @@ export const zhCN = {
   'account.hint.unionpay': '银联：mer_id（15 位商户号）；sign_cert_file 为签名证书 .pfx（请导入）并配 sign_cert_password_file，或 PEM 证书加 private_key_file；middle_cert_file、root_cert_file 为银联验签中级证书与根证书；测试环境设 environment = "test"。',
   'account.hint.template': '模板渠道：template_file（如 templates/epay-md5.toml），secret_file 为服务商密钥（请导入），vars = {"pid": "…"}；网关地址填服务商地址。配方中的任何部分都可在此覆盖。',
   'demo.code.UnionPay: pays': '云闪付：立即付款',
+  'demo.code.Alipay: pays': '支付宝：立即付款',
+  'demo.code.WeChat Pay: pays': '微信支付：立即付款',
 
   'users.name': '姓名',
   'users.pin': 'PIN 码',
