@@ -1,6 +1,6 @@
 //! Two processes, one home: CLI commands beside each other and beside a running service.
 
-use paydesk_e2e::{paydesk, sandbox_accounts, Cli, Run, Service};
+use paydesk_e2e::{sandbox_accounts, Cli, Run, Service};
 
 fn setup() -> (Cli, Service) {
     let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
@@ -18,9 +18,7 @@ fn concurrent_cli_payments_all_get_their_own_number() {
     let children: Vec<_> = (0..24)
         .map(|i| {
             let amount = format!("{}.00", i + 1);
-            paydesk()
-                .arg("--home")
-                .arg(cli.home.path())
+            cli.command()
                 .args(["--json", "pay", "--amount", &amount])
                 .stdout(std::process::Stdio::piped())
                 .stderr(std::process::Stdio::piped())
@@ -46,7 +44,7 @@ fn one_service_per_home_and_short_commands_beside_it() {
     let pid = first.child.id();
     // A second service on the same home is refused, naming the running one (`demo` on a demo
     // home: tests/demo.rs).
-    let r = paydesk().arg("--home").arg(home).args(["serve", "--listen", "127.0.0.1:0"]).output().expect("run paydesk");
+    let r = cli.command().args(["serve", "--listen", "127.0.0.1:0"]).output().expect("run paydesk");
     let err = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{err}");
     assert!(err.contains(&format!("pid {pid}")) && err.contains("paydesk serve") && err.contains("since") && err.contains(&first.addr), "{err}");

@@ -57,11 +57,11 @@ fn lists_are_whole_for_files_and_cut_tables_say_so() {
     }
     // --json and --csv: every matching order.
     assert_eq!(cli.ok(&["orders"]).as_array().unwrap().len(), 5);
-    let csv = paydesk().arg("--home").arg(cli.home.path()).args(["orders", "--csv", "--from", "today", "--to", "today"]).output().unwrap();
+    let csv = cli.command().args(["orders", "--csv", "--from", "today", "--to", "today"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&csv.stdout).lines().count(), 1 + 5);
-    assert!(paydesk().arg("--home").arg(cli.home.path()).args(["orders", "--csv", "--to", "yesterday"]).output().unwrap().stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() == 1, "nothing before today");
+    assert!(cli.command().args(["orders", "--csv", "--to", "yesterday"]).output().unwrap().stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count() == 1, "nothing before today");
     // A limit that cuts the list says so on stderr (the CSV on stdout stays whole).
-    let r = paydesk().arg("--home").arg(cli.home.path()).args(["orders", "--csv", "--limit", "2"]).output().unwrap();
+    let r = cli.command().args(["orders", "--csv", "--limit", "2"]).output().unwrap();
     assert_eq!(String::from_utf8_lossy(&r.stdout).lines().count(), 1 + 2);
     assert!(String::from_utf8_lossy(&r.stderr).contains("newest 2 only"), "{r:?}");
     // Money in --json the API's way: the yuan string and amount_fen.
@@ -78,14 +78,14 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
         cli.ok(&["pay", "--amount", "1.00"]);
     }
     // `paydesk orders --csv | head -1`: the reader closes after the first line.
-    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["orders", "--csv"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cli.command().args(["orders", "--csv"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     drop(child.stdout.take());
     let status = child.wait().unwrap();
     let mut err = String::new();
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     assert!(!err.contains("panicked") && !err.contains("Broken pipe") && !err.contains("error"), "quiet: {err}");
     assert_eq!(status.code(), Some(0), "{err}");
-    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["orders"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cli.command().args(["orders"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -120,7 +120,7 @@ fn pay_says_the_order_and_what_happens_next() {
     assert!(r.stderr.contains(&format!("Order {no} is still waiting for the payer")) && r.stderr.contains("can be paid until") && r.stderr.contains(&format!("paydesk close {no}")), "{}", r.stderr);
 
     // Ctrl-C while waiting: the QR is closed, and the cashier is told so.
-    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["pay", "--amount", "4.50", "--wait", "60"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cli.command().args(["pay", "--amount", "4.50", "--wait", "60"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let lines = stderr_lines(&mut child);
     let waiting = lines.recv_timeout(std::time::Duration::from_secs(15)).unwrap();
     assert!(waiting.starts_with("Waiting for the payer"), "{waiting}");
@@ -133,7 +133,7 @@ fn pay_says_the_order_and_what_happens_next() {
     assert_eq!(cli.ok(&["show", &no])["status"], "closed");
 
     // A barcode payment says its order number before it waits (this payer confirms after ~2 s).
-    let mut child = paydesk().arg("--home").arg(cli.home.path()).args(["pay", "--amount", "6.00", "--auth-code", "990000000000000005"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cli.command().args(["pay", "--amount", "6.00", "--auth-code", "990000000000000005"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let lines = stderr_lines(&mut child);
     let first = lines.recv_timeout(std::time::Duration::from_secs(15)).unwrap();
     assert!(child.try_wait().unwrap().is_none(), "said while still waiting: {first}");
@@ -158,7 +158,7 @@ fn close_exit_codes_colour_and_unreadable_homes() {
     assert!(r.stderr.contains(&format!("Order {no} is paid: it was not closed")) && r.stderr.contains("paydesk refund"), "{}", r.stderr);
 
     // Colour only on a terminal: logs into a pipe are plain text.
-    let out = paydesk().arg("--home").arg(cli.home.path()).args(["-vv", "orders"]).output().unwrap();
+    let out = cli.command().args(["-vv", "orders"]).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.is_empty() && !err.contains('\u{1b}'), "no escape codes: {err:?}");
 
@@ -169,12 +169,12 @@ fn close_exit_codes_colour_and_unreadable_homes() {
     let mut cmd = if is_root {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--bounding-set=-dac_override,-dac_read_search", "--inh-caps=-dac_override,-dac_read_search", "--"]).arg(paydesk_e2e::paydesk_bin());
-        c.env_remove("PAYDESK_HOME").env("LANG", "en_US.UTF-8");
+        c.env_remove("PAYDESK_HOME").env("LANG", "en_US.UTF-8").env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path())).arg("--home").arg(cli.home.path());
         c
     } else {
-        paydesk()
+        cli.command()
     };
-    let out = cmd.arg("--home").arg(cli.home.path()).arg("orders").output().unwrap();
+    let out = cmd.arg("orders").output().unwrap();
     std::fs::set_permissions(cli.home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");

@@ -77,7 +77,7 @@ async fn a_full_disk_mid_payment_says_the_order_and_what_to_do_and_settles_later
 
     // The cashier at the terminal.
     arm_stall(&sim, "pay").await;
-    let child = paydesk().arg("--home").arg(cli.home.path()).args(["--json", "pay", "--amount", "5.00", "--auth-code", "990000000000000001"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = cli.command().args(["--json", "pay", "--amount", "5.00", "--auth-code", "990000000000000001"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let no = wait_for_order(&cli);
     let filler = disk.fill();
     let r: Run = child.wait_with_output().unwrap().into();

@@ -5,15 +5,17 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// The `paydesk` binary of this build: in `$CARGO_TARGET_DIR/<profile>/` when the build directory
-/// is kept apart from the target directory, else next to this test executable.
+/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`), or in
+/// `$CARGO_TARGET_DIR/<profile>/` when the build directory is kept apart from the target
+/// directory (`CARGO_BUILD_BUILD_DIR`: test executables live in the former, binaries in the latter).
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
+    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk; with a separate build directory
+    // (CARGO_BUILD_BUILD_DIR) the binaries are in $CARGO_TARGET_DIR/<profile> instead.
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let profile = dir.file_name().unwrap_or_default();
-    let bin = match std::env::var_os("CARGO_TARGET_DIR").map(|t| PathBuf::from(t).join(profile).join("paydesk")) {
-        Some(b) if b.exists() => b,
+    let target = std::env::var_os("CARGO_TARGET_DIR").filter(|_| std::env::var_os("CARGO_BUILD_BUILD_DIR").is_some());
+    let bin = match (target, dir.file_name()) {
+        (Some(t), Some(profile)) => PathBuf::from(t).join(profile).join("paydesk"),
         _ => dir.join("paydesk"),
     };
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
@@ -58,15 +60,22 @@ impl Cli {
         Cli { home: tempfile::tempdir().expect("tempdir") }
     }
 
-    /// Runs `paydesk --home H --json ARGS…` (in English: tests read some messages).
+    /// `paydesk --home H` with this home's machine key, in English (tests read some messages),
+    /// ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = paydesk();
+        cmd.arg("--home").arg(self.home.path()).env("PAYDESK_MACHINE_KEY", machine_key(self.home.path()));
+        cmd
+    }
+
+    /// Runs `paydesk --home H --json ARGS…`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = paydesk().arg("--home").arg(self.home.path()).arg("--json").args(args).output().expect("run paydesk");
-        out.into()
+        self.command().arg("--json").args(args).output().expect("run paydesk").into()
     }
 
     /// Runs `paydesk --home H ARGS…` for people (no `--json`), in the language `lang` (`zh_CN.UTF-8`, …).
     pub fn human(&self, lang: &str, args: &[&str]) -> Run {
-        paydesk().env("LANG", lang).arg("--home").arg(self.home.path()).args(args).output().expect("run paydesk").into()
+        self.command().env("LANG", lang).args(args).output().expect("run paydesk").into()
     }
 
     /// Sets top-level `key = value` settings in the home's config.toml (replacing the key's line
@@ -110,7 +119,7 @@ impl Service {
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
         let mut cmd = paydesk();
         if let Some(h) = home {
-            cmd.arg("--home").arg(h);
+            cmd.arg("--home").arg(h).env("PAYDESK_MACHINE_KEY", machine_key(h));
         }
         cmd.arg("--json").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
         Service::start_command(cmd, &args.join(" "))
@@ -160,6 +169,12 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The machine key the test's `paydesk` runs seal imported keys with: one per test home, inside
+/// it so it goes with the temporary home (a real one lives apart from the home).
+pub fn machine_key(home: &Path) -> PathBuf {
+    home.join("test-machine.key")
 }
 
 /// The repository's demo keys directory.

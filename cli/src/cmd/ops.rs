@@ -129,7 +129,7 @@ pub(crate) fn apikey(home: &Path, c: ApiKeyCmd, o: &Out) -> Result<i32, CliError
     match c {
         ApiKeyCmd::Create { name, scopes } => {
             let scopes: Vec<String> = scopes.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-            let (k, token) = paydesk_core::apikey::create(p.store(), &name, &scopes).map_err(|e| CliError::invalid("apikey", e))?;
+            let (k, token) = paydesk_core::apikey::create(p.store(), &name, &scopes, &paydesk_core::Principal::os()).map_err(|e| CliError::invalid("apikey", e))?;
             o.print(&json!({"key": k, "token": token}), || tr!(APIKEY_CREATED, id = k.id, name = name, scopes = k.scopes.join(", "), token = token));
         }
         ApiKeyCmd::List => {
@@ -137,7 +137,10 @@ pub(crate) fn apikey(home: &Path, c: ApiKeyCmd, o: &Out) -> Result<i32, CliError
             o.print(&keys, || keys.iter().map(|k| format!("{}  {:<20} {:<45} {}", k.id, k.name, k.scopes.join(","), t(if k.revoked_at.is_some() { m::APIKEY_REVOKED } else { m::APIKEY_ACTIVE }))).collect::<Vec<_>>().join("\n"));
         }
         ApiKeyCmd::Revoke { id } => {
-            p.store().revoke_api_key(&id, chrono::Utc::now())?;
+            match paydesk_core::apikey::revoke(p.store(), &id, &paydesk_core::Principal::os()) {
+                Err(paydesk_core::apikey::KeyError::Store(e)) => return Err(e.into()),
+                other => other.map_err(|e| CliError::invalid("apikey", e))?,
+            }
             o.print(&json!({"revoked": id}), || tr!(APIKEY_REVOKED_ONE, id = id));
         }
     }

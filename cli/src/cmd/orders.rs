@@ -141,6 +141,17 @@ fn event_msg(code: &str) -> Option<Msg> {
     })
 }
 
+/// Who did it, in words (a till user by name, an API key, the OS user of a CLI command).
+fn principal_text(p: &paydesk_core::Principal) -> String {
+    use paydesk_core::Principal;
+    match p {
+        Principal::User { name, .. } => name.clone(),
+        Principal::ApiKey { id, name } => tr!(WHO_API_KEY, name = name, id = id),
+        Principal::Os { user } => tr!(WHO_OS_USER, user = user),
+        Principal::System => t(m::WHO_SYSTEM).to_string(),
+    }
+}
+
 fn event_text(e: &OrderEvent) -> String {
     e.reason.as_ref().and_then(|r| Some(i18n::reason(event_msg(&r.code)?, r))).unwrap_or_else(|| e.detail.clone())
 }
@@ -165,6 +176,10 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
         if let Some(paid) = x.paid_at {
             line(m::SHOW_PAID, time(paid));
         }
+        line(m::SHOW_TAKEN_BY, x.principal.as_ref().map_or_else(|| t(m::SHOW_NOT_RECORDED).to_string(), principal_text));
+        if let Some(op) = &x.operator {
+            line(m::SHOW_OPERATOR, tr!(SHOW_OPERATOR_LABEL, name = op));
+        }
         if let Some(n) = &x.channel_trade_no {
             line(m::SHOW_TRADE_NO, n.clone());
         }
@@ -177,7 +192,8 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
         if !d.refunds.is_empty() {
             s.push_str(&format!("\n{}\n", t(m::SHOW_REFUNDS)));
             for r in &d.refunds {
-                s.push_str(&format!("  {}  {}  {}  {}\n", r.refund_no, i18n::pad_left(&r.amount.to_string(), 10), i18n::pad(refund_status_word(r.status), 10), r.reason.as_deref().unwrap_or("")));
+                let by = r.principal.as_ref().map_or_else(String::new, |p| tr!(SHOW_BY, who = principal_text(p)));
+                s.push_str(&format!("  {}  {}  {}  {}  {}\n", r.refund_no, i18n::pad_left(&r.amount.to_string(), 10), i18n::pad(refund_status_word(r.status), 10), i18n::pad(&by, 20), r.reason.as_deref().unwrap_or("")));
             }
         }
         if let Some(r) = &d.route {
@@ -190,7 +206,8 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
                 (None, Some(b)) => format!("→ {}", status_word(b)),
                 _ => "·".into(),
             };
-            s.push_str(&format!("  {}  {} {} {}\n", time(e.at), i18n::pad(&change, 22), i18n::pad(source_word(e.source), 13), event_text(e)));
+            let by = e.by.as_ref().map_or_else(String::new, |p| format!(" [{}]", principal_text(p)));
+            s.push_str(&format!("  {}  {} {} {}{by}\n", time(e.at), i18n::pad(&change, 22), i18n::pad(source_word(e.source), 13), event_text(e)));
         }
         s.trim_end().to_string()
     });

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use paydesk_core::payments::{BarcodeInput, PaymentEvent, QrInput};
-use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Payments};
+use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Payments, Principal};
 
 use paydesk_server::api::payment_json;
 
@@ -35,7 +35,8 @@ pub(crate) struct PayArgs {
     /// What is sold (shown to the payer).
     #[arg(long)]
     subject: Option<String>,
-    /// Who takes the payment.
+    /// A label for who takes the payment (shown, not trusted: the order records the OS user
+    /// running this command).
     #[arg(long)]
     operator: Option<String>,
     /// Client key: the same key returns the same order instead of charging again.
@@ -66,7 +67,7 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
     }
     let method = a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?;
     let order = p
-        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
+        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key }, &Principal::os())
         .await?;
     let Some(qr) = order.qr_code.clone() else {
         return Ok(print_order(o, &order));
@@ -109,7 +110,7 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
 /// how it ended — paid meanwhile, closed, or not closable yet (then until when it stays payable).
 async fn cancel_qr(p: &Payments, no: &OrderNo, until: &str, o: &Out) -> Result<i32, CliError> {
     note(&tr!(PAY_CANCELLING, order = no));
-    match p.close(no, EventSource::User).await {
+    match p.close(no, EventSource::User, &Principal::os()).await {
         Ok(order) => {
             match order.status {
                 OrderStatus::Success | OrderStatus::Refunded => note(&tr!(PAY_PAID_MEANWHILE, order = no)),
@@ -151,8 +152,9 @@ async fn barcode(p: &Payments, input: BarcodeInput, o: &Out) -> Result<i32, CliE
             *cur = Some(order.order_no.clone());
         }
     });
+    let by = Principal::os();
     let result = tokio::select! {
-        r = p.barcode_pay(input) => Some(r),
+        r = p.barcode_pay(input, &by) => Some(r),
         _ = tokio::signal::ctrl_c() => None,
     };
     announcer.abort();

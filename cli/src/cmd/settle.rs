@@ -4,7 +4,7 @@ use std::path::Path;
 
 use clap::Args;
 use paydesk_core::payments::RefundRequestInput;
-use paydesk_core::{EventSource, Money, OrderNo, OrderStatus};
+use paydesk_core::{EventSource, Money, OrderNo, OrderStatus, Principal};
 use paydesk_server::api::{payment_json, refund_json};
 
 use crate::ctx;
@@ -28,7 +28,7 @@ pub(crate) async fn query(home: &Path, order: &str, o: &Out) -> Result<i32, CliE
 pub(crate) async fn close(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
     let no = parse_order(order)?;
     let p = ctx::open(home)?;
-    let order = p.close(&no, EventSource::User).await?;
+    let order = p.close(&no, EventSource::User, &Principal::os()).await?;
     o.print(&payment_json(&order), || crate::out::order_line(&order));
     Ok(match order.status {
         OrderStatus::Closed | OrderStatus::Failed => EXIT_OK,
@@ -50,7 +50,8 @@ pub(crate) struct RefundArgs {
     /// Reason (shown to the payer by some channels).
     #[arg(long)]
     reason: Option<String>,
-    /// Who refunds.
+    /// A label for who refunds (shown, not trusted: the refund records the OS user running this
+    /// command).
     #[arg(long)]
     operator: Option<String>,
 }
@@ -59,7 +60,7 @@ pub(crate) async fn refund(home: &Path, a: RefundArgs, o: &Out) -> Result<i32, C
     let no = parse_order(&a.order)?;
     let p = ctx::open(home)?;
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
-    let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }).await?;
+    let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }, &Principal::os()).await?;
     o.print(&refund_json(&r), || tr!(REFUND_LINE, refund = r.refund_no, amount = r.amount, order = r.order_no, status = refund_status_word(r.status)));
     Ok(match r.status {
         paydesk_core::RefundStatus::Success => EXIT_OK,

@@ -17,6 +17,7 @@ use super::route::Ask;
 use super::{mask_auth_code, order_ref, patch_of, BarcodeInput, PayError, Payments};
 use crate::channel::{BarcodePay, CancelOutcome, Channel, ChannelError, TradeState};
 use crate::order::{EventSource, Method, Order, OrderStatus, PayKind};
+use crate::principal::Principal;
 use crate::routing::Outcome;
 use crate::store::OrderPatch;
 
@@ -29,9 +30,10 @@ enum Ended {
 }
 
 impl Payments {
-    /// Charges a payment code. Returns when the order is final — or, if even the cancel could not
-    /// be confirmed, still `Processing` (it stays visible and recovery keeps working on it).
-    pub async fn barcode_pay(&self, input: BarcodeInput) -> Result<Order, PayError> {
+    /// Charges a payment code for `by` (who takes the payment, as authenticated). Returns when
+    /// the order is final — or, if even the cancel could not be confirmed, still `Processing` (it
+    /// stays visible and recovery keeps working on it).
+    pub async fn barcode_pay(&self, input: BarcodeInput, by: &Principal) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
         let code = input.auth_code.trim();
         if code.is_empty() {
@@ -46,7 +48,7 @@ impl Payments {
             if let Keyed::Done(o) | Keyed::Resume(o) = self.for_key(input.idempotency_key.as_deref(), input.amount).await? {
                 return Ok(o);
             }
-            match self.charge_new(&input, code, method, &subject).await {
+            match self.charge_new(&input, code, method, &subject, by).await {
                 Err(e) if key_taken(&e) => lost = Some(e),
                 other => return other,
             }
@@ -55,14 +57,14 @@ impl Payments {
     }
 
     /// The attempts of a new barcode sale.
-    async fn charge_new(&self, input: &BarcodeInput, code: &str, method: Method, subject: &str) -> Result<Order, PayError> {
-        let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
+    async fn charge_new(&self, input: &BarcodeInput, code: &str, method: Method, subject: &str, by: &Principal) -> Result<Order, PayError> {
+        let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), by };
         let mut routed = self.route(&ask)?;
         let method = routed.method;
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait)?;
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait)?;
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new).map_err(|e| match &prev {
                 // The previous attempt is in the book, unsettled if this one could not be written.
                 Some(p) => e.after_written(p),

@@ -34,7 +34,7 @@ use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
 use crate::store::{OrderPatch, Store, StoreError};
 
-pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch, Actor};
+pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
 

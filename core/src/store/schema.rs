@@ -256,7 +256,19 @@ fn list() -> Vec<M<'static>> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
-    // 9: each till's last order/refund number slot, so numbers are reserved in the book (unique
+    // 9 (security, branch sec-server): who did it, as authenticated — the principal of every
+    // order, refund and the events a principal asked for (JSON, see core/src/principal.rs), and
+    // the key daily limits count by. Rows written before stay NULL: "not recorded".
+    M::up(
+        r#"
+        ALTER TABLE orders ADD COLUMN principal TEXT;
+        ALTER TABLE orders ADD COLUMN principal_key TEXT;
+        CREATE INDEX orders_principal_created ON orders(principal_key, created_at);
+        ALTER TABLE refunds ADD COLUMN principal TEXT;
+        ALTER TABLE order_events ADD COLUMN principal TEXT;
+        "#,
+    ),
+    // 10: each till's last order/refund number slot, so numbers are reserved in the book (unique
     // across processes) without scanning it; set from the book's numbers, then kept by triggers.
     M::up(super::numbers::MIGRATION),
     ]

@@ -21,6 +21,8 @@ pub fn payment_json(o: &Order) -> Value {
         "qr_code": o.qr_code,
         "channel_trade_no": o.channel_trade_no,
         "failure": o.failure_code.as_ref().map(|c| json!({"code": c, "message": o.failure_message})),
+        "operator": o.operator,
+        "taken_by": o.principal,
         "created_at": o.created_at.to_rfc3339(),
         "expires_at": o.expires_at.to_rfc3339(),
         "paid_at": o.paid_at.map(|t| t.to_rfc3339()),
@@ -37,6 +39,8 @@ pub fn refund_json(r: &Refund) -> Value {
         "reason": r.reason,
         "channel_refund_no": r.channel_refund_no,
         "failure": r.failure_message,
+        "operator": r.operator,
+        "requested_by": r.principal,
         "created_at": r.created_at.to_rfc3339(),
     })
 }
@@ -48,7 +52,7 @@ pub fn payment_detail_json(d: &OrderDetail) -> Value {
     v["events"] = d
         .events
         .iter()
-        .map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail, "reason": e.reason}))
+        .map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail, "reason": e.reason, "by": e.by}))
         .collect();
     // How the account was chosen: candidates, accounts skipped and why, attempts (fallbacks).
     v["routing"] = json!(d.route);

@@ -66,8 +66,8 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         }
         let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()) };
         // The charge runs to its end even if this request gives up waiting.
-        let p2 = p.clone();
-        let task = tokio::spawn(async move { p2.barcode_pay(input).await });
+        let (p2, by) = (p.clone(), caller.principal());
+        let task = tokio::spawn(async move { p2.barcode_pay(input, &by).await });
         let order = match tokio::time::timeout(BARCODE_WAIT, task).await {
             Ok(Ok(r)) => r?,
             Ok(Err(_)) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "payment task failed")),
@@ -77,7 +77,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         return Ok((status, Json(payment_json(&order))));
     }
     let method = b.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| ApiError::invalid("method", e))?;
-    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }).await?;
+    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }, &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(payment_json(&order))))
 }
 
@@ -123,13 +123,13 @@ pub(crate) async fn refund(State(p): State<Arc<Payments>>, caller: Caller, Path(
     let key = idempotency_key(&headers)?;
     let Json(b) = body.map_err(|e| ApiError::invalid("body", e.body_text()))?;
     let input = RefundRequestInput { order_no: order_no(&no)?, amount: amount(&p, &b.amount)?, reason: b.reason, operator: b.operator };
-    let r = p.refund_with_key(input, Some(key)).await?;
+    let r = p.refund_with_key(input, Some(key), &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(refund_json(&r))))
 }
 
 pub(crate) async fn close(State(p): State<Arc<Payments>>, caller: Caller, Path(no): Path<String>) -> Resp {
     caller.require("payments:write")?;
-    let o = p.close(&order_no(&no)?, EventSource::User).await?;
+    let o = p.close(&order_no(&no)?, EventSource::User, &caller.principal()).await?;
     Ok((StatusCode::OK, Json(payment_json(&o))))
 }
 

@@ -445,4 +445,14 @@ export const en: Record<keyof typeof zhCN, string> = {
   'reason.fee_returned': "Expected ¥{expected} of fee returned at {bp} bp; the channel returned ¥{returned}",
   'reason.not_on_statement': "Paid in our book; not on this day's statement nor the days around it",
   'reason.refund_not_on_statement': "Refunded in our book; not on this day's statement nor the days around it",
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API key {name} ({id})',
+  'principal.os': '{user} (command line)',
+  'principal.system': 'Paydesk (automatic)',
+  'principal.none': 'not recorded',
+  'order.takenBy': 'Taken by',
+  'orders.by': 'by {who}',
+  'event.close_requested': 'Close requested by {by}',
 };

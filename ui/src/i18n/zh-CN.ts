@@ -444,4 +444,14 @@ export const zhCN = {
   'reason.fee_returned': "按费率万分之 {bp} 应退手续费 ¥{expected}，渠道退回 ¥{returned}",
   'reason.not_on_statement': "账本已收款，当日及前后一日的账单上都没有",
   'reason.refund_not_on_statement': "账本已退款，当日及前后一日的账单上都没有",
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API 密钥 {name}（{id}）',
+  'principal.os': '{user}（命令行）',
+  'principal.system': 'Paydesk（自动）',
+  'principal.none': '未记录',
+  'order.takenBy': '收款人',
+  'orders.by': '由 {who}',
+  'event.close_requested': '{by} 申请关闭订单',
 };

@@ -5,6 +5,7 @@ messages! {
     CANNOT_CREATE: "无法创建 {path}：{detail}" | "cannot create {path}: {detail}",
     CANNOT_READ_FILE: "无法读取 {path}：{detail}" | "cannot read {path}: {detail}",
     IMPORTED: "已导入 {count} 个账户：{names}" | "imported {count} account(s): {names}",
+    KEY_SEALED: "  {account}：{field} 已封存到 {to}（原文件 {from}）" | "  {account}: {field} sealed into {to} (from {from})",
     ACCOUNTS_HEAD_NAME: "名称" | "NAME",
     ACCOUNTS_HEAD_CHANNEL: "通道" | "CHANNEL",
     ACCOUNTS_HEAD_ENABLED: "启用" | "ENABLED",

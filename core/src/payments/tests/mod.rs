@@ -51,6 +51,11 @@ pub(super) fn two() -> H {
     harness(&[("flaky", 1), ("steady", 2)], RoutingSettings::default(), Limits::default())
 }
 
+/// The cashier logged in at the till in these tests.
+pub(super) fn wang() -> crate::Principal {
+    crate::Principal::user("王芳", crate::auth::Role::Cashier)
+}
+
 pub(super) fn yuan(s: &str) -> Money {
     Money::parse_yuan(s).unwrap()
 }

@@ -5,6 +5,7 @@
 use super::*;
 use crate::clock::Clock;
 use crate::order::OrderStatus;
+use crate::Principal;
 
 /// A second service on the same book file (its own connection, as another process has) with
 /// the same clock time.
@@ -21,14 +22,14 @@ async fn two_services_at_the_same_instant_issue_distinct_numbers() {
     let mut numbers = std::collections::HashSet::new();
     for i in 0..20 {
         // The same millisecond on both: each number is reserved in the book, so none repeats.
-        let a = h.p.create_qr(qr("1.00", &format!("a{i}"))).await.unwrap();
-        let b = other.create_qr(qr("1.00", &format!("b{i}"))).await.unwrap();
+        let a = h.p.create_qr(qr("1.00", &format!("a{i}")), &Principal::System).await.unwrap();
+        let b = other.create_qr(qr("1.00", &format!("b{i}")), &Principal::System).await.unwrap();
         assert_eq!((a.status, b.status), (OrderStatus::Processing, OrderStatus::Processing));
         assert!(numbers.insert(a.order_no) && numbers.insert(b.order_no));
     }
     // Barcode attempts take theirs from the same counter.
-    let a = h.p.barcode_pay(code("3.00", "c", '1')).await.unwrap();
-    let b = other.barcode_pay(code("3.00", "d", '1')).await.unwrap();
+    let a = h.p.barcode_pay(code("3.00", "c", '1'), &Principal::System).await.unwrap();
+    let b = other.barcode_pay(code("3.00", "d", '1'), &Principal::System).await.unwrap();
     assert!(numbers.insert(a.order_no) && numbers.insert(b.order_no));
 }
 
