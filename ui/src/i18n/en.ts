@@ -455,4 +455,17 @@ export const en: Record<keyof typeof zhCN, string> = {
   'order.takenBy': 'Taken by',
   'orders.by': 'by {who}',
   'event.close_requested': 'Close requested by {by}',
+  // truth: the account connection test (codes from core's ChannelError::code)
+  'probe.ok': 'Connected: the gateway accepted our signed request',
+  'probe.failure': '{summary} (the gateway said: {detail})',
+  'probe.failed': 'Connection failed',
+  'probe.unreachable': 'Cannot reach the gateway: check its address and the network',
+  'probe.timeout': 'The gateway did not answer in time',
+  'probe.unavailable': 'The gateway is unavailable for now; try again later',
+  'probe.rejected': 'The gateway refused the request: check the merchant and app ids and permissions',
+  'probe.signature_invalid': 'Signature check failed: check the keys and certificates',
+  'probe.mismatch': 'The gateway answered for another merchant: check the merchant and app ids',
+  'probe.protocol': 'The gateway answer was not understood: check its address',
+  'probe.config': 'The account settings are wrong',
+  'probe.unsupported': 'This channel does not support that',
 };

@@ -454,4 +454,17 @@ export const zhCN = {
   'order.takenBy': '收款人',
   'orders.by': '由 {who}',
   'event.close_requested': '{by} 申请关闭订单',
+  // truth: the account connection test (codes from core's ChannelError::code)
+  'probe.ok': '连接成功：网关接受了我们的签名请求',
+  'probe.failure': '{summary}（网关原文：{detail}）',
+  'probe.failed': '连接失败',
+  'probe.unreachable': '连不上网关：请检查网关地址和网络',
+  'probe.timeout': '网关没有及时应答',
+  'probe.unavailable': '网关暂时不可用，请稍后再试',
+  'probe.rejected': '网关拒绝了请求：请核对商户号、应用号和权限',
+  'probe.signature_invalid': '签名验证失败：请核对密钥和证书',
+  'probe.mismatch': '网关的应答与本账号不符：请核对商户号和应用号',
+  'probe.protocol': '网关的应答无法识别：请核对网关地址',
+  'probe.config': '账号配置有误',
+  'probe.unsupported': '该渠道不支持此操作',
 };

@@ -9,6 +9,7 @@ import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsVie
 import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
+import { probeMessage } from '../probe';
 
 type Tab = 'general' | 'accounts' | 'users' | 'receipt';
 
@@ -79,7 +80,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     btn.textContent = t('account.testing');
     try {
       const p = await ctx.backend.testAccount(name);
-      ctx.toast(`${p.ok ? '✓' : '✕'} ${p.detail}`, p.ok ? 'ok' : 'error');
+      ctx.toast(probeMessage(p), p.ok ? 'ok' : 'error');
     } catch (e) { err(e); }
     btn.textContent = t('account.test');
   }
