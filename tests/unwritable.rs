@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use paydesk_e2e::{paydesk, sandbox_accounts, Cli, Run, Service};
+use paydesk_e2e::{sandbox_accounts, Cli, Run, Service};
 
 /// A small tmpfs mounted for the test (root only), unmounted on drop.
 struct SmallDisk {
