@@ -38,6 +38,7 @@ pub mod routing;
 pub mod sale;
 pub mod shop;
 pub mod session;
+pub mod service_lock;
 pub mod statement;
 pub mod till;
 pub mod store;

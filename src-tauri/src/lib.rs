@@ -59,11 +59,13 @@ pub fn parse_args(args: impl IntoIterator<Item = String>) -> Result<Options, Str
 /// Opens the book and channels (or the demo), starts the callback server when configured.
 /// Runs inside Tauri's async runtime.
 pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
-    let (home, payments, demo, service) = if o.demo {
+    let (home, payments, demo, service, lock) = if o.demo {
         let (home, payments, demo) = demo::start(o.home.clone()).await?;
-        (home, payments, Some(demo), None)
+        (home, payments, Some(demo), None, None)
     } else {
         let home = config::resolve_home(o.home.as_deref());
+        // One service per home: refused, naming the one running, before anything is opened.
+        let mut lock = paydesk_core::service_lock::ServiceLock::acquire(&home, "paydesk-app").map_err(lock_refusal)?;
         // The book and settings (a till of a shared book: linked, with the shop-wide settings).
         let (store, settings) = paydesk_core::shop::open(&home).with_context(|| format!("opening the book in {}", home.display()))?;
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
@@ -74,7 +76,12 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
         // (e.g. `paydesk serve` is running on this home), the app still works with polling alone.
         let service = match listen {
             Ok(listen) => match paydesk_server::service::start(&home, payments.clone(), listen, Default::default()).await {
-                Ok(s) => Some(s),
+                Ok(s) => {
+                    if let Err(e) = lock.set_listen(&s.server.addr.to_string()) {
+                        tracing::warn!("{e}");
+                    }
+                    Some(s)
+                }
                 Err(e) => {
                     tracing::warn!("callback server not started ({e}); following orders by polling");
                     None
@@ -93,7 +100,7 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
                 paydesk_core::store::shared::spawn_sync(payments.store().clone(), Duration::from_millis(sh.sync_interval_ms), rx);
             }
         }
-        (home, payments, None, service)
+        (home, payments, None, service, Some(lock))
     };
     let store = payments.store().clone();
     let voice_on = store.pref("voice")?.is_none_or(|v| v == "on");
@@ -101,7 +108,22 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
     let (spool, printer) = AppState::printing(payments.settings().printer.clone(), &home);
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer })
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer, lock })
+}
+
+/// The refusal of a second service on a home, in both languages (the window is not up yet).
+pub(crate) fn lock_refusal(e: paydesk_core::service_lock::LockError) -> anyhow::Error {
+    use paydesk_core::service_lock::LockError;
+    match e {
+        LockError::Held(Some(h)) => anyhow::anyhow!(
+            "此主目录已有 Paydesk 服务在运行 / a Paydesk service already runs on this home: {} (pid {}, since {}{}). Stop it first, or start with --home DIR.",
+            h.what,
+            h.pid,
+            h.since.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S"),
+            h.listen.map(|l| format!(", {l}")).unwrap_or_default()
+        ),
+        other => anyhow::Error::new(other),
+    }
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)

@@ -39,6 +39,9 @@ pub struct AppState {
     pub spool: Arc<paydesk_print::Spooler>,
     /// This till's printer settings in force (saved ones apply to the next job).
     pub printer: RwLock<paydesk_core::config::PrinterSettings>,
+    /// The home's service lock (outside demo mode; the demo holds its own): one app, `paydesk
+    /// serve` or `paydesk demo` per home.
+    pub lock: Option<paydesk_core::service_lock::ServiceLock>,
 }
 
 impl AppState {

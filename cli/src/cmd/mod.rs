@@ -11,5 +11,6 @@ pub(crate) mod report;
 pub(crate) mod routing;
 pub(crate) mod serve;
 pub(crate) mod shared;
+pub(crate) mod settle;
 pub(crate) mod sim;
 pub(crate) mod till;

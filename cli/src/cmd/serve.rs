@@ -6,11 +6,13 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
+use paydesk_core::service_lock::ServiceLock;
 use paydesk_core::Payments;
 use paydesk_server::service::Listen;
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::tr;
 use crate::out::{CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -50,11 +52,14 @@ impl Bound {
 }
 
 /// Starts the service (listeners, tunnel, recovery, follower, notifications) and waits for Ctrl-C
-/// or SIGTERM. With `backups`, the book is also backed up daily and when the service stops.
-async fn run_service(home: &Path, p: Arc<Payments>, listen: Listen, backups: bool, o: &Out, banner: impl FnOnce(&Bound) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+/// or SIGTERM; `lock` is the home's service lock, held until then. With `backups`, the book is also backed up daily and when the service stops.
+async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, listen: Listen, backups: bool, o: &Out, banner: impl FnOnce(&Bound) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
     let backup = (backups && p.settings().backup.enabled).then(|| (p.store().clone(), home.to_path_buf(), p.settings().backup.clone()));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
+    if let Err(e) = lock.set_listen(&svc.server.addr.to_string()) {
+        tracing::warn!("{e}");
+    }
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     if let Some((store, home, settings)) = backup.clone() {
         tokio::spawn(paydesk_core::backup::run_daily(store, home, settings, stop_rx.clone()));
@@ -65,7 +70,7 @@ async fn run_service(home: &Path, p: Arc<Payments>, listen: Listen, backups: boo
     let (mut v, text) = banner(&bound);
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;
-    o.print(&v, || format!("{text}\nRecovered {recovered} unfinished order(s)/refund(s). Ctrl-C to stop."));
+    o.print(&v, || format!("{text}\n{}", tr!(RECOVERED, count = recovered)));
     stop_signal().await;
     let _ = stop.send(true);
     svc.shutdown().await;
@@ -73,15 +78,18 @@ async fn run_service(home: &Path, p: Arc<Payments>, listen: Listen, backups: boo
         // The backup at exit: the book as the day ended.
         let _ = tokio::task::spawn_blocking(move || paydesk_core::backup::run(&store, &home, &settings, chrono::Utc::now())).await;
     }
+    drop(lock);
     Ok(EXIT_OK)
 }
 
 pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, CliError> {
+    ctx::check_book(home)?;
+    let lock = ctx::service_lock(home, "paydesk serve")?;
     let p = ctx::open(home)?;
     let mut listen = Listen::from_settings(p.settings()).map_err(|e| CliError::invalid("listen", e))?;
     listen.local = a.listen.unwrap_or(listen.local);
     listen.callbacks = a.callback_listen.unwrap_or(listen.callbacks);
-    run_service(home, p, listen, true, o, |b| {
+    run_service(home, lock, p, listen, true, o, |b| {
         (
             json!({"listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string())}),
             format!("Paydesk serving\n  local API  http://{}/api/v1, status /status (loopback only)\n  callbacks  {}", b.local, b.callbacks_text()),
@@ -114,9 +122,17 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
             (t.path().to_path_buf(), Some(t))
         }
     };
+    // A kept home must be a demo's own (or a new one): a real shop's book is never touched.
+    if temp.is_none() {
+        let foreign = paydesk_channels::demo::foreign_accounts(&home).map_err(CliError::other)?;
+        if !foreign.is_empty() {
+            return Err(CliError::invalid("home", tr!(DEMO_FOREIGN_HOME, home = home.display(), accounts = foreign.join(", "))));
+        }
+    }
+    let lock = ctx::service_lock(&home, "paydesk demo")?;
     let keys = paydesk_channels::sim::demo_keys_dir();
     let sim_cfg = paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&keys).map_err(CliError::other)?);
-    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
+    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", tr!(CANNOT_LISTEN, addr = a.sim_listen, detail = e)))?;
     let callback_base = format!("http://{}", a.callback_listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
     // With `--home`, the simulator keeps its trades beside the book, so a demo restarted on the
@@ -137,7 +153,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
-    let r = run_service(&home, p, Listen { local: a.listen, callbacks: a.callback_listen }, false, o, |b| {
+    let r = run_service(&home, lock, p, Listen { local: a.listen, callbacks: a.callback_listen }, false, o, |b| {
         (
             json!({"home": h, "simulator": sim_url, "listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string()), "history_orders": seeded}),
             format!(

@@ -57,7 +57,9 @@ impl Payments {
         }
     }
 
-    /// Asks the channel about an order and applies the answer.
+    /// Asks the channel about an order and applies the answer; refunds of the order still in
+    /// flight are asked about too (on a home where no service runs, nothing else would settle
+    /// them: no callback arrives, no follower polls).
     pub async fn query(&self, no: &OrderNo, source: EventSource) -> Result<Order, PayError> {
         let order = self.store.order(no)?;
         if order.kind == crate::order::PayKind::Tender {
@@ -65,7 +67,17 @@ impl Payments {
         }
         let channel = self.channel(&order.account)?;
         let st = channel.query(&order_ref(&order)).await?;
-        self.apply_trade(&order, &st, source).await
+        let order = self.apply_trade(&order, &st, source).await?;
+        let open: Vec<_> = self.store.refunds_of(no)?.into_iter().filter(|r| !r.status.is_final()).collect();
+        if open.is_empty() {
+            return Ok(order);
+        }
+        for r in open {
+            if let Err(e) = self.follow_refund(&r.refund_no, source).await {
+                tracing::warn!(refund = %r.refund_no, "refund not settled: {e}");
+            }
+        }
+        Ok(self.store.order(no)?)
     }
 
     /// Closes an unpaid order at the channel, then confirms by query. A payment that lands during

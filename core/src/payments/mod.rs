@@ -9,6 +9,7 @@ mod admin;
 mod barcode;
 mod callback;
 mod follow;
+mod keyed;
 mod probe;
 mod qr;
 mod refund;
@@ -29,7 +30,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::ids::{Numbering, OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus};
+use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus, PayKind};
 use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
 use crate::store::{OrderPatch, Store, StoreError};
@@ -65,6 +66,11 @@ pub enum PayError {
     /// A shop-wide change needs the shared book, which cannot be reached now; nothing was written.
     #[error("{0}")]
     Offline(String),
+    /// The book could not be written after the order (or refund) was: the request reached, or
+    /// may have reached, the channel, and its outcome is not settled in the book. It is settled
+    /// once the book can be written again (start-up recovery, the follower, `paydesk query`).
+    #[error("order {order_no}: the outcome is not settled: the book could not be written ({cause}); it is settled once the book can be written again")]
+    Unsettled { order_no: OrderNo, kind: PayKind, refund_no: Option<RefundNo>, cause: StoreError },
 }
 
 impl From<StoreError> for PayError {
@@ -104,7 +110,22 @@ impl PayError {
             PayError::Conflict(_) => "conflict",
             PayError::Limit(_) => "limit",
             PayError::Offline(_) => "offline",
+            PayError::Unsettled { .. } => "unsettled",
         }
+    }
+
+    /// After `order` is in the book, a failure to write it is no longer "nothing happened".
+    pub(crate) fn after_written(self, order: &Order) -> PayError {
+        match self {
+            PayError::Store(cause) => PayError::Unsettled { order_no: order.order_no.clone(), kind: order.kind, refund_no: None, cause },
+            other => other,
+        }
+    }
+
+    /// True when the book could not be written at all (disk full, read-only, gone): a payment
+    /// refused with it never reached a channel.
+    pub fn book_unwritable(&self) -> bool {
+        matches!(self, PayError::Store(e) if e.unwritable())
     }
 }
 
@@ -370,18 +391,6 @@ impl Payments {
 
     fn check_amount(&self, amount: Money) -> Result<(), PayError> {
         amount.check_payment(self.max_amount).map_err(|e| invalid("amount", e.to_string()))
-    }
-
-    fn existing_for_key(&self, key: Option<&str>, amount: Money) -> Result<Option<Order>, PayError> {
-        let Some(key) = key else { return Ok(None) };
-        if key.is_empty() || key.len() > 64 {
-            return Err(invalid("idempotency_key", "must be 1 to 64 characters"));
-        }
-        match self.store.order_by_idempotency_key(key)? {
-            Some(o) if o.amount == amount => Ok(Some(o)),
-            Some(o) => Err(PayError::Conflict(format!("idempotency_key: already used for order {} of {} yuan", o.order_no, o.amount))),
-            None => Ok(None),
-        }
     }
 
     /// What is sold, as the payer sees it: plain text of at most 128 characters ("Paydesk" when

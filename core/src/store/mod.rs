@@ -68,7 +68,33 @@ pub enum StoreError {
     Io(String),
 }
 
+impl StoreError {
+    /// The book cannot be written: the disk is full, the file or its folder is read-only, or it
+    /// is gone. Nothing else in the book is wrong; writing works again once that is fixed.
+    pub fn unwritable(&self) -> bool {
+        self.unwritable_cause().is_some()
+    }
+
+    /// Why the book cannot be written, as a code: `disk_full`, `read_only` or `io` (the file
+    /// cannot be opened or written); none for any other error.
+    pub fn unwritable_cause(&self) -> Option<&'static str> {
+        use rusqlite::ErrorCode::{CannotOpen, DiskFull, ReadOnly, SystemIoFailure};
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                DiskFull => Some("disk_full"),
+                ReadOnly => Some("read_only"),
+                CannotOpen | SystemIoFailure => Some("io"),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+}
+
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How a [`StoreError::Conflict`] begins when an order's idempotency key is already taken.
+pub const KEY_TAKEN: &str = "idempotency_key: already used";
 
 /// The result of a guarded status change.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -239,6 +239,9 @@ pub(super) fn insert_row(tx: &Transaction<'_>, o: &NewOrder, status: &str, shift
         },
     );
     if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("orders.idempotency_key") {
+            return Err(StoreError::Conflict(format!("{} by another order", super::KEY_TAKEN)));
+        }
         if e.code == rusqlite::ErrorCode::ConstraintViolation {
             return Err(StoreError::Conflict(format!("order not written: {msg}")));
         }

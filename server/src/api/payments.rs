@@ -9,58 +9,14 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput};
 use paydesk_core::store::OrderFilter;
-use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Payments, Refund};
+use paydesk_core::{EventSource, Method, Money, OrderNo, OrderStatus, Payments};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::json::{payment_detail_json, payment_json, refund_json};
 use super::{ApiError, Caller};
 
 type Resp = Result<(StatusCode, Json<Value>), ApiError>;
-
-pub(crate) fn payment_json(o: &Order) -> Value {
-    json!({
-        "order_no": o.order_no.as_str(),
-        "status": o.status.as_str(),
-        "kind": o.kind.as_str(),
-        "method": o.method.as_str(),
-        "channel": o.channel,
-        "account": o.account,
-        "amount": o.amount.to_string(),
-        "amount_fen": o.amount.fen(),
-        "refunded": o.refunded.to_string(),
-        "fee": o.fee.to_string(),
-        "subject": o.subject,
-        "qr_code": o.qr_code,
-        "channel_trade_no": o.channel_trade_no,
-        "failure": o.failure_code.as_ref().map(|c| json!({"code": c, "message": o.failure_message})),
-        "operator": o.operator,
-        "taken_by": o.principal,
-        "created_at": o.created_at.to_rfc3339(),
-        "expires_at": o.expires_at.to_rfc3339(),
-        "paid_at": o.paid_at.map(|t| t.to_rfc3339()),
-        "operator": o.operator,
-        "shift_no": o.shift_no,
-        "tendered": o.tendered.map(|t| t.to_string()),
-        "change": o.tendered.map(|_| o.change().to_string()),
-        "sale_id": o.sale_id,
-        "sale_total": o.sale_total.map(|t| t.to_string()),
-    })
-}
-
-fn refund_json(r: &Refund) -> Value {
-    json!({
-        "refund_no": r.refund_no.as_str(),
-        "order_no": r.order_no.as_str(),
-        "amount": r.amount.to_string(),
-        "status": r.status.as_str(),
-        "reason": r.reason,
-        "channel_refund_no": r.channel_refund_no,
-        "failure": r.failure_message,
-        "operator": r.operator,
-        "requested_by": r.principal,
-        "created_at": r.created_at.to_rfc3339(),
-    })
-}
 
 fn idempotency_key(h: &HeaderMap) -> Result<String, ApiError> {
     let k = h.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
@@ -128,12 +84,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
 pub(crate) async fn get(State(p): State<Arc<Payments>>, caller: Caller, Path(no): Path<String>) -> Resp {
     caller.require("payments:read")?;
     let d = p.store().order_detail(&order_no(&no)?).map_err(paydesk_core::payments::PayError::from)?;
-    let mut v = payment_json(&d.order);
-    v["refunds"] = d.refunds.iter().map(refund_json).collect();
-    v["events"] = d.events.iter().map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail, "by": e.by})).collect();
-    // How the account was chosen: candidates, accounts skipped and why, attempts (fallbacks).
-    v["routing"] = json!(d.route);
-    Ok((StatusCode::OK, Json(v)))
+    Ok((StatusCode::OK, Json(payment_detail_json(&d))))
 }
 
 #[derive(Deserialize)]

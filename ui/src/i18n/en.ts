@@ -202,6 +202,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'account.hint.unionpay': 'UnionPay: mer_id (15 characters); sign_cert_file = the signing .pfx (import it) with sign_cert_password_file, or a PEM certificate with private_key_file; middle_cert_file and root_cert_file = UnionPay’s verification certificates; environment = "test" for the test gateway.',
   'account.hint.template': 'Template: template_file (e.g. templates/epay-md5.toml), secret_file = the provider’s key (import it), vars = {"pid": "…"}; Gateway URL = the provider’s address. Any part of the recipe can be overridden here.',
   'demo.code.UnionPay: pays': 'UnionPay: pays at once',
+  'demo.code.Alipay: pays': 'Alipay: pays at once',
+  'demo.code.WeChat Pay: pays': 'WeChat Pay: pays at once',
 
   'users.name': 'Name',
   'users.pin': 'PIN',
@@ -697,4 +699,17 @@ export const en: Record<keyof typeof zhCN, string> = {
   'backup.outside': 'Not in the archive (outside the data folder): copy these by hand',
   'backup.version': 'Paydesk {version}',
   'backup.about': 'Paydesk {version} · shop: {shop}',
+  // truth: the account connection test (codes from core's ChannelError::code)
+  'probe.ok': 'Connected: the gateway accepted our signed request',
+  'probe.failure': '{summary} (the gateway said: {detail})',
+  'probe.failed': 'Connection failed',
+  'probe.unreachable': 'Cannot reach the gateway: check its address and the network',
+  'probe.timeout': 'The gateway did not answer in time',
+  'probe.unavailable': 'The gateway is unavailable for now; try again later',
+  'probe.rejected': 'The gateway refused the request: check the merchant and app ids and permissions',
+  'probe.signature_invalid': 'Signature check failed: check the keys and certificates',
+  'probe.mismatch': 'The gateway answered for another merchant: check the merchant and app ids',
+  'probe.protocol': 'The gateway answer was not understood: check its address',
+  'probe.config': 'The account settings are wrong',
+  'probe.unsupported': 'This channel does not support that',
 };

@@ -201,6 +201,8 @@ export const zhCN = {
   'account.hint.unionpay': '银联：mer_id（15 位商户号）；sign_cert_file 为签名证书 .pfx（请导入）并配 sign_cert_password_file，或 PEM 证书加 private_key_file；middle_cert_file、root_cert_file 为银联验签中级证书与根证书；测试环境设 environment = "test"。',
   'account.hint.template': '模板渠道：template_file（如 templates/epay-md5.toml），secret_file 为服务商密钥（请导入），vars = {"pid": "…"}；网关地址填服务商地址。配方中的任何部分都可在此覆盖。',
   'demo.code.UnionPay: pays': '云闪付：立即付款',
+  'demo.code.Alipay: pays': '支付宝：立即付款',
+  'demo.code.WeChat Pay: pays': '微信支付：立即付款',
 
   'users.name': '姓名',
   'users.pin': 'PIN 码',
@@ -696,4 +698,17 @@ export const zhCN = {
   'backup.outside': '不在搬家包中（位于数据文件夹之外）：请手动复制',
   'backup.version': 'Paydesk {version}',
   'backup.about': 'Paydesk {version} · 店铺：{shop}',
+  // truth: the account connection test (codes from core's ChannelError::code)
+  'probe.ok': '连接成功：网关接受了我们的签名请求',
+  'probe.failure': '{summary}（网关原文：{detail}）',
+  'probe.failed': '连接失败',
+  'probe.unreachable': '连不上网关：请检查网关地址和网络',
+  'probe.timeout': '网关没有及时应答',
+  'probe.unavailable': '网关暂时不可用，请稍后再试',
+  'probe.rejected': '网关拒绝了请求：请核对商户号、应用号和权限',
+  'probe.signature_invalid': '签名验证失败：请核对密钥和证书',
+  'probe.mismatch': '网关的应答与本账号不符：请核对商户号和应用号',
+  'probe.protocol': '网关的应答无法识别：请核对网关地址',
+  'probe.config': '账号配置有误',
+  'probe.unsupported': '该渠道不支持此操作',
 };

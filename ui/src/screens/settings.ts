@@ -11,6 +11,7 @@ import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
 import { printerSettings } from './printer-settings';
 import { backupTab } from './backup';
+import { probeMessage } from '../probe';
 
 type Tab = 'general' | 'accounts' | 'users' | 'backup' | 'receipt';
 
@@ -101,7 +102,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     btn.textContent = t('account.testing');
     try {
       const p = await ctx.backend.testAccount(name);
-      ctx.toast(`${p.ok ? '✓' : '✕'} ${p.detail}`, p.ok ? 'ok' : 'error');
+      ctx.toast(probeMessage(p), p.ok ? 'ok' : 'error');
     } catch (e) { err(e); }
     btn.textContent = t('account.test');
   }
