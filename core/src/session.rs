@@ -84,7 +84,7 @@ pub fn needs_fresh_pin(action: Action) -> bool {
     match action {
         ManageUsers | ManageAccounts => true,
         TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ViewAudit | Simulate | Reconcile
-        | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => false,
+        | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics | ViewShifts | CloseDay => false,
     }
 }
 

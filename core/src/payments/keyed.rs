@@ -56,7 +56,7 @@ impl Payments {
                 return Ok(match o.kind {
                     PayKind::Qr => Keyed::Resume(o),
                     // A charge is never repeated: recovery settles it (query, then cancel).
-                    PayKind::Barcode => Keyed::Done(o),
+                    PayKind::Barcode | PayKind::Tender => Keyed::Done(o),
                 });
             }
             tokio::time::sleep(POLL).await;

@@ -350,6 +350,7 @@ impl Store {
             }
             if let Some(k) = f.kind {
                 push(" AND kind = ?", k.as_str().to_string().into());
+            }
             if let Some(tills) = &f.tills {
                 sql.push_str(&format!(" AND till IN ({})", tills.iter().map(|_| "?").collect::<Vec<_>>().join(", ")));
                 args.extend(tills.iter().map(|t| t.as_str().to_string().into()));

@@ -50,7 +50,7 @@ async fn the_same_key_at_once_is_one_sale_for_both_callers() {
 async fn a_qr_left_without_a_code_by_a_crash_is_taken_over_with_the_same_key() {
     let h = two();
     // A process wrote the order and died before the channel answered: pending, no code.
-    let stale = h.p.attempt_order(crate::order::PayKind::Qr, Method::Sandbox, &h.p.store().account("steady").unwrap(), yuan("8.00"), "Paydesk", (None, &Principal::System), Some("sale-9"), None, Duration::from_secs(300)).unwrap();
+    let stale = h.p.attempt_order(crate::order::PayKind::Qr, Method::Sandbox, &h.p.store().account("steady").unwrap(), yuan("8.00"), "Paydesk", (None, &Principal::System), Some("sale-9"), None, Duration::from_secs(300), None).unwrap();
     let decision = crate::routing::RouteDecision { at: stale.created_at, method: Method::Sandbox, kind: crate::order::PayKind::Qr, mode: crate::routing::RouteMode::Named, channel_filter: None, fallback: false, candidates: vec![], skipped: vec![], attempts: vec![] };
     let stale = h.p.store().insert_routed_order(&stale, &decision).unwrap();
     h.clock.advance(chrono::Duration::seconds(60));
