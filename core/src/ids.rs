@@ -133,6 +133,22 @@ fn valid_number(s: &str, prefix: &str) -> bool {
     (9..=32).contains(&s.len()) && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// Whether `s` has the shape of a number a Paydesk till issues: `prefix` (`P` orders, `R`
+/// refunds), 17 digits of local time `yyyyMMddHHmmssSSS`, the till id (1–6 of `A-Z0-9`) and a
+/// 3-digit sequence. Every Paydesk till of the shop numbers this way, so a statement line whose
+/// merchant number lacks this shape (or is empty) is a payment Paydesk never created: a static
+/// 收款码 sticker, the channel's own app, another system on the same merchant account.
+pub fn issued_by_paydesk(s: &str, prefix: char) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (22..=27).contains(&b.len())
+        && s.starts_with(prefix)
+        && digits(1..18)
+        && b[18..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && digits(b.len() - 3..b.len())
+        && NaiveDateTime::parse_from_str(&s[1..18], "%Y%m%d%H%M%S%3f").is_ok()
+}
+
 /// Issues order and refund numbers for one till; monotonic across calls and (seeded) restarts.
 #[derive(Debug)]
 pub struct NumberGen {
@@ -244,6 +260,19 @@ mod tests {
         g2.seed(last.as_str());
         let next = g2.next_order_no(later - chrono::Duration::hours(1));
         assert!(next > last, "{next} must sort after {last}");
+    }
+
+    #[test]
+    fn paydesk_numbers_are_told_from_others() {
+        let g = gen("T01");
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 4, 0, 0).unwrap();
+        assert!(issued_by_paydesk(g.next_order_no(now).as_str(), 'P'));
+        assert!(issued_by_paydesk(g.next_refund_no(now).as_str(), 'R'));
+        assert!(issued_by_paydesk(gen("ABCDEF").next_order_no(now).as_str(), 'P'));
+        assert!(issued_by_paydesk(gen("9").next_order_no(now).as_str(), 'P'));
+        for other in ["", "P1", "2026112512000000001", "P20261125120000000T01000X", "P20261325120000000T01000", "Pabcdefghijklmnopq T01000", "P20261125120000000t01000", "R20261125120000000T01000", "PX2026112522001234567890123456"] {
+            assert!(!issued_by_paydesk(other, 'P'), "{other}");
+        }
     }
 
     #[test]

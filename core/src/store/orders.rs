@@ -54,7 +54,7 @@ pub struct OrderFilter {
 
 const ORDER_COLS: &str = "order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, \
     qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, \
-    expires_at, paid_at";
+    expires_at, paid_at, origin";
 
 fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
@@ -80,6 +80,7 @@ fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         updated_at: from_ms(r.get("updated_at")?)?,
         expires_at: from_ms(r.get("expires_at")?)?,
         paid_at: r.get::<_, Option<i64>>("paid_at")?.map(from_ms).transpose()?,
+        origin: parse_col(r, "origin")?,
     })
 }
 
@@ -179,7 +180,7 @@ pub(super) fn apply_in(
 /// Inserts a new `Pending` order with its "created" event inside `tx`.
 pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Order> {
     let res = tx.execute(
-        &format!("INSERT INTO orders ({ORDER_COLS}) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL)"),
+        &format!("INSERT INTO orders ({ORDER_COLS}) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL, 'paydesk')"),
         named_params! {
             ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
             ":account": o.account, ":amount": o.amount, ":fee": o.fee, ":subject": o.subject,

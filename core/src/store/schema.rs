@@ -252,6 +252,46 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
+    // 9 (recon-scale): where an order came from — taken through Paydesk, imported from another
+    // system, or an external payment (收款码 sticker, the channel's app) accepted from a statement.
+    M::up(
+        r#"
+        ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT 'paydesk' CHECK (origin IN ('paydesk','import','external'));
+        "#,
+    ),
+    // 10 (recon-scale): discrepancies keep their id across re-runs of a day (found by their key;
+    // superseded when a newer run no longer finds them); a run keeps which statement lines had a
+    // discrepancy instead of a row per matched line; accepting external payments and reopening
+    // are actions of their own.
+    M::up(
+        r#"
+        ALTER TABLE recon_items ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN day TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN item_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN superseded_by INTEGER;
+        UPDATE recon_items SET
+            account = (SELECT r.account FROM recon_runs r WHERE r.id = recon_items.run_id),
+            day = (SELECT r.day FROM recon_runs r WHERE r.id = recon_items.run_id),
+            item_key = kind || '|' || line || '|' || order_no || '|' || IFNULL(refund_no, '') || '|';
+        UPDATE recon_items SET superseded_by = (SELECT MAX(r.id) FROM recon_runs r WHERE r.account = recon_items.account AND r.day = recon_items.day AND r.status = 'done')
+            WHERE run_id < (SELECT MAX(r.id) FROM recon_runs r WHERE r.account = recon_items.account AND r.day = recon_items.day AND r.status = 'done');
+        CREATE INDEX recon_items_day ON recon_items(account, day, item_key);
+        ALTER TABLE recon_runs ADD COLUMN flagged BLOB;
+        CREATE TABLE recon_actions_v2 (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id  INTEGER NOT NULL REFERENCES recon_items(id),
+            action   TEXT NOT NULL CHECK (action IN ('requery','resolve','carry_over','accept','reopen')),
+            outcome  TEXT NOT NULL,
+            note     TEXT,
+            actor    TEXT,
+            at       INTEGER NOT NULL
+        );
+        INSERT INTO recon_actions_v2 (id, item_id, action, outcome, note, actor, at) SELECT id, item_id, action, outcome, note, actor, at FROM recon_actions;
+        DROP TABLE recon_actions;
+        ALTER TABLE recon_actions_v2 RENAME TO recon_actions;
+        CREATE INDEX recon_actions_item ON recon_actions(item_id, id);
+        "#,
+    ),
 ])
 }
 
