@@ -107,7 +107,7 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
     // Exports of both days: every format, opened back.
     let runs = rec.store().latest_runs(&prev.day, &again.day, &[]).unwrap();
     assert_eq!(runs.len(), 2);
-    let tables = report::tables(rec.store(), &runs).unwrap();
+    let tables = report::tables(&rec, &runs).unwrap();
     // Summary: 2 days + total; 3 discrepancies; 21 matched lines + the lunch set fixed by re-query.
     assert_eq!(tables.iter().map(|t| t.rows.len()).collect::<Vec<_>>(), vec![3, 3, 22]);
     let out = h.dir.path().join("exports");
@@ -238,6 +238,7 @@ async fn the_schedule_runs_yesterday_after_the_hour_and_catches_up_missed_days()
         started_at: started,
         finished_at: None,
         open: 0,
+        failure: None,
     };
     // Before 10:00 only older days are due (catch-up), 7 days back by default.
     let early = due(&rec, local(9, 0), &|_, _| None);
