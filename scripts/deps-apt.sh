@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Paydesk needs to build and test, only when some are missing.
 #   scripts/deps-apt.sh            build + test packages (what `make run` and `make test` need)
-#   scripts/deps-apt.sh bench      … and python3-venv (pandas baseline of `make bench`)
+#   scripts/deps-apt.sh bench      … and python3-venv (pandas baseline of `make bench`), GNU time (peak memory)
 #   scripts/deps-apt.sh exports    … and LibreOffice + poppler (scripts/look-at-exports.sh)
 set -euo pipefail
 BUILD="build-essential pkg-config curl file libssl-dev libxdo-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libasound2-dev"
@@ -9,7 +9,7 @@ TEST="xvfb xauth x11-utils dbus-x11 webkit2gtk-driver imagemagick xdotool fonts-
 EXTRA=""
 for group in "$@"; do
   case "$group" in
-    bench) EXTRA="$EXTRA python3-venv" ;;
+    bench) EXTRA="$EXTRA python3-venv time" ;;
     exports) EXTRA="$EXTRA libreoffice-calc-nogui poppler-utils" ;;
     *) echo "deps-apt.sh: unknown group $group (bench, exports)" >&2; exit 2 ;;
   esac

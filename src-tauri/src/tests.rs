@@ -156,6 +156,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
     assert_eq!(a.call("recon_overview", json!({"scope": scope})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": "x"})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("recon_accept", json!({"ids": [1], "note": "x"})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_alert", json!({})).unwrap(), Value::Null, "no alert for a cashier");
     a.call("logout", json!({})).unwrap();
     a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
@@ -168,6 +169,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     assert!(e["message"].as_str().unwrap().starts_with("scope:"), "{e}");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": " "})).unwrap_err()["message"], "note: write why this difference is fine or what was done");
     assert_eq!(a.call("recon_resolve", json!({"id": 99, "note": "ok"})).unwrap_err()["code"], "not_found");
+    assert_eq!(a.call("recon_accept", json!({"ids": [99], "note": "sticker"})).unwrap_err()["code"], "not_found");
 }
 
 #[test]

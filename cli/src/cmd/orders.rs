@@ -11,7 +11,10 @@ use crate::ctx;
 use crate::out::{order_line, CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct OrdersArgs {
+    #[command(subcommand)]
+    action: Option<crate::cmd::import::OrdersCmd>,
     /// Only orders in this state (pending, processing, success, failed, closed, refunded).
     #[arg(long)]
     status: Option<String>,
@@ -45,6 +48,9 @@ fn day_start(field: &str, s: &str, tz: chrono_tz::Tz, plus_days: i64) -> Result<
 }
 
 pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError> {
+    if let Some(cmd) = a.action {
+        return crate::cmd::import::run(home, cmd, o);
+    }
     if a.csv && o.json {
         return Err(CliError::invalid("csv", "choose either --csv or --json"));
     }

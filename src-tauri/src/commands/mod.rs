@@ -57,6 +57,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_item_actions,
         recon::recon_requery,
         recon::recon_resolve,
+        recon::recon_accept,
         recon::recon_export,
         recon::recon_alert,
     ]

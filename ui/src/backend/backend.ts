@@ -65,6 +65,8 @@ export interface Backend {
   reconItemActions(id: number): Promise<ReconAction[]>;
   reconRequery(id: number): Promise<ReconItem>;
   reconResolve(id: number, note: string): Promise<ReconItem>;
+  /** Books external discrepancies (payments taken outside Paydesk) as external sales, with a note. */
+  reconAccept(ids: number[], note: string): Promise<ReconItem[]>;
   reconExport(scope: ReconScope, format: ExportFormat): Promise<ReconExported>;
   reconAlert(): Promise<ReconAlert | null>;
   onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;

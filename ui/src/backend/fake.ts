@@ -377,6 +377,7 @@ export class FakeBackend implements Backend {
   async reconItemActions(id: number) { this.require('reconcile'); return this.recon.itemActions(id); }
   async reconRequery(id: number) { this.require('reconcile'); const i = await this.recon.requery(id); this.log('reconcile_requery', i.order_no, 'ok', i.state); return i; }
   async reconResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.recon.resolve(id, note); this.log('reconcile_resolve', i.order_no, 'ok', note); return i; }
+  async reconAccept(ids: number[], note: string) { this.require('resolve_discrepancy'); const done = await this.recon.accept(ids, note); this.log('reconcile_accept', null, 'ok', `${ids.length} discrepancies: ${note.trim()}`); return done; }
   async reconExport(scope: T.ReconScope, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.recon.export(scope, format); }
   async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
   async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }

@@ -69,6 +69,7 @@ export class TauriBackend implements Backend {
   reconItemActions(id: number) { return call<T.ReconAction[]>('recon_item_actions', { id }); }
   reconRequery(id: number) { return call<T.ReconItem>('recon_requery', { id }); }
   reconResolve(id: number, note: string) { return call<T.ReconItem>('recon_resolve', { id, note }); }
+  reconAccept(ids: number[], note: string) { return call<T.ReconItem[]>('recon_accept', { ids, note }); }
   reconExport(scope: T.ReconScope, format: T.ExportFormat) { return call<T.ReconExported>('recon_export', { scope, format }); }
   reconAlert() { return call<T.ReconAlert | null>('recon_alert'); }
   onReconProgress(cb: (p: T.ReconProgress) => void) { return on('recon-progress', cb); }

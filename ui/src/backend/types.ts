@@ -35,6 +35,8 @@ export interface Order {
   updated_at: string;
   expires_at: string;
   paid_at: string | null;
+  /** Taken through Paydesk, imported from another system, or an external payment accepted from a statement. */
+  origin?: 'paydesk' | 'import' | 'external';
 }
 
 export interface OrderEvent {

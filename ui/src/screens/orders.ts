@@ -21,6 +21,11 @@ export function eventText(e: OrderEvent): string {
   return t(`event.${r.code}` as never, args);
 }
 
+/** A badge for an order Paydesk did not take itself (imported, or external accepted from a statement). */
+function origin(o: Order): HTMLElement | null {
+  return o.origin && o.origin !== 'paydesk' ? h('span', { class: `badge origin-${o.origin}`, 'data-origin': o.origin }, ` ${tk('orderOrigin', o.origin)}`) : null;
+}
+
 export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
   const filter: OrderFilter = {};
   let orders: Order[] = [];
@@ -63,7 +68,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       h('tbody', null, orders.map((o) => h('tr', { class: detail?.order.order_no === o.order_no ? 'selected' : '', 'data-order': o.order_no, onclick: () => void open(o.order_no) },
         h('td', null, fmtShort(o.created_at)), h('td', null, h('button', { class: 'link mono', 'data-open': o.order_no }, o.order_no)), h('td', null, `${tk('method', o.method)} · ${tk('kind', o.kind)}`),
         h('td', { class: 'num' }, formatFenGrouped(o.amount)), h('td', { class: 'num' }, o.refunded ? formatFen(o.refunded) : ''),
-        h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status))), h('td', null, o.operator ?? ''))))),
+        h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status)), origin(o)), h('td', null, o.operator ?? ''))))),
       orders.length === 0 ? h('p', { class: 'empty' }, t('orders.none')) : null);
   }
 
@@ -73,7 +78,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     const isOpen = o.status === 'pending' || o.status === 'processing';
     const row = (k: string, v: string | null | undefined, cls = '') => v ? [h('dt', null, t(k as never)), h('dd', { class: cls }, v)] : null;
     mount(side,
-      h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status))),
+      h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status)), origin(o)),
       h('dl', null,
         row('order.orderNo', o.order_no, 'mono'), row('order.method', `${tk('method', o.method)} · ${tk('kind', o.kind)}`), row('order.account', o.account),
         row('order.channelTradeNo', o.channel_trade_no, 'mono'), row('order.authCode', o.auth_code_masked, 'mono'), row('order.createdAt', fmtTime(o.created_at)),
