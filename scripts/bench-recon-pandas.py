@@ -23,7 +23,7 @@ def cents(s):
 if fmt == "wechat":
     cols = ["交易时间", "微信订单号", "商户订单号", "交易状态", "订单金额", "手续费"]
     st = pd.read_csv(statement, encoding="utf-8-sig", dtype=str, usecols=cols)
-    st = st[st["交易时间"].str.startswith("`", na=False)]  # drop the summary footer
+    st = st[st["交易状态"].notna()]  # drop the summary footer (7 columns)
     st = st.apply(lambda c: c.str.lstrip("`"))
     st = pd.DataFrame({"order_no": st["商户订单号"], "amount": cents(st["订单金额"]), "fee": cents(st["手续费"])})
 elif fmt == "alipay":
@@ -58,7 +58,7 @@ paid = both["status"].isin(["success", "refunded"])
 amount_differs = int((paid & (both["amount_st"] != both["amount_book"])).sum())
 status_differs = int((~paid).sum())
 expected_fee = (both["amount_st"] * 60 + 5000) // 10000
-fee_differs = int((paid & (both["amount_st"] == both["amount_book"]) & (both["fee_st"].abs() != expected_fee)).sum())
+fee_differs = int((paid & (both["amount_st"] == both["amount_book"]) & (both["fee"].abs() != expected_fee)).sum())
 summary = {
     "rows": int(len(st)),
     "missing_in_book": int((m["_merge"] == "left_only").sum()),

@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod cli;
 mod notify;
+mod recon_cli;
 mod recovery;
 mod report;
 mod routing;

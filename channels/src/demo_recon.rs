@@ -110,7 +110,7 @@ impl Seeder<'_> {
             buyer: "demo".into(),
             refunds: Vec::new(),
         };
-        self.sim.insert(t).map_err(|_| "simulated sticker payment exists".to_string())
+        self.sim.insert(t).map(|_| ()).map_err(|_| "simulated sticker payment exists".to_string())
     }
 
     fn refund(&self, order_no: &str, fen: i64, when: DateTime<Utc>) -> Result<(), String> {

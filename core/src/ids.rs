@@ -73,13 +73,11 @@ macro_rules! number_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
-        }
 
-        impl FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+            /// Checks `s` without making a number of it.
+            pub fn check(s: &str) -> Result<(), IdError> {
                 if valid_number(s, $prefix) {
-                    Ok($name(s.to_string()))
+                    Ok(())
                 } else {
                     Err(IdError {
                         what: $what,
@@ -87,6 +85,13 @@ macro_rules! number_type {
                         rule: concat!("'", $prefix, "' followed by 8 to 31 letters or digits"),
                     })
                 }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::check(s).map(|()| $name(s.to_string()))
             }
         }
         impl TryFrom<String> for $name {
@@ -146,7 +151,13 @@ pub fn issued_by_paydesk(s: &str, prefix: char) -> bool {
         && digits(1..18)
         && b[18..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         && digits(b.len() - 3..b.len())
-        && NaiveDateTime::parse_from_str(&s[1..18], "%Y%m%d%H%M%S%3f").is_ok()
+        && stamp_ok(&b[1..18])
+}
+
+/// Whether 17 digits are a real `yyyyMMddHHmmssSSS` (without a parser: this runs per line).
+fn stamp_ok(d: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+    chrono::NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).is_some() && n(8..10) < 24 && n(10..12) < 60 && n(12..14) < 60
 }
 
 /// Issues order and refund numbers for one till; monotonic across calls and (seeded) restarts.

@@ -14,7 +14,7 @@ mod fields;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Timelike, Utc};
 use rustc_hash::FxHashMap;
 
 use crate::account::AccountConfig;
@@ -119,13 +119,42 @@ struct Acct {
 struct Rules<'a> {
     accounts: HashMap<String, Acct>,
     opts: &'a ImportOptions,
+    clock: Clock,
+}
+
+/// Shop-local times to UTC, remembering the offset of the last local hour (a file's times come
+/// in order: a million of them cost a handful of time-zone look-ups).
+struct Clock {
+    tz: chrono_tz::Tz,
+    /// (local hour since 1970, offset in seconds) of an hour without a change of offset.
+    last: std::cell::Cell<Option<(i64, i64)>>,
+}
+
+impl Clock {
+    fn utc(&self, local: chrono::NaiveDateTime) -> Option<DateTime<Utc>> {
+        use chrono::Offset;
+        let secs = local.and_utc().timestamp();
+        let hour = secs.div_euclid(3600);
+        if let Some((h, off)) = self.last.get() {
+            if h == hour {
+                return DateTime::from_timestamp(secs - off, local.and_utc().timestamp_subsec_nanos());
+            }
+        }
+        let t = self.tz.from_local_datetime(&local).earliest()?;
+        let off = i64::from(t.offset().fix().local_minus_utc());
+        let same = |s: i64| DateTime::from_timestamp(s, 0).and_then(|d| self.tz.from_local_datetime(&d.naive_utc()).earliest()).is_some_and(|x| i64::from(x.offset().fix().local_minus_utc()) == off);
+        if same(hour * 3600) && same(hour * 3600 + 3599) {
+            self.last.set(Some((hour, off)));
+        }
+        Some(t.with_timezone(&Utc))
+    }
 }
 
 /// A record, checked, in the book's terms (numbers and texts borrowed from the file).
 fn check<'a>(r: &'a Rules<'_>, f: &Fields<'a>) -> Result<ImportedOrder<'a>, (&'static str, String)> {
     let req = |name: &'static str, v: Option<&'a str>| v.filter(|s| !s.is_empty()).ok_or((name, "required".to_string()));
     let order_no = req("order_no", f.order_no)?;
-    order_no.parse::<OrderNo>().map_err(|e| ("order_no", e.to_string()))?;
+    OrderNo::check(order_no).map_err(|e| ("order_no", e.to_string()))?;
     let account = req("account", f.account)?;
     let a = r.accounts.get(account).ok_or(("account", format!("no account named {account:?} in this book (add it with `paydesk accounts import` first)")))?;
     if let Some(ch) = f.channel.filter(|c| !c.is_empty()) {
@@ -154,7 +183,7 @@ fn check<'a>(r: &'a Rules<'_>, f: &Fields<'a>) -> Result<ImportedOrder<'a>, (&'s
     if !status.is_final() {
         return Err(("status", format!("{status}: only final orders can be imported (success, refunded, closed, failed)")));
     }
-    let time = |name: &'static str, v: &str| parse_time(v, r.opts.tz).ok_or((name, format!("{v:?} is not a time like 2026-11-25 10:00:00 (shop time) or 2026-11-25T02:00:00Z")));
+    let time = |name: &'static str, v: &str| parse_time(v, &r.clock).ok_or((name, format!("{v:?} is not a time like 2026-11-25 10:00:00 (shop time) or 2026-11-25T02:00:00Z")));
     let created = time("created_at", req("created_at", f.created_at)?)?;
     let paid_at = f.paid_at.filter(|v| !v.is_empty()).map(|v| time("paid_at", v)).transpose()?;
     let paid = matches!(status, OrderStatus::Success | OrderStatus::Refunded);
@@ -184,7 +213,7 @@ fn check<'a>(r: &'a Rules<'_>, f: &Fields<'a>) -> Result<ImportedOrder<'a>, (&'s
         }
         let no = match f.refund_no.filter(|v| !v.is_empty()) {
             Some(n) => {
-                n.parse::<RefundNo>().map_err(|e| ("refund_no", e.to_string()))?;
+                RefundNo::check(n).map_err(|e| ("refund_no", e.to_string()))?;
                 std::borrow::Cow::Borrowed(n)
             }
             None => std::borrow::Cow::Owned(format!("R{}", &order_no[1..])),
@@ -193,7 +222,7 @@ fn check<'a>(r: &'a Rules<'_>, f: &Fields<'a>) -> Result<ImportedOrder<'a>, (&'s
     };
     let till = match f.till.filter(|t| !t.is_empty()) {
         Some(t) => t.parse::<crate::ids::TillId>().map(|_| std::borrow::Cow::Borrowed(t)).map_err(|e| ("till", e.to_string()))?,
-        None => std::borrow::Cow::Owned(till_of(order_no).unwrap_or(&r.opts.till).to_string()),
+        None => std::borrow::Cow::Borrowed(till_of(order_no).unwrap_or(&r.opts.till)),
     };
     let text = |name: &'static str, v: Option<&'a str>, max: usize| -> Result<Option<&'a str>, (&'static str, String)> {
         match v.filter(|s| !s.is_empty()) {
@@ -227,14 +256,25 @@ fn till_of(order_no: &str) -> Option<&str> {
     crate::ids::issued_by_paydesk(order_no, 'P').then(|| &order_no[18..order_no.len() - 3])
 }
 
-/// `2026-11-25 10:00:00[.123]` (local in `tz`) or RFC 3339 with an offset.
-fn parse_time(s: &str, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+/// `2026-11-25 10:00:00[.123]` (local) or RFC 3339 with an offset.
+fn parse_time(s: &str, clock: &Clock) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    let b = s.as_bytes();
+    let local = match b.len() {
+        19 => crate::statement::parse_time(b),
+        23 if b[19] == b'.' && b[20..].iter().all(u8::is_ascii_digit) => {
+            let ms = b[20..].iter().fold(0u32, |a, d| a * 10 + u32::from(d - b'0'));
+            crate::statement::parse_time(&b[..19]).and_then(|t| t.with_nanosecond(ms * 1_000_000))
+        }
+        _ => None,
+    };
+    if let Some(l) = local {
+        return clock.utc(l);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
-    let local = crate::statement::parse_time(s.as_bytes()).or_else(|| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok())?;
-    tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))
+    clock.utc(chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").ok()?)
 }
 
 /// Collects errors, the first [`MAX_ERRORS`] in full.
@@ -297,7 +337,7 @@ fn accounts(store: &Store) -> Result<HashMap<String, Acct>, StoreError> {
 /// Imports the orders of a file (its bytes): validates all of it, then writes all of it in one
 /// transaction. See the module doc.
 pub fn import_orders(store: &Store, bytes: &[u8], format: ImportFormat, opts: &ImportOptions, progress: &dyn Fn(&str, u64)) -> Result<ImportReport, ImportError> {
-    let rules = Rules { accounts: accounts(store)?, opts };
+    let rules = Rules { accounts: accounts(store)?, opts, clock: Clock { tz: opts.tz, last: std::cell::Cell::new(None) } };
     let mut errors = Errors::default();
     let mut seen = Seen::default();
     let mut report = ImportReport { dry_run: opts.dry_run, ..Default::default() };
