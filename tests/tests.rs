@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod cli;
+mod home;
 mod notify;
 mod recon_cli;
 mod recovery;

@@ -6,10 +6,12 @@
 //! channels' side on 127.0.0.1 with their real protocols.
 
 pub mod alipay;
+pub mod archive;
 pub mod demo;
 pub mod demo_recon;
 pub mod env;
 pub mod http;
+pub mod keyfiles;
 pub mod keystore;
 pub mod registry;
 pub mod sandbox;

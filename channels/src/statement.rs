@@ -31,8 +31,9 @@ pub type OpenEntry = for<'a> fn(&str, Input<'a>) -> Result<Box<dyn StatementSour
 pub enum Layout {
     /// A plain (or GZIP-compressed) file, recognised by its first bytes.
     Plain { sniff: Sniff, open: Open },
-    /// A ZIP archive, recognised by the name of the entry holding the statement.
-    Zip { pick: PickEntry, open: OpenEntry },
+    /// A ZIP archive, recognised by the name of the entry holding the statement (`what` names
+    /// that entry in errors).
+    Zip { pick: PickEntry, open: OpenEntry, what: &'static str },
 }
 
 /// One statement format: the channel kind it belongs to, its name and layout.
@@ -46,16 +47,21 @@ pub struct StatementFormat {
 /// Every statement format Paydesk reads. ZIPs are matched by entry name first; plain files by
 /// their first bytes, in this order.
 pub const FORMATS: &[StatementFormat] = &[
-    StatementFormat { channel: "unionpay", name: "unionpay-zm-zip", layout: Layout::Zip { pick: crate::unionpay::bill::pick_entry, open: crate::unionpay::bill::open_entry } },
-    StatementFormat { channel: "alipay", name: "alipay-trade-zip", layout: Layout::Zip { pick: crate::alipay::bill::pick_entry, open: crate::alipay::bill::open_entry } },
+    StatementFormat { channel: "unionpay", name: "unionpay-zm-zip", layout: Layout::Zip { pick: crate::unionpay::bill::pick_entry, open: crate::unionpay::bill::open_entry, what: "the ZM entry" } },
+    StatementFormat { channel: "alipay", name: "alipay-trade-zip", layout: Layout::Zip { pick: crate::alipay::bill::pick_entry, open: crate::alipay::bill::open_entry, what: "the detail entry" } },
     StatementFormat { channel: "alipay", name: "alipay-trade-csv", layout: Layout::Plain { sniff: crate::alipay::bill::sniff, open: crate::alipay::bill::open } },
     StatementFormat { channel: "wechat", name: "wechat-tradebill", layout: Layout::Plain { sniff: crate::wechat::bill::sniff, open: crate::wechat::bill::open } },
     StatementFormat { channel: "sandbox", name: "sandbox-csv", layout: Layout::Plain { sniff: crate::sandbox::bill::sniff, open: crate::sandbox::bill::open } },
     StatementFormat { channel: "unionpay", name: "unionpay-zm", layout: Layout::Plain { sniff: crate::unionpay::bill::sniff, open: crate::unionpay::bill::open } },
 ];
 
-/// Largest statement accepted once decompressed (and largest ZIP read into memory).
-pub const MAX_STATEMENT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+/// How far a compressed statement may expand when it is read as a stream ([`crate::archive`]):
+/// the ratio of [`crate::archive::LIMITS`] (a bomb is refused after reading little of it), and
+/// more bytes than a statement held in memory may have — streamed, they cost no memory, and a
+/// million-line UnionPay day is ~700 MB of fixed-width text.
+pub const STREAM_LIMITS: crate::archive::Limits = crate::archive::Limits { max_bytes: 2 * 1024 * 1024 * 1024, ..crate::archive::LIMITS };
+/// Largest ZIP read into memory (a ZIP is opened in memory: its directory is at its end).
+pub const MAX_ZIP_BYTES: u64 = crate::archive::LIMITS.max_bytes;
 
 fn err(line: u64, message: impl Into<String>) -> StatementError {
     StatementError { line, message: message.into() }
@@ -94,8 +100,8 @@ fn check(f: &'static StatementFormat, channel: Option<&str>) -> Result<&'static 
     }
 }
 
-/// A reader that refuses to go past `cap` bytes (a decompression bomb, or a file far larger
-/// than any day's statement), instead of silently stopping there.
+/// A reader that refuses to go past `left` bytes (the ZIP read into memory), instead of
+/// silently stopping there.
 struct Capped<R> {
     inner: R,
     left: u64,
@@ -104,7 +110,7 @@ struct Capped<R> {
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.left = self.left.checked_sub(n as u64).ok_or_else(|| std::io::Error::other(format!("the statement is larger than {} MB once decompressed", MAX_STATEMENT_BYTES >> 20)))?;
+        self.left = self.left.checked_sub(n as u64).ok_or_else(|| std::io::Error::other(format!("the ZIP is larger than {} MiB", MAX_ZIP_BYTES >> 20)))?;
         Ok(n)
     }
 }
@@ -156,8 +162,9 @@ impl<R: Read> Read for CrcChecked<R> {
     }
 }
 
-/// Opens entry `i` of the archive `data` as a stream.
-fn entry_input(zip: &mut zip::ZipArchive<std::io::Cursor<Shared>>, data: &Arc<Vec<u8>>, i: usize) -> Result<Input<'static>, StatementError> {
+/// Opens entry `i` of the archive `data` as a stream, bounded by [`STREAM_LIMITS`] (the ratio
+/// judged against the entry's compressed size, capped by the archive's length).
+fn entry_input(zip: &mut zip::ZipArchive<std::io::Cursor<Shared>>, data: &Arc<Vec<u8>>, i: usize, what: &'static str) -> Result<Input<'static>, StatementError> {
     let f = zip.by_index_raw(i).map_err(|e| err(0, format!("bad ZIP entry {i}: {e}")))?;
     let start = usize::try_from(f.data_start()).map_err(|_| err(0, "ZIP entry out of range"))?;
     let end = start.checked_add(usize::try_from(f.compressed_size()).unwrap_or(usize::MAX)).filter(|e| *e <= data.len()).ok_or_else(|| err(0, "the ZIP archive is truncated"))?;
@@ -167,14 +174,16 @@ fn entry_input(zip: &mut zip::ZipArchive<std::io::Cursor<Shared>>, data: &Arc<Ve
         zip::CompressionMethod::Deflated => Box::new(flate2::read::DeflateDecoder::new(raw)),
         other => return Err(err(0, format!("ZIP entry compressed with {other}, which statements never use"))),
     };
-    let checked = CrcChecked { inner: inflated, crc: flate2::Crc::new(), expected: f.crc32() };
-    Ok(Box::new(BufReader::with_capacity(1 << 20, Capped { inner: checked, left: MAX_STATEMENT_BYTES })))
+    let input = crate::archive::Input::Fixed(f.compressed_size().min(data.len() as u64));
+    let bounded = crate::archive::Bounded::new(inflated, input, STREAM_LIMITS, what);
+    let checked = CrcChecked { inner: bounded, crc: flate2::Crc::new(), expected: f.crc32() };
+    Ok(Box::new(BufReader::with_capacity(1 << 20, checked)))
 }
 
 /// A ZIP statement: by entry name, else the first entry a plain format recognises.
 fn open_zip(mut input: Input<'_>, channel: Option<&str>) -> Result<(&'static StatementFormat, Box<dyn StatementSource + 'static>), StatementError> {
     let mut bytes = Vec::new();
-    Capped { inner: &mut input, left: MAX_STATEMENT_BYTES }.read_to_end(&mut bytes).map_err(|e| err(0, format!("cannot read the ZIP: {e}")))?;
+    Capped { inner: &mut input, left: MAX_ZIP_BYTES }.read_to_end(&mut bytes).map_err(|e| err(0, format!("cannot read the ZIP: {e}")))?;
     let data = Arc::new(bytes);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(Shared(data.clone()))).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
     let mut names = Vec::with_capacity(zip.len());
@@ -183,15 +192,15 @@ fn open_zip(mut input: Input<'_>, channel: Option<&str>) -> Result<(&'static Sta
         names.push(if f.is_file() { crate::alipay::bill::entry_name(f.name_raw()) } else { String::new() });
     }
     for f in FORMATS {
-        if let Layout::Zip { pick, open } = f.layout {
+        if let Layout::Zip { pick, open, what } = f.layout {
             if let Some(i) = pick(&names) {
                 let f = check(f, channel)?;
-                return Ok((f, open(&names[i], entry_input(&mut zip, &data, i)?)?));
+                return Ok((f, open(&names[i], entry_input(&mut zip, &data, i, what)?)?));
             }
         }
     }
     for (i, _) in names.iter().enumerate().filter(|(_, n)| !n.is_empty()) {
-        let mut entry = entry_input(&mut zip, &data, i)?;
+        let mut entry = entry_input(&mut zip, &data, i, "the ZIP entry")?;
         let head = entry.fill_buf().map_err(|e| err(0, format!("cannot read ZIP entry {}: {e}", names[i])))?;
         if let Some(f @ StatementFormat { layout: Layout::Plain { open, .. }, .. }) = sniff_plain(head) {
             let f = check(f, channel)?;
@@ -208,8 +217,7 @@ pub fn open_stream<'a>(mut input: Input<'a>, channel: Option<&str>) -> Result<(&
     for _ in 0..3 {
         let head = input.fill_buf().map_err(|e| err(0, format!("cannot read the statement: {e}")))?;
         if is_gzip(head) {
-            let gz = flate2::bufread::GzDecoder::new(input);
-            input = Box::new(BufReader::with_capacity(1 << 20, Capped { inner: gz, left: MAX_STATEMENT_BYTES }));
+            input = Box::new(BufReader::with_capacity(1 << 20, crate::archive::gunzip(input, STREAM_LIMITS, "the GZIP statement")));
             continue;
         }
         if is_zip(head) {
@@ -246,7 +254,7 @@ impl paydesk_core::reconcile::StatementParser for Parsers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
 
     fn wechat_bill() -> Vec<u8> {
         crate::wechat::testdata::vector("wechat/bill.ALL.csv")
@@ -303,5 +311,52 @@ mod tests {
         let mut bad = zip_of(&[("bill.csv", &wechat_bill())]);
         bad[200] ^= 0xff;
         assert!(open(&bad, Some("wechat")).and_then(|(_, s)| s.collect::<Result<Vec<_>, _>>().map(|_| ())).is_err());
+    }
+
+    /// A real ZIP bomb: one entry of `size` zero bytes, deflated as it is made.
+    fn zip_bomb(entry: &str, size: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(entry, zip::write::SimpleFileOptions::default().compression_level(Some(9))).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..size >> 20 {
+            w.write_all(&chunk).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn archive_bombs_are_refused_with_bounded_memory() {
+        use paydesk_core::reconcile::StatementParser;
+        let none = |_: u64| {};
+        // WeChat's GZIP bill, Alipay's bill ZIP, UnionPay's ZM ZIP: each a real bomb of 200 MiB.
+        let gz = crate::archive::tests::gzip_bomb(200 << 20);
+        let e = Parsers.parse("wechat", gz, &none).unwrap_err();
+        assert!(e.message.contains("the GZIP statement expands more than 100×") && e.message.contains("bomb"), "{e}");
+        let alipay = zip_bomb("20881234_20260101_业务明细.csv", 200 << 20);
+        assert!(alipay.len() < 1 << 20, "{} bytes", alipay.len());
+        let e = Parsers.parse("alipay", alipay.clone(), &none).err().unwrap();
+        assert!(e.message.contains("the detail entry expands more than 100×"), "{e}");
+        let e = crate::alipay::bill::parse_statement(&alipay).unwrap_err();
+        assert!(e.message.contains("expands more than 100×"), "{e}");
+        let unionpay = zip_bomb("INN26010188ZM_777290058165621", 200 << 20);
+        let e = Parsers.parse("unionpay", unionpay.clone(), &none).err().unwrap();
+        assert!(e.message.contains("the ZM entry expands more than 100×"), "{e}");
+        assert!(crate::unionpay::bill::parse_statement(&unionpay).unwrap_err().message.contains("bomb"));
+        // Memory stayed bounded: the entry's own reader stopped at 100× the archive (a ZIP entry is
+        // judged against its whole compressed size), not at the 200 MiB it would expand to.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&alipay[..])).unwrap();
+        let mut r = crate::archive::zip_entry(&mut zip, 0, alipay.len() as u64, crate::archive::LIMITS, "the detail entry").unwrap();
+        let mut sink = vec![0u8; 64 * 1024];
+        while r.read(&mut sink).is_ok_and(|n| n > 0) {}
+        let bound = crate::archive::LIMITS.max_ratio * alipay.len() as u64 + sink.len() as u64;
+        assert!(r.refused() && r.produced() <= bound && r.produced() < 200 << 20, "{} bytes", r.produced());
+        // UnionPay's fileContent (zlib in Base64) goes through the same limits.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..50 {
+            z.write_all(&[0u8; 1 << 20]).unwrap();
+        }
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(z.finish().unwrap());
+        assert!(crate::unionpay::bill::decode_file_content(&b64).unwrap_err().contains("fileContent expands more than 100×"));
     }
 }

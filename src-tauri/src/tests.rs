@@ -17,9 +17,9 @@ use crate::voice::{Lang, Voice};
 fn state(dir: &std::path::Path) -> AppState {
     let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
     let now = chrono::Utc::now();
-    auth::add_user(&store, "boss", Role::Owner, "9999", now).unwrap();
-    auth::add_user(&store, "amy", Role::Cashier, "1111", now).unwrap();
-    auth::add_user(&store, "ann", Role::Accountant, "5555", now).unwrap();
+    auth::add_user(&store, "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(&store, "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(&store, "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));

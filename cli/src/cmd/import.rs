@@ -44,7 +44,7 @@ pub(crate) fn run(home: &Path, cmd: OrdersCmd, o: &Out) -> Result<i32, CliError>
         Some(other) => return Err(CliError::invalid("format", format!("{other:?}: use csv or json"))),
     };
     let store = Store::open(&db).map_err(CliError::other)?;
-    let opts = ImportOptions { tz, till: settings.till_id.to_string(), file_name: name.clone(), dry_run };
+    let opts = ImportOptions { tz, till: settings.till_id.to_string(), file_name: name.clone(), dry_run, by: paydesk_core::Principal::os() };
     let quiet = o.json || !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |phase: &str, n: u64| {
         if !quiet {

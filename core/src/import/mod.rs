@@ -60,6 +60,8 @@ pub struct ImportOptions {
     pub file_name: String,
     /// Validate only; write nothing.
     pub dry_run: bool,
+    /// Who imports (recorded on every order, refund and event).
+    pub by: crate::Principal,
 }
 
 /// What an import wrote (or, for a dry run, would write).
@@ -380,7 +382,7 @@ pub fn import_orders(store: &Store, bytes: &[u8], format: ImportFormat, opts: &I
         return Ok(report);
     }
     // Pass 2: written in one transaction; a number the book holds already stops it all.
-    let written = store.import_orders(&opts.file_name, |add: &mut dyn FnMut(&ImportedOrder<'_>) -> Result<(), StoreError>| {
+    let written = store.import_orders(&opts.file_name, &opts.by, |add: &mut dyn FnMut(&ImportedOrder<'_>) -> Result<(), StoreError>| {
         let mut failed: Option<ImportError> = None;
         let mut n = 0u64;
         fields::each(bytes, format, &mut |line, f| {

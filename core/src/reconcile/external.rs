@@ -79,8 +79,8 @@ impl Reconciler {
             };
             lines.push(ExternalLine { item_id: id, account: account.name.clone(), channel: account.channel.clone(), method, till: till.clone(), channel_trade_no: trade_no, at, kind });
         }
-        let who = actor.map(|s| s.user.as_str());
-        let done = self.store().accept_external(&lines, note, who, Utc::now());
+        let by = actor.map_or_else(crate::Principal::os, |s| crate::Principal::user(s.user.clone(), s.role));
+        let done = self.store().accept_external(&lines, note, &by, Utc::now());
         let summary = format!("{} discrepancies ({}): {note}", ids.len(), ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", "));
         match done {
             Ok(()) => {

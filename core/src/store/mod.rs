@@ -9,8 +9,10 @@
 mod accounts;
 mod analytics;
 mod apikeys;
+mod bulk;
 mod history;
 mod import;
+mod numbers;
 mod orders;
 mod outbox;
 mod recon;

@@ -7,7 +7,11 @@ use super::StoreError;
 
 /// Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
+    Migrations::new(list())
+}
+
+fn list() -> Vec<M<'static>> {
+    vec![
     // 1: accounts, orders, their history, refunds.
     M::up(
         r#"
@@ -252,14 +256,29 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
-    // 9 (recon-scale): where an order came from — taken through Paydesk, imported from another
+    // 9 (security, branch sec-server): who did it, as authenticated — the principal of every
+    // order, refund and the events a principal asked for (JSON, see core/src/principal.rs), and
+    // the key daily limits count by. Rows written before stay NULL: "not recorded".
+    M::up(
+        r#"
+        ALTER TABLE orders ADD COLUMN principal TEXT;
+        ALTER TABLE orders ADD COLUMN principal_key TEXT;
+        CREATE INDEX orders_principal_created ON orders(principal_key, created_at);
+        ALTER TABLE refunds ADD COLUMN principal TEXT;
+        ALTER TABLE order_events ADD COLUMN principal TEXT;
+        "#,
+    ),
+    // 10: each till's last order/refund number slot, so numbers are reserved in the book (unique
+    // across processes) without scanning it; set from the book's numbers, then kept by triggers.
+    M::up(super::numbers::MIGRATION),
+    // 11 (recon-scale): where an order came from — taken through Paydesk, imported from another
     // system, or an external payment (收款码 sticker, the channel's app) accepted from a statement.
     M::up(
         r#"
         ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT 'paydesk' CHECK (origin IN ('paydesk','import','external'));
         "#,
     ),
-    // 10 (recon-scale): discrepancies keep their id across re-runs of a day (found by their key;
+    // 12 (recon-scale): discrepancies keep their id across re-runs of a day (found by their key;
     // superseded when a newer run no longer finds them); a run keeps which statement lines had a
     // discrepancy instead of a row per matched line; accepting external payments and reopening
     // are actions of their own.
@@ -292,11 +311,23 @@ fn migrations() -> Migrations<'static> {
         CREATE INDEX recon_actions_item ON recon_actions(item_id, id);
         "#,
     ),
-])
+    ]
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     migrations().to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// How many migrations there are (the book's latest version).
+#[cfg(test)]
+pub(super) fn count() -> usize {
+    list().len()
+}
+
+/// Brings a book to `version` only: tests of a migration start from the book before it.
+#[cfg(test)]
+pub(super) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
+    migrations().to_version(conn, version).map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 #[cfg(test)]

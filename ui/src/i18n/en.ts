@@ -462,4 +462,14 @@ export const en: Record<keyof typeof zhCN, string> = {
   'event.accepted_external_refund': 'External refund {refund_no} accepted from the statement: {note}',
   'orderOrigin.import': 'Imported',
   'orderOrigin.external': 'External',
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API key {name} ({id})',
+  'principal.os': '{user} (command line)',
+  'principal.system': 'Paydesk (automatic)',
+  'principal.none': 'not recorded',
+  'order.takenBy': 'Taken by',
+  'orders.by': 'by {who}',
+  'event.close_requested': 'Close requested by {by}',
 };

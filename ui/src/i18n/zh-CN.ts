@@ -461,4 +461,14 @@ export const zhCN = {
   'event.accepted_external_refund': '从账单接受外部退款 {refund_no}：{note}',
   'orderOrigin.import': '导入',
   'orderOrigin.external': '外部收款',
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API 密钥 {name}（{id}）',
+  'principal.os': '{user}（命令行）',
+  'principal.system': 'Paydesk（自动）',
+  'principal.none': '未记录',
+  'order.takenBy': '收款人',
+  'orders.by': '由 {who}',
+  'event.close_requested': '{by} 申请关闭订单',
 };

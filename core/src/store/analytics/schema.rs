@@ -106,32 +106,16 @@ fn from_raw_where(slot: i64, orders: &str, refunds: &str) -> String {
     )
 }
 
-/// Runs `write` — a bulk insert of new orders and refunds inside `tx` (an import) — with the
-/// slot triggers set aside, then adds what the inserted rows contribute to the slot tables in
-/// one grouped pass and puts the triggers back, all in the same transaction: the figures the
-/// triggers would have written row by row, at a fraction of the cost. `write` may only insert
-/// (the rows after the tables' last rowid are the ones counted); on an error the caller's
-/// rollback restores everything, the triggers included.
-pub(in crate::store) fn bulk_insert<T, E: From<rusqlite::Error>>(tx: &Transaction<'_>, write: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-    let triggers: Vec<(String, String)> = tx
-        .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'sales\\_%' ESCAPE '\\'")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let last = |table: &str| tx.query_row(&format!("SELECT IFNULL(MAX(rowid), 0) FROM {table}"), [], |r| r.get::<_, i64>(0));
-    let (orders, refunds) = (last("orders")?, last("refunds")?);
-    for (name, _) in &triggers {
-        tx.execute(&format!("DROP TRIGGER {name}"), [])?;
-    }
-    let out = write()?;
+/// Adds to the slot tables what the orders and refunds inserted after rowids `orders` and
+/// `refunds` contribute, in one grouped pass (for a bulk insert made with the slot triggers set
+/// aside, see `store::bulk`).
+pub(in crate::store) fn add_inserted(tx: &Transaction<'_>, orders: i64, refunds: i64) -> rusqlite::Result<()> {
     let all = format!("{COUNTERS}, {REFUND_COUNTERS}");
     for (table, slot) in TABLES {
         let delta = from_raw_where(slot, "rowid > ?1", "r.rowid > ?2");
         tx.execute(&format!("INSERT INTO {table} SELECT * FROM ({delta}) WHERE true ON CONFLICT (bucket, channel, method, account) DO UPDATE SET {all}"), [orders, refunds])?;
     }
-    for (_, sql) in &triggers {
-        tx.execute(sql, [])?;
-    }
-    Ok(out)
+    Ok(())
 }
 
 /// Recomputes both slot tables from the raw rows.
