@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod analytics;
 pub mod cashier;
 pub mod demo;
+pub mod import;
 pub mod orders;
 pub mod recon;
 pub mod session;
@@ -33,6 +34,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         orders::requery_order,
         orders::export_orders,
         orders::audit_log,
+        import::import_orders_file,
         settings::get_settings,
         settings::save_settings,
         settings::callback_status,

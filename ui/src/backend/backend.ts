@@ -3,7 +3,7 @@
 
 import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
-  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
+  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, OrdersImported, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
@@ -33,6 +33,8 @@ export interface Backend {
   closeOrder(orderNo: string): Promise<Order>;
   requeryOrder(orderNo: string): Promise<Order>;
   exportOrders(filter: OrderFilter): Promise<Exported>;
+  /** Owner: checks (`dryRun`) or imports historical orders from a CSV/JSON file (docs/orders-import.md). */
+  importOrders(file: ReconFile, dryRun: boolean): Promise<OrdersImported>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
 
   getSettings(): Promise<SettingsView>;

@@ -10,6 +10,7 @@ import type * as T from './types';
 import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
+import { fakeImport } from './fake-import';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
@@ -297,6 +298,13 @@ export class FakeBackend implements Backend {
   async requeryOrder(no: string) { this.require('requery_order'); await this.wait(); return { ...this.find(no) }; }
   async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
   async auditLog() { this.require('view_audit'); return [...this.audit]; }
+  async importOrders(file: T.ReconFile, dryRun: boolean) {
+    const s = this.require('manage_settings');
+    await this.wait();
+    const r = fakeImport(file, dryRun, this.orders, s.user);
+    if (r.report && !dryRun) this.log('orders_import', file.name, 'ok', `${r.report.orders} orders`);
+    return r;
+  }
 
   async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
   async saveSettings(i: T.SettingsInput) {

@@ -41,6 +41,7 @@ export class TauriBackend implements Backend {
   closeOrder(orderNo: string) { return call<T.Order>('close_order', { orderNo }); }
   requeryOrder(orderNo: string) { return call<T.Order>('requery_order', { orderNo }); }
   exportOrders(filter: T.OrderFilter) { return call<T.Exported>('export_orders', { filter }); }
+  importOrders(file: T.ReconFile, dryRun: boolean) { return call<T.OrdersImported>('import_orders_file', { file, dryRun }); }
   auditLog(limit?: number) { return call<T.AuditEntry[]>('audit_log', { limit: limit ?? null }); }
 
   getSettings() { return call<T.SettingsView>('get_settings'); }

@@ -1,5 +1,6 @@
 // Orders: filter (status, method, dates, amounts, text), list, detail with the event timeline and
-// the channel's ids, refund (owner + PIN), close, re-query, CSV export. Updates live from events.
+// the channel's ids, refund (owner + PIN), close, re-query, CSV export, import of historical orders
+// (owner). Updates live from events.
 
 import { h, mount } from '../dom';
 import { fmtShort, fmtTime, hasKey, t, tk } from '../i18n';
@@ -8,6 +9,7 @@ import { toBackendError } from '../backend/errors';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter, type Principal } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
+import { importPanel } from './orders-import';
 
 /** An event in the screen's language when core gave its code, else core's sentence. */
 export function eventText(e: OrderEvent): string {
@@ -58,6 +60,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       inp('min_amount', 'text', t('orders.minAmount')), inp('max_amount', 'text', t('orders.maxAmount')),
       count,
       ctx.can('export_orders') && h('button', { 'data-test': 'export', onclick: () => void exportCsv() }, t('orders.export'))),
+    ctx.can('manage_settings') ? importPanel(ctx, () => void load()) : null,
     h('div', { class: 'split' }, table, side));
 
   async function load() {
