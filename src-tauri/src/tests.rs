@@ -252,3 +252,28 @@ fn the_owner_imports_orders_from_the_orders_screen_checked_first() {
     assert_eq!((again["report"].clone(), again["errors"][0]["field"].as_str()), (Value::Null, Some("order_no")), "{again}");
     assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().len(), 2);
 }
+
+/// The app saves no account whose key file lies outside the home's keys/ folder; importing the
+/// file (copied in, sealed for the account) is the way in.
+#[test]
+fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
+    let a = app();
+    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys");
+    std::fs::copy(keys.join("merchant_private.pem"), outside.path().join("app.pem")).unwrap();
+    let account = |key: &str| {
+        json!({
+            "name": "sb", "channel": "sandbox", "display_name": "", "enabled": true, "priority": 10, "weight": 1, "fee_rate_bp": 60,
+            "daily_cap": null, "methods": [], "base_url": "https://sandbox.example.com", "callback_allow": [],
+            "params": {"merchant_id": "M1", "private_key_file": key, "gateway_public_key_file": keys.join("gateway_public.pem")},
+        })
+    };
+    let e = a.call("save_account", json!({"account": account(&outside.path().join("app.pem").display().to_string())})).unwrap_err();
+    let m = e["message"].as_str().unwrap();
+    assert!(e["code"] == "invalid" && m.contains("private_key_file") && m.contains("outside the home's key folder"), "{e}");
+    assert!(a.call("list_accounts", json!({})).unwrap().as_array().unwrap().is_empty(), "nothing saved");
+    let rel = a.call("import_key", json!({"account": "sb", "field": "private_key_file", "path": outside.path().join("app.pem")})).unwrap();
+    assert_eq!(rel, "keys/sb.private_key_file.sealed");
+    a.call("save_account", json!({"account": account(rel.as_str().unwrap())})).unwrap();
+}

@@ -204,7 +204,10 @@ fn check_secret_transport(a: &AccountConfig, name: &str, op: &Op) -> Result<(), 
     if !uses_secret {
         return Ok(());
     }
-    if op.http_method == HttpMethod::Get || op.path.contains("{secret}") {
+    if op.path.contains("{secret}") {
+        return Err(bad(a, &format!("{name}.path"), "must not hold {secret}: the path is part of the URL, which proxies and logs keep; put the key in a field of a POST"));
+    }
+    if op.http_method == HttpMethod::Get {
         return Err(bad(a, &format!("{name}.http_method"), "{secret} would travel in the URL's query string (kept by proxies and logs): send this operation as POST so the key goes in the body"));
     }
     let base = a.base_url.as_deref().unwrap_or_default();

@@ -155,7 +155,7 @@ fn recipes_that_weaken_verification_are_refused() {
         ("[params.callback.check]\nsign_type = \"MD5\"", "params.callback.check.sign_type", "sign_type_field"),
         ("[params.query]\nhttp_method = \"GET\"", "params.query.http_method", "query string"),
         ("[params.refund]\nhttp_method = \"GET\"", "params.refund.http_method", "query string"),
-        ("[params.query]\npath = \"/api.php?act=order&key={secret}\"", "params.query.http_method", "query string"),
+        ("[params.query]\npath = \"/api.php?act=order&key={secret}\"", "params.query.path", "URL"),
     ];
     for (extra, path, why) in cases {
         let e = Template::new(&account(&format!("{extra}\n{VARS}")), &env()).unwrap_err().to_string();
