@@ -14,7 +14,12 @@ scripts/deps-apt.sh bench
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import pandas" 2>/dev/null; then
   python3 -m venv "$VENV" && "$VENV/bin/pip" install -q pandas || echo "pandas could not be installed: the baseline is skipped"
 fi
-PAYDESK_PYTHON="$VENV/bin/python" cargo bench --locked -q -p paydesk --bench recon 2>/dev/null
+RECON_KEEP="$HOME/.cache/paydesk/bench-recon"
+PAYDESK_BENCH_DIR="$RECON_KEEP" PAYDESK_PYTHON="$VENV/bin/python" cargo bench --locked -q -p paydesk --bench recon 2>/dev/null
+echo
+echo "== shared book: three tills on one PostgreSQL vs one SQLite till (orders/s, sync lag p50/p99); reconciliation of the 1,000,000-line WeChat day over a shared book (the recon bench's book)"
+cargo build --locked -q -p paydesk
+PAYDESK_BENCH_RECON_DIR="$RECON_KEEP" cargo bench --locked -q -p paydesk-e2e --bench shared 2>/dev/null
 echo
 echo "== analytics: dashboard figures + one chart, month and year of a 1,000,000-order book (issue goal: < 150 ms each)"
 cargo bench --locked -q -p paydesk-charts --bench analytics 2>/dev/null

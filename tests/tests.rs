@@ -5,11 +5,19 @@
 mod common;
 
 mod api;
+mod backup;
 mod cli;
+mod demo;
 mod home;
+mod listeners;
+mod newcomer;
+mod unwritable;
 mod notify;
 mod recon_cli;
 mod recovery;
 mod report;
 mod routing;
 mod service;
+mod till;
+mod shared;
+mod upgrade;

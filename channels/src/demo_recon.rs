@@ -59,6 +59,7 @@ impl Seeder<'_> {
                 idempotency_key: None,
                 created_at: created,
                 expires_at: created + chrono::Duration::minutes(3),
+                sale: None,
             };
             self.store.insert_order(&o).map_err(|e| e.to_string())?;
             let (source, when) = match status {

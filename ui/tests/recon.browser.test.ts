@@ -5,42 +5,17 @@
 // run (which it does not replace), and the cashier kept out.
 // Needs `npm run build` and /usr/bin/chromium.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowser } from './harness';
 
-const DIST = join(__dirname, '..', 'dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
-let server: Server;
-let base = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
-  server = createServer((req, res) => {
-    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
-    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+const h = useBrowser();
 
 async function open(user: string, pin: string): Promise<Page & { errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }) as Page & { errors: string[] };
+  const page = await h.browser.newPage({ viewport: { width: 1280, height: 800 } }) as Page & { errors: string[] };
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${base}/index.html`);
+  await page.goto(`${h.base}/index.html`);
   await page.waitForSelector('[data-screen=login]');
   await page.click(`[data-user="${user}"]`);
   await page.keyboard.type(pin);
@@ -138,7 +113,7 @@ describe('reconciliation', () => {
     await page.click('[data-test=logout]');
     await page.selectOption('[data-test=lang]', 'en');
     await page.click('[data-user="李老板"]');
-    await page.keyboard.type('9999');
+    await page.keyboard.type('999999');
     await page.keyboard.press('Enter');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-kind=amount_differs]');

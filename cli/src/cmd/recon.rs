@@ -10,11 +10,12 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use paydesk_core::export::Format;
-use paydesk_core::reconcile::{report, Phase, Progress, Reconciler, RunRequest, StatementInput};
+use paydesk_core::reconcile::{report, DiscrepancyKind, ItemState, Phase, Progress, Reconciler, RunRequest, StatementInput};
 use paydesk_core::store::{ItemFilter, RunRecord};
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::{self, catalog as m, t, tr, Msg};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK};
 
 /// Exit code when a reconciliation finds differences still open.
@@ -99,7 +100,7 @@ impl Progress for Bar {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         if last.as_ref() != Some(&(account.to_string(), phase)) {
             *last = Some((account.to_string(), phase));
-            self.bar.set_message(format!("{account}: {}", phase.as_str()));
+            self.bar.set_message(format!("{account}: {}", phase_word(phase)));
         }
         match total {
             Some(t) => {
@@ -118,12 +119,69 @@ fn bar(o: &Out) -> Arc<Bar> {
     Arc::new(Bar { bar: b, last: Mutex::new(None) })
 }
 
+fn phase_word(p: Phase) -> &'static str {
+    t(match p {
+        Phase::Download => m::PHASE_DOWNLOAD,
+        Phase::Parse => m::PHASE_PARSE,
+        Phase::Book => m::PHASE_BOOK,
+        Phase::Match => m::PHASE_MATCH,
+        Phase::Save => m::PHASE_SAVE,
+        Phase::Export => m::PHASE_EXPORT,
+    })
+}
+
+fn state_word(s: ItemState) -> &'static str {
+    t(match s {
+        ItemState::Open => m::STATE_OPEN,
+        ItemState::Fixed => m::STATE_FIXED,
+        ItemState::Resolved => m::STATE_RESOLVED,
+    })
+}
+
+fn kind_word(k: DiscrepancyKind) -> &'static str {
+    t(match k {
+        DiscrepancyKind::MissingInBook => m::DKIND_MISSING_IN_BOOK,
+        DiscrepancyKind::MissingAtChannel => m::DKIND_MISSING_AT_CHANNEL,
+        DiscrepancyKind::AmountDiffers => m::DKIND_AMOUNT_DIFFERS,
+        DiscrepancyKind::StatusDiffers => m::DKIND_STATUS_DIFFERS,
+        DiscrepancyKind::FeeDiffers => m::DKIND_FEE_DIFFERS,
+        DiscrepancyKind::RefundDiffers => m::DKIND_REFUND_DIFFERS,
+        DiscrepancyKind::Duplicate => m::DKIND_DUPLICATE,
+        DiscrepancyKind::External => m::DKIND_EXTERNAL,
+    })
+}
+
+/// Why the matcher flagged a line, from its rule code (the English detail when the code is new).
+fn why(d: &paydesk_core::reconcile::Discrepancy) -> String {
+    let msg: Option<Msg> = match d.reason.code.as_str() {
+        "listed_twice" => Some(m::WHY_LISTED_TWICE),
+        "refund_listed_twice" => Some(m::WHY_REFUND_LISTED_TWICE),
+        "other_account" => Some(m::WHY_OTHER_ACCOUNT),
+        "unknown_payment" => Some(m::WHY_UNKNOWN_PAYMENT),
+        "unknown_refund" => Some(m::WHY_UNKNOWN_REFUND),
+        "unknown_reversal" => Some(m::WHY_UNKNOWN_REVERSAL),
+        "reversed_book_paid" => Some(m::WHY_REVERSED_BOOK_PAID),
+        "paid_book_says" => Some(m::WHY_PAID_BOOK_SAYS),
+        "amount" => Some(m::WHY_AMOUNT),
+        "fee" => Some(m::WHY_FEE),
+        "refunded_book_says" => Some(m::WHY_REFUNDED_BOOK_SAYS),
+        "refund_amount" => Some(m::WHY_REFUND_AMOUNT),
+        "fee_returned" => Some(m::WHY_FEE_RETURNED),
+        "not_on_statement" => Some(m::WHY_NOT_ON_STATEMENT),
+        "refund_not_on_statement" => Some(m::WHY_REFUND_NOT_ON_STATEMENT),
+        "external_payment" => Some(m::WHY_EXTERNAL_PAYMENT),
+        "external_refund" => Some(m::WHY_EXTERNAL_REFUND),
+        _ => None,
+    };
+    msg.map_or_else(|| d.detail.clone(), |msg| i18n::reason(msg, &d.reason))
+}
+
 /// A business day: `YYYY-MM-DD`, `today` or `yesterday` (in the statements' zone).
 fn parse_day(field: &str, s: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "today" => Ok(today),
-        "yesterday" => today.pred_opt().ok_or_else(|| CliError::other("no yesterday")),
-        t => NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| CliError::invalid(field, format!("{s:?} is not a date like 2026-11-25, today or yesterday"))),
+        "yesterday" => today.pred_opt().ok_or_else(|| CliError::other(t(m::RECON_NO_YESTERDAY))),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| CliError::invalid(field, tr!(NOT_A_DATE, value = s))),
     }
 }
 
@@ -136,7 +194,8 @@ fn exit_of(e: &paydesk_core::reconcile::ReconError) -> i32 {
 }
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
-    CliError { code: e.code(), message: e.to_string(), exit: exit_of(&e) }
+    let exit = exit_of(&e);
+    CliError::coded(e.code(), e, exit)
 }
 
 fn yuan(f: i64) -> String {
@@ -146,14 +205,24 @@ fn yuan(f: i64) -> String {
 fn run_line(r: &RunRecord) -> String {
     let s = &r.summary;
     if r.status == "failed" {
-        return format!("{} {:<16} FAILED: {}", r.day, r.account, r.error.as_deref().unwrap_or(""));
+        return tr!(RECON_RUN_FAILED, day = r.day, account = i18n::pad(&r.account, 16), error = r.error.as_deref().unwrap_or(""));
     }
-    let line = format!(
-        "{} {:<16} payments {:>6} {:>14}  refunds {:>5} {:>12}  fees {:>10}  net {:>14}  matched {:>6}  discrepancies {:>4} ({} open)",
-        r.day, r.account, s.payments, yuan(s.payment_amount), s.refunds, yuan(s.refund_amount), yuan(s.fees), yuan(s.net), s.matched, s.mismatched, r.open
+    let line = tr!(
+        RECON_RUN,
+        day = r.day,
+        account = i18n::pad(&r.account, 16),
+        payments = format!("{:>6}", s.payments),
+        payment_amount = format!("{:>14}", yuan(s.payment_amount)),
+        refunds = format!("{:>5}", s.refunds),
+        refund_amount = format!("{:>12}", yuan(s.refund_amount)),
+        fees = format!("{:>10}", yuan(s.fees)),
+        net = format!("{:>14}", yuan(s.net)),
+        matched = format!("{:>6}", s.matched),
+        mismatched = format!("{:>4}", s.mismatched),
+        open = r.open
     );
     match &r.failure {
-        Some(f) => format!("{line}\n{} {:<16} a later run ({}) FAILED and replaced nothing: {}", r.day, r.account, f.run_id, f.error),
+        Some(f) => format!("{line}\n{}", tr!(RECON_LATER_FAILED, day = r.day, account = i18n::pad(&r.account, 16), run = f.run_id, error = f.error)),
         None => line,
     }
 }
@@ -166,12 +235,12 @@ pub(crate) async fn reconcile(home: &Path, a: ReconArgs, o: &Out) -> Result<i32,
             // A re-query that leaves the difference open is an answer, not an error.
             let i = rec.requery(id, None).await.map_err(err)?;
             let last = rec.store().recon_actions(id)?.pop().map(|x| x.outcome).unwrap_or_default();
-            o.print(&i, || format!("discrepancy {id}: {} — {last}", i.state.as_str()));
+            o.print(&i, || tr!(RECON_REQUERIED, id = id, state = state_word(i.state), outcome = last));
             Ok(EXIT_OK)
         }
         Some(ReconCmd::Resolve { id, note }) => {
             let i = rec.resolve(id, &note, None).map_err(err)?;
-            o.print(&i, || format!("discrepancy {id}: resolved"));
+            o.print(&i, || tr!(RECON_RESOLVED, id = id));
             Ok(EXIT_OK)
         }
         Some(ReconCmd::Accept { ids, all, date, account, note }) => accept(&rec, ids, all, date, account, &note, o),
@@ -191,12 +260,15 @@ fn accept(rec: &Reconciler, ids: Vec<i64>, all: bool, date: Option<String>, acco
         ids
     };
     if ids.is_empty() {
-        return Err(CliError { code: "not_found", message: "no open external payment to accept".into(), exit: EXIT_NOT_FOUND });
+        return Err(CliError::coded("not_found", t(m::RECON_NOTHING_TO_ACCEPT), EXIT_NOT_FOUND));
     }
     let done = rec.accept_external(&ids, note, None).map_err(err)?;
     o.print(&done, || {
-        let mut s: Vec<String> = done.iter().map(|i| format!("discrepancy {}: accepted as an external sale ({} {})", i.id, i.account, i.discrepancy.channel.as_ref().and_then(|c| c.trade_no.as_deref()).unwrap_or(""))).collect();
-        s.push(format!("{} external payment(s) booked", done.len()));
+        let mut s: Vec<String> = done
+            .iter()
+            .map(|i| tr!(RECON_ACCEPTED, id = i.id, account = i.account, trade_no = i.discrepancy.channel.as_ref().and_then(|c| c.trade_no.as_deref()).unwrap_or("")))
+            .collect();
+        s.push(tr!(RECON_ACCEPTED_COUNT, count = done.len()));
         s.join("\n")
     });
     Ok(EXIT_OK)
@@ -215,13 +287,13 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
     let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
     let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
     if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
+        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
     }
     if a.file.is_some() && (a.account.is_none() || to != from) {
-        return Err(CliError::invalid("file", "a statement file belongs to one account and one day: give --account and a single --date"));
+        return Err(CliError::invalid("file", t(m::RECON_FILE_ONE)));
     }
     if let Some(acct) = &a.account {
-        rec.store().account(acct).map_err(|_| CliError::invalid("account", format!("no account named {acct:?}")))?;
+        rec.store().account(acct).map_err(|_| CliError::invalid("account", tr!(RECON_NO_ACCOUNT, account = format!("{acct:?}"))))?;
     }
     let accounts: Vec<String> = a.account.iter().cloned().collect();
     let mut failed: Vec<Failed> = Vec::new();
@@ -238,7 +310,7 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
             };
             for r in results {
                 if let Err((account, error)) = r {
-                    progress.bar.suspend(|| eprintln!("{day} {account}: {error}"));
+                    progress.bar.suspend(|| crate::out::note(&tr!(RECON_DAY_ERROR, day = day, account = account, error = error)));
                     failed.push(Failed { day, account, error });
                 }
             }
@@ -264,15 +336,15 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
     o.print(&json!({"runs": runs, "discrepancies": items, "exported": files, "failed": failed.len(), "errors": errors}), || {
         let mut s: Vec<String> = runs.iter().map(run_line).collect();
         if runs.is_empty() {
-            s.push(format!("no reconciliation for {from}{}", if to != from { format!(" – {to}") } else { String::new() }));
+            s.push(tr!(RECON_NONE, days = if to != from { format!("{from} – {to}") } else { from.to_string() }));
         }
-        for i in items.iter().filter(|i| i.state == paydesk_core::reconcile::ItemState::Open).take(50) {
+        for i in items.iter().filter(|i| i.state == ItemState::Open).take(50) {
             let d = &i.discrepancy;
             let no = d.refund_no.as_deref().filter(|n| !n.is_empty()).or(Some(d.order_no.as_str()).filter(|n| !n.is_empty())).or(d.channel.as_ref().and_then(|c| c.trade_no.as_deref())).unwrap_or("");
-            s.push(format!("  #{:<5} {} {:<18} {:<28} {}", i.id, i.account, d.kind.as_str(), no, d.detail));
+            s.push(format!("  #{:<5} {} {} {} {}", i.id, i.account, i18n::pad(kind_word(d.kind), 18), i18n::pad(no, 28), why(d)));
         }
         for f in &files {
-            s.push(format!("exported {}", f.display()));
+            s.push(tr!(RECON_EXPORTED, path = f.display()));
         }
         s.join("\n")
     });

@@ -41,8 +41,8 @@ fn show(c: &Cell) -> String {
         Cell::Money(f) => grouped_money(*f),
         Cell::Count(n) if *n < 0 => format!("-{}", group(&n.unsigned_abs().to_string())),
         Cell::Count(n) => group(&n.to_string()),
-        // Control characters would break the layout.
-        other => other.plain().chars().map(|ch| if ch.is_control() { ' ' } else { ch }).collect(),
+        // Control and bidi characters would break the layout or reorder it: shown as escapes.
+        other => crate::text::escape(&other.plain()).into_owned(),
     }
 }
 
@@ -221,6 +221,15 @@ mod tests {
         assert_eq!(grouped_money(-5), "-0.05");
         assert_eq!(grouped_money(123_456_789), "1,234,567.89");
         assert_eq!(grouped_money(-100_000), "-1,000.00");
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_shown_not_obeyed() {
+        let mut t = Table::new("s", "T", vec![Column::new("c", "subject", ColumnKind::Text)]);
+        t.push(vec![Cell::text("evil\u{202E}txt.exe\nnext")]);
+        let s = table(&t);
+        assert!(s.contains("evil\\u{202E}txt.exe\\u{000A}next"), "{s}");
+        assert!(!s.contains('\u{202E}'));
     }
 
     #[test]

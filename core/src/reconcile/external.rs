@@ -51,6 +51,7 @@ impl Reconciler {
     /// the accountant's `note` (required). All or nothing, one audit entry for the batch.
     pub fn accept_external(&self, ids: &[i64], note: &str, actor: Option<&Session>) -> Result<Vec<ItemRecord>, ReconError> {
         let note = super::resolve::checked_note(note)?;
+        let note = note.as_str();
         if ids.is_empty() || ids.len() > MAX_BATCH {
             return Err(invalid("ids", format!("give 1 to {MAX_BATCH} discrepancies to accept")));
         }

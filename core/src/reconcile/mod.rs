@@ -345,6 +345,9 @@ pub enum ReconError {
     Export(#[from] crate::export::ExportError),
     #[error("{0}")]
     Io(String),
+    /// Another till (or process) is reconciling this account and day right now.
+    #[error("reconciliation of {0}")]
+    Busy(crate::store::shared::LeaseHeld),
 }
 
 impl ReconError {
@@ -358,6 +361,7 @@ impl ReconError {
             ReconError::Store(_) => "storage",
             ReconError::Pay(p) => p.code(),
             ReconError::Export(_) | ReconError::Io(_) => "io",
+            ReconError::Busy(_) => "busy",
         }
     }
 }

@@ -147,6 +147,8 @@ pub fn tables(rec: &Reconciler, runs: &[RunRecord]) -> Result<Vec<Table>, ReconE
             Column::new("detail", "说明 Detail", C::Text),
             Column::new("state", "处理 State", C::Text),
             Column::new("note", "备注 Note", C::Text),
+            Column::new("store", "门店 Store", C::Text),
+            Column::new("till", "收银台 Till", C::Text),
         ],
     );
     for i in store.recon_items(&ids, &ItemFilter { limit: Some(1_000_000), ..Default::default() })? {
@@ -174,6 +176,8 @@ pub fn tables(rec: &Reconciler, runs: &[RunRecord]) -> Result<Vec<Table>, ReconE
                 ItemState::Resolved => "已解决 resolved",
             }),
             text(i.note.as_deref()),
+            text(i.store.as_deref()),
+            text(i.till.as_deref()),
         ]);
     }
     let mut m = Table::new(

@@ -20,8 +20,9 @@ use crate::store::{ItemRecord, Outcome as AuditOutcome};
 /// Longest resolution note.
 pub const MAX_NOTE: usize = 500;
 
-/// A note someone wrote to settle a difference: required, at most [`MAX_NOTE`] characters.
-pub(crate) fn checked_note(note: &str) -> Result<&str, ReconError> {
+/// A note someone wrote to settle a difference: required, at most [`MAX_NOTE`] characters, safe text
+/// (no control characters).
+pub(crate) fn checked_note(note: &str) -> Result<crate::text::SafeText, ReconError> {
     let note = note.trim();
     if note.is_empty() {
         return Err(invalid("note", "write why this difference is fine or what was done"));
@@ -29,7 +30,7 @@ pub(crate) fn checked_note(note: &str) -> Result<&str, ReconError> {
     if note.chars().count() > MAX_NOTE {
         return Err(invalid("note", format!("at most {MAX_NOTE} characters")));
     }
-    Ok(note)
+    crate::text::SafeText::parse("note", note, MAX_NOTE).map_err(|e| invalid("note", e.problem))
 }
 
 impl Reconciler {
@@ -120,6 +121,7 @@ impl Reconciler {
     /// Marks a discrepancy resolved with a note (required, at most [`MAX_NOTE`] characters).
     pub fn resolve(&self, item_id: i64, note: &str, actor: Option<&Session>) -> Result<ItemRecord, ReconError> {
         let note = checked_note(note)?;
+        let note = note.as_str();
         let item = self.settleable(item_id)?;
         let rec = self.store().recon_act(item_id, "resolve", "resolved", Some(ItemState::Resolved), Some(note), actor.map(|s| s.user.as_str()), Utc::now())?;
         let target = item.discrepancy.refund_no.clone().unwrap_or_else(|| item.discrepancy.order_no.clone());

@@ -28,7 +28,11 @@ use crate::auth::Session;
 use crate::channel::ChannelError;
 use crate::payments::Payments;
 use crate::statement::{ParsedStatement, StatementKind};
+use crate::store::shared::Lease;
 use crate::store::{Outcome as AuditOutcome, RunRecord, Store, StoredStatement};
+
+/// How long one reconciliation may hold its account and day; a holder that died frees it then.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Where the statement comes from.
 #[derive(Debug, Clone)]
@@ -263,15 +267,63 @@ impl Reconciler {
         Some(out)
     }
 
+    /// Takes the account-day's lease, after one sync round so that a till of a shared book
+    /// reconciles every till's orders. Another holder: [`ReconError::Busy`] naming it.
+    async fn lease(&self, account: &str, day: NaiveDate) -> Result<Lease, ReconError> {
+        let store = self.store().clone();
+        let name = format!("{account}/{day}");
+        let holder = format!("till {} (pid {})", self.payments.settings().till_id, std::process::id());
+        let taken = tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.sync_once() {
+                tracing::warn!("before reconciling: {e}");
+            }
+            store.acquire_lease(&format!("reconcile {name}"), &holder, LEASE)
+        })
+        .await
+        .map_err(|e| ReconError::Io(format!("reconciliation task: {e}")))??;
+        taken.map_err(|mut held| {
+            held.name = format!("{account}/{day}");
+            ReconError::Busy(held)
+        })
+    }
+
+    /// Sends the results to the shared book, then gives the lease back: whoever takes it next
+    /// (after a sync) sees this run.
+    async fn unlease(&self, lease: Lease) {
+        let store = self.store().clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = store.sync_once();
+            if let Err(e) = store.release_lease(&lease) {
+                tracing::warn!("reconciliation lease {}: {e}", lease.name);
+            }
+        })
+        .await;
+    }
+
     /// Runs one reconciliation. The run is recorded even when it fails (with the reason); a
-    /// failed run changes nothing else.
+    /// failed run changes nothing else. One run per account and day at a time, across processes
+    /// and tills (a lease).
     pub async fn run(&self, req: RunRequest, actor: Option<&Session>, progress: Arc<dyn Progress>) -> Result<RunRecord, ReconError> {
         let account = self.store().account(&req.account).map_err(|_| invalid("account", format!("no account named {:?}", req.account)))?;
         if req.day > self.today() {
             return Err(invalid("day", format!("{} is in the future", req.day)));
         }
+        let lease = self.lease(&account.name, req.day).await?;
+        // The schedule of another till of the shop may have done the day meanwhile.
+        if matches!(req.trigger.as_str(), "schedule" | "catch_up") {
+            if let Some(done) = self.store().runs_of(&account.name, &req.day.to_string())?.into_iter().next().filter(|r| r.status == "done") {
+                self.unlease(lease).await;
+                return Ok(done);
+            }
+        }
+        let result = self.run_leased(&account, req, actor, progress).await;
+        self.unlease(lease).await;
+        result
+    }
+
+    async fn run_leased(&self, account: &crate::AccountConfig, req: RunRequest, actor: Option<&Session>, progress: Arc<dyn Progress>) -> Result<RunRecord, ReconError> {
         let run_id = self.store().begin_run(&account.name, &account.channel, &req.day.to_string(), &req.trigger, actor.map(|s| s.user.as_str()), Utc::now())?;
-        let result = self.run_inner(run_id, &account, &req, progress).await;
+        let result = self.run_inner(run_id, account, &req, progress).await;
         let target = format!("{}/{}", account.name, req.day);
         match &result {
             Ok(r) => {

@@ -73,6 +73,8 @@ pub async fn tick(rec: &Reconciler, progress: Arc<dyn Progress>) -> Vec<RunRecor
         let req = RunRequest { account: d.account.clone(), day: d.day, input: StatementInput::Download, trigger: d.trigger.into() };
         match rec.run(req, None, progress.clone()).await {
             Ok(r) => done.push(r),
+            // Another till of the shop holds it: that till runs the day.
+            Err(super::ReconError::Busy(held)) => tracing::info!("scheduled reconciliation: {held}"),
             Err(e) => tracing::warn!(account = %d.account, day = %d.day, "scheduled reconciliation failed: {e}"),
         }
     }

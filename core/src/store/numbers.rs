@@ -80,6 +80,8 @@ pub(super) fn raise_for_inserted(tx: &rusqlite::Transaction<'_>, orders: i64, re
     )?;
     Ok(())
 }
+/// The counter trigger on `orders` (recreated when the table is rebuilt).
+pub(super) const ORDERS_TRIGGER: &str = raise_counter!("orders", "order_no");
 
 impl Store {
     /// Reserves the next slot of `till` at local time stamp `now` (see [`Slot::next`]): the

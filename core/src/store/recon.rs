@@ -84,6 +84,9 @@ pub struct ItemRecord {
     /// The newer run of the day that no longer found this difference (nothing left to settle).
     #[serde(default)]
     pub superseded_by: Option<i64>,
+    /// The till whose order it is (and that till's store), when the book has the order.
+    pub till: Option<String>,
+    pub store: Option<String>,
 }
 
 /// Something done about a discrepancy.
@@ -162,7 +165,9 @@ fn run_from_row(c: &rusqlite::Connection, r: &Row<'_>) -> rusqlite::Result<RunRe
     })
 }
 
-const ITEM_COLS: &str = "i.id, i.run_id, i.account, i.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at, i.superseded_by";
+const ITEM_COLS: &str = "i.id, i.run_id, i.account, i.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at, i.superseded_by, \
+    (SELECT o.till FROM orders o WHERE o.order_no = i.order_no) AS till, \
+    (SELECT t.store_id FROM orders o JOIN sync_tills t ON t.till_id = o.till WHERE o.order_no = i.order_no) AS store";
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let line: String = r.get("line")?;
@@ -185,6 +190,8 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         note: r.get("note")?,
         updated_at: from_ms(r.get("updated_at")?)?,
         superseded_by: r.get("superseded_by")?,
+        till: r.get("till")?,
+        store: r.get("store")?,
     })
 }
 

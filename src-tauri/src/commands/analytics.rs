@@ -21,6 +21,11 @@ pub struct RangeInput {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
+    /// One store or one till of a chain (empty: all).
+    #[serde(default)]
+    pub store: Option<String>,
+    #[serde(default)]
+    pub till: Option<String>,
 }
 
 impl RangeInput {
@@ -58,7 +63,8 @@ pub struct AnalyticsView {
 
 fn dashboard(st: &AppState, range: &RangeInput) -> CmdResult<Dashboard> {
     let tz = st.payments.settings().tz().unwrap_or(chrono_tz::Asia::Shanghai);
-    analytics::dashboard(st.store(), tz, range.period()?, chrono::Utc::now()).map_err(|e| match e {
+    let scope = analytics::Scope { store: range.store.clone(), till: range.till.clone() };
+    analytics::dashboard_scoped(st.store(), tz, range.period()?, chrono::Utc::now(), &scope).map_err(|e| match e {
         AnalyticsError::Invalid { field, problem } => AppError::invalid(field, &problem),
         other => {
             tracing::error!("analytics: {other}");

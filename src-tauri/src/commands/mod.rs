@@ -3,13 +3,18 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod backup;
 pub mod cashier;
 pub mod demo;
 pub mod import;
 pub mod orders;
+pub mod print;
 pub mod recon;
 pub mod session;
 pub mod settings;
+pub mod till;
+pub mod shared;
+pub mod setup;
 pub mod users;
 
 /// Every command the UI may call.
@@ -18,8 +23,19 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         session::app_info,
         session::login,
         session::logout,
+        session::touch_session,
+        session::confirm_pin,
         session::setup_owner,
         session::set_language,
+        setup::setup_shop,
+        setup::launch_demo,
+        backup::backup_overview,
+        backup::backup_now,
+        backup::save_backup_settings,
+        backup::restore_preview,
+        backup::restore_backup,
+        backup::move_export,
+        backup::move_import,
         cashier::payment_methods,
         cashier::create_qr,
         cashier::barcode_pay,
@@ -62,5 +78,29 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_accept,
         recon::recon_export,
         recon::recon_alert,
+        till::shift_status,
+        till::open_shift,
+        till::close_shift,
+        till::shift_report,
+        till::shift_history,
+        till::close_day,
+        till::z_reports,
+        till::export_till_report,
+        till::record_tender,
+        print::print_receipt,
+        print::print_refund,
+        print::print_report,
+        print::retry_print,
+        print::print_jobs,
+        print::open_drawer,
+        print::test_print,
+        print::print_job_preview,
+        print::receipt_preview,
+        print::demo_printed,
+        print::get_printer,
+        print::save_printer,
+        shared::link_status,
+        shared::till_stores,
+        shared::join_shared,
     ]
 }

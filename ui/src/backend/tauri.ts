@@ -6,6 +6,7 @@ import type { Backend, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
 import type * as T from './types';
 import type * as A from './analytics';
+import type * as B from './backup-types';
 
 async function call<R>(cmd: string, args: Record<string, unknown> = {}): Promise<R> {
   try {
@@ -24,12 +25,47 @@ export class TauriBackend implements Backend {
   appInfo() { return call<T.AppInfo>('app_info'); }
   login(name: string, pin: string) { return call<T.Session>('login', { name, pin }); }
   logout() { return call<void>('logout'); }
+  touchSession() { return call<void>('touch_session'); }
+  confirmPin(pin: string) { return call<void>('confirm_pin', { pin }); }
   setupOwner(name: string, pin: string) { return call<T.Session>('setup_owner', { name, pin }); }
   setLanguage(lang: string) { return call<void>('set_language', { lang }); }
+  setupShop(input: B.ShopInput) { return call<T.Session>('setup_shop', { input }); }
+  launchDemo() { return call<void>('launch_demo'); }
+
+  backupOverview() { return call<B.BackupView>('backup_overview'); }
+  backupNow() { return call<B.BackupReport>('backup_now'); }
+  saveBackupSettings(dir: string, enabled: boolean) { return call<void>('save_backup_settings', { dir, enabled }); }
+  restorePreview(path: string) { return call<B.RestorePreview>('restore_preview', { path }); }
+  restoreBackup(path: string, force: boolean) { return call<void>('restore_backup', { path, force }); }
+  moveExport(path: string, passphrase: string) { return call<B.MoveManifest>('move_export', { path, passphrase }); }
+  moveImport(path: string, passphrase: string, force: boolean) { return call<void>('move_import', { path, passphrase, force }); }
 
   paymentMethods() { return call<T.MethodView[]>('payment_methods'); }
-  createQr(amount: string, method: T.Method | null, saleId: string) { return call<T.Order>('create_qr', { req: { amount, method, sale_id: saleId } }); }
-  barcodePay(amount: string, authCode: string, saleId: string) { return call<T.Order>('barcode_pay', { req: { amount, auth_code: authCode, sale_id: saleId } }); }
+  createQr(amount: string, method: T.Method | null, saleId: string, sale: T.SaleRef | null = null) { return call<T.Order>('create_qr', { req: { amount, method, sale_id: saleId, sale } }); }
+  barcodePay(amount: string, authCode: string, saleId: string, sale: T.SaleRef | null = null) { return call<T.Order>('barcode_pay', { req: { amount, auth_code: authCode, sale_id: saleId, sale } }); }
+  recordTender(req: T.TenderRequest) { return call<T.Order>('record_tender', { req }); }
+
+  shiftStatus() { return call<T.ShiftView>('shift_status'); }
+  openShift(float: string) { return call<T.Opened>('open_shift', { float }); }
+  closeShift(counted: string, handedTo: string | null) { return call<T.ShiftReport>('close_shift', { counted, handedTo }); }
+  shiftReport(shiftNo: string | null) { return call<T.ShiftReport>('shift_report', { shiftNo }); }
+  shiftHistory(limit?: number) { return call<T.Shift[]>('shift_history', { limit: limit ?? null }); }
+  closeDay() { return call<T.DayClosed>('close_day'); }
+  zReports(store: boolean) { return call<T.ZReport[]>('z_reports', { store }); }
+  exportTillReport(shiftNo: string | null, zNo: number | null, store: boolean, format: T.ExportFormat) { return call<{ paths: string[] }>('export_till_report', { shiftNo, zNo, store, format }); }
+
+  printReceipt(orderNo: string, reprint: boolean) { return call<T.PrintJob>('print_receipt', { orderNo, reprint }); }
+  printRefund(refundNo: string) { return call<T.PrintJob>('print_refund', { refundNo }); }
+  printReport(shiftNo: string | null, zNo: number | null, store: boolean) { return call<T.PrintJob>('print_report', { shiftNo, zNo, store }); }
+  retryPrint(id: number) { return call<T.PrintJob>('retry_print', { id }); }
+  printJobs() { return call<T.PrintJob[]>('print_jobs'); }
+  openDrawer() { return call<T.PrintJob>('open_drawer'); }
+  testPrint() { return call<T.PrintJob>('test_print'); }
+  printJobPreview(id: number) { return call<string>('print_job_preview', { id }); }
+  receiptPreview(orderNo: string) { return call<string>('receipt_preview', { orderNo }); }
+  getPrinter() { return call<T.PrinterSettings>('get_printer'); }
+  savePrinter(printer: T.PrinterSettings) { return call<T.PrinterSettings>('save_printer', { printer }); }
+  onPrintJob(cb: (j: T.PrintJob) => void) { return on('print-job', cb); }
   cancelPayment(orderNo: string) { return call<T.Order>('cancel_payment', { orderNo }); }
   currentSale() { return call<T.Order | null>('current_sale'); }
   qrSvg(text: string) { return call<string>('qr_svg', { text }); }
@@ -63,6 +99,9 @@ export class TauriBackend implements Backend {
   demoFault(op: string, times: number) { return call<void>('demo_fault', { op, times }); }
 
   analytics(range: A.RangeInput, look: A.Look) { return call<A.AnalyticsView>('analytics', { range, look }); }
+  linkStatus() { return call<T.LinkStatus>('link_status'); }
+  tillStores() { return call<T.TillView[]>('till_stores'); }
+  joinShared(input: T.JoinInput) { return call<T.JoinReport>('join_shared', { input }); }
   exportAnalytics(range: A.RangeInput, look: A.Look) { return call<A.ReportWritten>('export_analytics', { range, look }); }
   reconOverview(scope: T.ReconScope | null) { return call<T.ReconOverview>('recon_overview', { scope }); }
   reconRun(scope: T.ReconScope, file: T.ReconFile | null) { return call<T.ReconRun[]>('recon_run', { scope, file }); }
