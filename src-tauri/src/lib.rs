@@ -141,7 +141,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
         }
         // Daily backups of a real shop's book (the demo's throw-away home has none).
         if let Some(st) = app.try_state::<AppState>().filter(|st| st.demo.is_none()) {
-            let b = Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
+            let b = paydesk_core::config::Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
             tauri::async_runtime::spawn(paydesk_core::backup::run_daily(st.store().clone(), st.home.clone(), b, st.follower_stop.subscribe()));
         }
         if let Some(stop) = own_follower {
@@ -203,7 +203,7 @@ pub fn main_entry() {
 fn backup_at_exit<R: Runtime>(app: &tauri::AppHandle<R>) {
     let Some(st) = app.try_state::<AppState>() else { return };
     let _ = st.follower_stop.send(true);
-    let settings = Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
+    let settings = paydesk_core::config::Settings::load(&st.home).map(|s| s.backup).unwrap_or_default();
     let has_data = st.store().figures().is_ok_and(|f| !f.is_empty());
     if st.demo.is_none() && settings.enabled && has_data {
         let _ = paydesk_core::backup::run(st.store(), &st.home, &settings, chrono::Utc::now());

@@ -317,22 +317,22 @@ fn first_start_sets_up_the_shop_in_one_step_and_the_owner_backs_up() {
     assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
     let shop = |name: &str, pin: &str, callback: Value| json!({"input": {"shop_name": name, "owner": "王老板", "pin": pin, "callback": callback}});
     // Bad input names the field and writes nothing: no owner, no settings.
-    let e = a.call("setup_shop", shop(" ", "2468", json!({"mode": "polling_only"}))).unwrap_err();
+    let e = a.call("setup_shop", shop(" ", "246810", json!({"mode": "polling_only"}))).unwrap_err();
     assert!(e["message"].as_str().unwrap().starts_with("shop_name"), "{e}");
     let e = a.call("setup_shop", shop("小王便利店", "12", json!({"mode": "polling_only"}))).unwrap_err();
     assert_eq!(e["code"], "invalid", "{e}");
-    let e = a.call("setup_shop", shop("小王便利店", "2468", json!({"mode": "public_url", "base_url": "http://x.example.com"}))).unwrap_err();
+    let e = a.call("setup_shop", shop("小王便利店", "246810", json!({"mode": "public_url", "base_url": "http://x.example.com"}))).unwrap_err();
     assert!(e["message"].as_str().unwrap().starts_with("base_url"), "{e}");
     assert_eq!(a.call("app_info", json!({})).unwrap()["needs_setup"], true);
     assert!(!Settings::file(a._dir.path()).exists(), "nothing written");
     // All of it valid: the owner is created and logged in, the settings saved.
-    let s = a.call("setup_shop", shop("小王便利店", "2468", json!({"mode": "tunnel", "server": "bore.example.com", "secret_file": null}))).unwrap();
+    let s = a.call("setup_shop", shop("小王便利店", "246810", json!({"mode": "tunnel", "server": "bore.example.com", "secret_file": null}))).unwrap();
     assert_eq!(s["role"], "owner");
     let saved = Settings::load(a._dir.path()).unwrap();
     assert_eq!(saved.shop_name, "小王便利店");
     assert!(matches!(saved.callback, paydesk_core::config::CallbackMode::Tunnel { ref server, .. } if server == "bore.example.com"));
     assert_eq!(a.call("app_info", json!({})).unwrap()["shop_name"], "小王便利店");
-    assert_eq!(a.call("setup_shop", shop("x", "2468", json!({"mode": "polling_only"}))).unwrap_err()["code"], "conflict");
+    assert_eq!(a.call("setup_shop", shop("x", "246810", json!({"mode": "polling_only"}))).unwrap_err()["code"], "conflict");
     assert_eq!(a.call("launch_demo", json!({})).unwrap_err()["code"], "conflict", "the demo is offered only before setup");
     // Backups: never, then one verified copy in the folder, then healthy.
     assert_eq!(a.call("backup_overview", json!({})).unwrap()["health"], "never");

@@ -40,8 +40,8 @@ try {
       await wd.click('[data-test=wizard-setup]');
       await wd.type('[data-test=setup-shop]', '小王便利店');
       await wd.type('[data-test=setup-name]', '王老板');
-      await wd.type('[data-test=setup-pin]', '2468');
-      await wd.type('[data-test=setup-pin2]', '2468');
+      await wd.type('[data-test=setup-pin]', '246810');
+      await wd.type('[data-test=setup-pin2]', '246810');
       assert((await wd.text('.cb-modes')).includes('仅主动查询'), 'polling explained');
       await shot('s2-shop');
       await wd.click('[data-test=setup-submit]');

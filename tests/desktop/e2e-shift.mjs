@@ -103,14 +103,14 @@ await s.run(['--demo', '--no-customer-display'], async () => {
 
   await step('a refund at the counter, printed; reprint and preview from the order detail', async () => {
     await logout();
-    await login('李老板', '9999');
+    await login('李老板', '999999');
     await wd.click('[data-nav=orders]');
     await wd.type('[data-filter=find]', `shift:${shiftNo} 35` + KEY.enter);
     await until(async () => (await wd.findAll('[data-order]')).length === 1, 10000, 'the cash sale found');
     await wd.click('[data-open]');
     await wd.clear('[data-test=refund-amount]');
     await wd.type('[data-test=refund-amount]', '5.00');
-    await wd.type('[data-test=refund-pin]', '9999');
+    await wd.type('[data-test=refund-pin]', '999999');
     await wd.click('[data-test=refund-submit]');
     await wd.waitFor('[data-test=print-refund]', 15000);
     const before = await printedCount();

@@ -21,7 +21,7 @@ describe('the shared book', () => {
 
   it('narrows orders to a store or a till of the chain', async () => {
     const b = new FakeBackend({ latency: 1, shop: true });
-    await b.login('李老板', '9999');
+    await b.login('李老板', '999999');
     await b.barcodePay('5.00', '990000000000000001', 'sale-1');
     const tills = async (f: { store?: string; till?: string }) => (await b.listOrders(f)).map((o) => o.till).sort();
     expect(await tills({})).toEqual(['T1', 'T2', 'T3']);

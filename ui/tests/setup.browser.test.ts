@@ -30,15 +30,15 @@ describe('first start', () => {
     await p.click('[data-test=wizard-setup]');
     // Bad input names the field and creates nothing.
     await p.fill('[data-test=setup-name]', '李老板');
-    await p.fill('[data-test=setup-pin]', '2468');
-    await p.fill('[data-test=setup-pin2]', '2468');
+    await p.fill('[data-test=setup-pin]', '246810');
+    await p.fill('[data-test=setup-pin2]', '246810');
     await p.click('[data-test=setup-submit]');
     await p.waitForFunction(() => document.querySelector('[data-test=setup-error]')?.textContent?.startsWith('shop_name'));
     await p.fill('[data-test=setup-shop]', '小王便利店');
-    await p.fill('[data-test=setup-pin2]', '2469');
+    await p.fill('[data-test=setup-pin2]', '246811');
     await p.click('[data-test=setup-submit]');
     expect(await error(p)).toBe('两次输入的 PIN 码不一致');
-    await p.fill('[data-test=setup-pin2]', '2468');
+    await p.fill('[data-test=setup-pin2]', '246810');
     // Each callback mode is explained; a public URL must be https.
     expect(await p.$$eval('.cb-mode small', (els) => els.length)).toBe(3);
     await p.check('[data-cb=public_url]');
@@ -106,7 +106,7 @@ describe('backups tab', () => {
     const p = await page();
     await p.waitForSelector('[data-user="李老板"]');
     await p.click('[data-user="李老板"]');
-    await p.keyboard.type('9999');
+    await p.keyboard.type('999999');
     await p.keyboard.press('Enter');
     // Never backed up: a mark on the settings tab at login.
     await p.waitForSelector('[data-nav=settings] [data-test=backup-badge]');

@@ -151,6 +151,7 @@ fn move_err(e: MoveError) -> CliError {
 fn restore_err(e: RestoreError) -> CliError {
     match e {
         RestoreError::Newer { differences } => CliError {
+            order_no: None,
             code: "newer_data",
             message: format!("the home's book has newer data than the backup; nothing was changed. Differences:\n  {}\nUse --force to replace it anyway (a copy of it is kept in backups/before-restore/).", differences.join("\n  ")),
             exit: EXIT_INVALID,

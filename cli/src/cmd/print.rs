@@ -50,7 +50,7 @@ pub(crate) enum PrintCmd {
 }
 
 fn print_error(e: PrintError) -> CliError {
-    CliError { code: e.code(), message: e.to_string(), exit: EXIT_FAILURE }
+    CliError { order_no: None, code: e.code(), message: e.to_string(), exit: EXIT_FAILURE }
 }
 
 fn layout(p: &Payments, lang: Option<&str>) -> Layout {
@@ -99,7 +99,7 @@ pub(crate) async fn print(home: &Path, a: PrintArgs, o: &Out) -> Result<i32, Cli
             (format!("shift {}", r.shift.shift_no), receipts::shift_report(&l, &r))
         }
         PrintCmd::Z { store } => {
-            let z = p.z_reports(*store, 1)?.into_iter().next().ok_or_else(|| CliError { code: "not_found", message: "no Z report yet: close the day first (paydesk day close)".into(), exit: crate::out::EXIT_NOT_FOUND })?;
+            let z = p.z_reports(*store, 1)?.into_iter().next().ok_or_else(|| CliError { order_no: None, code: "not_found", message: "no Z report yet: close the day first (paydesk day close)".into(), exit: crate::out::EXIT_NOT_FOUND })?;
             (format!("Z{:04}", z.z_no), receipts::z_report(&l, &z))
         }
         PrintCmd::Render { .. } => unreachable!("handled above"),

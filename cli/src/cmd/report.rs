@@ -10,7 +10,6 @@ use paydesk_charts::text::percent;
 use paydesk_charts::Theme;
 use paydesk_core::analytics::{self, parse_day, Dashboard, Period, Unit};
 use paydesk_core::export::Format;
-use paydesk_core::Store;
 use serde_json::json;
 
 use crate::i18n::{self, catalog as m, t, tr};

@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn ranges_are_validated_with_the_field_named() {
-        let r = |period: &str, from: Option<&str>, to: Option<&str>| RangeInput { period: period.into(), from: from.map(Into::into), to: to.map(Into::into) }.period();
+        let r = |period: &str, from: Option<&str>, to: Option<&str>| RangeInput { period: period.into(), from: from.map(Into::into), to: to.map(Into::into), store: None, till: None }.period();
         assert_eq!(r("week", None, None).unwrap(), Period::Week);
         assert!(matches!(r("custom", Some("2026-11-01"), Some("2026-11-30")).unwrap(), Period::Custom { .. }));
         assert!(r("custom", None, Some("2026-11-30")).unwrap_err().message.starts_with("from:"));

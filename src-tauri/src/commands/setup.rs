@@ -53,6 +53,12 @@ pub fn setup_shop(st: State<'_, AppState>, input: ShopInput) -> CmdResult<Sessio
     auth::add_user(st.store(), &owner, Role::Owner, &input.pin, &paydesk_core::Principal::user(&owner, Role::Owner), chrono::Utc::now())?;
     s.save(&st.home)?;
     let view = login(st.clone(), owner.clone(), input.pin)?;
+    // The owner has just chosen the PIN (typed twice): setting up the first account needs no
+    // second confirmation.
+    if let Some(mut s) = st.session() {
+        s.confirmed_at = Some(chrono::Utc::now());
+        st.set_session(Some(s));
+    }
     st.audit("user", Some(&owner), Outcome::Ok, &format!("shop {:?} set up, first owner created, callbacks {:?}", s.shop_name, s.callback));
     Ok(view)
 }

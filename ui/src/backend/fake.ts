@@ -264,6 +264,8 @@ export class FakeBackend implements Backend {
     if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
     checkShop(input);
     const s = await this.setupOwner(input.owner.trim(), input.pin);
+    // The PIN was just chosen: the first account needs no second confirmation.
+    this.confirmedAt = Date.now();
     this.shopName = input.shop_name.trim();
     this.settings.callback = input.callback;
     return s;
