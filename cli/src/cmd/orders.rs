@@ -140,6 +140,7 @@ fn source_word(s: EventSource) -> &'static str {
         EventSource::Timeout => m::SOURCE_TIMEOUT,
         EventSource::Recovery => m::SOURCE_RECOVERY,
         EventSource::Reconcile => m::SOURCE_RECONCILE,
+        EventSource::Import => m::SOURCE_IMPORT,
     })
 }
 
