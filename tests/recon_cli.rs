@@ -126,7 +126,8 @@ fn import_reconcile_accept_and_exit_codes() {
 
     // The printed report fits a 132-column page and cuts nothing.
     let out = cli.home.path().join("reports");
-    cli.ok(&["reconcile", "--date", &d, "--show", "--export", "txt", "--out", out.to_str().unwrap()]);
+    let r = cli.run(&["reconcile", "--date", &d, "--show", "--export", "txt", "--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 6, "the missing payment is still open: {r:?}");
     let txt = std::fs::read_to_string(out.join(format!("reconciliation-{d}.txt"))).unwrap();
     assert!(txt.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 132), "{txt}");
     assert!(txt.contains("门口收款码") || txt.contains(&no(13, 0, 4)), "{txt}");

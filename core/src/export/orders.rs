@@ -74,7 +74,7 @@ mod tests {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], HEADER.join(","));
         assert!(lines[2].contains(",2026-11-25 12:00:00,,pending,sandbox,qr,sandbox,sb,12.34,0.00,0.07,,,\"咖啡, 大杯\",S1,T1"), "{}", lines[2]);
-        assert!(lines[1].ends_with(",5.00,0.00,0.03,,\"'=HYPERLINK(\"\"http://x\"\")\",\"'-5 off\""), "{}", lines[1]);
+        assert!(lines[1].ends_with(",5.00,0.00,0.03,,\"'=HYPERLINK(\"\"http://x\"\")\",\"'-5 off\",S1,T1"), "{}", lines[1]);
         assert_eq!(lines.len(), 4);
     }
 }
