@@ -283,7 +283,7 @@ fn the_owner_imports_orders_from_the_orders_screen_checked_first() {
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
     assert_eq!(a.call("import_orders_file", json!({"file": good, "dryRun": true})).unwrap_err()["code"], "forbidden");
     a.call("logout", json!({})).unwrap();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
     // A bad file: its errors come back as data, line and field; nothing is written.
     let bad = file(&["P20261125100000000B1001,ali,12.345,success,2026-11-25 10:00:00,2026-11-25 10:00:05", "P20261125100100000B1002,nope,5.00,closed,2026-11-25 10:01:00,"]);
     let r = a.call("import_orders_file", json!({"file": bad, "dryRun": false})).unwrap();
