@@ -64,19 +64,19 @@ if [ -n "$wrong" ]; then
 fi
 
 write_latest() {
-  local home p1 p2 no item   # work, demo: global, for the EXIT trap
+  local home p1 p2 p3 no item   # work, demo: global, for the EXIT trap
   work=$(mktemp -d)
   home="$work/home"
   demo=""
   trap '[ -n "$demo" ] && kill "$demo" 2>/dev/null; rm -rf "$work"' EXIT
-  read -r p1 p2 < <(python3 -c 'import socket
-s=[socket.socket() for _ in range(2)]
+  read -r p1 p2 p3 < <(python3 -c 'import socket
+s=[socket.socket() for _ in range(3)]
 [x.bind(("127.0.0.1",0)) for x in s]
 print(*[x.getsockname()[1] for x in s])')
-  "$bin" --home "$home" demo --listen "127.0.0.1:$p1" --sim-listen "127.0.0.1:$p2" --history-days 2 >"$work/demo.log" 2>&1 &
+  "$bin" --home "$home" demo --listen "127.0.0.1:$p1" --callback-listen "127.0.0.1:$p3" --sim-listen "127.0.0.1:$p2" --history-days 2 >"$work/demo.log" 2>&1 &
   demo=$!
-  for _ in $(seq 150); do grep -q "Ctrl-C to stop" "$work/demo.log" && break; sleep 0.2; done
-  grep -q "Ctrl-C to stop" "$work/demo.log" || { cat "$work/demo.log"; echo "demo did not start" >&2; exit 1; }
+  for _ in $(seq 150); do grep -q "Ctrl-C" "$work/demo.log" && break; sleep 0.2; done
+  grep -q "Ctrl-C" "$work/demo.log" || { cat "$work/demo.log"; echo "demo did not start" >&2; exit 1; }
   pd() { "$bin" --home "$home" --json "$@"; }
   json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
   local sim="http://127.0.0.1:$p2"

@@ -36,7 +36,7 @@ pub(crate) struct InitArgs {
 
 pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     let till = a.till.parse().map_err(|e| CliError::invalid("till", e))?;
-    let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, store_id: a.store.clone().unwrap_or_default(), ..Settings::default() };
+    let s = Settings { till_id: till, timezone: a.timezone, max_order_amount: a.max_amount, store_id: a.store.clone().unwrap_or_else(|| Settings::default().store_id), ..Settings::default() };
     s.validate().map_err(|e| CliError::invalid("settings", e))?;
     if a.shared.is_some() && a.store.is_none() {
         return Err(CliError::invalid("store", "a till of a shared book belongs to a store: give --store"));

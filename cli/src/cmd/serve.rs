@@ -92,7 +92,7 @@ pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, Cli
     run_service(home, lock, p, listen, true, o, |b| {
         (
             json!({"listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string())}),
-            format!("Paydesk serving\n  local API  http://{}/api/v1, status /status (loopback only)\n  callbacks  {}", b.local, b.callbacks_text()),
+            tr!(SERVING, local = b.local, callbacks = b.callbacks_text()),
         )
     })
     .await
@@ -156,11 +156,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let r = run_service(&home, lock, p, Listen { local: a.listen, callbacks: a.callback_listen }, false, o, |b| {
         (
             json!({"home": h, "simulator": sim_url, "listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string()), "history_orders": seeded}),
-            format!(
-                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  local API  http://{}/api/v1 (loopback)\n  callbacks  {}\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders\n  paydesk --home {h} report --period month   # sales dashboard ({seeded} orders of history seeded)\n  paydesk --home {h} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences",
-                b.local,
-                b.callbacks_text()
-            ),
+            tr!(DEMO_BANNER, home = h, sim = sim_url, local = b.local, callbacks = b.callbacks_text(), seeded = seeded),
         )
     })
     .await;

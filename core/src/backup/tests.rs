@@ -20,6 +20,13 @@ fn home() -> (tempfile::TempDir, Store) {
     let (dir, s) = store();
     drop(s);
     std::fs::rename(dir.path().join("book.db"), Store::path_in(dir.path())).unwrap();
+    // The WAL goes with its book (a connection may have left it behind).
+    for side in ["-wal", "-shm"] {
+        let from = dir.path().join(format!("book.db{side}"));
+        if from.exists() {
+            std::fs::rename(from, dir.path().join(format!("paydesk.db{side}"))).unwrap();
+        }
+    }
     let s = Store::open(&Store::path_in(dir.path())).unwrap();
     (dir, s)
 }
