@@ -62,7 +62,7 @@ fn import_reconcile_accept_and_exit_codes() {
     let good = write(&cli, "orders.csv", &orders);
     assert_eq!(cli.ok(&["orders", "import", &good])["orders"], 3);
     let shown = cli.ok(&["show", &no(10, 0, 1)]);
-    assert_eq!((shown["order"]["origin"].as_str(), shown["events"][0]["source"].as_str()), (Some("import"), Some("import")));
+    assert_eq!((shown["origin"].as_str(), shown["events"][0]["source"].as_str()), (Some("import"), Some("import")));
 
     // The statement: both sales, a sale the book lacks, a 收款码 sticker payment.
     let statement = format!(
@@ -93,7 +93,7 @@ fn import_reconcile_accept_and_exit_codes() {
     assert!(j["runs"][0]["failure"]["error"].as_str().unwrap().contains("not a statement format"), "{j}");
     assert_eq!(j["errors"][0]["code"], "bad_statement");
     assert_eq!(j["discrepancies"].as_array().unwrap().len(), 2);
-    let human = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).args(["reconcile", "--date", &d, "--show"]).output().unwrap();
+    let human = paydesk_e2e::paydesk().arg("--home").arg(cli.home.path()).args(["reconcile", "--date", &d, "--show"]).output().unwrap();
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(text.contains("FAILED and replaced nothing") && text.contains("external"), "{text}");
     assert_eq!(human.status.code(), Some(6));
@@ -117,7 +117,7 @@ fn import_reconcile_accept_and_exit_codes() {
     assert_eq!(id_of(&again, "missing_in_book"), missing, "the same difference keeps its id");
     assert_eq!(again["runs"][0]["summary"]["matched"], 3);
     let ext = cli.ok(&["orders"]);
-    assert!(ext.as_array().unwrap().iter().any(|o| o["origin"] == "external" && o["amount"] == 1500 && o["channel_trade_no"] == "SQR9"), "{ext}");
+    assert!(ext.as_array().unwrap().iter().any(|o| o["origin"] == "external" && o["amount_fen"] == 1500 && o["channel_trade_no"] == "SQR9"), "{ext}");
     assert_eq!(cli.run(&["reconcile", "resolve", &external.to_string(), "--note", "x"]).code, 2, "superseded: nothing to settle");
 
     // Days by name; a word that is not one is refused.
