@@ -24,7 +24,7 @@ fn qr_paid_declined_refunded() {
     let o = cli.ok(&["pay", "--amount", "12.34", "--subject", "拿铁", "--operator", "王芳"]);
     assert_eq!(o["status"], "processing");
     // Who took it is the OS account running the command; `--operator` is only a label.
-    assert_eq!((o["principal"]["kind"].as_str(), o["operator"].as_str()), (Some("os"), Some("王芳")), "{o}");
+    assert_eq!((o["taken_by"]["kind"].as_str(), o["operator"].as_str()), (Some("os"), Some("王芳")), "{o}");
     let no = o["order_no"].as_str().unwrap().to_string();
     assert!(no.starts_with('P') && no.contains("E2E"));
     scan(&cli, &sim, &no, "pay");
@@ -49,7 +49,7 @@ fn qr_paid_declined_refunded() {
     assert_eq!(shown["status"], "refunded");
     assert_eq!((shown["refunded"].as_str(), shown["amount_fen"].as_i64()), (Some("12.34"), Some(1234)));
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 2);
-    assert_eq!(shown["refunds"][0]["principal"], o["principal"], "refunds record who asked");
+    assert_eq!(shown["refunds"][0]["requested_by"], o["taken_by"], "refunds record who asked");
     let sources: Vec<&str> = shown["events"].as_array().unwrap().iter().map(|e| e["source"].as_str().unwrap()).collect();
     assert!(sources.contains(&"poll") || sources.contains(&"user"), "{sources:?}");
 

@@ -157,8 +157,17 @@ fn close_exit_codes_colour_and_unreadable_homes() {
     assert_eq!(r.code, 3, "{r:?}");
     assert!(r.stderr.contains(&format!("Order {no} is paid: it was not closed")) && r.stderr.contains("paydesk refund"), "{}", r.stderr);
 
-    // Colour only on a terminal: logs into a pipe are plain text.
+    // Colour only on a terminal: logs into a pipe are plain text (a home open to others makes
+    // the book warn).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(cli.home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
     let out = cli.command().args(["-vv", "orders"]).output().unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(cli.home.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.is_empty() && !err.contains('\u{1b}'), "no escape codes: {err:?}");
 

@@ -10,7 +10,7 @@ use paydesk_print::VirtualPrinter;
 fn use_printer(cli: &Cli, address: &str) {
     let path = cli.home.path().join("config.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let text = text.replacen("connection = \"none\"", "connection = \"tcp\"", 1).replacen("address = \"\"", &format!("address = \"{address}\""), 1).replacen("shop_name = \"\"", "shop_name = \"晨光咖啡\"", 1);
+    let text = text.replacen("connection = \"none\"", "connection = \"tcp\"", 1).replacen("address = \"\"", &format!("address = \"{address}\""), 1).replace("shop_name = \"\"", "shop_name = \"晨光咖啡\"");
     assert!(text.contains(address), "{text}");
     std::fs::write(path, text).unwrap();
 }
@@ -85,12 +85,12 @@ async fn a_whole_day_at_the_till() {
     assert_eq!(after["report"]["adjustments"][0]["order_no"], late_no.as_str());
 
     // Finding payments from what the customer knows.
-    let trade_no = cli.ok(&["show", &qr_no])["order"]["channel_trade_no"].as_str().unwrap().to_string();
+    let trade_no = cli.ok(&["show", &qr_no])["channel_trade_no"].as_str().unwrap().to_string();
     let found = cli.ok(&["orders", "--find", &trade_no[trade_no.len() - 8..]]);
     assert_eq!(found.as_array().unwrap().len(), 1);
     assert_eq!(found[0]["order_no"], qr_no.as_str());
     let by_code = cli.ok(&["orders", "--find", "*4321"]);
-    assert_eq!((by_code.as_array().unwrap().len(), by_code[0]["amount"].as_i64()), (1, Some(900)));
+    assert_eq!((by_code.as_array().unwrap().len(), by_code[0]["amount_fen"].as_i64()), (1, Some(900)));
     let by_shift = cli.ok(&["orders", "--find", &format!("shift:{shift} 88")]);
     assert_eq!(by_shift[0]["method"], "card");
 

@@ -59,7 +59,14 @@ pub struct Cli {
 
 impl Cli {
     pub fn new() -> Cli {
-        Cli { home: tempfile::tempdir().expect("tempdir") }
+        // A home as `paydesk init` makes one: private to its owner (a looser one is warned about).
+        let home = tempfile::tempdir().expect("tempdir");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod home");
+        }
+        Cli { home }
     }
 
     /// `paydesk --home H` with this home's machine key, in English (tests read some messages),

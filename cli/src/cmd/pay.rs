@@ -47,7 +47,7 @@ pub(crate) struct PayArgs {
     subject: Option<String>,
     /// A label for who takes the payment (shown, not trusted: the order records the OS user
     /// running this command).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     operator: Option<String>,
     /// Client key: the same key returns the same order instead of charging again.
     #[arg(long)]

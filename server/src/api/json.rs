@@ -47,6 +47,7 @@ pub fn refund_json(r: &Refund) -> Value {
         "failure": r.failure_message,
         "operator": r.operator,
         "requested_by": r.principal,
+        "shift_no": r.shift_no,
         "created_at": r.created_at.to_rfc3339(),
     })
 }
