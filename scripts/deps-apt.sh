@@ -2,7 +2,7 @@
 # Installs the Debian packages Paydesk needs to build and test, only when some are missing.
 #   scripts/deps-apt.sh            build + test packages (what `make run` and `make test` need;
 #                                  postgresql: the tests start throwaway servers of the shared book)
-#   scripts/deps-apt.sh bench      … and python3-venv (pandas baseline of `make bench`)
+#   scripts/deps-apt.sh bench      … and python3-venv (pandas baseline of `make bench`), GNU time (peak memory)
 #   scripts/deps-apt.sh exports    … and LibreOffice + poppler (scripts/look-at-exports.sh)
 #   scripts/deps-apt.sh package    … and squashfs-tools + desktop-file-utils (make package, package-test)
 set -euo pipefail
@@ -11,7 +11,7 @@ TEST="xvfb xauth x11-utils dbus-x11 webkit2gtk-driver imagemagick xdotool fonts-
 EXTRA=""
 for group in "$@"; do
   case "$group" in
-    bench) EXTRA="$EXTRA python3-venv" ;;
+    bench) EXTRA="$EXTRA python3-venv time" ;;
     exports) EXTRA="$EXTRA libreoffice-calc-nogui poppler-utils" ;;
     package) EXTRA="$EXTRA squashfs-tools desktop-file-utils" ;;
     *) echo "deps-apt.sh: unknown group $group (bench, exports, package)" >&2; exit 2 ;;

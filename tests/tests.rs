@@ -13,6 +13,7 @@ mod listeners;
 mod newcomer;
 mod unwritable;
 mod notify;
+mod recon_cli;
 mod recovery;
 mod report;
 mod routing;

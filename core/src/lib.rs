@@ -26,6 +26,7 @@ pub mod export;
 pub mod files;
 pub mod follower;
 pub mod ids;
+pub mod import;
 pub mod listeners;
 pub mod money;
 pub mod notify;

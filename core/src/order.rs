@@ -112,6 +112,8 @@ pub enum EventSource {
     Recovery,
     /// Reconciliation against a statement (and the channel query that proved it).
     Reconcile,
+    /// Written by a bulk import of historical orders (`paydesk orders import`).
+    Import,
 }
 
 impl EventSource {
@@ -124,6 +126,7 @@ impl EventSource {
             EventSource::Timeout => "timeout",
             EventSource::Recovery => "recovery",
             EventSource::Reconcile => "reconcile",
+            EventSource::Import => "import",
         }
     }
 
@@ -131,7 +134,7 @@ impl EventSource {
     pub fn is_channel_evidence(self) -> bool {
         match self {
             EventSource::ChannelReply | EventSource::Callback | EventSource::Poll | EventSource::Recovery | EventSource::Reconcile => true,
-            EventSource::User | EventSource::Timeout => false,
+            EventSource::User | EventSource::Timeout | EventSource::Import => false,
         }
     }
 }
@@ -140,13 +143,13 @@ impl FromStr for EventSource {
     type Err = ParseEnumError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         use EventSource::*;
-        [User, ChannelReply, Callback, Poll, Timeout, Recovery, Reconcile]
+        [User, ChannelReply, Callback, Poll, Timeout, Recovery, Reconcile, Import]
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| ParseEnumError {
                 what: "event source",
                 value: s.to_string(),
-                expected: "user, channel_reply, callback, poll, timeout, recovery, reconcile",
+                expected: "user, channel_reply, callback, poll, timeout, recovery, reconcile, import",
             })
     }
 }
@@ -306,6 +309,38 @@ impl FromStr for Method {
     }
 }
 
+/// Where an order came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderOrigin {
+    /// Taken through Paydesk (the till, the API, the app).
+    #[default]
+    Paydesk,
+    /// Loaded from another system's history (`paydesk orders import`).
+    Import,
+    /// A payment the channel took without Paydesk (a static 收款码 sticker, the channel's own
+    /// app) that the accountant accepted into the book from a statement.
+    External,
+}
+
+impl OrderOrigin {
+    pub const ALL: [OrderOrigin; 3] = [OrderOrigin::Paydesk, OrderOrigin::Import, OrderOrigin::External];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderOrigin::Paydesk => "paydesk",
+            OrderOrigin::Import => "import",
+            OrderOrigin::External => "external",
+        }
+    }
+}
+
+impl FromStr for OrderOrigin {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderOrigin::ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| ParseEnumError { what: "order origin", value: s.into(), expected: "paydesk, import, external" })
+    }
+}
+
 /// One order as the book holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -338,6 +373,9 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// Taken through Paydesk, imported, or an external payment accepted from a statement.
+    #[serde(default)]
+    pub origin: OrderOrigin,
     /// The till shift the order was taken in (none for imported history).
     #[serde(default)]
     pub shift_no: Option<String>,

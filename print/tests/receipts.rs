@@ -54,6 +54,7 @@ fn order(no: &str, method: Method, amount: i64) -> Order {
         tendered: None,
         sale_id: None,
         sale_total: None,
+        origin: paydesk_core::order::OrderOrigin::Paydesk,
     }
 }
 

@@ -212,6 +212,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
     assert_eq!(a.call("recon_overview", json!({"scope": scope})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": "x"})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("recon_accept", json!({"ids": [1], "note": "x"})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_alert", json!({})).unwrap(), Value::Null, "no alert for a cashier");
     a.call("logout", json!({})).unwrap();
     a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
@@ -224,6 +225,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     assert!(e["message"].as_str().unwrap().starts_with("scope:"), "{e}");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": " "})).unwrap_err()["message"], "note: write why this difference is fine or what was done");
     assert_eq!(a.call("recon_resolve", json!({"id": 99, "note": "ok"})).unwrap_err()["code"], "not_found");
+    assert_eq!(a.call("recon_accept", json!({"ids": [99], "note": "sticker"})).unwrap_err()["code"], "not_found");
 }
 
 #[test]
@@ -265,6 +267,46 @@ fn analytics_for_owner_and_accountant_only() {
     assert!(std::path::Path::new(ex["dir"].as_str().unwrap()).join(ex["files"][0].as_str().unwrap()).exists());
     let log = a.call("audit_log", json!({})).unwrap();
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export_analytics" && e["outcome"] == "ok"));
+}
+
+#[test]
+fn the_owner_imports_orders_from_the_orders_screen_checked_first() {
+    use tauri::Manager;
+    let a = app();
+    let st = a._app.state::<AppState>();
+    st.store().upsert_account(&toml::from_str("name = \"ali\"\nchannel = \"alipay\"\nfee_rate_bp = 60").unwrap()).unwrap();
+    let file = |rows: &[&str]| {
+        let csv = format!("order_no,account,amount,status,created_at,paid_at\n{}\n", rows.join("\n"));
+        json!({"name": "old-pos.csv", "bytes": csv.into_bytes()})
+    };
+    let good = file(&["P20261125100000000B1001,ali,12.34,success,2026-11-25 10:00:00,2026-11-25 10:00:05", "P20261125100100000B1002,ali,5.00,closed,2026-11-25 10:01:00,"]);
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert_eq!(a.call("import_orders_file", json!({"file": good, "dryRun": true})).unwrap_err()["code"], "forbidden");
+    a.call("logout", json!({})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    // A bad file: its errors come back as data, line and field; nothing is written.
+    let bad = file(&["P20261125100000000B1001,ali,12.345,success,2026-11-25 10:00:00,2026-11-25 10:00:05", "P20261125100100000B1002,nope,5.00,closed,2026-11-25 10:01:00,"]);
+    let r = a.call("import_orders_file", json!({"file": bad, "dryRun": false})).unwrap();
+    assert_eq!(r["report"], Value::Null);
+    assert_eq!(r["total_errors"], 2);
+    let fields: Vec<(u64, &str)> = r["errors"].as_array().unwrap().iter().map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(fields, [(2, "amount"), (3, "account")]);
+    // The check of a good file writes nothing; the import writes both, audited under the owner.
+    let r = a.call("import_orders_file", json!({"file": good, "dryRun": true})).unwrap();
+    assert_eq!((r["report"]["orders"].as_u64(), r["report"]["paid_amount"].as_i64(), r["report"]["dry_run"].as_bool()), (Some(2), Some(1234), Some(true)));
+    assert!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().is_empty());
+    let r = a.call("import_orders_file", json!({"file": good, "dryRun": false})).unwrap();
+    assert_eq!(r["report"]["orders"], 2);
+    let listed = a.call("list_orders", json!({"filter": {}})).unwrap();
+    assert!(listed.as_array().unwrap().iter().all(|o| o["origin"] == "import"), "{listed}");
+    let d = a.call("order_detail", json!({"orderNo": "P20261125100000000B1001"})).unwrap();
+    assert_eq!((d["order"]["principal"]["kind"].as_str(), d["order"]["principal"]["name"].as_str()), (Some("user"), Some("boss")), "{d}");
+    let log = a.call("audit_log", json!({})).unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "orders_import" && e["target"] == "old-pos.csv" && e["actor"] == "boss"), "{log}");
+    // The same file again: refused whole (the book has those numbers).
+    let again = a.call("import_orders_file", json!({"file": good, "dryRun": false})).unwrap();
+    assert_eq!((again["report"].clone(), again["errors"][0]["field"].as_str()), (Value::Null, Some("order_no")), "{again}");
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().len(), 2);
 }
 
 #[test]

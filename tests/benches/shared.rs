@@ -4,8 +4,8 @@
 //! 1. Three tills (two stores) taking payments at once: orders per second in total, and the sync
 //!    lag (payment answered → row visible in the shared book) p50/p99 — beside one till on its
 //!    own SQLite book taking the same payments in the same run (the baseline).
-//! 2. With `PAYDESK_BENCH_RECON_DIR` (the 1,000,000-order book and statement that the
-//!    reconciliation bench keeps, see scripts/bench.sh): the book joins a shared book, a second
+//! 2. With `PAYDESK_BENCH_RECON_DIR` (the book and statements that the reconciliation bench
+//!    keeps with `PAYDESK_BENCH_DIR`, see scripts/bench.sh; its WeChat day of 1,000,000 lines): the book joins a shared book, a second
 //!    till joins the shop and receives it, and `paydesk reconcile` of the 1,000,000-line statement
 //!    runs at that second till (over its replica of the shared book) beside the same run on the
 //!    single-till book.
@@ -141,10 +141,10 @@ fn reconciliation(dir: &Path) {
         for side in ["paydesk.db-wal", "paydesk.db-shm"] {
             let _ = std::fs::remove_file(h.home.path().join(side));
         }
-        std::fs::copy(dir.join("paydesk.db"), h.home.path().join("paydesk.db")).unwrap();
+        std::fs::copy(dir.join("pristine.db"), h.home.path().join("paydesk.db")).unwrap();
     }
-    let statement = dir.join("statement.csv");
-    let recon = ["reconcile", "--account", "alipay-bench", "--date", "2026-11-25", "--file", statement.to_str().unwrap()];
+    let statement = dir.join("wechat-2026-11-25.csv");
+    let recon = ["reconcile", "--account", "wechat-demo", "--date", "2026-11-25", "--file", statement.to_str().unwrap()];
     let alone = timed("reconcile on a single till", single.home.path(), &recon);
     let join = timed("shared join of the 1,000,000-order book", b1.home.path(), &["shared", "join", "--url", &url]);
     let receive = timed("a second till joins the shop", b2.home.path(), &["init", "--till", "B2", "--store", "S1", "--shared", &url]);
@@ -158,7 +158,7 @@ fn main() {
     let n: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(300);
     throughput(n);
     match std::env::var_os("PAYDESK_BENCH_RECON_DIR") {
-        Some(d) if Path::new(&d).join("paydesk.db").exists() => reconciliation(Path::new(&d)),
+        Some(d) if Path::new(&d).join("pristine.db").exists() => reconciliation(Path::new(&d)),
         _ => println!("shared: reconciliation over a shared book skipped (PAYDESK_BENCH_RECON_DIR: run scripts/bench.sh)"),
     }
 }

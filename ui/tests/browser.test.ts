@@ -134,6 +134,29 @@ describe('roles and orders', () => {
     await page.close();
   });
 
+  it('the owner imports orders from another system: errors by line and field first, then the import', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.click('[data-nav=orders]');
+    expect(await page.$('[data-test=orders-import]')).toBeNull();
+    await page.click('[data-test=logout]');
+    await login(page, '李老板', '9999');
+    await page.click('[data-nav=orders]');
+    await page.click('[data-test=orders-import] summary');
+    const csv = (rows: string[]) => Buffer.from(`order_no,account,amount,status,created_at,paid_at\n${rows.join('\n')}\n`);
+    await page.setInputFiles('[data-test=import-file]', { name: 'old.csv', mimeType: 'text/csv', buffer: csv(['OLDPOS000001,alipay-main,12.345,success,2026-11-25 10:00:00,2026-11-25 10:00:05', 'OLDPOS000002,nope,5.00,closed,2026-11-25 10:01:00,']) });
+    await page.waitForSelector('[data-test=import-errors]');
+    expect(await page.textContent('[data-line="2"]')).toContain('amount');
+    expect(await page.textContent('[data-line="3"]')).toContain('account');
+    expect(await page.isDisabled('[data-test=import-go]')).toBe(true);
+    await page.setInputFiles('[data-test=import-file]', { name: 'old.csv', mimeType: 'text/csv', buffer: csv(['OLDPOS000001,alipay-main,12.34,success,2026-11-25 10:00:00,2026-11-25 10:00:05', 'OLDPOS000002,wechat-main,5.00,closed,2026-11-25 10:01:00,']) });
+    await page.waitForSelector('[data-test=import-summary]');
+    expect(await page.textContent('[data-test=import-summary]')).toContain('2 笔订单');
+    await page.click('[data-test=import-go]');
+    await page.waitForSelector('[data-order=OLDPOS000001] [data-origin=import]');
+    await page.close();
+  });
+
   it('switches language without reloading', async () => {
     const page = await open();
     expect(await page.textContent('h1')).toBe('登录');

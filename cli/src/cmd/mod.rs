@@ -3,6 +3,7 @@
 pub(crate) mod admin;
 pub(crate) mod backup;
 pub(crate) mod ops;
+pub(crate) mod import;
 pub(crate) mod orders;
 pub(crate) mod pay;
 pub(crate) mod print;

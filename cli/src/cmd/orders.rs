@@ -13,7 +13,10 @@ use crate::i18n::{self, catalog as m, t, tr, Msg};
 use crate::out::{order_line, refund_status_word, status_word, CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true)]
 pub(crate) struct OrdersArgs {
+    #[command(subcommand)]
+    action: Option<crate::cmd::import::OrdersCmd>,
     /// Only orders in this state (pending, processing, success, failed, closed, refunded).
     #[arg(long)]
     status: Option<String>,
@@ -69,6 +72,9 @@ fn day_start(field: &str, d: NaiveDate, tz: chrono_tz::Tz, plus_days: i64) -> Re
 }
 
 pub(crate) fn list(home: &Path, a: OrdersArgs, o: &Out) -> Result<i32, CliError> {
+    if let Some(cmd) = a.action {
+        return crate::cmd::import::run(home, cmd, o);
+    }
     if a.csv && o.json {
         return Err(CliError::invalid("csv", t(m::CHOOSE_CSV_OR_JSON)));
     }
@@ -134,6 +140,7 @@ fn source_word(s: EventSource) -> &'static str {
         EventSource::Timeout => m::SOURCE_TIMEOUT,
         EventSource::Recovery => m::SOURCE_RECOVERY,
         EventSource::Reconcile => m::SOURCE_RECONCILE,
+        EventSource::Import => m::SOURCE_IMPORT,
     })
 }
 

@@ -9,12 +9,16 @@
 mod accounts;
 mod analytics;
 mod apikeys;
+mod bulk;
 pub mod backup;
 mod history;
+mod import;
 mod numbers;
 mod orders;
 mod outbox;
 mod recon;
+mod recon_accept;
+mod recon_book;
 mod refunds;
 mod routes;
 pub mod schema;
@@ -38,8 +42,10 @@ pub use shifts::{AdjustmentRow, FigureLine, NewShift, OpenItem, RawFigures, Till
 pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
 pub use history::{HistoryOrder, HistoryRefund};
+pub use import::ImportedOrder;
 pub use outbox::{Attempt, Notification};
-pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
+pub use recon_accept::{ExternalKind, ExternalLine};
+pub use recon::{ItemAction, ItemFilter, ItemRecord, RunFailure, RunRecord, StoredStatement};
 pub use refunds::NewRefund;
 pub use routes::UsageOf;
 pub use users::{AuditEntry, Outcome, UserAuth};

@@ -84,7 +84,7 @@ pub struct OrderFilter {
 
 const ORDER_COLS: &str = "order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, \
     qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, \
-    expires_at, paid_at, principal, shift_no, tendered, sale_id, sale_total";
+    expires_at, paid_at, principal, shift_no, tendered, sale_id, sale_total, origin";
 
 fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
@@ -115,6 +115,7 @@ fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         tendered: r.get("tendered")?,
         sale_id: r.get("sale_id")?,
         sale_total: r.get("sale_total")?,
+        origin: parse_col(r, "origin")?,
     })
 }
 
@@ -228,7 +229,7 @@ pub(super) fn insert_order_in(tx: &Transaction<'_>, ctx: &super::TillContext, o:
 pub(super) fn insert_row(tx: &Transaction<'_>, o: &NewOrder, status: &str, shift: &str, tendered: Option<Money>, trade_no: Option<&str>) -> Result<()> {
     let paid = (status == "success").then(|| ms(o.created_at));
     let res = tx.execute(
-        &format!("INSERT INTO orders ({ORDER_COLS}, principal_key) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, :status, :subject, :trade_no, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, :paid, :by, :shift, :tendered, :sale_id, :sale_total, :by_key)"),
+        &format!("INSERT INTO orders ({ORDER_COLS}, principal_key) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, :status, :subject, :trade_no, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, :paid, :by, :shift, :tendered, :sale_id, :sale_total, 'paydesk', :by_key)"),
         named_params! {
             ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
             ":account": account_col(o.kind, &o.account), ":amount": o.amount, ":fee": o.fee, ":status": status, ":subject": o.subject,

@@ -289,6 +289,56 @@ fn list() -> Vec<M<'static>> {
     M::up(&super::shared::MIGRATION),
     // 13 (shared book): reconciliation runs and discrepancies are shared too.
     M::up(&super::shared::MIGRATION_RECON),
+    // 14 (recon-scale): where an order came from — taken through Paydesk, imported from another
+    // system, or an external payment (收款码 sticker, the channel's app) accepted from a statement.
+    M::up(
+        r#"
+        ALTER TABLE orders ADD COLUMN origin TEXT NOT NULL DEFAULT 'paydesk' CHECK (origin IN ('paydesk','import','external'));
+        "#,
+    ),
+    // 15 (recon-scale): discrepancies keep their id across re-runs of a day (found by their key;
+    // superseded when a newer run no longer finds them); a run keeps which statement lines had a
+    // discrepancy instead of a row per matched line; accepting external payments and reopening
+    // are actions of their own. Discrepancies pulled from a shared book get their account and day
+    // from their run (a trigger).
+    M::up(
+        r#"
+        ALTER TABLE recon_items ADD COLUMN account TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN day TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN item_key TEXT NOT NULL DEFAULT '';
+        ALTER TABLE recon_items ADD COLUMN superseded_by INTEGER;
+        UPDATE recon_items SET
+            account = (SELECT r.account FROM recon_runs r WHERE r.id = recon_items.run_id),
+            day = (SELECT r.day FROM recon_runs r WHERE r.id = recon_items.run_id),
+            item_key = kind || '|' || line || '|' || order_no || '|' || IFNULL(refund_no, '') || '|';
+        UPDATE recon_items SET superseded_by = (SELECT MAX(r.id) FROM recon_runs r WHERE r.account = recon_items.account AND r.day = recon_items.day AND r.status = 'done')
+            WHERE run_id < (SELECT MAX(r.id) FROM recon_runs r WHERE r.account = recon_items.account AND r.day = recon_items.day AND r.status = 'done');
+        CREATE INDEX recon_items_day ON recon_items(account, day, item_key);
+        -- A discrepancy pulled from another till of a shared book comes without account, day and
+        -- key (the shared book does not carry them): they are taken from its run.
+        CREATE TRIGGER recon_items_of_run AFTER INSERT ON recon_items WHEN NEW.account = '' BEGIN
+            UPDATE recon_items SET
+                account = IFNULL((SELECT r.account FROM recon_runs r WHERE r.id = NEW.run_id), ''),
+                day = IFNULL((SELECT r.day FROM recon_runs r WHERE r.id = NEW.run_id), ''),
+                item_key = NEW.kind || '|' || NEW.line || '|' || NEW.order_no || '|' || IFNULL(NEW.refund_no, '') || '|'
+            WHERE id = NEW.id;
+        END;
+        ALTER TABLE recon_runs ADD COLUMN flagged BLOB;
+        CREATE TABLE recon_actions_v2 (
+            id       INTEGER PRIMARY KEY AUTOINCREMENT,
+            item_id  INTEGER NOT NULL REFERENCES recon_items(id),
+            action   TEXT NOT NULL CHECK (action IN ('requery','resolve','carry_over','accept','reopen')),
+            outcome  TEXT NOT NULL,
+            note     TEXT,
+            actor    TEXT,
+            at       INTEGER NOT NULL
+        );
+        INSERT INTO recon_actions_v2 (id, item_id, action, outcome, note, actor, at) SELECT id, item_id, action, outcome, note, actor, at FROM recon_actions;
+        DROP TABLE recon_actions;
+        ALTER TABLE recon_actions_v2 RENAME TO recon_actions;
+        CREATE INDEX recon_actions_item ON recon_actions(item_id, id);
+        "#,
+    ),
     ]
 }
 

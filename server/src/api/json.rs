@@ -31,6 +31,7 @@ pub fn payment_json(o: &Order) -> Value {
         "change": o.tendered.map(|_| o.change().to_string()),
         "sale_id": o.sale_id,
         "sale_total": o.sale_total.map(|t| t.to_string()),
+        "origin": o.origin.as_str(),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod analytics;
 pub mod backup;
 pub mod cashier;
 pub mod demo;
+pub mod import;
 pub mod orders;
 pub mod print;
 pub mod recon;
@@ -49,6 +50,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         orders::requery_order,
         orders::export_orders,
         orders::audit_log,
+        import::import_orders_file,
         settings::get_settings,
         settings::save_settings,
         settings::callback_status,
@@ -73,6 +75,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_item_actions,
         recon::recon_requery,
         recon::recon_resolve,
+        recon::recon_accept,
         recon::recon_export,
         recon::recon_alert,
         till::shift_status,

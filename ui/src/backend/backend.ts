@@ -3,7 +3,7 @@
 
 import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
-  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, Probe, Refund, RefundInput, Role, RoutingInput,
+  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, OrdersImported, Probe, Refund, RefundInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
   DayClosed, Opened, PrinterSettings, PrintJob, SaleRef, Shift, ShiftReport, ShiftView, TenderRequest, ZReport,
   JoinInput, JoinReport, LinkStatus, TillView,
@@ -84,6 +84,8 @@ export interface Backend {
   closeOrder(orderNo: string): Promise<Order>;
   requeryOrder(orderNo: string): Promise<Order>;
   exportOrders(filter: OrderFilter): Promise<Exported>;
+  /** Owner: checks (`dryRun`) or imports historical orders from a CSV/JSON file (docs/orders-import.md). */
+  importOrders(file: ReconFile, dryRun: boolean): Promise<OrdersImported>;
   auditLog(limit?: number): Promise<AuditEntry[]>;
 
   getSettings(): Promise<SettingsView>;
@@ -116,6 +118,8 @@ export interface Backend {
   reconItemActions(id: number): Promise<ReconAction[]>;
   reconRequery(id: number): Promise<ReconItem>;
   reconResolve(id: number, note: string): Promise<ReconItem>;
+  /** Books external discrepancies (payments taken outside Paydesk) as external sales, with a note. */
+  reconAccept(ids: number[], note: string): Promise<ReconItem[]>;
   reconExport(scope: ReconScope, format: ExportFormat): Promise<ReconExported>;
   reconAlert(): Promise<ReconAlert | null>;
   onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;

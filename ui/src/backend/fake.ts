@@ -10,6 +10,7 @@ import type * as T from './types';
 import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
+import { fakeImport } from './fake-import';
 import { FakeTill } from './fake-till';
 
 /** A one-pixel PNG: the fake renders no receipts. */
@@ -437,6 +438,13 @@ export class FakeBackend implements Backend {
   async requeryOrder(no: string) { this.require('requery_order'); await this.wait(); return { ...this.find(no) }; }
   async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
   async auditLog() { this.require('view_audit'); return [...this.audit]; }
+  async importOrders(file: T.ReconFile, dryRun: boolean) {
+    const s = this.require('manage_settings');
+    await this.wait();
+    const r = fakeImport(file, dryRun, this.orders, s.user);
+    if (r.report && !dryRun) this.log('orders_import', file.name, 'ok', `${r.report.orders} orders`);
+    return r;
+  }
 
   async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, idle_logout_mins: this.idleLogoutMins, home: '/home/paydesk/.local/share/paydesk' }; }
   async saveSettings(i: T.SettingsInput) {
@@ -531,6 +539,7 @@ export class FakeBackend implements Backend {
   async reconItemActions(id: number) { this.require('reconcile'); return this.recon.itemActions(id); }
   async reconRequery(id: number) { this.require('reconcile'); const i = await this.recon.requery(id); this.log('reconcile_requery', i.order_no, 'ok', i.state); return i; }
   async reconResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.recon.resolve(id, note); this.log('reconcile_resolve', i.order_no, 'ok', note); return i; }
+  async reconAccept(ids: number[], note: string) { this.require('resolve_discrepancy'); const done = await this.recon.accept(ids, note); this.log('reconcile_accept', null, 'ok', `${ids.length} discrepancies: ${note.trim()}`); return done; }
   async reconExport(scope: T.ReconScope, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.recon.export(scope, format); }
   async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
   async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }

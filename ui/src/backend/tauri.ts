@@ -77,6 +77,7 @@ export class TauriBackend implements Backend {
   closeOrder(orderNo: string) { return call<T.Order>('close_order', { orderNo }); }
   requeryOrder(orderNo: string) { return call<T.Order>('requery_order', { orderNo }); }
   exportOrders(filter: T.OrderFilter) { return call<T.Exported>('export_orders', { filter }); }
+  importOrders(file: T.ReconFile, dryRun: boolean) { return call<T.OrdersImported>('import_orders_file', { file, dryRun }); }
   auditLog(limit?: number) { return call<T.AuditEntry[]>('audit_log', { limit: limit ?? null }); }
 
   getSettings() { return call<T.SettingsView>('get_settings'); }
@@ -108,6 +109,7 @@ export class TauriBackend implements Backend {
   reconItemActions(id: number) { return call<T.ReconAction[]>('recon_item_actions', { id }); }
   reconRequery(id: number) { return call<T.ReconItem>('recon_requery', { id }); }
   reconResolve(id: number, note: string) { return call<T.ReconItem>('recon_resolve', { id, note }); }
+  reconAccept(ids: number[], note: string) { return call<T.ReconItem[]>('recon_accept', { ids, note }); }
   reconExport(scope: T.ReconScope, format: T.ExportFormat) { return call<T.ReconExported>('recon_export', { scope, format }); }
   reconAlert() { return call<T.ReconAlert | null>('recon_alert'); }
   onReconProgress(cb: (p: T.ReconProgress) => void) { return on('recon-progress', cb); }

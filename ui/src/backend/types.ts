@@ -57,6 +57,8 @@ export interface Order {
   /** A split sale: its id and total. */
   sale_id?: string | null;
   sale_total?: number | null;
+  /** Taken through Paydesk, imported from another system, or an external payment accepted from a statement. */
+  origin?: 'paydesk' | 'import' | 'external';
 }
 
 export interface OrderEvent {
@@ -180,6 +182,10 @@ export interface OrderFilter {
 
 export interface RefundInput { order_no: string; amount: string; reason: string | null; pin: string }
 export interface Exported { path: string; rows: number }
+/** An orders import checked (dry run) or written: its figures, or the file's errors (nothing written). */
+export interface ImportLineError { line: number; field: string; message: string }
+export interface ImportReport { orders: number; refunds: number; paid: number; paid_amount: number; refunded_amount: number; first_created: string | null; last_created: string | null; dry_run: boolean }
+export interface OrdersImported { report: ImportReport | null; errors: ImportLineError[]; total_errors: number }
 
 export interface AuditEntry {
   at: string;

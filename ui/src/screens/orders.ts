@@ -1,5 +1,6 @@
 // Orders: filter (status, method, dates, amounts, text), list, detail with the event timeline and
-// the channel's ids, refund (owner + PIN), close, re-query, CSV export. Updates live from events.
+// the channel's ids, refund (owner + PIN), close, re-query, CSV export, import of historical orders
+// (owner). Updates live from events.
 
 import { h, mount } from '../dom';
 import { fmtShort, fmtTime, hasKey, t, tk } from '../i18n';
@@ -8,6 +9,7 @@ import { toBackendError } from '../backend/errors';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter, type Principal } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
+import { importPanel } from './orders-import';
 import { scopePicker } from '../shop';
 
 /** An event in the screen's language when core gave its code, else core's sentence. */
@@ -21,6 +23,11 @@ export function eventText(e: OrderEvent): string {
   if (args.error) args.error = ` (${args.error})`;
   if (args.by !== undefined) args.by = principalText(e.by);
   return t(`event.${r.code}` as never, args);
+}
+
+/** A badge for an order Paydesk did not take itself (imported, or external accepted from a statement). */
+function origin(o: Order): HTMLElement | null {
+  return o.origin && o.origin !== 'paydesk' ? h('span', { class: `badge origin-${o.origin}`, 'data-origin': o.origin }, ` ${tk('orderOrigin', o.origin)}`) : null;
 }
 
 /** Who did it, as authenticated, in the screen's language. */
@@ -59,6 +66,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       inp('min_amount', 'text', t('orders.minAmount')), inp('max_amount', 'text', t('orders.maxAmount')),
       count,
       ctx.can('export_orders') && h('button', { 'data-test': 'export', onclick: () => void exportCsv() }, t('orders.export'))),
+    ctx.can('manage_settings') ? importPanel(ctx, () => void load()) : null,
     h('div', { class: 'split' }, table, side));
 
   async function load() {
@@ -81,7 +89,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       h('tbody', null, orders.map((o) => h('tr', { class: detail?.order.order_no === o.order_no ? 'selected' : '', 'data-order': o.order_no, onclick: () => void open(o.order_no) },
         h('td', null, fmtShort(o.created_at)), h('td', null, h('button', { class: 'link mono', 'data-open': o.order_no }, o.order_no)), h('td', null, `${tk('method', o.method)} · ${tk('kind', o.kind)}`),
         h('td', { class: 'num' }, formatFenGrouped(o.amount)), h('td', { class: 'num' }, o.refunded ? formatFen(o.refunded) : ''),
-        h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status))), h('td', null, o.operator ?? ''))))),
+        h('td', null, h('span', { class: `badge s-${o.status}`, 'data-status': o.status }, tk('status', o.status)), origin(o)), h('td', null, o.operator ?? ''))))),
       orders.length === 0 ? h('p', { class: 'empty' }, t('orders.none')) : null);
   }
 
@@ -91,7 +99,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     const isOpen = o.status === 'pending' || o.status === 'processing';
     const row = (k: string, v: string | null | undefined, cls = '') => v ? [h('dt', null, t(k as never)), h('dd', { class: cls }, v)] : null;
     mount(side,
-      h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status))),
+      h('h2', null, `¥ ${formatFenGrouped(o.amount)} `, h('span', { class: `badge s-${o.status}`, 'data-test': 'detail-status' }, tk('status', o.status)), origin(o)),
       h('dl', null,
         row('order.orderNo', o.order_no, 'mono'), row('order.method', `${tk('method', o.method)} · ${tk('kind', o.kind)}`), row('order.account', o.account),
         row('order.channelTradeNo', o.channel_trade_no, 'mono'), row('order.authCode', o.auth_code_masked, 'mono'), row('order.createdAt', fmtTime(o.created_at)),

@@ -37,6 +37,7 @@ messages! {
     SOURCE_TIMEOUT: "超时" | "timeout",
     SOURCE_RECOVERY: "恢复" | "recovery",
     SOURCE_RECONCILE: "对账" | "reconcile",
+    SOURCE_IMPORT: "导入" | "import",
     EV_CREATED: "创建{kind}订单 {amount} 元（{method}，账户 {account}）" | "created {method} {kind} order of {amount} yuan on account {account}",
     EV_QR_ISSUED: "已出示收款码" | "QR code issued",
     EV_WAITING_PAYER: "等待顾客确认支付" | "waiting for the payer to confirm",

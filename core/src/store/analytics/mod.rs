@@ -19,7 +19,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rusqlite::types::ValueRef;
 
-pub(super) use schema::{backfill, order_triggers, refund_triggers, AccountCol, MIGRATION};
+pub(super) use schema::{add_inserted, backfill, order_triggers, refund_triggers, AccountCol, MIGRATION};
 use super::{Result, Store};
 
 /// Width of the finest slot, ms: every zone's local midnight is a multiple of it.

@@ -132,6 +132,11 @@ pub(super) fn from_raw_of(slot: i64, tills: Option<&[String]>) -> String {
         }
         None => (String::new(), String::new()),
     };
+    from_raw_where(slot, &format!("created_at >= ?1 AND created_at < ?2{of_orders}"), &format!("r.updated_at >= ?1 AND r.updated_at < ?2{of_refunds}"))
+}
+
+/// Slot rows recomputed from the orders and refunds that pass the filters.
+fn from_raw_where(slot: i64, orders: &str, refunds: &str) -> String {
     format!(
         "SELECT bucket, channel, method, account, SUM(attempts) AS attempts, SUM(paid) AS paid, SUM(gross) AS gross,
                SUM(fees) AS fees, SUM(failed) AS failed, SUM(closed) AS closed, SUM(refunds) AS refunds, SUM(refunded) AS refunded
@@ -140,14 +145,26 @@ pub(super) fn from_raw_of(slot: i64, tills: Option<&[String]>) -> String {
                    status IN {PAID} AS paid, CASE WHEN status IN {PAID} THEN amount ELSE 0 END AS gross,
                    CASE WHEN status IN {PAID} THEN fee ELSE 0 END AS fees,
                    status = 'failed' AS failed, status = 'closed' AS closed, 0 AS refunds, 0 AS refunded
-            FROM orders WHERE status IN {FINAL} AND created_at >= ?1 AND created_at < ?2{of_orders}
+            FROM orders WHERE status IN {FINAL} AND {orders}
             UNION ALL
             SELECT r.updated_at - r.updated_at % {slot}, o.channel, o.method, COALESCE(o.account, ''), 0, 0, 0, 0, 0, 0, 1, r.amount
             FROM refunds r JOIN orders o ON o.order_no = r.order_no
-            WHERE r.status = 'success' AND r.updated_at >= ?1 AND r.updated_at < ?2{of_refunds}
+            WHERE r.status = 'success' AND {refunds}
         )
         GROUP BY bucket, channel, method, account"
     )
+}
+
+/// Adds to the slot tables what the orders and refunds inserted after rowids `orders` and
+/// `refunds` contribute, in one grouped pass (for a bulk insert made with the slot triggers set
+/// aside, see `store::bulk`).
+pub(in crate::store) fn add_inserted(tx: &Transaction<'_>, orders: i64, refunds: i64) -> rusqlite::Result<()> {
+    let all = format!("{COUNTERS}, {REFUND_COUNTERS}");
+    for (table, slot) in TABLES {
+        let delta = from_raw_where(slot, "rowid > ?1", "r.rowid > ?2");
+        tx.execute(&format!("INSERT INTO {table} SELECT * FROM ({delta}) WHERE true ON CONFLICT (bucket, channel, method, account) DO UPDATE SET {all}"), [orders, refunds])?;
+    }
+    Ok(())
 }
 
 /// Recomputes both slot tables from the raw rows.

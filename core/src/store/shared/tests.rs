@@ -257,7 +257,7 @@ fn reconciliation_results_are_shared_and_resolved_anywhere() {
     let (_cfg, a, b) = two_tills("recon_results", "S2");
     let run = a.store.begin_run("sb", "sandbox", "2026-01-01", "schedule", None, Utc::now()).unwrap();
     let d = Discrepancy { kind: DiscrepancyKind::MissingInBook, line: crate::statement::StatementKind::Payment, order_no: "P1".into(), refund_no: None, book: None, channel: None, detail: "x".into(), reason: Default::default() };
-    a.store.finish_run(run, None, &Summary { mismatched: 1, ..Summary::default() }, &[d], &mut std::iter::empty(), Utc::now()).unwrap();
+    a.store.finish_run(run, None, &Summary { mismatched: 1, ..Summary::default() }, &[d], &[], Utc::now()).unwrap();
     a.store.sync_once().unwrap();
     b.store.sync_once().unwrap();
     let runs = b.store.runs_of("sb", "2026-01-01").unwrap();
