@@ -140,7 +140,7 @@ describe('roles and orders', () => {
     await page.click('[data-nav=orders]');
     expect(await page.$('[data-test=orders-import]')).toBeNull();
     await page.click('[data-test=logout]');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=orders]');
     await page.click('[data-test=orders-import] summary');
     const csv = (rows: string[]) => Buffer.from(`order_no,account,amount,status,created_at,paid_at\n${rows.join('\n')}\n`);

@@ -638,7 +638,7 @@ impl<R: BufRead + Send> paydesk_core::statement::StatementSource for DetailRows<
         while let Some(l) = self.next_line() {
             let l = l?;
             lines.push(l).map_err(|message| err(0, message))?;
-            if lines.len() % 65_536 == 0 {
+            if lines.len().is_multiple_of(65_536) {
                 progress(lines.len() as u64);
             }
         }

@@ -397,7 +397,7 @@ pub fn import_orders(store: &Store, bytes: &[u8], format: ImportFormat, opts: &I
                 });
             }
             n += 1;
-            if n % 100_000 == 0 {
+            if n.is_multiple_of(100_000) {
                 progress("write", n);
             }
         });

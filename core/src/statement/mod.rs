@@ -72,10 +72,10 @@ pub trait StatementSource: Iterator<Item = Result<StatementRow, StatementError>>
     /// Reads every remaining line into `lines`, calling `progress(lines so far)` now and then.
     /// Parsers override it to hand over borrowed lines instead of allocating a row per line.
     fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
-        while let Some(r) = self.next() {
+        for r in &mut *self {
             let r = r?;
             lines.push(r.as_line()).map_err(|message| StatementError { line: 0, message })?;
-            if lines.len() % 65_536 == 0 {
+            if lines.len().is_multiple_of(65_536) {
                 progress(lines.len() as u64);
             }
         }
