@@ -230,6 +230,8 @@ impl Store {
     /// integrity-checked and counted; the figures must be those of the snapshot.
     pub fn backup_to(&self, dest: &Path) -> Result<BookFigures> {
         let taken = snapshot(&self.path, dest)?;
+        // A copy of the book is as private as the book (owner only).
+        crate::files::make_private(dest).map_err(|e| StoreError::Io(format!("cannot restrict {}: {e}", dest.display())))?;
         let found = verify(dest)?;
         if found != taken {
             return Err(StoreError::Corrupt(format!("{}: the backup does not hold what was copied ({found:?} vs {taken:?})", dest.display())));
@@ -264,6 +266,11 @@ mod tests {
         let f = s.backup_to(&dest).unwrap();
         assert_eq!((f.orders, f.accounts, f.schema as usize), (5, 1, super::super::schema::latest()));
         assert!(!partial(&dest).exists(), "no temporary file is left behind");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777, 0o600, "a backup is readable by its owner only");
+        }
         assert_eq!(verify(&dest).unwrap(), f);
 
         // A damaged copy is refused by the check, not restored.
