@@ -352,6 +352,9 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
 
   void (async () => {
     disposers.push(await ctx.backend.onOrderChanged((o) => {
+      // A tender is settled by its own command's answer (recordTender): the event of a split
+      // sale's first part must not end the sale that still has an amount due.
+      if (o.kind === 'tender') return;
       const before = sale;
       sale = onOrder(sale, o);
       if (sale.phase.kind === 'success' && before.phase.kind !== 'success') completed(o);
