@@ -34,18 +34,24 @@ impl Payments {
         Duration::from_secs(self.settings.channel_timeout_secs) + Duration::from_secs(5)
     }
 
-    /// Looks the key up, waiting while the order it names is still being created elsewhere.
-    pub(super) async fn for_key(&self, key: Option<&str>, amount: Money) -> Result<Keyed, PayError> {
-        let Some(key) = key else { return Ok(Keyed::New) };
+    /// The order a client already made with this idempotency key, if any: the key checked, and
+    /// refused when it named another amount.
+    pub(super) fn order_for_key(&self, key: Option<&str>, amount: Money) -> Result<Option<Order>, PayError> {
+        let Some(key) = key else { return Ok(None) };
         if key.is_empty() || key.len() > 64 {
             return Err(invalid("idempotency_key", "must be 1 to 64 characters"));
         }
+        match self.store.order_by_idempotency_key(key)? {
+            Some(o) if o.amount != amount => Err(PayError::Conflict(format!("idempotency_key: already used for order {} of {} yuan", o.order_no, o.amount))),
+            found => Ok(found),
+        }
+    }
+
+    /// Looks the key up, waiting while the order it names is still being created elsewhere.
+    pub(super) async fn for_key(&self, key: Option<&str>, amount: Money) -> Result<Keyed, PayError> {
         let mut deadline = None;
         loop {
-            let Some(o) = self.store.order_by_idempotency_key(key)? else { return Ok(Keyed::New) };
-            if o.amount != amount {
-                return Err(PayError::Conflict(format!("idempotency_key: already used for order {} of {} yuan", o.order_no, o.amount)));
-            }
+            let Some(o) = self.order_for_key(key, amount)? else { return Ok(Keyed::New) };
             if o.status != OrderStatus::Pending || o.qr_code.is_some() {
                 return Ok(Keyed::Done(o));
             }

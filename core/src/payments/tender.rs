@@ -66,7 +66,7 @@ impl Payments {
                 return Err(invalid("reference", "must be at most 64 characters without control characters"));
             }
         }
-        if let Some(o) = self.tender_for_key(input.idempotency_key.as_deref(), input.amount)? {
+        if let Some(o) = self.order_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
         let now = self.now();
@@ -113,19 +113,5 @@ impl Payments {
         let refund = self.store.refund_tender(&r, now)?;
         self.emit(&self.store.order(&order.order_no)?);
         Ok(refund)
-    }
-
-    /// The tender a client already recorded with this idempotency key (a tender never calls out,
-    /// so there is no half-made sale to wait for).
-    fn tender_for_key(&self, key: Option<&str>, amount: Money) -> Result<Option<Order>, PayError> {
-        let Some(key) = key else { return Ok(None) };
-        if key.is_empty() || key.len() > 64 {
-            return Err(invalid("idempotency_key", "must be 1 to 64 characters"));
-        }
-        match self.store.order_by_idempotency_key(key)? {
-            Some(o) if o.amount == amount => Ok(Some(o)),
-            Some(o) => Err(PayError::Conflict(format!("idempotency_key: already used for order {} of {} yuan", o.order_no, o.amount))),
-            None => Ok(None),
-        }
     }
 }
