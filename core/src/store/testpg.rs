@@ -2,7 +2,8 @@
 //! a temporary directory, `pg_ctl` on 127.0.0.1 at a free port, removed when dropped.
 //!
 //! Invariant: every server this starts is stopped (immediate mode) and its directory removed when
-//! the [`TestPg`] is dropped, even if the test fails; nothing listens beyond 127.0.0.1. `initdb`
+//! the [`TestPg`] is dropped, even if the test fails, and — through a watchdog process — when the
+//! process that started it ends without dropping it; nothing listens beyond 127.0.0.1. `initdb`
 //! refuses to run as root, so as root the cluster belongs to the `postgres` user (created by the
 //! Debian package) or else `nobody`, and the commands run through `runuser`.
 
@@ -64,7 +65,34 @@ impl TestPg {
         let data = pg.data();
         pg.run("initdb", &["-D", &data, "-U", "paydesk", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])?;
         pg.start_server()?;
+        pg.watch_owner()?;
         Ok(pg)
+    }
+
+    /// A watchdog that stops the server and removes its directory once this process is gone,
+    /// however it ends: a `static` server is never dropped, and a test runner may kill a test.
+    #[allow(clippy::zombie_processes, reason = "the watchdog outlives this process on purpose; init reaps it")]
+    fn watch_owner(&self) -> Result<(), String> {
+        let pg_ctl = self.bin.join("pg_ctl").display().to_string();
+        let stop = match &self.run_as {
+            Some(u) => format!("runuser -u {u} -- '{pg_ctl}'"),
+            None => format!("'{pg_ctl}'"),
+        };
+        let script = format!(
+            "while kill -0 {pid} 2>/dev/null; do sleep 1; done; {stop} -D '{data}' -m immediate -w stop >/dev/null 2>&1; rm -rf '{dir}'",
+            pid = std::process::id(),
+            data = self.data(),
+            dir = self.dir.path().display()
+        );
+        Command::new("sh")
+            .arg("-c")
+            .arg(script)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map(|_| ())
+            .map_err(|e| format!("the server's watchdog: {e}"))
     }
 
     fn data(&self) -> String {
