@@ -40,8 +40,13 @@ run: build-app build
 demo: build
 	$(BIN)/paydesk demo
 
-## test: everything (the Rust runner goes last: its summary line closes the output)
-test: deps lint test-ui test-desktop test-rust
+## test: everything; a failing part does not stop the others (the Rust runner goes last: its
+## summary line closes the output), and make test fails when any part failed
+test: deps
+	@failed=""; for part in lint test-ui test-desktop test-rust; do \
+	  $(MAKE) --no-print-directory $$part || failed="$$failed $$part"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi
 
 test-rust: build
 	@scripts/test-rust.sh

@@ -1,5 +1,6 @@
 // End-to-end test of the reconciliation screen in the built app (WebKitGTK, demo mode): the demo
-// seeds yesterday's sales with planted differences and the T+1 schedule reconciles them at
+// seeds yesterday's sales with planted differences (five: amount, status, missing on either side,
+// a payment to the shop's 收款码 sticker) and the T+1 schedule reconciles them at
 // start, so the accountant logs in to a badge; the screen shows the summary card and the
 // discrepancy rows; a re-query fixes the closed-but-paid order in the book; a resolve needs a
 // note; a manual re-run keeps the resolution; the XLSX export lands on disk.
@@ -20,20 +21,20 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     await wd.click('[data-user="陈会计"]');
     await wd.type('[data-test=pin]', '5555' + KEY.enter);
     await wd.waitFor('[data-nav=recon]');
-    await until(async () => (await wd.exists('[data-test=recon-badge]')) && (await wd.text('[data-test=recon-badge]')) === '4', 45000, 'the badge with 4 open discrepancies (the schedule runs at start)');
+    await until(async () => (await wd.exists('[data-test=recon-badge]')) && (await wd.text('[data-test=recon-badge]')) === '5', 45000, 'the badge with 5 open discrepancies (the schedule runs at start)');
     assert(!(await wd.exists('[data-nav=cashier]')), 'no cashier tab for the accountant');
   });
 
   await step('the screen shows the card and both sides of every discrepancy', async () => {
     await wd.click('[data-nav=recon]');
     await wd.waitFor('[data-screen=recon] [data-run]');
-    await until(async () => (await count('[data-item]')) === 4, 10000, '4 discrepancy rows');
-    assert((await wd.text('[data-test=recon-alert]')).includes('4'), 'alert banner');
+    await until(async () => (await count('[data-item]')) === 5, 10000, '5 discrepancy rows');
+    assert((await wd.text('[data-test=recon-alert]')).includes('5'), 'alert banner');
     const card = await wd.text('[data-run]');
-    assert(card.includes('502.80') && card.includes('22'), `card: ${card}`);
+    assert(card.includes('517.80') && card.includes('23'), `card: ${card}`);
     const amount = await wd.text('[data-kind=amount_differs]');
     assert(amount.includes('12.00') && amount.includes('12.50'), `amount row: ${amount}`);
-    for (const k of ['status_differs', 'missing_at_channel', 'missing_in_book']) assert(await wd.exists(`[data-kind=${k}][data-state=open]`), k);
+    for (const k of ['status_differs', 'missing_at_channel', 'missing_in_book', 'external']) assert(await wd.exists(`[data-kind=${k}][data-state=open]`), k);
     await sleep(300);
     await shot('16-reconciliation');
   });
@@ -55,7 +56,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     await wd.click('[data-resolve-save]');
     await wd.waitFor('[data-kind=missing_at_channel][data-state=resolved]');
     assert((await wd.text('[data-kind=missing_at_channel] [data-test=item-note]')) === '现金收款，误记为扫码', 'note shown');
-    await until(async () => (await wd.text('[data-test=recon-badge]')) === '2', 5000, 'badge 2');
+    await until(async () => (await wd.text('[data-test=recon-badge]')) === '3', 5000, 'badge 3');
   });
 
   await step('a manual re-run with live progress keeps the resolution; the fixed one is gone', async () => {
@@ -65,7 +66,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     }
     await sleep(300);
     await wd.click('[data-test=recon-run]');
-    await until(async () => (await count('[data-item]')) === 3 && !(await wd.exec('return document.querySelector("[data-test=recon-run]").disabled')), 20000, 'the re-run');
+    await until(async () => (await count('[data-item]')) === 4 && !(await wd.exec('return document.querySelector("[data-test=recon-run]").disabled')), 20000, 'the re-run');
     assert(await wd.exists('[data-kind=missing_at_channel][data-state=resolved]'), 'resolution carried over');
     assert(!(await wd.exists('[data-kind=status_differs]')), 'the fixed order now matches');
     assert((await wd.text('[data-test=recon-progress]')).length > 0, 'progress line');

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { assert, suite } from './suite.mjs';
+import { KEY, assert, suite } from './suite.mjs';
 
 const s = suite('e2e-setup');
 const { wd, step, shot, toastSays } = s;
@@ -64,6 +64,11 @@ try {
       assert(summary.includes('小王便利店') && summary.includes('main ✓'), summary);
       await shot('s4-ready');
       await wd.click('[data-test=wizard-finish]');
+      // A new till sells once its first shift is open (the float counted into the drawer).
+      await wd.waitFor('[data-screen=cashier] [data-test=no-shift]');
+      await wd.clear('[data-test=float]');
+      await wd.type('[data-test=float]', '200' + KEY.enter);
+      await wd.waitFor('[data-test=shift-no]');
       await wd.waitFor('[data-screen=cashier] [data-method=sandbox]');
       assert((await wd.text('[data-test=who]')).includes('王老板'), 'the owner is logged in');
       const cfg = readFileSync(join(home, 'config.toml'), 'utf8');

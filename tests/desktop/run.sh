@@ -4,6 +4,7 @@
 # script find it in $CARGO_TARGET_DIR (default target/). SCREENSHOTS=DIR also saves screenshots.
 #
 #   tests/desktop/run.sh [path/to/paydesk-app]
+#   SUITES='e2e-setup e2e-recon' tests/desktop/run.sh …   only those suites
 #
 # Needs: xvfb-run, WebKitWebDriver (webkit2gtk-driver), tauri-driver (cargo install tauri-driver
 # --locked), node >= 20, a CJK font (fonts-noto-cjk) for the Chinese UI.
@@ -30,7 +31,8 @@ exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
   trap "kill $driver 2>/dev/null || true" EXIT
   # One suite per screen area (e2e.mjs, e2e-*.mjs); each starts the app afresh in demo mode.
   status=0
-  for suite in "$0"/e2e*.mjs; do
+  if [ -n "${SUITES:-}" ]; then list=$(for s in $SUITES; do echo "$0/$s.mjs"; done); else list=$(ls "$0"/e2e*.mjs); fi
+  for suite in $list; do
     echo "== $(basename "$suite")"
     node "$suite" "$1" || status=1
   done

@@ -62,8 +62,17 @@ export class WebDriver {
   /** Clicks through the DOM: for elements inside nested scroll containers, which WebKitWebDriver's
    *  interactability check rejects although they are visible. */
   async jsClick(css) { await this.waitFor(css); await this.exec('document.querySelector(arguments[0]).click()', css); }
-  async type(css, text) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/value`), { text }); }
-  async clear(css) { const e = await this.waitFor(css); await this.req('POST', this.s(`/element/${e}/clear`), {}); }
+  /** Runs `f` on the element `css` finds, again with a fresh one when the page re-rendered it in
+   *  between (a stale element reference: nothing was done with it). */
+  async onElement(css, f, ms = 15000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      try { return await f(await this.waitFor(css, ms)); }
+      catch (err) { if (Date.now() > end || !String(err.message).includes('stale element')) throw err; await sleep(100); }
+    }
+  }
+  async type(css, text) { await this.onElement(css, (e) => this.req('POST', this.s(`/element/${e}/value`), { text })); }
+  async clear(css) { await this.onElement(css, (e) => this.req('POST', this.s(`/element/${e}/clear`), {})); }
   async text(css) { const e = await this.find(css); return this.req('GET', this.s(`/element/${e}/text`)); }
   async exec(script, ...args) { return this.req('POST', this.s('/execute/sync'), { script, args }); }
   async execAsync(script, ...args) { return this.req('POST', this.s('/execute/async'), { script, args }); }
