@@ -61,6 +61,8 @@ pub struct Settings {
     pub limits: crate::routing::limits::Limits,
     /// The daily (T+1) reconciliation of the channels' statements.
     pub reconcile: ReconcileSettings,
+    /// The bank leg: deposit window, payer names, bank statement column mappings.
+    pub bank: crate::reconcile::bank::BankSettings,
 }
 
 /// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
@@ -198,6 +200,7 @@ impl Default for Settings {
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
+            bank: Default::default(),
         }
     }
 }
@@ -255,6 +258,7 @@ impl Settings {
             }
         }
         self.reconcile.run_at()?;
+        self.bank.validate()?;
         self.recon_tz()?;
         if self.reconcile.catch_up_days > 90 {
             return Err(ConfigError::Invalid { field: "reconcile.catch_up_days", problem: "at most 90".into() });

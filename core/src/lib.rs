@@ -32,6 +32,7 @@ pub mod reconcile;
 pub mod payments;
 pub mod routing;
 pub mod sale;
+pub mod settle;
 pub mod statement;
 pub mod store;
 

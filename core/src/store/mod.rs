@@ -9,6 +9,7 @@
 mod accounts;
 mod analytics;
 mod apikeys;
+mod bank;
 mod history;
 mod orders;
 mod outbox;
@@ -16,6 +17,7 @@ mod recon;
 mod refunds;
 mod routes;
 mod schema;
+mod settle;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -28,11 +30,13 @@ use rusqlite::{Connection, OpenFlags};
 pub use orders::{NewOrder, OrderFilter, OrderPatch};
 pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
+pub use bank::{BankItem, BankLine, BankMatch, BankRunRecord, BankStatementRecord, NewBankItem};
 pub use history::{HistoryOrder, HistoryRefund};
 pub use outbox::{Attempt, Notification};
 pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
 pub use refunds::NewRefund;
 pub use routes::UsageOf;
+pub use settle::{BookDay, FundStatement, NewPayout, PayoutRecord, SettleDay};
 pub use users::{AuditEntry, Outcome, UserAuth};
 
 use crate::order::{IllegalTransition, Order};

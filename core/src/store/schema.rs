@@ -252,6 +252,9 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
+    // 9 (bank, branch bank): fund-flow statements, each day's settlement and the payout batches;
+    // imported bank statements, their rows, the bank leg's runs, discrepancies and actions.
+    M::up(super::settle::MIGRATION),
 ])
 }
 
