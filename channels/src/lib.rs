@@ -9,6 +9,7 @@ pub mod alipay;
 pub mod demo;
 pub mod demo_recon;
 pub mod env;
+pub mod funds;
 pub mod http;
 pub mod keystore;
 pub mod registry;

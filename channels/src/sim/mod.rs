@@ -21,6 +21,7 @@ mod book;
 mod control;
 pub mod epay;
 mod keys;
+pub(crate) mod ledger;
 pub(crate) mod sandbox;
 pub mod unionpay;
 pub mod wechat;

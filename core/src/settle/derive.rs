@@ -58,7 +58,7 @@ fn declared_ok(rows: &[&FundRow], t: &FundTotals) -> Option<bool> {
     if *t == FundTotals::default() {
         return None;
     }
-    let income: Vec<i64> = rows.iter().map(|r| r.amount).filter(|a| *a > 0).collect();
+    let income: Vec<i64> = rows.iter().map(|r| r.amount).filter(|a| *a >= 0).collect();
     let expense: Vec<i64> = rows.iter().map(|r| -r.amount).filter(|a| *a > 0).collect();
     let same = |declared: Option<i64>, v: i64| declared.is_none_or(|d| d == v);
     let count = |declared: Option<u64>, v: usize| declared.is_none_or(|d| d == v as u64);
