@@ -5,70 +5,20 @@
 
 mod common;
 
-use std::path::Path;
 use std::sync::Arc;
 
-use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
+use chrono::Days;
+use common::wallets::{accounts, seed, today};
 use common::Harness;
 use paydesk_channels::funds::FundParsers;
-use paydesk_channels::sim::{Payer, SimRefund, SimState, SimStatus, Trade};
 use paydesk_core::reconcile::StatementParser;
 use paydesk_core::settle::{derive, FundInput, FundKind, FundParser, Settler};
-
-/// The demo accounts with the simulator and keys left as placeholders for the harness.
-pub fn accounts() -> String {
-    paydesk_channels::demo::demo_accounts("{SIM}", Path::new("{KEYS}"))
-}
-
-pub fn beijing(day: NaiveDate, h: u32, m: u32) -> DateTime<Utc> {
-    chrono_tz::Asia::Shanghai.from_local_datetime(&day.and_hms_opt(h, m, 0).unwrap()).unwrap().with_timezone(&Utc)
-}
-
-pub fn today() -> NaiveDate {
-    Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive()
-}
-
-/// Files a paid trade (and its refunds) with the simulator as settled history.
-pub fn trade(sim: &SimState, channel: &'static str, no: &str, amount: i64, paid: DateTime<Utc>, refunds: &[(i64, DateTime<Utc>)]) {
-    let (merchant, app_id) = match channel {
-        "alipay" => ("2088000122671080", "2021000122671080"),
-        "wechat" => ("1900000109", "wxd678efh567hg6787"),
-        _ => ("777290058165621", ""),
-    };
-    let t = Trade {
-        channel,
-        merchant: merchant.into(),
-        app_id: app_id.into(),
-        order_no: no.into(),
-        trade_no: format!("{}{}", if channel == "unionpay" { "3026" } else { "4200" }, &no[1..]),
-        amount,
-        subject: "拿铁 Latte".into(),
-        status: SimStatus::Paid,
-        barcode: false,
-        payer: Payer::Pay,
-        notify_url: None,
-        created_at: paid - chrono::Duration::seconds(20),
-        paid_at: Some(paid),
-        buyer: "buyer".into(),
-        refunds: refunds.iter().enumerate().map(|(i, (a, at))| SimRefund { refund_no: format!("R{}{i}", &no[1..]), refund_id: format!("50{}{i}", &no[1..]), amount: *a, reason: None, at: *at }).collect(),
-    };
-    assert!(sim.file_settled(t));
-}
-
-/// Two days of sales on every wallet: `d1` (with a refund) and `d2`.
-pub fn seed(sim: &SimState, d1: NaiveDate, d2: NaiveDate) {
-    for (ch, tag) in [("alipay", "A"), ("wechat", "W"), ("unionpay", "U")] {
-        trade(sim, ch, &format!("P{tag}{}01", d1.format("%m%d")), 10_000, beijing(d1, 10, 5), &[(2_000, beijing(d1, 15, 0))]);
-        trade(sim, ch, &format!("P{tag}{}02", d1.format("%m%d")), 3_350, beijing(d1, 12, 30), &[]);
-        trade(sim, ch, &format!("P{tag}{}01", d2.format("%m%d")), 8_800, beijing(d2, 11, 0), &[]);
-    }
-}
 
 #[tokio::test]
 async fn each_wallet_fund_flow_agrees_with_its_trade_statement_and_pays_out_the_day() {
     let h = Harness::start(&accounts()).await;
     let (d1, d2) = (today().checked_sub_days(Days::new(4)).unwrap(), today().checked_sub_days(Days::new(3)).unwrap());
-    seed(&h.sim.state, d1, d2);
+    seed(h.payments.store(), &h.sim.state, d1, d2);
     for account in ["alipay-demo", "wechat-demo", "unionpay-demo"] {
         let ch = h.payments.channel(account).unwrap();
         let file = ch.fund_flow(d1).await.unwrap_or_else(|e| panic!("{account}: {e}"));
@@ -110,7 +60,7 @@ async fn each_wallet_fund_flow_agrees_with_its_trade_statement_and_pays_out_the_
 async fn the_settlement_service_keeps_each_day_and_checks_each_batch() {
     let h = Harness::start(&accounts()).await;
     let (d1, d2) = (today().checked_sub_days(Days::new(4)).unwrap(), today().checked_sub_days(Days::new(3)).unwrap());
-    seed(&h.sim.state, d1, d2);
+    seed(h.payments.store(), &h.sim.state, d1, d2);
     let settler = Settler::new(h.payments.clone(), h.dir.path(), Arc::new(FundParsers));
     // The payout of d1 is in d2's file; read d2 first: its batch cannot be checked yet.
     let day2 = settler.fetch("wechat-demo", d2, FundInput::Download, None).await.unwrap();

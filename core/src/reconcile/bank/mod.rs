@@ -15,6 +15,8 @@
 pub mod mapping;
 pub mod matcher;
 pub mod read;
+#[cfg(test)]
+mod read_tests;
 pub mod report;
 pub mod run;
 
