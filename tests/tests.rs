@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod bank;
 mod cli;
 mod notify;
 mod recovery;

@@ -10,7 +10,12 @@ pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let bin = dir.join("paydesk");
+    let mut bin = dir.join("paydesk");
+    // With a separate build directory (`CARGO_BUILD_BUILD_DIR`), tests run from there while the
+    // binary lands in the target directory.
+    if let (false, Some(target), Some(profile)) = (bin.exists(), std::env::var_os("CARGO_TARGET_DIR"), dir.file_name()) {
+        bin = PathBuf::from(target).join(profile).join("paydesk");
+    }
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }

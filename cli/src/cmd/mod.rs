@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub(crate) mod admin;
+pub(crate) mod bank;
 pub(crate) mod ops;
 pub(crate) mod orders;
 pub(crate) mod pay;
@@ -8,4 +9,5 @@ pub(crate) mod recon;
 pub(crate) mod report;
 pub(crate) mod routing;
 pub(crate) mod serve;
+pub(crate) mod settle;
 pub(crate) mod sim;

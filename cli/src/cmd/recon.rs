@@ -51,6 +51,10 @@ pub(crate) struct RunArgs {
     /// Where exported reports go (default: <home>/exports).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Which leg: `statement` (the channels' statements × the book) or `bank` (the channels'
+    /// payouts × the imported bank statements; see `paydesk bank`).
+    #[arg(long, default_value = "statement", value_parser = ["statement", "bank"])]
+    leg: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -98,7 +102,7 @@ fn bar(o: &Out) -> Arc<Bar> {
     Arc::new(Bar { bar: b, last: Mutex::new(None) })
 }
 
-fn parse_day(field: &str, s: &str) -> Result<NaiveDate, CliError> {
+pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, CliError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| CliError::invalid(field, format!("{s:?} is not a date like 2026-11-25")))
 }
 
@@ -150,6 +154,12 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
     let to = a.to.as_deref().map(|d| parse_day("to", d)).transpose()?.unwrap_or(from);
     if to < from || (to - from).num_days() > 92 {
         return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
+    }
+    if a.leg == "bank" {
+        if a.file.is_some() || a.account.is_some() {
+            return Err(CliError::invalid("leg", "the bank leg runs every account of a day: import bank files with `paydesk bank import`"));
+        }
+        return super::bank::reconcile(home, from, to, a.show, formats, a.out, o).await;
     }
     if a.file.is_some() && (a.account.is_none() || to != from) {
         return Err(CliError::invalid("file", "a statement file belongs to one account and one day: give --account and a single --date"));

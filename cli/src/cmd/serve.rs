@@ -22,10 +22,14 @@ pub(crate) struct ServeArgs {
 /// Starts the service (server, tunnel, recovery, follower, notifications) and waits for Ctrl-C.
 async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
+    let leg = Arc::new(super::bank::leg(&p, home));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let on_run: Arc<dyn Fn(&paydesk_core::store::RunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(account = %r.account, day = %r.day, open = r.open, "reconciliation {}", r.status));
+    let bank_rx = stop_rx.clone();
     tokio::spawn(paydesk_core::reconcile::schedule::run(rec, std::time::Duration::from_secs(60), Arc::new(paydesk_core::reconcile::Quiet), on_run, stop_rx));
+    let on_bank: Arc<dyn Fn(&paydesk_core::store::BankRunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(day = %r.day, open = r.open, "bank leg {}", r.status));
+    tokio::spawn(paydesk_core::reconcile::bank::schedule::run(leg, std::time::Duration::from_secs(60), on_bank, bank_rx));
     let (mut v, text) = banner(svc.server.addr);
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;

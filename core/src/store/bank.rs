@@ -232,15 +232,22 @@ impl Store {
         self.read(|c| Ok(c.query_row("SELECT MAX(period_to) FROM bank_statements", [], |r| r.get(0))?))
     }
 
-    /// Credit lines dated in `[from, to]` that no latest run of a day other than `day` matched.
-    pub fn bank_deposits(&self, from: &str, to: &str, day: &str) -> Result<Vec<BankLine>> {
+    /// Credit lines dated in `[from, to]`.
+    pub fn bank_deposits(&self, from: &str, to: &str) -> Result<Vec<BankLine>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT * FROM bank_rows WHERE day >= ?1 AND day <= ?2 AND amount > 0 ORDER BY day, id")?;
+            let rows = st.query_map([from, to], bank_line)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// The pairs of the latest finished run of every day but `day`.
+    pub fn bank_matches_except(&self, day: &str) -> Result<Vec<BankMatch>> {
         self.read(|c| {
             let mut st = c.prepare_cached(
-                "SELECT * FROM bank_rows WHERE day >= ?1 AND day <= ?2 AND amount > 0 AND id NOT IN ( \
-                   SELECT m.bank_row_id FROM bank_matches m WHERE m.run_id IN (SELECT MAX(id) FROM bank_runs WHERE day <> ?3 AND status = 'done' GROUP BY day)) \
-                 ORDER BY day, id",
+                "SELECT payout_id, bank_row_id, how FROM bank_matches WHERE run_id IN (SELECT MAX(id) FROM bank_runs WHERE day <> ?1 AND status = 'done' GROUP BY day)",
             )?;
-            let rows = st.query_map([from, to, day], bank_line)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            let rows = st.query_map([day], |r| Ok(BankMatch { payout_id: r.get(0)?, bank_row_id: r.get(1)?, how: r.get(2)? }))?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }

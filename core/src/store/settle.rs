@@ -328,6 +328,15 @@ impl Store {
         })
     }
 
+    /// The payouts of `account` that left the channel on `day` (the ones its file of that day lists).
+    pub fn payouts_left(&self, account: &str, day: &str) -> Result<Vec<PayoutRecord>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached("SELECT * FROM payouts WHERE account = ?1 AND day = ?2 ORDER BY id")?;
+            let rows = st.query_map([account, day], payout)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
     pub fn payout_by_id(&self, id: i64) -> Result<PayoutRecord> {
         self.read(|c| c.prepare_cached("SELECT * FROM payouts WHERE id = ?1")?.query_row([id], payout).optional()?.ok_or_else(|| StoreError::NotFound { what: "payout", id: id.to_string() }))
     }

@@ -7,7 +7,9 @@
 //! 1. **reference** — the deposit's note or serial contains the payout's reference;
 //! 2. **amount and payer** — the same amount, from the channel (its payer name or note words);
 //! 3. **amount** — the same amount from anyone;
-//! 4. **payer** — a deposit from the channel with another amount: a short or over deposit.
+//! 4. **payer** — a deposit from the channel with another amount, at most [`PAYER_TOLERANCE_BP`]
+//!    off: a short or over deposit. Pairs are taken closest amount first over all payouts, so a
+//!    payout whose own deposit is missing does not take its neighbour's.
 //!
 //! Nearer days win within a rule. A payout left without a deposit is missing when the imported
 //! statements cover its whole window, otherwise pending. A deposit from a channel's payer that
@@ -15,6 +17,10 @@
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+/// How far (basis points of the payout) a deposit found only by its payer may be off: further
+/// off, it is a missing deposit and an unexpected one, not one short or over deposit.
+pub const PAYER_TOLERANCE_BP: i64 = 2_000;
 
 /// A payout the bank should show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,6 +99,32 @@ fn mentions(d: &Deposit, words: &[String]) -> bool {
     words.iter().any(|w| !w.trim().is_empty() && hay.contains(&w.trim().to_lowercase()))
 }
 
+/// The payer rule: every (payout, deposit) of the same channel in the payout's window and within
+/// the tolerance, closest amount first, then nearest day. Returns the payouts left.
+fn by_payer<'a>(payouts: Vec<&'a Expected>, deposits: &[Deposit], used: &mut [bool], r: &Rules<'_>, out: &mut MatchOutcome) -> Vec<&'a Expected> {
+    let mut pairs = Vec::new();
+    for (pi, p) in payouts.iter().enumerate() {
+        let end = p.day.checked_add_days(Days::new(u64::from(r.window_days))).unwrap_or(p.day);
+        let payers = (r.payers)(&p.channel);
+        for (di, d) in deposits.iter().enumerate() {
+            let off = (d.amount - p.amount).abs();
+            if !used[di] && d.day >= p.day && d.day <= end && off * 10_000 <= p.amount.abs() * PAYER_TOLERANCE_BP && mentions(d, &payers) {
+                pairs.push((off, (d.day - p.day).num_days(), pi, di));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    let mut taken = vec![false; payouts.len()];
+    for (_, _, pi, di) in pairs {
+        if !taken[pi] && !used[di] {
+            taken[pi] = true;
+            used[di] = true;
+            out.pairs.push(Pairing { payout: payouts[pi].id, deposit: deposits[di].id, how: How::Payer });
+        }
+    }
+    payouts.into_iter().zip(taken).filter(|(_, t)| !t).map(|(p, _)| p).collect()
+}
+
 /// Matches payouts to deposits (see the module docs for the rules).
 pub fn match_deposits(payouts: &[Expected], deposits: &[Deposit], r: &Rules<'_>) -> MatchOutcome {
     let mut order: Vec<&Expected> = payouts.iter().collect();
@@ -104,6 +136,10 @@ pub fn match_deposits(payouts: &[Expected], deposits: &[Deposit], r: &Rules<'_>)
     // Each rule runs over every payout before the next (weaker) rule: a payout whose reference is
     // on a deposit never loses it to another payout of the same amount.
     for how in rules {
+        if how == How::Payer {
+            unpaired = by_payer(unpaired, deposits, &mut used, r, &mut out);
+            continue;
+        }
         let mut still = Vec::new();
         for p in unpaired {
             let end = p.day.checked_add_days(Days::new(u64::from(r.window_days))).unwrap_or(p.day);
@@ -112,7 +148,7 @@ pub fn match_deposits(payouts: &[Expected], deposits: &[Deposit], r: &Rules<'_>)
                 How::Reference => p.reference.len() >= 6 && (d.memo.contains(&p.reference) || d.reference.as_deref().is_some_and(|x| x.contains(&p.reference))),
                 How::AmountAndPayer => d.amount == p.amount && mentions(d, &payers),
                 How::Amount => d.amount == p.amount,
-                How::Payer => mentions(d, &payers),
+                How::Payer => false,
             };
             let found = deposits
                 .iter()
@@ -213,6 +249,14 @@ mod tests {
         let out = match_deposits(&payouts[..1], &[deposit(10, 25, 5_000, "财付通", ""), deposit(11, 30, 5_000, "财付通", "")], &rules(Some(30)));
         assert!(out.pairs.is_empty());
         assert_eq!(out.unexpected, vec![10, 11]);
+        // By payer, the closest amount wins: the first payout's deposit is missing, so the
+        // second payout's (one yuan short) is not taken by it.
+        let two = [payout(1, "wechat", "A1", 7_000, 26), payout(2, "wechat", "A2", 5_000, 27)];
+        let out = match_deposits(&two, &[deposit(10, 28, 4_900, "财付通", "")], &rules(Some(30)));
+        assert_eq!((out.pairs[0].payout, out.missing.clone()), (2, vec![1]));
+        // Beyond the tolerance it is no short deposit but a missing and an unexpected one.
+        let out = match_deposits(&two[1..], &[deposit(10, 28, 1_000, "财付通", "")], &rules(Some(30)));
+        assert_eq!((out.pairs.len(), out.missing.clone(), out.unexpected.clone()), (0, vec![2], vec![10]));
         // Short references never match by reference (too easy to find by chance).
         let out = match_deposits(&[payout(1, "wechat", "12", 100, 26)], &[deposit(10, 26, 999, "x", "12")], &rules(Some(30)));
         assert_eq!(out.missing, vec![1]);

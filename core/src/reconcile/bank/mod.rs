@@ -6,7 +6,8 @@
 //! * [`matcher`] — pure functions: payouts (from the fund flows) × deposits → matched pairs and
 //!   the four kinds of difference.
 //! * [`run`] — import a statement (rows kept once, however often a period is imported), run a
-//!   business day, re-check and resolve discrepancies; [`report`] — the export tables.
+//!   business day, re-check and resolve discrepancies; [`report`] — the export tables;
+//!   [`schedule`] — the T+1 loop (fund flows downloaded, days run again).
 //!
 //! Invariant: a discrepancy is identified by its day, kind and key (the payout's reference, or
 //! the bank row for an unexpected deposit), so re-running a day updates it instead of adding
@@ -19,6 +20,7 @@ pub mod read;
 mod read_tests;
 pub mod report;
 pub mod run;
+pub mod schedule;
 
 use std::fmt;
 use std::str::FromStr;

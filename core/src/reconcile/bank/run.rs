@@ -190,14 +190,22 @@ impl BankLeg {
     fn run_inner(&self, run_id: i64, day: NaiveDate) -> Result<BankRunRecord, ReconError> {
         let s = self.settings();
         let window = u64::from(s.window_days);
-        let payouts = self.store().payouts_for(&day.to_string(), &day.to_string())?;
+        let d = day.to_string();
+        // The day's payouts are matched together with their neighbours' (whose windows overlap), so
+        // a payout whose own deposit is missing never takes the next day's deposit by its payer.
+        let around = |n: u64, forward: bool| if forward { day.checked_add_days(Days::new(n)) } else { day.checked_sub_days(Days::new(n)) }.unwrap_or(day).to_string();
+        let context = self.store().payouts_for(&around(window + 1, false), &around(window + 1, true))?;
+        let payouts: Vec<PayoutRecord> = context.iter().filter(|p| p.for_day == d).cloned().collect();
         let next = day.succ_opt().unwrap_or(day);
-        let days: Vec<NaiveDate> = payouts.iter().filter_map(|p| p.day.parse().ok()).collect();
+        let days: Vec<NaiveDate> = context.iter().filter_map(|p| p.day.parse().ok()).collect();
         let from = days.iter().copied().min().unwrap_or(next).min(next);
         let to = days.iter().copied().max().unwrap_or(next).checked_add_days(Days::new(window)).unwrap_or(next).max(next);
-        let lines = self.store().bank_deposits(&from.to_string(), &to.to_string(), &day.to_string())?;
+        // A line paired by another day's latest run with a payout outside this context stays theirs.
+        let ours: BTreeSet<i64> = context.iter().map(|p| p.id).collect();
+        let theirs: BTreeSet<i64> = self.store().bank_matches_except(&d)?.into_iter().filter(|m| !ours.contains(&m.payout_id)).map(|m| m.bank_row_id).collect();
+        let lines: Vec<_> = self.store().bank_deposits(&from.to_string(), &to.to_string())?.into_iter().filter(|l| !theirs.contains(&l.id)).collect();
         let expected: Vec<Expected> =
-            payouts.iter().filter_map(|p| Some(Expected { id: p.id, channel: p.channel.clone(), reference: p.reference.clone(), amount: p.amount, day: p.day.parse().ok()? })).collect();
+            context.iter().filter_map(|p| Some(Expected { id: p.id, channel: p.channel.clone(), reference: p.reference.clone(), amount: p.amount, day: p.day.parse().ok()? })).collect();
         let deposits: Vec<Deposit> = lines
             .iter()
             .filter_map(|l| Some(Deposit { id: l.id, day: l.day.parse().ok()?, amount: l.amount, counterparty: l.counterparty.clone(), memo: l.memo.clone(), reference: l.reference.clone() }))
@@ -213,6 +221,7 @@ impl BankLeg {
         let mut summary = BankSummary { payouts: payouts.len() as u64, expected: payouts.iter().map(|p| p.amount).sum(), covered_to, ..Default::default() };
         let (mut matches, mut items) = (Vec::new(), Vec::new());
         for pair in &out.pairs {
+            // Pairs of the neighbours' payouts are theirs to report.
             let (Some(p), Some(l)) = (payout(pair.payout), line(pair.deposit)) else { continue };
             matches.push(BankMatch { payout_id: p.id, bank_row_id: l.id, how: pair.how.as_str().into() });
             summary.deposited += l.amount;
@@ -236,7 +245,7 @@ impl BankLeg {
             let detail = format!("the payout of {} on {} ({}) has no deposit up to {end}", yuan(p.amount), p.day, p.reference);
             items.push(payout_item(BankKind::MissingDeposit, p, None, None, detail, reason));
         }
-        summary.pending = out.pending.len() as u64;
+        summary.pending = out.pending.iter().filter(|id| payout(**id).is_some()).count() as u64;
         for id in &out.unexpected {
             let Some(l) = line(*id) else { continue };
             summary.unexpected += 1;
