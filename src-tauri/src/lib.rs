@@ -92,7 +92,14 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let lang = Lang::from_tag(&store.pref("lang")?.unwrap_or_default());
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon })
+    let bank = bank_leg(&payments, &home);
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, bank })
+}
+
+/// The bank leg of a home (fund flows through the channels' parsers).
+pub fn bank_leg(payments: &Arc<Payments>, home: &std::path::Path) -> Arc<paydesk_core::reconcile::bank::BankLeg> {
+    let settler = Arc::new(paydesk_core::settle::Settler::new(payments.clone(), home, Arc::new(paydesk_channels::funds::FundParsers)));
+    Arc::new(paydesk_core::reconcile::bank::BankLeg::new(settler, home))
 }
 
 /// Assembles the app: state, commands, event forwarding, background follow-up and (optionally)
@@ -105,6 +112,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
         events::forward(app.handle().clone(), payments.clone());
         if let Some(st) = app.try_state::<AppState>() {
             commands::recon::spawn_schedule(app.handle().clone(), &st);
+            commands::bank::spawn_schedule(&st);
         }
         if let Some(stop) = own_follower {
             tauri::async_runtime::spawn(paydesk_core::follower::run(payments.clone(), Duration::from_millis(500), stop.clone()));

@@ -27,6 +27,8 @@ pub struct AppState {
     pub follower_stop: tokio::sync::watch::Sender<bool>,
     /// Reconciliation (runs, discrepancy workflow, the T+1 schedule).
     pub recon: Arc<paydesk_core::reconcile::Reconciler>,
+    /// The third leg: fund flows and bank statements (settlement, the bank discrepancies).
+    pub bank: Arc<paydesk_core::reconcile::bank::BankLeg>,
 }
 
 impl AppState {

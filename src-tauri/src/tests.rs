@@ -23,7 +23,8 @@ fn state(dir: &std::path::Path) -> AppState {
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
-    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon }
+    let bank = crate::bank_leg(&payments, dir);
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, bank }
 }
 
 struct App {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{DayFunds, Settler};
 use crate::reconcile::bank::BankKind;
+use crate::reconcile::ItemState;
 use crate::reconcile::run::day_bounds;
 use crate::store::{BankRunRecord, BookDay, PayoutRecord, Result};
 
@@ -44,6 +45,8 @@ pub struct ChainPayout {
     pub deposit_day: Option<String>,
     /// Whether the batch equals the net of the days it covers (None: not all of them read).
     pub batch_ok: Option<bool>,
+    /// Its discrepancy was resolved with a note: the difference is accepted.
+    pub resolved: bool,
 }
 
 /// One channel account's chain.
@@ -97,10 +100,10 @@ fn book_channel(book: &BookDay, funds: Option<&DayFunds>, statement_net: Option<
 }
 
 fn channel_bank(funds: Option<&DayFunds>, payouts: &[ChainPayout]) -> Link {
-    let deposited: i64 = payouts.iter().filter_map(|p| p.deposited).sum();
-    let expected: i64 = payouts.iter().map(|p| p.payout.amount).sum();
-    let difference = deposited - expected;
-    let state = if payouts.iter().any(|p| matches!(p.status.as_str(), "short" | "over" | "missing")) {
+    // What differs so far: arrived deposits against their payouts, and missing ones in full
+    // (a payout still on its way is no difference yet).
+    let difference = payouts.iter().filter(|p| p.deposited.is_some() || p.status == "missing").map(|p| p.deposited.unwrap_or(0) - p.payout.amount).sum();
+    let state = if payouts.iter().any(|p| !p.resolved && matches!(p.status.as_str(), "short" | "over" | "missing")) {
         LinkState::Differ
     } else if payouts.iter().any(|p| p.status == "unknown") {
         LinkState::Unknown
@@ -134,7 +137,7 @@ pub fn day_chain(settler: &Settler, day: NaiveDate) -> Result<DayChain> {
         Some(r) => store.bank_matches(r.id)?,
         None => Vec::new(),
     };
-    let items = store.bank_items(&d, &d, Some(BankKind::MissingDeposit), None)?;
+    let items = store.bank_items(&d, &d, None, None)?;
     let payouts = store.payouts_for(&d, &d)?;
     let mut accounts = Vec::new();
     for (a, _) in settler.payments().accounts() {
@@ -156,11 +159,12 @@ pub fn day_chain(settler: &Settler, day: NaiveDate) -> Result<DayChain> {
                 (Some(l), _) if l.amount == p.amount => "matched",
                 (Some(l), _) if l.amount < p.amount => "short",
                 (Some(_), _) => "over",
-                (None, Some(_)) if items.iter().any(|i| i.payout_id == Some(p.id) && i.state != crate::reconcile::ItemState::Fixed) => "missing",
+                (None, Some(_)) if items.iter().any(|i| i.payout_id == Some(p.id) && i.kind == BankKind::MissingDeposit && i.state != ItemState::Fixed) => "missing",
                 (None, Some(_)) => "pending",
                 (None, None) => "unknown",
             };
-            list.push(ChainPayout { payout: p.clone(), status: status.into(), deposited: line.as_ref().map(|l| l.amount), deposit_day: line.map(|l| l.day), batch_ok: p.expected.map(|e| e == p.amount) });
+            let resolved = items.iter().any(|i| i.payout_id == Some(p.id) && i.state == ItemState::Resolved);
+            list.push(ChainPayout { payout: p.clone(), status: status.into(), deposited: line.as_ref().map(|l| l.amount), deposit_day: line.map(|l| l.day), batch_ok: p.expected.map(|e| e == p.amount), resolved });
         }
         let book_net = book.sales - book.refunds - book.fees;
         let bc = book_channel(&book, funds.as_ref(), statement_net);

@@ -8,6 +8,7 @@ import type {
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
+import type { BankAction, BankImported, BankItem, BankOverview, BankRun, BankSettled } from './bank';
 
 export type Unsubscribe = () => void;
 
@@ -69,6 +70,18 @@ export interface Backend {
   reconAlert(): Promise<ReconAlert | null>;
   onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;
   onReconFinished(cb: (r: ReconRun) => void): Promise<Unsubscribe>;
+
+  /** The third leg of a business day (default: the day before yesterday): the chain picture, the bank run, its discrepancies. */
+  bankOverview(day: string | null): Promise<BankOverview>;
+  /** Reads the fund flows that settle `day` (and the bank leg of the day when a statement was imported). */
+  bankSettle(day: string): Promise<BankSettled>;
+  /** Imports a bank statement export; `preset` null or `auto` detects the layout. */
+  bankImport(file: ReconFile, preset: string | null, bankAccount: string | null): Promise<BankImported>;
+  bankRun(day: string): Promise<BankRun>;
+  bankItemActions(id: number): Promise<BankAction[]>;
+  bankRecheck(id: number): Promise<BankItem>;
+  bankResolve(id: number, note: string): Promise<BankItem>;
+  bankExport(from: string, to: string, format: ExportFormat): Promise<ReconExported>;
 
   onOrderChanged(cb: (o: Order) => void): Promise<Unsubscribe>;
   onChecking(cb: (c: Checking) => void): Promise<Unsubscribe>;
