@@ -7,6 +7,7 @@
 
 pub mod alipay;
 pub mod demo;
+pub mod demo_chain;
 pub mod demo_recon;
 pub mod env;
 pub mod funds;

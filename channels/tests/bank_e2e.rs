@@ -180,3 +180,37 @@ async fn nothing_is_missing_before_the_bank_statement_covers_the_window() {
     assert!(w.bank.run_day(today(), "manual", None).is_err(), "today is not over");
     assert!(a2.amount > 0);
 }
+
+#[tokio::test]
+async fn the_demo_settlement_day_meets_its_sample_bank_statements() {
+    use paydesk_channels::demo_chain;
+    let h = Harness::start(&demo_chain::accounts_toml("{SIM}", std::path::Path::new("{KEYS}"))).await;
+    let day = today().checked_sub_days(Days::new(2)).unwrap();
+    assert!(demo_chain::seed_day(h.payments.store(), &h.sim.state, day, chrono_tz::Asia::Shanghai).unwrap());
+    assert!(!demo_chain::seed_day(h.payments.store(), &h.sim.state, day, chrono_tz::Asia::Shanghai).unwrap(), "once per home");
+    let settler = Arc::new(Settler::new(h.payments.clone(), h.dir.path(), Arc::new(FundParsers)));
+    for a in demo_chain::ACCOUNTS {
+        for d in [day, day.succ_opt().unwrap()] {
+            settler.fetch(a, d, FundInput::Download, None).await.unwrap_or_else(|e| panic!("{a} {d}: {e}"));
+        }
+    }
+    let bank = BankLeg::new(settler, h.dir.path());
+    let icbc = demo_chain::sample("icbc-demo.csv", day).unwrap();
+    assert!(encoding_rs::GBK.decode(&icbc).0.contains(&format!("{} 08:31:07", day.succ_opt().unwrap())), "dates moved to the demo's day");
+    bank.import("icbc-demo.csv", icbc, Some("icbc"), None, None).await.unwrap();
+    let c = day_chain(bank.settler(), day).unwrap();
+    assert_eq!(c.book_channel.state, LinkState::Agree, "{c:?}");
+    let status = |c: &paydesk_core::settle::chain::DayChain, a: &str| c.accounts.iter().find(|x| x.account == a).unwrap().payouts[0].status.clone();
+    assert_eq!((status(&c, "alipay-store"), status(&c, "wechat-store"), status(&c, "unionpay-store")), ("matched".into(), "short".into(), "pending".into()));
+    assert_eq!((c.channel.net, c.expected), (7_604 + 7_018 + 7_950, 7_604 + 7_018 + 7_950), "the figures the samples were written for");
+    bank.import("ccb-demo.csv", demo_chain::sample("ccb-demo.csv", day).unwrap(), None, None, None).await.unwrap();
+    let c = day_chain(bank.settler(), day).unwrap();
+    assert_eq!(status(&c, "unionpay-store"), "matched");
+    let item = w_items(&bank, day).into_iter().find(|i| i.kind == BankKind::ShortDeposit).unwrap();
+    bank.resolve(item.id, "银行扣了 1 元跨行汇款手续费", None).unwrap();
+    assert_eq!(day_chain(bank.settler(), day).unwrap().channel_bank.state, LinkState::Agree, "every difference explained");
+}
+
+fn w_items(bank: &BankLeg, day: NaiveDate) -> Vec<BankItem> {
+    bank.store().bank_items(&day.to_string(), &day.to_string(), None, None).unwrap()
+}

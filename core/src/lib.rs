@@ -24,6 +24,7 @@ pub mod config;
 pub mod export;
 pub mod follower;
 pub mod ids;
+pub mod kept;
 pub mod money;
 pub mod notify;
 pub mod order;

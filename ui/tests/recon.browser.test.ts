@@ -48,6 +48,15 @@ async function open(user: string, pin: string): Promise<Page & { errors: string[
 
 const count = (page: Page, sel: string) => page.$$eval(sel, (els) => els.length);
 
+/** Logs out, switches the login screen to English and logs `user` in again. */
+async function inEnglish(page: Page, user: string, pin: string) {
+  await page.click('[data-test=logout]');
+  await page.selectOption('[data-test=lang]', 'en');
+  await page.click(`[data-user="${user}"]`);
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+}
+
 describe('reconciliation', () => {
   it("shows yesterday's discrepancies, re-queries, resolves with a note, re-runs and exports", async () => {
     const page = await open('陈会计', '5555');
@@ -110,11 +119,7 @@ describe('reconciliation', () => {
     const page = await open('王芳', '1111');
     await page.waitForSelector('[data-screen=cashier]');
     expect(await page.$('[data-nav=recon]')).toBeNull();
-    await page.click('[data-test=logout]');
-    await page.selectOption('[data-test=lang]', 'en');
-    await page.click('[data-user="李老板"]');
-    await page.keyboard.type('9999');
-    await page.keyboard.press('Enter');
+    await inEnglish(page, '李老板', '9999');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-kind=amount_differs]');
     expect(await page.textContent('[data-nav=recon]')).toContain('Reconciliation');
@@ -175,11 +180,7 @@ describe('the money chain (book → channel → bank)', () => {
     await page.click('[data-tab=bank]');
     await page.waitForSelector('[data-kind=short_deposit]');
     expect(await page.textContent('[data-tab=bank]')).toContain('资金链路');
-    await page.click('[data-test=logout]');
-    await page.selectOption('[data-test=lang]', 'en');
-    await page.click('[data-user="李老板"]');
-    await page.keyboard.type('9999');
-    await page.keyboard.press('Enter');
+    await inEnglish(page, '李老板', '9999');
     await page.click('[data-nav=recon]');
     await page.click('[data-tab=bank]');
     await page.waitForSelector('[data-box=channel]');

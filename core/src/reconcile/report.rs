@@ -6,15 +6,15 @@ use super::ItemState;
 use crate::export::{Cell, Column, ColumnKind as C, Table};
 use crate::store::{ItemFilter, Result, RunRecord, Store};
 
-fn money(v: Option<i64>) -> Cell {
+pub(crate) fn money(v: Option<i64>) -> Cell {
     v.map_or(Cell::Empty, Cell::Money)
 }
 
-fn text(v: Option<&str>) -> Cell {
+pub(crate) fn text(v: Option<&str>) -> Cell {
     v.map_or(Cell::Empty, Cell::text)
 }
 
-fn date(s: &str) -> Cell {
+pub(crate) fn date(s: &str) -> Cell {
     s.parse().map_or_else(|_| Cell::text(s), Cell::Date)
 }
 

@@ -119,8 +119,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 fn safe_name(name: &str) -> String {
-    let n: String = name.chars().map(|c| if c.is_alphanumeric() || ".-_".contains(c) { c } else { '_' }).take(80).collect();
-    if n.is_empty() { "statement".into() } else { n }
+    crate::kept::safe_name(name, "statement")
 }
 
 impl Reconciler {

@@ -164,7 +164,7 @@ pub fn day_chain(settler: &Settler, day: NaiveDate) -> Result<DayChain> {
                 (None, None) => "unknown",
             };
             let resolved = items.iter().any(|i| i.payout_id == Some(p.id) && i.state == ItemState::Resolved);
-            list.push(ChainPayout { payout: p.clone(), status: status.into(), deposited: line.as_ref().map(|l| l.amount), deposit_day: line.map(|l| l.day), batch_ok: p.expected.map(|e| e == p.amount), resolved });
+            list.push(ChainPayout { payout: p.clone(), status: status.into(), deposited: line.as_ref().map(|l| l.amount), deposit_day: line.map(|l| l.day.to_string()), batch_ok: p.expected.map(|e| e == p.amount), resolved });
         }
         let book_net = book.sales - book.refunds - book.fees;
         let bc = book_channel(&book, funds.as_ref(), statement_net);

@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{Days, NaiveDate, Utc};
-use sha2::{Digest, Sha256};
 
 use super::{derive, DayFunds, FundParser, ParsedFunds};
 use crate::auth::Session;
@@ -78,11 +77,6 @@ impl std::fmt::Debug for Settler {
     }
 }
 
-fn safe_name(name: &str) -> String {
-    let n: String = name.chars().map(|c| if c.is_alphanumeric() || ".-_".contains(c) { c } else { '_' }).take(80).collect();
-    if n.is_empty() { "funds".into() } else { n }
-}
-
 impl Settler {
     pub fn new(payments: Arc<Payments>, home: &Path, parser: Arc<dyn FundParser>) -> Settler {
         Settler { payments, home: home.to_path_buf(), parser }
@@ -129,18 +123,13 @@ impl Settler {
     /// Keeps the original file (the same file of the day twice is stored once).
     #[allow(clippy::too_many_arguments)]
     fn keep(&self, account: &str, day: NaiveDate, name: &str, bytes: &[u8], origin: &str, format: &str, rows: u64) -> Result<FundStatement, SettleError> {
-        let sha = hex::encode(Sha256::digest(bytes));
         let d = day.to_string();
         if let Some(s) = self.store().latest_fund_statement(account, &d)? {
-            if s.sha256 == sha && self.home.join(&s.file).exists() {
+            if s.sha256 == crate::kept::sha256_hex(bytes) && self.home.join(&s.file).exists() {
                 return Ok(s);
             }
         }
-        let rel = PathBuf::from("funds").join(account).join(&d).join(format!("{}-{}", &sha[..12], safe_name(name)));
-        let path = self.home.join(&rel);
-        let io = |e: std::io::Error| SettleError::Io(format!("cannot keep the fund flow in {}: {e}", path.display()));
-        std::fs::create_dir_all(path.parent().unwrap_or(&self.home)).map_err(io)?;
-        std::fs::write(&path, bytes).map_err(io)?;
+        let (rel, sha) = crate::kept::keep(&self.home, &PathBuf::from("funds").join(account).join(&d), name, "funds", bytes).map_err(SettleError::Io)?;
         let mut s = FundStatement { id: 0, account: account.into(), day: d, format: format.into(), file: rel.to_string_lossy().into_owned(), sha256: sha, bytes: bytes.len() as u64, rows, origin: origin.into(), stored_at: Utc::now() };
         s.id = self.store().insert_fund_statement(&s)?;
         Ok(s)

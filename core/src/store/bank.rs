@@ -31,19 +31,19 @@ pub struct BankStatementRecord {
     pub stored_at: DateTime<Utc>,
 }
 
-/// A stored bank line.
+/// A stored bank line: its row as read, with the book's id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BankLine {
     pub id: i64,
-    pub bank_account: String,
-    pub day: String,
-    pub time: Option<String>,
-    pub amount: i64,
-    pub balance: Option<i64>,
-    pub counterparty: Option<String>,
-    pub counterparty_account: Option<String>,
-    pub memo: String,
-    pub reference: Option<String>,
+    #[serde(flatten)]
+    pub row: BankRow,
+}
+
+impl std::ops::Deref for BankLine {
+    type Target = BankRow;
+    fn deref(&self) -> &BankRow {
+        &self.row
+    }
 }
 
 /// A bank-leg run of one business day.
@@ -108,17 +108,22 @@ pub struct BankMatch {
 }
 
 fn bank_line(r: &Row<'_>) -> rusqlite::Result<BankLine> {
+    let bad = |e: chrono::ParseError| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e));
+    let time: Option<String> = r.get("time")?;
     Ok(BankLine {
         id: r.get("id")?,
-        bank_account: r.get("bank_account")?,
-        day: r.get("day")?,
-        time: r.get("time")?,
-        amount: r.get("amount")?,
-        balance: r.get("balance")?,
-        counterparty: r.get("counterparty")?,
-        counterparty_account: r.get("counterparty_account")?,
-        memo: r.get("memo")?,
-        reference: r.get("reference")?,
+        row: BankRow {
+            line: r.get("line")?,
+            day: r.get::<_, String>("day")?.parse().map_err(bad)?,
+            time: time.map(|t| chrono::NaiveTime::parse_from_str(&t, "%H:%M:%S")).transpose().map_err(bad)?,
+            amount: r.get("amount")?,
+            balance: r.get("balance")?,
+            counterparty: r.get("counterparty")?,
+            counterparty_account: r.get("counterparty_account")?,
+            memo: r.get("memo")?,
+            reference: r.get("reference")?,
+            bank_account: r.get("bank_account")?,
+        },
     })
 }
 

@@ -106,7 +106,7 @@ fn abc_xlsx_with_dates_typed_as_dates_and_a_footer() {
     for (c, h) in ["交易日期", "交易时间戳", "收入金额", "支出金额", "本次余额", "对方户名", "对方账号", "交易说明", "交易摘要", "交易附言", "交易日志号"].iter().enumerate() {
         ws.write_string(2, c as u16, *h).unwrap();
     }
-    ws.write_datetime_with_format(3, 0, &chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(0, 0, 0).unwrap(), &fmt).unwrap();
+    ws.write_datetime_with_format(3, 0, chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap().and_hms_opt(0, 0, 0).unwrap(), &fmt).unwrap();
     ws.write_string(3, 1, "091500").unwrap();
     ws.write_number(3, 2, 66.6).unwrap();
     ws.write_string(3, 5, "支付宝（中国）网络技术有限公司").unwrap();

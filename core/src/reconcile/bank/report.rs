@@ -4,19 +4,8 @@
 
 use super::ItemState;
 use crate::export::{Cell, Column, ColumnKind as C, Table};
+use crate::reconcile::report::{date, money, text};
 use crate::store::{BankRunRecord, Result, Store};
-
-fn money(v: Option<i64>) -> Cell {
-    v.map_or(Cell::Empty, Cell::Money)
-}
-
-fn text(v: Option<&str>) -> Cell {
-    v.map_or(Cell::Empty, Cell::text)
-}
-
-fn date(s: &str) -> Cell {
-    s.parse().map_or_else(|_| Cell::text(s), Cell::Date)
-}
 
 fn state(s: ItemState) -> &'static str {
     match s {
@@ -144,7 +133,7 @@ pub fn tables(store: &Store, runs: &[BankRunRecord]) -> Result<Vec<Table>> {
                 Cell::text(&p.reference),
                 date(&p.day),
                 Cell::Money(p.amount),
-                date(&l.day),
+                Cell::Date(l.day),
                 Cell::Money(l.amount),
                 text(l.counterparty.as_deref()),
                 Cell::text(&l.memo),

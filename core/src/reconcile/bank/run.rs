@@ -123,13 +123,7 @@ impl BankLeg {
         let (Some(from), Some(to)) = (parsed.rows.iter().map(|r| r.day).min(), parsed.rows.iter().map(|r| r.day).max()) else {
             return Err(invalid("file", "the statement has no lines"));
         };
-        let sha = hex::encode(Sha256::digest(&keep));
-        let safe: String = name.chars().map(|c| if c.is_alphanumeric() || ".-_".contains(c) { c } else { '_' }).take(80).collect();
-        let rel = PathBuf::from("bank").join(format!("{}-{}", &sha[..12], if safe.is_empty() { "statement".into() } else { safe }));
-        let path = self.home.join(&rel);
-        let io = |e: std::io::Error| ReconError::Io(format!("cannot keep the bank statement in {}: {e}", path.display()));
-        std::fs::create_dir_all(path.parent().unwrap_or(&self.home)).map_err(io)?;
-        std::fs::write(&path, &keep).map_err(io)?;
+        let (rel, sha) = crate::kept::keep(&self.home, Path::new("bank"), name, "statement", &keep).map_err(ReconError::Io)?;
         let keys = row_keys(&parsed.rows, &account);
         let rows: Vec<(String, BankRow)> = keys.into_iter().zip(parsed.rows.iter().cloned()).collect();
         let rec = BankStatementRecord {
@@ -208,7 +202,7 @@ impl BankLeg {
             context.iter().filter_map(|p| Some(Expected { id: p.id, channel: p.channel.clone(), reference: p.reference.clone(), amount: p.amount, day: p.day.parse().ok()? })).collect();
         let deposits: Vec<Deposit> = lines
             .iter()
-            .filter_map(|l| Some(Deposit { id: l.id, day: l.day.parse().ok()?, amount: l.amount, counterparty: l.counterparty.clone(), memo: l.memo.clone(), reference: l.reference.clone() }))
+            .map(|l| Deposit { id: l.id, day: l.day, amount: l.amount, counterparty: l.counterparty.clone(), memo: l.memo.clone(), reference: l.reference.clone() })
             .collect();
         let mut channels: BTreeSet<String> = self.settler.payments().accounts().into_iter().map(|(a, _)| a.channel).filter(|c| self.settler.supports(c)).collect();
         channels.extend(payouts.iter().map(|p| p.channel.clone()));
@@ -232,7 +226,7 @@ impl BankLeg {
             let kind = if l.amount < p.amount { BankKind::ShortDeposit } else { BankKind::OverDeposit };
             if kind == BankKind::ShortDeposit { summary.short += 1 } else { summary.over += 1 }
             let diff = (l.amount - p.amount).abs();
-            let reason = Reason { code: kind.as_str().into(), args: [("expected", yuan(p.amount)), ("deposited", yuan(l.amount)), ("difference", yuan(diff)), ("day", l.day.clone())].map(|(k, v)| (k.to_string(), v)).into() };
+            let reason = Reason { code: kind.as_str().into(), args: [("expected", yuan(p.amount)), ("deposited", yuan(l.amount)), ("difference", yuan(diff)), ("day", l.day.to_string())].map(|(k, v)| (k.to_string(), v)).into() };
             let word = if kind == BankKind::ShortDeposit { "less" } else { "more" };
             let detail = format!("deposit of {} on {} is {} {word} than the payout of {} ({})", yuan(l.amount), l.day, yuan(diff), yuan(p.amount), p.reference);
             items.push(payout_item(kind, p, Some(l.id), Some(l.amount), detail, reason));
@@ -251,7 +245,7 @@ impl BankLeg {
             summary.unexpected += 1;
             summary.unexpected_amount += l.amount;
             let payer = l.counterparty.clone().unwrap_or_else(|| l.memo.clone());
-            let reason = Reason { code: "unexpected_deposit".into(), args: [("amount", yuan(l.amount)), ("day", l.day.clone()), ("payer", payer.clone())].map(|(k, v)| (k.to_string(), v)).into() };
+            let reason = Reason { code: "unexpected_deposit".into(), args: [("amount", yuan(l.amount)), ("day", l.day.to_string()), ("payer", payer.clone())].map(|(k, v)| (k.to_string(), v)).into() };
             let detail = format!("a deposit of {} on {} from {payer} matches no payout", yuan(l.amount), l.day);
             items.push(NewBankItem { kind: BankKind::UnexpectedDeposit, key: format!("row-{}", l.id), account: None, payout_id: None, bank_row_id: Some(l.id), expected: None, deposited: Some(l.amount), detail, reason });
         }
