@@ -8,7 +8,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/paydesk/target
 export CARGO_TERM_COLOR ?= never
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: all deps deps-apt deps-ui build build-ui build-app run demo test test-rust test-ui test-desktop bench lint clean-home
+.PHONY: all deps deps-apt deps-ui build build-ui build-app run demo test test-rust test-ui test-desktop bench fuzz lint clean-home
 
 all: build
 
@@ -54,6 +54,10 @@ test-desktop: build-app
 ## bench: throughput and cost ratios, measured against baselines in the same run
 bench: deps
 	@scripts/bench.sh
+
+## fuzz: every parser of outside input under libFuzzer, FUZZ_SECONDS each (default 60); not in `make test`
+fuzz: deps-apt
+	@scripts/fuzz.sh
 
 ## lint: clippy on every crate, warnings are errors (the app embeds ui/dist, so the UI is built first)
 lint: build-ui

@@ -18,7 +18,7 @@ impl Api {
 
     fn key(&self, scopes: &[&str]) -> String {
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        paydesk_core::apikey::create(self.h.payments.store(), "POS", &scopes).unwrap().1
+        paydesk_core::apikey::create(self.h.payments.store(), "POS", &scopes, &paydesk_core::Principal::System).unwrap().1
     }
 
     async fn call(&self, method: &str, path: &str, key: Option<&str>, idem: Option<&str>, body: Option<Value>) -> (u16, Value) {
@@ -73,6 +73,32 @@ async fn payments_through_the_api() {
     let (s, list) = api.call("GET", "/api/v1/payments?status=success&limit=10", Some(&key), None, None).await;
     assert_eq!(s, 200);
     assert_eq!(list["payments"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_key_is_who_pays_and_refunds_an_operator_is_a_label() {
+    let api = Api::new().await;
+    let key = api.key(&["payments:read", "payments:write", "refunds:write"]);
+    let id = key.split('_').nth(1).unwrap().to_string();
+    let (s, bc) = api.call("POST", "/api/v1/payments", Some(&key), Some("p-1"), Some(json!({"amount": "8.00", "auth_code": "990000000000000001", "operator": "王芳"}))).await;
+    assert_eq!(s, 200, "{bc}");
+    assert_eq!(bc["operator"], "王芳", "the label is kept");
+    assert_eq!(bc["taken_by"], json!({"kind": "api_key", "id": id, "name": "POS"}), "the key took it, not 王芳");
+    let no = bc["order_no"].as_str().unwrap().to_string();
+    let (s, r) = api.call("POST", &format!("/api/v1/payments/{no}/refunds"), Some(&key), Some("r-1"), Some(json!({"amount": "1.00", "operator": "李老板"}))).await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(r["requested_by"]["kind"], "api_key");
+    // A refund the book refuses is in the audit log too, with the same principal.
+    let (s, _) = api.call("POST", &format!("/api/v1/payments/{no}/refunds"), Some(&key), Some("r-2"), Some(json!({"amount": "7.01"}))).await;
+    assert_eq!(s, 409);
+    let log = api.h.payments.store().audit_log(20).unwrap();
+    let refunds: Vec<_> = log.iter().filter(|e| e.action == "refund").map(|e| (e.actor.clone().unwrap(), e.outcome)).collect();
+    let who = format!("API key POS ({id})");
+    assert_eq!(refunds, [(who.clone(), paydesk_core::store::Outcome::Denied), (who, paydesk_core::store::Outcome::Ok)]);
+    // The order's history names who created it.
+    let (_, got) = api.call("GET", &format!("/api/v1/payments/{no}"), Some(&key), None, None).await;
+    assert_eq!(got["events"][0]["by"]["kind"], "api_key", "{got}");
+    assert_eq!(got["refunds"][0]["operator"], "李老板");
 }
 
 #[tokio::test]

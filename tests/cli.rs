@@ -21,8 +21,10 @@ fn scan(cli: &Cli, sim: &Service, order: &str, action: &str) {
 fn qr_paid_declined_refunded() {
     let (cli, sim) = setup();
     // QR order, the payer pays; no callback server runs here, so `query` finds it.
-    let o = cli.ok(&["pay", "--amount", "12.34", "--subject", "拿铁"]);
+    let o = cli.ok(&["pay", "--amount", "12.34", "--subject", "拿铁", "--operator", "王芳"]);
     assert_eq!(o["status"], "processing");
+    // Who took it is the OS account running the command; `--operator` is only a label.
+    assert_eq!((o["principal"]["kind"].as_str(), o["operator"].as_str()), (Some("os"), Some("王芳")), "{o}");
     let no = o["order_no"].as_str().unwrap().to_string();
     assert!(no.starts_with('P') && no.contains("E2E"));
     scan(&cli, &sim, &no, "pay");
@@ -47,6 +49,7 @@ fn qr_paid_declined_refunded() {
     assert_eq!(shown["order"]["status"], "refunded");
     assert_eq!(shown["order"]["refunded"], 1234);
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 2);
+    assert_eq!(shown["refunds"][0]["principal"], o["principal"], "refunds record who asked");
     let sources: Vec<&str> = shown["events"].as_array().unwrap().iter().map(|e| e["source"].as_str().unwrap()).collect();
     assert!(sources.contains(&"poll") || sources.contains(&"user"), "{sources:?}");
 
@@ -54,7 +57,7 @@ fn qr_paid_declined_refunded() {
     assert_eq!(cli.run(&["pay", "--amount", "5.00", "--auth-code", "990000000000000001"]).code, 0);
     assert_eq!(cli.run(&["pay", "--amount", "5.00", "--auth-code", "990000000000000007"]).code, 3);
 
-    let csv = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).args(["orders", "--csv"]).output().unwrap();
+    let csv = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path())).args(["orders", "--csv"]).output().unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
     assert_eq!(text.lines().count(), 1 + 4, "{text}");
     assert!(text.contains(&format!("{no},")) && text.contains("refunded") && text.contains("拿铁"));
@@ -88,4 +91,41 @@ fn commands_need_a_home() {
     let r = cli.run(&["orders"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("paydesk init"), "{}", r.stderr);
+}
+
+/// `accounts import` seals the key files it names into the home's keys/ folder for their account
+/// (as the app's key import does); a key path outside keys/ is not read at run time.
+#[test]
+fn import_seals_the_key_files_into_the_home() {
+    let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
+    let cli = Cli::new();
+    cli.ok(&["init", "--till", "E2E"]);
+    let outside = tempfile::tempdir().unwrap();
+    for f in ["merchant_private.pem", "gateway_public.pem"] {
+        std::fs::copy(paydesk_e2e::demo_keys().join(f), outside.path().join(f)).unwrap();
+    }
+    let text = format!(
+        "[[account]]\nname = \"sb\"\nchannel = \"sandbox\"\nbase_url = \"{}/sandbox\"\n[account.params]\nmerchant_id = \"M100001\"\nprivate_key_file = \"{k}/merchant_private.pem\"\ngateway_public_key_file = \"{k}/gateway_public.pem\"\n",
+        sim.url(),
+        k = outside.path().display()
+    );
+    let file = cli.home.path().join("accounts.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = cli.ok(&["accounts", "import", file.to_str().unwrap()]);
+    let sealed = out["sealed"].as_array().unwrap();
+    assert_eq!(sealed.len(), 2, "{out}");
+    assert!(sealed.iter().any(|s| s["field"] == "private_key_file" && s["to"] == "keys/sb.private_key_file.sealed"), "{out}");
+    let stored = std::fs::read_to_string(cli.home.path().join("keys/sb.private_key_file.sealed")).unwrap();
+    assert!(stored.starts_with("PAYDESK-SEALED-KEY v2 sb private_key_file\n") && !stored.contains("PRIVATE KEY"), "{stored}");
+    // The originals can go: the account runs on the sealed copies.
+    drop(outside);
+    let o = cli.ok(&["pay", "--amount", "1.00"]);
+    assert_eq!(o["status"], "processing", "{o}");
+    // A file another account's key was sealed for cannot be imported under a new name.
+    let thief = format!("[[account]]\nname = \"thief\"\nchannel = \"sandbox\"\nbase_url = \"{}/sandbox\"\n[account.params]\nmerchant_id = \"M100001\"\nprivate_key_file = \"keys/sb.private_key_file.sealed\"\ngateway_public_key_file = \"keys/sb.gateway_public_key_file.sealed\"\n", sim.url());
+    std::fs::write(&file, thief).unwrap();
+    let r = cli.run(&["accounts", "import", file.to_str().unwrap()]);
+    assert_ne!(r.code, 0, "{r:?}");
+    assert!(r.stdout.contains("sealed for account \\\"sb\\\"") || r.stderr.contains("sealed for account \"sb\""), "{r:?}");
+    assert!(!cli.home.path().join("keys/thief.private_key_file.sealed").exists());
 }

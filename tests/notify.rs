@@ -77,7 +77,7 @@ async fn duplicate_callbacks_make_one_change_and_one_notification() {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
     let m = merchant(0).await;
     let (p, _svc) = service_with(&h, &m).await;
-    let o = p.create_qr(QrInput { amount: yuan("8.88"), ..Default::default() }).await.unwrap();
+    let o = p.create_qr(QrInput { amount: yuan("8.88"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     for _ in 0..10 {
         let r = h.http.post(format!("{}/_sim/notify", h.sim.base_url())).json(&serde_json::json!({"order_no": o.order_no.as_str()})).send().await.unwrap();
@@ -101,7 +101,7 @@ async fn receiver_down_for_five_attempts_gets_it_once_with_the_log() {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
     let m = merchant(5).await;
     let (p, _svc) = service_with(&h, &m).await;
-    let o = p.create_qr(QrInput { amount: yuan("2.50"), ..Default::default() }).await.unwrap();
+    let o = p.create_qr(QrInput { amount: yuan("2.50"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "decline", true).await;
     p.query(&o.order_no, paydesk_core::EventSource::Poll).await.unwrap();
     wait_for(|| m.accepted.lock().unwrap().len() == 1).await;

@@ -24,6 +24,7 @@ fn pay_and_kill(cli: &Cli, code: &str) -> String {
     let mut child = Command::new(paydesk_bin())
         .arg("--home")
         .arg(cli.home.path())
+        .env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path()))
         .args(["pay", "--amount", "7.77", "--auth-code", code])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

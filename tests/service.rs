@@ -52,7 +52,7 @@ async fn callback_arrives_through_the_tunnel() {
     let st: serde_json::Value = reqwest::get(format!("{}/status", svc.server.base_url())).await.unwrap().json().await.unwrap();
     assert_eq!(st["tunnel"]["state"], "connected");
 
-    let o = p.create_qr(QrInput { amount: yuan("6.60"), ..Default::default() }).await.unwrap();
+    let o = p.create_qr(QrInput { amount: yuan("6.60"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", false).await;
     let done = h.wait_status(&o.order_no, OrderStatus::Success).await;
     let d = p.store().order_detail(&done.order_no).unwrap();
@@ -64,7 +64,7 @@ async fn lost_callback_is_found_by_the_follower() {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
     let p = payments_with(&h, Settings::default());
     let _svc = service::start(h.dir.path(), p.clone(), "127.0.0.1:0".parse().unwrap(), fast()).await.unwrap();
-    let o = p.create_qr(QrInput { amount: yuan("3.30"), ..Default::default() }).await.unwrap();
+    let o = p.create_qr(QrInput { amount: yuan("3.30"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     // Nobody queries by hand: the follower's schedule (2 s, 3 s, …) finds it.
     let done = h.wait_status(&o.order_no, OrderStatus::Success).await;
@@ -78,21 +78,21 @@ async fn timeout_close_racing_a_late_payment_ends_paid() {
     t.qr_lifetime = Duration::from_millis(300);
     let p = Arc::new(paydesk_core::Payments::new(h.payments.store().clone(), Settings::default(), paydesk_channels::factory(paydesk_channels::ChannelEnv::new(h.dir.path(), Duration::from_secs(1)))).unwrap().with_timing(t));
     // Unpaid and expired: closed at the channel and in the book.
-    let a = p.create_qr(QrInput { amount: yuan("1.00"), ..Default::default() }).await.unwrap();
+    let a = p.create_qr(QrInput { amount: yuan("1.00"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     let a = p.follow_once(&a.order_no, EventSource::Poll).await.unwrap();
     assert_eq!(a.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(a.order_no.as_str()).unwrap().status, paydesk_channels::sim::SimStatus::Closed);
     // Paid just before the close (callback lost): the close fails at the channel, the query
     // proves the payment, and the order ends Success — never Closed.
-    let b = p.create_qr(QrInput { amount: yuan("2.00"), ..Default::default() }).await.unwrap();
+    let b = p.create_qr(QrInput { amount: yuan("2.00"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     tokio::time::sleep(Duration::from_millis(400)).await;
     h.scan(&b.order_no, "pay", true).await;
-    let b = p.close(&b.order_no, EventSource::Timeout).await.unwrap();
+    let b = p.close(&b.order_no, EventSource::Timeout, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(b.status, OrderStatus::Success);
     // And a payment callback arriving after we closed (money did arrive) is booked, not hidden.
     let p = &h.payments; // this one gives the channel our callback URL
-    let c = p.create_qr(QrInput { amount: yuan("4.00"), ..Default::default() }).await.unwrap();
+    let c = p.create_qr(QrInput { amount: yuan("4.00"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&c.order_no, "pay", true).await;
     p.store().apply(&c.order_no, OrderStatus::Closed, EventSource::Timeout, "closed by a confused till", &Default::default(), chrono::Utc::now()).unwrap();
     let r = h.http.post(format!("{}/_sim/notify", h.sim.base_url())).json(&serde_json::json!({"order_no": c.order_no.as_str()})).send().await.unwrap();
@@ -104,7 +104,7 @@ async fn timeout_close_racing_a_late_payment_ends_paid() {
 async fn callbacks_from_outside_the_allowlist_are_refused() {
     let account = SANDBOX_ACCOUNT.replace("fee_rate_bp = 60", "fee_rate_bp = 60\ncallback_allow = [\"10.9.9.0/24\"]");
     let h = Harness::start(&account).await;
-    let o = h.payments.create_qr(QrInput { amount: yuan("1.50"), ..Default::default() }).await.unwrap();
+    let o = h.payments.create_qr(QrInput { amount: yuan("1.50"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let r = h.http.post(format!("{}/_sim/notify", h.sim.base_url())).json(&serde_json::json!({"order_no": o.order_no.as_str()})).send().await.unwrap();
     let v: serde_json::Value = r.json().await.unwrap();

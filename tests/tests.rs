@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod bank;
 mod cli;
+mod home;
 mod notify;
 mod recovery;
 mod report;

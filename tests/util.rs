@@ -5,17 +5,19 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
-/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`).
+/// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`), or in
+/// `$CARGO_TARGET_DIR/<profile>/` when the build directory is kept apart from the target
+/// directory (`CARGO_BUILD_BUILD_DIR`: test executables live in the former, binaries in the latter).
 pub fn paydesk_bin() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk
+    // target/<profile>/deps/e2e-xxxx → target/<profile>/paydesk; with a separate build directory
+    // (CARGO_BUILD_BUILD_DIR) the binaries are in $CARGO_TARGET_DIR/<profile> instead.
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
-    let mut bin = dir.join("paydesk");
-    // With a separate build directory (`CARGO_BUILD_BUILD_DIR`), tests run from there while the
-    // binary lands in the target directory.
-    if let (false, Some(target), Some(profile)) = (bin.exists(), std::env::var_os("CARGO_TARGET_DIR"), dir.file_name()) {
-        bin = PathBuf::from(target).join(profile).join("paydesk");
-    }
+    let target = std::env::var_os("CARGO_TARGET_DIR").filter(|_| std::env::var_os("CARGO_BUILD_BUILD_DIR").is_some());
+    let bin = match (target, dir.file_name()) {
+        (Some(t), Some(profile)) => PathBuf::from(t).join(profile).join("paydesk"),
+        _ => dir.join("paydesk"),
+    };
     assert!(bin.exists(), "{} not built: run `cargo build -p paydesk` (make test does)", bin.display());
     bin
 }
@@ -50,10 +52,16 @@ impl Cli {
         Cli { home: tempfile::tempdir().expect("tempdir") }
     }
 
+    /// `paydesk --home H` with this home's machine key, ready for more arguments.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(paydesk_bin());
+        cmd.arg("--home").arg(self.home.path()).env_remove("PAYDESK_HOME").env("PAYDESK_MACHINE_KEY", machine_key(self.home.path()));
+        cmd
+    }
+
     /// Runs `paydesk --home H --json ARGS…`.
     pub fn run(&self, args: &[&str]) -> Run {
-        let out = Command::new(paydesk_bin()).arg("--home").arg(self.home.path()).arg("--json").args(args).env_remove("PAYDESK_HOME").output().expect("run paydesk");
-        out.into()
+        self.command().arg("--json").args(args).output().expect("run paydesk").into()
     }
 
     pub fn ok(&self, args: &[&str]) -> serde_json::Value {
@@ -80,7 +88,7 @@ impl Service {
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
         let mut cmd = Command::new(paydesk_bin());
         if let Some(h) = home {
-            cmd.arg("--home").arg(h);
+            cmd.arg("--home").arg(h).env("PAYDESK_MACHINE_KEY", machine_key(h));
         }
         let mut child = cmd.arg("--json").args(args).env_remove("PAYDESK_HOME").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
         let out = child.stdout.take().expect("stdout");
@@ -107,6 +115,12 @@ impl Drop for Service {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The machine key the test's `paydesk` runs seal imported keys with: one per test home, inside
+/// it so it goes with the temporary home (a real one lives apart from the home).
+pub fn machine_key(home: &Path) -> PathBuf {
+    home.join("test-machine.key")
 }
 
 /// The repository's demo keys directory.

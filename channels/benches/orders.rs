@@ -46,7 +46,7 @@ async fn main() {
 
     // Warm up connections.
     for _ in 0..20 {
-        p.create_qr(QrInput { amount: Money::from_fen(100).unwrap(), method: Some(paydesk_core::Method::Sandbox), ..Default::default() }).await.unwrap();
+        p.create_qr(QrInput { amount: Money::from_fen(100).unwrap(), method: Some(paydesk_core::Method::Sandbox), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     }
     let start = Instant::now();
     let per = orders / conc;
@@ -57,7 +57,7 @@ async fn main() {
             let mut lat = Vec::with_capacity(per);
             for i in 0..per {
                 let t = Instant::now();
-                let o = p.create_qr(QrInput { amount: Money::from_fen(100 + (w * per + i) as i64).unwrap(), method: Some(paydesk_core::Method::Sandbox), ..Default::default() }).await.unwrap();
+                let o = p.create_qr(QrInput { amount: Money::from_fen(100 + (w * per + i) as i64).unwrap(), method: Some(paydesk_core::Method::Sandbox), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
                 assert_eq!(o.status, paydesk_core::OrderStatus::Processing);
                 lat.push(t.elapsed());
             }

@@ -70,6 +70,7 @@ fn generate(dir: &Path, rows: u64) {
             failure_code: None,
             failure_message: None,
             operator: None,
+            principal: None,
             till: "B1".into(),
             idempotency_key: None,
             created_at: created,

@@ -130,6 +130,7 @@ pub fn settled_sale(store: &Store, sim: &SimState, numbers: &NumberGen, s: Selle
         subject: "门店销售 Store sale".into(),
         auth_code_masked: None,
         operator: Some("王芳".into()),
+        principal: paydesk_core::Principal::System,
         till: s.till.into(),
         idempotency_key: None,
         created_at: created,
@@ -150,7 +151,7 @@ pub fn settled_sale(store: &Store, sim: &SimState, numbers: &NumberGen, s: Selle
 /// the simulator. Idempotent per home: nothing happens when their orders exist already.
 pub fn seed_day(store: &Store, sim: &SimState, day: NaiveDate, tz: chrono_tz::Tz) -> Result<bool, String> {
     let e = |e: &dyn std::fmt::Display| e.to_string();
-    if store.last_number(TILL).map_err(|x| e(&x))?.is_some() {
+    if store.last_slot(TILL).map_err(|x| e(&x))?.is_some() {
         return Ok(false);
     }
     let numbers = NumberGen::new(TILL.parse().map_err(|x: paydesk_core::ids::IdError| e(&x))?, tz);

@@ -53,6 +53,7 @@ impl Seeder<'_> {
                 subject: subject.into(),
                 auth_code_masked: None,
                 operator: Some("王芳".into()),
+                principal: paydesk_core::Principal::System,
                 till: DEMO_TILL.into(),
                 idempotency_key: None,
                 created_at: created,
@@ -93,7 +94,7 @@ impl Seeder<'_> {
         let no = order_no.parse().map_err(|e: paydesk_core::ids::IdError| e.to_string())?;
         let refund_no = self.numbers.next_refund_no(when);
         let amount = Money::from_fen(fen).map_err(|e| e.to_string())?;
-        let r = NewRefund { refund_no: refund_no.clone(), order_no: no, amount, reason: Some("demo".into()), operator: Some("李老板".into()), created_at: when, idempotency_key: None };
+        let r = NewRefund { refund_no: refund_no.clone(), order_no: no, amount, reason: Some("demo".into()), operator: Some("李老板".into()), principal: paydesk_core::Principal::System, created_at: when, idempotency_key: None };
         self.store.insert_refund(&r).map_err(|e| e.to_string())?;
         self.store.apply_refund(&refund_no, RefundStatus::Success, Some("SRDEMO"), None, EventSource::ChannelReply, when).map_err(|e| e.to_string())?;
         self.sim.update("sandbox", self.merchant, order_no, |t| {
@@ -106,7 +107,7 @@ impl Seeder<'_> {
 /// Seeds `day` (a past business day in `tz`) for a sandbox `account` whose simulator merchant
 /// is `merchant`. Idempotent per home: does nothing when demo orders exist already.
 pub fn seed_day(store: &Store, sim: &SimState, account: &AccountConfig, merchant: &str, day: NaiveDate, tz: chrono_tz::Tz) -> Result<bool, String> {
-    if store.last_number(DEMO_TILL).map_err(|e| e.to_string())?.is_some() {
+    if store.last_slot(DEMO_TILL).map_err(|e| e.to_string())?.is_some() {
         return Ok(false);
     }
     let s = Seeder { store, sim, account, merchant, numbers: NumberGen::new(DEMO_TILL.parse().map_err(|e: paydesk_core::ids::IdError| e.to_string())?, tz) };

@@ -6,12 +6,14 @@
 //! channels' side on 127.0.0.1 with their real protocols.
 
 pub mod alipay;
+pub mod archive;
 pub mod demo;
 pub mod demo_chain;
 pub mod demo_recon;
 pub mod env;
 pub mod funds;
 pub mod http;
+pub mod keyfiles;
 pub mod keystore;
 pub mod registry;
 pub mod sandbox;

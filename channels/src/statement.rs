@@ -6,8 +6,6 @@
 //! handed to the formats whose sniffer accepts ZIP (Alipay's bill archive). A new channel adds
 //! its parser with **one line** in [`FORMATS`].
 
-use std::io::Read;
-
 use paydesk_core::statement::{ParsedStatement, StatementError, StatementSource};
 
 /// Sniffs the first bytes of a (decompressed) file.
@@ -45,18 +43,11 @@ pub fn detect(bytes: &[u8]) -> Option<&'static StatementFormat> {
     FORMATS.iter().find(|f| (f.sniff)(head))
 }
 
-/// Decompresses GZIP (sniffed by its magic bytes); other bytes are returned as they are.
+/// Decompresses GZIP (sniffed by its magic bytes) within [`crate::archive::LIMITS`]; other bytes
+/// are returned as they are.
 pub fn unwrap_container(bytes: Vec<u8>) -> Result<Vec<u8>, StatementError> {
     if bytes.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::with_capacity(bytes.len() * 4);
-        flate2::read::GzDecoder::new(&bytes[..])
-            .take(crate::wechat::bill::MAX_BILL_BYTES + 1)
-            .read_to_end(&mut out)
-            .map_err(|e| StatementError { line: 0, message: format!("not valid GZIP data: {e}") })?;
-        if out.len() as u64 > crate::wechat::bill::MAX_BILL_BYTES {
-            return Err(StatementError { line: 0, message: "the file is too large once decompressed".into() });
-        }
-        return Ok(out);
+        return crate::archive::gunzip(&bytes[..], crate::archive::LIMITS, "the GZIP statement").read_all();
     }
     Ok(bytes)
 }
@@ -94,7 +85,7 @@ impl paydesk_core::reconcile::StatementParser for Parsers {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
 
     fn wechat_bill() -> Vec<u8> {
         crate::wechat::testdata::vector("wechat/bill.ALL.csv")
@@ -123,5 +114,52 @@ mod tests {
         let e = open(b"hello", None).err().unwrap();
         assert!(e.message.contains("sandbox-csv"), "{e}");
         assert!(unwrap_container(vec![0x1f, 0x8b, 0, 1]).is_err());
+    }
+
+    /// A real ZIP bomb: one entry of `size` zero bytes, deflated as it is made.
+    fn zip_bomb(entry: &str, size: usize) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        w.start_file(entry, zip::write::SimpleFileOptions::default().compression_level(Some(9))).unwrap();
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..size >> 20 {
+            w.write_all(&chunk).unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    }
+
+    #[test]
+    fn archive_bombs_are_refused_with_bounded_memory() {
+        use paydesk_core::reconcile::StatementParser;
+        let none = |_: u64| {};
+        // WeChat's GZIP bill, Alipay's bill ZIP, UnionPay's ZM ZIP: each a real bomb of 200 MiB.
+        let gz = crate::archive::tests::gzip_bomb(200 << 20);
+        let e = Parsers.parse("wechat", gz, &none).unwrap_err();
+        assert!(e.message.contains("the GZIP statement expands more than 100×") && e.message.contains("bomb"), "{e}");
+        let alipay = zip_bomb("20881234_20260101_业务明细.csv", 200 << 20);
+        assert!(alipay.len() < 1 << 20, "{} bytes", alipay.len());
+        let e = Parsers.parse("alipay", alipay.clone(), &none).err().unwrap();
+        assert!(e.message.contains("the detail entry expands more than 100×"), "{e}");
+        let e = crate::alipay::bill::parse_statement(&alipay).unwrap_err();
+        assert!(e.message.contains("expands more than 100×"), "{e}");
+        let unionpay = zip_bomb("INN26010188ZM_777290058165621", 200 << 20);
+        let e = Parsers.parse("unionpay", unionpay.clone(), &none).err().unwrap();
+        assert!(e.message.contains("the ZM entry expands more than 100×"), "{e}");
+        assert!(crate::unionpay::bill::parse_statement(&unionpay).unwrap_err().message.contains("bomb"));
+        // Memory stayed bounded: the entry's own reader stopped at 100× the archive (a ZIP entry is
+        // judged against its whole compressed size), not at the 200 MiB it would expand to.
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&alipay[..])).unwrap();
+        let mut r = crate::archive::zip_entry(&mut zip, 0, alipay.len() as u64, crate::archive::LIMITS, "the detail entry").unwrap();
+        let mut sink = vec![0u8; 64 * 1024];
+        while r.read(&mut sink).is_ok_and(|n| n > 0) {}
+        let bound = crate::archive::LIMITS.max_ratio * alipay.len() as u64 + sink.len() as u64;
+        assert!(r.refused() && r.produced() <= bound && r.produced() < 200 << 20, "{} bytes", r.produced());
+        // UnionPay's fileContent (zlib in Base64) goes through the same limits.
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        for _ in 0..50 {
+            z.write_all(&[0u8; 1 << 20]).unwrap();
+        }
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(z.finish().unwrap());
+        assert!(crate::unionpay::bill::decode_file_content(&b64).unwrap_err().contains("fileContent expands more than 100×"));
     }
 }

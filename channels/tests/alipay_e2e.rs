@@ -99,7 +99,7 @@ const FORM: (&str, &str) = ("content-type", "application/x-www-form-urlencoded; 
 #[tokio::test]
 async fn qr_paid_by_callback() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("12.34")).await.unwrap();
+    let o = h.payments.create_qr(qr("12.34"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Processing);
     assert!(o.qr_code.as_deref().unwrap().starts_with("https://qr.alipay.com/"), "{:?}", o.qr_code);
     // Not scanned yet: Alipay does not know the trade; the order stays open.
@@ -119,7 +119,7 @@ async fn qr_paid_by_callback() {
 #[tokio::test]
 async fn qr_paid_with_the_callback_lost_is_found_by_query() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("2.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("2.00"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let o = h.payments.wait_final(&o.order_no, Duration::from_secs(5), Duration::from_millis(100)).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
@@ -127,8 +127,8 @@ async fn qr_paid_with_the_callback_lost_is_found_by_query() {
     assert_eq!(d.events.last().unwrap().source, EventSource::Poll);
     assert!(h.deliveries().await.is_empty(), "no callback was sent");
     // An unpaid QR is closed at the channel and in the book.
-    let o2 = h.payments.create_qr(qr("3.00")).await.unwrap();
-    let c = h.payments.close(&o2.order_no, EventSource::User).await.unwrap();
+    let o2 = h.payments.create_qr(qr("3.00"), &paydesk_core::Principal::System).await.unwrap();
+    let c = h.payments.close(&o2.order_no, EventSource::User, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(c.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(o2.order_no.as_str()).unwrap().status, SimStatus::Closed, "it can no longer be paid");
 }
@@ -136,12 +136,12 @@ async fn qr_paid_with_the_callback_lost_is_found_by_query() {
 #[tokio::test]
 async fn barcode_immediate_and_after_password() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789010")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     assert_eq!(o.auth_code_masked.as_deref(), Some("2866**********9010"));
     assert!(o.channel_trade_no.is_some());
     // 10003: the payer enters the password; found paid while we poll.
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789015")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789015"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     let d = h.payments.store().order_detail(&o.order_no).unwrap();
     assert!(d.events.iter().any(|e| e.detail.contains("waiting for the payer")), "{:?}", d.events);
@@ -150,12 +150,12 @@ async fn barcode_immediate_and_after_password() {
 #[tokio::test]
 async fn barcode_waiting_forever_is_cancelled_and_closed() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("6.00", "286648123456789016")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("6.00", "286648123456789016"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().status, SimStatus::Closed, "closed at Alipay too");
     // Alipay asks for a retry (retry_flag=Y) once: the cancel is repeated and succeeds.
     h.fault("alipay", "cancel", "error", 1).await;
-    let o = h.payments.barcode_pay(barcode("6.00", "286648123456789026")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("6.00", "286648123456789026"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     let d = h.payments.store().order_detail(&o.order_no).unwrap();
     assert!(!d.events.iter().any(|e| e.detail.contains("cancel attempt")), "the retry happened inside the channel: {:?}", d.events);
@@ -164,18 +164,18 @@ async fn barcode_waiting_forever_is_cancelled_and_closed() {
 #[tokio::test]
 async fn barcode_declined_unknown_and_stalled() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789017")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789017"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     assert_eq!(o.failure_code.as_deref(), Some("ACQ.BUYER_BALANCE_NOT_ENOUGH"));
     // 20000 although the charge went through: queried, found paid — never charged twice.
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789018")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789018"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     // The gateway answers after our timeout: unknown, then found paid by query.
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789019")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789019"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     // A pay call that errors without acting: the query finds nothing, the cancel closes it.
     h.fault("alipay", "pay", "error", 1).await;
-    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789010")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.trades(Some("alipay")).len(), 3, "exactly one charge per sale that reached Alipay");
 }
@@ -183,13 +183,13 @@ async fn barcode_declined_unknown_and_stalled() {
 #[tokio::test]
 async fn refunds_partial_then_full() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("10.00", "286648123456789010")).await.unwrap();
-    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("3.00"), reason: Some("退一杯".into()), operator: None }).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("10.00", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
+    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("3.00"), reason: Some("退一杯".into()), operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r1.status, RefundStatus::Success);
     assert_eq!(h.payments.store().order(&o.order_no).unwrap().refunded.fen(), 300);
     // The refund's result is lost (timeout): queried with our refund number, never sent twice.
     h.fault("alipay", "refund", "timeout", 1).await;
-    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("7.00"), reason: None, operator: None }).await.unwrap();
+    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("7.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r2.status, RefundStatus::Success);
     let done = h.payments.store().order(&o.order_no).unwrap();
     assert_eq!((done.status, done.refunded.fen()), (OrderStatus::Refunded, 1000));
@@ -205,7 +205,7 @@ async fn refunds_partial_then_full() {
 #[tokio::test]
 async fn forged_tampered_and_foreign_callbacks_change_nothing() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("9.99")).await.unwrap();
+    let o = h.payments.create_qr(qr("9.99"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
     let genuine = h.sim.state.payment_callback(&trade).unwrap().body;
@@ -250,9 +250,9 @@ async fn forged_tampered_and_foreign_callbacks_change_nothing() {
 #[tokio::test]
 async fn statement_is_downloaded_and_parsed_with_totals() {
     let h = Harness::start(ACCOUNT).await;
-    let a = h.payments.barcode_pay(barcode("4.00", "286648123456789010")).await.unwrap();
-    let b = h.payments.barcode_pay(barcode("6.50", "286648123456789011")).await.unwrap();
-    let r = h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }).await.unwrap();
+    let a = h.payments.barcode_pay(barcode("4.00", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
+    let b = h.payments.barcode_pay(barcode("6.50", "286648123456789011"), &paydesk_core::Principal::System).await.unwrap();
+    let r = h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     let ch = h.payments.channel("alipay-main").unwrap();
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let file = ch.statement(today).await.unwrap();
@@ -278,27 +278,25 @@ async fn statement_is_downloaded_and_parsed_with_totals() {
 #[tokio::test]
 async fn wrong_key_or_app_id_say_so_without_secrets() {
     // A fresh RSA key nobody registered with Alipay.
-    let dir = tempfile::tempdir().unwrap();
     let other = rsa::RsaPrivateKey::new(&mut rand::thread_rng(), 2048).unwrap();
     let pem = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&other, rsa::pkcs8::LineEnding::LF).unwrap();
-    let path = dir.path().join("not_the_app_key.pem");
-    std::fs::write(&path, pem.as_bytes()).unwrap();
-    let h = Harness::start(&format!("{ACCOUNT}{}", BAD_ACCOUNTS.replace("{OTHER_KEY}", &path.display().to_string()))).await;
-    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-key".into()), ..qr("1.00") }).await.unwrap();
+    let accounts = format!("{ACCOUNT}{}", BAD_ACCOUNTS.replace("{OTHER_KEY}", "keys/not_the_app_key.pem"));
+    let h = Harness::start_with_keys(&accounts, common::fast_timing(), &[("not_the_app_key.pem", pem.as_bytes())]).await;
+    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-key".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("private_key_file") && msg.contains("alipay-wrong-key"), "{msg}");
     assert!(!msg.contains("BEGIN") && !msg.contains("MII"), "{msg}");
     // A barcode payment: the gateway's error echoes the signed request; the payment code must not leak.
-    let o = h.payments.barcode_pay(BarcodeInput { account: Some("alipay-wrong-key".into()), ..barcode("1.00", "286648123456789010") }).await.unwrap();
+    let o = h.payments.barcode_pay(BarcodeInput { account: Some("alipay-wrong-key".into()), ..barcode("1.00", "286648123456789010") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("private_key_file") && !msg.contains("286648123456789010"), "{msg}");
-    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-app".into()), ..qr("1.00") }).await.unwrap();
+    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-app".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("app_id 1234567890123456") && !msg.contains("BEGIN"), "{msg}");
-    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-root".into()), ..qr("1.00") }).await.unwrap();
+    let o = h.payments.create_qr(QrInput { account: Some("alipay-wrong-root".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("alipay_root_cert_file") && !msg.contains("BEGIN CERTIFICATE"), "{msg}");
     assert!(h.sim.state.trades(Some("alipay")).is_empty(), "nothing reached Alipay's books");
@@ -307,13 +305,13 @@ async fn wrong_key_or_app_id_say_so_without_secrets() {
 #[tokio::test]
 async fn certificate_mode_end_to_end() {
     let h = Harness::start(CERT_ACCOUNT).await;
-    let o = h.payments.create_qr(qr("8.80")).await.unwrap();
+    let o = h.payments.create_qr(qr("8.80"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Processing);
     h.scan(&o.order_no, "pay", false).await;
     h.wait_status(&o.order_no, OrderStatus::Success).await;
-    let o = h.payments.barcode_pay(barcode("1.00", "286648123456789010")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("1.00", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
-    let r = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("1.00"), reason: None, operator: None }).await.unwrap();
+    let r = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("1.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r.status, RefundStatus::Success);
 }
 

@@ -188,11 +188,11 @@ reverse_retry_ms = 50
 async fn alipay_zip_and_wechat_bill_reconcile_clean_then_catch_a_fee_rate_change() {
     let h = Harness::start(ALIPAY_AND_WECHAT).await;
     let pay = |account: &str, amount: &str, code: &str| BarcodeInput { amount: yuan(amount), auth_code: code.into(), account: Some(account.into()), ..Default::default() };
-    let a = h.payments.barcode_pay(pay("alipay-main", "12.34", "286648123456789010")).await.unwrap();
-    h.payments.barcode_pay(pay("alipay-main", "88.00", "286648123456789011")).await.unwrap();
-    let w = h.payments.barcode_pay(pay("wx-cert", "19.99", "134567890123456781")).await.unwrap();
+    let a = h.payments.barcode_pay(pay("alipay-main", "12.34", "286648123456789010"), &paydesk_core::Principal::System).await.unwrap();
+    h.payments.barcode_pay(pay("alipay-main", "88.00", "286648123456789011"), &paydesk_core::Principal::System).await.unwrap();
+    let w = h.payments.barcode_pay(pay("wx-cert", "19.99", "134567890123456781"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!((a.status, w.status), (OrderStatus::Success, OrderStatus::Success));
-    h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None }).await.unwrap();
+    h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     let today = shanghai_today();
     let rec = reconciler(&h);
     let results = rec.run_all(today, "manual", None, Arc::new(Quiet)).await;

@@ -38,7 +38,7 @@ client_ip = "127.0.0.1"
 /// A harness whose epay account is added while it runs (no restart, no rebuild).
 async fn start() -> Harness {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
-    assert!(h.payments.create_qr(qr("1.00", Method::Wechat)).await.is_err(), "no account serves WeChat yet");
+    assert!(h.payments.create_qr(qr("1.00", Method::Wechat), &paydesk_core::Principal::System).await.is_err(), "no account serves WeChat yet");
     for a in AccountsFile::parse(&account(&h.sim.base_url())).unwrap().accounts {
         h.payments.store().upsert_account(&a).unwrap();
     }
@@ -71,7 +71,7 @@ async fn get_callback(h: &Harness, query: &str) -> (u16, String) {
 #[tokio::test]
 async fn added_at_run_time_and_paid_by_notification() {
     let h = start().await;
-    let o = h.payments.create_qr(qr("12.34", Method::Wechat)).await.unwrap();
+    let o = h.payments.create_qr(qr("12.34", Method::Wechat), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!((o.status, o.channel.as_str(), o.account.as_str()), (OrderStatus::Processing, "template", "epay-shop"));
     assert!(o.qr_code.as_deref().unwrap().starts_with("weixin://wxpay/"), "{:?}", o.qr_code);
     let t = h.sim.state.find(o.order_no.as_str()).unwrap();
@@ -89,7 +89,7 @@ async fn added_at_run_time_and_paid_by_notification() {
 #[tokio::test]
 async fn paid_with_the_notification_lost_is_found_by_polling() {
     let h = start().await;
-    let o = h.payments.create_qr(qr("2.00", Method::Alipay)).await.unwrap();
+    let o = h.payments.create_qr(qr("2.00", Method::Alipay), &paydesk_core::Principal::System).await.unwrap();
     assert!(o.qr_code.as_deref().unwrap().starts_with("https://qr.alipay.com/"));
     h.scan(&o.order_no, "pay", true).await;
     let o = h.payments.wait_final(&o.order_no, Duration::from_secs(5), Duration::from_millis(100)).await.unwrap();
@@ -97,30 +97,30 @@ async fn paid_with_the_notification_lost_is_found_by_polling() {
     assert_eq!(h.payments.store().order_detail(&o.order_no).unwrap().events.last().unwrap().source, EventSource::Poll);
     // A provider that is down: the create is refused outright (never "paid"), the order failed.
     h.fault("epay", "create", "error", 1).await;
-    let o = h.payments.create_qr(qr("3.00", Method::Alipay)).await.unwrap();
+    let o = h.payments.create_qr(qr("3.00", Method::Alipay), &paydesk_core::Principal::System).await.unwrap();
     assert_ne!(o.status, OrderStatus::Success);
 }
 
 #[tokio::test]
 async fn refunds_partial_then_full() {
     let h = start().await;
-    let o = h.payments.create_qr(qr("10.00", Method::Alipay)).await.unwrap();
+    let o = h.payments.create_qr(qr("10.00", Method::Alipay), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", false).await;
     h.wait_status(&o.order_no, OrderStatus::Success).await;
-    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("4.00"), reason: None, operator: None }).await.unwrap();
+    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("4.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r1.status, RefundStatus::Success);
-    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("6.00"), reason: None, operator: None }).await.unwrap();
+    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("6.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r2.status, RefundStatus::Success);
     let done = h.payments.store().order(&o.order_no).unwrap();
     assert_eq!((done.status, done.refunded.fen()), (OrderStatus::Refunded, 1000));
     let t = h.sim.state.find(o.order_no.as_str()).unwrap();
     assert_eq!(t.refunds.iter().map(|r| r.amount).collect::<Vec<_>>(), vec![400, 600]);
     // A refund whose answer is lost is not resent (epay v1 has no refund number): it stays open.
-    let o = h.payments.create_qr(qr("5.00", Method::Alipay)).await.unwrap();
+    let o = h.payments.create_qr(qr("5.00", Method::Alipay), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", false).await;
     h.wait_status(&o.order_no, OrderStatus::Success).await;
     h.fault("epay", "refund", "timeout", 1).await;
-    let r = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None }).await.unwrap();
+    let r = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert!(!r.status.is_final(), "{:?}", r.status);
     tokio::time::sleep(Duration::from_millis(2600)).await;
     assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().refunds.len(), 1, "sent once");
@@ -129,7 +129,7 @@ async fn refunds_partial_then_full() {
 #[tokio::test]
 async fn forged_tampered_and_foreign_notifications_change_nothing() {
     let h = start().await;
-    let o = h.payments.create_qr(qr("9.99", Method::Alipay)).await.unwrap();
+    let o = h.payments.create_qr(qr("9.99", Method::Alipay), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
     let cb = h.sim.state.payment_callback(&trade).unwrap();

@@ -89,7 +89,7 @@ fn notification(signer: &RsaSigner, fields: &[(&str, String)]) -> Vec<u8> {
 #[tokio::test]
 async fn qr_paid_by_notification() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("12.34")).await.unwrap();
+    let o = h.payments.create_qr(qr("12.34"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!((o.status, o.channel.as_str(), o.method), (OrderStatus::Processing, "unionpay", Method::Unionpay));
     assert!(o.qr_code.as_deref().unwrap().starts_with("https://qr.95516.com/"), "{:?}", o.qr_code);
     // Not scanned yet: UnionPay answers 34 (no such transaction); the order stays open.
@@ -106,7 +106,7 @@ async fn qr_paid_by_notification() {
 #[tokio::test]
 async fn qr_paid_with_the_notification_lost_is_found_by_polling() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("2.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("2.00"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let o = h.payments.wait_final(&o.order_no, Duration::from_secs(5), Duration::from_millis(100)).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
@@ -115,39 +115,39 @@ async fn qr_paid_with_the_notification_lost_is_found_by_polling() {
     assert_eq!(d.events.last().unwrap().source, EventSource::Poll);
     assert!(h.deliveries().await.is_empty(), "no notification was sent");
     // An unpaid QR: ACP has no close; the book closes it (payTimeout ends it at UnionPay).
-    let o2 = h.payments.create_qr(qr("3.00")).await.unwrap();
-    assert_eq!(h.payments.close(&o2.order_no, EventSource::User).await.unwrap().status, OrderStatus::Closed);
+    let o2 = h.payments.create_qr(qr("3.00"), &paydesk_core::Principal::System).await.unwrap();
+    assert_eq!(h.payments.close(&o2.order_no, EventSource::User, &paydesk_core::Principal::System).await.unwrap().status, OrderStatus::Closed);
 }
 
 #[tokio::test]
 async fn barcode_payers_each_end_in_one_definite_state() {
     let h = Harness::start(ACCOUNT).await;
     // Accepted, then confirmed by the query inside the channel.
-    let o = h.payments.barcode_pay(barcode("5.00", 0)).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", 0), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!((o.status, o.method), (OrderStatus::Success, Method::Unionpay));
     assert_eq!(o.auth_code_masked.as_deref(), Some("6212***********4560"));
     // The payer confirms on the phone: found paid while polling.
-    assert_eq!(h.payments.barcode_pay(barcode("5.00", 5)).await.unwrap().status, OrderStatus::Success);
+    assert_eq!(h.payments.barcode_pay(barcode("5.00", 5), &paydesk_core::Principal::System).await.unwrap().status, OrderStatus::Success);
     // Never confirms: reversed (99) and closed.
-    let o = h.payments.barcode_pay(barcode("6.00", 6)).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("6.00", 6), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().status, SimStatus::Closed, "reversed at UnionPay too");
     // Declined.
-    let o = h.payments.barcode_pay(barcode("5.00", 7)).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("5.00", 7), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!((o.status, o.failure_code.as_deref()), (OrderStatus::Failed, Some("01")));
     // "03" although the charge went through, and an answer after our timeout: both found paid.
-    assert_eq!(h.payments.barcode_pay(barcode("5.00", 8)).await.unwrap().status, OrderStatus::Success);
-    assert_eq!(h.payments.barcode_pay(barcode("5.00", 9)).await.unwrap().status, OrderStatus::Success);
+    assert_eq!(h.payments.barcode_pay(barcode("5.00", 8), &paydesk_core::Principal::System).await.unwrap().status, OrderStatus::Success);
+    assert_eq!(h.payments.barcode_pay(barcode("5.00", 9), &paydesk_core::Principal::System).await.unwrap().status, OrderStatus::Success);
     // A barcode call that fails without acting: nothing to reverse, closed.
     h.fault("unionpay", "barcode", "error", 1).await;
-    assert_eq!(h.payments.barcode_pay(barcode("5.00", 1)).await.unwrap().status, OrderStatus::Closed);
+    assert_eq!(h.payments.barcode_pay(barcode("5.00", 1), &paydesk_core::Principal::System).await.unwrap().status, OrderStatus::Closed);
     assert_eq!(h.sim.state.trades(Some("unionpay")).len(), 6, "exactly one consumption per sale that reached UnionPay");
 }
 
 #[tokio::test]
 async fn a_paid_payment_is_revoked_the_same_day() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("8.80", 0)).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("8.80", 0), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     let ch = h.payments.channel("unionpay-main").unwrap();
     let r = order_ref(&o);
@@ -172,18 +172,18 @@ async fn a_paid_payment_is_revoked_the_same_day() {
 #[tokio::test]
 async fn refunds_partial_then_full_never_sent_twice() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.barcode_pay(barcode("10.00", 0)).await.unwrap();
-    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("3.00"), reason: Some("退一杯".into()), operator: None }).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("10.00", 0), &paydesk_core::Principal::System).await.unwrap();
+    let r1 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("3.00"), reason: Some("退一杯".into()), operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r1.status, RefundStatus::Success);
     assert!(r1.channel_refund_no.is_some());
     // The refund's answer is lost (timeout): queried by its orderId + txnTime, never resent.
     h.fault("unionpay", "refund", "timeout", 1).await;
-    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("7.00"), reason: None, operator: None }).await.unwrap();
+    let r2 = h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("7.00"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(r2.status, RefundStatus::Success);
     let done = h.payments.store().order(&o.order_no).unwrap();
     assert_eq!((done.status, done.refunded.fen()), (OrderStatus::Refunded, 1000));
     // More than what is left is refused by the book before UnionPay is asked.
-    assert!(h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("0.01"), reason: None, operator: None }).await.is_err());
+    assert!(h.payments.refund(RefundRequestInput { order_no: o.order_no.clone(), amount: yuan("0.01"), reason: None, operator: None }, &paydesk_core::Principal::System).await.is_err());
     tokio::time::sleep(Duration::from_millis(1500)).await;
     let t = h.sim.state.find(o.order_no.as_str()).unwrap();
     let nos: Vec<&str> = t.refunds.iter().map(|r| r.refund_no.as_str()).collect();
@@ -196,7 +196,7 @@ async fn refunds_partial_then_full_never_sent_twice() {
 #[tokio::test]
 async fn forged_tampered_and_foreign_notifications_change_nothing() {
     let h = Harness::start(ACCOUNT).await;
-    let o = h.payments.create_qr(qr("9.99")).await.unwrap();
+    let o = h.payments.create_qr(qr("9.99"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
     let genuine = h.sim.state.payment_callback(&trade).unwrap().body;
@@ -247,9 +247,9 @@ async fn forged_tampered_and_foreign_notifications_change_nothing() {
 #[tokio::test]
 async fn statement_is_downloaded_and_parsed() {
     let h = Harness::start(ACCOUNT).await;
-    let a = h.payments.barcode_pay(barcode("4.00", 0)).await.unwrap();
-    let b = h.payments.barcode_pay(barcode("6.50", 1)).await.unwrap();
-    let r = h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }).await.unwrap();
+    let a = h.payments.barcode_pay(barcode("4.00", 0), &paydesk_core::Principal::System).await.unwrap();
+    let b = h.payments.barcode_pay(barcode("6.50", 1), &paydesk_core::Principal::System).await.unwrap();
+    let r = h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     let ch = h.payments.channel("unionpay-main").unwrap();
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let file = ch.statement(today).await.unwrap();
@@ -267,11 +267,11 @@ async fn statement_is_downloaded_and_parsed() {
 #[tokio::test]
 async fn pfx_account_pays_and_a_wrong_certificate_says_so() {
     let h = Harness::start(&format!("{ACCOUNT}{MORE_ACCOUNTS}")).await;
-    let o = h.payments.create_qr(QrInput { account: Some("unionpay-pfx".into()), ..qr("1.00") }).await.unwrap();
+    let o = h.payments.create_qr(QrInput { account: Some("unionpay-pfx".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Processing);
     h.scan(&o.order_no, "pay", false).await;
     h.wait_status(&o.order_no, OrderStatus::Success).await;
-    let o = h.payments.create_qr(QrInput { account: Some("unionpay-wrong-cert".into()), ..qr("1.00") }).await.unwrap();
+    let o = h.payments.create_qr(QrInput { account: Some("unionpay-wrong-cert".into()), ..qr("1.00") }, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     let msg = o.failure_message.unwrap();
     assert!(msg.contains("sign_cert_file") && msg.contains("unionpay-wrong-cert"), "{msg}");
@@ -283,11 +283,11 @@ async fn pfx_account_pays_and_a_wrong_certificate_says_so() {
 async fn the_statement_reconciles_against_the_book() {
     use paydesk_core::reconcile::{Quiet, Reconciler, RunRequest, StatementInput};
     let h = Harness::start(ACCOUNT).await;
-    let a = h.payments.barcode_pay(barcode("4.00", 0)).await.unwrap();
-    let q = h.payments.create_qr(qr("6.50")).await.unwrap();
+    let a = h.payments.barcode_pay(barcode("4.00", 0), &paydesk_core::Principal::System).await.unwrap();
+    let q = h.payments.create_qr(qr("6.50"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&q.order_no, "pay", false).await;
     h.wait_status(&q.order_no, OrderStatus::Success).await;
-    h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }).await.unwrap();
+    h.payments.refund(RefundRequestInput { order_no: a.order_no.clone(), amount: yuan("1.50"), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap();
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let rec = Reconciler::new(h.payments.clone(), h.dir.path(), std::sync::Arc::new(paydesk_channels::statement::Parsers));
     let r = rec.run(RunRequest { account: "unionpay-main".into(), day: today, input: StatementInput::Download, trigger: "manual".into() }, None, std::sync::Arc::new(Quiet)).await.unwrap();

@@ -129,7 +129,7 @@ async fn wait_deliveries(h: &Harness, order: &OrderNo, status: u16, count: usize
 async fn qr_paid_by_callback_in_both_verification_modes() {
     let h = Harness::start(ACCOUNTS).await;
     for (account, mchid, pubkey) in [("wx-cert", "1900000109", "0"), ("wx-pk", "1900000110", "1")] {
-        let o = h.payments.create_qr(qr(account, "12.30")).await.unwrap();
+        let o = h.payments.create_qr(qr(account, "12.30"), &paydesk_core::Principal::System).await.unwrap();
         assert_eq!(o.status, OrderStatus::Processing, "{account}");
         assert!(o.qr_code.as_deref().unwrap().starts_with("weixin://wxpay/bizpayurl?pr="), "{account}");
         // The simulator signed this merchant's replies with the key its mode asks for.
@@ -147,19 +147,19 @@ async fn qr_paid_by_callback_in_both_verification_modes() {
 #[tokio::test]
 async fn qr_paid_found_by_polling_and_closed_when_unpaid() {
     let h = Harness::start(ACCOUNTS).await;
-    let o = h.payments.create_qr(qr("wx-cert", "2.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-cert", "2.00"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let o = h.payments.wait_final(&o.order_no, Duration::from_secs(5), Duration::from_millis(100)).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     assert_eq!(o.amount.fen(), 200);
     assert_eq!(h.payments.store().order_detail(&o.order_no).unwrap().events.last().unwrap().source, EventSource::Poll);
 
-    let o2 = h.payments.create_qr(qr("wx-pk", "3.00")).await.unwrap();
-    let closed = h.payments.close(&o2.order_no, EventSource::User).await.unwrap();
+    let o2 = h.payments.create_qr(qr("wx-pk", "3.00"), &paydesk_core::Principal::System).await.unwrap();
+    let closed = h.payments.close(&o2.order_no, EventSource::User, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(closed.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(o2.order_no.as_str()).unwrap().status, SimStatus::Closed);
     // A paid order cannot be closed: the close is refused, the query keeps it paid.
-    let again = h.payments.close(&o.order_no, EventSource::User).await.unwrap();
+    let again = h.payments.close(&o.order_no, EventSource::User, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(again.status, OrderStatus::Success);
 }
 
@@ -167,30 +167,30 @@ async fn qr_paid_found_by_polling_and_closed_when_unpaid() {
 async fn micropay_flows() {
     let h = Harness::start(ACCOUNTS).await;
     // Immediate success.
-    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456780")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456780"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     assert!(o.channel_trade_no.is_some() && o.paid_at.is_some());
     // USERPAYING, then paid while core polls the v3 query.
-    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456785")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456785"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     let ev = h.payments.store().order_detail(&o.order_no).unwrap().events;
     assert!(ev.iter().any(|e| e.detail.contains("waiting for the payer")), "{ev:?}");
     assert_eq!(ev.last().unwrap().source, EventSource::Poll, "{ev:?}");
     // USERPAYING forever: reversed at the limit, Closed — at WeChat too (REVOKED).
-    let o = h.payments.barcode_pay(barcode("wx-pk", "5.00", "134567890123456786")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-pk", "5.00", "134567890123456786"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().status, SimStatus::Closed);
     let st = h.payments.channel("wx-pk").unwrap().query(&order_ref(&o)).await.unwrap();
     assert_eq!(st.raw_status, "REVOKED");
     // NOTENOUGH: definitive refusal.
-    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456787")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456787"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed);
     assert!(o.failure_message.as_deref().unwrap().contains("NOTENOUGH"), "{:?}", o.failure_message);
     // SYSTEMERROR although charged: the query finds it paid.
-    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456788")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456788"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     // The gateway answers after our timeout: unknown, then found paid.
-    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456789")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "5.00", "134567890123456789"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Success);
     assert_eq!(h.sim.state.trades(Some("wechat")).len(), 6, "exactly one charge attempt per sale");
 }
@@ -204,12 +204,12 @@ async fn reverse_with_recall_is_called_again() {
     let h = Harness::start(ACCOUNTS).await;
     // The first reverse answers SYSTEMERROR with recall=Y; the channel calls again by itself.
     h.fault("wechat", "reverse", "error", 1).await;
-    let o = h.payments.barcode_pay(barcode("wx-cert", "6.00", "134567890123456786")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "6.00", "134567890123456786"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     let d = h.payments.store().order_detail(&o.order_no).unwrap();
     assert!(!d.events.iter().any(|e| e.detail.contains("cancel attempt")), "recall handled inside the channel: {:?}", d.events);
     // A paid order reversed (core cancels what it cannot confirm): the money goes back.
-    let paid = h.payments.barcode_pay(barcode("wx-cert", "6.00", "134567890123456780")).await.unwrap();
+    let paid = h.payments.barcode_pay(barcode("wx-cert", "6.00", "134567890123456780"), &paydesk_core::Principal::System).await.unwrap();
     let ch = h.payments.channel("wx-cert").unwrap();
     assert_eq!(ch.cancel(&order_ref(&paid)).await.unwrap(), paydesk_core::channel::CancelOutcome::Refunded);
     assert_eq!(h.sim.state.find(paid.order_no.as_str()).unwrap().status, SimStatus::Reversed);
@@ -219,13 +219,13 @@ async fn reverse_with_recall_is_called_again() {
 async fn partial_and_full_refund_settled_by_refund_callbacks() {
     let h = Harness::start(ACCOUNTS).await;
     for account in ["wx-cert", "wx-pk"] {
-        let o = h.payments.barcode_pay(barcode(account, "10.00", "134567890123456781")).await.unwrap();
+        let o = h.payments.barcode_pay(barcode(account, "10.00", "134567890123456781"), &paydesk_core::Principal::System).await.unwrap();
         assert_eq!(o.status, OrderStatus::Success);
-        let r1 = h.payments.refund(refund(&o.order_no, "3.00")).await.unwrap();
+        let r1 = h.payments.refund(refund(&o.order_no, "3.00"), &paydesk_core::Principal::System).await.unwrap();
         assert_eq!(r1.status, RefundStatus::Processing, "WeChat accepts refunds as PROCESSING");
         wait_refund(&h, &r1.refund_no, RefundStatus::Success).await;
         assert_eq!(h.payments.store().order(&o.order_no).unwrap().refunded.fen(), 300);
-        let r2 = h.payments.refund(refund(&o.order_no, "7.00")).await.unwrap();
+        let r2 = h.payments.refund(refund(&o.order_no, "7.00"), &paydesk_core::Principal::System).await.unwrap();
         wait_refund(&h, &r2.refund_no, RefundStatus::Success).await;
         let done = h.wait_status(&o.order_no, OrderStatus::Refunded).await;
         assert_eq!(done.refunded.fen(), 1000);
@@ -241,10 +241,10 @@ async fn partial_and_full_refund_settled_by_refund_callbacks() {
 #[tokio::test]
 async fn refund_with_unknown_result_is_sent_again_with_the_same_number() {
     let h = Harness::start(ACCOUNTS).await;
-    let o = h.payments.barcode_pay(barcode("wx-cert", "8.00", "134567890123456781")).await.unwrap();
+    let o = h.payments.barcode_pay(barcode("wx-cert", "8.00", "134567890123456781"), &paydesk_core::Principal::System).await.unwrap();
     // SYSTEM_ERROR: unknown; the refund query finds nothing, so core resends the same number.
     h.fault("wechat", "refund", "error", 1).await;
-    let r = h.payments.refund(refund(&o.order_no, "8.00")).await.unwrap();
+    let r = h.payments.refund(refund(&o.order_no, "8.00"), &paydesk_core::Principal::System).await.unwrap();
     assert_ne!(r.status, RefundStatus::Failed);
     wait_refund(&h, &r.refund_no, RefundStatus::Success).await;
     let t = h.sim.state.find(o.order_no.as_str()).unwrap();
@@ -272,7 +272,7 @@ fn set(headers: &mut [(String, String)], name: &str, value: &str) {
 #[tokio::test]
 async fn forged_stale_misdirected_and_tampered_callbacks_change_nothing() {
     let h = Harness::start(ACCOUNTS).await;
-    let o = h.payments.create_qr(qr("wx-cert", "9.99")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-cert", "9.99"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
     let genuine = h.sim.state.payment_callback(&trade).unwrap();
@@ -329,7 +329,7 @@ async fn forged_stale_misdirected_and_tampered_callbacks_change_nothing() {
 #[tokio::test]
 async fn public_key_account_refuses_platform_signed_callbacks() {
     let h = Harness::start(ACCOUNTS).await;
-    let o = h.payments.create_qr(qr("wx-pk", "4.56")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-pk", "4.56"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
     let k = simwx::keys(&h.sim.state).unwrap();
@@ -353,18 +353,18 @@ async fn unverifiable_sync_reply_is_signature_invalid() {
     assert!(matches!(e, ChannelError::SignatureInvalid { .. }), "{e:?}");
     assert!(e.outcome_unknown());
     // Creating a QR: the order is in the book, the reply untrusted, so no QR is shown.
-    let r = h.payments.create_qr(qr("wx-pk", "1.00")).await;
+    let r = h.payments.create_qr(qr("wx-pk", "1.00"), &paydesk_core::Principal::System).await;
     assert!(matches!(r, Err(PayError::Channel(ChannelError::SignatureInvalid { .. }))), "{r:?}");
 }
 
 #[tokio::test]
 async fn trade_bill_downloaded_verified_and_totalled() {
     let h = Harness::start(ACCOUNTS).await;
-    let a = h.payments.barcode_pay(barcode("wx-cert", "12.34", "134567890123456781")).await.unwrap();
-    let b = h.payments.create_qr(qr("wx-cert", "0.99")).await.unwrap();
+    let a = h.payments.barcode_pay(barcode("wx-cert", "12.34", "134567890123456781"), &paydesk_core::Principal::System).await.unwrap();
+    let b = h.payments.create_qr(qr("wx-cert", "0.99"), &paydesk_core::Principal::System).await.unwrap();
     h.scan(&b.order_no, "pay", false).await;
     h.wait_status(&b.order_no, OrderStatus::Success).await;
-    let r = h.payments.refund(refund(&a.order_no, "2.34")).await.unwrap();
+    let r = h.payments.refund(refund(&a.order_no, "2.34"), &paydesk_core::Principal::System).await.unwrap();
     wait_refund(&h, &r.refund_no, RefundStatus::Success).await;
     let day = a.paid_at.unwrap().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     let ch = h.payments.channel("wx-cert").unwrap();
@@ -391,7 +391,7 @@ async fn trade_bill_downloaded_verified_and_totalled() {
 #[tokio::test]
 async fn corrupted_bill_is_refused() {
     let h = Harness::start(ACCOUNTS).await;
-    let a = h.payments.barcode_pay(barcode("wx-cert", "1.00", "134567890123456781")).await.unwrap();
+    let a = h.payments.barcode_pay(barcode("wx-cert", "1.00", "134567890123456781"), &paydesk_core::Principal::System).await.unwrap();
     let day = a.paid_at.unwrap().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
     h.fault("wechat", "billdownload", "error", 1).await;
     let e = h.payments.channel("wx-cert").unwrap().statement(day).await.unwrap_err();
@@ -404,15 +404,15 @@ async fn corrupted_bill_is_refused() {
 #[tokio::test]
 async fn service_provider_mode_end_to_end() {
     let h = Harness::start(ACCOUNTS).await;
-    let o = h.payments.create_qr(qr("wx-sp", "20.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-sp", "20.00"), &paydesk_core::Principal::System).await.unwrap();
     let sim = h.sim.state.find(o.order_no.as_str()).unwrap();
     assert_eq!((sim.merchant.as_str(), sim.app_id.as_str()), ("1900000100/1900000111", "wx8888888888888888"));
     h.scan(&o.order_no, "pay", false).await;
     h.wait_status(&o.order_no, OrderStatus::Success).await;
-    let b = h.payments.barcode_pay(barcode("wx-sp", "3.00", "134567890123456785")).await.unwrap();
+    let b = h.payments.barcode_pay(barcode("wx-sp", "3.00", "134567890123456785"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(b.status, OrderStatus::Success);
     assert_eq!(h.sim.state.find(b.order_no.as_str()).unwrap().merchant, "1900000100/1900000111");
-    let r = h.payments.refund(refund(&o.order_no, "20.00")).await.unwrap();
+    let r = h.payments.refund(refund(&o.order_no, "20.00"), &paydesk_core::Principal::System).await.unwrap();
     wait_refund(&h, &r.refund_no, RefundStatus::Success).await;
     h.wait_status(&o.order_no, OrderStatus::Refunded).await;
     let day = b.paid_at.unwrap().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
@@ -426,7 +426,7 @@ async fn combined_mode_accepts_either_key_and_downloads_nothing() {
     let h = Harness::start(ACCOUNTS).await;
     // A download would consume this fault; the account has its certificate from a file.
     h.fault("wechat", "certificates", "error", 1).await;
-    let o = h.payments.create_qr(qr("wx-both", "7.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-both", "7.00"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Processing);
     assert_eq!(h.sim.state.take_fault("wechat", "certificates"), Some(paydesk_channels::sim::FaultKind::Error), "no certificate download was made");
     h.scan(&o.order_no, "pay", true).await;
@@ -446,13 +446,13 @@ async fn combined_mode_accepts_either_key_and_downloads_nothing() {
 async fn no_platform_certificate_means_nothing_is_sent_until_one_is_downloaded() {
     let h = Harness::start(ACCOUNTS).await;
     h.fault("wechat", "certificates", "error", 1).await;
-    let o = h.payments.create_qr(qr("wx-cert", "1.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-cert", "1.00"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Failed, "refused before sending: no key could verify the reply");
     assert!(o.failure_message.as_deref().unwrap().contains("nothing was sent"), "{:?}", o.failure_message);
     assert!(h.sim.state.find(o.order_no.as_str()).is_none());
     // The download is tried again shortly and then everything works.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let o = h.payments.create_qr(qr("wx-cert", "1.00")).await.unwrap();
+    let o = h.payments.create_qr(qr("wx-cert", "1.00"), &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(o.status, OrderStatus::Processing);
 }
 

@@ -164,9 +164,7 @@ impl AccountConfig {
             }
         }
         if let Some(url) = &self.base_url {
-            if !(url.starts_with("https://") || url.starts_with("http://127.") || url.starts_with("http://localhost")) {
-                return Err(bad("base_url", "must be https:// (plain http only for 127.0.0.1/localhost)"));
-            }
+            crate::url::https_or_loopback(url).map_err(|e| bad("base_url", e.0))?;
         }
         Ok(())
     }

@@ -1,9 +1,11 @@
 //! API keys of the local unified API: `pdk_<id>_<secret>`, scopes, constant-time checks.
+//! Creating and revoking a key is written to the audit log with who did it.
 
 use chrono::Utc;
 use sha2::{Digest, Sha256};
 
-use crate::store::{ApiKey, Store, StoreError};
+use crate::principal::Principal;
+use crate::store::{ApiKey, AuditEntry, Outcome, Store, StoreError};
 
 /// What a key may do.
 pub const SCOPES: [&str; 3] = ["payments:read", "payments:write", "refunds:write"];
@@ -22,8 +24,8 @@ fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-/// Creates a key; returns it with the full token, which is never stored.
-pub fn create(store: &Store, name: &str, scopes: &[String]) -> Result<(ApiKey, String), KeyError> {
+/// Creates a key on behalf of `by`; returns it with the full token, which is never stored.
+pub fn create(store: &Store, name: &str, scopes: &[String], by: &Principal) -> Result<(ApiKey, String), KeyError> {
     if name.is_empty() || name.chars().count() > 64 {
         return Err(KeyError::BadName);
     }
@@ -38,7 +40,15 @@ pub fn create(store: &Store, name: &str, scopes: &[String]) -> Result<(ApiKey, S
     let id: String = (&mut rng).sample_iter(&Alphanumeric).take(10).map(char::from).collect::<String>().to_lowercase();
     let secret: String = (&mut rng).sample_iter(&Alphanumeric).take(32).map(char::from).collect();
     let key = store.insert_api_key(&id, name, &hash(&secret), scopes, Utc::now())?;
+    store.append_audit(&AuditEntry::by(by, "api_key", Some(&id), Outcome::Ok, format!("created {name:?} with scopes {}", scopes.join(",")), Utc::now()))?;
     Ok((key, format!("pdk_{id}_{secret}")))
+}
+
+/// Revokes a key on behalf of `by`. Audited.
+pub fn revoke(store: &Store, id: &str, by: &Principal) -> Result<(), KeyError> {
+    store.revoke_api_key(id, Utc::now())?;
+    store.append_audit(&AuditEntry::by(by, "api_key", Some(id), Outcome::Ok, "revoked", Utc::now()))?;
+    Ok(())
 }
 
 /// The key a bearer token belongs to, if valid and not revoked.
@@ -62,14 +72,20 @@ mod tests {
     #[test]
     fn create_authenticate_revoke() {
         let (_d, s) = crate::store::test_util::store();
-        let (k, token) = create(&s, "POS", &["payments:read".into()]).unwrap();
+        let owner = Principal::user("李老板", crate::auth::Role::Owner);
+        let (k, token) = create(&s, "POS", &["payments:read".into()], &owner).unwrap();
         assert!(token.starts_with(&format!("pdk_{}_", k.id)));
         assert_eq!(authenticate(&s, &token).unwrap().scopes, ["payments:read"]);
         assert!(authenticate(&s, &format!("{token}x")).is_none());
         assert!(authenticate(&s, "pdk_nope_x").is_none());
         assert!(authenticate(&s, "Bearer").is_none());
-        s.revoke_api_key(&k.id, Utc::now()).unwrap();
+        revoke(&s, &k.id, &Principal::Os { user: "alice".into() }).unwrap();
         assert!(authenticate(&s, &token).is_none());
-        assert!(matches!(create(&s, "x", &["admin".into()]), Err(KeyError::UnknownScope(_))));
+        assert!(matches!(create(&s, "x", &["admin".into()], &owner), Err(KeyError::UnknownScope(_))));
+        // Both changes are in the audit log with who made them; the secret never is.
+        let log = s.audit_log(10).unwrap();
+        let keys: Vec<_> = log.iter().filter(|e| e.action == "api_key").map(|e| (e.actor.as_deref().unwrap(), e.detail.as_str())).collect();
+        assert_eq!(keys, [("alice (cli)", "revoked"), ("李老板", "created \"POS\" with scopes payments:read")]);
+        assert!(log.iter().all(|e| !e.detail.contains(&token[token.len() - 8..])));
     }
 }

@@ -17,6 +17,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::order::ParseEnumError;
+use crate::principal::Principal;
 use crate::store::{AuditEntry, Outcome, Store, StoreError, UserAuth};
 
 /// Wrong PINs in a row before a user is locked.
@@ -262,8 +263,8 @@ pub fn needs_setup(store: &Store) -> Result<bool, AuthError> {
     Ok(store.users()?.is_empty())
 }
 
-/// Adds a user. The very first user must be an owner.
-pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, now: DateTime<Utc>) -> Result<User, AuthError> {
+/// Adds a user on behalf of `by`. The very first user must be an owner. Audited.
+pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, by: &Principal, now: DateTime<Utc>) -> Result<User, AuthError> {
     check_name(name)?;
     let hash = hash_pin(pin)?;
     if store.users()?.is_empty() && role != Role::Owner {
@@ -273,18 +274,20 @@ pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, now: DateTime<
         StoreError::Conflict(_) => AuthError::Conflict(format!("a user named {name:?} already exists")),
         other => other.into(),
     })?;
+    audit_user(store, by, name, &format!("added as {role}"), now)?;
     Ok(User { name: name.into(), role, enabled: true })
 }
 
-/// Changes a user's PIN.
-pub fn set_pin(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
+/// Changes a user's PIN on behalf of `by`. Audited.
+pub fn set_pin(store: &Store, name: &str, pin: &str, by: &Principal, now: DateTime<Utc>) -> Result<(), AuthError> {
     let hash = hash_pin(pin)?;
     store.update_user(name, None, Some(&hash), None, now)?;
-    Ok(())
+    audit_user(store, by, name, "PIN changed", now)
 }
 
-/// Enables or disables a user; the last enabled owner cannot be disabled.
-pub fn set_enabled(store: &Store, name: &str, enabled: bool, now: DateTime<Utc>) -> Result<(), AuthError> {
+/// Enables or disables a user on behalf of `by`; the last enabled owner cannot be disabled.
+/// Audited.
+pub fn set_enabled(store: &Store, name: &str, enabled: bool, by: &Principal, now: DateTime<Utc>) -> Result<(), AuthError> {
     if !enabled {
         let users = store.users()?;
         let owners = users.iter().filter(|u| u.enabled && u.role == Role::Owner && u.name != name).count();
@@ -293,7 +296,11 @@ pub fn set_enabled(store: &Store, name: &str, enabled: bool, now: DateTime<Utc>)
         }
     }
     store.update_user(name, None, None, Some(enabled), now)?;
-    Ok(())
+    audit_user(store, by, name, if enabled { "enabled" } else { "disabled" }, now)
+}
+
+fn audit_user(store: &Store, by: &Principal, name: &str, detail: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
+    Ok(store.append_audit(&AuditEntry::by(by, "user", Some(name), Outcome::Ok, detail, now))?)
 }
 
 /// Checks a user's PIN, counting failures and locking after [`MAX_FAILED`]. Audited.
@@ -387,10 +394,10 @@ mod tests {
         let (_d, s) = store();
         let now = Utc::now();
         assert!(needs_setup(&s).unwrap());
-        assert_eq!(add_user(&s, "amy", Role::Cashier, "1111", now).unwrap_err().code(), "invalid");
-        add_user(&s, "老板", Role::Owner, "9999", now).unwrap();
-        add_user(&s, "amy", Role::Cashier, "1111", now).unwrap();
-        assert_eq!(add_user(&s, "amy", Role::Cashier, "2222", now).unwrap_err().code(), "conflict");
+        assert_eq!(add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap_err().code(), "invalid");
+        add_user(&s, "老板", Role::Owner, "9999", &Principal::System, now).unwrap();
+        add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap();
+        assert_eq!(add_user(&s, "amy", Role::Cashier, "2222", &Principal::System, now).unwrap_err().code(), "conflict");
         assert!(!needs_setup(&s).unwrap());
         let sess = login(&s, "amy", "1111", now).unwrap();
         assert_eq!(sess.role, Role::Cashier);
@@ -412,13 +419,13 @@ mod tests {
     fn disabled_users_and_last_owner() {
         let (_d, s) = store();
         let now = Utc::now();
-        add_user(&s, "boss", Role::Owner, "9999", now).unwrap();
-        add_user(&s, "amy", Role::Cashier, "1111", now).unwrap();
-        assert_eq!(set_enabled(&s, "boss", false, now).unwrap_err().code(), "conflict");
-        set_enabled(&s, "amy", false, now).unwrap();
+        add_user(&s, "boss", Role::Owner, "9999", &Principal::System, now).unwrap();
+        add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap();
+        assert_eq!(set_enabled(&s, "boss", false, &Principal::System, now).unwrap_err().code(), "conflict");
+        set_enabled(&s, "amy", false, &Principal::System, now).unwrap();
         assert_eq!(login(&s, "amy", "1111", now).unwrap_err().code(), "bad_pin");
-        set_enabled(&s, "amy", true, now).unwrap();
-        set_pin(&s, "amy", "4321", now).unwrap();
+        set_enabled(&s, "amy", true, &Principal::System, now).unwrap();
+        set_pin(&s, "amy", "4321", &Principal::System, now).unwrap();
         assert!(login(&s, "amy", "1111", now).is_err());
         let sess = login(&s, "amy", "4321", now).unwrap();
         assert!(confirm_pin(&s, &sess, "4321", now).is_ok());

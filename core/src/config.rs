@@ -252,9 +252,15 @@ impl Settings {
                 return Err(ConfigError::Invalid { field, problem: "must be at least 1".into() });
             }
         }
+        if let CallbackMode::PublicUrl { base_url } = &self.callback {
+            crate::url::https_or_loopback(base_url).map_err(|e| ConfigError::Invalid { field: "callback.base_url", problem: e.0.into() })?;
+        }
         for u in &self.notify.urls {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return Err(ConfigError::Invalid { field: "notify.urls", problem: format!("{u:?} is not an http(s) URL") });
+            // The shop's own software may listen on its LAN over plain http (the events are
+            // HMAC-signed); still a real http(s) URL without credentials in it.
+            let ok = crate::url::Url::parse(u).is_ok_and(|p| matches!(p.scheme(), "http" | "https") && p.host().is_some() && p.username().is_empty() && p.password().is_none());
+            if !ok {
+                return Err(ConfigError::Invalid { field: "notify.urls", problem: format!("{u:?} is not an http(s) URL without a user name or password") });
             }
         }
         self.reconcile.run_at()?;

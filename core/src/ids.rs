@@ -1,11 +1,15 @@
-//! Typed identifiers: till ids, our order numbers and refund numbers, and their generator.
+//! Typed identifiers: till ids, our order numbers and refund numbers, and how they are made.
 //!
 //! An order number is `P` + `yyyyMMddHHmmssSSS` (local time of the till, 17 digits) + the till id
 //! (1–6 of `[A-Z0-9]`) + a 3-digit sequence: at most 27 characters, letters and digits only. That
 //! fits every channel at once: Alipay `out_trade_no` (≤ 64), WeChat `out_trade_no` (6–32,
-//! `[A-Za-z0-9_-|*]`) and UnionPay `orderId` (8–40, alphanumeric). Numbers sort by time, differ
-//! between tills by the till id, and stay unique across restarts because the generator is seeded
-//! with the last number the book holds and never goes backwards, even if the clock does.
+//! `[A-Za-z0-9_-|*]`) and UnionPay `orderId` (8–40, alphanumeric). Numbers sort by time and
+//! differ between tills by the till id.
+//!
+//! Invariant: a number is issued once. Within a till, the time and sequence ([`Slot`]) of every
+//! number come from the till's counter row in the book, moved forward in a write transaction
+//! (`Store::reserve_slot`), so processes sharing a home (the app, `paydesk serve`, CLI commands)
+//! never issue the same one, and the counter never goes backwards, even if the clock does.
 
 use std::fmt;
 use std::str::FromStr;
@@ -133,62 +137,112 @@ fn valid_number(s: &str, prefix: &str) -> bool {
     (9..=32).contains(&s.len()) && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-/// Issues order and refund numbers for one till; monotonic across calls and (seeded) restarts.
-#[derive(Debug)]
-pub struct NumberGen {
-    till: TillId,
-    tz: chrono_tz::Tz,
-    last: Mutex<(i64, u32)>,
+/// A place in a till's number sequence: the till's local time as the 17 digits of the number
+/// (`yyyyMMddHHmmssSSS`, read as an integer) and the 3-digit sequence within that millisecond.
+/// Slots order as the numbers they make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slot {
+    pub stamp: i64,
+    pub seq: u32,
 }
 
 const SEQ_MAX: u32 = 999;
+const STAMP_FORMAT: &str = "%Y%m%d%H%M%S%3f";
+
+impl Slot {
+    /// The slot to issue at local time `now` after `last` was issued: `now` with sequence 0 when
+    /// it is later, else the next sequence of `last` (the next millisecond once 999 are used).
+    /// Never at or before `last`, whatever the clock does.
+    pub fn next(last: Option<Slot>, now: i64) -> Slot {
+        match last {
+            Some(l) if now <= l.stamp => {
+                if l.seq < SEQ_MAX {
+                    Slot { stamp: l.stamp, seq: l.seq + 1 }
+                } else {
+                    Slot { stamp: stamp_plus_one_ms(l.stamp), seq: 0 }
+                }
+            }
+            _ => Slot { stamp: now, seq: 0 },
+        }
+    }
+}
+
+fn stamp_of(t: NaiveDateTime) -> i64 {
+    t.format(STAMP_FORMAT).to_string().parse().unwrap_or(0)
+}
+
+fn stamp_plus_one_ms(stamp: i64) -> i64 {
+    match NaiveDateTime::parse_from_str(&format!("{stamp:017}"), STAMP_FORMAT) {
+        Ok(t) => stamp_of(t + chrono::Duration::milliseconds(1)),
+        // Not a time (cannot come from `Numbering::stamp`): still strictly later.
+        Err(_) => stamp + 1,
+    }
+}
+
+/// How one till writes its numbers: its id, and the time zone of the time part.
+#[derive(Debug, Clone)]
+pub struct Numbering {
+    till: TillId,
+    tz: chrono_tz::Tz,
+}
+
+impl Numbering {
+    pub fn new(till: TillId, tz: chrono_tz::Tz) -> Numbering {
+        Numbering { till, tz }
+    }
+
+    pub fn till(&self) -> &TillId {
+        &self.till
+    }
+
+    /// `now` as the till's local time stamp.
+    pub fn stamp(&self, now: DateTime<Utc>) -> i64 {
+        stamp_of(now.with_timezone(&self.tz).naive_local())
+    }
+
+    pub fn order_no(&self, slot: Slot) -> OrderNo {
+        OrderNo(self.format("P", slot))
+    }
+
+    pub fn refund_no(&self, slot: Slot) -> RefundNo {
+        RefundNo(self.format("R", slot))
+    }
+
+    fn format(&self, prefix: &str, slot: Slot) -> String {
+        format!("{prefix}{:017}{}{:03}", slot.stamp, self.till, slot.seq)
+    }
+}
+
+/// Issues numbers from memory: for tests and for seeding a book with made-up history. It knows
+/// nothing of other processes, so a payment never takes its number from here: the payments
+/// service reserves each one in the book ([`crate::Store::reserve_slot`]), where a counter row
+/// per till makes numbers unique across every process sharing the book.
+#[derive(Debug)]
+pub struct NumberGen {
+    numbering: Numbering,
+    last: Mutex<Option<Slot>>,
+}
 
 impl NumberGen {
     pub fn new(till: TillId, tz: chrono_tz::Tz) -> NumberGen {
-        NumberGen { till, tz, last: Mutex::new((0, 0)) }
-    }
-
-    /// Makes sure no number issued from now on sorts at or before `last_issued` (from the book).
-    pub fn seed(&self, last_issued: &str) {
-        // Both prefixes share the time layout; parse the 17 digits after the prefix.
-        let Some(digits) = last_issued.get(1..18) else { return };
-        let Ok(naive) = NaiveDateTime::parse_from_str(digits, "%Y%m%d%H%M%S%3f") else { return };
-        let Some(local) = naive.and_local_timezone(self.tz).single() else { return };
-        let ms = local.timestamp_millis();
-        let seq = last_issued
-            .get(last_issued.len().saturating_sub(3)..)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(SEQ_MAX);
-        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        if (ms, seq) > *last {
-            *last = (ms, seq);
-        }
+        NumberGen { numbering: Numbering::new(till, tz), last: Mutex::new(None) }
     }
 
     pub fn next_order_no(&self, now: DateTime<Utc>) -> OrderNo {
-        OrderNo(self.next("P", now))
+        let slot = self.next(now);
+        self.numbering.order_no(slot)
     }
 
     pub fn next_refund_no(&self, now: DateTime<Utc>) -> RefundNo {
-        RefundNo(self.next("R", now))
+        let slot = self.next(now);
+        self.numbering.refund_no(slot)
     }
 
-    fn next(&self, prefix: &str, now: DateTime<Utc>) -> String {
+    fn next(&self, now: DateTime<Utc>) -> Slot {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
-        let mut ms = now.timestamp_millis();
-        let seq;
-        if ms > last.0 {
-            seq = 0;
-        } else if last.1 < SEQ_MAX {
-            ms = last.0;
-            seq = last.1 + 1;
-        } else {
-            ms = last.0 + 1;
-            seq = 0;
-        }
-        *last = (ms, seq);
-        let t = DateTime::from_timestamp_millis(ms).unwrap_or(now).with_timezone(&self.tz);
-        format!("{prefix}{}{}{seq:03}", t.format("%Y%m%d%H%M%S%3f"), self.till)
+        let slot = Slot::next(*last, self.numbering.stamp(now));
+        *last = Some(slot);
+        slot
     }
 }
 
@@ -235,15 +289,18 @@ mod tests {
     }
 
     #[test]
-    fn clock_going_back_after_restart_does_not_repeat() {
-        let g1 = gen("T1");
-        let later = Utc.with_ymd_and_hms(2026, 5, 1, 8, 0, 0).unwrap();
-        let last = g1.next_order_no(later);
-        // Restart with the clock an hour behind: seeded from the book, numbers still grow.
-        let g2 = gen("T1");
-        g2.seed(last.as_str());
-        let next = g2.next_order_no(later - chrono::Duration::hours(1));
-        assert!(next > last, "{next} must sort after {last}");
+    fn a_slot_never_goes_back_and_rolls_over_to_the_next_millisecond() {
+        let last = Slot { stamp: 20260501080000123, seq: 4 };
+        // The clock an hour behind (or the same millisecond): the next sequence.
+        assert_eq!(Slot::next(Some(last), 20260501070000000), Slot { stamp: last.stamp, seq: 5 });
+        assert_eq!(Slot::next(Some(last), last.stamp), Slot { stamp: last.stamp, seq: 5 });
+        // Later: that time, sequence 0.
+        assert_eq!(Slot::next(Some(last), 20260501080000124), Slot { stamp: 20260501080000124, seq: 0 });
+        assert_eq!(Slot::next(None, 20260501080000124), Slot { stamp: 20260501080000124, seq: 0 });
+        // 999 used: the next millisecond, across the end of a second, a day and a year.
+        let full = |stamp| Slot { stamp, seq: 999 };
+        assert_eq!(Slot::next(Some(full(20260501080000123)), 0), Slot { stamp: 20260501080000124, seq: 0 });
+        assert_eq!(Slot::next(Some(full(20261231235959999)), 0), Slot { stamp: 20270101000000000, seq: 0 });
     }
 
     #[test]

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
+use crate::principal::Principal;
 
 /// Where an order is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -299,7 +300,11 @@ pub struct Order {
     pub auth_code_masked: Option<String>,
     pub failure_code: Option<String>,
     pub failure_message: Option<String>,
+    /// A label the client gave (the cashier's name at the till, anything through the API or the
+    /// CLI): shown, never trusted. Who really took the payment is `principal`.
     pub operator: Option<String>,
+    /// Who took the payment, as authenticated (none for orders written before it was recorded).
+    pub principal: Option<Principal>,
     pub till: String,
     pub idempotency_key: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -382,7 +387,10 @@ pub struct Refund {
     pub status: RefundStatus,
     pub channel_refund_no: Option<String>,
     pub failure_message: Option<String>,
+    /// A label (see [`Order::operator`]).
     pub operator: Option<String>,
+    /// Who asked for the refund, as authenticated (none for refunds written before).
+    pub principal: Option<Principal>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -401,6 +409,9 @@ pub struct OrderEvent {
     /// The common events as a code with its values, for front ends to word (see [`EventNote`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<crate::reason::Reason>,
+    /// Who caused it, for events a principal asked for (creation, close, refund request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by: Option<Principal>,
 }
 
 /// What an event says: the English sentence (logs, the CLI, the API's `detail`) and, for the
@@ -410,30 +421,38 @@ pub struct OrderEvent {
 pub struct EventNote {
     pub text: String,
     pub reason: Option<crate::reason::Reason>,
+    /// Who asked for what the event records (none for the channel's and Paydesk's own events).
+    pub by: Option<Principal>,
 }
 
 impl EventNote {
     pub fn coded(code: &str, args: &[(&str, &str)], text: impl Into<String>) -> EventNote {
         let args = args.iter().map(|(k, v)| ((*k).to_string(), (*v).to_string())).collect();
-        EventNote { text: text.into(), reason: Some(crate::reason::Reason { code: code.into(), args }) }
+        EventNote { text: text.into(), reason: Some(crate::reason::Reason { code: code.into(), args }), by: None }
+    }
+
+    /// The same note, recorded as asked for by `p`.
+    pub fn by(mut self, p: &Principal) -> EventNote {
+        self.by = Some(p.clone());
+        self
     }
 }
 
 impl From<&str> for EventNote {
     fn from(s: &str) -> EventNote {
-        EventNote { text: s.into(), reason: None }
+        EventNote { text: s.into(), reason: None, by: None }
     }
 }
 
 impl From<String> for EventNote {
     fn from(text: String) -> EventNote {
-        EventNote { text, reason: None }
+        EventNote { text, reason: None, by: None }
     }
 }
 
 impl From<&String> for EventNote {
     fn from(s: &String) -> EventNote {
-        EventNote { text: s.clone(), reason: None }
+        EventNote { text: s.clone(), reason: None, by: None }
     }
 }
 

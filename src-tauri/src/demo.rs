@@ -115,7 +115,7 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
         let mut users = USERS;
         users.sort_by_key(|(_, role, _)| *role != Role::Owner);
         for (name, role, pin) in users {
-            auth::add_user(&store, name, role, pin, chrono::Utc::now())?;
+            auth::add_user(&store, name, role, pin, &paydesk_core::Principal::System, chrono::Utc::now())?;
         }
     }
     // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
@@ -193,7 +193,7 @@ pub async fn burst(payments: Arc<Payments>, n: u32) {
             auth_code: format!("99{:015}{}", i, i % 5),
             ..Default::default()
         };
-        match payments.barcode_pay(input).await {
+        match payments.barcode_pay(input, &paydesk_core::Principal::System).await {
             Ok(o) if o.status == paydesk_core::OrderStatus::Success => ok += 1,
             Ok(o) => tracing::warn!(order = %o.order_no, status = %o.status, "bench payment not paid"),
             Err(e) => tracing::warn!("bench payment failed: {e}"),

@@ -55,9 +55,9 @@ impl AppState {
         }
     }
 
-    /// The logged-in person as the author of a change (for core's audited changes).
-    pub fn actor(&self, s: &Session) -> paydesk_core::payments::Actor {
-        paydesk_core::payments::Actor { name: s.user.clone(), role: Some(s.role) }
+    /// The logged-in person as the principal of what they do (payments, refunds, changes).
+    pub fn principal(s: &Session) -> paydesk_core::Principal {
+        paydesk_core::Principal::user(&s.user, s.role)
     }
 
     /// Writes an audit entry for the logged-in user (failures to audit are logged, not fatal).

@@ -17,9 +17,9 @@ use crate::voice::{Lang, Voice};
 fn state(dir: &std::path::Path) -> AppState {
     let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
     let now = chrono::Utc::now();
-    auth::add_user(&store, "boss", Role::Owner, "9999", now).unwrap();
-    auth::add_user(&store, "amy", Role::Cashier, "1111", now).unwrap();
-    auth::add_user(&store, "ann", Role::Accountant, "5555", now).unwrap();
+    auth::add_user(&store, "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(&store, "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(&store, "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
@@ -210,4 +210,29 @@ fn analytics_for_owner_and_accountant_only() {
     assert!(std::path::Path::new(ex["dir"].as_str().unwrap()).join(ex["files"][0].as_str().unwrap()).exists());
     let log = a.call("audit_log", json!({})).unwrap();
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export_analytics" && e["outcome"] == "ok"));
+}
+
+/// The app saves no account whose key file lies outside the home's keys/ folder; importing the
+/// file (copied in, sealed for the account) is the way in.
+#[test]
+fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
+    let a = app();
+    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys");
+    std::fs::copy(keys.join("merchant_private.pem"), outside.path().join("app.pem")).unwrap();
+    let account = |key: &str| {
+        json!({
+            "name": "sb", "channel": "sandbox", "display_name": "", "enabled": true, "priority": 10, "weight": 1, "fee_rate_bp": 60,
+            "daily_cap": null, "methods": [], "base_url": "https://sandbox.example.com", "callback_allow": [],
+            "params": {"merchant_id": "M1", "private_key_file": key, "gateway_public_key_file": keys.join("gateway_public.pem")},
+        })
+    };
+    let e = a.call("save_account", json!({"account": account(&outside.path().join("app.pem").display().to_string())})).unwrap_err();
+    let m = e["message"].as_str().unwrap();
+    assert!(e["code"] == "invalid" && m.contains("private_key_file") && m.contains("outside the home's key folder"), "{e}");
+    assert!(a.call("list_accounts", json!({})).unwrap().as_array().unwrap().is_empty(), "nothing saved");
+    let rel = a.call("import_key", json!({"account": "sb", "field": "private_key_file", "path": outside.path().join("app.pem")})).unwrap();
+    assert_eq!(rel, "keys/sb.private_key_file.sealed");
+    a.call("save_account", json!({"account": account(rel.as_str().unwrap())})).unwrap();
 }

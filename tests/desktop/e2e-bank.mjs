@@ -74,7 +74,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     await until(async () => (await account('unionpay-store')).includes('已到账'), 15000, 'UnionPay arrived');
     assert((await link('channel-bank')) === 'differ', 'still one yuan short');
     await sleep(400);
-    await shot('18-money-chain');
+    await shot('19-money-chain');
   });
 
   await step('resolving the short deposit with a note turns the picture green', async () => {

@@ -6,7 +6,7 @@ function order(p: Partial<Order>): Order {
   return {
     order_no: 'P1', kind: 'qr', method: 'alipay', channel: 'alipay', account: 'a', amount: 1234, refunded: 0, fee: 7, status: 'pending',
     subject: 's', channel_trade_no: null, qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: null,
-    till: 'T1', idempotency_key: null, created_at: '', updated_at: '', expires_at: '', paid_at: null, ...p,
+    principal: null, till: 'T1', idempotency_key: null, created_at: '', updated_at: '', expires_at: '', paid_at: null, ...p,
   };
 }
 

@@ -550,17 +550,17 @@ pub fn detail_entry<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<usiz
 }
 
 /// Streams the detail rows of a bill ZIP (the archive stays borrowed while reading).
-pub fn zip_detail_rows<R: Read + Seek>(zip: &mut zip::ZipArchive<R>) -> Result<DetailRows<BufReader<zip::read::ZipFile<'_, R>>>, StatementError> {
+/// `archive_len` is the archive's real size (the ratio limit is judged against it).
+pub fn zip_detail_rows<R: Read + Seek>(zip: &mut zip::ZipArchive<R>, archive_len: u64) -> Result<DetailRows<BufReader<crate::archive::Bounded<zip::read::ZipFile<'_, R>>>>, StatementError> {
     let idx = detail_entry(zip)?;
-    let f = zip.by_index(idx).map_err(|e| err(0, format!("cannot open the detail entry: {e}")))?;
-    Ok(detail_rows(f))
+    Ok(detail_rows(crate::archive::zip_entry(zip, idx, archive_len, crate::archive::LIMITS, "the detail entry")?))
 }
 
 /// Parses a statement from the bytes of the downloaded ZIP or of its detail CSV.
 pub fn parse_statement(bytes: &[u8]) -> Result<Statement, StatementError> {
     if bytes.starts_with(b"PK\x03\x04") {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
-        let parsed = collect(zip_detail_rows(&mut zip)?);
+        let parsed = collect(zip_detail_rows(&mut zip, bytes.len() as u64)?);
         parsed
     } else {
         collect(detail_rows(bytes))
@@ -574,8 +574,9 @@ pub fn parse_statement_file(path: &Path) -> Result<Statement, StatementError> {
     let n = f.read(&mut magic).map_err(|e| err(0, format!("cannot read {}: {e}", path.display())))?;
     f.rewind().map_err(|e| err(0, format!("cannot read {}: {e}", path.display())))?;
     if n == 4 && &magic == b"PK\x03\x04" {
+        let len = f.metadata().map(|m| m.len()).map_err(|e| err(0, format!("cannot read {}: {e}", path.display())))?;
         let mut zip = zip::ZipArchive::new(f).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
-        let parsed = collect(zip_detail_rows(&mut zip)?);
+        let parsed = collect(zip_detail_rows(&mut zip, len)?);
         parsed
     } else {
         collect(detail_rows(f))
@@ -602,9 +603,7 @@ pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSo
     if bytes.starts_with(b"PK\x03\x04") {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
         let idx = detail_entry(&mut zip)?;
-        let mut f = zip.by_index(idx).map_err(|e| err(0, format!("cannot open the detail entry: {e}")))?;
-        let mut csv = Vec::with_capacity(usize::try_from(f.size()).unwrap_or(0).min(1 << 30));
-        f.read_to_end(&mut csv).map_err(|e| err(0, format!("cannot decompress the detail entry: {e}")))?;
+        let csv = crate::archive::zip_entry(&mut zip, idx, bytes.len() as u64, crate::archive::LIMITS, "the detail entry")?.read_all()?;
         Ok(Box::new(DetailRows::new(Cursor::new(csv))))
     } else {
         Ok(Box::new(DetailRows::new(BufReader::with_capacity(256 * 1024, bytes))))

@@ -4,8 +4,10 @@
 //!   `name`, `money` (yuan), `clientip`, `device`, `sign`, `sign_type=MD5` → JSON
 //!   `{"code":1,"trade_no":…,"qrcode":…}` (`code` ≠ 1 with `msg` on error). The signature is MD5 of
 //!   the sorted non-empty fields except `sign`/`sign_type`, joined `k=v&…`, with the key appended.
-//! * `GET /epay/api.php?act=order&pid&key&out_trade_no` → the order with `status` 1 (paid) or 0;
-//!   `{"code":-1}` when unknown. The merchant key is sent as a parameter (that is the protocol).
+//! * `api.php?act=order` with `pid`, `key`, `out_trade_no` → the order with `status` 1 (paid) or
+//!   0; `{"code":-1}` when unknown. The merchant key is sent as a parameter (that is the protocol),
+//!   in the query string of a GET or — as Paydesk sends it, keeping the key out of URLs — the form
+//!   body of a POST (PHP reads both).
 //! * `POST /epay/api.php?act=refund` (form `pid`, `key`, `out_trade_no`, `money`) → `{"code":1}`.
 //! * Notifications: a GET to `notify_url` with `pid`, `trade_no`, `out_trade_no`, `type`, `name`,
 //!   `money`, `trade_status=TRADE_SUCCESS`, `sign`, `sign_type`; the merchant answers `success`.
@@ -127,14 +129,19 @@ struct Act {
 }
 
 async fn api(State(st): State<Arc<SimState>>, Query(q): Query<Vec<(String, String)>>) -> Response {
-    let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    order(&st, &q).await
+}
+
+/// `act=order`: the order's state, for the fields of the query string or the POST body.
+async fn order(st: &SimState, f: &[(String, String)]) -> Response {
+    let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     if get("act") != "order" {
         return err("act 不支持");
     }
-    if get("pid") != PID || get("key") != key(&st) {
+    if get("pid") != PID || get("key") != key(st) {
         return err("商户密钥错误");
     }
-    let stall = match fault(&st, "query") {
+    let stall = match fault(st, "query") {
         Ok(s) => s,
         Err(r) => return r,
     };
@@ -147,14 +154,19 @@ async fn api(State(st): State<Arc<SimState>>, Query(q): Query<Vec<(String, Strin
         "status": if paid { 1 } else { 0 },
     }))
     .into_response();
-    late(&st, stall, r).await
+    late(st, stall, r).await
 }
 
 async fn api_post(State(st): State<Arc<SimState>>, Query(a): Query<Act>, headers: HeaderMap, body: Bytes) -> Response {
+    let Ok(mut f) = parse_form(&body, headers.get("content-type").and_then(|v| v.to_str().ok())) else { return err("参数格式错误") };
+    if a.act == "order" {
+        // PHP reads the parameters from the request (`$_REQUEST`): the query's act, the body's key.
+        f.push(("act".into(), a.act));
+        return order(&st, &f).await;
+    }
     if a.act != "refund" {
         return err("act 不支持");
     }
-    let Ok(f) = parse_form(&body, headers.get("content-type").and_then(|v| v.to_str().ok())) else { return err("参数格式错误") };
     let get = |k: &str| f.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     if get("pid") != PID || get("key") != key(&st) {
         return err("商户密钥错误");

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use paydesk_core::{AccountConfig, ChannelError, Method};
 
-use super::recipe::{self, Algorithm, KeyMode, Op, Recipe};
+use super::recipe::{self, Algorithm, Body, CallbackRecipe, HttpMethod, KeyMode, Op, Recipe};
 use super::render::placeholders;
 use crate::env::ChannelEnv;
 use crate::sign::{RsaSigner, RsaVerifier};
@@ -112,6 +112,9 @@ fn check(a: &AccountConfig, r: &Recipe) -> Result<(), ChannelError> {
         }
     }
     let s = &r.sign;
+    if s.algorithm == Algorithm::Md5 && s.key_mode == KeyMode::None {
+        return Err(bad(a, "sign.key_mode", "must be append_raw or append_param for MD5: an MD5 without the key is no signature (anyone could compute it)"));
+    }
     match s.algorithm {
         Algorithm::Md5 | Algorithm::HmacSha256 if r.secret_file.is_none() => return Err(bad(a, "secret_file", "is required for MD5 and HMAC-SHA256 signatures (the provider's key, in a file)")),
         Algorithm::RsaSha256 if r.private_key_file.is_none() => return Err(bad(a, "private_key_file", "is required for RSA-SHA256 signatures")),
@@ -143,6 +146,7 @@ fn check(a: &AccountConfig, r: &Recipe) -> Result<(), ChannelError> {
         return Err(bad(a, "query.reply.status", "query needs status (the path of the status value) and status_map"));
     }
     if let Some(cb) = &r.callback {
+        check_callback(a, r, cb)?;
         check_words(a, "callback.status_map", &cb.status_map, &recipe::TRADE_WORDS)?;
         if cb.success_reply.is_empty() {
             return Err(bad(a, "callback.success_reply", "must not be empty"));
@@ -154,10 +158,68 @@ fn check(a: &AccountConfig, r: &Recipe) -> Result<(), ChannelError> {
     Ok(())
 }
 
+/// A callback is believed only through its signature: it must be signed, and everything read from
+/// it (order number, amount, status, trade number, every `check` field) must be a top-level field
+/// the signature covers — not the signature field, not in `exclude`, not an unsigned
+/// `sign_type_field`, and (JSON) not nested, since the signed string holds top-level values only.
+fn check_callback(a: &AccountConfig, r: &Recipe, cb: &CallbackRecipe) -> Result<(), ChannelError> {
+    if !cb.signed {
+        return Err(bad(a, "callback.signed", "must be true: an unsigned callback could be sent by anyone and would book forged payments; for a provider without signed notifications, remove [callback] and Paydesk follows its orders by query"));
+    }
+    let s = &r.sign;
+    let covered = |name: &str| -> Result<(), String> {
+        if name.is_empty() {
+            return Err("an empty field name".into());
+        }
+        if cb.format == Body::Json && name.contains('.') {
+            return Err(format!("{name:?} is nested; the signature covers top-level fields only"));
+        }
+        if name == s.sign_field {
+            return Err(format!("{name:?} is the signature field"));
+        }
+        if s.exclude.iter().any(|e| e == name) {
+            return Err(format!("{name:?} is left out of the signature (sign.exclude)"));
+        }
+        if !s.sign_type_signed && s.sign_type_field.as_deref() == Some(name) {
+            return Err(format!("{name:?} is the unsigned sign_type_field"));
+        }
+        Ok(())
+    };
+    let read: [(&str, Option<&str>); 4] = [("order_no", Some(&cb.order_no)), ("amount", Some(&cb.amount)), ("status", Some(&cb.status)), ("trade_no", cb.trade_no.as_deref())];
+    for (key, path) in read {
+        for alt in path.into_iter().flat_map(|p| p.split('|')) {
+            covered(alt.trim()).map_err(|e| bad(a, &format!("callback.{key}"), format!("{e}: a callback value Paydesk reads must be one the signature covers")))?;
+        }
+    }
+    for field in cb.check.keys() {
+        covered(field).map_err(|e| bad(a, &format!("callback.check.{field}"), format!("{e}: a checked field must be one the signature covers")))?;
+    }
+    Ok(())
+}
+
+/// `{secret}` is sent only in the body of a POST over https (or to this machine): never in a URL,
+/// where proxies, server logs and error messages keep it.
+fn check_secret_transport(a: &AccountConfig, name: &str, op: &Op) -> Result<(), ChannelError> {
+    let uses_secret = op.fields.values().any(|v| placeholders(v).contains(&"secret")) || op.path.contains("{secret}");
+    if !uses_secret {
+        return Ok(());
+    }
+    if op.path.contains("{secret}") {
+        return Err(bad(a, &format!("{name}.path"), "must not hold {secret}: the path is part of the URL, which proxies and logs keep; put the key in a field of a POST"));
+    }
+    if op.http_method == HttpMethod::Get {
+        return Err(bad(a, &format!("{name}.http_method"), "{secret} would travel in the URL's query string (kept by proxies and logs): send this operation as POST so the key goes in the body"));
+    }
+    let base = a.base_url.as_deref().unwrap_or_default();
+    paydesk_core::url::https_or_loopback(base).map_err(|e| bad(a, &format!("{name}.fields"), format!("{{secret}} travels only over https: base_url {e}")))?;
+    Ok(())
+}
+
 fn check_op(a: &AccountConfig, r: &Recipe, name: &str, op: &Op) -> Result<(), ChannelError> {
     if !op.path.starts_with('/') || op.path.contains("://") {
         return Err(bad(a, &format!("{name}.path"), "must be a path after base_url, starting with /"));
     }
+    check_secret_transport(a, name, op)?;
     for (field, value) in &op.fields {
         check_placeholders(a, r, &format!("{name}.fields.{field}"), value, recipe::op_placeholders(name))?;
         if value.contains("{method}") {

@@ -128,9 +128,75 @@ status = "data.state"
 [params.query.reply.status_map]
 S = "paid"
 "#;
-    let a: AccountConfig = toml::from_str(text).unwrap();
-    let t = Template::new(&a, &env()).unwrap();
+    let a: AccountConfig = toml::from_str(&text.replace("epay/key.txt", "keys/epay.key")).unwrap();
+    // A real provider's account reads its key from the home's keys/ folder.
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir(home.path().join("keys")).unwrap();
+    std::fs::copy(crate::sim::demo_keys_dir().join("epay/key.txt"), home.path().join("keys/epay.key")).unwrap();
+    let t = Template::new(&a, &ChannelEnv::new(home.path(), Duration::from_secs(2))).unwrap();
     let caps = t.capabilities();
     assert!(caps.barcode && !caps.qr && !caps.callbacks);
     assert_eq!(caps.methods, vec![Method::Ecny]);
+}
+
+/// No recipe may weaken verification: each of these would let a forged callback book a payment,
+/// or send the key where it is kept; each is refused at load, naming the recipe field.
+#[test]
+fn recipes_that_weaken_verification_are_refused() {
+    let cases: &[(&str, &str, &str)] = &[
+        ("[params.callback]\nsigned = false", "params.callback.signed", "anyone"),
+        ("[params.sign]\nkey_mode = \"none\"", "params.sign.key_mode", "no signature"),
+        ("[params.sign]\nexclude = [\"money\"]", "params.callback.amount", "left out of the signature"),
+        ("[params.sign]\nexclude = [\"pid\"]", "params.callback.check.pid", "left out of the signature"),
+        ("[params.callback]\nstatus = \"sign\"", "params.callback.status", "signature field"),
+        ("[params.callback]\norder_no = \"sign_type\"", "params.callback.order_no", "sign_type_field"),
+        ("[params.callback]\ntrade_no = \"trade_no|param2\"\n[params.sign]\nexclude = [\"param2\"]", "params.callback.trade_no", "param2"),
+        ("[params.callback]\nformat = \"json\"\norder_no = \"data.out_trade_no\"", "params.callback.order_no", "nested"),
+        ("[params.callback.check]\nsign_type = \"MD5\"", "params.callback.check.sign_type", "sign_type_field"),
+        ("[params.query]\nhttp_method = \"GET\"", "params.query.http_method", "query string"),
+        ("[params.refund]\nhttp_method = \"GET\"", "params.refund.http_method", "query string"),
+        ("[params.query]\npath = \"/api.php?act=order&key={secret}\"", "params.query.path", "URL"),
+    ];
+    for (extra, path, why) in cases {
+        let e = Template::new(&account(&format!("{extra}\n{VARS}")), &env()).unwrap_err().to_string();
+        assert!(e.contains(path) && e.contains(why), "{extra}: {e}");
+        assert!(!e.contains("Pd7k"), "{e}");
+    }
+    // {secret} only over https (or to this machine): the same recipe against a plain-http host.
+    let mut a = account(VARS);
+    a.base_url = Some("http://pay.example.com/epay".into());
+    let e = Template::new(&a, &env()).unwrap_err().to_string();
+    assert!(e.contains("params.query.fields") && e.contains("https"), "{e}");
+    // A JSON callback may read top-level fields (signed), and HMAC without the key in the string is
+    // still keyed.
+    let ok = "[params.callback]\nformat = \"json\"\n[params.sign]\nalgorithm = \"hmac-sha256\"\nkey_mode = \"none\"";
+    Template::new(&account(&format!("{ok}\n{VARS}")), &env()).unwrap();
+}
+
+/// What the loader refuses, the callback path could not be made to accept either: a callback
+/// without a valid signature, or one whose checked field differs, books nothing.
+#[test]
+fn the_shipped_recipe_verifies_callbacks_before_reading_them() {
+    use paydesk_core::channel::CallbackRequest;
+    let t = Template::new(&account(VARS), &env()).unwrap();
+    let key = std::fs::read_to_string(crate::sim::demo_keys_dir().join("epay/key.txt")).unwrap();
+    let fields = |pid: &str, money: &str| -> Vec<(String, String)> {
+        [("pid", pid), ("trade_no", "T1"), ("out_trade_no", "P20260101T1000000000000001"), ("type", "alipay"), ("name", "x"), ("money", money), ("trade_status", "TRADE_SUCCESS")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    };
+    let req = |f: &[(String, String)], sig: &str| {
+        let mut f = f.to_vec();
+        f.push(("sign".into(), sig.into()));
+        f.push(("sign_type".into(), "MD5".into()));
+        CallbackRequest { body: serde_urlencoded::to_string(&f).unwrap().into_bytes(), ..Default::default() }
+    };
+    let good = fields("1001", "1.00");
+    let sig = crate::sim::epay::sign(&good, key.trim());
+    assert!(t.parse_callback(&req(&good, &sig)).is_ok());
+    let e = t.parse_callback(&req(&fields("1001", "100.00"), &sig)).unwrap_err();
+    assert!(matches!(e, paydesk_core::ChannelError::SignatureInvalid { .. }), "{e:?}");
+    let e = t.parse_callback(&req(&good, "")).unwrap_err();
+    assert!(matches!(e, paydesk_core::ChannelError::SignatureInvalid { .. }), "{e:?}");
+    let other = fields("1002", "1.00");
+    let e = t.parse_callback(&req(&other, &crate::sim::epay::sign(&other, key.trim()))).unwrap_err();
+    assert!(matches!(e, paydesk_core::ChannelError::Mismatch { .. }), "{e:?}");
 }

@@ -71,9 +71,7 @@ pub fn decode_file_content(b64: &str) -> Result<Vec<u8>, String> {
     use base64::Engine;
     let cleaned: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
     let z = base64::engine::general_purpose::STANDARD.decode(cleaned).map_err(|_| "fileContent is not Base64")?;
-    let mut out = Vec::new();
-    flate2::read::ZlibDecoder::new(&z[..]).read_to_end(&mut out).map_err(|_| "fileContent is not zlib data")?;
-    Ok(out)
+    crate::archive::inflate_zlib(&z, crate::archive::LIMITS, "fileContent").map_err(|e| e.message)
 }
 
 /// The inverse of [`decode_file_content`] (the simulator and tests use it).
@@ -230,9 +228,7 @@ pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSo
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| err(0, "not a ZIP file (UnionPay statements are ZIPs of INN…ZM_… files)"))?;
     let (idx, date) = zm_entry(&mut zip)?;
-    let mut entry = zip.by_index(idx).map_err(|e| err(0, format!("ZIP entry unreadable: {e}")))?;
-    let mut text = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0).min(1 << 30));
-    entry.read_to_end(&mut text).map_err(|e| err(0, format!("cannot decompress the ZM entry: {e}")))?;
+    let text = crate::archive::zip_entry(&mut zip, idx, bytes.len() as u64, crate::archive::LIMITS, "the ZM entry")?.read_all()?;
     Ok(Box::new(ZmRows::new(Cursor::new(text), date)))
 }
 
@@ -272,7 +268,7 @@ pub fn is_zm(name: &str) -> bool {
 pub fn parse_statement(zip_bytes: &[u8]) -> Result<Statement, StatementError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(zip_bytes)).map_err(|_| err(0, "not a ZIP file (UnionPay statements are ZIPs of INN…ZM_… files)"))?;
     let (idx, date) = zm_entry(&mut zip)?;
-    let entry = zip.by_index(idx).map_err(|e| err(0, format!("ZIP entry unreadable: {e}")))?;
+    let entry = crate::archive::zip_entry(&mut zip, idx, zip_bytes.len() as u64, crate::archive::LIMITS, "the ZM entry")?;
     collect(ZmRows::new(std::io::BufReader::new(entry), date))
 }
 

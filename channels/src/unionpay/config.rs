@@ -70,8 +70,10 @@ fn flag(a: &AccountConfig, field: &str, default: bool) -> Result<bool, ChannelEr
 fn url_param(a: &AccountConfig, field: &str) -> Result<Option<String>, ChannelError> {
     match a.param_opt(field) {
         None => Ok(None),
-        Some(u) if u.starts_with("https://") || u.starts_with("http://127.") || u.starts_with("http://localhost") => Ok(Some(u.trim_end_matches('/').to_string())),
-        Some(_) => Err(cfg(a, field, "must be https:// (plain http only for 127.0.0.1/localhost)")),
+        Some(u) => match paydesk_core::url::https_or_loopback(u) {
+            Ok(_) => Ok(Some(u.trim().trim_end_matches('/').to_string())),
+            Err(e) => Err(cfg(a, field, e)),
+        },
     }
 }
 

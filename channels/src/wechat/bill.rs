@@ -20,16 +20,15 @@ use paydesk_core::statement::{StatementError, StatementKind, StatementRow, State
 
 /// Longest line accepted (a real line is well under 1 KiB).
 const MAX_LINE: usize = 64 * 1024;
-/// Largest decompressed bill accepted.
-pub const MAX_BILL_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Why a downloaded bill was refused before parsing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BillFileError {
     #[error("the bill is not valid GZIP data: {0}")]
     NotGzip(String),
-    #[error("the bill is larger than {MAX_BILL_BYTES} bytes once decompressed")]
-    TooLarge,
+    /// Refused by the archive limits (`crate::archive`): too large or too compressed.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("SHA1 of the decompressed bill is {actual} but WeChat declared {declared}: the file is corrupted or incomplete and was refused")]
     HashMismatch { declared: String, actual: String },
 }
@@ -37,10 +36,10 @@ pub enum BillFileError {
 /// Decompresses a GZIP bill and checks the SHA1 of the decompressed content against the declared
 /// `hash_value` (lowercase or uppercase hex).
 pub fn gunzip_verified(gz: &[u8], sha1_hex: &str) -> Result<Vec<u8>, BillFileError> {
+    let mut r = crate::archive::gunzip(gz, crate::archive::LIMITS, "the bill");
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(gz).take(MAX_BILL_BYTES + 1).read_to_end(&mut out).map_err(|e| BillFileError::NotGzip(e.kind().to_string()))?;
-    if out.len() as u64 > MAX_BILL_BYTES {
-        return Err(BillFileError::TooLarge);
+    if let Err(e) = r.read_to_end(&mut out) {
+        return Err(if r.refused() { BillFileError::TooLarge(e.to_string()) } else { BillFileError::NotGzip(e.kind().to_string()) });
     }
     verify_sha1(&out, sha1_hex)?;
     Ok(out)
@@ -351,7 +350,7 @@ impl<R: BufRead> Iterator for BillReader<R> {
 pub fn open_file(path: &std::path::Path) -> std::io::Result<BillReader<Box<dyn BufRead>>> {
     let mut f = std::io::BufReader::new(std::fs::File::open(path)?);
     let gz = f.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-    let inner: Box<dyn BufRead> = if gz { Box::new(std::io::BufReader::new(flate2::bufread::GzDecoder::new(f).take(MAX_BILL_BYTES))) } else { Box::new(f) };
+    let inner: Box<dyn BufRead> = if gz { Box::new(std::io::BufReader::new(crate::archive::gunzip(f, crate::archive::LIMITS, "the bill"))) } else { Box::new(f) };
     Ok(BillReader::new(inner))
 }
 

@@ -308,8 +308,9 @@ pub fn load(a: &AccountConfig, env: &ChannelEnv) -> Result<Config, ChannelError>
     let base = crate::env::base_url(a, DEFAULT_BASE);
     let notify_url = p.opt("notify_url");
     if let Some(u) = &notify_url {
-        if !u.starts_with("https://") || u.contains('?') {
-            return Err(p.bad("notify_url", "must be an https:// URL without a query string"));
+        let parsed = paydesk_core::url::https_or_loopback(u).map_err(|e| p.bad("notify_url", e))?;
+        if parsed.query().is_some() {
+            return Err(p.bad("notify_url", "must not carry a query string (WeChat Pay refuses it)"));
         }
     }
     Ok(Config {

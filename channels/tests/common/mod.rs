@@ -64,6 +64,12 @@ impl Harness {
     }
 
     pub async fn start_with(accounts_toml: &str, timing: Timing) -> Harness {
+        Self::start_with_keys(accounts_toml, timing, &[]).await
+    }
+
+    /// Like [`Harness::start_with`], with key files written into the home's `keys/` first
+    /// (`{HOME}` in the accounts is the home): accounts read keys from there only.
+    pub async fn start_with_keys(accounts_toml: &str, timing: Timing, keys: &[(&str, &[u8])]) -> Harness {
         let _ = tracing_subscriber_init();
         let keys_dir = sim::demo_keys_dir();
         let mut cfg = SimConfig::new(SimKeys::load(&keys_dir).expect("demo keys"));
@@ -71,8 +77,12 @@ impl Harness {
         cfg.stall = Duration::from_millis(2500);
         let sim = sim::start(cfg, "127.0.0.1:0".parse().unwrap()).await.unwrap();
         let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in keys {
+            std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+            std::fs::write(dir.path().join("keys").join(name), bytes).unwrap();
+        }
         let store = Arc::new(Store::open(&Store::path_in(dir.path())).unwrap());
-        let text = accounts_toml.replace("{SIM}", &sim.base_url()).replace("{KEYS}", &keys_dir.display().to_string());
+        let text = accounts_toml.replace("{SIM}", &sim.base_url()).replace("{KEYS}", &keys_dir.display().to_string()).replace("{HOME}", &dir.path().display().to_string());
         for a in AccountsFile::parse(&text).expect("accounts").accounts {
             store.upsert_account(&a).unwrap();
         }

@@ -39,7 +39,8 @@ pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum AccountsCmd {
-    /// Add or update the accounts in a TOML file (format: docs/configuration.md).
+    /// Add or update the accounts in a TOML file (format: docs/configuration.md). The key files it
+    /// names are copied into the home's keys/ folder, sealed for their account.
     Import {
         /// The accounts file.
         file: PathBuf,
@@ -60,19 +61,36 @@ pub(crate) async fn accounts(home: &Path, c: AccountsCmd, o: &Out) -> Result<i32
         AccountsCmd::Import { file } => {
             let text = std::fs::read_to_string(&file).map_err(|e| CliError::invalid("file", format!("cannot read {}: {e}", file.display())))?;
             let parsed = AccountsFile::parse(&text).map_err(|e| CliError::invalid("accounts", e))?;
-            // Every account's channel must build before anything is written.
+            // The key files each account names are sealed into keys/ for it (as the app's key
+            // import does), and every account's channel must build from them before anything is
+            // put in place or written; on any error the staged files are removed.
             let env = paydesk_channels::ChannelEnv::new(home, std::time::Duration::from_secs(10));
+            let key = paydesk_channels::keystore::MachineKey::load_or_create(&paydesk_channels::keystore::machine_key_path()).map_err(CliError::other)?;
+            let (mut staged, mut saved, mut sealed) = (Vec::new(), Vec::new(), Vec::new());
             for a in &parsed.accounts {
-                paydesk_channels::build(a, &env).map_err(|e| CliError::invalid("accounts", e))?;
+                let (now, keep, files, done) = paydesk_channels::keyfiles::import_account_keys(home, &key, a).map_err(|e| CliError::invalid("accounts", e))?;
+                paydesk_channels::build(&now, &env).map_err(|e| CliError::invalid("accounts", e))?;
+                staged.push(files);
+                saved.push(keep);
+                sealed.extend(done.into_iter().map(|s| json!({"account": a.name, "field": s.field, "from": s.from, "to": s.to})));
             }
             let p = ctx::open(home)?;
+            for files in staged {
+                files.commit().map_err(CliError::other)?;
+            }
             // Each account is written with its audit entry (what changed, by whom).
-            let actor = paydesk_core::payments::Actor::cli();
-            for a in &parsed.accounts {
-                p.save_account(a.clone(), &actor)?;
+            let by = paydesk_core::Principal::os();
+            for a in saved {
+                p.save_account(a, &by)?;
             }
             let names: Vec<&str> = parsed.accounts.iter().map(|a| a.name.as_str()).collect();
-            o.print(&json!({"imported": names}), || format!("imported {} account(s): {}", names.len(), names.join(", ")));
+            o.print(&json!({"imported": names, "sealed": sealed}), || {
+                let mut s = format!("imported {} account(s): {}", names.len(), names.join(", "));
+                for k in &sealed {
+                    s.push_str(&format!("\n  {}: {} sealed into {} (from {})", k["account"].as_str().unwrap_or_default(), k["field"].as_str().unwrap_or_default(), k["to"].as_str().unwrap_or_default(), k["from"].as_str().unwrap_or_default()));
+                }
+                s
+            });
             Ok(EXIT_OK)
         }
         AccountsCmd::List => {

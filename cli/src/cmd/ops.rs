@@ -115,7 +115,7 @@ pub(crate) fn apikey(home: &Path, c: ApiKeyCmd, o: &Out) -> Result<i32, CliError
     match c {
         ApiKeyCmd::Create { name, scopes } => {
             let scopes: Vec<String> = scopes.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
-            let (k, token) = paydesk_core::apikey::create(p.store(), &name, &scopes).map_err(|e| CliError::invalid("apikey", e))?;
+            let (k, token) = paydesk_core::apikey::create(p.store(), &name, &scopes, &paydesk_core::Principal::os()).map_err(|e| CliError::invalid("apikey", e))?;
             o.print(&json!({"key": k, "token": token}), || format!("API key {} for {name} ({}):\n  {token}\nStore it now: it is not shown again.", k.id, k.scopes.join(", ")));
         }
         ApiKeyCmd::List => {
@@ -123,7 +123,10 @@ pub(crate) fn apikey(home: &Path, c: ApiKeyCmd, o: &Out) -> Result<i32, CliError
             o.print(&keys, || keys.iter().map(|k| format!("{}  {:<20} {:<45} {}", k.id, k.name, k.scopes.join(","), if k.revoked_at.is_some() { "revoked" } else { "active" })).collect::<Vec<_>>().join("\n"));
         }
         ApiKeyCmd::Revoke { id } => {
-            p.store().revoke_api_key(&id, chrono::Utc::now())?;
+            match paydesk_core::apikey::revoke(p.store(), &id, &paydesk_core::Principal::os()) {
+                Err(paydesk_core::apikey::KeyError::Store(e)) => return Err(e.into()),
+                other => other.map_err(|e| CliError::invalid("apikey", e))?,
+            }
             o.print(&json!({"revoked": id}), || format!("revoked {id}"));
         }
     }

@@ -90,6 +90,10 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
         if let Some(p) = x.paid_at {
             s.push_str(&format!("Paid      {}\n", t(p)));
         }
+        s.push_str(&format!("Taken by  {}\n", x.principal.as_ref().map_or_else(|| "(not recorded)".to_string(), ToString::to_string)));
+        if let Some(op) = &x.operator {
+            s.push_str(&format!("Operator  {op} (label)\n"));
+        }
         if let Some(n) = &x.channel_trade_no {
             s.push_str(&format!("Trade no  {n}\n"));
         }
@@ -102,7 +106,8 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
         if !d.refunds.is_empty() {
             s.push_str("\nRefunds\n");
             for r in &d.refunds {
-                s.push_str(&format!("  {}  {:>10}  {:<10}  {}\n", r.refund_no, r.amount.to_string(), r.status.as_str(), r.reason.as_deref().unwrap_or("")));
+                let by = r.principal.as_ref().map_or_else(String::new, |p| format!("by {p}"));
+                s.push_str(&format!("  {}  {:>10}  {:<10}  {:<20}  {}\n", r.refund_no, r.amount.to_string(), r.status.as_str(), by, r.reason.as_deref().unwrap_or("")));
             }
         }
         if let Some(r) = &d.route {
@@ -115,7 +120,8 @@ pub(crate) fn show(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
                 (None, Some(b)) => format!("→ {b}"),
                 _ => "·".into(),
             };
-            s.push_str(&format!("  {}  {:<22} {:<13} {}\n", t(e.at), change, e.source.as_str(), e.detail));
+            let by = e.by.as_ref().map_or_else(String::new, |p| format!(" [{p}]"));
+            s.push_str(&format!("  {}  {:<22} {:<13} {}{by}\n", t(e.at), change, e.source.as_str(), e.detail));
         }
         s.trim_end().to_string()
     });

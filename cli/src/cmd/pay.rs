@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput};
-use paydesk_core::{EventSource, Method, Money, Order, OrderNo};
+use paydesk_core::{EventSource, Method, Money, Order, OrderNo, Principal};
 
 use crate::ctx;
 use crate::out::{order_exit, order_line, CliError, Out, EXIT_OK};
@@ -30,7 +30,8 @@ pub(crate) struct PayArgs {
     /// What is sold (shown to the payer).
     #[arg(long)]
     subject: Option<String>,
-    /// Who takes the payment.
+    /// A label for who takes the payment (shown, not trusted: the order records the OS user
+    /// running this command).
     #[arg(long)]
     operator: Option<String>,
     /// Client key: the same key returns the same order instead of charging again.
@@ -61,13 +62,13 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
             return Err(CliError::invalid("method", "not used with --auth-code: the payment code tells the method"));
         }
         let order = p
-            .barcode_pay(BarcodeInput { amount, auth_code: code, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
+            .barcode_pay(BarcodeInput { amount, auth_code: code, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key }, &Principal::os())
             .await?;
         return Ok(print_order(o, &order));
     }
     let method = a.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| CliError::invalid("method", e))?;
     let order = p
-        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key })
+        .create_qr(QrInput { amount, method, channel: a.channel, account: a.account, subject: a.subject, operator: a.operator, idempotency_key: a.idempotency_key }, &Principal::os())
         .await?;
     let Some(qr) = order.qr_code.clone() else {
         return Ok(print_order(o, &order));
@@ -101,7 +102,7 @@ pub(crate) async fn query(home: &Path, order: &str, o: &Out) -> Result<i32, CliE
 pub(crate) async fn close(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
     let no = parse_order(order)?;
     let p = ctx::open(home)?;
-    let order = p.close(&no, EventSource::User).await?;
+    let order = p.close(&no, EventSource::User, &Principal::os()).await?;
     Ok(print_order(o, &order))
 }
 
@@ -115,7 +116,8 @@ pub(crate) struct RefundArgs {
     /// Reason (shown to the payer by some channels).
     #[arg(long)]
     reason: Option<String>,
-    /// Who refunds.
+    /// A label for who refunds (shown, not trusted: the refund records the OS user running this
+    /// command).
     #[arg(long)]
     operator: Option<String>,
 }
@@ -124,7 +126,7 @@ pub(crate) async fn refund(home: &Path, a: RefundArgs, o: &Out) -> Result<i32, C
     let no = parse_order(&a.order)?;
     let p = ctx::open(home)?;
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
-    let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }).await?;
+    let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }, &Principal::os()).await?;
     o.print(&r, || format!("refund {} of {} yuan for {}: {}", r.refund_no, r.amount, r.order_no, r.status.as_str()));
     Ok(match r.status {
         paydesk_core::RefundStatus::Success => EXIT_OK,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use clap::Args;
-use paydesk_core::payments::{AccountPatch, Actor};
+use paydesk_core::payments::AccountPatch;
 use paydesk_core::routing::{Note, Outcome, RouteDecision};
 use paydesk_core::Money;
 use serde_json::json;
@@ -48,7 +48,7 @@ pub(crate) fn set(home: &Path, a: SetArgs, o: &Out) -> Result<i32, CliError> {
         return Err(CliError::invalid("settings", "name at least one of --priority, --weight, --fee-rate-bp, --daily-cap, --enable, --disable"));
     }
     let p = ctx::open(home)?;
-    let (acct, changes) = p.update_account(&a.name, &patch, &Actor::cli())?;
+    let (acct, changes) = p.update_account(&a.name, &patch, &paydesk_core::Principal::os())?;
     o.print(&json!({"account": acct.name, "changes": changes}), || {
         if changes.is_empty() {
             format!("{}: nothing to change", acct.name)

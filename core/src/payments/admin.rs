@@ -11,26 +11,11 @@ use tokio::sync::watch;
 
 use super::{invalid, PayError, Payments};
 use crate::account::{describe_changes, AccountConfig};
-use crate::auth::Role;
+use crate::principal::Principal;
 use crate::money::Money;
 use crate::routing::limits::Limits;
 use crate::routing::HealthSnapshot;
 use crate::store::{AuditEntry, Outcome, StoreError};
-
-/// Who makes a change (for the audit log).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Actor {
-    pub name: String,
-    pub role: Option<Role>,
-}
-
-impl Actor {
-    /// The person at a terminal running the `paydesk` command.
-    pub fn cli() -> Actor {
-        let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "unknown".into());
-        Actor { name: format!("{user} (cli)"), role: None }
-    }
-}
 
 /// A change to an account's routing settings; `None` leaves a field as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -76,24 +61,24 @@ impl Payments {
     /// Changes an account's routing settings at run time: validated, written with its audit
     /// entry (who, old → new) in one transaction, and in effect for the next payment. Returns the
     /// account and the changes made (empty: nothing to change, nothing written).
-    pub fn update_account(&self, name: &str, patch: &AccountPatch, actor: &Actor) -> Result<(AccountConfig, Vec<String>), PayError> {
+    pub fn update_account(&self, name: &str, patch: &AccountPatch, by: &Principal) -> Result<(AccountConfig, Vec<String>), PayError> {
         let old = self.store.account(name)?;
         let mut new = old.clone();
         patch.apply_to(&mut new);
-        self.save_account_as(&old.name.clone(), Some(old), new, actor)
+        self.save_account_as(&old.name.clone(), Some(old), new, by)
     }
 
     /// Saves a whole account (added or edited), audited with what changed, and reloads.
-    pub fn save_account(&self, account: AccountConfig, actor: &Actor) -> Result<Vec<String>, PayError> {
+    pub fn save_account(&self, account: AccountConfig, by: &Principal) -> Result<Vec<String>, PayError> {
         let old = match self.store.account(&account.name) {
             Ok(a) => Some(a),
             Err(StoreError::NotFound { .. }) => None,
             Err(e) => return Err(e.into()),
         };
-        Ok(self.save_account_as(&account.name.clone(), old, account, actor)?.1)
+        Ok(self.save_account_as(&account.name.clone(), old, account, by)?.1)
     }
 
-    fn save_account_as(&self, name: &str, old: Option<AccountConfig>, new: AccountConfig, actor: &Actor) -> Result<(AccountConfig, Vec<String>), PayError> {
+    fn save_account_as(&self, name: &str, old: Option<AccountConfig>, new: AccountConfig, by: &Principal) -> Result<(AccountConfig, Vec<String>), PayError> {
         new.validate().map_err(|e| match e {
             crate::account::AccountError::Invalid { field, problem, .. } => invalid(field, problem),
             other => invalid("account", other.to_string()),
@@ -105,17 +90,9 @@ impl Payments {
         if changes.is_empty() {
             return Ok((new, changes));
         }
-        let entry = AuditEntry {
-            at: self.now(),
-            actor: Some(actor.name.clone()),
-            role: actor.role,
-            action: "account_settings".into(),
-            target: Some(name.to_string()),
-            outcome: Outcome::Ok,
-            detail: changes.join("; "),
-        };
+        let entry = AuditEntry::by(by, "account_settings", Some(name), Outcome::Ok, changes.join("; "), self.now());
         self.store.upsert_account_audited(&new, &entry)?;
-        tracing::info!(account = name, actor = %actor.name, "account settings: {}", entry.detail);
+        tracing::info!(account = name, by = %by, "account settings: {}", entry.detail);
         self.reload_accounts()?;
         Ok((new, changes))
     }

@@ -16,6 +16,7 @@ use super::route::Ask;
 use super::{mask_auth_code, order_ref, patch_of, BarcodeInput, PayError, Payments};
 use crate::channel::{BarcodePay, CancelOutcome, Channel, ChannelError, TradeState};
 use crate::order::{EventSource, Method, Order, OrderStatus, PayKind};
+use crate::principal::Principal;
 use crate::routing::Outcome;
 use crate::store::OrderPatch;
 
@@ -28,9 +29,10 @@ enum Ended {
 }
 
 impl Payments {
-    /// Charges a payment code. Returns when the order is final — or, if even the cancel could not
-    /// be confirmed, still `Processing` (it stays visible and recovery keeps working on it).
-    pub async fn barcode_pay(&self, input: BarcodeInput) -> Result<Order, PayError> {
+    /// Charges a payment code for `by` (who takes the payment, as authenticated). Returns when
+    /// the order is final — or, if even the cancel could not be confirmed, still `Processing` (it
+    /// stays visible and recovery keeps working on it).
+    pub async fn barcode_pay(&self, input: BarcodeInput, by: &Principal) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
         let code = input.auth_code.trim();
         if code.is_empty() {
@@ -41,13 +43,13 @@ impl Payments {
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
+        let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), by };
         let mut routed = self.route(&ask)?;
         let method = routed.method;
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait);
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait)?;
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
             let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
             match self.charge_once(order, &req, &*channel).await? {

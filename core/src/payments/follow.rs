@@ -6,6 +6,7 @@ use super::{order_ref, patch_of, PayError, Payments};
 use crate::channel::{CancelOutcome, Channel, TradeState, TradeStatus};
 use crate::ids::OrderNo;
 use crate::order::{EventNote, EventSource, Order, OrderStatus};
+use crate::principal::Principal;
 use crate::store::{OrderPatch, StoreError};
 
 impl Payments {
@@ -65,11 +66,15 @@ impl Payments {
     }
 
     /// Closes an unpaid order at the channel, then confirms by query. A payment that lands during
-    /// the close ends as `Success`, never `Closed`.
-    pub async fn close(&self, no: &OrderNo, source: EventSource) -> Result<Order, PayError> {
+    /// the close ends as `Success`, never `Closed`. `by` is who asked (recorded with the close;
+    /// [`Principal::System`] for expiry and recovery).
+    pub async fn close(&self, no: &OrderNo, source: EventSource, by: &Principal) -> Result<Order, PayError> {
         let order = self.store.order(no)?;
         if order.status.is_final() {
             return Ok(order);
+        }
+        if *by != Principal::System {
+            self.store.add_event(no, source, EventNote::coded("close_requested", &[("by", &by.to_string())], format!("close requested by {by}")).by(by), self.now())?;
         }
         let channel = self.channel(&order.account)?;
         let r = order_ref(&order);
@@ -86,7 +91,7 @@ impl Payments {
         };
         match st.state {
             TradeState::Paid | TradeState::Refunded | TradeState::Failed { .. } | TradeState::Closed => self.apply_trade(&order, &st, source).await,
-            TradeState::NotFound => self.apply(no, OrderStatus::Closed, source, EventNote::coded("closed_no_trade", &[], "closed (the channel holds no such trade)"), OrderPatch::default()),
+            TradeState::NotFound => self.apply(no, OrderStatus::Closed, source, EventNote::coded("closed_no_trade", &[], "closed (the channel holds no such trade)").by(by), OrderPatch::default()),
             TradeState::Waiting | TradeState::Unknown { .. } => {
                 self.store.add_event(no, source, format!("channel still reports {} after close; will retry", st.raw_status), self.now())?;
                 Ok(self.store.order(no)?)
@@ -200,7 +205,7 @@ impl Payments {
             return Ok(o);
         }
         match o.kind {
-            crate::order::PayKind::Qr => self.close(no, EventSource::Timeout).await,
+            crate::order::PayKind::Qr => self.close(no, EventSource::Timeout, &Principal::System).await,
             crate::order::PayKind::Barcode => {
                 let channel = self.channel(&o.account)?;
                 self.cancel_unconfirmed(no, &*channel, EventSource::Timeout).await

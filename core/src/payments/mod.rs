@@ -26,14 +26,14 @@ use crate::account::AccountConfig;
 use crate::channel::{Capabilities, Channel, ChannelError, OrderRef};
 use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
-use crate::ids::{NumberGen, OrderNo};
+use crate::ids::{Numbering, OrderNo, RefundNo};
 use crate::money::Money;
 use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus};
 use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
 use crate::store::{OrderPatch, Store, StoreError};
 
-pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch, Actor};
+pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
 
@@ -169,7 +169,7 @@ pub struct Payments {
     max_amount: Money,
     tz: chrono_tz::Tz,
     timing: Timing,
-    numbers: NumberGen,
+    numbers: Numbering,
     router: Arc<Router>,
     limits: RwLock<Limits>,
     factory: ChannelFactory,
@@ -191,10 +191,7 @@ impl Payments {
         settings.validate().map_err(|e| invalid("settings", e.to_string()))?;
         let tz = settings.tz().map_err(|e| invalid("timezone", e.to_string()))?;
         let max_amount = settings.max_amount().map_err(|e| invalid("max_order_amount", e.to_string()))?;
-        let numbers = NumberGen::new(settings.till_id.clone(), tz);
-        if let Some(last) = store.last_number(settings.till_id.as_str())? {
-            numbers.seed(&last);
-        }
+        let numbers = Numbering::new(settings.till_id.clone(), tz);
         store.set_notify_targets(settings.notify.urls.clone());
         let (events, _) = broadcast::channel(1024);
         let router = Arc::new(Router::new(settings.routing.clone()));
@@ -318,6 +315,16 @@ impl Payments {
 
     fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// A fresh order number, reserved in the book (unique across every process on the home).
+    fn next_order_no(&self, now: DateTime<Utc>) -> Result<OrderNo, PayError> {
+        Ok(self.numbers.order_no(self.store.reserve_slot(self.numbers.till(), self.numbers.stamp(now))?))
+    }
+
+    /// A fresh refund number, reserved in the book.
+    fn next_refund_no(&self, now: DateTime<Utc>) -> Result<RefundNo, PayError> {
+        Ok(self.numbers.refund_no(self.store.reserve_slot(self.numbers.till(), self.numbers.stamp(now))?))
     }
 
     /// Start of today in the shop's time zone.

@@ -26,7 +26,7 @@ impl Payments {
             Err(e) => return Ok(Probe { ok: false, code: e.code().into(), detail: e.to_string() }),
         };
         let now = self.now();
-        let probe = OrderRef { order_no: self.numbers.next_order_no(now), amount: Money::from_fen(1).unwrap_or(Money::ZERO), channel_trade_no: None, created_at: now };
+        let probe = OrderRef { order_no: self.next_order_no(now)?, amount: Money::from_fen(1).unwrap_or(Money::ZERO), channel_trade_no: None, created_at: now };
         Ok(match channel.query(&probe).await {
             Ok(st) => {
                 let detail = match st.state {

@@ -14,25 +14,27 @@ use super::route::Ask;
 use super::{order_ref, PayError, Payments, QrInput};
 use crate::channel::CreateQr;
 use crate::order::{EventSource, Order, OrderStatus, PayKind};
+use crate::principal::Principal;
 use crate::routing::Outcome;
 use crate::store::OrderPatch;
 
 impl Payments {
-    /// Creates a QR order. Each order is in the book (Pending) before its channel is called.
-    pub async fn create_qr(&self, input: QrInput) -> Result<Order, PayError> {
+    /// Creates a QR order for `by` (who takes the payment, as authenticated). Each order is in
+    /// the book (Pending) before its channel is called.
+    pub async fn create_qr(&self, input: QrInput, by: &Principal) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
         let subject = self.subject(input.subject.as_deref())?;
         if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
             return Ok(o);
         }
-        let ask = Ask { method: input.method, kind: PayKind::Qr, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), operator: input.operator.as_deref() };
+        let ask = Ask { method: input.method, kind: PayKind::Qr, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), by };
         let mut routed = self.route(&ask)?;
         let method = routed.method;
         let mut prev: Option<Order> = None;
         let mut last_err = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, input.operator.as_deref(), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime);
+            let new = self.attempt_order(PayKind::Qr, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), None, self.timing.qr_lifetime)?;
             // An unclear previous attempt is closed by the follower at once: it was never shown.
             let expire_prev = prev.as_ref().filter(|p| !p.status.is_final()).map(|_| self.now());
             let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, expire_prev)), new)?;
@@ -69,7 +71,7 @@ impl Payments {
         match prev {
             // The last one is unclear: close it here, as a single attempt always was. If even that
             // fails, the creation error stands; the follower closes the order later.
-            Some(last) if !last.status.is_final() => match self.close(&last.order_no, EventSource::Recovery).await {
+            Some(last) if !last.status.is_final() => match self.close(&last.order_no, EventSource::Recovery, &Principal::System).await {
                 Ok(o) => Ok(o),
                 Err(e) => Err(last_err.map_or(e, PayError::Channel)),
             },

@@ -1,12 +1,17 @@
 //! Refunds: reserve in the book, call the channel with our refund number, and on an unclear
 //! answer query — and resend with the same number only when the channel has no such refund.
+//!
+//! Every refund asked for — from the app, the local API or the CLI — is recorded with its
+//! authenticated principal and written to the audit log with how it ended (a replay of the same
+//! idempotency key is the same refund and is not logged again).
 
 use super::{order_ref, PayError, Payments};
 use crate::channel::{RefundRequest, RefundResult, RefundState};
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
 use crate::order::{EventSource, Refund, RefundStatus};
-use crate::store::NewRefund;
+use crate::principal::Principal;
+use crate::store::{AuditEntry, NewRefund, Outcome};
 
 #[derive(Debug, Clone)]
 pub struct RefundRequestInput {
@@ -17,12 +22,13 @@ pub struct RefundRequestInput {
 }
 
 impl Payments {
-    pub async fn refund(&self, input: RefundRequestInput) -> Result<Refund, PayError> {
-        self.refund_with_key(input, None).await
+    /// Refunds for `by` (who asks, as authenticated).
+    pub async fn refund(&self, input: RefundRequestInput, by: &Principal) -> Result<Refund, PayError> {
+        self.refund_with_key(input, None, by).await
     }
 
     /// A refund that a client may safely retry: the same `key` returns the same refund.
-    pub async fn refund_with_key(&self, input: RefundRequestInput, key: Option<String>) -> Result<Refund, PayError> {
+    pub async fn refund_with_key(&self, input: RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
         if let Some(k) = &key {
             if k.is_empty() || k.len() > 64 {
                 return Err(PayError::Invalid { field: "idempotency_key", message: "must be 1 to 64 characters".into() });
@@ -34,6 +40,20 @@ impl Payments {
                 return Ok(r);
             }
         }
+        let (order_no, amount) = (input.order_no.clone(), input.amount);
+        let result = self.refund_new(input, key, by).await;
+        let (outcome, detail) = match &result {
+            Ok(r) => (Outcome::Ok, format!("{} {} yuan: {}", r.refund_no, r.amount, r.status.as_str())),
+            Err(e @ (PayError::Invalid { .. } | PayError::Conflict(_) | PayError::NotFound(_))) => (Outcome::Denied, format!("{amount} yuan: {e}")),
+            Err(e) => (Outcome::Failed, format!("{amount} yuan: {e}")),
+        };
+        if let Err(e) = self.store.append_audit(&AuditEntry::by(by, "refund", Some(order_no.as_str()), outcome, detail, self.now())) {
+            tracing::error!("audit entry not written: {e}");
+        }
+        result
+    }
+
+    async fn refund_new(&self, input: RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
         if input.amount.is_zero() {
             return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
         }
@@ -53,11 +73,12 @@ impl Payments {
         }
         let now = self.now();
         let refund = self.store.insert_refund(&NewRefund {
-            refund_no: self.numbers.next_refund_no(now),
+            refund_no: self.next_refund_no(now)?,
             order_no: order.order_no.clone(),
             amount: input.amount,
             reason: input.reason.clone(),
             operator: input.operator,
+            principal: by.clone(),
             created_at: now,
             idempotency_key: key,
         })?;

@@ -11,6 +11,7 @@ use crate::account::AccountConfig;
 use crate::ids::OrderNo;
 use crate::money::Money;
 use crate::order::{Method, Order, PayKind};
+use crate::principal::Principal;
 use crate::routing::limits::{self, Scope};
 use crate::routing::{Admit, Attempt, Candidate, Outcome, Request, RouteDecision, RouteMode, Skip, Skipped};
 use crate::store::{AuditEntry, NewOrder, Outcome as AuditOutcome, UsageOf};
@@ -57,7 +58,8 @@ pub(super) struct Ask<'a> {
     pub(super) amount: Money,
     pub(super) account: Option<&'a str>,
     pub(super) channel: Option<&'a str>,
-    pub(super) operator: Option<&'a str>,
+    /// Who asks (daily limits count by principal, never by a label).
+    pub(super) by: &'a Principal,
 }
 
 impl Payments {
@@ -89,7 +91,7 @@ impl Payments {
             if !crate::routing::serves(a, caps, m) {
                 return Err(invalid("method", format!("account {name:?} does not take {m}")));
             }
-            self.check_limits(ask.operator, ask.amount)?;
+            self.check_limits(ask.by, ask.amount)?;
             let health = self.router.health().snapshot(name, now);
             let cand = Candidate { account: a.name.clone(), channel: a.channel.clone(), priority: a.priority, weight: a.weight, health, note: None };
             let decision = RouteDecision { at: now, method: m, kind: ask.kind, mode: RouteMode::Named, channel_filter: ask.channel.map(str::to_string), fallback: false, candidates: vec![cand], skipped: vec![], attempts: vec![] };
@@ -109,7 +111,7 @@ impl Payments {
                 }
             }
         };
-        self.check_limits(ask.operator, ask.amount)?;
+        self.check_limits(ask.by, ask.amount)?;
         let today = self.today_start();
         let req = Request { method, kind: ask.kind, amount: ask.amount, now };
         let plan = self.router.plan(&accounts, &unusable, req, |name| self.store.account_volume_since(name, today).unwrap_or(Money::ZERO));
@@ -134,38 +136,32 @@ impl Payments {
         Ok(routed)
     }
 
-    /// Refuses a payment that would pass the cashier's or the till's daily limit. The refusal is
-    /// logged and written to the audit log; no order is written.
-    pub(super) fn check_limits(&self, operator: Option<&str>, amount: Money) -> Result<(), PayError> {
+    /// Refuses a payment that would pass the cashier's or the till's daily limit. The cashier
+    /// limits apply to a person logged in at the till and count what that person took — an
+    /// `operator` label sent by a client counts for nobody. The refusal is logged and written to
+    /// the audit log; no order is written.
+    pub(super) fn check_limits(&self, by: &Principal, amount: Money) -> Result<(), PayError> {
         let limits = self.limits.read().unwrap_or_else(|p| p.into_inner()).clone();
         let today = self.today_start();
         let till = self.settings.till_id.to_string();
         let mut checks = vec![(limits.till.clone(), Scope::Till(till.clone()))];
-        if let Some(op) = operator {
-            checks.push((limits.for_cashier(op).clone(), Scope::Cashier(op.to_string())));
+        if let Some(name) = by.user_name() {
+            checks.push((limits.for_cashier(name).clone(), Scope::Cashier(name.to_string())));
         }
         for (limit, scope) in checks {
             if limit.is_none() {
                 continue;
             }
             let used = match &scope {
-                Scope::Cashier(n) => self.store.usage_since(UsageOf::Operator(n), today)?,
+                Scope::Cashier(_) => self.store.usage_since(UsageOf::Principal(by), today)?,
                 Scope::Till(t) => self.store.usage_since(UsageOf::Till(t), today)?,
             };
             if let Err(e) = limits::check(&limit, &scope, used, amount) {
                 tracing::warn!(limit = %e.setting(), "payment refused: {e}");
-                let entry = AuditEntry {
-                    at: self.now(),
-                    actor: operator.map(str::to_string),
-                    role: None,
-                    action: "limit_refused".into(),
-                    target: Some(match &scope {
-                        Scope::Cashier(n) => n.clone(),
-                        Scope::Till(t) => t.clone(),
-                    }),
-                    outcome: AuditOutcome::Denied,
-                    detail: e.to_string(),
+                let target = match &scope {
+                    Scope::Cashier(n) | Scope::Till(n) => n.as_str(),
                 };
+                let entry = AuditEntry::by(by, "limit_refused", Some(target), AuditOutcome::Denied, e.to_string(), self.now());
                 if let Err(err) = self.store.append_audit(&entry) {
                     tracing::error!("audit entry not written: {err}");
                 }
@@ -190,12 +186,13 @@ impl Payments {
         false
     }
 
-    /// The order of one attempt, with a fresh number.
+    /// The order of one attempt, with a fresh number reserved in the book.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, operator: Option<&str>, key: Option<&str>, auth: Option<String>, lifetime: Duration) -> NewOrder {
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> Result<NewOrder, PayError> {
+        let (operator, by) = who;
         let now = self.now();
-        NewOrder {
-            order_no: self.numbers.next_order_no(now),
+        Ok(NewOrder {
+            order_no: self.next_order_no(now)?,
             kind,
             method,
             channel: account.channel.clone(),
@@ -205,11 +202,12 @@ impl Payments {
             subject: subject.to_string(),
             auth_code_masked: auth,
             operator: operator.map(str::to_string),
+            principal: by.clone(),
             till: self.settings.till_id.to_string(),
             idempotency_key: key.map(str::to_string),
             created_at: now,
             expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
-        }
+        })
     }
 
     /// Writes an attempt's order with the decision: the first as a new order, a later one as

@@ -85,13 +85,14 @@ impl<'t> HistoryWriter<'t> {
     fn new(tx: &'t rusqlite::Transaction<'_>) -> Result<HistoryWriter<'t>> {
         let ins = tx.prepare_cached(
             "INSERT INTO orders (order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no,
-                qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, expires_at, paid_at)
+                qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, expires_at, paid_at,
+                principal, principal_key)
              VALUES (:no, :kind, :method, :channel, :account, :amount, :refunded, :fee, :status, :subject, :trade_no,
-                NULL, :auth, :fcode, :fmsg, :op, :till, :idem, :created, :updated, :expires, :paid_at)",
+                NULL, :auth, :fcode, :fmsg, :op, :till, :idem, :created, :updated, :expires, :paid_at, :by, :by_key)",
         )?;
         let refund = tx.prepare_cached(
-            "INSERT INTO refunds (refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, 'success', NULL, NULL, ?5, ?6, ?6)",
+            "INSERT INTO refunds (refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal)
+             VALUES (?1, ?2, ?3, ?4, 'success', NULL, NULL, ?5, ?6, ?6, ?7)",
         )?;
         let event = tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         Ok(HistoryWriter { ins, refund, event })
@@ -112,19 +113,20 @@ impl<'t> HistoryWriter<'t> {
             OrderStatus::Pending | OrderStatus::Processing => return Err(bad(no, "not in a final state".into())),
         };
         let (fcode, fmsg) = h.failure.clone().unzip();
+        let by = o.principal.to_stored();
         ins.execute(named_params! {
             ":no": no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel, ":account": o.account,
             ":amount": o.amount, ":refunded": refunded, ":fee": o.fee, ":status": status.as_str(), ":subject": o.subject,
             ":trade_no": h.channel_trade_no, ":auth": o.auth_code_masked, ":fcode": fcode, ":fmsg": fmsg, ":op": o.operator,
             ":till": o.till, ":idem": o.idempotency_key, ":created": ms(o.created_at), ":updated": ms(h.finished_at),
-            ":expires": ms(o.expires_at), ":paid_at": h.paid_at.map(ms),
+            ":expires": ms(o.expires_at), ":paid_at": h.paid_at.map(ms), ":by": by, ":by_key": o.principal.key(),
         })
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, Some(m)) if f.code == rusqlite::ErrorCode::ConstraintViolation => bad(no, m),
             other => other.into(),
         })?;
         for r in &h.refunds {
-            refund.execute(rusqlite::params![r.refund_no, no, r.amount, r.reason, o.operator, ms(r.completed_at)])?;
+            refund.execute(rusqlite::params![r.refund_no, no, r.amount, r.reason, o.operator, ms(r.completed_at), by])?;
         }
         if events {
             let created = format!("created {} {} order of {} yuan on account {}", o.method, o.kind.as_str(), o.amount, o.account);

@@ -11,6 +11,7 @@ mod analytics;
 mod apikeys;
 mod bank;
 mod history;
+mod numbers;
 mod orders;
 mod outbox;
 mod recon;

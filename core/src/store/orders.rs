@@ -7,6 +7,7 @@ use super::{from_ms, ms, parse_col, Applied, OrderDetail, Result, Store, StoreEr
 use crate::ids::OrderNo;
 use crate::money::Money;
 use crate::order::{transition, EventNote, EventSource, Method, Order, OrderEvent, OrderStatus, PayKind};
+use crate::principal::Principal;
 
 /// A new order, as written before any channel is called.
 #[derive(Debug, Clone)]
@@ -20,7 +21,10 @@ pub struct NewOrder {
     pub fee: Money,
     pub subject: String,
     pub auth_code_masked: Option<String>,
+    /// A label from the client (never trusted; see [`Order::operator`]).
     pub operator: Option<String>,
+    /// Who takes the payment, as authenticated.
+    pub principal: Principal,
     pub till: String,
     pub idempotency_key: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -54,7 +58,7 @@ pub struct OrderFilter {
 
 const ORDER_COLS: &str = "order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, \
     qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, \
-    expires_at, paid_at";
+    expires_at, paid_at, principal";
 
 fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
@@ -74,6 +78,7 @@ fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         failure_code: r.get("failure_code")?,
         failure_message: r.get("failure_message")?,
         operator: r.get("operator")?,
+        principal: Principal::from_stored(r.get::<_, Option<String>>("principal")?.as_deref()),
         till: r.get("till")?,
         idempotency_key: r.get("idempotency_key")?,
         created_at: from_ms(r.get("created_at")?)?,
@@ -102,6 +107,7 @@ fn event_from_row(r: &Row<'_>) -> rusqlite::Result<OrderEvent> {
             code if code.is_empty() => None,
             code => Some(crate::reason::Reason::from_stored(code, &r.get::<_, String>("reason_args")?)),
         },
+        by: Principal::from_stored(r.get::<_, Option<String>>("principal")?.as_deref()),
     })
 }
 
@@ -126,8 +132,9 @@ pub(super) fn insert_event(
         Some(r) => (r.code.as_str(), r.args_json()),
         None => ("", "{}".into()),
     };
-    tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail, reason, reason_args) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?.execute(
-        params![no, from.map(OrderStatus::as_str), to.map(OrderStatus::as_str), source.as_str(), ms(at), note.text, code, args],
+    let by = note.by.as_ref().map(Principal::to_stored);
+    tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail, reason, reason_args, principal) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?.execute(
+        params![no, from.map(OrderStatus::as_str), to.map(OrderStatus::as_str), source.as_str(), ms(at), note.text, code, args, by],
     )?;
     Ok(())
 }
@@ -179,12 +186,12 @@ pub(super) fn apply_in(
 /// Inserts a new `Pending` order with its "created" event inside `tx`.
 pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Order> {
     let res = tx.execute(
-        &format!("INSERT INTO orders ({ORDER_COLS}) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL)"),
+        &format!("INSERT INTO orders ({ORDER_COLS}, principal_key) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL, :by, :by_key)"),
         named_params! {
             ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
             ":account": o.account, ":amount": o.amount, ":fee": o.fee, ":subject": o.subject,
             ":auth": o.auth_code_masked, ":op": o.operator, ":till": o.till, ":idem": o.idempotency_key,
-            ":created": ms(o.created_at), ":expires": ms(o.expires_at),
+            ":created": ms(o.created_at), ":expires": ms(o.expires_at), ":by": o.principal.to_stored(), ":by_key": o.principal.key(),
         },
     );
     if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
@@ -195,7 +202,7 @@ pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Orde
     res?;
     let (method, kind, amount) = (o.method.to_string(), o.kind.as_str(), o.amount.to_string());
     let text = format!("created {method} {kind} order of {amount} yuan on account {}", o.account);
-    let note = EventNote::coded("created", &[("method", &method), ("kind", kind), ("amount", &amount), ("account", &o.account)], text);
+    let note = EventNote::coded("created", &[("method", &method), ("kind", kind), ("amount", &amount), ("account", &o.account)], text).by(&o.principal);
     insert_event(tx, &o.order_no, None, Some(OrderStatus::Pending), EventSource::User, o.created_at, note)?;
     load_order(tx, o.order_no.as_str())
 }
@@ -302,23 +309,6 @@ impl Store {
         })
     }
 
-    /// The highest order or refund number issued by this till (to seed the generator).
-    pub fn last_number(&self, till: &str) -> Result<Option<String>> {
-        self.read(|c| {
-            let a: Option<String> = c.query_row("SELECT MAX(order_no) FROM orders WHERE till = ?1", [till], |r| r.get(0))?;
-            let b: Option<String> = c.query_row(
-                "SELECT MAX(r.refund_no) FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE o.till = ?1",
-                [till],
-                |r| r.get(0),
-            )?;
-            // Compare the time part only (the prefix letter differs).
-            Ok(match (a, b) {
-                (Some(a), Some(b)) => Some(if b[1..] > a[1..] { b } else { a }),
-                (a, b) => a.or(b),
-            })
-        })
-    }
-
     /// Sum of amounts taken (or being taken) by an account since `from`: for daily caps.
     pub fn account_volume_since(&self, account: &str, from: DateTime<Utc>) -> Result<Money> {
         self.read(|c| {
@@ -352,6 +342,7 @@ pub(crate) mod tests {
             subject: "test".into(),
             auth_code_masked: None,
             operator: None,
+            principal: Principal::System,
             till: "T1".into(),
             idempotency_key: None,
             created_at: now,
@@ -406,7 +397,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn filters_and_last_number() {
+    fn filters() {
         let (_d, s) = store();
         let g = NumberGen::new("T1".parse().unwrap(), chrono_tz::Asia::Shanghai);
         let mut last = None;
@@ -423,7 +414,6 @@ pub(crate) mod tests {
         assert_eq!(s.list_orders(&f).unwrap().len(), 2);
         let f = OrderFilter { text: Some(last.as_str()[10..].to_string()), ..Default::default() };
         assert_eq!(s.list_orders(&f).unwrap()[0].failure_code.as_deref(), Some("DECLINED"));
-        assert_eq!(s.last_number("T1").unwrap().as_deref(), Some(last.as_str()));
         assert_eq!(s.open_orders().unwrap().len(), 2);
         assert_eq!(s.account_volume_since("sb", Utc::now() - chrono::Duration::hours(1)).unwrap().fen(), 300);
     }

@@ -9,6 +9,7 @@ use super::{from_ms, ms, parse_col, Applied, OrderPatch, Result, Store, StoreErr
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
 use crate::order::{refund_transition, EventNote, EventSource, OrderStatus, Refund, RefundStatus};
+use crate::principal::Principal;
 
 #[derive(Debug, Clone)]
 pub struct NewRefund {
@@ -16,13 +17,16 @@ pub struct NewRefund {
     pub order_no: OrderNo,
     pub amount: Money,
     pub reason: Option<String>,
+    /// A label from the client (never trusted).
     pub operator: Option<String>,
+    /// Who asks for the refund, as authenticated.
+    pub principal: Principal,
     pub created_at: DateTime<Utc>,
     /// A client's key: the same key never makes a second refund.
     pub idempotency_key: Option<String>,
 }
 
-const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at";
+const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal";
 
 fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<Refund> {
     Ok(Refund {
@@ -34,6 +38,7 @@ fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<Refund> {
         channel_refund_no: r.get("channel_refund_no")?,
         failure_message: r.get("failure_message")?,
         operator: r.get("operator")?,
+        principal: Principal::from_stored(r.get::<_, Option<String>>("principal")?.as_deref()),
         created_at: from_ms(r.get("created_at")?)?,
         updated_at: from_ms(r.get("updated_at")?)?,
     })
@@ -74,11 +79,11 @@ impl Store {
                 )));
             }
             tx.execute(
-                &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :key)"),
-                named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":key": r.idempotency_key },
+                &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :key)"),
+                named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":key": r.idempotency_key },
             )?;
             let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
-            let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested"));
+            let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested")).by(&r.principal);
             insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, note)?;
             load_refund(tx, &r.refund_no)
         })
@@ -176,7 +181,7 @@ mod tests {
         o.kind = crate::order::PayKind::Barcode;
         s.insert_order(&o).unwrap();
         let now = Utc::now();
-        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None };
+        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None };
         // Not paid yet: refused, nothing written.
         assert!(matches!(s.insert_refund(&mk(100)), Err(StoreError::Conflict(_))));
         s.apply(&no, OrderStatus::Success, EventSource::ChannelReply, "paid", &OrderPatch::default(), now).unwrap();
@@ -206,9 +211,9 @@ mod tests {
         s.insert_order(&super::super::orders::tests::new_order(no.clone(), 500)).unwrap();
         let now = Utc::now();
         s.apply(&no, OrderStatus::Success, EventSource::Poll, "paid", &OrderPatch::default(), now).unwrap();
-        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, created_at: now, idempotency_key: None }).unwrap();
+        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, principal: Principal::System, created_at: now, idempotency_key: None }).unwrap();
         s.apply_refund(&r.refund_no, RefundStatus::Failed, None, Some("balance"), EventSource::ChannelReply, now).unwrap();
         assert!(s.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::Callback, now).is_err());
-        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None }).unwrap();
+        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None }).unwrap();
     }
 }

@@ -9,6 +9,7 @@ use super::{ms, NewOrder, Result, Store, StoreError};
 use crate::ids::OrderNo;
 use crate::money::Money;
 use crate::order::{EventSource, Order};
+use crate::principal::Principal;
 use crate::routing::decision::RouteDecision;
 use crate::routing::limits::Usage;
 
@@ -32,7 +33,8 @@ pub(super) fn route_of(c: &Connection, no: &OrderNo) -> Result<Option<RouteDecis
 /// Whose usage.
 #[derive(Clone, Copy, Debug)]
 pub enum UsageOf<'a> {
-    Operator(&'a str),
+    /// Orders taken by this authenticated principal (never by an `operator` label).
+    Principal(&'a Principal),
     Till(&'a str),
 }
 
@@ -78,12 +80,12 @@ impl Store {
         self.read(|c| route_of(c, no))
     }
 
-    /// Payments taken (or still being taken) since `from` by a cashier or a till: orders that are
-    /// pending, processing, paid or refunded. Failed and closed attempts take no money.
+    /// Payments taken (or still being taken) since `from` by a principal or a till: orders that
+    /// are pending, processing, paid or refunded. Failed and closed attempts take no money.
     pub fn usage_since(&self, of: UsageOf<'_>, from: DateTime<Utc>) -> Result<Usage> {
         let (sql, who) = match of {
-            UsageOf::Operator(n) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE operator = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", n),
-            UsageOf::Till(t) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE till = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", t),
+            UsageOf::Principal(p) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE principal_key = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", p.key()),
+            UsageOf::Till(t) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE till = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", t.to_string()),
         };
         self.read(|c| {
             let (count, fen): (i64, i64) = c.prepare_cached(sql)?.query_row(params![who, ms(from)], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -145,18 +147,24 @@ mod tests {
         let (_d, s) = store();
         let g = NumberGen::new("T1".parse().unwrap(), chrono_tz::Asia::Shanghai);
         let start = Utc::now() - chrono::Duration::seconds(1);
+        let wang = Principal::user("王芳", crate::auth::Role::Cashier);
         for (fen, end) in [(100, None), (200, Some(OrderStatus::Success)), (400, Some(OrderStatus::Failed)), (800, Some(OrderStatus::Closed))] {
             let mut o = new_order(g.next_order_no(Utc::now()), fen);
-            o.operator = Some("王芳".into());
+            o.principal = wang.clone();
             s.insert_order(&o).unwrap();
             if let Some(to) = end {
                 s.apply(&o.order_no, to, EventSource::ChannelReply, "x", &OrderPatch::default(), Utc::now()).unwrap();
             }
         }
-        let u = s.usage_since(UsageOf::Operator("王芳"), start).unwrap();
+        // A label naming her is not her: it does not count as her usage.
+        let mut o = new_order(g.next_order_no(Utc::now()), 1600);
+        (o.operator, o.principal) = (Some("王芳".into()), Principal::api_key("k1", "POS"));
+        s.insert_order(&o).unwrap();
+        let u = s.usage_since(UsageOf::Principal(&wang), start).unwrap();
         assert_eq!((u.count, u.amount.fen()), (2, 300));
-        assert_eq!(s.usage_since(UsageOf::Operator("李雷"), start).unwrap().count, 0);
-        assert_eq!(s.usage_since(UsageOf::Till("T1"), start).unwrap().count, 2);
+        assert_eq!(s.usage_since(UsageOf::Principal(&Principal::user("李雷", crate::auth::Role::Cashier)), start).unwrap().count, 0);
+        assert_eq!(s.usage_since(UsageOf::Principal(&Principal::api_key("k1", "POS")), start).unwrap().amount.fen(), 1600);
+        assert_eq!(s.usage_since(UsageOf::Till("T1"), start).unwrap().count, 3);
         assert_eq!(s.usage_since(UsageOf::Till("T1"), Utc::now() + chrono::Duration::seconds(5)).unwrap().count, 0);
     }
 

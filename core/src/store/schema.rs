@@ -7,7 +7,11 @@ use super::StoreError;
 
 /// Append only: never edit a migration that has shipped.
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
+    Migrations::new(list())
+}
+
+fn list() -> Vec<M<'static>> {
+    vec![
     // 1: accounts, orders, their history, refunds.
     M::up(
         r#"
@@ -252,14 +256,41 @@ fn migrations() -> Migrations<'static> {
         ALTER TABLE order_events ADD COLUMN reason_args TEXT NOT NULL DEFAULT '{}';
         "#,
     ),
-    // 9 (bank, branch bank): fund-flow statements, each day's settlement and the payout batches;
+    // 9 (security, branch sec-server): who did it, as authenticated — the principal of every
+    // order, refund and the events a principal asked for (JSON, see core/src/principal.rs), and
+    // the key daily limits count by. Rows written before stay NULL: "not recorded".
+    M::up(
+        r#"
+        ALTER TABLE orders ADD COLUMN principal TEXT;
+        ALTER TABLE orders ADD COLUMN principal_key TEXT;
+        CREATE INDEX orders_principal_created ON orders(principal_key, created_at);
+        ALTER TABLE refunds ADD COLUMN principal TEXT;
+        ALTER TABLE order_events ADD COLUMN principal TEXT;
+        "#,
+    ),
+    // 10: each till's last order/refund number slot, so numbers are reserved in the book (unique
+    // across processes) without scanning it; set from the book's numbers, then kept by triggers.
+    M::up(super::numbers::MIGRATION),
+    // 11 (bank, branch bank): fund-flow statements, each day's settlement and the payout batches;
     // imported bank statements, their rows, the bank leg's runs, discrepancies and actions.
     M::up(super::settle::MIGRATION),
-])
+    ]
 }
 
 pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     migrations().to_latest(conn).map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// How many migrations there are (the book's latest version).
+#[cfg(test)]
+pub(super) fn count() -> usize {
+    list().len()
+}
+
+/// Brings a book to `version` only: tests of a migration start from the book before it.
+#[cfg(test)]
+pub(super) fn migrate_to(conn: &mut Connection, version: usize) -> Result<(), StoreError> {
+    migrations().to_version(conn, version).map_err(|e| StoreError::Migration(e.to_string()))
 }
 
 #[cfg(test)]
@@ -267,5 +298,17 @@ mod tests {
     #[test]
     fn migrations_are_valid() {
         super::migrations().validate().unwrap();
+    }
+
+    #[test]
+    fn a_book_at_migration_10_gains_the_bank_tables_last() {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrate_to(&mut conn, 10).unwrap();
+        let has = |c: &rusqlite::Connection| c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'bank_rows'", [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(has(&conn), 0);
+        super::migrate(&mut conn).unwrap();
+        assert_eq!(has(&conn), 1);
+        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, super::count());
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_ms, ms, parse_col, Result, Store, StoreError};
 use crate::auth::{Role, User};
+use crate::principal::Principal;
 
 /// What the login check needs about a user.
 #[derive(Clone)]
@@ -65,6 +66,13 @@ pub struct AuditEntry {
     pub target: Option<String>,
     pub outcome: Outcome,
     pub detail: String,
+}
+
+impl AuditEntry {
+    /// An entry for something `by` did (or tried to do).
+    pub fn by(by: &Principal, action: &str, target: Option<&str>, outcome: Outcome, detail: impl Into<String>, at: DateTime<Utc>) -> AuditEntry {
+        AuditEntry { at, actor: Some(by.to_string()), role: by.role(), action: action.into(), target: target.map(str::to_string), outcome, detail: detail.into() }
+    }
 }
 
 pub(super) fn append_audit_in(tx: &rusqlite::Transaction<'_>, e: &AuditEntry) -> Result<()> {

@@ -35,6 +35,11 @@ pub fn routes(p: Arc<Payments>) -> Router {
 pub(crate) struct Caller(pub ApiKey);
 
 impl Caller {
+    /// Who this is, as authenticated: the key (never the `operator` the request names).
+    pub(crate) fn principal(&self) -> paydesk_core::Principal {
+        paydesk_core::Principal::api_key(&self.0.id, &self.0.name)
+    }
+
     pub(crate) fn require(&self, scope: &'static str) -> Result<(), ApiError> {
         if self.0.scopes.iter().any(|s| s == scope) {
             Ok(())

@@ -33,6 +33,8 @@ pub(crate) fn payment_json(o: &Order) -> Value {
         "qr_code": o.qr_code,
         "channel_trade_no": o.channel_trade_no,
         "failure": o.failure_code.as_ref().map(|c| json!({"code": c, "message": o.failure_message})),
+        "operator": o.operator,
+        "taken_by": o.principal,
         "created_at": o.created_at.to_rfc3339(),
         "expires_at": o.expires_at.to_rfc3339(),
         "paid_at": o.paid_at.map(|t| t.to_rfc3339()),
@@ -48,6 +50,8 @@ fn refund_json(r: &Refund) -> Value {
         "reason": r.reason,
         "channel_refund_no": r.channel_refund_no,
         "failure": r.failure_message,
+        "operator": r.operator,
+        "requested_by": r.principal,
         "created_at": r.created_at.to_rfc3339(),
     })
 }
@@ -100,8 +104,8 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         }
         let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()) };
         // The charge runs to its end even if this request gives up waiting.
-        let p2 = p.clone();
-        let task = tokio::spawn(async move { p2.barcode_pay(input).await });
+        let (p2, by) = (p.clone(), caller.principal());
+        let task = tokio::spawn(async move { p2.barcode_pay(input, &by).await });
         let order = match tokio::time::timeout(BARCODE_WAIT, task).await {
             Ok(Ok(r)) => r?,
             Ok(Err(_)) => return Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "payment task failed")),
@@ -111,7 +115,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         return Ok((status, Json(payment_json(&order))));
     }
     let method = b.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| ApiError::invalid("method", e))?;
-    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }).await?;
+    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }, &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(payment_json(&order))))
 }
 
@@ -120,7 +124,7 @@ pub(crate) async fn get(State(p): State<Arc<Payments>>, caller: Caller, Path(no)
     let d = p.store().order_detail(&order_no(&no)?).map_err(paydesk_core::payments::PayError::from)?;
     let mut v = payment_json(&d.order);
     v["refunds"] = d.refunds.iter().map(refund_json).collect();
-    v["events"] = d.events.iter().map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail})).collect();
+    v["events"] = d.events.iter().map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail, "by": e.by})).collect();
     // How the account was chosen: candidates, accounts skipped and why, attempts (fallbacks).
     v["routing"] = json!(d.route);
     Ok((StatusCode::OK, Json(v)))
@@ -162,13 +166,13 @@ pub(crate) async fn refund(State(p): State<Arc<Payments>>, caller: Caller, Path(
     let key = idempotency_key(&headers)?;
     let Json(b) = body.map_err(|e| ApiError::invalid("body", e.body_text()))?;
     let input = RefundRequestInput { order_no: order_no(&no)?, amount: amount(&p, &b.amount)?, reason: b.reason, operator: b.operator };
-    let r = p.refund_with_key(input, Some(key)).await?;
+    let r = p.refund_with_key(input, Some(key), &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(refund_json(&r))))
 }
 
 pub(crate) async fn close(State(p): State<Arc<Payments>>, caller: Caller, Path(no): Path<String>) -> Resp {
     caller.require("payments:write")?;
-    let o = p.close(&order_no(&no)?, EventSource::User).await?;
+    let o = p.close(&order_no(&no)?, EventSource::User, &caller.principal()).await?;
     Ok((StatusCode::OK, Json(payment_json(&o))))
 }
 

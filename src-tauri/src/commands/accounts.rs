@@ -55,14 +55,18 @@ pub fn save_account(st: State<'_, AppState>, account: AccountConfig) -> CmdResul
     if !paydesk_channels::kinds().contains(&account.channel.as_str()) {
         return Err(AppError::invalid("channel", &format!("unknown channel (known: {})", paydesk_channels::kinds().join(", "))));
     }
-    st.payments.save_account(account, &st.actor(&s))?;
+    // Its channel must build first: key files outside the home's keys/ folder are refused here,
+    // with the field and the way in (import the key), not later as an unusable account.
+    let env = paydesk_channels::ChannelEnv::new(&st.home, std::time::Duration::from_secs(st.payments.settings().channel_timeout_secs));
+    paydesk_channels::build(&account, &env).map_err(|e| AppError::invalid("params", &e.to_string()))?;
+    st.payments.save_account(account, &AppState::principal(&s))?;
     Ok(())
 }
 
 #[tauri::command]
 pub fn set_account_enabled(st: State<'_, AppState>, name: String, enabled: bool) -> CmdResult<()> {
     let s = st.require(Action::ManageAccounts)?;
-    st.payments.update_account(&name, &AccountPatch { enabled: Some(enabled), ..AccountPatch::default() }, &st.actor(&s))?;
+    st.payments.update_account(&name, &AccountPatch { enabled: Some(enabled), ..AccountPatch::default() }, &AppState::principal(&s))?;
     Ok(())
 }
 
@@ -94,7 +98,7 @@ impl RoutingInput {
 pub fn update_account_routing(st: State<'_, AppState>, name: String, input: RoutingInput) -> CmdResult<Vec<String>> {
     let s = st.require(Action::ManageAccounts)?;
     let patch = input.to_patch()?;
-    Ok(st.payments.update_account(&name, &patch, &st.actor(&s))?.1)
+    Ok(st.payments.update_account(&name, &patch, &AppState::principal(&s))?.1)
 }
 
 /// Copies a key file into the home, sealed with the machine key; returns the path to store in
@@ -103,7 +107,7 @@ pub fn update_account_routing(st: State<'_, AppState>, name: String, input: Rout
 pub fn import_key(st: State<'_, AppState>, account: String, field: String, path: String) -> CmdResult<String> {
     st.require(Action::ManageAccounts)?;
     let key = paydesk_channels::keystore::MachineKey::load_or_create(&paydesk_channels::keystore::machine_key_path()).map_err(|e| AppError::new("io", e))?;
-    let rel = paydesk_channels::keystore::import_key_file(&st.home, &key, &account, &field, std::path::Path::new(path.trim())).map_err(|e| AppError::new("invalid", e))?;
+    let rel = paydesk_channels::keyfiles::import_key_file(&st.home, &key, &account, &field, std::path::Path::new(path.trim())).map_err(|e| AppError::new("invalid", e))?;
     st.audit("account", Some(&account), Outcome::Ok, &format!("{field} imported (sealed)"));
     Ok(rel)
 }

@@ -62,8 +62,8 @@ pub async fn create_qr(st: State<'_, AppState>, req: QrRequest) -> CmdResult<Ord
     let s = st.require(Action::TakePayment)?;
     let amount = amount(&st, &req.amount)?;
     let ticket = st.sale.reserve(st.store())?;
-    let input = QrInput { amount, method: req.method, operator: Some(s.user), idempotency_key: Some(req.sale_id), ..Default::default() };
-    let o = st.payments.create_qr(input).await?;
+    let input = QrInput { amount, method: req.method, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), ..Default::default() };
+    let o = st.payments.create_qr(input, &AppState::principal(&s)).await?;
     ticket.attach(&o.order_no);
     Ok(o)
 }
@@ -75,8 +75,8 @@ pub async fn barcode_pay(st: State<'_, AppState>, req: BarcodeRequest) -> CmdRes
     let s = st.require(Action::TakePayment)?;
     let amount = amount(&st, &req.amount)?;
     let ticket = st.sale.reserve(st.store())?;
-    let input = BarcodeInput { amount, auth_code: req.auth_code, operator: Some(s.user), idempotency_key: Some(req.sale_id), ..Default::default() };
-    let o = st.payments.barcode_pay(input).await?;
+    let input = BarcodeInput { amount, auth_code: req.auth_code, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), ..Default::default() };
+    let o = st.payments.barcode_pay(input, &AppState::principal(&s)).await?;
     ticket.attach(&o.order_no);
     Ok(o)
 }
@@ -84,8 +84,8 @@ pub async fn barcode_pay(st: State<'_, AppState>, req: BarcodeRequest) -> CmdRes
 /// Cancels the current QR sale (closes it at the channel; a payment that lands meanwhile wins).
 #[tauri::command]
 pub async fn cancel_payment(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<Order> {
-    st.require(Action::TakePayment)?;
-    Ok(st.payments.close(&order_no, EventSource::User).await?)
+    let s = st.require(Action::TakePayment)?;
+    Ok(st.payments.close(&order_no, EventSource::User, &AppState::principal(&s)).await?)
 }
 
 /// The sale that holds the till, if any (the UI restores it after a reload).

@@ -89,22 +89,14 @@ pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refu
     }
     let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
     let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
-    match st.payments.refund(input).await {
-        Ok(r) => {
-            st.audit("refund", Some(&target), Outcome::Ok, &format!("{} {} yuan: {}", r.refund_no, r.amount, r.status.as_str()));
-            Ok(r)
-        }
-        Err(e) => {
-            st.audit("refund", Some(&target), Outcome::Failed, &format!("{amount} yuan: {e}"));
-            Err(e.into())
-        }
-    }
+    // Core writes the refund's audit entry, whatever its outcome.
+    Ok(st.payments.refund(input, &AppState::principal(&s)).await?)
 }
 
 #[tauri::command]
 pub async fn close_order(st: State<'_, AppState>, order_no: OrderNo) -> CmdResult<Order> {
-    st.require(Action::CloseOrder)?;
-    let o = st.payments.close(&order_no, EventSource::User).await?;
+    let s = st.require(Action::CloseOrder)?;
+    let o = st.payments.close(&order_no, EventSource::User, &AppState::principal(&s)).await?;
     st.audit("close_order", Some(order_no.as_str()), Outcome::Ok, o.status.as_str());
     Ok(o)
 }

@@ -78,8 +78,8 @@ pub fn setup_owner(st: State<'_, AppState>, name: String, pin: String) -> CmdRes
     if !auth::needs_setup(st.store())? {
         return Err(crate::error::AppError::new("conflict", "already set up; log in instead"));
     }
-    auth::add_user(st.store(), &name, Role::Owner, &pin, chrono::Utc::now())?;
-    st.audit("user", Some(&name), Outcome::Ok, "first owner created");
+    // Nobody is logged in yet: the person at the setup screen becomes this owner.
+    auth::add_user(st.store(), &name, Role::Owner, &pin, &paydesk_core::Principal::user(&name, Role::Owner), chrono::Utc::now())?;
     login(st, name, pin)
 }
 

@@ -54,9 +54,7 @@ pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult
         return Err(AppError::invalid("qr_lifetime_secs", "must be between 30 and 3600 seconds"));
     }
     if let CallbackMode::PublicUrl { base_url } = &input.callback {
-        if !base_url.starts_with("https://") {
-            return Err(AppError::invalid("base_url", "must start with https://"));
-        }
+        paydesk_core::url::https_or_loopback(base_url).map_err(|e| AppError::invalid("base_url", e.0))?;
     }
     let mut s = Settings::load(&st.home).unwrap_or_else(|_| st.payments.settings().clone());
     let restart = s.qr_lifetime_secs != input.qr_lifetime_secs || s.callback != input.callback || pref_on(&st, "customer_display", true) != input.customer_display;

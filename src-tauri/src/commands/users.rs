@@ -1,7 +1,6 @@
-//! Users and PINs (owner only). Every change is audited.
+//! Users and PINs (owner only). Every change is audited (by core, with the owner as principal).
 
 use paydesk_core::auth::{self, Action, Role, User};
-use paydesk_core::store::Outcome;
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -15,24 +14,18 @@ pub fn list_users(st: State<'_, AppState>) -> CmdResult<Vec<User>> {
 
 #[tauri::command]
 pub fn add_user(st: State<'_, AppState>, name: String, role: Role, pin: String) -> CmdResult<User> {
-    st.require(Action::ManageUsers)?;
-    let u = auth::add_user(st.store(), name.trim(), role, &pin, chrono::Utc::now())?;
-    st.audit("user", Some(&u.name), Outcome::Ok, &format!("added as {role}"));
-    Ok(u)
+    let s = st.require(Action::ManageUsers)?;
+    Ok(auth::add_user(st.store(), name.trim(), role, &pin, &AppState::principal(&s), chrono::Utc::now())?)
 }
 
 #[tauri::command]
 pub fn set_user_pin(st: State<'_, AppState>, name: String, pin: String) -> CmdResult<()> {
-    st.require(Action::ManageUsers)?;
-    auth::set_pin(st.store(), &name, &pin, chrono::Utc::now())?;
-    st.audit("user", Some(&name), Outcome::Ok, "PIN changed");
-    Ok(())
+    let s = st.require(Action::ManageUsers)?;
+    Ok(auth::set_pin(st.store(), &name, &pin, &AppState::principal(&s), chrono::Utc::now())?)
 }
 
 #[tauri::command]
 pub fn set_user_enabled(st: State<'_, AppState>, name: String, enabled: bool) -> CmdResult<()> {
-    st.require(Action::ManageUsers)?;
-    auth::set_enabled(st.store(), &name, enabled, chrono::Utc::now())?;
-    st.audit("user", Some(&name), Outcome::Ok, if enabled { "enabled" } else { "disabled" });
-    Ok(())
+    let s = st.require(Action::ManageUsers)?;
+    Ok(auth::set_enabled(st.store(), &name, enabled, &AppState::principal(&s), chrono::Utc::now())?)
 }

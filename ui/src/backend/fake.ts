@@ -101,6 +101,11 @@ export class FakeBackend implements Backend {
     this.emit(o);
   }
 
+  /** The logged-in user as the principal of what they do (as core records it). */
+  private principal(): T.Principal | null {
+    return this.session ? { kind: 'user', name: this.session.user, role: this.session.role } : null;
+  }
+
   private newOrder(kind: T.PayKind, method: T.Method, fen: number, saleId: string | null, masked: string | null, account = 'sandbox-demo'): T.Order {
     const now = new Date();
     const pad = (n: number, w = 2) => String(n).padStart(w, '0');
@@ -108,11 +113,11 @@ export class FakeBackend implements Backend {
     const o: T.Order = {
       order_no: no, kind, method, channel: 'sandbox', account, amount: fen, refunded: 0, fee: this.routing.fee(account, fen),
       status: 'pending', subject: 'Paydesk', channel_trade_no: null, qr_code: null, auth_code_masked: masked, failure_code: null, failure_message: null,
-      operator: this.session?.user ?? null, till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
+      operator: this.session?.user ?? null, principal: this.principal(), till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
       expires_at: new Date(now.getTime() + (kind === 'qr' ? this.settings.qr_lifetime_secs : this.settings.barcode_wait_secs) * 1000).toISOString(), paid_at: null,
     };
     this.orders.unshift(o);
-    this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order of ${(fen / 100).toFixed(2)} yuan on account ${account}` }]);
+    this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order of ${(fen / 100).toFixed(2)} yuan on account ${account}`, by: o.principal }]);
     this.emit(o);
     return o;
   }
@@ -282,7 +287,7 @@ export class FakeBackend implements Backend {
     if (fen > o.amount - o.refunded) throw new BackendError('conflict', `amount: refund exceeds the ${((o.amount - o.refunded) / 100).toFixed(2)} yuan that can still be refunded`);
     await this.wait();
     const now = new Date().toISOString();
-    const r: T.Refund = { refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, created_at: now, updated_at: now };
+    const r: T.Refund = { refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
     this.refunds.push(r);
     o.refunded += fen;
     this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });

@@ -12,6 +12,13 @@ export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox';
 export const METHODS: Method[] = ['alipay', 'wechat', 'unionpay', 'ecny', 'sandbox'];
 export type PayKind = 'qr' | 'barcode';
 
+/** Who did it, as authenticated (core/src/principal.rs). `operator` fields are labels only. */
+export type Principal =
+  | { kind: 'user'; name: string; role: Role }
+  | { kind: 'api_key'; id: string; name: string }
+  | { kind: 'os'; user: string }
+  | { kind: 'system' };
+
 export interface Order {
   order_no: string;
   kind: PayKind;
@@ -29,6 +36,8 @@ export interface Order {
   failure_code: string | null;
   failure_message: string | null;
   operator: string | null;
+  /** Who took the payment (null for orders written before it was recorded). */
+  principal: Principal | null;
   till: string;
   idempotency_key: string | null;
   created_at: string;
@@ -48,6 +57,8 @@ export interface OrderEvent {
   detail: string;
   /** The common events as a code with its values, worded by the UI (`event.<code>`). */
   reason?: { code: string; args: Record<string, string> } | null;
+  /** Who asked for what the event records (creation, close, refund request). */
+  by?: Principal | null;
 }
 
 export interface Refund {
@@ -59,6 +70,7 @@ export interface Refund {
   channel_refund_no: string | null;
   failure_message: string | null;
   operator: string | null;
+  principal: Principal | null;
   created_at: string;
   updated_at: string;
 }

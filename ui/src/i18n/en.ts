@@ -507,4 +507,14 @@ export const en: Record<keyof typeof zhCN, string> = {
   'bankReason.short_deposit': 'Expected ¥{expected}; ¥{deposited} arrived on {day}, ¥{difference} short',
   'bankReason.over_deposit': 'Expected ¥{expected}; ¥{deposited} arrived on {day}, ¥{difference} more',
   'bankReason.unexpected_deposit': '¥{amount} from {payer} on {day} matches no channel payout',
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API key {name} ({id})',
+  'principal.os': '{user} (command line)',
+  'principal.system': 'Paydesk (automatic)',
+  'principal.none': 'not recorded',
+  'order.takenBy': 'Taken by',
+  'orders.by': 'by {who}',
+  'event.close_requested': 'Close requested by {by}',
 };

@@ -506,4 +506,14 @@ export const zhCN = {
   'bankReason.short_deposit': '应到账 ¥{expected}，{day} 实到 ¥{deposited}，少 ¥{difference}',
   'bankReason.over_deposit': '应到账 ¥{expected}，{day} 实到 ¥{deposited}，多 ¥{difference}',
   'bankReason.unexpected_deposit': '{day} 收到 {payer} ¥{amount}，没有对应的渠道结算',
+
+  // Who did it (principals) and sessions (branch sec-server)
+  'principal.user': '{name}',
+  'principal.api_key': 'API 密钥 {name}（{id}）',
+  'principal.os': '{user}（命令行）',
+  'principal.system': 'Paydesk（自动）',
+  'principal.none': '未记录',
+  'order.takenBy': '收款人',
+  'orders.by': '由 {who}',
+  'event.close_requested': '{by} 申请关闭订单',
 };

@@ -5,7 +5,7 @@ import { h, mount } from '../dom';
 import { fmtShort, fmtTime, hasKey, t, tk } from '../i18n';
 import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
-import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter } from '../backend/types';
+import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter, type Principal } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
 
@@ -18,7 +18,19 @@ export function eventText(e: OrderEvent): string {
   if (args.kind) args.kind = tk('kind', args.kind);
   if (args.status) args.status = tk('refundStatus', args.status);
   if (args.error) args.error = ` (${args.error})`;
+  if (args.by !== undefined) args.by = principalText(e.by);
   return t(`event.${r.code}` as never, args);
+}
+
+/** Who did it, as authenticated, in the screen's language. */
+export function principalText(p: Principal | null | undefined): string {
+  if (!p) return t('principal.none');
+  switch (p.kind) {
+    case 'user': return t('principal.user', { name: p.name });
+    case 'api_key': return t('principal.api_key', { name: p.name, id: p.id });
+    case 'os': return t('principal.os', { user: p.user });
+    case 'system': return t('principal.system');
+  }
 }
 
 export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
@@ -78,18 +90,20 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         row('order.orderNo', o.order_no, 'mono'), row('order.method', `${tk('method', o.method)} · ${tk('kind', o.kind)}`), row('order.account', o.account),
         row('order.channelTradeNo', o.channel_trade_no, 'mono'), row('order.authCode', o.auth_code_masked, 'mono'), row('order.createdAt', fmtTime(o.created_at)),
         row('order.paidAt', fmtTime(o.paid_at)), row('order.fee', formatFen(o.fee)), row('order.refunded', o.refunded ? formatFen(o.refunded) : null),
-        row('order.failure', o.failure_message ? `${o.failure_message} (${o.failure_code})` : null), row('order.operator', o.operator)),
+        row('order.failure', o.failure_message ? `${o.failure_message} (${o.failure_code})` : null),
+        row('order.takenBy', principalText(o.principal)), row('order.operator', o.operator)),
       h('div', { class: 'actions' },
         ctx.can('requery_order') && h('button', { 'data-test': 'requery', onclick: () => void act(() => ctx.backend.requeryOrder(o.order_no)) }, t('orders.requery')),
         isOpen && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
       o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
       detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
-        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)}${r.reason ? ` · ${r.reason}` : ''}`)))),
+        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''}`)))),
       detail.route ? routeSection(detail.route, o.order_no, (no) => void open(no)) : null,
       h('h3', null, t('orders.timeline')),
       h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
         h('time', null, fmtTime(e.at)), h('span', { class: 'src' }, tk('source', e.source)),
-        e.to_status && h('span', { class: `badge s-${e.to_status}` }, tk('status', e.to_status)), h('span', { class: 'what', title: e.detail }, eventText(e))))));
+        e.to_status && h('span', { class: `badge s-${e.to_status}` }, tk('status', e.to_status)), h('span', { class: 'what', title: e.detail }, eventText(e)),
+        e.by && h('span', { class: 'by muted', 'data-test': 'event-by' }, principalText(e.by))))));
   }
 
   function refundForm(o: Order): HTMLElement {

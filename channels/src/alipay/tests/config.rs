@@ -3,7 +3,7 @@
 use paydesk_core::ChannelError;
 
 use super::super::{config::gateway_url, Alipay, PRODUCTION_GATEWAY};
-use super::{account, demo_dir, env, vectors_dir};
+use super::{account, demo_dir, env, vectors_home};
 
 fn load(params: &[(&str, &str)]) -> Result<Alipay, ChannelError> {
     Alipay::new(&account(params, None), &env(&demo_dir()))
@@ -45,9 +45,10 @@ fn pkcs8_private_key_is_accepted() {
     let pkcs1 = std::fs::read_to_string(demo_dir().join("merchant_private.pem")).unwrap();
     let key = <rsa::RsaPrivateKey as rsa::pkcs1::DecodeRsaPrivateKey>::from_pkcs1_pem(&pkcs1).unwrap();
     let pkcs8 = rsa::pkcs8::EncodePrivateKey::to_pkcs8_pem(&key, rsa::pkcs8::LineEnding::LF).unwrap();
-    std::fs::write(dir.path().join("app8.pem"), pkcs8.as_bytes()).unwrap();
-    std::fs::copy(demo_dir().join("gateway_public.pem"), dir.path().join("alipay.pem")).unwrap();
-    let a = account(&[("app_id", "2021000122671080"), ("private_key_file", "app8.pem"), ("alipay_public_key_file", "alipay.pem")], None);
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    std::fs::write(dir.path().join("keys/app8.pem"), pkcs8.as_bytes()).unwrap();
+    std::fs::copy(demo_dir().join("gateway_public.pem"), dir.path().join("keys/alipay.pem")).unwrap();
+    let a = account(&[("app_id", "2021000122671080"), ("private_key_file", "keys/app8.pem"), ("alipay_public_key_file", "keys/alipay.pem")], None);
     let ch = Alipay::new(&a, &env(dir.path())).unwrap();
     let pkcs1_ch = load(&BASE).unwrap();
     // Same key, same signature.
@@ -108,14 +109,15 @@ fn an_app_certificate_of_another_key_is_refused() {
     let a = account(
         &[
             ("app_id", "2021001161683774"),
-            ("private_key_file", "alipay/app-private-key.pem"),
-            ("app_cert_file", "alipay/appCertPublicKey_2021001161683774.crt"),
-            ("alipay_cert_file", "alipay/alipayCertPublicKey_RSA2.crt"),
-            ("alipay_root_cert_file", "alipay/alipayRootCert.crt"),
+            ("private_key_file", "keys/alipay/app-private-key.pem"),
+            ("app_cert_file", "keys/alipay/appCertPublicKey_2021001161683774.crt"),
+            ("alipay_cert_file", "keys/alipay/alipayCertPublicKey_RSA2.crt"),
+            ("alipay_root_cert_file", "keys/alipay/alipayRootCert.crt"),
         ],
         None,
     );
-    match Alipay::new(&a, &env(&vectors_dir())) {
+    let home = vectors_home(&["alipay/app-private-key.pem", "alipay/appCertPublicKey_2021001161683774.crt", "alipay/alipayCertPublicKey_RSA2.crt", "alipay/alipayRootCert.crt"]);
+    match Alipay::new(&a, &env(home.path())) {
         Err(ChannelError::Config(m)) => assert!(m.contains("app_cert_file") && m.contains("private_key_file"), "{m}"),
         other => panic!("expected a config error, got {other:?}"),
     }

@@ -35,6 +35,13 @@ pub(super) fn vector(name: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("vector {}: {e}", p.display()))
 }
 
+/// A home whose `keys/` holds copies of these vector files (e.g. `alipay/app-private-key.pem`,
+/// then named `keys/alipay/app-private-key.pem` in params): key files are read from keys/ only.
+pub(super) fn vectors_home(names: &[&str]) -> tempfile::TempDir {
+    let files: Vec<(&str, PathBuf)> = names.iter().map(|n| (*n, vectors_dir().join(n))).collect();
+    crate::keyfiles::home_with_keys(&files.iter().map(|(n, p)| (*n, p.as_path())).collect::<Vec<_>>())
+}
+
 pub(super) fn demo_dir() -> PathBuf {
     crate::sim::demo_keys_dir()
 }

@@ -5,7 +5,7 @@ use chrono::TimeZone;
 use paydesk_core::channel::{CallbackRequest, ChannelError};
 
 use super::super::{config::Settings, notify, sign, wire, Alipay};
-use super::{account, env, vector, vectors_dir};
+use super::{account, env, vector, vectors_dir, vectors_home};
 use crate::sign::RsaVerifier;
 
 const T12_CANONICAL: &str = "app_id=2021000122671080&biz_content={\"out_trade_no\":\"T20240101000001\",\"total_amount\":\"0.01\",\"subject\":\"测试\"}&charset=utf-8&method=alipay.trade.precreate&notify_url=https://example.com/notify&sign_type=RSA2&timestamp=2024-01-01 12:00:00&version=1.0";
@@ -13,10 +13,11 @@ const T12_SIGN: &str = "DGlBTxzg6B3jBKYqVno001QCjMUYBQE9EAEw3frqNRZ+XCNcFqIQ+EHR
 
 fn t12_channel() -> Alipay {
     let a = account(
-        &[("app_id", "2021000122671080"), ("private_key_file", "alipay/app-private-key.pem"), ("alipay_public_key_file", "alipay/alipay-public-key.pem")],
+        &[("app_id", "2021000122671080"), ("private_key_file", "keys/alipay/app-private-key.pem"), ("alipay_public_key_file", "keys/alipay/alipay-public-key.pem")],
         None,
     );
-    Alipay::new(&a, &env(&vectors_dir())).unwrap()
+    let home = vectors_home(&["alipay/app-private-key.pem", "alipay/alipay-public-key.pem"]);
+    Alipay::new(&a, &env(home.path())).unwrap()
 }
 
 #[test]
@@ -72,9 +73,10 @@ fn t11_reply_substring_and_signature() {
 fn t10_settings(app_id: &str) -> Settings {
     let der = serde_json::from_str::<serde_json::Value>(&vector("notify_t10.json")).unwrap()["alipay_public_key_der_base64"].as_str().unwrap().to_string();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("alipay.pem"), &der).unwrap();
-    std::fs::copy(vectors_dir().join("alipay/app-private-key.pem"), dir.path().join("app.pem")).unwrap();
-    let a = account(&[("app_id", app_id), ("private_key_file", "app.pem"), ("alipay_public_key_file", "alipay.pem")], None);
+    std::fs::create_dir(dir.path().join("keys")).unwrap();
+    std::fs::write(dir.path().join("keys/alipay.pem"), &der).unwrap();
+    std::fs::copy(vectors_dir().join("alipay/app-private-key.pem"), dir.path().join("keys/app.pem")).unwrap();
+    let a = account(&[("app_id", app_id), ("private_key_file", "keys/app.pem"), ("alipay_public_key_file", "keys/alipay.pem")], None);
     Settings::load(&a, &env(dir.path())).unwrap()
 }
 

@@ -152,11 +152,7 @@ pub(crate) fn split_merchant(m: &str) -> (&str, Option<&str>) {
 /// A notify URL the simulator may call: loopback only (tests and the demo never leave 127.0.0.1);
 /// `.invalid` placeholders and other hosts are not called.
 pub(crate) fn deliverable(url: &str) -> Option<String> {
-    let u = reqwest::Url::parse(url).ok()?;
-    match u.host_str()? {
-        "127.0.0.1" | "localhost" | "[::1]" => Some(url.to_string()),
-        _ => None,
-    }
+    paydesk_core::url::is_loopback_url(url).then(|| url.to_string())
 }
 
 pub(crate) fn cst(t: DateTime<Utc>) -> String {

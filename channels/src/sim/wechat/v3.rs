@@ -145,7 +145,7 @@ fn native(cx: &Ctx, partner: bool) -> Response {
     if !(6..=32).contains(&r.out_trade_no.len()) || r.description.is_empty() || r.description.chars().count() > 127 {
         return cx.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "out_trade_no 或 description 格式错误");
     }
-    if !(r.notify_url.starts_with("https://") || r.notify_url.starts_with("http://127.") || r.notify_url.starts_with("http://localhost")) {
+    if paydesk_core::url::https_or_loopback(&r.notify_url).is_err() {
         return cx.fail(StatusCode::BAD_REQUEST, "PARAM_ERROR", "notify_url 须为 https 地址");
     }
     if let Some(te) = &r.time_expire {

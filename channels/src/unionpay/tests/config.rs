@@ -21,13 +21,14 @@ fn demo_account_loads_with_pem_key_and_certificate() {
 fn pfx_with_a_password_file_gives_the_same_signer() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("pw.txt"), "000000\n").unwrap();
-    let pfx = demo_dir().join("unionpay/merchant_sign.pfx");
-    let mut p: Vec<(&str, &str)> = DEMO.iter().copied().filter(|(k, _)| *k != "private_key_file" && *k != "sign_cert_file").collect();
-    let pfx_s = pfx.to_str().unwrap().to_string();
-    let pw = dir.path().join("pw.txt").to_str().unwrap().to_string();
+    let home = crate::keyfiles::home_with_keys(&[("pw.txt", &dir.path().join("pw.txt"))]);
+    // Relative paths resolve against the home: the demo files by their absolute place.
+    let demo: Vec<(&str, String)> = DEMO.iter().filter(|(k, _)| *k != "private_key_file" && *k != "sign_cert_file").map(|(k, v)| (*k, if k.ends_with("_file") { demo_dir().join(v).display().to_string() } else { v.to_string() })).collect();
+    let mut p: Vec<(&str, &str)> = demo.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let pfx_s = demo_dir().join("unionpay/merchant_sign.pfx").to_str().unwrap().to_string();
     p.push(("sign_cert_file", &pfx_s));
-    p.push(("sign_cert_password_file", &pw));
-    let s = crate::unionpay::Settings::load(&account(&p), &env(&demo_dir())).unwrap();
+    p.push(("sign_cert_password_file", "keys/pw.txt"));
+    let s = crate::unionpay::Settings::load(&account(&p), &env(home.path())).unwrap();
     assert_eq!(s.cert_id, "69903319001");
     let pem = demo_settings(&[]);
     assert_eq!(s.signer.public_key().to_pem(), pem.signer.public_key().to_pem());

@@ -79,12 +79,14 @@ fn t16_request_signature_from_the_public_test_pfx() {
     let a = account(&[
         ("mer_id", "777290058165621"),
         ("environment", "test"),
-        ("sign_cert_file", dir.join("acp_test_sign.pfx").to_str().unwrap()),
+        ("sign_cert_file", "keys/acp_test_sign.pfx"),
         ("sign_cert_password", "000000"),
-        ("middle_cert_file", dir.join("acp_test_middle.cer").to_str().unwrap()),
-        ("root_cert_file", dir.join("acp_test_root.cer").to_str().unwrap()),
+        ("middle_cert_file", "keys/acp_test_middle.cer"),
+        ("root_cert_file", "keys/acp_test_root.cer"),
     ]);
-    let s = super::super::Settings::load(&a, &env(&dir)).unwrap();
+    let files = ["acp_test_sign.pfx", "acp_test_middle.cer", "acp_test_root.cer"].map(|f| (f, dir.join(f)));
+    let home = crate::keyfiles::home_with_keys(&files.iter().map(|(n, p)| (*n, p.as_path())).collect::<Vec<_>>());
+    let s = super::super::Settings::load(&a, &env(home.path())).unwrap();
     assert_eq!(s.cert_id, "69903319369");
     assert_eq!(s.gateway, "https://gateway.test.95516.com");
     assert!(!s.trust.check_cn && !s.trust.check_time, "the test environment skips CN and date checks");
@@ -105,6 +107,6 @@ fn t16_request_signature_from_the_public_test_pfx() {
     // A wrong password is named, never echoed.
     let mut bad = a.clone();
     bad.params.insert("sign_cert_password".into(), toml::Value::String("123456".into()));
-    let e = super::super::Settings::load(&bad, &env(&dir)).unwrap_err().to_string();
+    let e = super::super::Settings::load(&bad, &env(home.path())).unwrap_err().to_string();
     assert!(e.contains("sign_cert_file") && e.contains("password") && !e.contains("123456"), "{e}");
 }

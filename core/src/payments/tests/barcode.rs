@@ -9,7 +9,7 @@ use crate::routing::simulation::gateway::{Fault, TradeAt};
 async fn not_sent_falls_over_to_one_charge() {
     let h = two();
     h.gw.script("flaky", "barcode_pay", [Fault::Unreachable]);
-    let o = h.p.barcode_pay(code("9.00", "b1", '1')).await.unwrap();
+    let o = h.p.barcode_pay(code("9.00", "b1", '1'), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("steady", OrderStatus::Success));
     let d = decision(&h, &o.order_no);
     assert_eq!(attempts(&d), [("flaky".into(), "not_reached"), ("steady".into(), "accepted")]);
@@ -21,7 +21,7 @@ async fn not_sent_falls_over_to_one_charge() {
 async fn unclear_but_charged_stays_without_trying_elsewhere() {
     let h = two();
     h.gw.script("flaky", "barcode_pay", [Fault::Timeout { processed: true }]);
-    let o = h.p.barcode_pay(code("9.00", "b2", '1')).await.unwrap();
+    let o = h.p.barcode_pay(code("9.00", "b2", '1'), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Success), "the query found it paid");
     assert_eq!(attempts(&decision(&h, &o.order_no)), [("flaky".into(), "accepted")]);
     assert_eq!(h.gw.requests("steady"), 0, "never sent elsewhere");
@@ -31,7 +31,7 @@ async fn unclear_but_charged_stays_without_trying_elsewhere() {
 async fn unclear_and_proven_uncharged_by_cancel_falls_over() {
     let h = two();
     h.gw.script("flaky", "barcode_pay", [Fault::Unavailable { processed: false }]);
-    let o = h.p.barcode_pay(code("9.00", "b3", '1')).await.unwrap();
+    let o = h.p.barcode_pay(code("9.00", "b3", '1'), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("steady", OrderStatus::Success));
     let d = decision(&h, &o.order_no);
     assert_eq!(attempts(&d), [("flaky".into(), "uncharged"), ("steady".into(), "accepted")]);
@@ -47,7 +47,7 @@ async fn unclear_and_unprovable_stays_unresolved() {
     h.gw.script("flaky", "barcode_pay", [Fault::Timeout { processed: false }]);
     h.gw.script("flaky", "query", [Fault::Timeout { processed: false }; 30]);
     h.gw.script("flaky", "cancel", [Fault::Timeout { processed: false }; 3]);
-    let o = h.p.barcode_pay(code("9.00", "b4", '1')).await.unwrap();
+    let o = h.p.barcode_pay(code("9.00", "b4", '1'), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Processing));
     assert_eq!(attempts(&decision(&h, &o.order_no)), [("flaky".into(), "unresolved")]);
     assert_eq!(h.gw.requests("steady"), 0);
@@ -59,7 +59,7 @@ async fn charged_then_reversed_is_not_retried() {
     // Charged, but every query fails until the wait runs out: the cancel reverses the charge.
     h.gw.script("flaky", "barcode_pay", [Fault::Unavailable { processed: true }]);
     h.gw.script("flaky", "query", [Fault::Unreachable; 30]);
-    let o = h.p.barcode_pay(code("9.00", "b5", '1')).await.unwrap();
+    let o = h.p.barcode_pay(code("9.00", "b5", '1'), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Closed));
     assert_eq!(h.gw.trade("flaky", o.order_no.as_str()), Some(TradeAt::Reversed));
     assert_eq!(attempts(&decision(&h, &o.order_no)), [("flaky".into(), "refused")]);
@@ -70,7 +70,7 @@ async fn charged_then_reversed_is_not_retried() {
 async fn payer_refusal_is_not_an_account_failure() {
     let h = two();
     for i in 0..5 {
-        let o = h.p.barcode_pay(code("9.00", &format!("d{i}"), '7')).await.unwrap();
+        let o = h.p.barcode_pay(code("9.00", &format!("d{i}"), '7'), &wang()).await.unwrap();
         assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Failed));
     }
     assert_eq!(h.gw.requests("steady"), 0);
@@ -100,7 +100,7 @@ async fn never_charged_twice() {
                     h.gw.script("flaky", "barcode_pay", [pay]);
                     h.gw.script("flaky", "query", vec![Fault::Unreachable; query_fails]);
                     h.gw.script("flaky", "cancel", vec![Fault::Timeout { processed: false }; cancel_fails]);
-                    let o = h.p.barcode_pay(code("3.00", "x", payer)).await.unwrap();
+                    let o = h.p.barcode_pay(code("3.00", "x", payer), &wang()).await.unwrap();
                     let d = decision(&h, &o.order_no);
                     let n = charges(&h, &d);
                     let case = format!("{pay:?} query×{query_fails} cancel×{cancel_fails} payer {payer}: {o:?} {:?}", attempts(&d));

@@ -5,6 +5,7 @@
 mod admin;
 mod barcode;
 mod qr;
+mod shared;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +49,11 @@ pub(super) fn harness(accounts: &[(&str, i32)], routing: RoutingSettings, limits
 
 pub(super) fn two() -> H {
     harness(&[("flaky", 1), ("steady", 2)], RoutingSettings::default(), Limits::default())
+}
+
+/// The cashier logged in at the till in these tests.
+pub(super) fn wang() -> crate::Principal {
+    crate::Principal::user("王芳", crate::auth::Role::Cashier)
 }
 
 pub(super) fn yuan(s: &str) -> Money {

@@ -11,7 +11,7 @@ use crate::routing::{Note, Skip};
 async fn not_reached_falls_over_and_the_key_moves() {
     let h = two();
     h.gw.script("flaky", "create_qr", [Fault::Unreachable]);
-    let o = h.p.create_qr(qr("12.34", "sale-1")).await.unwrap();
+    let o = h.p.create_qr(qr("12.34", "sale-1"), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("steady", OrderStatus::Processing));
     assert!(o.qr_code.is_some());
     let d = decision(&h, &o.order_no);
@@ -21,7 +21,7 @@ async fn not_reached_falls_over_and_the_key_moves() {
     assert_eq!(first.failure_code.as_deref(), Some("unreachable"));
     assert_eq!(h.p.store().route(&first.order_no).unwrap().unwrap(), d, "both orders show the whole chain");
     // The sale's key now finds the order the customer sees; a retry returns it.
-    assert_eq!(h.p.create_qr(qr("12.34", "sale-1")).await.unwrap().order_no, o.order_no);
+    assert_eq!(h.p.create_qr(qr("12.34", "sale-1"), &wang()).await.unwrap().order_no, o.order_no);
     assert_eq!(h.gw.trade("flaky", first.order_no.as_str()), None, "nothing was created at the failing account");
     assert_eq!(o.fee.fen(), 5, "the fee is the account's that takes the payment");
 }
@@ -30,7 +30,7 @@ async fn not_reached_falls_over_and_the_key_moves() {
 async fn unclear_creation_is_abandoned_closed_and_never_payable() {
     let h = two();
     h.gw.script("flaky", "create_qr", [Fault::Timeout { processed: true }]);
-    let o = h.p.create_qr(qr("5.00", "sale-2")).await.unwrap();
+    let o = h.p.create_qr(qr("5.00", "sale-2"), &wang()).await.unwrap();
     assert_eq!(o.account, "steady");
     let d = decision(&h, &o.order_no);
     assert_eq!(attempts(&d), [("flaky".into(), "abandoned"), ("steady".into(), "accepted")]);
@@ -52,11 +52,11 @@ async fn unclear_creation_is_abandoned_closed_and_never_payable() {
 async fn rate_limit_falls_over_but_a_refusal_does_not() {
     let h = two();
     h.gw.script("flaky", "create_qr", [Fault::RateLimited]);
-    let o = h.p.create_qr(qr("1.00", "a")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "a"), &wang()).await.unwrap();
     assert_eq!(attempts(&decision(&h, &o.order_no)), [("flaky".into(), "not_reached"), ("steady".into(), "accepted")]);
 
     h.gw.script("flaky", "create_qr", [Fault::Rejected]);
-    let o = h.p.create_qr(qr("1.00", "b")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "b"), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Failed));
     assert_eq!(attempts(&decision(&h, &o.order_no)), [("flaky".into(), "refused")]);
     assert_eq!(h.gw.requests("steady"), 1, "a definitive refusal is not retried elsewhere");
@@ -66,17 +66,17 @@ async fn rate_limit_falls_over_but_a_refusal_does_not() {
 async fn routing_off_tries_the_first_candidate_only() {
     let h = harness(&[("flaky", 1), ("steady", 2)], RoutingSettings::off(), Limits::default());
     h.gw.script("flaky", "create_qr", [Fault::Unreachable]);
-    let o = h.p.create_qr(qr("1.00", "a")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "a"), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("flaky", OrderStatus::Failed));
     assert!(!decision(&h, &o.order_no).fallback);
     assert_eq!(h.gw.requests("steady"), 0);
     // A lone unclear attempt is closed right away; if even that fails the creation error stands.
     h.gw.script("flaky", "create_qr", [Fault::Timeout { processed: false }]);
-    let o = h.p.create_qr(qr("1.00", "b")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "b"), &wang()).await.unwrap();
     assert_eq!(o.status, OrderStatus::Closed);
     h.gw.script("flaky", "create_qr", [Fault::Timeout { processed: false }]);
     h.gw.script("flaky", "query", [Fault::Unreachable]);
-    let e = h.p.create_qr(qr("1.00", "c")).await.unwrap_err();
+    let e = h.p.create_qr(qr("1.00", "c"), &wang()).await.unwrap_err();
     assert_eq!(e.code(), "timeout");
 }
 
@@ -85,7 +85,7 @@ async fn every_candidate_failing_ends_on_the_last_attempt() {
     let h = two();
     h.gw.script("flaky", "create_qr", [Fault::Unreachable]);
     h.gw.script("steady", "create_qr", [Fault::Unreachable]);
-    let o = h.p.create_qr(qr("1.00", "a")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "a"), &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("steady", OrderStatus::Failed));
     assert_eq!(h.p.store().order_by_idempotency_key("a").unwrap().unwrap().order_no, o.order_no);
 }
@@ -95,18 +95,18 @@ async fn breaker_opens_skips_then_probes_back() {
     let h = two();
     h.gw.script("flaky", "create_qr", [Fault::Unreachable; 3]);
     for i in 0..3 {
-        assert_eq!(h.p.create_qr(qr("1.00", &format!("s{i}"))).await.unwrap().account, "steady");
+        assert_eq!(h.p.create_qr(qr("1.00", &format!("s{i}")), &wang()).await.unwrap().account, "steady");
     }
     // Open: skipped with the reason, nothing sent to it.
     let before = h.gw.requests("flaky");
-    let o = h.p.create_qr(qr("1.00", "s3")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "s3"), &wang()).await.unwrap();
     let d = decision(&h, &o.order_no);
     assert_eq!(attempts(&d), [("steady".into(), "accepted")]);
     assert!(matches!(d.skipped[0].reason, Skip::CircuitOpen { .. }) && d.skipped[0].account == "flaky");
     assert_eq!(h.gw.requests("flaky"), before);
     // After the cool-down the next payment probes it; it works, so the breaker closes.
     h.clock.advance(chrono::Duration::seconds(31));
-    let o = h.p.create_qr(qr("1.00", "s4")).await.unwrap();
+    let o = h.p.create_qr(qr("1.00", "s4"), &wang()).await.unwrap();
     assert_eq!(o.account, "flaky");
     let d = decision(&h, &o.order_no);
     assert_eq!(d.candidates[0].note, Some(Note::Probe));
@@ -117,7 +117,7 @@ async fn breaker_opens_skips_then_probes_back() {
 async fn named_account_has_no_alternatives() {
     let h = two();
     h.gw.script("steady", "create_qr", [Fault::Unreachable]);
-    let o = h.p.create_qr(QrInput { account: Some("steady".into()), ..qr("1.00", "n") }).await.unwrap();
+    let o = h.p.create_qr(QrInput { account: Some("steady".into()), ..qr("1.00", "n") }, &wang()).await.unwrap();
     assert_eq!((o.account.as_str(), o.status), ("steady", OrderStatus::Failed));
     let d = decision(&h, &o.order_no);
     assert_eq!((d.mode, d.candidates.len()), (crate::routing::RouteMode::Named, 1));
@@ -126,7 +126,7 @@ async fn named_account_has_no_alternatives() {
 #[tokio::test(start_paused = true)]
 async fn the_common_events_carry_a_code_with_their_values() {
     let h = two();
-    let o = h.p.create_qr(qr("12.34", "coded")).await.unwrap();
+    let o = h.p.create_qr(qr("12.34", "coded"), &wang()).await.unwrap();
     assert!(h.gw.customer_pays(&o.account, o.order_no.as_str()));
     let paid = h.p.follow_once(&o.order_no, EventSource::Poll).await.unwrap();
     assert_eq!(paid.status, OrderStatus::Success);

@@ -141,13 +141,13 @@ async fn run_in(dir: &std::path::Path, s: &Scenario, routing: RoutingSettings) -
         let order = if rng.gen_range(0..100) < s.barcode_pct {
             // A paying customer's code (never ending 5 or 7: no password, no decline).
             let code = format!("99{:015}{}", rng.gen_range(0..1_000_000_000_000_000u64), [0, 1, 2, 3, 4, 6, 8, 9][rng.gen_range(0..8)]);
-            let o = settled(&p, p.barcode_pay(BarcodeInput { amount, auth_code: code, idempotency_key: key.clone(), ..Default::default() }).await, key.as_deref())?;
+            let o = settled(&p, p.barcode_pay(BarcodeInput { amount, auth_code: code, idempotency_key: key.clone(), ..Default::default() }, &crate::Principal::System).await, key.as_deref())?;
             if !o.status.is_final() {
                 r.unresolved += 1;
             }
             o
         } else {
-            let o = settled(&p, p.create_qr(QrInput { amount, idempotency_key: key.clone(), ..Default::default() }).await, key.as_deref())?;
+            let o = settled(&p, p.create_qr(QrInput { amount, idempotency_key: key.clone(), ..Default::default() }, &crate::Principal::System).await, key.as_deref())?;
             if o.status == OrderStatus::Processing && gw.customer_pays(&o.account, o.order_no.as_str()) {
                 follow(&p, &clock, &o).await?
             } else {
