@@ -14,7 +14,7 @@
 //! 收费 / 服务费 → fee; 提现 → payout (its 账务流水号 is the payout's reference); the rest
 //! (转账, 交易分账, 其它 …) → other.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use chrono::NaiveDateTime;
 use paydesk_core::settle::{FundKind, FundRow, FundTotals, ParsedFunds};
@@ -67,10 +67,8 @@ fn detail_bytes(bytes: &[u8]) -> Result<Vec<u8>, StatementError> {
         }
     }
     let i = found.ok_or_else(|| err(0, format!("the ZIP has no …{DETAIL_SUFFIX} entry: not an Alipay account ledger (signcustomer)")))?;
-    let mut f = zip.by_index(i).map_err(|e| err(0, format!("cannot open the detail entry: {e}")))?;
-    let mut out = Vec::new();
-    f.by_ref().take(crate::wechat::bill::MAX_BILL_BYTES).read_to_end(&mut out).map_err(|e| err(0, format!("cannot decompress the detail entry: {e}")))?;
-    Ok(out)
+    let out = crate::archive::zip_entry(&mut zip, i, bytes.len() as u64, crate::archive::LIMITS, "the detail entry")?.read_all();
+    out
 }
 
 /// `5笔，共-12.34元` → (5, 1234).

@@ -9,7 +9,7 @@
 //! with the reference `{merId}-{yyyyMMdd}`. Layout sources: see `bill.rs` and
 //! docs/reconciliation.md; the sign letters follow the same public demos and are unverified.
 
-use std::io::{Cursor, Read};
+use std::io::Cursor;
 
 use paydesk_core::settle::{FundKind, FundRow, FundTotals, ParsedFunds};
 use paydesk_core::statement::StatementError;
@@ -30,8 +30,7 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedFunds, StatementError> {
     }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| err(0, "not a ZIP file"))?;
     let (idx, date) = bill::zm_entry(&mut zip)?;
-    let mut text = Vec::new();
-    zip.by_index(idx).map_err(|e| err(0, format!("ZIP entry unreadable: {e}")))?.take(crate::wechat::bill::MAX_BILL_BYTES).read_to_end(&mut text).map_err(|e| err(0, format!("cannot decompress the ZM entry: {e}")))?;
+    let text = crate::archive::zip_entry(&mut zip, idx, bytes.len() as u64, crate::archive::LIMITS, "the ZM entry")?.read_all()?;
     let mut out = ParsedFunds { settle_date: Some(date), ..Default::default() };
     let mut merchant: Option<String> = None;
     let mut settled = 0i64;
