@@ -6,9 +6,10 @@
 SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/paydesk/target
 export CARGO_TERM_COLOR ?= never
+export PACKAGE_PROFILE ?= release
 BIN := $(CARGO_TARGET_DIR)/debug
 
-.PHONY: all deps deps-apt deps-ui build build-ui build-app run demo test test-rust test-ui test-desktop bench fuzz lint clean-home
+.PHONY: all deps deps-apt deps-ui build build-ui build-app run demo test test-rust test-ui test-desktop bench fuzz lint clean-home package package-test
 
 all: build
 
@@ -50,6 +51,15 @@ test-ui: deps-ui
 
 test-desktop: build-app
 	@if [ -x scripts/test-desktop.sh ] && [ -d src-tauri ]; then scripts/test-desktop.sh; fi
+
+## package: the installable app — Linux: .deb (Tauri bundler) and AppImage, in $(CARGO_TARGET_DIR)/<profile>/bundle/
+##   PACKAGE_PROFILE=release (default, what shops install) or debug (the build make test made: fast)
+package: deps build-ui
+	@scripts/package.sh
+
+## package-test: builds the packages, installs the .deb (dpkg), starts it under Xvfb, screenshots, purges it; the AppImage too
+package-test: package
+	@tests/package/run.sh
 
 ## bench: throughput and cost ratios, measured against baselines in the same run
 bench: deps

@@ -73,6 +73,24 @@ async fn payments_through_the_api() {
     let (s, list) = api.call("GET", "/api/v1/payments?status=success&limit=10", Some(&key), None, None).await;
     assert_eq!(s, 200);
     assert_eq!(list["payments"].as_array().unwrap().len(), 2);
+    // Remote payments with nobody at the till land in a system shift.
+    assert!(got["shift_no"].as_str().is_some_and(|s| s.contains('-')), "{got}");
+
+    // Finding a payment: by the trade number on the customer's bill, by the code's last digits,
+    // by amount and time; a search it cannot read names the field.
+    let trade = got["channel_trade_no"].as_str().unwrap().to_string();
+    let tail = &trade[trade.len() - 6..];
+    let (s, found) = api.call("GET", &format!("/api/v1/payments?trade_no={tail}"), Some(&key), None, None).await;
+    assert_eq!((s, found["payments"].as_array().unwrap().len()), (200, 1), "{found}");
+    assert_eq!(found["payments"][0]["order_no"], no);
+    let (_, by_code) = api.call("GET", "/api/v1/payments?find=*0001", Some(&key), None, None).await;
+    assert_eq!(by_code["payments"].as_array().unwrap().iter().map(|p| p["amount"].as_str().unwrap()).collect::<Vec<_>>(), ["5.00"]);
+    let (s, bad) = api.call("GET", "/api/v1/payments?find=12.34%20%C2%B11h", Some(&key), None, None).await;
+    assert_eq!((s, bad["error"]["field"].as_str()), (400, Some("find")), "a window needs a time: {bad}");
+    let (s, bad) = api.call("GET", "/api/v1/payments?find=12.345", Some(&key), None, None).await;
+    assert_eq!((s, bad["error"]["field"].as_str()), (400, Some("find")), "{bad}");
+    let (_, by_amount) = api.call("GET", "/api/v1/payments?amount=12.34", Some(&key), None, None).await;
+    assert_eq!(by_amount["payments"][0]["order_no"], no);
 }
 
 #[tokio::test]

@@ -24,7 +24,7 @@ fn qr_paid_declined_refunded() {
     let o = cli.ok(&["pay", "--amount", "12.34", "--subject", "拿铁", "--operator", "王芳"]);
     assert_eq!(o["status"], "processing");
     // Who took it is the OS account running the command; `--operator` is only a label.
-    assert_eq!((o["principal"]["kind"].as_str(), o["operator"].as_str()), (Some("os"), Some("王芳")), "{o}");
+    assert_eq!((o["taken_by"]["kind"].as_str(), o["operator"].as_str()), (Some("os"), Some("王芳")), "{o}");
     let no = o["order_no"].as_str().unwrap().to_string();
     assert!(no.starts_with('P') && no.contains("E2E"));
     scan(&cli, &sim, &no, "pay");
@@ -42,14 +42,14 @@ fn qr_paid_declined_refunded() {
     // Partial, then full refund.
     let r1 = cli.ok(&["refund", &no, "--amount", "2.34", "--reason", "少一杯"]);
     assert_eq!(r1["status"], "success");
-    assert_eq!(cli.ok(&["show", &no])["order"]["status"], "success");
+    assert_eq!(cli.ok(&["show", &no])["status"], "success");
     let r2 = cli.ok(&["refund", &no, "--amount", "10.00"]);
     assert_eq!(r2["status"], "success");
     let shown = cli.ok(&["show", &no]);
-    assert_eq!(shown["order"]["status"], "refunded");
-    assert_eq!(shown["order"]["refunded"], 1234);
+    assert_eq!(shown["status"], "refunded");
+    assert_eq!((shown["refunded"].as_str(), shown["amount_fen"].as_i64()), (Some("12.34"), Some(1234)));
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 2);
-    assert_eq!(shown["refunds"][0]["principal"], o["principal"], "refunds record who asked");
+    assert_eq!(shown["refunds"][0]["requested_by"], o["taken_by"], "refunds record who asked");
     let sources: Vec<&str> = shown["events"].as_array().unwrap().iter().map(|e| e["source"].as_str().unwrap()).collect();
     assert!(sources.contains(&"poll") || sources.contains(&"user"), "{sources:?}");
 
@@ -57,10 +57,33 @@ fn qr_paid_declined_refunded() {
     assert_eq!(cli.run(&["pay", "--amount", "5.00", "--auth-code", "990000000000000001"]).code, 0);
     assert_eq!(cli.run(&["pay", "--amount", "5.00", "--auth-code", "990000000000000007"]).code, 3);
 
-    let csv = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path())).args(["orders", "--csv"]).output().unwrap();
+    let csv = cli.command().args(["orders", "--csv"]).output().unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
     assert_eq!(text.lines().count(), 1 + 4, "{text}");
     assert!(text.contains(&format!("{no},")) && text.contains("refunded") && text.contains("拿铁"));
+    // Nothing in the CSV runs as a formula in a spreadsheet; amounts stay numbers.
+    cli.ok(&["pay", "--amount", "2.00", "--subject", "=HYPERLINK(\"http://evil\",\"x\")", "--operator", "-1+1"]);
+    let csv = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).args(["orders", "--csv"]).output().unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.contains(",2.00,0.00,") && text.contains(",\"'-1+1\",\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\""), "{text}");
+}
+
+#[cfg(unix)]
+#[test]
+fn the_home_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let cli = Cli::new();
+    let home = cli.home.path().join("till");
+    let r = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(&home).args(["init"]).output().unwrap();
+    assert!(r.status.success(), "{r:?}");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&home), 0o700);
+    assert_eq!(mode(&home.join("paydesk.db")), 0o600);
+    // A home opened to others is reported on every command.
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let r = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(&home).args(["orders"]).output().unwrap();
+    let err = String::from_utf8_lossy(&r.stderr);
+    assert!(r.status.success() && err.contains("can be read by other users") && err.contains("chmod 700"), "{err}");
 }
 
 #[test]
@@ -76,6 +99,8 @@ fn bad_input_names_the_field_and_writes_nothing() {
         (vec!["pay", "--amount", "1", "--auth-code", "123"], "auth_code"),
         (vec!["pay", "--amount", "1", "--account", "nope"], "account"),
         (vec!["refund", "P123", "--amount", "1"], "order"),
+        (vec!["pay", "--amount", "1", "--subject", "拿铁\u{202E}exe.txt"], "subject"),
+        (vec!["pay", "--amount", "1", "--operator", "王芳\u{1b}[2J"], "operator"),
     ] {
         let r = cli.run(&args);
         assert_eq!(r.code, 2, "{args:?}: {r:?}");

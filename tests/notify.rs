@@ -60,7 +60,7 @@ async fn service_with(h: &Harness, m: &Merchant) -> (Arc<paydesk_core::Payments>
     };
     let env = paydesk_channels::ChannelEnv::new(h.dir.path(), Duration::from_secs(1));
     let p = Arc::new(paydesk_core::Payments::new(h.payments.store().clone(), settings, paydesk_channels::factory(env)).unwrap());
-    let svc = service::start(h.dir.path(), p.clone(), "127.0.0.1:0".parse().unwrap(), Ticks { follower: Duration::from_secs(3600), deliverer: Duration::from_millis(20) }).await.unwrap();
+    let svc = service::start(h.dir.path(), p.clone(), service::Listen::any_free(), Ticks { follower: Duration::from_secs(3600), deliverer: Duration::from_millis(20) }).await.unwrap();
     (p, svc)
 }
 

@@ -48,10 +48,10 @@ fn wait_status(cli: &Cli, order: &str, status: &str) -> serde_json::Value {
     let deadline = std::time::Instant::now() + Duration::from_secs(15);
     loop {
         let d = cli.ok(&["show", order]);
-        if d["order"]["status"] == status {
+        if d["status"] == status {
             return d;
         }
-        assert!(std::time::Instant::now() < deadline, "{order} stayed {} (wanted {status})", d["order"]["status"]);
+        assert!(std::time::Instant::now() < deadline, "{order} stayed {} (wanted {status})", d["status"]);
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -61,7 +61,7 @@ fn killed_while_the_payer_confirms_then_paid_is_recovered_as_success() {
     let (cli, _sim) = setup(60);
     // Last digit 5: the payer confirms ~2 s later; the till dies before it hears.
     let order = pay_and_kill(&cli, "990000000000000005");
-    assert_eq!(cli.ok(&["show", &order])["order"]["status"], "processing");
+    assert_eq!(cli.ok(&["show", &order])["status"], "processing");
     std::thread::sleep(Duration::from_millis(2500));
     let _serve = Service::start(Some(cli.home.path()), &["serve", "--listen", "127.0.0.1:0"]);
     let d = wait_status(&cli, &order, "success");

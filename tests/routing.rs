@@ -88,7 +88,7 @@ async fn settings_change_a_running_service_and_creation_falls_over() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     // `paydesk show` tells the story in words; `status` shows health.
-    let text = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(cli.home.path()).env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(cli.home.path())).args(["show", o["order_no"].as_str().unwrap()]).output().unwrap();
+    let text = cli.command().args(["show", o["order_no"].as_str().unwrap()]).output().unwrap();
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("Routing") && text.contains("never shown, closed at the channel") && text.contains("attempt"), "{text}");
     let st = cli.ok(&["status", "--url", &base]);

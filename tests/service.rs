@@ -34,7 +34,7 @@ async fn callback_arrives_through_the_tunnel() {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
     let settings = Settings { callback: CallbackMode::Tunnel { server: "127.0.0.1".into(), secret_file: None }, ..Settings::default() };
     let p = payments_with(&h, settings);
-    let svc = service::start(h.dir.path(), p.clone(), "127.0.0.1:0".parse().unwrap(), fast()).await.unwrap();
+    let svc = service::start(h.dir.path(), p.clone(), service::Listen::any_free(), fast()).await.unwrap();
     let mut state = svc.tunnel.as_ref().unwrap().watch();
     let url = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -51,6 +51,11 @@ async fn callback_arrives_through_the_tunnel() {
     // The status endpoint shows it.
     let st: serde_json::Value = reqwest::get(format!("{}/status", svc.server.base_url())).await.unwrap().json().await.unwrap();
     assert_eq!(st["tunnel"]["state"], "connected");
+    // What the tunnel forwards is the callbacks alone: no status, API or API description.
+    for path in ["/status", "/api/v1/payments", "/openapi.json", "/health"] {
+        let r = reqwest::get(format!("{url}{path}")).await.unwrap();
+        assert_eq!(r.status(), 404, "{path} must not be reachable through the tunnel");
+    }
 
     let o = p.create_qr(QrInput { amount: yuan("6.60"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", false).await;
@@ -63,7 +68,7 @@ async fn callback_arrives_through_the_tunnel() {
 async fn lost_callback_is_found_by_the_follower() {
     let h = Harness::start(SANDBOX_ACCOUNT).await;
     let p = payments_with(&h, Settings::default());
-    let _svc = service::start(h.dir.path(), p.clone(), "127.0.0.1:0".parse().unwrap(), fast()).await.unwrap();
+    let _svc = service::start(h.dir.path(), p.clone(), service::Listen::any_free(), fast()).await.unwrap();
     let o = p.create_qr(QrInput { amount: yuan("3.30"), ..Default::default() }, &paydesk_core::Principal::System).await.unwrap();
     h.scan(&o.order_no, "pay", true).await;
     // Nobody queries by hand: the follower's schedule (2 s, 3 s, …) finds it.

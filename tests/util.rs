@@ -1,6 +1,8 @@
 //! Helpers for end-to-end tests: find the `paydesk` binary, run it, start a simulator process.
 #![allow(unreachable_pub)]
 
+pub mod fixtures;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -42,6 +44,14 @@ impl From<Output> for Run {
     }
 }
 
+/// A `paydesk` command with a clean environment: no `PAYDESK_HOME`, and English messages (the
+/// locale says `en_US`) unless the test sets `LANG` itself.
+pub fn paydesk() -> Command {
+    let mut c = Command::new(paydesk_bin());
+    c.env_remove("PAYDESK_HOME").env_remove("LC_ALL").env_remove("LC_MESSAGES").env("LANG", "en_US.UTF-8");
+    c
+}
+
 /// A temporary Paydesk home driven through the CLI.
 pub struct Cli {
     pub home: tempfile::TempDir,
@@ -49,19 +59,47 @@ pub struct Cli {
 
 impl Cli {
     pub fn new() -> Cli {
-        Cli { home: tempfile::tempdir().expect("tempdir") }
+        // A home as `paydesk init` makes one: private to its owner (a looser one is warned about).
+        let home = tempfile::tempdir().expect("tempdir");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod home");
+        }
+        Cli { home }
     }
 
-    /// `paydesk --home H` with this home's machine key, ready for more arguments.
+    /// `paydesk --home H` with this home's machine key, in English (tests read some messages),
+    /// ready for more arguments.
     pub fn command(&self) -> Command {
-        let mut cmd = Command::new(paydesk_bin());
-        cmd.arg("--home").arg(self.home.path()).env_remove("PAYDESK_HOME").env("PAYDESK_MACHINE_KEY", machine_key(self.home.path()));
+        let mut cmd = paydesk();
+        cmd.arg("--home").arg(self.home.path()).env("PAYDESK_MACHINE_KEY", machine_key(self.home.path()));
         cmd
     }
 
     /// Runs `paydesk --home H --json ARGS…`.
     pub fn run(&self, args: &[&str]) -> Run {
         self.command().arg("--json").args(args).output().expect("run paydesk").into()
+    }
+
+    /// Runs `paydesk --home H ARGS…` for people (no `--json`), in the language `lang` (`zh_CN.UTF-8`, …).
+    pub fn human(&self, lang: &str, args: &[&str]) -> Run {
+        self.command().env("LANG", lang).args(args).output().expect("run paydesk").into()
+    }
+
+    /// Sets top-level `key = value` settings in the home's config.toml (replacing the key's line
+    /// when it is there).
+    pub fn set_config(&self, pairs: &[(&str, &str)]) {
+        let path = self.home.path().join("config.toml");
+        let mut text = std::fs::read_to_string(&path).expect("config.toml");
+        for (k, v) in pairs {
+            let line = format!("{k} = {v}");
+            match text.lines().find(|l| l.split('=').next().map(str::trim) == Some(*k)) {
+                Some(old) => text = text.replace(old, &line),
+                None => text = format!("{line}\n{text}"),
+            }
+        }
+        std::fs::write(&path, text).expect("write config.toml");
     }
 
     pub fn ok(&self, args: &[&str]) -> serde_json::Value {
@@ -81,28 +119,53 @@ impl Default for Cli {
 pub struct Service {
     pub child: Child,
     pub addr: String,
+    /// Everything it printed on stdout so far.
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Service {
     /// Starts `paydesk --json ARGS…` and waits for its listening line.
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
-        let mut cmd = Command::new(paydesk_bin());
+        let mut cmd = paydesk();
         if let Some(h) = home {
             cmd.arg("--home").arg(h).env("PAYDESK_MACHINE_KEY", machine_key(h));
         }
-        let mut child = cmd.arg("--json").args(args).env_remove("PAYDESK_HOME").stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn().expect("spawn paydesk");
+        cmd.arg("--json").args(args).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        Service::start_command(cmd, &args.join(" "))
+    }
+
+    /// Starts a prepared `paydesk` command (stdout piped) and waits for its listening line.
+    pub fn start_command(mut cmd: Command, what: &str) -> Service {
+        let args = what;
+        let mut child = cmd.spawn().expect("spawn paydesk");
         let out = child.stdout.take().expect("stdout");
         let (tx, rx) = std::sync::mpsc::channel();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = lines.clone();
         // Keep draining stdout for the child's whole life, so its later prints never fail.
         std::thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
                 if let Some(rest) = line.trim().strip_prefix("\"listening\": \"") {
                     let _ = tx.send(rest.trim_end_matches(['"', ',']).trim_start_matches("http://").to_string());
                 }
+                kept.lock().unwrap_or_else(|p| p.into_inner()).push(line);
             }
         });
-        let addr = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap_or_else(|_| panic!("paydesk {args:?} did not start"));
-        Service { child, addr }
+        let addr = rx.recv_timeout(std::time::Duration::from_secs(30)).unwrap_or_else(|_| panic!("paydesk {args:?} did not start"));
+        Service { child, addr, lines }
+    }
+
+    /// The JSON object it printed when it started (`--json` banners: `serve`, `demo`).
+    pub fn banner(&self) -> serde_json::Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let lines = self.lines.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(end) = lines.iter().position(|l| l == "}") {
+                return serde_json::from_str(&lines[..=end].join("\n")).expect("the banner is JSON");
+            }
+            assert!(std::time::Instant::now() < deadline, "no banner: {lines:?}");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
     }
 
     pub fn url(&self) -> String {

@@ -101,10 +101,26 @@ file_base_url = "{sim_base}/unionpay/file"
     )
 }
 
+/// The names demo mode gives its accounts (the terminal demo's and the app's).
+pub const DEMO_ACCOUNT_NAMES: [&str; 7] = ["sandbox-main", "alipay-demo", "wechat-demo", "unionpay-demo", "epay-demo", "sandbox-demo", "sandbox-backup"];
+
+/// The accounts in `home`'s book that demo mode did not make: a demo account has a demo name and
+/// talks to a simulator on this machine. Empty for a home without a book. Orders belong to
+/// accounts, so a home without foreign accounts holds no real sales either.
+pub fn foreign_accounts(home: &Path) -> Result<Vec<String>, String> {
+    let db = Store::path_in(home);
+    if !db.exists() {
+        return Ok(Vec::new());
+    }
+    let store = Store::open(&db).map_err(|e| e.to_string())?;
+    let ours = |a: &paydesk_core::AccountConfig| DEMO_ACCOUNT_NAMES.contains(&a.name.as_str()) && a.base_url.as_deref().is_some_and(|u| u.starts_with("http://127.0.0.1:"));
+    Ok(store.accounts().map_err(|e| e.to_string())?.into_iter().filter(|a| !ours(a)).map(|a| a.name).collect())
+}
+
 /// Writes settings and demo accounts into `home` (created if needed). Callbacks go to
 /// `callback_base` when given, else orders are followed by polling only.
 pub fn prepare_home(home: &Path, sim_base: &str, callback_base: Option<&str>) -> Result<(), String> {
-    std::fs::create_dir_all(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
+    paydesk_core::files::create_private_dir(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
     let mut settings = Settings::load(home).map_err(|e| e.to_string())?;
     settings.callback = match callback_base {
         Some(b) => CallbackMode::PublicUrl { base_url: b.to_string() },

@@ -135,6 +135,7 @@ pub fn settled_sale(store: &Store, sim: &SimState, numbers: &NumberGen, s: Selle
         idempotency_key: None,
         created_at: created,
         expires_at: created + chrono::Duration::minutes(3),
+        sale: None,
     };
     let mut history = Vec::new();
     for (n, f, t) in &refs {

@@ -10,6 +10,7 @@
 //! | a sale the channel lacks | paid | nothing | missing at the channel |
 //! | a payment we never booked | nothing | paid | missing in the book |
 //! | a price typed twice | 12.00 | 12.50 | amount differs |
+//! | paid to the shop's static 收款码 sticker | nothing | paid, no merchant order number | external (accept it as an external sale) |
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
 use paydesk_core::ids::NumberGen;
@@ -58,6 +59,7 @@ impl Seeder<'_> {
                 idempotency_key: None,
                 created_at: created,
                 expires_at: created + chrono::Duration::minutes(3),
+                sale: None,
             };
             self.store.insert_order(&o).map_err(|e| e.to_string())?;
             let (source, when) = match status {
@@ -88,6 +90,29 @@ impl Seeder<'_> {
             self.sim.insert(t).map_err(|_| format!("simulated trade {no} exists"))?;
         }
         Ok(no.to_string())
+    }
+
+    /// A payment to the shop's static 收款码 sticker: the channel has it, without any order
+    /// number of ours; Paydesk never saw it.
+    fn sticker(&self, fen: i64, paid: DateTime<Utc>) -> Result<(), String> {
+        let t = Trade {
+            channel: "sandbox",
+            merchant: self.merchant.to_string(),
+            app_id: String::new(),
+            order_no: String::new(),
+            trade_no: format!("SDQR{}", paid.timestamp()),
+            amount: fen,
+            subject: "收款码 QR sticker".into(),
+            status: SimStatus::Paid,
+            barcode: false,
+            payer: Payer::Pay,
+            notify_url: None,
+            created_at: paid,
+            paid_at: Some(paid),
+            buyer: "demo".into(),
+            refunds: Vec::new(),
+        };
+        self.sim.insert(t).map(|_| ()).map_err(|_| "simulated sticker payment exists".to_string())
     }
 
     fn refund(&self, order_no: &str, fen: i64, when: DateTime<Utc>) -> Result<(), String> {
@@ -147,5 +172,7 @@ pub fn seed_day(store: &Store, sim: &SimState, account: &AccountConfig, merchant
     let paid: Vec<&(DateTime<Utc>, String, Option<i64>)> = numbers.iter().filter(|n| n.0 >= at(day, (0, 0, 0), tz)).collect();
     s.refund(&paid[2].1, 1250, at(day, (15, 10, 0), tz))?;
     s.refund(&paid[7].1, 1000, at(day, (16, 20, 0), tz))?;
+    // A customer paid the sticker by the door.
+    s.sticker(1500, at(day, (11, 11, 30), tz))?;
     Ok(true)
 }

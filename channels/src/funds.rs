@@ -32,9 +32,18 @@ pub fn detect(bytes: &[u8]) -> Option<&'static FundFormat> {
     FUND_FORMATS.iter().find(|f| (f.sniff)(head))
 }
 
+/// GZIP (sniffed by its magic bytes) decompressed within [`crate::archive::LIMITS`]; other bytes
+/// as they are.
+fn gunzipped(bytes: Vec<u8>) -> Result<Vec<u8>, StatementError> {
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        return crate::archive::gunzip(&bytes[..], crate::archive::LIMITS, "the GZIP fund flow").read_all();
+    }
+    Ok(bytes)
+}
+
 /// Parses a fund-flow file of a `channel` account: decompress, detect, check the channel, parse.
 pub fn parse(channel: &str, bytes: Vec<u8>) -> Result<(&'static FundFormat, ParsedFunds), StatementError> {
-    let bytes = crate::statement::unwrap_container(bytes)?;
+    let bytes = gunzipped(bytes)?;
     let Some(f) = detect(&bytes) else {
         let hint = match crate::statement::detect(&bytes) {
             Some(s) => format!(" — this is a trade statement ({}), not a fund flow", s.name),

@@ -121,7 +121,8 @@ fn stage(home: &Path, key: &MachineKey, account: &str, field: &str, src: &Path) 
         return Err(format!("{field}: {} is empty", src.display()));
     }
     let dir = keys_dir(home);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {}", dir.display(), e.kind()))?;
+    // keys/ is the owner's alone (0700), like the home; each sealed file is 0600.
+    paydesk_core::files::create_private_dir(&dir).map_err(|e| format!("{}: {}", dir.display(), e.kind()))?;
     let staged = home.join(format!("{}.importing", sealed_name(account, field)));
     keystore::write_private(&staged, key.seal(account, field, &plain)?.as_bytes())?;
     Ok(staged)
@@ -267,6 +268,7 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             assert_eq!(std::fs::metadata(h.join(&rel)).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(std::fs::metadata(h.join("keys")).unwrap().permissions().mode() & 0o777, 0o700, "keys/ is private too");
         }
         assert!(import_key_file(h, &key, "../x", "f", &src).is_err());
         let missing = import_key_file(h, &key, "a", "private_key_file", &h.join("nope.pem")).unwrap_err();

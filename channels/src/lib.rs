@@ -21,6 +21,7 @@ pub mod sign;
 pub mod statement;
 pub mod sim;
 pub mod template;
+pub mod transfer;
 pub mod unionpay;
 pub mod wechat;
 

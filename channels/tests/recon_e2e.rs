@@ -52,10 +52,11 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
     let r = run(&rec, "sandbox-main", day, StatementInput::Download).await;
     assert_eq!(r.status, "done", "{:?}", r.error);
     let s = &r.summary;
-    // 18 sales + the late one + the closed QR + the unknown payment + the typed-twice price.
-    assert_eq!((s.payments, s.refunds), (22, 2));
+    // 18 sales + the late one + the closed QR + the unknown payment + the typed-twice price +
+    // the sticker payment.
+    assert_eq!((s.payments, s.refunds), (23, 2));
     assert_eq!(s.matched, 21, "18 sales, 2 refunds, the one paid just before midnight");
-    assert_eq!(s.mismatched, 4);
+    assert_eq!(s.mismatched, 5);
     assert_eq!(s.net, s.payment_amount - s.refund_amount - s.fees);
     let st = r.statement.as_ref().unwrap();
     assert_eq!(st.format, "sandbox-csv");
@@ -63,7 +64,7 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
     assert_eq!(st.sha256.len(), 64);
     assert_eq!(st.bytes as usize, kept.len());
     let found = items(&rec, &r);
-    assert_eq!(kinds(&found), vec![(K::AmountDiffers, ItemState::Open), (K::MissingAtChannel, ItemState::Open), (K::MissingInBook, ItemState::Open), (K::StatusDiffers, ItemState::Open)]);
+    assert_eq!(kinds(&found), vec![(K::AmountDiffers, ItemState::Open), (K::External, ItemState::Open), (K::MissingAtChannel, ItemState::Open), (K::MissingInBook, ItemState::Open), (K::StatusDiffers, ItemState::Open)]);
     let amount = found.iter().find(|i| i.discrepancy.kind == K::AmountDiffers).unwrap();
     assert_eq!((amount.discrepancy.book.as_ref().unwrap().amount, amount.discrepancy.channel.as_ref().unwrap().amount), (Some(1200), Some(1250)));
 
@@ -93,12 +94,21 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
         assert!(audit.iter().any(|a| a.action == action), "{action} audited");
     }
 
-    // A re-run: the fixed one is gone, the resolution is carried over, the statement reused.
+    // A re-run: the fixed one is gone, the others keep their ids and the resolution, the
+    // statement is reused.
     let again = run(&rec, "sandbox-main", day, StatementInput::Download).await;
-    assert_eq!(again.summary.mismatched, 3);
-    assert_eq!(again.open, 2);
+    assert_eq!(again.summary.mismatched, 4);
+    assert_eq!(again.open, 3);
     assert_eq!(again.statement.as_ref().unwrap().id, st.id, "same file, stored once");
-    assert_eq!(kinds(&items(&rec, &again)), vec![(K::AmountDiffers, ItemState::Open), (K::MissingAtChannel, ItemState::Resolved), (K::MissingInBook, ItemState::Open)]);
+    let now = items(&rec, &again);
+    assert_eq!(kinds(&now), vec![(K::AmountDiffers, ItemState::Open), (K::External, ItemState::Open), (K::MissingAtChannel, ItemState::Resolved), (K::MissingInBook, ItemState::Open)]);
+    let ids = |v: &[ItemRecord]| v.iter().filter(|i| i.discrepancy.kind != K::StatusDiffers).map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(&now), ids(&found), "the same differences keep their ids");
+    // The fixed one was superseded by the re-run: nothing left to settle.
+    let gone = rec.item(status.id).unwrap();
+    assert_eq!(gone.superseded_by, Some(again.id));
+    let e = rec.resolve(status.id, "x", None).unwrap_err();
+    assert_eq!(e.code(), "invalid");
 
     // The day before: the order paid at 23:59:58 is on our next day's statement — not missing.
     let prev = run(&rec, "sandbox-main", day.pred_opt().unwrap(), StatementInput::Download).await;
@@ -107,9 +117,10 @@ async fn demo_day_finds_the_planted_differences_and_the_workflow_settles_them() 
     // Exports of both days: every format, opened back.
     let runs = rec.store().latest_runs(&prev.day, &again.day, &[]).unwrap();
     assert_eq!(runs.len(), 2);
-    let tables = report::tables(rec.store(), &runs).unwrap();
-    // Summary: 2 days + total; 3 discrepancies; 21 matched lines + the lunch set fixed by re-query.
-    assert_eq!(tables.iter().map(|t| t.rows.len()).collect::<Vec<_>>(), vec![3, 3, 22]);
+    let tables = report::tables(&rec, &runs).unwrap();
+    // Summary: 2 days + total; 4 discrepancies; 21 matched lines + the lunch set fixed by re-query
+    // (re-derived from the kept statements).
+    assert_eq!(tables.iter().map(|t| t.rows.len()).collect::<Vec<_>>(), vec![3, 4, 22]);
     let out = h.dir.path().join("exports");
     for f in Format::ALL {
         let files = paydesk_core::export::write_files(&out, "recon", &tables, f).unwrap();
@@ -130,7 +141,7 @@ async fn an_imported_file_is_checked_and_a_bad_one_refused_whole() {
     let path = h.dir.path().join("by-hand.csv");
     std::fs::write(&path, &f.bytes).unwrap();
     let r = run(&rec, "sandbox-main", day, StatementInput::File(path.clone())).await;
-    assert_eq!((r.summary.payments, r.summary.mismatched), (22, 4));
+    assert_eq!((r.summary.payments, r.summary.mismatched), (23, 5));
     assert_eq!(r.statement.as_ref().unwrap().origin, "import");
     // Line 5 spoiled: refused with the line number, nothing stored for that run.
     let text = String::from_utf8(f.bytes.clone()).unwrap();
@@ -143,6 +154,14 @@ async fn an_imported_file_is_checked_and_a_bad_one_refused_whole() {
     let failed = rec.store().runs_of("sandbox-main", &day.to_string()).unwrap();
     assert_eq!(failed[0].status, "failed");
     assert!(items(&rec, &failed[0]).is_empty());
+    // What the day shows is still the good run, its discrepancies open, the failure beside it.
+    let shown = rec.store().latest_runs(&day.to_string(), &day.to_string(), &["sandbox-main".into()]).unwrap();
+    assert_eq!(shown.len(), 1);
+    assert_eq!((shown[0].id, shown[0].status.as_str(), shown[0].open), (r.id, "done", 5));
+    let failure = shown[0].failure.as_ref().expect("the failure beside it");
+    assert_eq!(failure.run_id, failed[0].id);
+    assert!(failure.error.contains("line 5"), "{}", failure.error);
+    assert_eq!(items(&rec, &shown[0]).len(), 5);
     // A WeChat bill for a sandbox account: refused, naming both.
     std::fs::write(&path, "\u{feff}交易时间,公众账号ID,商户号\r\n").unwrap();
     let e = rec.run(RunRequest { account: "sandbox-main".into(), day, input: StatementInput::File(path), trigger: "manual".into() }, None, Arc::new(Quiet)).await.unwrap_err();
@@ -238,6 +257,7 @@ async fn the_schedule_runs_yesterday_after_the_hour_and_catches_up_missed_days()
         started_at: started,
         finished_at: None,
         open: 0,
+        failure: None,
     };
     // Before 10:00 only older days are due (catch-up), 7 days back by default.
     let early = due(&rec, local(9, 0), &|_, _| None);
@@ -275,4 +295,42 @@ async fn demo_history_is_filed_with_the_simulator_and_reconciles_clean() {
         assert!(r.summary.payments > 5, "{account}: {:?}", r.summary);
         assert_eq!(r.summary.mismatched, 0, "{account}: {:?}", items(&rec, &r));
     }
+}
+
+#[tokio::test]
+async fn external_payments_are_accepted_into_the_book_and_match_on_the_next_run() {
+    let (h, rec, day) = seeded().await;
+    let r = run(&rec, "sandbox-main", day, StatementInput::Download).await;
+    let found = items(&rec, &r);
+    let ext = found.iter().find(|i| i.discrepancy.kind == K::External).unwrap();
+    let c = ext.discrepancy.channel.as_ref().unwrap();
+    assert_eq!((ext.discrepancy.order_no.as_str(), c.amount, ext.discrepancy.reason.code.as_str()), ("", Some(1500), "external_payment"));
+    // A note is required; only external discrepancies can be accepted; nothing is written otherwise.
+    assert_eq!(rec.accept_external(&[ext.id], " ", None).unwrap_err().code(), "invalid");
+    let other = found.iter().find(|i| i.discrepancy.kind == K::MissingInBook).unwrap();
+    let e = rec.accept_external(&[ext.id, other.id], "sticker", None).unwrap_err();
+    assert!(e.to_string().contains("not a payment taken outside Paydesk"), "{e}");
+    assert_eq!(rec.accept_external(&[424242], "sticker", None).unwrap_err().code(), "not_found");
+    assert_eq!(rec.item(ext.id).unwrap().state, ItemState::Open);
+
+    let done = rec.accept_external(&[ext.id], "门口收款码 sticker by the door", None).unwrap();
+    assert_eq!((done[0].state, done[0].note.as_deref()), (ItemState::Fixed, Some("门口收款码 sticker by the door")));
+    let no: paydesk_core::OrderNo = paydesk_core::reconcile::external::order_no(c.trade_no.as_deref().unwrap()).parse().unwrap();
+    let d = h.payments.store().order_detail(&no).unwrap();
+    assert_eq!((d.order.origin, d.order.status, d.order.amount.fen(), d.order.account.as_str()), (paydesk_core::order::OrderOrigin::External, OrderStatus::Success, 1500, "sandbox-main"));
+    assert_eq!(d.order.channel_trade_no.as_deref(), c.trade_no.as_deref());
+    assert_eq!(d.order.paid_at.unwrap().with_timezone(&chrono_tz::Asia::Shanghai).format("%Y-%m-%d %H:%M:%S").to_string(), c.time.clone().unwrap());
+    assert!(d.events.iter().any(|e| e.source == EventSource::Reconcile && e.detail.contains("external sale accepted")));
+    assert!(h.payments.store().audit_log(20).unwrap().iter().any(|a| a.action == "reconcile_accept" && a.detail.contains("sticker by the door")));
+    assert_eq!(rec.store().recon_actions(ext.id).unwrap().last().unwrap().action, "accept");
+    // Counted in the takings: the sales figures (kept by triggers) agree with the raw book.
+    assert!(h.payments.store().sales_bucket_mismatches().unwrap().is_empty());
+    // Accepted once only.
+    assert_eq!(rec.accept_external(&[ext.id], "again", None).unwrap_err().code(), "invalid");
+
+    // The next run finds the sale in the book: matched, the discrepancy superseded.
+    let again = run(&rec, "sandbox-main", day, StatementInput::Download).await;
+    assert_eq!((again.summary.matched, again.summary.mismatched), (r.summary.matched + 1, r.summary.mismatched - 1));
+    assert!(items(&rec, &again).iter().all(|i| i.discrepancy.kind != K::External));
+    assert_eq!(rec.item(ext.id).unwrap().superseded_by, Some(again.id));
 }

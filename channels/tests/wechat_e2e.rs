@@ -326,6 +326,24 @@ async fn forged_stale_misdirected_and_tampered_callbacks_change_nothing() {
     assert_eq!(d.events.iter().filter(|e| e.to_status == Some(OrderStatus::Success)).count(), 1);
 }
 
+/// The first callback a freshly started service receives names a platform certificate it has
+/// not downloaded yet: it is verified (after a download), not refused and left to polling.
+#[tokio::test]
+async fn the_first_callback_after_a_start_verifies_with_a_downloaded_certificate() {
+    let h = Harness::start(ACCOUNTS).await;
+    let o = h.payments.create_qr(qr("wx-cert", "4.20"), &paydesk_core::Principal::System).await.unwrap();
+    h.scan(&o.order_no, "pay", true).await;
+    let trade = h.sim.state.find(o.order_no.as_str()).unwrap();
+    let genuine = h.sim.state.payment_callback(&trade).unwrap();
+    // As `paydesk serve` starting after the order was made elsewhere: channels built afresh,
+    // holding no platform certificate.
+    h.payments.reload_accounts().unwrap();
+    assert_eq!(post(&h, "wx-cert", &genuine.headers, genuine.body.clone()).await, 204);
+    let d = h.payments.store().order_detail(&o.order_no).unwrap();
+    assert_eq!(d.order.status, OrderStatus::Success);
+    assert_eq!(d.events.last().unwrap().source, EventSource::Callback);
+}
+
 #[tokio::test]
 async fn public_key_account_refuses_platform_signed_callbacks() {
     let h = Harness::start(ACCOUNTS).await;

@@ -39,6 +39,11 @@ pub use text::Lang;
 /// first, so the app's WebKit picks the same face from fonts-noto-cjk).
 pub const FONT: &str = "Noto Sans CJK SC";
 const FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/NotoSansSC-Paydesk.otf");
+
+/// The bundled CJK font (for other drawings that want the same face, e.g. the receipt renderer).
+pub fn font_bytes() -> &'static [u8] {
+    FONT_BYTES
+}
 /// The CSS font stack written into SVG text.
 const SVG_FONTS: &str = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif";
 

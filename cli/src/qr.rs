@@ -4,8 +4,10 @@ use std::path::Path;
 
 use qrcode::{Color, EcLevel, QrCode};
 
+use crate::i18n::tr;
+
 fn code(text: &str) -> Result<QrCode, String> {
-    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| format!("cannot encode QR: {e}"))
+    QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| tr!(QR_ENCODE_FAILED, detail = e))
 }
 
 /// Renders with two modules per character cell (dark on light, with a quiet zone).
@@ -50,5 +52,5 @@ pub(crate) fn png(text: &str, path: &Path, scale: u32) -> Result<(), String> {
         let dark = mx >= quiet && my >= quiet && mx - quiet < w && my - quiet < w && colors[((my - quiet) * w + (mx - quiet)) as usize] == Color::Dark;
         image::Luma([if dark { 0 } else { 255 }])
     });
-    img.save(path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    img.save(path).map_err(|e| tr!(FILE_WRITE_FAILED, path = path.display(), detail = e))
 }

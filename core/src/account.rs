@@ -148,6 +148,11 @@ impl AccountConfig {
         if self.channel.is_empty() {
             return Err(bad("channel", "is required"));
         }
+        if let Some(m) = self.methods.iter().find(|m| m.is_tender()) {
+            return Err(bad("methods", &format!("{m} is recorded at the till, never through an account")));
+        }
+        // Shown on the cashier's screen, in lists and printouts: plain text on one line.
+        crate::text::SafeText::parse("display_name", &self.display_name, 64).map_err(|e| bad("display_name", &e.problem))?;
         if self.fee_rate_bp > 10_000 {
             return Err(bad("fee_rate_bp", "must be at most 10000 (100 %)"));
         }
@@ -260,6 +265,8 @@ mod tests {
             ("name = \"a\"\nchannel = \"x\"\ndaily_cap = \"1.234\"", "daily_cap"),
             ("name = \"a\"\nchannel = \"x\"\nsecret = \"s\"", "secret"),
             ("name = \"a\"\nchannel = \"x\"\ncallback_allow = [\"10.0.0.0/40\"]", "callback_allow"),
+            ("name = \"a\"\nchannel = \"x\"\ndisplay_name = \"支付宝\\u202Etxt.exe\"", "display_name: contains a bidirectional"),
+            ("name = \"a\"\nchannel = \"x\"\ndisplay_name = \"门店\\n=1+1\"", "display_name: contains a control character"),
         ];
         for (body, field) in cases {
             let err = AccountsFile::parse(&format!("[[account]]\n{body}\n")).unwrap_err().to_string();

@@ -14,8 +14,10 @@ pub const SCOPES: [&str; 3] = ["payments:read", "payments:write", "refunds:write
 pub enum KeyError {
     #[error("scopes: unknown scope {0:?} (known: payments:read, payments:write, refunds:write)")]
     UnknownScope(String),
-    #[error("name: must be 1 to 64 characters")]
-    BadName,
+    /// The key's name is shown wherever it acted (order details, audit log, the CLI): 1 to 64
+    /// characters of plain text on one line.
+    #[error("name: {0}")]
+    BadName(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -26,8 +28,10 @@ fn hash(secret: &str) -> String {
 
 /// Creates a key on behalf of `by`; returns it with the full token, which is never stored.
 pub fn create(store: &Store, name: &str, scopes: &[String], by: &Principal) -> Result<(ApiKey, String), KeyError> {
-    if name.is_empty() || name.chars().count() > 64 {
-        return Err(KeyError::BadName);
+    let name = crate::text::SafeText::parse("name", name, 64).map_err(|e| KeyError::BadName(e.problem))?;
+    let name = name.as_str();
+    if name.is_empty() {
+        return Err(KeyError::BadName("must be 1 to 64 characters".into()));
     }
     for s in scopes {
         if !SCOPES.contains(&s.as_str()) {
@@ -82,6 +86,11 @@ mod tests {
         revoke(&s, &k.id, &Principal::Os { user: "alice".into() }).unwrap();
         assert!(authenticate(&s, &token).is_none());
         assert!(matches!(create(&s, "x", &["admin".into()], &owner), Err(KeyError::UnknownScope(_))));
+        // A name with control or bidi characters would lie wherever the key is shown.
+        for bad in ["POS\u{202E}gnp.exe", "POS\n=1+1", "\u{1b}[2J", ""] {
+            let e = create(&s, bad, &["payments:read".into()], &owner).unwrap_err().to_string();
+            assert!(e.starts_with("name: "), "{bad:?}: {e}");
+        }
         // Both changes are in the audit log with who made them; the secret never is.
         let log = s.audit_log(10).unwrap();
         let keys: Vec<_> = log.iter().filter(|e| e.action == "api_key").map(|e| (e.actor.as_deref().unwrap(), e.detail.as_str())).collect();

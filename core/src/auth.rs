@@ -1,11 +1,13 @@
-//! People at the till: roles, PINs (argon2id), what each role may do, login and the audit log.
+//! People at the till: roles, PINs (argon2id), what each role may do, users and the audit log.
+//! Login, lockout, idle logout and re-authentication are in [`crate::session`].
 //!
 //! Every gated action is decided by [`allowed`] — one exhaustive table, so a new action forces a
-//! decision for every role. Front ends (the desktop app, later the local API) call [`require`]
-//! before acting and [`audit`] after sensitive actions; hiding a button is never the only guard.
+//! decision for every role. Front ends (the desktop app, later the local API) call
+//! [`crate::session::require_active`] before acting and [`audit`] after sensitive actions; hiding a
+//! button is never the only guard.
 //!
-//! PINs are short (4–8 digits), so their hashes are not a strong secret on their own: argon2id
-//! makes offline guessing slow, and five wrong PINs in a row lock the user for a minute.
+//! PINs are short (4–8 digits; an owner's 6–8), so their hashes are not a strong secret on their
+//! own: argon2id makes offline guessing slow, and wrong PINs lock the user for ever longer.
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,12 +20,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::order::ParseEnumError;
 use crate::principal::Principal;
-use crate::store::{AuditEntry, Outcome, Store, StoreError, UserAuth};
+use crate::store::{AuditEntry, Outcome, Store, StoreError};
 
-/// Wrong PINs in a row before a user is locked.
-pub const MAX_FAILED: u32 = 5;
-/// How long a locked user waits.
-pub const LOCK_SECS: i64 = 60;
+pub use crate::session::{confirm_pin, login, Session, LOCK_SECS, MAX_FAILED};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,10 +84,14 @@ pub enum Action {
     ViewAnalytics,
     /// Write the sales report files (XLSX/CSV figures, PNG charts).
     ExportAnalytics,
+    /// The shift history with each over/short, any shift's report, the Z reports.
+    ViewShifts,
+    /// Close the business day (the Z report).
+    CloseDay,
 }
 
 impl Action {
-    pub const ALL: [Action; 16] = [
+    pub const ALL: [Action; 18] = [
         Action::TakePayment,
         Action::ViewOrders,
         Action::RequeryOrder,
@@ -105,6 +108,8 @@ impl Action {
         Action::ResolveDiscrepancy,
         Action::ViewAnalytics,
         Action::ExportAnalytics,
+        Action::ViewShifts,
+        Action::CloseDay,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -125,6 +130,8 @@ impl Action {
             Action::ResolveDiscrepancy => "resolve_discrepancy",
             Action::ViewAnalytics => "view_analytics",
             Action::ExportAnalytics => "export_analytics",
+            Action::ViewShifts => "view_shifts",
+            Action::CloseDay => "close_day",
         }
     }
 }
@@ -135,16 +142,16 @@ pub fn allowed(role: Role, action: Action) -> bool {
     match role {
         Role::Owner => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts
-            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
+            | ManageUsers | ViewAudit | Simulate | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics | ViewShifts | CloseDay => true,
         },
         Role::Cashier => match action {
             TakePayment | ViewOrders | RequeryOrder | CloseOrder | Simulate => true,
             Refund | ExportOrders | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | ViewAudit | Reconcile | ResolveDiscrepancy
-            | ViewAnalytics | ExportAnalytics => false,
+            | ViewAnalytics | ExportAnalytics | ViewShifts | CloseDay => false,
         },
         Role::Accountant => match action {
-            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics => true,
-            TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate => false,
+            ViewOrders | RequeryOrder | ExportOrders | ViewAudit | Reconcile | ResolveDiscrepancy | ViewAnalytics | ExportAnalytics | ViewShifts => true,
+            TakePayment | CloseOrder | Refund | ViewSettings | ManageSettings | ManageAccounts | ManageUsers | Simulate | CloseDay => false,
         },
     }
 }
@@ -155,14 +162,6 @@ pub struct User {
     pub name: String,
     pub role: Role,
     pub enabled: bool,
-}
-
-/// Who is logged in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Session {
-    pub user: String,
-    pub role: Role,
-    pub since: DateTime<Utc>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -177,6 +176,12 @@ pub enum AuthError {
     Locked { until: DateTime<Utc> },
     #[error("not logged in")]
     NotLoggedIn,
+    /// Nobody used the till for the idle time: logged out.
+    #[error("logged out after being idle; log in again")]
+    SessionExpired,
+    /// User, account and key management need the PIN given again.
+    #[error("give your PIN again to go on")]
+    ReauthRequired,
     #[error("a {role} may not {action}")]
     Forbidden { role: Role, action: &'static str },
     #[error("{0}")]
@@ -192,6 +197,8 @@ impl AuthError {
             AuthError::BadPin => "bad_pin",
             AuthError::Locked { .. } => "locked",
             AuthError::NotLoggedIn => "not_logged_in",
+            AuthError::SessionExpired => "session_expired",
+            AuthError::ReauthRequired => "reauth_required",
             AuthError::Forbidden { .. } => "forbidden",
             AuthError::Conflict(_) => "conflict",
             AuthError::Store(_) => "storage",
@@ -216,6 +223,15 @@ pub fn check_name(name: &str) -> Result<(), AuthError> {
 pub fn check_pin(pin: &str) -> Result<(), AuthError> {
     if !(4..=8).contains(&pin.len()) || !pin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(invalid("pin", "must be 4 to 8 digits"));
+    }
+    Ok(())
+}
+
+/// A PIN for someone of `role`: an owner's (refunds, accounts, users) needs 6 to 8 digits.
+pub fn check_pin_for(role: Role, pin: &str) -> Result<(), AuthError> {
+    check_pin(pin)?;
+    if role == Role::Owner && pin.len() < crate::session::OWNER_PIN_MIN {
+        return Err(invalid("pin", "an owner's PIN must be 6 to 8 digits"));
     }
     Ok(())
 }
@@ -266,6 +282,7 @@ pub fn needs_setup(store: &Store) -> Result<bool, AuthError> {
 /// Adds a user on behalf of `by`. The very first user must be an owner. Audited.
 pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, by: &Principal, now: DateTime<Utc>) -> Result<User, AuthError> {
     check_name(name)?;
+    check_pin_for(role, pin)?;
     let hash = hash_pin(pin)?;
     if store.users()?.is_empty() && role != Role::Owner {
         return Err(invalid("role", "the first user must be an owner"));
@@ -278,8 +295,10 @@ pub fn add_user(store: &Store, name: &str, role: Role, pin: &str, by: &Principal
     Ok(User { name: name.into(), role, enabled: true })
 }
 
-/// Changes a user's PIN on behalf of `by`. Audited.
+/// Changes a user's PIN on behalf of `by` (clearing their wrong-PIN count and lock). Audited.
 pub fn set_pin(store: &Store, name: &str, pin: &str, by: &Principal, now: DateTime<Utc>) -> Result<(), AuthError> {
+    let role = store.users()?.into_iter().find(|u| u.name == name).map(|u| u.role);
+    check_pin_for(role.unwrap_or(Role::Cashier), pin)?;
     let hash = hash_pin(pin)?;
     store.update_user(name, None, Some(&hash), None, now)?;
     audit_user(store, by, name, "PIN changed", now)
@@ -301,47 +320,6 @@ pub fn set_enabled(store: &Store, name: &str, enabled: bool, by: &Principal, now
 
 fn audit_user(store: &Store, by: &Principal, name: &str, detail: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
     Ok(store.append_audit(&AuditEntry::by(by, "user", Some(name), Outcome::Ok, detail, now))?)
-}
-
-/// Checks a user's PIN, counting failures and locking after [`MAX_FAILED`]. Audited.
-pub fn login(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Session, AuthError> {
-    let result = check_credentials(store, name, pin, now);
-    let (outcome, detail, session) = match &result {
-        Ok(s) => (Outcome::Ok, String::new(), Some(s)),
-        Err(e) => (Outcome::Denied, e.to_string(), None),
-    };
-    audit(store, session, "login", Some(name), outcome, &detail, now)?;
-    result
-}
-
-/// Re-checks the PIN of the logged-in user before a sensitive action (refunds).
-pub fn confirm_pin(store: &Store, session: &Session, pin: &str, now: DateTime<Utc>) -> Result<(), AuthError> {
-    check_credentials(store, &session.user, pin, now).map(|_| ())
-}
-
-fn check_credentials(store: &Store, name: &str, pin: &str, now: DateTime<Utc>) -> Result<Session, AuthError> {
-    let Some(UserAuth { user, pin_hash, failed, locked_until }) = store.user_auth(name)? else {
-        // Spend the same time as a real check so names cannot be probed by timing.
-        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let _ = verify_pin(pin, DUMMY.get_or_init(|| hash_pin("0000").unwrap_or_default()));
-        return Err(AuthError::BadPin);
-    };
-    if let Some(until) = locked_until.filter(|u| *u > now) {
-        return Err(AuthError::Locked { until });
-    }
-    if !user.enabled || !verify_pin(pin, &pin_hash) {
-        let failed = failed + 1;
-        let lock = (failed >= MAX_FAILED).then(|| now + chrono::Duration::seconds(LOCK_SECS));
-        store.record_login_failure(name, if lock.is_some() { 0 } else { failed }, lock)?;
-        return Err(match lock {
-            Some(until) => AuthError::Locked { until },
-            None => AuthError::BadPin,
-        });
-    }
-    if failed > 0 || locked_until.is_some() {
-        store.record_login_failure(name, 0, None)?;
-    }
-    Ok(Session { user: user.name, role: user.role, since: now })
 }
 
 #[cfg(test)]
@@ -370,7 +348,7 @@ mod tests {
 
     #[test]
     fn require_refuses_and_names_the_action() {
-        let s = Session { user: "amy".into(), role: Role::Cashier, since: Utc::now() };
+        let s = Session::new("amy", Role::Cashier, Utc::now());
         assert!(require(Some(&s), Action::TakePayment).is_ok());
         let e = require(Some(&s), Action::Refund).unwrap_err();
         assert_eq!(e.code(), "forbidden");
@@ -387,6 +365,19 @@ mod tests {
         for bad in ["123", "123456789", "12a4", ""] {
             assert_eq!(hash_pin(bad).unwrap_err().code(), "invalid", "{bad}");
         }
+        // An owner's PIN guards refunds, accounts and users: at least 6 digits.
+        assert!(check_pin_for(Role::Cashier, "1234").is_ok() && check_pin_for(Role::Owner, "123456").is_ok());
+        assert_eq!(check_pin_for(Role::Owner, "9999").unwrap_err().to_string(), "pin: an owner's PIN must be 6 to 8 digits");
+    }
+
+    #[test]
+    fn user_names_are_plain_letters() {
+        assert!(check_name("王芳").is_ok() && check_name("amy_2").is_ok());
+        // Names are shown on the login screen, in the audit log and on receipts: no control or
+        // bidi characters that could make one user look like another.
+        for bad in ["王芳\u{202E}", "a\u{2066}b", "amy\n", "a\u{1b}[2J", "a b", ""] {
+            assert_eq!(check_name(bad).unwrap_err().code(), "invalid", "{bad:?}");
+        }
     }
 
     #[test]
@@ -395,7 +386,8 @@ mod tests {
         let now = Utc::now();
         assert!(needs_setup(&s).unwrap());
         assert_eq!(add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap_err().code(), "invalid");
-        add_user(&s, "老板", Role::Owner, "9999", &Principal::System, now).unwrap();
+        assert_eq!(add_user(&s, "老板", Role::Owner, "9999", &Principal::System, now).unwrap_err().code(), "invalid", "owners need 6 digits");
+        add_user(&s, "老板", Role::Owner, "999999", &Principal::System, now).unwrap();
         add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap();
         assert_eq!(add_user(&s, "amy", Role::Cashier, "2222", &Principal::System, now).unwrap_err().code(), "conflict");
         assert!(!needs_setup(&s).unwrap());
@@ -419,16 +411,17 @@ mod tests {
     fn disabled_users_and_last_owner() {
         let (_d, s) = store();
         let now = Utc::now();
-        add_user(&s, "boss", Role::Owner, "9999", &Principal::System, now).unwrap();
+        add_user(&s, "boss", Role::Owner, "999999", &Principal::System, now).unwrap();
         add_user(&s, "amy", Role::Cashier, "1111", &Principal::System, now).unwrap();
+        assert_eq!(set_pin(&s, "boss", "1234", &Principal::System, now).unwrap_err().code(), "invalid", "an owner's new PIN needs 6 digits too");
         assert_eq!(set_enabled(&s, "boss", false, &Principal::System, now).unwrap_err().code(), "conflict");
         set_enabled(&s, "amy", false, &Principal::System, now).unwrap();
         assert_eq!(login(&s, "amy", "1111", now).unwrap_err().code(), "bad_pin");
         set_enabled(&s, "amy", true, &Principal::System, now).unwrap();
         set_pin(&s, "amy", "4321", &Principal::System, now).unwrap();
         assert!(login(&s, "amy", "1111", now).is_err());
-        let sess = login(&s, "amy", "4321", now).unwrap();
-        assert!(confirm_pin(&s, &sess, "4321", now).is_ok());
-        assert_eq!(confirm_pin(&s, &sess, "9999", now).unwrap_err().code(), "bad_pin");
+        let mut sess = login(&s, "amy", "4321", now).unwrap();
+        assert!(confirm_pin(&s, &mut sess, "4321", now).is_ok());
+        assert_eq!(confirm_pin(&s, &mut sess, "9999", now).unwrap_err().code(), "bad_pin");
     }
 }

@@ -299,6 +299,11 @@ pub trait Channel: Send + Sync {
         Err(ChannelError::Rejected { channel: self.kind().to_string(), code: "NOT_SUPPORTED".into(), message: "this channel has no fund-flow statement".into() })
     }
 
+    /// Gets ready to verify this callback before [`Channel::parse_callback`] runs — e.g. fetches
+    /// the signing certificate it names when the channel holds none by that name yet (the first
+    /// callback after a start, or a rotated key) — so a genuine callback is not refused for want
+    /// of a key. Trusts nothing in the request. The default does nothing.
+    async fn prepare_callback(&self, _req: &CallbackRequest) {}
     /// Verifies (signature first) and parses a callback. Nothing is trusted before this returns Ok.
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackEvent, ChannelError>;
     /// The reply the channel expects: `stored = true` acknowledges, `false` asks for a resend.

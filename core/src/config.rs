@@ -36,8 +36,16 @@ pub enum CallbackMode {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// The shop's name, as the owner gave it at setup (window title, backups, receipts).
+    pub shop_name: String,
     /// This till's id, part of every order number.
     pub till_id: TillId,
+    /// The store (门店) this till belongs to: shifts and Z reports are per till and per store, and
+    /// a chain's reports filter and group by it.
+    pub store_id: String,
+    /// Local time at which the business day turns over: a Z report (day close) taken before it
+    /// belongs to the day before (a shop open past midnight closes "yesterday").
+    pub day_starts_at: String,
     /// The shop's time zone: business days, order numbers, reports.
     pub timezone: String,
     /// Largest amount of one order, yuan.
@@ -51,8 +59,14 @@ pub struct Settings {
     /// HTTP timeout for channel calls, seconds.
     pub channel_timeout_secs: u64,
     pub callback: CallbackMode,
-    /// Address of the callback server / local API.
+    /// The local API, `/status` and `/openapi.json`: a loopback address (see [`crate::listeners`]).
     pub listen: String,
+    /// The channel callbacks alone (`/cb/{account}`): what a tunnel or reverse proxy forwards to.
+    /// Unset: `127.0.0.1:8430`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub callback_listen: Option<String>,
+    /// Limits of every listener: header and request timeouts, connections, body sizes.
+    pub server: crate::listeners::ServerSettings,
     /// Notifications to the shop's own systems when orders and refunds end.
     pub notify: NotifySettings,
     /// How payments pick an account: fallback, circuit breaker, health window.
@@ -63,6 +77,123 @@ pub struct Settings {
     pub reconcile: ReconcileSettings,
     /// The bank leg: deposit window, payer names, bank statement column mappings.
     pub bank: crate::reconcile::bank::BankSettings,
+    /// This till's receipt printer and what its receipts say.
+    pub printer: PrinterSettings,
+    /// The shared book of a shop with several tills (none: this till keeps its own book only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedSettings>,
+    /// Automatic backups of the book: where, how often, how many are kept.
+    pub backup: crate::backup::BackupSettings,
+}
+
+/// How this till reaches its receipt printer (`[printer]` in config.toml: each till has its own).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PrinterSettings {
+    /// `none`, `tcp` (a network printer's raw port, usually 9100), `usb` (the printer device) or
+    /// `virtual` (no paper: each job is kept in `<home>/printed/` and shown in the app).
+    pub connection: PrinterConnection,
+    /// `host:port` for `tcp`.
+    pub address: String,
+    /// The device file for `usb` (`/dev/usb/lp0`).
+    pub device: String,
+    /// Paper width: 58 or 80 mm.
+    pub paper_mm: u16,
+    /// The shop's name, printed large at the top.
+    pub shop_name: String,
+    /// Lines under the name (address, phone) and at the bottom (thanks, returns policy).
+    pub header: Vec<String>,
+    pub footer: Vec<String>,
+    /// The order number printed as `qr`, `barcode` (CODE128) or `none`, for lookup later.
+    pub order_code: String,
+    /// Open the cash drawer (wired to the printer) on a sale with cash.
+    pub drawer_kick: bool,
+    /// Cut the paper after each receipt.
+    pub cut: bool,
+    /// Print the receipt of every sale and refund without being asked.
+    pub auto_print: bool,
+    /// Seconds to wait for the printer before giving up with a message (the payment never waits).
+    pub timeout_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterConnection {
+    #[default]
+    None,
+    Tcp,
+    Usb,
+    Virtual,
+}
+
+impl Default for PrinterSettings {
+    fn default() -> Self {
+        PrinterSettings {
+            connection: PrinterConnection::None,
+            address: String::new(),
+            device: "/dev/usb/lp0".into(),
+            paper_mm: 80,
+            shop_name: String::new(),
+            header: Vec::new(),
+            footer: vec!["谢谢惠顾 Thank you".into()],
+            order_code: "qr".into(),
+            drawer_kick: true,
+            cut: true,
+            auto_print: true,
+            timeout_secs: 5,
+        }
+    }
+}
+
+impl PrinterSettings {
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |field, problem: &str| Err(ConfigError::Invalid { field, problem: problem.into() });
+        if self.paper_mm != 58 && self.paper_mm != 80 {
+            return bad("printer.paper_mm", "must be 58 or 80");
+        }
+        if !matches!(self.order_code.as_str(), "qr" | "barcode" | "none") {
+            return bad("printer.order_code", "must be qr, barcode or none");
+        }
+        if self.connection == PrinterConnection::Tcp && self.address.trim().is_empty() {
+            return bad("printer.address", "is required for a network printer (host:9100)");
+        }
+        if self.connection == PrinterConnection::Usb && self.device.trim().is_empty() {
+            return bad("printer.device", "is required for a USB printer (/dev/usb/lp0)");
+        }
+        if !(1..=60).contains(&self.timeout_secs) {
+            return bad("printer.timeout_secs", "must be 1 to 60");
+        }
+        let text = std::iter::once(&self.shop_name).chain(&self.header).chain(&self.footer);
+        if text.clone().any(|l| l.chars().any(char::is_control)) || self.header.len() + self.footer.len() > 20 {
+            return bad("printer.header", "lines must be plain text without control characters, at most 20 in all");
+        }
+        Ok(())
+    }
+}
+
+/// Where the shop's shared book is (`[shared]` in config.toml). See docs/multi-till.md.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SharedSettings {
+    /// `postgres://user@host:5432/db` (`?sslmode=require` and TLS for a server beyond this PC).
+    pub url: String,
+    /// A file holding the database password (relative to the home, or absolute), if the URL
+    /// has none.
+    pub password_file: Option<String>,
+    /// How often the till sends its changes and fetches the others', milliseconds.
+    pub sync_interval_ms: u64,
+}
+
+impl Default for SharedSettings {
+    fn default() -> Self {
+        SharedSettings { url: String::new(), password_file: None, sync_interval_ms: 1000 }
+    }
+}
+
+impl std::fmt::Debug for SharedSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedSettings").field("url", &crate::store::shared::redact(&self.url)).field("sync_interval_ms", &self.sync_interval_ms).finish_non_exhaustive()
+    }
 }
 
 /// Routing tuning (`[routing]` in config.toml). The defaults suit a shop; `fallback = false`,
@@ -187,7 +318,10 @@ impl Default for NotifySettings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
+            shop_name: String::new(),
             till_id: "T1".parse().unwrap_or_else(|_| unreachable!("literal till id")),
+            store_id: "S1".into(),
+            day_starts_at: "04:00".into(),
             timezone: "Asia/Shanghai".into(),
             max_order_amount: "50000.00".into(),
             qr_lifetime_secs: 300,
@@ -195,12 +329,17 @@ impl Default for Settings {
             barcode_poll_secs: 3,
             channel_timeout_secs: 10,
             callback: CallbackMode::PollingOnly,
-            listen: "127.0.0.1:8428".into(),
+            listen: crate::listeners::DEFAULT_LISTEN.into(),
+            callback_listen: None,
+            server: crate::listeners::ServerSettings::default(),
             notify: NotifySettings::default(),
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
             bank: Default::default(),
+            printer: PrinterSettings::default(),
+            shared: None,
+            backup: crate::backup::BackupSettings::default(),
         }
     }
 }
@@ -226,7 +365,11 @@ impl Settings {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
             Err(e) => return Err(ConfigError::File { path: path.display().to_string(), problem: e.to_string() }),
         };
-        let s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        let mut s: Settings = toml::from_str(&text).map_err(|e| ConfigError::File { path: path.display().to_string(), problem: e.to_string() })?;
+        let proxied = matches!(s.callback, CallbackMode::PublicUrl { .. });
+        if let Some(warning) = crate::listeners::migrate(&mut s.listen, &mut s.callback_listen, proxied) {
+            tracing::warn!("{warning}");
+        }
         s.validate()?;
         Ok(s)
     }
@@ -277,7 +420,37 @@ impl Settings {
         }
         self.routing.validate()?;
         self.limits.validate()?;
+        self.printer.validate()?;
+        self.day_starts_at()?;
+        let store_ok = (1..=16).contains(&self.store_id.len()) && self.store_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !store_ok {
+            return Err(ConfigError::Invalid { field: "store_id", problem: format!("{:?}: use 1 to 16 letters, digits, - or _", self.store_id) });
+        }
+        if let Some(sh) = &self.shared {
+            if !(sh.url.starts_with("postgres://") || sh.url.starts_with("postgresql://")) {
+                return Err(ConfigError::Invalid { field: "shared.url", problem: "must be a postgres:// URL".into() });
+            }
+            if !(100..=600_000).contains(&sh.sync_interval_ms) {
+                return Err(ConfigError::Invalid { field: "shared.sync_interval_ms", problem: "must be 100 to 600000".into() });
+            }
+        }
+        self.backup.validate()?;
+        if self.shop_name.chars().count() > 60 || self.shop_name.chars().any(char::is_control) {
+            return Err(ConfigError::Invalid { field: "shop_name", problem: "at most 60 characters, no control characters".into() });
+        }
+        self.listeners()?;
+        self.server.validate()?;
         Ok(())
+    }
+
+    /// The local (loopback) address and the callback address.
+    pub fn listeners(&self) -> Result<(std::net::SocketAddr, std::net::SocketAddr), ConfigError> {
+        crate::listeners::resolve(&self.listen, self.callback_listen.as_deref())
+    }
+
+    /// `day_starts_at` as a time of day.
+    pub fn day_starts_at(&self) -> Result<chrono::NaiveTime, ConfigError> {
+        chrono::NaiveTime::parse_from_str(&self.day_starts_at, "%H:%M").map_err(|_| ConfigError::Invalid { field: "day_starts_at", problem: format!("{:?} is not HH:MM", self.day_starts_at) })
     }
 
     pub fn tz(&self) -> Result<chrono_tz::Tz, ConfigError> {
@@ -327,6 +500,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("config.toml"), "till_id = \"bad id\"").unwrap();
         assert!(Settings::load(dir.path()).is_err());
+    }
+
+    #[test]
+    fn an_old_config_with_an_open_listen_still_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("config.toml"), "listen = \"0.0.0.0:8428\"\n[callback]\nmode = \"public_url\"\nbase_url = \"https://pay.example.com\"\n").unwrap();
+        let s = Settings::load(dir.path()).unwrap();
+        let (local, callbacks) = s.listeners().unwrap();
+        assert!(local.ip().is_loopback(), "the API comes back to loopback: {local}");
+        assert_eq!(callbacks.to_string(), "0.0.0.0:8428", "the proxy keeps reaching the callbacks");
+        // The defaults: both on loopback.
+        let (local, callbacks) = Settings::default().listeners().unwrap();
+        assert!(local.ip().is_loopback() && callbacks.ip().is_loopback());
     }
 
     #[test]

@@ -77,13 +77,11 @@ macro_rules! number_type {
             pub fn as_str(&self) -> &str {
                 &self.0
             }
-        }
 
-        impl FromStr for $name {
-            type Err = IdError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
+            /// Checks `s` without making a number of it.
+            pub fn check(s: &str) -> Result<(), IdError> {
                 if valid_number(s, $prefix) {
-                    Ok($name(s.to_string()))
+                    Ok(())
                 } else {
                     Err(IdError {
                         what: $what,
@@ -91,6 +89,13 @@ macro_rules! number_type {
                         rule: concat!("'", $prefix, "' followed by 8 to 31 letters or digits"),
                     })
                 }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::check(s).map(|()| $name(s.to_string()))
             }
         }
         impl TryFrom<String> for $name {
@@ -135,6 +140,28 @@ number_type!(
 /// 9 to 32 characters, alphanumeric, starting with the prefix: the intersection of all channels' rules.
 fn valid_number(s: &str, prefix: &str) -> bool {
     (9..=32).contains(&s.len()) && s.starts_with(prefix) && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Whether `s` has the shape of a number a Paydesk till issues: `prefix` (`P` orders, `R`
+/// refunds), 17 digits of local time `yyyyMMddHHmmssSSS`, the till id (1–6 of `A-Z0-9`) and a
+/// 3-digit sequence. Every Paydesk till of the shop numbers this way, so a statement line whose
+/// merchant number lacks this shape (or is empty) is a payment Paydesk never created: a static
+/// 收款码 sticker, the channel's own app, another system on the same merchant account.
+pub fn issued_by_paydesk(s: &str, prefix: char) -> bool {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    (22..=27).contains(&b.len())
+        && s.starts_with(prefix)
+        && digits(1..18)
+        && b[18..].iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && digits(b.len() - 3..b.len())
+        && stamp_ok(&b[1..18])
+}
+
+/// Whether 17 digits are a real `yyyyMMddHHmmssSSS` (without a parser: this runs per line).
+fn stamp_ok(d: &[u8]) -> bool {
+    let n = |r: std::ops::Range<usize>| d[r].iter().fold(0u32, |a, c| a * 10 + u32::from(c - b'0'));
+    chrono::NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8)).is_some() && n(8..10) < 24 && n(10..12) < 60 && n(12..14) < 60
 }
 
 /// A place in a till's number sequence: the till's local time as the 17 digits of the number
@@ -301,6 +328,19 @@ mod tests {
         let full = |stamp| Slot { stamp, seq: 999 };
         assert_eq!(Slot::next(Some(full(20260501080000123)), 0), Slot { stamp: 20260501080000124, seq: 0 });
         assert_eq!(Slot::next(Some(full(20261231235959999)), 0), Slot { stamp: 20270101000000000, seq: 0 });
+    }
+
+    #[test]
+    fn paydesk_numbers_are_told_from_others() {
+        let g = gen("T01");
+        let now = Utc.with_ymd_and_hms(2026, 11, 25, 4, 0, 0).unwrap();
+        assert!(issued_by_paydesk(g.next_order_no(now).as_str(), 'P'));
+        assert!(issued_by_paydesk(g.next_refund_no(now).as_str(), 'R'));
+        assert!(issued_by_paydesk(gen("ABCDEF").next_order_no(now).as_str(), 'P'));
+        assert!(issued_by_paydesk(gen("9").next_order_no(now).as_str(), 'P'));
+        for other in ["", "P1", "2026112512000000001", "P20261125120000000T01000X", "P20261325120000000T01000", "Pabcdefghijklmnopq T01000", "P20261125120000000t01000", "R20261125120000000T01000", "PX2026112522001234567890123456"] {
+            assert!(!issued_by_paydesk(other, 'P'), "{other}");
+        }
     }
 
     #[test]

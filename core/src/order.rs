@@ -112,6 +112,8 @@ pub enum EventSource {
     Recovery,
     /// Reconciliation against a statement (and the channel query that proved it).
     Reconcile,
+    /// Written by a bulk import of historical orders (`paydesk orders import`).
+    Import,
 }
 
 impl EventSource {
@@ -124,6 +126,7 @@ impl EventSource {
             EventSource::Timeout => "timeout",
             EventSource::Recovery => "recovery",
             EventSource::Reconcile => "reconcile",
+            EventSource::Import => "import",
         }
     }
 
@@ -131,7 +134,7 @@ impl EventSource {
     pub fn is_channel_evidence(self) -> bool {
         match self {
             EventSource::ChannelReply | EventSource::Callback | EventSource::Poll | EventSource::Recovery | EventSource::Reconcile => true,
-            EventSource::User | EventSource::Timeout => false,
+            EventSource::User | EventSource::Timeout | EventSource::Import => false,
         }
     }
 }
@@ -140,13 +143,13 @@ impl FromStr for EventSource {
     type Err = ParseEnumError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         use EventSource::*;
-        [User, ChannelReply, Callback, Poll, Timeout, Recovery, Reconcile]
+        [User, ChannelReply, Callback, Poll, Timeout, Recovery, Reconcile, Import]
             .into_iter()
             .find(|v| v.as_str() == s)
             .ok_or_else(|| ParseEnumError {
                 what: "event source",
                 value: s.to_string(),
-                expected: "user, channel_reply, callback, poll, timeout, recovery, reconcile",
+                expected: "user, channel_reply, callback, poll, timeout, recovery, reconcile, import",
             })
     }
 }
@@ -195,6 +198,10 @@ pub enum PayKind {
     Qr,
     /// The cashier scans the customer's payment code.
     Barcode,
+    /// Taken at the till outside any channel — cash, an external card terminal, a voucher
+    /// ([`Method::is_tender`]). Written already paid, never sent to a channel, never followed,
+    /// never in a channel's reconciliation; it has no account.
+    Tender,
 }
 
 impl PayKind {
@@ -202,6 +209,7 @@ impl PayKind {
         match self {
             PayKind::Qr => "qr",
             PayKind::Barcode => "barcode",
+            PayKind::Tender => "tender",
         }
     }
 }
@@ -212,12 +220,13 @@ impl FromStr for PayKind {
         match s {
             "qr" => Ok(PayKind::Qr),
             "barcode" => Ok(PayKind::Barcode),
-            _ => Err(ParseEnumError { what: "payment kind", value: s.into(), expected: "qr, barcode" }),
+            "tender" => Ok(PayKind::Tender),
+            _ => Err(ParseEnumError { what: "payment kind", value: s.into(), expected: "qr, barcode, tender" }),
         }
     }
 }
 
-/// The payer's wallet / scheme.
+/// The payer's wallet / scheme, or a tender taken at the till (cash, card terminal, voucher).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
@@ -227,10 +236,20 @@ pub enum Method {
     Ecny,
     /// Paydesk's own test wallet, served by the `sandbox` channel and the simulator.
     Sandbox,
+    /// Notes and coins into the till's drawer.
+    Cash,
+    /// A bank card on the shop's own card terminal (not connected to Paydesk).
+    Card,
+    /// A voucher or gift certificate.
+    Voucher,
 }
 
 impl Method {
-    pub const ALL: [Method; 5] = [Method::Alipay, Method::Wechat, Method::Unionpay, Method::Ecny, Method::Sandbox];
+    pub const ALL: [Method; 8] = [Method::Alipay, Method::Wechat, Method::Unionpay, Method::Ecny, Method::Sandbox, Method::Cash, Method::Card, Method::Voucher];
+    /// The methods channels serve (accounts, routing, voice).
+    pub const WALLETS: [Method; 5] = [Method::Alipay, Method::Wechat, Method::Unionpay, Method::Ecny, Method::Sandbox];
+    /// The tenders recorded at the till, never sent to a channel.
+    pub const TENDERS: [Method; 3] = [Method::Cash, Method::Card, Method::Voucher];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -239,6 +258,17 @@ impl Method {
             Method::Unionpay => "unionpay",
             Method::Ecny => "ecny",
             Method::Sandbox => "sandbox",
+            Method::Cash => "cash",
+            Method::Card => "card",
+            Method::Voucher => "voucher",
+        }
+    }
+
+    /// Taken at the till outside any channel (an order of kind [`PayKind::Tender`]).
+    pub fn is_tender(self) -> bool {
+        match self {
+            Method::Alipay | Method::Wechat | Method::Unionpay | Method::Ecny | Method::Sandbox => false,
+            Method::Cash | Method::Card | Method::Voucher => true,
         }
     }
 
@@ -274,8 +304,40 @@ impl FromStr for Method {
         Method::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| ParseEnumError {
             what: "payment method",
             value: s.to_string(),
-            expected: "alipay, wechat, unionpay, ecny, sandbox",
+            expected: "alipay, wechat, unionpay, ecny, sandbox, cash, card, voucher",
         })
+    }
+}
+
+/// Where an order came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderOrigin {
+    /// Taken through Paydesk (the till, the API, the app).
+    #[default]
+    Paydesk,
+    /// Loaded from another system's history (`paydesk orders import`).
+    Import,
+    /// A payment the channel took without Paydesk (a static 收款码 sticker, the channel's own
+    /// app) that the accountant accepted into the book from a statement.
+    External,
+}
+
+impl OrderOrigin {
+    pub const ALL: [OrderOrigin; 3] = [OrderOrigin::Paydesk, OrderOrigin::Import, OrderOrigin::External];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderOrigin::Paydesk => "paydesk",
+            OrderOrigin::Import => "import",
+            OrderOrigin::External => "external",
+        }
+    }
+}
+
+impl FromStr for OrderOrigin {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        OrderOrigin::ALL.into_iter().find(|o| o.as_str() == s).ok_or_else(|| ParseEnumError { what: "order origin", value: s.into(), expected: "paydesk, import, external" })
     }
 }
 
@@ -287,7 +349,7 @@ pub struct Order {
     pub method: Method,
     /// Channel kind (`alipay`, `wechat`, `sandbox`, …).
     pub channel: String,
-    /// Name of the channel account used.
+    /// Name of the channel account used (empty for a tender: no account).
     pub account: String,
     pub amount: Money,
     pub refunded: Money,
@@ -311,9 +373,28 @@ pub struct Order {
     pub updated_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub paid_at: Option<DateTime<Utc>>,
+    /// Taken through Paydesk, imported, or an external payment accepted from a statement.
+    #[serde(default)]
+    pub origin: OrderOrigin,
+    /// The till shift the order was taken in (none for imported history).
+    #[serde(default)]
+    pub shift_no: Option<String>,
+    /// Cash: what the customer handed over (the change is `tendered − amount`).
+    #[serde(default)]
+    pub tendered: Option<Money>,
+    /// A split sale: the id its tenders share, and the sale's total.
+    #[serde(default)]
+    pub sale_id: Option<String>,
+    #[serde(default)]
+    pub sale_total: Option<Money>,
 }
 
 impl Order {
+    /// Cash change given back (zero for everything else).
+    pub fn change(&self) -> Money {
+        self.tendered.and_then(|t| t.checked_sub(self.amount).ok()).unwrap_or(Money::ZERO)
+    }
+
     /// What can still be refunded.
     pub fn refundable(&self) -> Money {
         self.amount.checked_sub(self.refunded).unwrap_or(Money::ZERO)
@@ -380,6 +461,9 @@ pub fn refund_transition(from: RefundStatus, to: RefundStatus) -> Result<bool, (
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refund {
+    /// The till shift the refund was made in (its cash came from that drawer).
+    #[serde(default)]
+    pub shift_no: Option<String>,
     pub refund_no: RefundNo,
     pub order_no: OrderNo,
     pub amount: Money,

@@ -14,17 +14,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use paydesk_core::channel::CallbackRequest;
+use paydesk_core::listeners::ServerSettings;
 use paydesk_core::Payments;
 use tower_http::timeout::TimeoutLayer;
 
-/// Largest callback body accepted (channels send a few KiB at most).
-pub const MAX_BODY: usize = 64 * 1024;
-
-pub fn callback_routes(payments: Arc<Payments>) -> Router {
+/// The callback routes with their body limit (channels send a few KiB at most) and timeout
+/// (`[server]` callback_body_kib, callback_timeout_secs).
+pub fn callback_routes(payments: Arc<Payments>, limits: &ServerSettings) -> Router {
     Router::new()
         .route("/cb/{account}", post(callback).get(callback_get))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(10)))
+        .layer(DefaultBodyLimit::max(usize::try_from(limits.callback_body_kib).unwrap_or(64) * 1024))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(limits.callback_timeout_secs)))
         .with_state(payments)
 }
 

@@ -1,7 +1,8 @@
-//! Everything that runs while Paydesk serves: the HTTP server (callbacks, local API, status),
-//! the tunnel or public URL for callbacks, start-up recovery, the follower, the notification
-//! deliverer, and the accounts watcher (account changes apply without a restart). Used by
-//! `paydesk serve`, `paydesk demo` and the desktop app.
+//! Everything that runs while Paydesk serves: the two listeners (the local API and status on
+//! loopback; the channel callbacks alone on their own address, which the tunnel or public URL
+//! forwards to), start-up recovery, the follower, the notification deliverer, and the accounts
+//! watcher (account changes apply without a restart). Used by `paydesk serve`, `paydesk demo`
+//! and the desktop app.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -19,11 +20,37 @@ use tokio::sync::watch;
 use crate::tunnel::{Tunnel, TunnelState};
 use crate::ServerHandle;
 
+/// Where a service listens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Listen {
+    /// The local API, `/status`, `/openapi.json`: loopback only.
+    pub local: SocketAddr,
+    /// The channel callbacks alone (not opened in polling-only mode).
+    pub callbacks: SocketAddr,
+}
+
+impl Listen {
+    /// The `listen` and `callback_listen` settings.
+    pub fn from_settings(s: &paydesk_core::config::Settings) -> Result<Listen, String> {
+        let (local, callbacks) = s.listeners().map_err(|e| e.to_string())?;
+        Ok(Listen { local, callbacks })
+    }
+
+    /// Free loopback ports for both (tests).
+    pub fn any_free() -> Listen {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Listen { local: any, callbacks: any }
+    }
+}
+
 /// A running service; dropping it stops its tasks.
 #[derive(Debug)]
 pub struct Service {
     pub payments: Arc<Payments>,
+    /// The loopback listener: local API, `/status`, `/openapi.json`.
     pub server: ServerHandle,
+    /// The callbacks listener (none in polling-only mode).
+    pub callbacks: Option<ServerHandle>,
     pub tunnel: Option<Tunnel>,
     /// Orders and refunds found unfinished at start and followed up.
     pub recovered: usize,
@@ -66,6 +93,7 @@ async fn status(State(s): State<StatusState>) -> Json<serde_json::Value> {
         "notifications_pending": store.notifications(Some("pending"), 10_000).map(|v| v.len()).unwrap_or(0),
         "notifications_failed": store.notifications(Some("failed"), 10_000).map(|v| v.len()).unwrap_or(0),
         "accounts": s.payments.account_health(),
+        "shared": store.link_status().ok(),
     }))
 }
 
@@ -86,13 +114,28 @@ impl Default for Ticks {
     }
 }
 
+fn bind(field: &str, addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+    crate::listen::bind(addr).map_err(|e| format!("{field}: cannot listen on {addr}: {e}"))
+}
+
 /// Starts the whole service for the home's settings on `listen`.
-pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, ticks: Ticks) -> Result<Service, String> {
+pub async fn start(home: &Path, payments: Arc<Payments>, listen: Listen, ticks: Ticks) -> Result<Service, String> {
     let settings = payments.settings().clone();
     let secret = crate::notify::load_secret(home, &settings.notify)?;
-    // Bind first: a tunnel needs the local port.
-    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("listen: cannot listen on {listen}: {e}"))?;
-    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    if !listen.local.ip().is_loopback() {
+        return Err(format!("listen: {} is not a loopback address: the local API and /status listen on loopback only", listen.local));
+    }
+    let conn = crate::listen::ConnLimits::from(&settings.server);
+    let local = bind("listen", listen.local)?;
+    // Bind the callbacks first: a tunnel needs their port.
+    let callbacks = match settings.callback {
+        CallbackMode::PollingOnly => None,
+        CallbackMode::PublicUrl { .. } | CallbackMode::Tunnel { .. } => {
+            let l = bind("callback_listen", listen.callbacks)?;
+            let port = l.local_addr().map_err(|e| e.to_string())?.port();
+            Some((l, port))
+        }
+    };
     let tunnel = match &settings.callback {
         CallbackMode::PollingOnly => {
             payments.set_notify_base(None);
@@ -110,22 +153,28 @@ pub async fn start(home: &Path, payments: Arc<Payments>, listen: SocketAddr, tic
                 }
                 None => None,
             };
-            Some(crate::tunnel::start(payments.clone(), server.clone(), secret, local.port()))
+            let port = callbacks.as_ref().map_or(0, |(_, p)| *p);
+            Some(crate::tunnel::start(payments.clone(), server.clone(), secret, port))
         }
     };
     let status_state = StatusState { payments: payments.clone(), tunnel: tunnel.as_ref().map(Tunnel::watch) };
-    let app = crate::app(payments.clone()).merge(Router::new().route("/status", get(status)).with_state(status_state));
-    let server = crate::serve_listener(app, listener);
+    let status = Router::new().route("/status", get(status)).with_state(status_state);
+    let server = crate::listen::serve_limited(crate::local_app(payments.clone(), &settings.server, status), local, conn);
+    let callbacks = callbacks.map(|(l, _)| crate::listen::serve_limited(crate::public_app(payments.clone(), &settings.server), l, conn));
     let recovered = paydesk_core::follower::recover(&payments).await;
     let (stop, stop_rx) = watch::channel(false);
     tokio::spawn(paydesk_core::follower::run(payments.clone(), ticks.follower, stop_rx.clone()));
     // Account changes made elsewhere (`paydesk accounts set/import`, the app) apply without restart.
     tokio::spawn(paydesk_core::payments::watch_accounts(payments.clone(), SETTINGS_CHECK, stop_rx.clone()));
-    // Daily limits edited in config.toml apply without restart too.
+    // A till of a shared book sends its journal and fetches the shop's changes in the background.
+    if let Some(sh) = &settings.shared {
+        paydesk_core::store::shared::spawn_sync(payments.store().clone(), Duration::from_millis(sh.sync_interval_ms), stop_rx.clone());
+    }
+    // Daily limits edited in config.toml (or in the shop's shared settings) apply without restart too.
     tokio::spawn(paydesk_core::payments::watch_limits(payments.clone(), home.to_path_buf(), SETTINGS_CHECK, stop_rx.clone()));
     if !settings.notify.urls.is_empty() {
         let d = Arc::new(crate::notify::Deliverer::new(payments.store().clone(), secret, &settings.notify));
         tokio::spawn(d.run(ticks.deliverer, stop_rx));
     }
-    Ok(Service { payments, server, tunnel, recovered, stop })
+    Ok(Service { payments, server, callbacks, tunnel, recovered, stop })
 }

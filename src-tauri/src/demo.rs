@@ -10,27 +10,33 @@ use anyhow::Context;
 use paydesk_channels::sim::{self, SimConfig, SimHandle, SimKeys};
 use paydesk_channels::ChannelEnv;
 use paydesk_core::auth::{self, Role};
-use paydesk_core::config::{ReconcileSettings, Settings};
+use paydesk_core::config::{PrinterConnection, PrinterSettings, ReconcileSettings, Settings};
 use paydesk_core::{AccountsFile, Payments, Store};
 use paydesk_server::ServerHandle;
 
 /// Demo users: (name, role, PIN). Shown on the login screen in demo mode.
-pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "9999"), ("陈会计", Role::Accountant, "5555")];
+pub const USERS: [(&str, Role, &str); 3] = [("王芳", Role::Cashier, "1111"), ("李老板", Role::Owner, "999999"), ("陈会计", Role::Accountant, "5555")];
 
-/// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow;
-/// `62…` is a UnionPay code, served by the simulated UnionPay account).
-pub const SAMPLE_CODES: [(&str, &str); 5] = [
+/// Sample payment codes for the scan field (last digit: 0–4 pays, 5 password, 7 declined, 9 slow).
+/// The prefix tells the wallet, as real codes do: `28…` Alipay, `13…` WeChat Pay, `62…`
+/// UnionPay (云闪付), `99…` the demo wallet — each served by its simulated account.
+pub const SAMPLE_CODES: [(&str, &str); 7] = [
+    ("280000000000000001", "Alipay: pays"),
+    ("130000000000000001", "WeChat Pay: pays"),
+    ("6212345678901234560", "UnionPay: pays"),
     ("990000000000000001", "pays"),
     ("990000000000000005", "password, then pays"),
     ("990000000000000007", "declined"),
     ("990000000000000009", "gateway too slow: checked, then paid"),
-    ("6212345678901234560", "UnionPay: pays"),
 ];
 
 pub struct Demo {
     pub sim: SimHandle,
     pub server: ServerHandle,
+    /// The demo's receipt printer: a virtual network printer that keeps what it was sent.
+    pub printer: paydesk_print::VirtualPrinter,
     http: reqwest::Client,
+    _lock: paydesk_core::service_lock::ServiceLock,
     _tmp: Option<tempfile::TempDir>,
 }
 
@@ -81,6 +87,17 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             (t.path().to_path_buf(), Some(t))
         }
     };
+    // A chosen home must be a demo's own (or new): a real shop's book is never touched.
+    if tmp.is_none() {
+        let foreign = paydesk_channels::demo::foreign_accounts(&home).map_err(anyhow::Error::msg)?;
+        anyhow::ensure!(
+            foreign.is_empty(),
+            "{} 是真实店铺的主目录（有非演示账户：{list}），演示模式不会改动它 / is a real shop's home (accounts demo mode did not make: {list}): demo mode leaves it alone. Start the demo without --home for a fresh temporary home.",
+            home.display(),
+            list = foreign.join(", ")
+        );
+    }
+    let lock = paydesk_core::service_lock::ServiceLock::acquire(&home, "paydesk-app --demo").map_err(crate::lock_refusal)?;
     let keys = sim::demo_keys_dir();
     let mut cfg = SimConfig::new(SimKeys::load(&keys).map_err(anyhow::Error::msg)?);
     cfg.password_delay = Duration::from_secs(3);
@@ -95,12 +112,13 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     for a in AccountsFile::parse(&account_toml(&sim.base_url(), &keys))?.accounts {
         store.upsert_account(&a)?;
     }
-    // The wallets' accounts carry the sales history of the owner's dashboard. They stay switched
-    // off: the cashier takes demo payments with the sandbox wallet.
-    for mut a in AccountsFile::parse(&paydesk_channels::demo::demo_accounts(&sim.base_url(), &keys))?.accounts.into_iter().filter(|a| matches!(a.channel.as_str(), "alipay" | "wechat" | "unionpay")) {
+    // The till offers what a Chinese shop's customers use: Alipay and WeChat Pay (and UnionPay,
+    // above) take QR and code payments through the simulator like the demo wallet. They also
+    // carry the owner's sales history; the simulator is given that history too (see
+    // `seed_history`), so their statements agree with the book and every day reconciles clean.
+    for mut a in AccountsFile::parse(&paydesk_channels::demo::demo_accounts(&sim.base_url(), &keys))?.accounts.into_iter().filter(|a| matches!(a.channel.as_str(), "alipay" | "wechat")) {
         if store.account(&a.name).is_err() {
-            a.enabled = false;
-            a.display_name = format!("{} · 历史演示 history", a.display_name.trim_end_matches(" (simulated)"));
+            a.display_name = format!("{} Demo", a.display_name.trim_end_matches(" (simulated)"));
             store.upsert_account(&a)?;
         }
     }
@@ -120,10 +138,18 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     }
     // Reconciliation: yesterday's sales with planted differences, reconciled automatically at
     // start (run_at 00:00), so the accountant sees the alert and the discrepancies at once. The
-    // sales history below lives on switched-off accounts, which the schedule leaves alone (the
-    // simulator holds that history too, so reconciling one of them by hand finds it in order).
+    // wallets' history is written in the background below, so the schedule leaves them alone at
+    // start; the simulator holds that history too, so reconciling one of them finds it in order.
     let reconcile = ReconcileSettings { run_at: "00:00".into(), catch_up_days: 1, accounts: vec!["sandbox-demo".into()], ..Default::default() };
-    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, ..Settings::load(&home).unwrap_or_default() };
+    let printer = paydesk_print::VirtualPrinter::start(0).await.context("virtual printer")?;
+    let receipt = PrinterSettings {
+        connection: PrinterConnection::Tcp,
+        address: printer.address(),
+        shop_name: "演示小店".into(),
+        header: vec!["Paydesk 演示 Demo".into()],
+        ..PrinterSettings::default()
+    };
+    let settings = Settings { qr_lifetime_secs: 180, barcode_wait_secs: 20, barcode_poll_secs: 1, channel_timeout_secs: 3, reconcile, printer: receipt, ..Settings::load(&home).unwrap_or_default() };
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
@@ -143,6 +169,11 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             Err(e) => tracing::warn!("demo sales history not written: {e}"),
         }
     });
+    // A till mid-day: 王芳's shift is open with a float of 200.00 (the cashier hands it over from
+    // the shift bar; a kept demo home keeps its own shifts).
+    if payments.open_shift()?.is_none_or(|s| s.kind == paydesk_core::till::ShiftKind::System) {
+        payments.open_cashier_shift(USERS[0].0, paydesk_core::Money::from_fen(20_000)?)?;
+    }
     let (chain_payments, chain_home) = (payments.clone(), home.clone());
     tokio::spawn(async move {
         match paydesk_channels::demo_chain::settle_and_import(chain_payments, &chain_home, chain_day).await {
@@ -150,10 +181,12 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             Err(e) => tracing::warn!("demo settlement day not read: {e}"),
         }
     });
-    let server = paydesk_server::serve(paydesk_server::app(payments.clone()), "127.0.0.1:0".parse()?).await.context("callback server")?;
+    // The channel callbacks alone, as a real service serves them (the demo has no local API).
+    let limits = paydesk_core::listeners::ServerSettings::default();
+    let server = paydesk_server::serve(paydesk_server::public_app(payments.clone(), &limits), "127.0.0.1:0".parse()?).await.context("callback server")?;
     payments.set_notify_base(Some(server.base_url()));
     tracing::info!(home = %home.display(), sim = %sim.base_url(), callbacks = %server.base_url(), "demo mode");
-    Ok((home, payments, Demo { sim, server, http: reqwest::Client::new(), _tmp: tmp }))
+    Ok((home, payments, Demo { sim, server, printer, http: reqwest::Client::new(), _lock: lock, _tmp: tmp }))
 }
 
 impl Demo {

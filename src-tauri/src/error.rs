@@ -10,12 +10,13 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct AppError {
-    /// Stable code: `invalid`, `not_found`, `conflict`, `not_logged_in`, `forbidden`, `bad_pin`,
-    /// `locked`, `sale_in_progress`, `no_account`, `limit`, `storage`, `internal`, or a channel code
+    /// Stable code: `invalid`, `not_found`, `conflict`, `not_logged_in`, `session_expired`,
+    /// `reauth_required`, `forbidden`, `bad_pin`, `locked`, `sale_in_progress`, `no_account`, `limit`, `storage`, `internal`, or a channel code
     /// (`rejected`, `timeout`, `unreachable`, …).
     pub code: String,
     pub message: String,
-    /// Structured facts for codes the UI words itself (`limit`: scope, who, what, limit, used).
+    /// Structured facts for codes the UI words itself (`limit`: scope, who, what, limit, used;
+    /// `locked`: until).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Value>,
 }
@@ -51,6 +52,7 @@ impl From<AuthError> for AppError {
     fn from(e: AuthError) -> Self {
         match &e {
             AuthError::Store(inner) => AppError::from_store(inner),
+            AuthError::Locked { until } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"until": until})) },
             _ => AppError::new(e.code(), e.to_string()),
         }
     }

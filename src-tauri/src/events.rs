@@ -69,6 +69,22 @@ pub fn forward<R: Runtime>(app: AppHandle<R>, payments: Arc<Payments>) {
     });
 }
 
+/// Forwards every finished print job (done or failed, with its message) as `print-job`.
+pub fn forward_print_jobs<R: Runtime>(app: AppHandle<R>, spool: &paydesk_print::Spooler) {
+    let mut rx = spool.subscribe();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match rx.recv().await {
+                Ok(job) => {
+                    let _ = app.emit(crate::commands::print::PRINT_JOB, &job);
+                }
+                Err(RecvError::Lagged(_)) => {}
+                Err(RecvError::Closed) => break,
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

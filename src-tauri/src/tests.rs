@@ -15,16 +15,23 @@ use crate::state::AppState;
 use crate::voice::{Lang, Voice};
 
 fn state(dir: &std::path::Path) -> AppState {
-    let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
+    let st = bare_state(dir);
     let now = chrono::Utc::now();
-    auth::add_user(&store, "boss", Role::Owner, "9999", &paydesk_core::Principal::System, now).unwrap();
-    auth::add_user(&store, "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
-    auth::add_user(&store, "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "boss", Role::Owner, "999999", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "amy", Role::Cashier, "1111", &paydesk_core::Principal::System, now).unwrap();
+    auth::add_user(st.store(), "ann", Role::Accountant, "5555", &paydesk_core::Principal::System, now).unwrap();
+    st
+}
+
+/// A new till: a book with nobody in it yet.
+fn bare_state(dir: &std::path::Path) -> AppState {
+    let store = Arc::new(Store::open(&Store::path_in(dir)).unwrap());
     let env = paydesk_channels::ChannelEnv::new(dir, Duration::from_secs(1));
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
+    let (spool, printer) = AppState::printing(payments.settings().printer.clone(), dir);
     let bank = crate::bank_leg(&payments, dir);
-    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, bank }
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, spool, printer, lock: None, bank }
 }
 
 struct App {
@@ -34,8 +41,12 @@ struct App {
 }
 
 fn app() -> App {
+    app_with(state)
+}
+
+fn app_with(make: fn(&std::path::Path) -> AppState) -> App {
     let dir = tempfile::tempdir().unwrap();
-    let st = state(dir.path());
+    let st = make(dir.path());
     let app = crate::build(mock_builder(), st, false).build(mock_context(noop_assets())).unwrap();
     let webview = WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
     App { _dir: dir, _app: app, webview }
@@ -86,10 +97,10 @@ fn roles_are_enforced_by_the_commands_themselves() {
     assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "s1"}})).unwrap_err()["code"], "forbidden");
     a.call("logout", json!({})).unwrap();
     // The owner: refund needs the PIN again; a wrong one is refused and audited.
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
     let bad = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "1234"}})).unwrap_err();
     assert_eq!(bad["code"], "bad_pin");
-    let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "9999"}})).unwrap_err();
+    let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "999999"}})).unwrap_err();
     assert_eq!(missing["code"], "not_found");
     let log = a.call("audit_log", json!({})).unwrap();
     let actions: Vec<(String, String)> = log.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect();
@@ -99,9 +110,52 @@ fn roles_are_enforced_by_the_commands_themselves() {
 }
 
 #[test]
+fn management_asks_for_the_pin_again_and_idle_sessions_end() {
+    use tauri::Manager;
+    let a = app();
+    // Someone tries amy's PIN until she is locked; the owner hears of it at the next login.
+    for _ in 0..5 {
+        let _ = a.call("login", json!({"name": "amy", "pin": "0000"}));
+    }
+    assert_eq!(a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap_err()["code"], "locked");
+    let s = a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    let notices = s["notices"].as_array().unwrap();
+    assert_eq!((notices.len(), notices[0]["kind"].as_str(), notices[0]["user"].as_str()), (1, Some("locked"), Some("amy")), "{s}");
+    assert_eq!(s["idle_logout_secs"], 600, "ten minutes by default");
+    // Looking at the users needs no PIN; changing them does, once per few minutes.
+    assert_eq!(a.call("list_users", json!({})).unwrap().as_array().unwrap().len(), 3);
+    let e = a.call("add_user", json!({"name": "bob", "role": "cashier", "pin": "2222"})).unwrap_err();
+    assert_eq!(e["code"], "reauth_required");
+    assert_eq!(a.call("set_account_enabled", json!({"name": "x", "enabled": false})).unwrap_err()["code"], "reauth_required");
+    assert_eq!(a.call("import_key", json!({"account": "x", "field": "private_key_file", "path": "/tmp/k.pem"})).unwrap_err()["code"], "reauth_required");
+    assert_eq!(a.call("confirm_pin", json!({"pin": "123456"})).unwrap_err()["code"], "bad_pin");
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
+    a.call("add_user", json!({"name": "bob", "role": "cashier", "pin": "2222"})).unwrap();
+    // An owner's PIN must have 6 digits.
+    let e = a.call("add_user", json!({"name": "boss2", "role": "owner", "pin": "1234"})).unwrap_err();
+    assert_eq!(e["message"], "pin: an owner's PIN must be 6 to 8 digits");
+    // Idle: the session ends by itself, whatever the UI does.
+    let st = a._app.state::<AppState>();
+    st.with_session(|s| s.active_at = chrono::Utc::now() - chrono::Duration::minutes(11));
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap_err()["code"], "session_expired");
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap_err()["code"], "not_logged_in");
+    assert!(a.call("app_info", json!({})).unwrap()["session"].is_null());
+    let log = a.call("login", json!({"name": "boss", "pin": "999999"})).and_then(|_| a.call("audit_log", json!({}))).unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "logout" && e["detail"].as_str().unwrap().starts_with("idle")));
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "login_locked" && e["target"] == "amy"));
+    // Activity pushes the idle logout back.
+    st.with_session(|s| s.active_at = chrono::Utc::now() - chrono::Duration::minutes(9));
+    a.call("touch_session", json!({})).unwrap();
+    st.with_session(|s| s.active_at -= chrono::Duration::minutes(9));
+    assert!(a.call("list_orders", json!({"filter": {}})).is_ok(), "touched 9 minutes ago: still live");
+}
+
+#[test]
 fn invalid_input_names_the_field() {
     let a = app();
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert!(a.call("open_shift", json!({"float": "1.234"})).unwrap_err()["message"].as_str().unwrap().starts_with("float"));
+    a.call("open_shift", json!({"float": "0"})).unwrap();
     let e = a.call("create_qr", json!({"req": {"amount": "12.345", "sale_id": "s1"}})).unwrap_err();
     assert_eq!(e["code"], "invalid");
     assert!(e["message"].as_str().unwrap().starts_with("amount:"), "{e}");
@@ -119,7 +173,8 @@ fn invalid_input_names_the_field() {
 #[test]
 fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
     let a = app();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
     let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys").canonicalize().unwrap();
     let account = json!({
         "name": "sb", "channel": "sandbox", "display_name": "", "enabled": true, "priority": 10, "weight": 1, "fee_rate_bp": 60,
@@ -142,6 +197,7 @@ fn owner_tunes_routing_inline_and_limits_refuse_the_cashier() {
     a.call("logout", json!({})).unwrap();
 
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    a.call("open_shift", json!({"float": "0"})).unwrap();
     let e = a.call("create_qr", json!({"req": {"amount": "2.00", "method": "sandbox", "sale_id": "L1"}})).unwrap_err();
     assert_eq!((e["code"].as_str(), e["details"]["scope"].as_str(), e["details"]["who"].as_str(), e["details"]["limit"].as_i64()), (Some("limit"), Some("cashier"), Some("amy"), Some(100)));
     assert_eq!(a.call("update_account_routing", json!({"name": "sb", "input": {"priority": 5}})).unwrap_err()["code"], "forbidden");
@@ -157,6 +213,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
     assert_eq!(a.call("recon_overview", json!({"scope": scope})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": "x"})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("recon_accept", json!({"ids": [1], "note": "x"})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("recon_alert", json!({})).unwrap(), Value::Null, "no alert for a cashier");
     a.call("logout", json!({})).unwrap();
     a.call("login", json!({"name": "ann", "pin": "5555"})).unwrap();
@@ -169,6 +226,7 @@ fn reconciliation_is_for_the_accountant_and_the_owner() {
     assert!(e["message"].as_str().unwrap().starts_with("scope:"), "{e}");
     assert_eq!(a.call("recon_resolve", json!({"id": 1, "note": " "})).unwrap_err()["message"], "note: write why this difference is fine or what was done");
     assert_eq!(a.call("recon_resolve", json!({"id": 99, "note": "ok"})).unwrap_err()["code"], "not_found");
+    assert_eq!(a.call("recon_accept", json!({"ids": [99], "note": "sticker"})).unwrap_err()["code"], "not_found");
 }
 
 #[test]
@@ -212,12 +270,96 @@ fn analytics_for_owner_and_accountant_only() {
     assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "export_analytics" && e["outcome"] == "ok"));
 }
 
+#[test]
+fn the_owner_imports_orders_from_the_orders_screen_checked_first() {
+    use tauri::Manager;
+    let a = app();
+    let st = a._app.state::<AppState>();
+    st.store().upsert_account(&toml::from_str("name = \"ali\"\nchannel = \"alipay\"\nfee_rate_bp = 60").unwrap()).unwrap();
+    let file = |rows: &[&str]| {
+        let csv = format!("order_no,account,amount,status,created_at,paid_at\n{}\n", rows.join("\n"));
+        json!({"name": "old-pos.csv", "bytes": csv.into_bytes()})
+    };
+    let good = file(&["P20261125100000000B1001,ali,12.34,success,2026-11-25 10:00:00,2026-11-25 10:00:05", "P20261125100100000B1002,ali,5.00,closed,2026-11-25 10:01:00,"]);
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    assert_eq!(a.call("import_orders_file", json!({"file": good, "dryRun": true})).unwrap_err()["code"], "forbidden");
+    a.call("logout", json!({})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    // A bad file: its errors come back as data, line and field; nothing is written.
+    let bad = file(&["P20261125100000000B1001,ali,12.345,success,2026-11-25 10:00:00,2026-11-25 10:00:05", "P20261125100100000B1002,nope,5.00,closed,2026-11-25 10:01:00,"]);
+    let r = a.call("import_orders_file", json!({"file": bad, "dryRun": false})).unwrap();
+    assert_eq!(r["report"], Value::Null);
+    assert_eq!(r["total_errors"], 2);
+    let fields: Vec<(u64, &str)> = r["errors"].as_array().unwrap().iter().map(|e| (e["line"].as_u64().unwrap(), e["field"].as_str().unwrap())).collect();
+    assert_eq!(fields, [(2, "amount"), (3, "account")]);
+    // The check of a good file writes nothing; the import writes both, audited under the owner.
+    let r = a.call("import_orders_file", json!({"file": good, "dryRun": true})).unwrap();
+    assert_eq!((r["report"]["orders"].as_u64(), r["report"]["paid_amount"].as_i64(), r["report"]["dry_run"].as_bool()), (Some(2), Some(1234), Some(true)));
+    assert!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().is_empty());
+    let r = a.call("import_orders_file", json!({"file": good, "dryRun": false})).unwrap();
+    assert_eq!(r["report"]["orders"], 2);
+    let listed = a.call("list_orders", json!({"filter": {}})).unwrap();
+    assert!(listed.as_array().unwrap().iter().all(|o| o["origin"] == "import"), "{listed}");
+    let d = a.call("order_detail", json!({"orderNo": "P20261125100000000B1001"})).unwrap();
+    assert_eq!((d["order"]["principal"]["kind"].as_str(), d["order"]["principal"]["name"].as_str()), (Some("user"), Some("boss")), "{d}");
+    let log = a.call("audit_log", json!({})).unwrap();
+    assert!(log.as_array().unwrap().iter().any(|e| e["action"] == "orders_import" && e["target"] == "old-pos.csv" && e["actor"] == "boss"), "{log}");
+    // The same file again: refused whole (the book has those numbers).
+    let again = a.call("import_orders_file", json!({"file": good, "dryRun": false})).unwrap();
+    assert_eq!((again["report"].clone(), again["errors"][0]["field"].as_str()), (Value::Null, Some("order_no")), "{again}");
+    assert_eq!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn first_start_sets_up_the_shop_in_one_step_and_the_owner_backs_up() {
+    let a = app_with(bare_state);
+    let info = a.call("app_info", json!({})).unwrap();
+    assert_eq!((info["needs_setup"].as_bool(), info["shop_name"].as_str()), (Some(true), Some("")));
+    assert_eq!(info["version"], env!("CARGO_PKG_VERSION"));
+    let shop = |name: &str, pin: &str, callback: Value| json!({"input": {"shop_name": name, "owner": "王老板", "pin": pin, "callback": callback}});
+    // Bad input names the field and writes nothing: no owner, no settings.
+    let e = a.call("setup_shop", shop(" ", "246810", json!({"mode": "polling_only"}))).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("shop_name"), "{e}");
+    let e = a.call("setup_shop", shop("小王便利店", "12", json!({"mode": "polling_only"}))).unwrap_err();
+    assert_eq!(e["code"], "invalid", "{e}");
+    let e = a.call("setup_shop", shop("小王便利店", "246810", json!({"mode": "public_url", "base_url": "http://x.example.com"}))).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("base_url"), "{e}");
+    assert_eq!(a.call("app_info", json!({})).unwrap()["needs_setup"], true);
+    assert!(!Settings::file(a._dir.path()).exists(), "nothing written");
+    // All of it valid: the owner is created and logged in, the settings saved.
+    let s = a.call("setup_shop", shop("小王便利店", "246810", json!({"mode": "tunnel", "server": "bore.example.com", "secret_file": null}))).unwrap();
+    assert_eq!(s["role"], "owner");
+    let saved = Settings::load(a._dir.path()).unwrap();
+    assert_eq!(saved.shop_name, "小王便利店");
+    assert!(matches!(saved.callback, paydesk_core::config::CallbackMode::Tunnel { ref server, .. } if server == "bore.example.com"));
+    assert_eq!(a.call("app_info", json!({})).unwrap()["shop_name"], "小王便利店");
+    assert_eq!(a.call("setup_shop", shop("x", "246810", json!({"mode": "polling_only"}))).unwrap_err()["code"], "conflict");
+    assert_eq!(a.call("launch_demo", json!({})).unwrap_err()["code"], "conflict", "the demo is offered only before setup");
+    // Backups: never, then one verified copy in the folder, then healthy.
+    assert_eq!(a.call("backup_overview", json!({})).unwrap()["health"], "never");
+    let r = a.call("backup_now", json!({})).unwrap();
+    let file = std::path::PathBuf::from(r["file"].as_str().unwrap());
+    assert!(file.starts_with(a._dir.path().join("backups")) && file.exists(), "{r}");
+    assert_eq!(r["figures"]["users"], 1);
+    let v = a.call("backup_overview", json!({})).unwrap();
+    assert_eq!((v["health"].as_str(), v["backups"].as_array().map(Vec::len)), (Some("ok"), Some(1)));
+    let p = a.call("restore_preview", json!({"path": file.display().to_string()})).unwrap();
+    assert_eq!(p["newer"], json!([]), "the book holds nothing the backup lacks");
+    let e = a.call("move_export", json!({"path": a._dir.path().join("m.pdmove").display().to_string(), "passphrase": "short"})).unwrap_err();
+    assert_eq!(e["code"], "bad_passphrase");
+    // A folder that cannot be made is refused, naming the field.
+    std::fs::write(a._dir.path().join("blocked"), "a file").unwrap();
+    let e = a.call("save_backup_settings", json!({"dir": a._dir.path().join("blocked").display().to_string(), "enabled": true})).unwrap_err();
+    assert!(e["message"].as_str().unwrap().starts_with("dir"), "{e}");
+}
+
 /// The app saves no account whose key file lies outside the home's keys/ folder; importing the
 /// file (copied in, sealed for the account) is the way in.
 #[test]
 fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
     let a = app();
-    a.call("login", json!({"name": "boss", "pin": "9999"})).unwrap();
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    a.call("confirm_pin", json!({"pin": "999999"})).unwrap();
     let outside = tempfile::tempdir().unwrap();
     let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys");
     std::fs::copy(keys.join("merchant_private.pem"), outside.path().join("app.pem")).unwrap();
@@ -235,4 +377,46 @@ fn keys_outside_the_key_folder_are_imported_not_pointed_at() {
     let rel = a.call("import_key", json!({"account": "sb", "field": "private_key_file", "path": outside.path().join("app.pem")})).unwrap();
     assert_eq!(rel, "keys/sb.private_key_file.sealed");
     a.call("save_account", json!({"account": account(rel.as_str().unwrap())})).unwrap();
+}
+
+#[test]
+fn a_shift_through_the_commands_blind_count_and_the_z() {
+    let a = app();
+    a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();
+    // No payment of any kind before the cashier opens a shift.
+    let cash = |amount: &str, tendered: Option<&str>, id: &str| json!({"req": {"method": "cash", "amount": amount, "tendered": tendered, "sale_id": id}});
+    assert_eq!(a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap_err()["code"], "no_shift");
+    assert_eq!(a.call("create_qr", json!({"req": {"amount": "1.00", "sale_id": "q1"}})).unwrap_err()["code"], "no_shift");
+    let opened = a.call("open_shift", json!({"float": "200"})).unwrap();
+    assert_eq!((opened["shift"]["opened_by"].as_str(), opened["shift"]["opening_float"].as_i64()), (Some("amy"), Some(20000)));
+    assert!(a.call("open_shift", json!({"float": "0"})).is_err(), "a second shift is refused while one is open");
+    // Cash with change (a repeated call records once), a card terminal payment.
+    let c = a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap();
+    assert_eq!((c["kind"].as_str(), c["status"].as_str(), c["tendered"].as_i64(), c["principal"]["name"].as_str()), (Some("tender"), Some("success"), Some(2000), Some("amy")));
+    assert_eq!(a.call("record_tender", cash("12.34", Some("20"), "c1")).unwrap()["order_no"], c["order_no"]);
+    let e = a.call("record_tender", cash("12.34", Some("10"), "c2")).unwrap_err();
+    assert!(e["message"].as_str().unwrap().contains("tendered"), "{e}");
+    a.call("record_tender", json!({"req": {"method": "card", "amount": "30.00", "reference": "T88", "sale_id": "k1"}})).unwrap();
+    // The X report is blind for the cashier: the expected cash is not shown before the count.
+    let x = a.call("shift_report", json!({})).unwrap();
+    assert_eq!((x["figures"]["gross"].as_i64(), x["figures"]["cash"]["expected"].as_i64(), x["locked"].as_bool()), (Some(4234), None, Some(false)));
+    // The cashier cannot close the day, nor see the history.
+    assert_eq!(a.call("close_day", json!({})).unwrap_err()["code"], "forbidden");
+    assert_eq!(a.call("shift_history", json!({})).unwrap_err()["code"], "forbidden");
+    // The blind count: 1.00 short of 200 + 12.34.
+    let r = a.call("close_shift", json!({"counted": "211.34", "handedTo": "boss"})).unwrap();
+    assert_eq!((r["figures"]["cash"]["expected"].as_i64(), r["figures"]["cash"]["over_short"].as_i64(), r["locked"].as_bool()), (Some(21234), Some(-100), Some(true)));
+    assert_eq!(r["shift"]["handed_to"], "boss");
+    assert_eq!(a.call("record_tender", cash("1.00", None, "c3")).unwrap_err()["code"], "no_shift");
+    a.call("logout", json!({})).unwrap();
+    // The owner sees the history with the over/short, and closes the day once.
+    a.call("login", json!({"name": "boss", "pin": "999999"})).unwrap();
+    let h = a.call("shift_history", json!({})).unwrap();
+    assert_eq!((h[0]["counted_cash"].as_i64(), h[0]["expected_cash"].as_i64()), (Some(21134), Some(21234)));
+    let d = a.call("close_day", json!({})).unwrap();
+    assert_eq!((d["till_z"]["z_no"].as_i64(), d["till_z"]["figures"]["net"].as_i64(), d["till_z"]["over_short"].as_i64()), (Some(1), Some(4234), Some(-100)));
+    assert!(a.call("close_day", json!({})).is_err(), "one Z per business day");
+    let files = a.call("export_till_report", json!({"zNo": 1, "store": false, "format": "csv"})).unwrap();
+    let text = std::fs::read_to_string(files["paths"][0].as_str().unwrap()).unwrap();
+    assert!(text.contains("42.34"), "{text}");
 }

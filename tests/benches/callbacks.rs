@@ -43,7 +43,7 @@ async fn main() {
         let no = numbers.next_order_no(now);
         let amount = Money::from_fen(100 + i as i64).unwrap();
         store
-            .insert_order(&NewOrder { order_no: no.clone(), kind: PayKind::Qr, method: Method::Sandbox, channel: "sandbox".into(), account: "sandbox-main".into(), amount, fee: Money::ZERO, subject: "bench".into(), auth_code_masked: None, operator: None, principal: paydesk_core::Principal::System, till: "B1".into(), idempotency_key: None, created_at: now, expires_at: now + chrono::Duration::hours(1) })
+            .insert_order(&NewOrder { order_no: no.clone(), kind: PayKind::Qr, method: Method::Sandbox, channel: "sandbox".into(), account: "sandbox-main".into(), amount, fee: Money::ZERO, subject: "bench".into(), auth_code_masked: None, operator: None, principal: paydesk_core::Principal::System, till: "B1".into(), idempotency_key: None, created_at: now, expires_at: now + chrono::Duration::hours(1) , sale: None })
             .unwrap();
         store.apply(&no, OrderStatus::Processing, paydesk_core::EventSource::ChannelReply, "qr", &Default::default(), now).unwrap();
         let body = serde_json::to_vec(&wire::Notification { kind: "payment".into(), merchant: "M100001".into(), order_no: no.to_string(), trade_no: format!("T{i}"), amount: amount.fen(), status: "PAID".into(), paid_at: Some(now.timestamp()), refund_no: None, refund_amount: None }).unwrap();

@@ -19,7 +19,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
 
   let before = 0;
   await step('the owner opens Analytics: seven KPI cards and the charts drawn in Rust', async () => {
-    await login('李老板', '9999');
+    await login('李老板', '999999');
     // The demo writes its sales history in the background after start: wait until it is in.
     const look = { theme: 'light', lang: 'zh-CN' };
     await until(async () => ((await invoke('analytics', { range: { period: 'year' }, look })).ok?.dashboard?.current?.orders ?? 0) > 1000, 30000, 'the demo history');

@@ -13,7 +13,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
   await s.mainWindow();
 
   await step('the owner sees both accounts with their health and changes one inline (audited)', async () => {
-    await login('李老板', '9999');
+    await login('李老板', '999999');
     await wd.waitFor('[data-screen=cashier]');
     await wd.click('[data-nav=settings]');
     await wd.click('[data-tab=accounts]');
@@ -22,6 +22,10 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     await wd.clear('tr[data-account=sandbox-backup] [data-field=weight]');
     await wd.type('tr[data-account=sandbox-backup] [data-field=weight]', '2');
     await wd.click('tr[data-account=sandbox-backup] [data-test=save-routing]');
+    // Account management asks for the owner's PIN again.
+    await wd.waitFor('[data-test=reauth-pin]');
+    await wd.type('[data-test=reauth-pin]', '999999');
+    await wd.click('[data-test=reauth-ok]');
     await toastSays('weight 1 → 2');
     const list = await invoke('list_accounts', {});
     assert(list.ok.find((v) => v.account.name === 'sandbox-backup').account.weight === 2, 'weight saved in the book');
@@ -79,7 +83,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
     assert(r.err?.code === 'limit' && r.err.details?.who === '王芳', `Rust refuses too: ${JSON.stringify(r)}`);
     await shot('r3-limit-refused');
     await logout();
-    await login('李老板', '9999');
+    await login('李老板', '999999');
     await wd.click('[data-nav=audit]');
     await wd.waitFor('[data-action=limit_refused][data-outcome=denied]');
     await wd.waitFor('[data-action=account_settings][data-outcome=ok]');

@@ -109,7 +109,7 @@ await s.run(['--demo'], async () => {
   });
 
   await step('the owner refunds part of the order with the PIN', async () => {
-    await login('李老板', '9999');
+    await login('李老板', '999999');
     await wd.waitFor('[data-screen=cashier]');
     await wd.click('[data-nav=orders]');
     await wd.jsClick(`[data-open="${qrOrder}"]`);
@@ -117,7 +117,7 @@ await s.run(['--demo'], async () => {
     await wd.clear('[data-test=refund-amount]');
     await wd.type('[data-test=refund-amount]', '2.34');
     await wd.type('[data-test=refund-reason]', '退一杯');
-    await wd.type('[data-test=refund-pin]', '9999');
+    await wd.type('[data-test=refund-pin]', '999999');
     await wd.click('[data-test=refund-submit]');
     await wd.waitFor('[data-refund]', 15000);
     assert((await wd.text('[data-test=detail]')).includes('2.34'), 'refund listed');

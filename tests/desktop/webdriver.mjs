@@ -2,7 +2,7 @@
 // tauri-driver: sessions, elements, keys, scripts, windows, screenshots.
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
-export const KEY = { enter: '\uE007', escape: '\uE00C' };
+export const KEY = { enter: '\uE007', escape: '\uE00C', f2: '\uE032', f3: '\uE033', f4: '\uE034' };
 // tauri-driver's address (tests/desktop/run.sh sets TAURI_DRIVER_PORT).
 const DRIVER = `http://127.0.0.1:${process.env.TAURI_DRIVER_PORT || 4444}`;
 

@@ -11,6 +11,8 @@ export interface Ctx {
   go(screen: ScreenName): void;
   toast(text: string, kind?: 'ok' | 'error'): void;
   onLoggedIn(s: Session): void;
+  /** Reads the app info again and redraws (after joining a shop's shared book). */
+  reload(): Promise<void>;
 }
 
-export type ScreenName = 'login' | 'cashier' | 'orders' | 'analytics' | 'recon' | 'settings' | 'audit';
+export type ScreenName = 'login' | 'cashier' | 'orders' | 'shifts' | 'analytics' | 'recon' | 'settings' | 'audit';

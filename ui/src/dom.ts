@@ -1,4 +1,7 @@
 // A tiny element builder: h('div', {class: 'x', onclick: f}, child, 'text'). No framework.
+// Text children go through `shown`: control and bidi characters are made visible, never obeyed.
+
+import { shown } from './text';
 
 type Child = Node | string | number | null | undefined | false | Child[];
 type Attrs = Record<string, unknown> & { class?: string; style?: string; dataset?: Record<string, string> };
@@ -28,7 +31,7 @@ function append(el: Node, children: Child[]) {
   for (const c of children) {
     if (c === null || c === undefined || c === false) continue;
     if (Array.isArray(c)) append(el, c);
-    else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c);
+    else el.appendChild(typeof c === 'string' || typeof c === 'number' ? document.createTextNode(typeof c === 'string' ? shown(c) : String(c)) : c);
   }
 }
 

@@ -1,47 +1,18 @@
 // The built UI in Chromium with the fake backend: the cashier's two-keystroke payment, the
 // scanner, roles, refunds, language. Needs `npm run build` and /usr/bin/chromium.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowser } from './harness';
 
-const DIST = join(__dirname, '..', 'dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
-let server: Server;
-let base = '';
-let browser: Browser;
+const h = useBrowser();
 
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  server = createServer((req, res) => {
-    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
-    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    // playwright-core gives every launch a fresh temporary profile (--user-data-dir).
-  });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
-
-async function open(): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 780 } });
+async function open(query = ''): Promise<Page> {
+  const page = await h.browser.newPage({ viewport: { width: 1200, height: 780 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${base}/index.html`);
+  await page.goto(`${h.base}/index.html${query}`);
   await page.waitForSelector('[data-screen=login]');
   (page as unknown as { errors: string[] }).errors = errors;
   return page;
@@ -140,14 +111,14 @@ describe('roles and orders', () => {
     await page.waitForSelector('[data-test=timeline] li');
     expect(await page.$('[data-test=refund-form]')).toBeNull();
     await page.click('[data-test=logout]');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=orders]');
     await page.click('tbody tr');
     await page.fill('[data-test=refund-amount]', '5.00');
     await page.fill('[data-test=refund-pin]', '1234');
     await page.click('[data-test=refund-submit]');
     await page.waitForFunction(() => document.querySelector('[data-test=refund-error]')?.textContent !== '');
-    await page.fill('[data-test=refund-pin]', '9999');
+    await page.fill('[data-test=refund-pin]', '999999');
     await page.click('[data-test=refund-submit]');
     await page.waitForSelector('[data-refund]');
     expect(await page.textContent('[data-test=detail]')).toContain('5.00');
@@ -163,12 +134,35 @@ describe('roles and orders', () => {
     await page.close();
   });
 
+  it('the owner imports orders from another system: errors by line and field first, then the import', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.click('[data-nav=orders]');
+    expect(await page.$('[data-test=orders-import]')).toBeNull();
+    await page.click('[data-test=logout]');
+    await login(page, '李老板', '999999');
+    await page.click('[data-nav=orders]');
+    await page.click('[data-test=orders-import] summary');
+    const csv = (rows: string[]) => Buffer.from(`order_no,account,amount,status,created_at,paid_at\n${rows.join('\n')}\n`);
+    await page.setInputFiles('[data-test=import-file]', { name: 'old.csv', mimeType: 'text/csv', buffer: csv(['OLDPOS000001,alipay-main,12.345,success,2026-11-25 10:00:00,2026-11-25 10:00:05', 'OLDPOS000002,nope,5.00,closed,2026-11-25 10:01:00,']) });
+    await page.waitForSelector('[data-test=import-errors]');
+    expect(await page.textContent('[data-line="2"]')).toContain('amount');
+    expect(await page.textContent('[data-line="3"]')).toContain('account');
+    expect(await page.isDisabled('[data-test=import-go]')).toBe(true);
+    await page.setInputFiles('[data-test=import-file]', { name: 'old.csv', mimeType: 'text/csv', buffer: csv(['OLDPOS000001,alipay-main,12.34,success,2026-11-25 10:00:00,2026-11-25 10:00:05', 'OLDPOS000002,wechat-main,5.00,closed,2026-11-25 10:01:00,']) });
+    await page.waitForSelector('[data-test=import-summary]');
+    expect(await page.textContent('[data-test=import-summary]')).toContain('2 笔订单');
+    await page.click('[data-test=import-go]');
+    await page.waitForSelector('[data-order=OLDPOS000001] [data-origin=import]');
+    await page.close();
+  });
+
   it('switches language without reloading', async () => {
     const page = await open();
     expect(await page.textContent('h1')).toBe('登录');
     await page.selectOption('[data-test=lang]', 'en');
     await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Log in');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     expect(await page.textContent('[data-nav=settings]')).toBe('Settings');
     await page.click('[data-nav=settings]');
     await page.waitForSelector('[data-test=callback-status]');
@@ -181,7 +175,7 @@ describe('analytics', () => {
 
   it('shows KPI cards and charts, follows a new payment, validates custom ranges, exports', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-kpi=gross] [data-test=kpi-gross]');
     expect(await page.$$eval('[data-kpi]', (els) => els.length)).toBe(7);
@@ -223,7 +217,7 @@ describe('analytics', () => {
     const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor);
     const chartBg = () => page.$eval('[data-chart] svg rect', (r) => r.getAttribute('fill'));
     expect(await bg()).toBe('rgb(245, 246, 248)');
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=analytics]');
     await page.waitForSelector('[data-chart] svg');
     expect(await chartBg()).toBe('#FFFFFF');
@@ -263,7 +257,7 @@ describe('analytics', () => {
 describe('account editor', () => {
   it('shows the channel-specific hint for UnionPay and template accounts', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.click('[data-tab=accounts]');
     await page.click('text=添加账号');
@@ -282,10 +276,67 @@ describe('account editor', () => {
   });
 });
 
+describe('sessions', () => {
+  it('management asks for the PIN again; an owner needs 6 digits', async () => {
+    const page = await open();
+    await login(page, '李老板', '999999');
+    await page.click('[data-nav=settings]');
+    await page.click('[data-tab=users]');
+    await page.waitForSelector('td');
+    await page.fill('[placeholder="姓名"], [placeholder="Name"]', '小张');
+    await page.fill('.inline-form input[type=password]', '1234');
+    await page.selectOption('.inline-form select', 'owner');
+    await page.click('.inline-form button');
+    await page.waitForSelector('[data-test=reauth]');
+    await page.fill('[data-test=reauth-pin]', '000000');
+    await page.click('[data-test=reauth-ok]');
+    await page.waitForSelector('[data-test=reauth-error]');
+    await page.fill('[data-test=reauth-pin]', '999999');
+    await page.click('[data-test=reauth-ok]');
+    await page.waitForFunction(() => /6 to 8 digits/.test(document.querySelector('[data-test=toast]')?.textContent ?? ''));
+    expect(await page.$('[data-test=reauth]')).toBeNull();
+    // Within the window the PIN is not asked again.
+    await page.selectOption('.inline-form select', 'cashier');
+    await page.click('.inline-form button');
+    await page.waitForFunction(() => document.body.textContent?.includes('小张'));
+    expect(await page.$('[data-test=reauth]')).toBeNull();
+    await page.close();
+  });
+
+  it('wrong PINs lock a user; the owner is told at the next login', async () => {
+    const page = await open();
+    for (let i = 0; i < 5; i++) await login(page, '王芳', '0000');
+    await page.waitForFunction(() => /之后再试|try again after/.test(document.querySelector('[data-test=login-error]')?.textContent ?? ''));
+    await login(page, '李老板', '999999');
+    await page.waitForSelector('[data-test=notices] [data-notice=locked]');
+    expect(await page.textContent('[data-test=notices]')).toContain('王芳');
+    await page.click('[data-test=notices-ok]');
+    expect(await page.$('[data-test=notices]')).toBeNull();
+    await page.close();
+  });
+
+  it('an idle till logs out by itself', async () => {
+    const page = await h.browser.newPage({ viewport: { width: 1200, height: 780 } });
+    await page.clock.install();
+    await page.goto(`${h.base}/index.html`);
+    await page.waitForSelector('[data-screen=login]');
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-screen=cashier]');
+    await page.clock.fastForward('09:00');
+    await page.keyboard.type('1');
+    await page.clock.fastForward('09:00');
+    expect(await page.$('[data-screen=cashier]')).not.toBeNull();
+    await page.clock.fastForward('02:00');
+    await page.waitForSelector('[data-screen=login]');
+    expect(await page.textContent('[data-test=toast]')).toMatch(/10 分钟无操作|10 minutes without activity/);
+    await page.close();
+  });
+});
+
 describe('routing', () => {
   it('the owner tunes routing inline and sees a fallback in the order detail', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.click('[data-tab=accounts]');
     await page.waitForSelector('[data-test=channels] tr[data-account=sandbox-backup]');
@@ -293,6 +344,9 @@ describe('routing', () => {
     await page.fill('tr[data-account=sandbox-demo] [data-field=weight]', '3');
     await page.fill('tr[data-account=sandbox-demo] [data-field=daily_cap]', '5000');
     await page.click('tr[data-account=sandbox-demo] [data-test=save-routing]');
+    // Changing an account asks for the owner's PIN again (once for the next few minutes).
+    await page.fill('[data-test=reauth-pin]', '999999');
+    await page.click('[data-test=reauth-ok]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('weight 1 → 3; daily_cap none → 5000.00'));
     // A bad value is refused naming the field.
     await page.fill('tr[data-account=sandbox-backup] [data-field=weight]', '0');
@@ -318,7 +372,7 @@ describe('routing', () => {
 
   it('a cashier over the daily limit gets a clear refusal at the till', async () => {
     const page = await open();
-    await login(page, '李老板', '9999');
+    await login(page, '李老板', '999999');
     await page.click('[data-nav=settings]');
     await page.fill('[data-test=limit-cashier-amount]', '10.00');
     await page.click('[data-test=save-limits]');
@@ -331,6 +385,46 @@ describe('routing', () => {
     await page.waitForSelector('[data-state=failed]');
     expect(await page.textContent('[data-state=failed] h2')).toBe('超出每日限额');
     expect(await page.textContent('[data-test=failure]')).toBe('王芳 今日已收款 ¥0.00，再收 ¥20.00 将超过每日上限 ¥10.00。请联系店主调整限额。');
+    await page.close();
+  });
+});
+
+describe('a till of a chain (shared book)', () => {
+  it('shows the link, and narrows orders and analytics to a store or till', async () => {
+    const page = await open('?shop');
+    await login(page, '李老板', '999999');
+    await page.waitForSelector('[data-test=link][data-state=synced]');
+    expect(await page.textContent('[data-test=link]')).toBe('账本已同步');
+    await page.click('[data-nav=orders]');
+    await page.waitForSelector('[data-test=scope] [data-filter=store]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-screen=orders] tbody tr').length === 2);
+    await page.selectOption('[data-filter=store]', 'S2');
+    await page.waitForFunction(() => document.querySelectorAll('[data-screen=orders] tbody tr').length === 1);
+    // The till picker offers only the store's tills.
+    expect(await page.$$eval('[data-filter=till] option', (o) => o.map((x) => (x as HTMLOptionElement).value))).toEqual(['', 'T3']);
+    await page.click('[data-nav=analytics]');
+    await page.waitForSelector('[data-screen=analytics] [data-test=scope]');
+    await page.click('[data-nav=settings]');
+    await page.waitForSelector('[data-test=shared-book] [data-till=T3]');
+    await page.locator('[data-test=shared-book]').screenshot({ path: join(__dirname, '..', '..', 'docs', 'screenshots', 'shared-book-settings.png') });
+    expect((page as unknown as { errors: string[] }).errors).toEqual([]);
+    await page.close();
+  });
+
+  it('joins a shop at first run', async () => {
+    const page = await open('?setup');
+    await page.click('[data-test=join-open]');
+    await page.fill('[data-test=join-url]', 'postgres://paydesk@192.168.1.10/shop');
+    await page.fill('[data-test=join-till]', 'T2');
+    await page.fill('[data-test=join-store]', 'S1');
+    await page.click('[data-test=join-submit]');
+    await page.waitForFunction(() => (document.querySelector('[data-test=join-error]')?.textContent ?? '').includes('S1'));
+    await page.fill('[data-test=join-till]', 'T4');
+    await page.click('[data-test=join-submit]');
+    // Joined: the shop's people log in with their usual PIN.
+    await page.waitForSelector('[data-user="李老板"]');
+    await login(page, '李老板', '999999');
+    await page.waitForSelector('[data-test=link][data-state=synced]');
     await page.close();
   });
 });

@@ -1,44 +1,21 @@
 // The reconciliation screen in Chromium with the fake backend: the alert after yesterday's
 // automatic run, summary cards, filters, re-query fixing the book, resolve with a note (an empty
-// note refused), a re-run with live progress, exports, and the cashier kept out.
+// note refused), accepting the 收款码 sticker payment as an external sale, a re-run with live
+// progress that keeps the discrepancies' ids, exports, a bad file shown beside the last good
+// run (which it does not replace), and the cashier kept out.
 // Needs `npm run build` and /usr/bin/chromium.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, type Server } from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useBrowser } from './harness';
 
-const DIST = join(__dirname, '..', 'dist');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
-let server: Server;
-let base = '';
-let browser: Browser;
-
-beforeAll(async () => {
-  if (!existsSync(join(DIST, 'index.html'))) throw new Error('ui/dist is missing: run `npm run build` first');
-  server = createServer((req, res) => {
-    const path = join(DIST, decodeURIComponent((req.url ?? '/').split('?')[0]).replace(/\/$/, '/index.html'));
-    if (!path.startsWith(DIST) || !existsSync(path)) { res.writeHead(404).end(); return; }
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(readFileSync(path));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const a = server.address();
-  base = `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  server?.close();
-});
+const h = useBrowser();
 
 async function open(user: string, pin: string): Promise<Page & { errors: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } }) as Page & { errors: string[] };
+  const page = await h.browser.newPage({ viewport: { width: 1280, height: 800 } }) as Page & { errors: string[] };
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e.message));
-  await page.goto(`${base}/index.html`);
+  await page.goto(`${h.base}/index.html`);
   await page.waitForSelector('[data-screen=login]');
   await page.click(`[data-user="${user}"]`);
   await page.keyboard.type(pin);
@@ -62,14 +39,16 @@ describe('reconciliation', () => {
     const page = await open('陈会计', '5555');
     // The badge on the tab and a word at login.
     await page.waitForSelector('[data-test=recon-badge]');
-    expect(await page.textContent('[data-test=recon-badge]')).toBe('4');
+    expect(await page.textContent('[data-test=recon-badge]')).toBe('5');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-screen=recon] [data-run]');
-    expect(await page.textContent('[data-test=recon-alert]')).toContain('4');
+    expect(await page.textContent('[data-test=recon-alert]')).toContain('5');
     const card = await page.textContent('[data-run]');
-    expect(card).toContain('523.80');
-    expect(await page.textContent('[data-test=card-mismatched]')).toContain('4');
-    expect(await count(page, '[data-item]')).toBe(4);
+    expect(card).toContain('538.80');
+    expect(await page.textContent('[data-test=card-mismatched]')).toContain('5');
+    expect(await page.textContent('[data-test=card-kinds]')).toContain('外部收款 1 · ¥ 15.00');
+    expect(await count(page, '[data-item]')).toBe(5);
+    const ids = await page.$$eval('[data-item]', (els) => els.map((e) => (e as HTMLElement).dataset.item));
     // Both sides' values of the amount difference.
     const amount = await page.textContent('[data-kind=amount_differs]');
     expect(amount).toContain('12.00');
@@ -81,7 +60,21 @@ describe('reconciliation', () => {
     await page.selectOption('[data-filter=kind]', 'missing_in_book');
     await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 1);
     await page.selectOption('[data-filter=kind]', '');
-    await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 4);
+    await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 5);
+    // The sticker payment: no order number, no re-query; accepted in bulk with a note.
+    expect(await page.textContent('[data-kind=external] [data-test=item-why]')).toContain('收款码');
+    expect(await page.textContent('[data-kind=external] td.mono')).toContain('（无订单号）');
+    expect(await page.$('[data-kind=external] [data-requery]')).toBeNull();
+    expect(await page.textContent('[data-test=recon-accept-bar]')).toContain('1 笔外部收款');
+    await page.check('[data-test=accept-all]');
+    expect(await page.textContent('[data-test=accept-selected]')).toContain('¥15.00');
+    await page.click('[data-test=accept-selected]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.fill('[data-test=accept-note]', '门口收款码');
+    await page.click('[data-test=accept-selected]');
+    await page.waitForSelector('[data-kind=external][data-state=fixed]');
+    expect(await page.textContent('[data-kind=external] [data-test=item-note]')).toBe('门口收款码');
+    await page.waitForFunction(() => document.querySelector('[data-test=recon-badge]')?.textContent === '4');
     // Re-query the closed-but-paid order: fixed.
     await page.click('[data-kind=status_differs] [data-requery]');
     await page.waitForSelector('[data-kind=status_differs][data-state=fixed]');
@@ -94,12 +87,15 @@ describe('reconciliation', () => {
     await page.waitForSelector('[data-kind=missing_at_channel][data-state=resolved]');
     expect(await page.textContent('[data-kind=missing_at_channel] [data-test=item-note]')).toBe('现金收款，误记为扫码');
     await page.waitForFunction(() => document.querySelector('[data-test=recon-badge]')?.textContent === '2');
-    // Re-run: progress shows, the resolution is carried over, the fixed one is gone.
+    // Re-run: progress shows, the resolution is carried over, the fixed and accepted ones are gone,
+    // the rest keep their ids.
     await page.click('[data-test=recon-run]');
     await page.waitForFunction(() => (document.querySelector('[data-test=recon-progress]')?.textContent ?? '').includes('sandbox-demo'));
     await page.waitForFunction(() => document.querySelector('[data-test=recon-run]') && !(document.querySelector('[data-test=recon-run]') as HTMLButtonElement).disabled);
     await page.waitForFunction(() => document.querySelectorAll('[data-item]').length === 3);
     expect(await count(page, '[data-state=resolved]')).toBe(1);
+    const after = await page.$$eval('[data-item]', (els) => els.map((e) => (e as HTMLElement).dataset.item));
+    expect(after.every((id) => ids.includes(id))).toBe(true);
     // Exports.
     await page.click('[data-export=xlsx]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('.xlsx'));
@@ -111,6 +107,10 @@ describe('reconciliation', () => {
     expect(await page.textContent('[data-test=recon-file-name]')).toBe('x.csv');
     await page.click('[data-test=recon-import]');
     await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('line 1'));
+    // The failure stands beside the last good run, which still shows its discrepancies.
+    await page.waitForSelector('[data-test=run-failure]');
+    expect(await page.textContent('[data-test=run-failure]')).toContain('not a statement format');
+    expect(await count(page, '[data-item]')).toBe(3);
     expect(page.errors).toEqual([]);
     await page.close();
   });
@@ -119,7 +119,7 @@ describe('reconciliation', () => {
     const page = await open('王芳', '1111');
     await page.waitForSelector('[data-screen=cashier]');
     expect(await page.$('[data-nav=recon]')).toBeNull();
-    await inEnglish(page, '李老板', '9999');
+    await inEnglish(page, '李老板', '999999');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-kind=amount_differs]');
     expect(await page.textContent('[data-nav=recon]')).toContain('Reconciliation');
@@ -180,7 +180,7 @@ describe('the money chain (book → channel → bank)', () => {
     await page.click('[data-tab=bank]');
     await page.waitForSelector('[data-kind=short_deposit]');
     expect(await page.textContent('[data-tab=bank]')).toContain('资金链路');
-    await inEnglish(page, '李老板', '9999');
+    await inEnglish(page, '李老板', '999999');
     await page.click('[data-nav=recon]');
     await page.click('[data-tab=bank]');
     await page.waitForSelector('[data-box=channel]');

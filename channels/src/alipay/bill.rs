@@ -22,7 +22,7 @@ use std::io::{BufRead, BufReader, Cursor, Read, Seek};
 use std::path::Path;
 
 use chrono::NaiveDateTime;
-use paydesk_core::statement::{StatementError, StatementKind, StatementRow, StatementTotals};
+use paydesk_core::statement::{parse_time, LineRef, StatementError, StatementKind, StatementLines, StatementRow, StatementTotals};
 use paydesk_core::Money;
 
 /// The detail file's 25 columns, in Alipay's order.
@@ -150,10 +150,26 @@ pub struct DetailRows<R> {
     totals: StatementTotals,
     footer_line: Option<u64>,
     ended: bool,
-    seen: (u64, u64),
+    /// Payments and refunds read so far (checked against the footer).
+    seen: std::cell::Cell<(u64, u64)>,
     done: bool,
     /// Cell byte ranges of the current line (reused: no allocation per row).
     spans: Vec<(usize, usize)>,
+    /// Numbers of the current line that are not ASCII, decoded (reused).
+    scratch: [String; 3],
+    /// A row read by the slow path (quoted cells), handed out borrowed.
+    pending: Option<StatementRow>,
+    /// Set when the row just handed out was bad (the reader stops).
+    bad_row: std::cell::Cell<bool>,
+}
+
+/// What [`DetailRows::advance`] found.
+enum Step {
+    /// A quote-free data row: its line number and byte range in the line buffer.
+    Fast(u64, usize, usize),
+    /// A row read by the slow path, in `pending`.
+    Slow,
+    End,
 }
 
 impl<R> std::fmt::Debug for DetailRows<R> {
@@ -169,7 +185,20 @@ pub fn detail_rows<R: Read>(r: R) -> DetailRows<BufReader<R>> {
 
 impl<R: BufRead> DetailRows<R> {
     pub fn new(r: R) -> Self {
-        DetailRows { lines: Lines::new(r), columns: None, merchant_id: String::new(), totals: StatementTotals::default(), footer_line: None, ended: false, seen: (0, 0), done: false, spans: Vec::with_capacity(32) }
+        DetailRows {
+            lines: Lines::new(r),
+            columns: None,
+            merchant_id: String::new(),
+            totals: StatementTotals::default(),
+            footer_line: None,
+            ended: false,
+            seen: std::cell::Cell::new((0, 0)),
+            done: false,
+            spans: Vec::with_capacity(32),
+            scratch: Default::default(),
+            pending: None,
+            bad_row: std::cell::Cell::new(false),
+        }
     }
 
     /// The footer totals (complete once the iterator has ended).
@@ -241,10 +270,6 @@ impl<R: BufRead> DetailRows<R> {
             "退款" => (StatementKind::Refund, 0, amount.abs()),
             other => return Err(err(line, format!("业务类型 {other:?} is neither 交易 nor 退款"))),
         };
-        match kind {
-            StatementKind::Payment => self.seen.0 += 1,
-            StatementKind::Refund => self.seen.1 += 1,
-        }
         let refund_no = Some(cells[c.refund_no].clone()).filter(|s| !s.is_empty() && kind == StatementKind::Refund);
         Ok(StatementRow { kind, channel_trade_no: trade_no, order_no: cells[c.order_no].clone(), refund_no, amount, refund_amount, fee, time, status, merchant_id: self.merchant_id.clone() })
     }
@@ -255,7 +280,8 @@ impl<R: BufRead> DetailRows<R> {
             return Err(err(self.lines.line, format!("no header row starting {}: not an Alipay 业务明细 file", DETAIL_COLUMNS[0])));
         }
         let at = self.footer_line.unwrap_or(self.lines.line);
-        for (what, declared, seen) in [("payments", self.totals.payments, self.seen.0), ("refunds", self.totals.refunds, self.seen.1)] {
+        let (pays, refunds) = self.seen.get();
+        for (what, declared, seen) in [("payments", self.totals.payments, pays), ("refunds", self.totals.refunds, refunds)] {
             if let Some(d) = declared {
                 if d != seen {
                     return Err(err(at, format!("the footer declares {d} {what} but the file lists {seen} (incomplete file?)")));
@@ -289,79 +315,88 @@ fn valid_gbk(b: &[u8]) -> bool {
     true
 }
 
-/// `yyyy-MM-dd HH:mm:ss` from ASCII bytes, without allocating.
-fn fast_time(b: &[u8]) -> Option<NaiveDateTime> {
-    if b.len() != 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
-        return None;
+/// `交易` and `退款` as GBK bytes: the business types, compared without decoding.
+const GBK_PAYMENT: &[u8] = b"\xbd\xbb\xd2\xd7";
+const GBK_REFUND: &[u8] = b"\xcd\xcb\xbf\xee";
+
+/// A cell of `raw` trimmed of Excel-guard TABs and spaces.
+fn trimmed(raw: &[u8], (a, b): (usize, usize)) -> &[u8] {
+    let mut v = &raw[a..b];
+    while let [b'\t' | b' ', rest @ ..] = v {
+        v = rest;
     }
-    let n = |r: std::ops::Range<usize>| -> Option<u32> { b[r].iter().try_fold(0u32, |acc, d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))) };
-    let date = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
-    date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)
+    while let [rest @ .., b'\t' | b' '] = v {
+        v = rest;
+    }
+    v
 }
 
-/// One quote-free data row, read from its raw bytes. Same rules and messages as
-/// [`DetailRows::row`].
-fn fast_row(c: &Columns, merchant: &str, utf8: bool, line: u64, raw: &[u8], spans: &mut Vec<(usize, usize)>) -> Result<StatementRow, StatementError> {
+/// One quote-free data row, read from its raw bytes without allocating: ASCII cells are used in
+/// place (valid in GBK and UTF-8 alike), other cells decoded into `scratch`. Same rules and
+/// messages as [`DetailRows::row`].
+#[allow(clippy::too_many_arguments)] // the reader's parts, borrowed apart
+fn fast_row<'b>(c: &Columns, merchant: &'b str, utf8: bool, line: u64, raw: &'b [u8], spans: &mut Vec<(usize, usize)>, scratch: &'b mut [String; 3]) -> Result<LineRef<'b>, StatementError> {
     let valid = if utf8 { std::str::from_utf8(raw).is_ok() } else { valid_gbk(raw) };
     if !valid {
         return Err(err(line, format!("not valid {} text", if utf8 { "UTF-8" } else { "GBK" })));
     }
     spans.clear();
     let mut start = 0;
-    for (i, b) in raw.iter().enumerate() {
-        if *b == b',' {
-            spans.push((start, i));
-            start = i + 1;
-        }
+    for i in memchr::memchr_iter(b',', raw) {
+        spans.push((start, i));
+        start = i + 1;
     }
     spans.push((start, raw.len()));
     if spans.len() < c.width {
         return Err(err(line, format!("{} cells, the header has {}", spans.len(), c.width)));
     }
-    let cell = |idx: usize| -> &[u8] {
-        let (a, b) = spans[idx];
-        let mut v = &raw[a..b];
-        while let [b'\t' | b' ', rest @ ..] = v {
-            v = rest;
-        }
-        while let [rest @ .., b'\t' | b' '] = v {
-            v = rest;
-        }
-        v
-    };
-    let text = |idx: usize| -> Result<String, StatementError> {
-        let v = cell(idx);
-        if v.is_ascii() {
-            // ASCII is valid in both encodings.
-            Ok(String::from_utf8_lossy(v).into_owned())
-        } else {
-            Lines::<&[u8]>::decode(utf8, line, v).map(std::borrow::Cow::into_owned)
-        }
-    };
+    let cell = |idx: usize| trimmed(raw, spans[idx]);
     let money = |idx: usize| -> Result<i64, StatementError> {
         let v = std::str::from_utf8(cell(idx)).unwrap_or("?");
         Money::parse_signed_statement(v).map_err(|e| err(line, format!("{}: {e}", column_name(c, idx))))
     };
-    let trade_no = text(c.trade_no)?;
+    let amount = money(c.amount)?;
+    let fee = if cell(c.fee).is_empty() { 0 } else { money(c.fee)? };
+    let time = match cell(c.finished) {
+        [] => None,
+        s => Some(parse_time(s).ok_or_else(|| err(line, format!("完成时间 {:?} is not yyyy-MM-dd HH:mm:ss", String::from_utf8_lossy(s))))?),
+    };
+    let kind_cell = cell(c.kind);
+    let status = if kind_cell == GBK_PAYMENT || kind_cell == "交易".as_bytes() {
+        "交易"
+    } else if kind_cell == GBK_REFUND || kind_cell == "退款".as_bytes() {
+        "退款"
+    } else {
+        let other = Lines::<&[u8]>::decode(utf8, line, kind_cell)?;
+        return Err(err(line, format!("业务类型 {other:?} is neither 交易 nor 退款")));
+    };
+    let (kind, amount, refund_amount) = match status {
+        "交易" if amount >= 0 => (StatementKind::Payment, amount, 0),
+        "交易" => return Err(err(line, format!("a payment with a negative 订单金额 ({})", String::from_utf8_lossy(cell(c.amount))))),
+        _ => (StatementKind::Refund, 0, amount.abs()),
+    };
+    let refund = kind == StatementKind::Refund && !cell(c.refund_no).is_empty();
+    let [s0, s1, s2] = scratch;
+    let text = |idx: usize, into: &'b mut String| -> Result<&'b str, StatementError> {
+        let v: &'b [u8] = trimmed(raw, spans[idx]);
+        if v.len() > paydesk_core::statement::MAX_FIELD {
+            return Err(err(line, format!("a number is longer than {} bytes", paydesk_core::statement::MAX_FIELD)));
+        }
+        if v.is_ascii() {
+            return Ok(std::str::from_utf8(v).unwrap_or_default());
+        }
+        into.clear();
+        into.push_str(&Lines::<&[u8]>::decode(utf8, line, v)?);
+        Ok(into.as_str())
+    };
+    let trade_no = text(c.trade_no, s0)?;
     if trade_no.is_empty() {
         return Err(err(line, "支付宝交易号 is empty"));
     }
-    let amount = money(c.amount)?;
-    let fee = if cell(c.fee).is_empty() { 0 } else { money(c.fee)? };
-    let finished = cell(c.finished);
-    let time = match finished {
-        [] => None,
-        s => Some(fast_time(s).ok_or_else(|| err(line, format!("完成时间 {:?} is not yyyy-MM-dd HH:mm:ss", String::from_utf8_lossy(s))))?),
-    };
-    let status = text(c.kind)?;
-    let (kind, amount, refund_amount) = match status.as_str() {
-        "交易" if amount >= 0 => (StatementKind::Payment, amount, 0),
-        "交易" => return Err(err(line, format!("a payment with a negative 订单金额 ({})", String::from_utf8_lossy(cell(c.amount))))),
-        "退款" => (StatementKind::Refund, 0, amount.abs()),
-        other => return Err(err(line, format!("业务类型 {other:?} is neither 交易 nor 退款"))),
-    };
-    let refund_no = if kind == StatementKind::Refund && !cell(c.refund_no).is_empty() { Some(text(c.refund_no)?) } else { None };
-    Ok(StatementRow { kind, channel_trade_no: trade_no, order_no: text(c.order_no)?, refund_no, amount, refund_amount, fee, time, status, merchant_id: merchant.to_string() })
+    // The 商户订单号 is empty for a payment Paydesk did not create (a 收款码 sticker): external.
+    let order_no = text(c.order_no, s1)?;
+    let refund_no = if refund { Some(text(c.refund_no, s2)?) } else { None };
+    Ok(LineRef { kind, channel_trade_no: trade_no, order_no, refund_no, amount, refund_amount, fee, time, status, merchant_id: merchant })
 }
 
 fn column_name(c: &Columns, idx: usize) -> &'static str {
@@ -433,74 +468,85 @@ fn footer_numbers(line: u64, s: &str) -> Result<(u64, i64, i64), StatementError>
     Ok((count, a, b))
 }
 
-impl<R: BufRead> Iterator for DetailRows<R> {
-    type Item = Result<StatementRow, StatementError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
-            return None;
-        }
-        let out = loop {
+impl<R: BufRead> DetailRows<R> {
+    /// Reads lines until a data row: a quote-free one is left in the line buffer (the hot path:
+    /// split on its raw bytes — a comma is never part of a GBK character — and only the cells
+    /// used are looked at); a quoted one is read by the slow path into `pending`.
+    fn advance(&mut self) -> Result<Step, StatementError> {
+        loop {
             let (line, a, b) = match self.lines.next_raw() {
                 None => {
                     self.done = true;
-                    break self.finish().err().map(Err);
+                    self.finish()?;
+                    return Ok(Step::End);
                 }
-                Some(Err(e)) => break Some(Err(e)),
-                Some(Ok(v)) => v,
+                Some(r) => r?,
             };
             let raw = &self.lines.buf[a..b];
-            // The hot path: a data row without quotes is split on its raw bytes (a comma is never
-            // part of a GBK character) and only the cells we use are decoded.
-            if let (Some(c), false) = (self.columns.as_ref(), self.ended) {
-                if raw.first().is_some_and(|b| *b != b'#') && !raw.contains(&b'"') {
-                    let r = fast_row(c, &self.merchant_id, self.lines.utf8, line, raw, &mut self.spans);
-                    if let Ok(row) = &r {
-                        match row.kind {
-                            StatementKind::Payment => self.seen.0 += 1,
-                            StatementKind::Refund => self.seen.1 += 1,
-                        }
-                    }
-                    break Some(r);
-                }
+            if self.columns.is_some() && !self.ended && raw.first().is_some_and(|b| *b != b'#') && !raw.contains(&b'"') {
+                return Ok(Step::Fast(line, a, b));
             }
-            let text = match Lines::<R>::decode(self.lines.utf8, line, raw) {
-                Ok(t) => t.into_owned(),
-                Err(e) => break Some(Err(e)),
-            };
+            let text = Lines::<R>::decode(self.lines.utf8, line, raw)?.into_owned();
             if text.trim().is_empty() {
                 continue;
             }
             if text.starts_with('#') {
-                match self.comment(line, &text) {
-                    Ok(()) => continue,
-                    Err(e) => break Some(Err(e)),
-                }
+                self.comment(line, &text)?;
+                continue;
             }
-            let cells = match self.record(line, text) {
-                Ok(c) => c,
-                Err(e) => break Some(Err(e)),
-            };
+            let cells = self.record(line, text)?;
             if self.columns.is_none() {
                 if cells.first().map(String::as_str) != Some(DETAIL_COLUMNS[0]) {
-                    break Some(Err(err(line, format!("expected the header row starting {} (is this the 业务明细 file?)", DETAIL_COLUMNS[0]))));
+                    return Err(err(line, format!("expected the header row starting {} (is this the 业务明细 file?)", DETAIL_COLUMNS[0])));
                 }
-                match Columns::from_header(line, &cells) {
-                    Ok(c) => self.columns = Some(c),
-                    Err(e) => break Some(Err(e)),
-                }
+                self.columns = Some(Columns::from_header(line, &cells)?);
                 continue;
             }
             if self.ended {
-                break Some(Err(err(line, "a row after the end of the list")));
+                return Err(err(line, "a row after the end of the list"));
             }
-            break Some(self.row(line, &cells));
-        };
-        if matches!(out, Some(Err(_))) {
-            // A file with a bad line is refused as a whole: stop here.
-            self.done = true;
+            self.pending = Some(self.row(line, &cells)?);
+            return Ok(Step::Slow);
         }
-        out
+    }
+
+    /// The next row, borrowed from the reader; None at the end (or after an error).
+    pub fn next_line(&mut self) -> Option<Result<LineRef<'_>, StatementError>> {
+        if self.done || self.bad_row.get() {
+            return None;
+        }
+        let step = match self.advance() {
+            Ok(s) => s,
+            Err(e) => {
+                // A file with a bad line is refused as a whole: stop here.
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        let r = match step {
+            Step::End => return None,
+            Step::Slow => Ok(self.pending.as_ref().map(StatementRow::as_line).unwrap_or_else(|| unreachable!("set by advance"))),
+            Step::Fast(line, a, b) => {
+                let Some(c) = self.columns.as_ref() else { unreachable!("rows are read after the header") };
+                fast_row(c, &self.merchant_id, self.lines.utf8, line, &self.lines.buf[a..b], &mut self.spans, &mut self.scratch)
+            }
+        };
+        match &r {
+            Ok(l) => {
+                let (p, f) = self.seen.get();
+                self.seen.set(if l.kind == StatementKind::Payment { (p + 1, f) } else { (p, f + 1) });
+            }
+            Err(_) => self.bad_row.set(true),
+        }
+        Some(r)
+    }
+}
+
+impl<R: BufRead> Iterator for DetailRows<R> {
+    type Item = Result<StatementRow, StatementError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_line().map(|r| r.map(|l| l.to_row()))
     }
 }
 
@@ -587,6 +633,17 @@ impl<R: BufRead + Send> paydesk_core::statement::StatementSource for DetailRows<
     fn totals(&self) -> StatementTotals {
         self.totals.clone()
     }
+
+    fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
+        while let Some(l) = self.next_line() {
+            let l = l?;
+            lines.push(l).map_err(|message| err(0, message))?;
+            if lines.len().is_multiple_of(65_536) {
+                progress(lines.len() as u64);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether `head` (the first bytes of a file) looks like an Alipay detail CSV: the `#支付宝`
@@ -597,15 +654,24 @@ pub fn sniff(head: &[u8]) -> bool {
     [gbk("#支付宝"), gbk(DETAIL_COLUMNS[0]), "#支付宝".as_bytes().to_vec(), DETAIL_COLUMNS[0].as_bytes().to_vec()].iter().any(|p| head.starts_with(p))
 }
 
-/// Opens a statement (the bill ZIP, or its detail CSV in GBK or UTF-8) as a row stream. A ZIP's
-/// detail entry is decompressed first (a day's bill is far smaller than memory).
-pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
-    if bytes.starts_with(b"PK\x03\x04") {
-        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| err(0, format!("not a readable ZIP: {e}")))?;
-        let idx = detail_entry(&mut zip)?;
-        let csv = crate::archive::zip_entry(&mut zip, idx, bytes.len() as u64, crate::archive::LIMITS, "the detail entry")?.read_all()?;
-        Ok(Box::new(DetailRows::new(Cursor::new(csv))))
-    } else {
-        Ok(Box::new(DetailRows::new(BufReader::with_capacity(256 * 1024, bytes))))
+/// Opens a detail CSV (GBK or UTF-8) as a row stream (the statement-format hook,
+/// `crate::statement`).
+pub fn open(input: crate::statement::Input<'_>) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    Ok(Box::new(DetailRows::new(input)))
+}
+
+/// The detail entry of a bill ZIP, by the entries' names: the one ending `业务明细.csv`, or the
+/// only CSV that is not a summary.
+pub fn pick_entry(names: &[String]) -> Option<usize> {
+    let detail: Vec<usize> = (0..names.len()).filter(|&i| names[i].ends_with(DETAIL_SUFFIX)).collect();
+    let csvs: Vec<usize> = (0..names.len()).filter(|&i| names[i].to_ascii_lowercase().ends_with(".csv") && !names[i].contains("汇总") && names[i].contains("业务明细")).collect();
+    match (detail.as_slice(), csvs.as_slice()) {
+        ([i], _) | ([], [i]) => Some(*i),
+        _ => None,
     }
+}
+
+/// Opens the detail entry of a bill ZIP (decompressed on the fly) as a row stream.
+pub fn open_entry<'a>(_name: &str, input: crate::statement::Input<'a>) -> Result<Box<dyn paydesk_core::statement::StatementSource + 'a>, StatementError> {
+    open(input)
 }

@@ -27,7 +27,7 @@ struct Columns {
 
 /// Streams a sandbox statement.
 pub struct SandboxRows<'a> {
-    records: csv::StringRecordsIntoIter<&'a [u8]>,
+    records: csv::StringRecordsIntoIter<crate::statement::Input<'a>>,
     cols: Option<Columns>,
     failed: bool,
 }
@@ -65,12 +65,13 @@ impl SandboxRows<'_> {
         let local = time.with_timezone(&chrono_tz::Asia::Shanghai).naive_local();
         let (kind, amount, refund_amount, refund_no) = match get(c.kind) {
             "payment" if amount > 0 => (StatementKind::Payment, amount, 0, None),
-            "refund" if amount < 0 && !get(c.refund_no).is_empty() => (StatementKind::Refund, 0, -amount, Some(get(c.refund_no).to_string())),
+            "refund" if amount < 0 => (StatementKind::Refund, 0, -amount, Some(get(c.refund_no).to_string()).filter(|n| !n.is_empty())),
             "payment" | "refund" => return Err(err(line, format!("amount {} or refund_no does not fit a {} row", get(c.amount), get(c.kind)))),
             other => return Err(err(line, format!("type {other:?} is neither payment nor refund"))),
         };
-        if get(c.trade_no).is_empty() || get(c.order_no).is_empty() {
-            return Err(err(line, "trade_no or order_no is empty"));
+        // An empty order_no is a payment Paydesk did not create (reconciled as external).
+        if get(c.trade_no).is_empty() {
+            return Err(err(line, "trade_no is empty"));
         }
         Ok(StatementRow {
             kind,
@@ -119,9 +120,12 @@ impl Iterator for SandboxRows<'_> {
 impl StatementSource for SandboxRows<'_> {}
 
 /// Opens a sandbox statement.
-pub fn open(bytes: &[u8]) -> Result<Box<dyn StatementSource + '_>, StatementError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let records = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(bytes).into_records();
+pub fn open(mut input: crate::statement::Input<'_>) -> Result<Box<dyn StatementSource + '_>, StatementError> {
+    use std::io::BufRead;
+    if input.fill_buf().map_err(|e| err(0, format!("cannot read: {e}")))?.starts_with(b"\xEF\xBB\xBF") {
+        input.consume(3);
+    }
+    let records = csv::ReaderBuilder::new().has_headers(false).flexible(false).from_reader(input).into_records();
     Ok(Box::new(SandboxRows { records, cols: None, failed: false }))
 }
 
@@ -134,7 +138,7 @@ mod tests {
         S1,P20261125235958000T1001,refund,-2.00,R20261126000001000T1001,2026-11-25T16:00:01+00:00,SUCCESS,-0.01\n";
 
     fn read(s: &str) -> Result<Vec<StatementRow>, StatementError> {
-        open(s.as_bytes())?.collect()
+        open(Box::new(s.as_bytes()))?.collect()
     }
 
     #[test]

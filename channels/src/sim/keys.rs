@@ -32,11 +32,23 @@ impl SimKeys {
     }
 }
 
-/// The demo keys shipped in the repository (`assets/demo/keys`), found from the crate's source
-/// location or from `PAYDESK_ASSETS`.
+/// The demo keys (`assets/demo/keys`): from `PAYDESK_ASSETS`, else beside an installed app (see
+/// [`installed_assets`]), else the repository the binary was built from.
 pub fn demo_keys_dir() -> PathBuf {
     if let Some(a) = std::env::var_os("PAYDESK_ASSETS") {
         return PathBuf::from(a).join("demo/keys");
     }
+    if let Some(a) = installed_assets() {
+        return a.join("demo/keys");
+    }
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../assets/demo/keys")
+}
+
+/// The assets an installed Paydesk carries beside its binaries (the bundle's resources):
+/// `/usr/lib/Paydesk/assets` for the .deb and inside the AppImage, `Contents/Resources/assets` on
+/// macOS, `assets` next to the .exe on Windows.
+fn installed_assets() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    [dir.join("../lib/Paydesk/assets"), dir.join("../Resources/assets"), dir.join("assets")].into_iter().find(|p| p.join("demo/keys").is_dir())
 }

@@ -23,7 +23,7 @@
 use std::io::{BufRead, Cursor, Read, Seek};
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
-use paydesk_core::statement::{StatementError, StatementKind, StatementRow, StatementTotals};
+use paydesk_core::statement::{LineRef, StatementError, StatementKind, StatementLines, StatementRow, StatementTotals};
 
 /// Field widths of a ZM record (ACP SDK demo `parseZMFile`).
 pub const ZM_WIDTHS: [usize; 42] = [3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4, 32, 1, 21, 15, 1, 15, 32, 13, 13, 8, 32, 13, 13, 12, 2, 1, 32, 98];
@@ -84,6 +84,7 @@ pub fn encode_file_content(bytes: &[u8]) -> String {
 }
 
 /// Reads ZM records line by line (streaming), in the context of the file's settlement date.
+/// Records are read into one reused buffer and handed out borrowed ([`ZmRows::next_line`]).
 pub struct ZmRows<R> {
     r: R,
     line: u64,
@@ -91,12 +92,38 @@ pub struct ZmRows<R> {
     buf: Vec<u8>,
     /// The merchant of the first row; every row must name the same one.
     merchant: Option<String>,
+    /// `txnType/txnSubType` of the current record; fields that are not ASCII, decoded.
+    status: String,
+    scratch: [String; 3],
+    failed: bool,
+}
+
+/// A field of a record, trimmed (bytes; blank when the record is shorter).
+fn field_bytes(rec: &[u8], n: usize) -> &[u8] {
+    let start = offset(n);
+    let end = (start + ZM_WIDTHS[n - 1]).min(rec.len());
+    rec.get(start..end).unwrap_or(&[]).trim_ascii()
+}
+
+/// A text field: used in place when ASCII, else decoded from GBK into `into`.
+fn field_text<'b>(rec: &'b [u8], n: usize, into: &'b mut String, line: u64) -> Result<&'b str, StatementError> {
+    let b = field_bytes(rec, n);
+    if b.is_ascii() {
+        return Ok(std::str::from_utf8(b).unwrap_or_default());
+    }
+    let (text, bad) = encoding_rs::GBK.decode_without_bom_handling(b);
+    if bad {
+        return Err(err(line, format!("field {n} is not GBK text")));
+    }
+    into.clear();
+    into.push_str(text.trim());
+    Ok(into.as_str())
 }
 
 impl<R: BufRead> ZmRows<R> {
     /// `date`: the file's date (from its name), giving the year of `MMDDhhmmss` times.
     pub fn new(r: R, date: NaiveDate) -> ZmRows<R> {
-        ZmRows { r, line: 0, date, buf: Vec::new(), merchant: None }
+        ZmRows { r, line: 0, date, buf: Vec::with_capacity(1024), merchant: None, status: String::new(), scratch: Default::default(), failed: false }
     }
 
     /// The merchant the rows so far belong to.
@@ -104,102 +131,122 @@ impl<R: BufRead> ZmRows<R> {
         self.merchant.as_deref()
     }
 
-    fn parse(&self, rec: &[u8]) -> Result<StatementRow, StatementError> {
-        let line = self.line;
+    /// Parses one record (bytes of a line without its end).
+    fn parse<'b>(line: u64, date: NaiveDate, rec: &'b [u8], status: &'b mut String, scratch: &'b mut [String; 3]) -> Result<LineRef<'b>, StatementError> {
         if rec.len() < min_len() {
             return Err(err(line, format!("record is {} bytes, at least {} expected (ZM layout)", rec.len(), min_len())));
         }
-        let get = |n: usize| -> Result<String, StatementError> {
-            let start = offset(n);
-            let end = (start + ZM_WIDTHS[n - 1]).min(rec.len());
-            let bytes = rec.get(start..end).unwrap_or(&[]);
-            let (text, bad) = encoding_rs::GBK.decode_without_bom_handling(bytes);
-            if bad {
-                return Err(err(line, format!("field {n} is not GBK text")));
-            }
-            Ok(text.trim().to_string())
-        };
-        let txn_type = get(field::TXN_TYPE)?;
-        let kind = match txn_type.as_str() {
+        let ascii = |n: usize| std::str::from_utf8(field_bytes(rec, n)).ok().filter(|s| s.is_ascii());
+        let txn_type = ascii(field::TXN_TYPE).unwrap_or("?");
+        let kind = match txn_type {
             "01" => StatementKind::Payment,
             "04" | "31" => StatementKind::Refund,
             other => return Err(err(line, format!("txnType {other:?} (field 20) is not a payment (01), refund (04) or revoke (31)"))),
         };
-        let amount = fen12(&get(field::TXN_AMT)?).ok_or_else(|| err(line, "txnAmt (field 7) is not 12 digits of fen"))?;
-        let fee = signed13(&get(field::MER_CHARGE)?).ok_or_else(|| err(line, "merchant fee (field 16) is not an amount"))?;
-        let order_id = get(field::ORDER_ID)?;
+        let amount = ascii(field::TXN_AMT).and_then(fen12).ok_or_else(|| err(line, "txnAmt (field 7) is not 12 digits of fen"))?;
+        let fee = ascii(field::MER_CHARGE).and_then(signed13).ok_or_else(|| err(line, "merchant fee (field 16) is not an amount"))?;
+        let time = ascii(field::TXN_TIME).and_then(|t| zm_time(date, t)).ok_or_else(|| err(line, "transaction time (field 5) is not MMDDhhmmss"))?;
+        status.clear();
+        status.push_str(txn_type);
+        status.push('/');
+        status.push_str(ascii(field::TXN_SUB_TYPE).unwrap_or(""));
+        let [s0, s1, s2] = scratch;
+        let order_id = field_text(rec, field::ORDER_ID, s0, line)?;
         if order_id.is_empty() {
             return Err(err(line, "orderId (field 12) is empty"));
         }
-        let query_id = get(field::QUERY_ID)?;
-        let time = self.time(&get(field::TXN_TIME)?).ok_or_else(|| err(line, "transaction time (field 5) is not MMDDhhmmss"))?;
-        let (order_no, refund_no) = match txn_type.as_str() {
+        let query_id = field_text(rec, field::QUERY_ID, s1, line)?;
+        let (order_no, refund_no) = match txn_type {
             "01" => (order_id, None),
             "31" => {
                 // Our revoke's orderId is `{order}C`.
-                let orig = get(field::ORIG_ORDER_ID)?;
-                (if orig.is_empty() { order_id.strip_suffix('C').unwrap_or(&order_id).to_string() } else { orig }, None)
+                let orig = field_text(rec, field::ORIG_ORDER_ID, s2, line)?;
+                (if orig.is_empty() { order_id.strip_suffix('C').unwrap_or(order_id) } else { orig }, None)
             }
-            _ => (get(field::ORIG_ORDER_ID)?, Some(order_id)),
+            _ => (field_text(rec, field::ORIG_ORDER_ID, s2, line)?, Some(order_id)),
         };
+        let merchant = ascii(field::MER_ID).ok_or_else(|| err(line, "merchant code (field 28) is not ASCII"))?;
         let (payment, refund) = if kind == StatementKind::Payment { (amount, 0) } else { (0, amount) };
-        Ok(StatementRow {
-            kind,
-            channel_trade_no: query_id,
-            order_no,
-            refund_no,
-            amount: payment,
-            refund_amount: refund,
-            fee,
-            time: Some(time),
-            status: format!("{}/{}", txn_type, get(field::TXN_SUB_TYPE)?),
-            merchant_id: get(field::MER_ID)?,
-        })
+        Ok(LineRef { kind, channel_trade_no: query_id, order_no, refund_no, amount: payment, refund_amount: refund, fee, time: Some(time), status: status.as_str(), merchant_id: merchant })
     }
 
-    /// `MMDDhhmmss` in the file's year (a December record in a January file is last year's).
-    fn time(&self, s: &str) -> Option<NaiveDateTime> {
-        if s.len() != 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+    /// The next record, borrowed from the reader; None at the end (or after an error).
+    pub fn next_line(&mut self) -> Option<Result<LineRef<'_>, StatementError>> {
+        if self.failed {
             return None;
         }
-        let month: u32 = s[..2].parse().ok()?;
-        let year = if month > self.date.month() + 1 { self.date.year() - 1 } else { self.date.year() };
-        NaiveDateTime::parse_from_str(&format!("{year}{s}"), "%Y%m%d%H%M%S").ok()
+        loop {
+            self.buf.clear();
+            match self.r.read_until(b'\n', &mut self.buf) {
+                Ok(0) => return None,
+                Ok(_) => {}
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(err(self.line + 1, format!("cannot read: {e}"))));
+                }
+            }
+            self.line += 1;
+            while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+                self.buf.pop();
+            }
+            if !self.buf.iter().all(|b| b.is_ascii_whitespace()) {
+                break;
+            }
+        }
+        let line = self.line;
+        if self.buf.len() >= min_len() {
+            let merchant = String::from_utf8_lossy(field_bytes(&self.buf, field::MER_ID));
+            match &self.merchant {
+                None => self.merchant = Some(merchant.into_owned()),
+                Some(m) if *m != merchant => {
+                    self.failed = true;
+                    return Some(Err(err(line, format!("merchant {merchant} differs from {m} on earlier lines"))));
+                }
+                Some(_) => {}
+            }
+        }
+        let r = Self::parse(line, self.date, &self.buf, &mut self.status, &mut self.scratch);
+        if r.is_err() {
+            self.failed = true;
+        }
+        Some(r)
     }
+}
+
+/// `MMDDhhmmss` in the year of the file's `date` (a December record in a January file is last
+/// year's).
+fn zm_time(date: NaiveDate, s: &str) -> Option<NaiveDateTime> {
+    let b = s.as_bytes();
+    if b.len() != 10 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |i: usize| u32::from(b[i] - b'0') * 10 + u32::from(b[i + 1] - b'0');
+    let month = n(0);
+    let year = if month > date.month() + 1 { date.year() - 1 } else { date.year() };
+    NaiveDate::from_ymd_opt(year, month, n(2))?.and_hms_opt(n(4), n(6), n(8))
 }
 
 impl<R: BufRead> Iterator for ZmRows<R> {
     type Item = Result<StatementRow, StatementError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            self.buf.clear();
-            match self.r.read_until(b'\n', &mut self.buf) {
-                Ok(0) => return None,
-                Ok(_) => {}
-                Err(e) => return Some(Err(err(self.line + 1, format!("cannot read: {e}")))),
-            }
-            self.line += 1;
-            let rec = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
-            let rec = rec.strip_suffix(b"\r").unwrap_or(rec).to_vec();
-            if rec.iter().all(|b| b.is_ascii_whitespace()) {
-                continue;
-            }
-            let row = self.parse(&rec);
-            if let Ok(r) = &row {
-                match &self.merchant {
-                    None => self.merchant = Some(r.merchant_id.clone()),
-                    Some(m) if *m != r.merchant_id => return Some(Err(err(self.line, format!("merchant {} differs from {m} on earlier lines", r.merchant_id)))),
-                    Some(_) => {}
-                }
-            }
-            return Some(row);
-        }
+        self.next_line().map(|r| r.map(|l| l.to_row()))
     }
 }
 
 /// ZM files declare no totals: the reconciler sums the rows.
-impl<R: BufRead + Send> paydesk_core::statement::StatementSource for ZmRows<R> {}
+impl<R: BufRead + Send> paydesk_core::statement::StatementSource for ZmRows<R> {
+    fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
+        while let Some(l) = self.next_line() {
+            let l = l?;
+            lines.push(l).map_err(|message| err(0, message))?;
+            if lines.len().is_multiple_of(65_536) {
+                progress(lines.len() as u64);
+            }
+        }
+        Ok(())
+    }
+}
 
 /// Whether the first bytes are a UnionPay statement ZIP: its first entry is an `INN…` file.
 pub fn sniff_zip(head: &[u8]) -> bool {
@@ -216,20 +263,27 @@ pub fn sniff(head: &[u8]) -> bool {
     let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
     let first = first.strip_suffix(b"\r").unwrap_or(first);
     let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    first.len() >= min_len() && ZmRows::new(first, today).parse(first).is_ok()
+    let (mut status, mut scratch) = (String::new(), Default::default());
+    first.len() >= min_len() && ZmRows::<&[u8]>::parse(1, today, first, &mut status, &mut scratch).is_ok()
 }
 
-/// Opens a statement ZIP (its ZM entry) or a bare ZM file as a row stream (the statement-format
-/// hook, `crate::statement`). A bare file's times take the year of today (Beijing).
-pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
-    if !bytes.starts_with(b"PK\x03\x04") {
-        let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-        return Ok(Box::new(ZmRows::new(bytes, today)));
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| err(0, "not a ZIP file (UnionPay statements are ZIPs of INN…ZM_… files)"))?;
-    let (idx, date) = zm_entry(&mut zip)?;
-    let text = crate::archive::zip_entry(&mut zip, idx, bytes.len() as u64, crate::archive::LIMITS, "the ZM entry")?.read_all()?;
-    Ok(Box::new(ZmRows::new(Cursor::new(text), date)))
+/// Opens a bare ZM file (taken out of its ZIP) as a row stream (the statement-format hook,
+/// `crate::statement`). Its times take the year of today (Beijing).
+pub fn open(input: crate::statement::Input<'_>) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    let today = chrono::Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+    Ok(Box::new(ZmRows::new(input, today)))
+}
+
+/// The ZM entry of a statement ZIP, by the entries' names.
+pub fn pick_entry(names: &[String]) -> Option<usize> {
+    names.iter().position(|n| is_zm(n))
+}
+
+/// Opens the ZM entry `name` (decompressed on the fly) as a row stream; its times take the year
+/// of the date in its name.
+pub fn open_entry<'a>(name: &str, input: crate::statement::Input<'a>) -> Result<Box<dyn paydesk_core::statement::StatementSource + 'a>, StatementError> {
+    let date = entry_date(name).ok_or_else(|| err(0, "ZM entry name has no date"))?;
+    Ok(Box::new(ZmRows::new(input, date)))
 }
 
 /// 12 digits of fen.

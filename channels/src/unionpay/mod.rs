@@ -128,6 +128,7 @@ impl UnionPay {
             ("orderId", order_id.clone()),
             ("txnTime", txn_time.clone()),
             ("txnAmt", order.amount.fen().to_string()),
+            ("currencyCode", wire::CURRENCY_CNY.to_string()),
             ("origQryId", orig),
             ("backUrl", self.back_url(None)),
             ("reqReserved", order.order_no.to_string()),
@@ -162,6 +163,7 @@ impl UnionPay {
             ("orderId", req.refund_no.to_string()),
             ("txnTime", map::txn_time(req.created_at)),
             ("txnAmt", req.amount.fen().to_string()),
+            ("currencyCode", wire::CURRENCY_CNY.to_string()),
             ("origQryId", orig_qry_id),
             ("backUrl", self.back_url(req.notify_url.as_deref())),
             // Echoed in the refund's notification: it names the refund's order.

@@ -14,9 +14,8 @@
 
 use std::io::{BufRead, Read};
 
-use chrono::NaiveDateTime;
 use paydesk_core::money::Money;
-use paydesk_core::statement::{StatementError, StatementKind, StatementRow, StatementTotals};
+use paydesk_core::statement::{parse_time, LineRef, StatementError, MAX_FIELD, StatementKind, StatementLines, StatementRow, StatementTotals};
 
 /// Longest line accepted (a real line is well under 1 KiB).
 const MAX_LINE: usize = 64 * 1024;
@@ -135,9 +134,17 @@ enum Stage {
     Failed,
 }
 
+/// What the reader found on the line it just read.
+enum Step {
+    /// A detail row, in the line buffer.
+    Row,
+    End,
+}
+
 /// Streams the detail rows of a bill. After the iterator ends without error, [`BillReader::summary`]
 /// holds the summary; the row count is checked against it. Errors name the 1-based line; after an
-/// error the reader stops.
+/// error the reader stops. Lines are read into one reused buffer and handed out borrowed
+/// ([`BillReader::next_line`]): nothing is allocated per line.
 pub struct BillReader<R> {
     input: R,
     line_no: u64,
@@ -146,56 +153,145 @@ pub struct BillReader<R> {
     summary_names: Vec<String>,
     summary: Option<BillSummary>,
     rows: u64,
+    buf: Vec<u8>,
+    cells: Vec<(usize, usize)>,
+    /// Set when the row just handed out was bad (the reader stops).
+    bad_row: std::cell::Cell<bool>,
 }
 
 impl<R: BufRead> BillReader<R> {
     pub fn new(input: R) -> BillReader<R> {
-        BillReader { input, line_no: 0, stage: Stage::Header, columns: None, summary_names: Vec::new(), summary: None, rows: 0 }
+        BillReader { input, line_no: 0, stage: Stage::Header, columns: None, summary_names: Vec::new(), summary: None, rows: 0, buf: Vec::with_capacity(1024), cells: Vec::with_capacity(32), bad_row: std::cell::Cell::new(false) }
     }
 
     /// The summary, once the whole file was read without error.
     pub fn summary(&self) -> Option<&BillSummary> {
-        if self.stage == Stage::Done {
+        if self.stage == Stage::Done && !self.bad_row.get() {
             self.summary.as_ref()
         } else {
             None
         }
     }
 
-    fn err(&mut self, line: u64, message: impl Into<String>) -> Option<Result<StatementRow, StatementError>> {
+    fn fail(&mut self, line: u64, message: impl Into<String>) -> StatementError {
         self.stage = Stage::Failed;
-        Some(Err(StatementError { line, message: message.into() }))
+        StatementError { line, message: message.into() }
     }
 
-    /// The next line without its line end; None at the end of input.
-    fn next_line(&mut self) -> Result<Option<String>, String> {
-        let mut buf = Vec::new();
-        let n = (&mut self.input).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf).map_err(|e| format!("cannot read: {e}"))?;
+    /// Reads the next line into the buffer, without its line end (and BOM); false at the end.
+    fn read_line(&mut self) -> Result<bool, String> {
+        self.buf.clear();
+        let n = (&mut self.input).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut self.buf).map_err(|e| format!("cannot read: {e}"))?;
         if n == 0 {
-            return Ok(None);
+            return Ok(false);
         }
         self.line_no += 1;
-        if buf.len() > MAX_LINE {
+        if self.buf.len() > MAX_LINE {
             return Err(format!("line longer than {MAX_LINE} bytes"));
         }
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
+        while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
+            self.buf.pop();
         }
-        let mut s = String::from_utf8(buf).map_err(|_| "not UTF-8 text".to_string())?;
-        if self.line_no == 1 && s.starts_with('\u{feff}') {
-            s.remove(0);
+        if self.line_no == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+            self.buf.drain(..3);
         }
-        Ok(Some(s))
+        std::str::from_utf8(&self.buf).map_err(|_| "not UTF-8 text".to_string())?;
+        Ok(true)
     }
 
-    fn row(&self, cols: &Columns, line: &str) -> Result<StatementRow, String> {
-        let cells = split_cells(line);
-        if cells.len() != cols.count {
-            return Err(format!("{} cells, but the header has {} columns", cells.len(), cols.count));
+    fn text(&self) -> &str {
+        std::str::from_utf8(&self.buf).unwrap_or_default()
+    }
+
+    /// Advances to the next detail row (left in the buffer, its cells split), handling the
+    /// header, the summary lines and the end of the file on the way.
+    fn advance(&mut self) -> Result<Step, StatementError> {
+        if self.bad_row.get() {
+            self.stage = Stage::Failed;
         }
-        let amount = |i: usize, name: &str| Money::parse_signed_statement(cells[i]).map_err(|e| format!("{name}: {e}"));
-        let status = cells[cols.status].to_string();
-        let kind = match status.as_str() {
+        loop {
+            if matches!(self.stage, Stage::Done | Stage::Failed) {
+                return Ok(Step::End);
+            }
+            let more = match self.read_line() {
+                Ok(m) => m,
+                Err(e) => {
+                    let n = self.line_no.max(1);
+                    return Err(self.fail(n, e));
+                }
+            };
+            let n = self.line_no;
+            if !more {
+                return Err(match self.stage {
+                    Stage::Header => self.fail(1, "empty file"),
+                    _ => self.fail(n + 1, "the file ends before its summary lines (truncated download?)"),
+                });
+            }
+            match self.stage {
+                Stage::Header => match Columns::from_header(self.text()) {
+                    Ok(c) => {
+                        self.columns = Some(c);
+                        self.stage = Stage::Rows;
+                    }
+                    Err(e) => return Err(self.fail(n, e)),
+                },
+                Stage::Rows if self.buf.first() == Some(&b'`') => {
+                    self.rows += 1;
+                    split_cells(&self.buf, &mut self.cells);
+                    return Ok(Step::Row);
+                }
+                Stage::Rows if self.text().trim().is_empty() => return Err(self.fail(n, "empty line among the detail rows")),
+                Stage::Rows => {
+                    if !self.text().contains("总交易单数") {
+                        return Err(self.fail(n, "expected a detail row (starting with `) or the summary header (总交易单数,…)"));
+                    }
+                    self.summary_names = self.text().split(',').map(|c| c.trim().to_string()).collect();
+                    self.stage = Stage::SummaryRow;
+                }
+                Stage::SummaryRow => {
+                    let s = self.summary_row().map_err(|e| self.fail(n, e))?;
+                    if s.rows != self.rows {
+                        let msg = format!("the summary counts {} rows but the file has {}", s.rows, self.rows);
+                        return Err(self.fail(n, msg));
+                    }
+                    self.summary = Some(s);
+                    // Only blank lines may follow.
+                    loop {
+                        match self.read_line() {
+                            Ok(false) => break,
+                            Ok(true) if self.text().trim().is_empty() => continue,
+                            Ok(true) => {
+                                let m = self.line_no;
+                                return Err(self.fail(m, "unexpected content after the summary"));
+                            }
+                            Err(e) => {
+                                let m = self.line_no;
+                                return Err(self.fail(m, e));
+                            }
+                        }
+                    }
+                    self.stage = Stage::Done;
+                    return Ok(Step::End);
+                }
+                Stage::Done | Stage::Failed => return Ok(Step::End),
+            }
+        }
+    }
+
+    /// The detail row in the buffer, borrowed.
+    fn row(&self) -> Result<LineRef<'_>, String> {
+        let Some(cols) = self.columns.as_ref() else { return Err("no header".into()) };
+        let text = self.text();
+        if self.cells.len() != cols.count {
+            return Err(format!("{} cells, but the header has {} columns", self.cells.len(), cols.count));
+        }
+        let cell = |i: usize| {
+            let (a, b) = self.cells[i];
+            text[a..b].trim()
+        };
+        let amount = |i: usize, name: &str| Money::parse_signed_statement(cell(i)).map_err(|e| format!("{name}: {e}"));
+        let status = cell(cols.status);
+        let kind = match status {
             "SUCCESS" | "REVOKED" => StatementKind::Payment,
             "REFUND" => StatementKind::Refund,
             other => return Err(format!("交易状态 {other:?} is not SUCCESS, REFUND or REVOKED")),
@@ -206,12 +302,17 @@ impl<R: BufRead> BillReader<R> {
         }
         let (refund_no, refund_amount) = match kind {
             StatementKind::Refund => {
-                let no = cols.refund_no.map(|i| cells[i]).filter(|s| !s.is_empty() && *s != "0").ok_or("refund row without 商户退款单号")?;
+                let no = cols.refund_no.map(cell).filter(|s| !s.is_empty() && *s != "0");
+                // Only a refund Paydesk made must carry our number; one made in WeChat's own
+                // app of a payment Paydesk never created may not (reconciled as external).
+                if no.is_none() && paydesk_core::ids::issued_by_paydesk(cell(cols.order_no), 'P') {
+                    return Err("refund row without 商户退款单号".into());
+                }
                 let a = amount(cols.refund_amount.ok_or("refund row, but the header has no 申请退款金额/退款金额 column")?, "申请退款金额")?;
                 if a <= 0 {
                     return Err("refund amount is not positive".into());
                 }
-                (Some(no.to_string()), a)
+                (no, a)
             }
             StatementKind::Payment => (None, 0),
         };
@@ -219,29 +320,53 @@ impl<R: BufRead> BillReader<R> {
             Some(i) => amount(i, "手续费")?,
             None => 0,
         };
-        let time = NaiveDateTime::parse_from_str(cells[cols.time], "%Y-%m-%d %H:%M:%S").map_err(|_| format!("交易时间 {:?} is not yyyy-MM-dd HH:mm:ss", cells[cols.time]))?;
-        let sub = cols.sub_merchant.map(|i| cells[i]).filter(|s| !s.is_empty() && *s != "0");
-        let trade_no = cells[cols.trade_no];
-        let order_no = cells[cols.order_no];
-        if trade_no.is_empty() || order_no.is_empty() {
-            return Err("微信订单号 or 商户订单号 is empty".into());
+        let time = parse_time(cell(cols.time).as_bytes()).ok_or_else(|| format!("交易时间 {:?} is not yyyy-MM-dd HH:mm:ss", cell(cols.time)))?;
+        let sub = cols.sub_merchant.map(cell).filter(|s| !s.is_empty() && *s != "0");
+        let trade_no = cell(cols.trade_no);
+        if trade_no.is_empty() {
+            return Err("微信订单号 is empty".into());
         }
-        Ok(StatementRow {
+        for (name, v) in [("微信订单号", trade_no), ("商户订单号", cell(cols.order_no)), ("商户退款单号", refund_no.unwrap_or(""))] {
+            if v.len() > MAX_FIELD {
+                return Err(format!("{name} is longer than {MAX_FIELD} bytes"));
+            }
+        }
+        Ok(LineRef {
             kind,
-            channel_trade_no: trade_no.to_string(),
-            order_no: order_no.to_string(),
+            channel_trade_no: trade_no,
+            // Empty for a payment Paydesk did not create (a 收款码 sticker): reconciled as external.
+            order_no: cell(cols.order_no),
             refund_no,
             amount: order_amount,
             refund_amount,
             fee,
             time: Some(time),
             status,
-            merchant_id: sub.unwrap_or(cells[cols.merchant]).to_string(),
+            merchant_id: sub.unwrap_or(cell(cols.merchant)),
         })
     }
 
-    fn summary_row(&self, line: &str) -> Result<BillSummary, String> {
-        let cells = split_cells(line);
+    /// The next detail row, borrowed from the reader; None at the end (or after an error).
+    pub fn next_line(&mut self) -> Option<Result<LineRef<'_>, StatementError>> {
+        match self.advance() {
+            Ok(Step::End) => None,
+            Err(e) => Some(Err(e)),
+            Ok(Step::Row) => {
+                let line = self.line_no;
+                Some(self.row().map_err(|message| {
+                    // A file with a bad line is refused as a whole: stop here.
+                    self.bad_row.set(true);
+                    StatementError { line, message }
+                }))
+            }
+        }
+    }
+
+    fn summary_row(&self) -> Result<BillSummary, String> {
+        let mut spans = Vec::new();
+        split_cells(&self.buf, &mut spans);
+        let text = self.text();
+        let cells: Vec<&str> = spans.iter().map(|&(a, b)| text[a..b].trim()).collect();
         if cells.len() != self.summary_names.len() {
             return Err(format!("summary has {} cells, but its header has {}", cells.len(), self.summary_names.len()));
         }
@@ -261,88 +386,26 @@ impl<R: BufRead> BillReader<R> {
     }
 }
 
-/// Splits a backtick-prefixed line: cells are separated by `` ,` `` and the leading backtick of
-/// each cell is dropped (a bare backtick is an empty cell).
-fn split_cells(line: &str) -> Vec<&str> {
-    line.strip_prefix('`').unwrap_or(line).split(",`").map(str::trim).collect()
+/// Splits a backtick-prefixed line into cell spans: cells are separated by `` ,` `` and the
+/// leading backtick of each cell is dropped (a bare backtick is an empty cell).
+fn split_cells(line: &[u8], out: &mut Vec<(usize, usize)>) {
+    out.clear();
+    let first = usize::from(line.first() == Some(&b'`'));
+    let mut start = first;
+    for i in memchr::memchr_iter(b'`', &line[first..]).map(|i| i + first) {
+        if i > 0 && line[i - 1] == b',' && i > start {
+            out.push((start, i - 1));
+            start = i + 1;
+        }
+    }
+    out.push((start, line.len()));
 }
 
 impl<R: BufRead> Iterator for BillReader<R> {
     type Item = Result<StatementRow, StatementError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
-            if matches!(self.stage, Stage::Done | Stage::Failed) {
-                return None;
-            }
-            let line = match self.next_line() {
-                Ok(l) => l,
-                Err(e) => {
-                    let n = self.line_no.max(1);
-                    return self.err(n, e);
-                }
-            };
-            let n = self.line_no;
-            let Some(line) = line else {
-                return match self.stage {
-                    Stage::Header => self.err(1, "empty file"),
-                    _ => self.err(n + 1, "the file ends before its summary lines (truncated download?)"),
-                };
-            };
-            match self.stage {
-                Stage::Header => match Columns::from_header(&line) {
-                    Ok(c) => {
-                        self.columns = Some(c);
-                        self.stage = Stage::Rows;
-                    }
-                    Err(e) => return self.err(n, e),
-                },
-                Stage::Rows if line.starts_with('`') => {
-                    let Some(cols) = self.columns.clone() else { return self.err(n, "no header") };
-                    self.rows += 1;
-                    return Some(self.row(&cols, &line).map_err(|message| {
-                        self.stage = Stage::Failed;
-                        StatementError { line: n, message }
-                    }));
-                }
-                Stage::Rows if line.trim().is_empty() => return self.err(n, "empty line among the detail rows"),
-                Stage::Rows => {
-                    if !line.contains("总交易单数") {
-                        return self.err(n, "expected a detail row (starting with `) or the summary header (总交易单数,…)");
-                    }
-                    self.summary_names = line.split(',').map(|c| c.trim().to_string()).collect();
-                    self.stage = Stage::SummaryRow;
-                }
-                Stage::SummaryRow => match self.summary_row(&line) {
-                    Ok(s) if s.rows != self.rows => {
-                        let msg = format!("the summary counts {} rows but the file has {}", s.rows, self.rows);
-                        return self.err(n, msg);
-                    }
-                    Ok(s) => {
-                        self.summary = Some(s);
-                        // Only blank lines may follow.
-                        loop {
-                            match self.next_line() {
-                                Ok(None) => break,
-                                Ok(Some(l)) if l.trim().is_empty() => continue,
-                                Ok(Some(_)) => {
-                                    let m = self.line_no;
-                                    return self.err(m, "unexpected content after the summary");
-                                }
-                                Err(e) => {
-                                    let m = self.line_no;
-                                    return self.err(m, e);
-                                }
-                            }
-                        }
-                        self.stage = Stage::Done;
-                        return None;
-                    }
-                    Err(e) => return self.err(n, e),
-                },
-                Stage::Done | Stage::Failed => return None,
-            }
-        }
+        self.next_line().map(|r| r.map(|l| l.to_row()))
     }
 }
 
@@ -366,6 +429,17 @@ impl<R: BufRead + Send> paydesk_core::statement::StatementSource for BillReader<
     fn totals(&self) -> StatementTotals {
         self.summary().map(BillSummary::totals).unwrap_or_default()
     }
+
+    fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
+        while let Some(l) = self.next_line() {
+            // Fields were checked against MAX_FIELD with their line: this cannot fail.
+            lines.push(l?).map_err(|message| StatementError { line: 0, message })?;
+            if lines.len().is_multiple_of(65_536) {
+                progress(lines.len() as u64);
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Whether `head` looks like a WeChat Pay trade bill: optional BOM, then the header line
@@ -375,8 +449,8 @@ pub fn sniff(head: &[u8]) -> bool {
 }
 
 /// Opens a (decompressed) bill as a row stream.
-pub fn open(bytes: &[u8]) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
-    Ok(Box::new(BillReader::new(std::io::BufReader::with_capacity(256 * 1024, bytes))))
+pub fn open(input: crate::statement::Input<'_>) -> Result<Box<dyn paydesk_core::statement::StatementSource + '_>, StatementError> {
+    Ok(Box::new(BillReader::new(input)))
 }
 
 #[cfg(test)]

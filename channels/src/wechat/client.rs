@@ -221,6 +221,21 @@ impl V3Client {
         }
     }
 
+    /// Downloads the platform certificates now when `serial` names one not held (download mode
+    /// only; a public-key id is never downloaded), unless a download was tried within the last
+    /// minute — so the first callback after a start verifies, and a forged serial costs at most
+    /// one download a minute. A download already under way is waited for.
+    pub(crate) async fn fetch_certificate(&self, serial: &str) {
+        if !self.download || serial.starts_with(PUBLIC_KEY_ID_PREFIX) || self.verifier.certs.get(serial).is_some() {
+            return;
+        }
+        let _g = self.refresh_lock.lock().await;
+        let recent = self.last_attempt.lock().unwrap_or_else(|p| p.into_inner()).is_some_and(|t| Utc::now() - t < RETRY_SPACING);
+        if self.verifier.certs.get(serial).is_none() && !recent {
+            self.refresh_locked().await;
+        }
+    }
+
     /// From a synchronous context (a callback naming an unknown serial): refresh in the
     /// background so WeChat's retry of the callback verifies.
     pub(crate) fn refresh_in_background(self: &Arc<Self>) {

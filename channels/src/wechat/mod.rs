@@ -277,6 +277,14 @@ impl Channel for WeChat {
         Ok(StatementFile { file_name: format!("wechat-{}-{day}-fundflow-BASIC.csv", self.merchant.signing_mchid()), bytes: csv })
     }
 
+    /// A callback signed under a platform certificate serial not held yet (the first one after a
+    /// start, or a rotated certificate): download the list first, so it verifies now.
+    async fn prepare_callback(&self, req: &CallbackRequest) {
+        if let Some(serial) = req.header(v3::H_SERIAL) {
+            self.client.fetch_certificate(serial).await;
+        }
+    }
+
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackEvent, ChannelError> {
         self.callback(req)
     }

@@ -50,12 +50,12 @@ pub(crate) enum BankCmd {
 }
 
 pub(crate) fn leg(p: &Arc<paydesk_core::Payments>, home: &Path) -> BankLeg {
-    BankLeg::new(Arc::new(super::settle::settler(p, home)), home)
+    BankLeg::new(Arc::new(super::settlement::settler(p, home)), home)
 }
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
     let exit = if matches!(e.code(), "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit }
+    CliError { code: e.code(), message: e.to_string(), exit, order_no: None }
 }
 
 fn yuan(f: i64) -> String {
@@ -150,7 +150,7 @@ pub(crate) async fn bank(home: &Path, cmd: BankCmd, o: &Out) -> Result<i32, CliE
         }
         BankCmd::Chain { date } => {
             let day = match date {
-                Some(d) => parse_day("date", &d)?,
+                Some(d) => parse_day("date", &d, leg.today())?,
                 None => leg.today().checked_sub_days(chrono::Days::new(2)).ok_or_else(|| CliError::other("no such day"))?,
             };
             let c = day_chain(leg.settler(), day)?;

@@ -6,37 +6,51 @@ use clap::Subcommand;
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::{catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 /// Asks a running `paydesk serve` (or the app) for its status.
 pub(crate) async fn status(home: &Path, url: Option<String>, o: &Out) -> Result<i32, CliError> {
+    // The service of this home (it says where it listens in the home's lock), unless a URL is given.
     let url = match url {
         Some(u) => u,
-        None => {
-            let s = paydesk_core::config::Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
-            format!("http://{}", s.listen)
-        }
+        None => match paydesk_core::service_lock::ServiceLock::running(home) {
+            Some(Some(paydesk_core::service_lock::Holder { listen: Some(addr), .. })) => format!("http://{addr}"),
+            Some(_) => {
+                let s = paydesk_core::config::Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
+                format!("http://{}", s.listen)
+            }
+            None => {
+                o.print(&json!({"running": false, "home": home}), || tr!(NO_SERVICE_HERE, home = home.display()));
+                return Ok(EXIT_FAILURE);
+            }
+        },
     };
     let r = reqwest::Client::new().get(format!("{}/status", url.trim_end_matches('/'))).send().await;
     let v: serde_json::Value = match r {
         Ok(r) => r.json().await.map_err(CliError::other)?,
         Err(_) => {
-            o.print(&json!({"running": false, "url": url}), || format!("Paydesk is not serving at {url} (start it with `paydesk serve`)"));
+            o.print(&json!({"running": false, "url": url}), || tr!(NOT_SERVING, url = url));
             return Ok(EXIT_FAILURE);
         }
     };
     o.print(&v, || {
         let tunnel = match v["tunnel"]["state"].as_str() {
-            Some("connected") => format!("connected, {}", v["tunnel"]["public_url"].as_str().unwrap_or("")),
-            Some("reconnecting") => format!("reconnecting (attempt {}): {}", v["tunnel"]["attempt"], v["tunnel"]["error"].as_str().unwrap_or("")),
-            Some("connecting") => "connecting".into(),
-            _ => "off".into(),
+            Some("connected") => tr!(STATUS_TUNNEL_CONNECTED, url = v["tunnel"]["public_url"].as_str().unwrap_or("")),
+            Some("reconnecting") => tr!(STATUS_TUNNEL_RECONNECTING, attempt = v["tunnel"]["attempt"], error = v["tunnel"]["error"].as_str().unwrap_or("")),
+            Some("connecting") => t(m::STATUS_TUNNEL_CONNECTING).into(),
+            _ => t(m::STATUS_TUNNEL_OFF).into(),
         };
-        format!(
-            "Paydesk {} at {url}\n  tunnel          {tunnel}\n  callbacks to    {}\n  open orders     {}\n  open refunds    {}\n  notifications   {} pending, {} failed",
-            v["version"].as_str().unwrap_or("?"),
-            v["notify_url_base"].as_str().unwrap_or("(none: polling only)"),
-            v["open_orders"], v["open_refunds"], v["notifications_pending"], v["notifications_failed"]
+        tr!(
+            STATUS_BODY,
+            version = v["version"].as_str().unwrap_or("?"),
+            url = url,
+            tunnel = tunnel,
+            callbacks = v["notify_url_base"].as_str().unwrap_or(t(m::STATUS_POLLING_ONLY)),
+            orders = v["open_orders"],
+            refunds = v["open_refunds"],
+            pending = v["notifications_pending"],
+            failed = v["notifications_failed"]
         ) + &crate::cmd::routing::health_lines(&v)
     });
     Ok(EXIT_OK)
@@ -66,7 +80,7 @@ pub(crate) fn notifications(home: &Path, c: Option<NotificationsCmd>, o: &Out) -
         NotificationsCmd::List { status, limit } => {
             if let Some(s) = &status {
                 if !["pending", "delivered", "failed"].contains(&s.as_str()) {
-                    return Err(CliError::invalid("status", "use pending, delivered or failed"));
+                    return Err(CliError::invalid("status", t(m::NOTIFY_STATUS_VALUES)));
                 }
             }
             let rows = store.notifications(status.as_deref(), limit)?;
@@ -76,10 +90,10 @@ pub(crate) fn notifications(home: &Path, c: Option<NotificationsCmd>, o: &Out) -
             }
             o.print(&out, || {
                 if rows.is_empty() {
-                    return "no notifications".into();
+                    return t(m::NO_NOTIFICATIONS).into();
                 }
                 rows.iter()
-                    .map(|n| format!("#{:<5} {:<10} {:<16} {:<26} attempts {:<2} {}  {}", n.id, n.status, n.event, n.reference, n.attempts, n.target, n.last_error.as_deref().unwrap_or("")))
+                    .map(|n| tr!(NOTIFY_LINE, id = format!("{:<5}", n.id), status = format!("{:<10}", n.status), event = format!("{:<16}", n.event), reference = format!("{:<26}", n.reference), attempts = format!("{:<2}", n.attempts), target = n.target, error = n.last_error.as_deref().unwrap_or("")))
                     .collect::<Vec<_>>()
                     .join("\n")
             });
@@ -87,7 +101,7 @@ pub(crate) fn notifications(home: &Path, c: Option<NotificationsCmd>, o: &Out) -
         }
         NotificationsCmd::Resend { id } => {
             let n = store.resend_notification(id, chrono::Utc::now())?;
-            o.print(&n, || format!("notification #{id} will be sent again now (by the running `paydesk serve` or app)"));
+            o.print(&n, || tr!(NOTIFY_RESEND, id = id));
             Ok(EXIT_OK)
         }
     }
@@ -116,18 +130,18 @@ pub(crate) fn apikey(home: &Path, c: ApiKeyCmd, o: &Out) -> Result<i32, CliError
         ApiKeyCmd::Create { name, scopes } => {
             let scopes: Vec<String> = scopes.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
             let (k, token) = paydesk_core::apikey::create(p.store(), &name, &scopes, &paydesk_core::Principal::os()).map_err(|e| CliError::invalid("apikey", e))?;
-            o.print(&json!({"key": k, "token": token}), || format!("API key {} for {name} ({}):\n  {token}\nStore it now: it is not shown again.", k.id, k.scopes.join(", ")));
+            o.print(&json!({"key": k, "token": token}), || tr!(APIKEY_CREATED, id = k.id, name = name, scopes = k.scopes.join(", "), token = token));
         }
         ApiKeyCmd::List => {
             let keys = p.store().api_keys()?;
-            o.print(&keys, || keys.iter().map(|k| format!("{}  {:<20} {:<45} {}", k.id, k.name, k.scopes.join(","), if k.revoked_at.is_some() { "revoked" } else { "active" })).collect::<Vec<_>>().join("\n"));
+            o.print(&keys, || keys.iter().map(|k| format!("{}  {:<20} {:<45} {}", k.id, k.name, k.scopes.join(","), t(if k.revoked_at.is_some() { m::APIKEY_REVOKED } else { m::APIKEY_ACTIVE }))).collect::<Vec<_>>().join("\n"));
         }
         ApiKeyCmd::Revoke { id } => {
             match paydesk_core::apikey::revoke(p.store(), &id, &paydesk_core::Principal::os()) {
                 Err(paydesk_core::apikey::KeyError::Store(e)) => return Err(e.into()),
                 other => other.map_err(|e| CliError::invalid("apikey", e))?,
             }
-            o.print(&json!({"revoked": id}), || format!("revoked {id}"));
+            o.print(&json!({"revoked": id}), || tr!(APIKEY_REVOKED_ONE, id = id));
         }
     }
     Ok(EXIT_OK)

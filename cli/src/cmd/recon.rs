@@ -1,5 +1,7 @@
 //! `reconcile`: run a day's reconciliation (download or `--file`), show stored results,
-//! re-query or resolve a discrepancy, export the report (CSV/XLSX/TXT).
+//! re-query, resolve or accept (external payments) discrepancies, export the report
+//! (CSV/XLSX/TXT). A failed run is reported beside the day's last good run, which it does not
+//! replace, and the exit code is not 0.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -8,12 +10,13 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use paydesk_core::export::Format;
-use paydesk_core::reconcile::{report, Phase, Progress, Reconciler, RunRequest, StatementInput};
+use paydesk_core::reconcile::{report, DiscrepancyKind, ItemState, Phase, Progress, Reconciler, RunRequest, StatementInput};
 use paydesk_core::store::{ItemFilter, RunRecord};
 use serde_json::json;
 
 use crate::ctx;
-use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
+use crate::i18n::{self, catalog as m, t, tr, Msg};
+use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK};
 
 /// Exit code when a reconciliation finds differences still open.
 pub(crate) const EXIT_DISCREPANCIES: i32 = 6;
@@ -29,10 +32,10 @@ pub(crate) struct ReconArgs {
 
 #[derive(Args, Debug)]
 pub(crate) struct RunArgs {
-    /// The business day (YYYY-MM-DD); default yesterday.
+    /// The business day: YYYY-MM-DD, `today` or `yesterday` (default).
     #[arg(long, value_name = "DATE")]
     date: Option<String>,
-    /// Last day of a range starting at --date (each day is reconciled).
+    /// Last day of a range starting at --date (each day is reconciled): YYYY-MM-DD, `today`, `yesterday`.
     #[arg(long, value_name = "DATE")]
     to: Option<String>,
     /// Only this account (default: every enabled account that has statements).
@@ -70,6 +73,24 @@ pub(crate) enum ReconCmd {
         #[arg(long)]
         note: String,
     },
+    /// Accept payments taken outside Paydesk (discrepancies of kind `external`: a 收款码 sticker,
+    /// the channel's own app) into the book as external sales, with a note. Give their ids, or
+    /// --all for every open one of --date (default yesterday) and --account.
+    Accept {
+        /// Discrepancy ids (from `paydesk reconcile --show`).
+        ids: Vec<i64>,
+        /// Every open external discrepancy of the day(s) and account(s).
+        #[arg(long, conflicts_with = "ids")]
+        all: bool,
+        /// With --all: the business day (YYYY-MM-DD, `today`, `yesterday`).
+        #[arg(long, value_name = "DATE", requires = "all")]
+        date: Option<String>,
+        /// With --all: only this account.
+        #[arg(long, requires = "all")]
+        account: Option<String>,
+        #[arg(long)]
+        note: String,
+    },
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal or with --json).
@@ -83,7 +104,7 @@ impl Progress for Bar {
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         if last.as_ref() != Some(&(account.to_string(), phase)) {
             *last = Some((account.to_string(), phase));
-            self.bar.set_message(format!("{account}: {}", phase.as_str()));
+            self.bar.set_message(format!("{account}: {}", phase_word(phase)));
         }
         match total {
             Some(t) => {
@@ -102,13 +123,83 @@ fn bar(o: &Out) -> Arc<Bar> {
     Arc::new(Bar { bar: b, last: Mutex::new(None) })
 }
 
-pub(crate) fn parse_day(field: &str, s: &str) -> Result<NaiveDate, CliError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| CliError::invalid(field, format!("{s:?} is not a date like 2026-11-25")))
+fn phase_word(p: Phase) -> &'static str {
+    t(match p {
+        Phase::Download => m::PHASE_DOWNLOAD,
+        Phase::Parse => m::PHASE_PARSE,
+        Phase::Book => m::PHASE_BOOK,
+        Phase::Match => m::PHASE_MATCH,
+        Phase::Save => m::PHASE_SAVE,
+        Phase::Export => m::PHASE_EXPORT,
+    })
+}
+
+fn state_word(s: ItemState) -> &'static str {
+    t(match s {
+        ItemState::Open => m::STATE_OPEN,
+        ItemState::Fixed => m::STATE_FIXED,
+        ItemState::Resolved => m::STATE_RESOLVED,
+    })
+}
+
+fn kind_word(k: DiscrepancyKind) -> &'static str {
+    t(match k {
+        DiscrepancyKind::MissingInBook => m::DKIND_MISSING_IN_BOOK,
+        DiscrepancyKind::MissingAtChannel => m::DKIND_MISSING_AT_CHANNEL,
+        DiscrepancyKind::AmountDiffers => m::DKIND_AMOUNT_DIFFERS,
+        DiscrepancyKind::StatusDiffers => m::DKIND_STATUS_DIFFERS,
+        DiscrepancyKind::FeeDiffers => m::DKIND_FEE_DIFFERS,
+        DiscrepancyKind::RefundDiffers => m::DKIND_REFUND_DIFFERS,
+        DiscrepancyKind::Duplicate => m::DKIND_DUPLICATE,
+        DiscrepancyKind::External => m::DKIND_EXTERNAL,
+    })
+}
+
+/// Why the matcher flagged a line, from its rule code (the English detail when the code is new).
+fn why(d: &paydesk_core::reconcile::Discrepancy) -> String {
+    let msg: Option<Msg> = match d.reason.code.as_str() {
+        "listed_twice" => Some(m::WHY_LISTED_TWICE),
+        "refund_listed_twice" => Some(m::WHY_REFUND_LISTED_TWICE),
+        "other_account" => Some(m::WHY_OTHER_ACCOUNT),
+        "unknown_payment" => Some(m::WHY_UNKNOWN_PAYMENT),
+        "unknown_refund" => Some(m::WHY_UNKNOWN_REFUND),
+        "unknown_reversal" => Some(m::WHY_UNKNOWN_REVERSAL),
+        "reversed_book_paid" => Some(m::WHY_REVERSED_BOOK_PAID),
+        "paid_book_says" => Some(m::WHY_PAID_BOOK_SAYS),
+        "amount" => Some(m::WHY_AMOUNT),
+        "fee" => Some(m::WHY_FEE),
+        "refunded_book_says" => Some(m::WHY_REFUNDED_BOOK_SAYS),
+        "refund_amount" => Some(m::WHY_REFUND_AMOUNT),
+        "fee_returned" => Some(m::WHY_FEE_RETURNED),
+        "not_on_statement" => Some(m::WHY_NOT_ON_STATEMENT),
+        "refund_not_on_statement" => Some(m::WHY_REFUND_NOT_ON_STATEMENT),
+        "external_payment" => Some(m::WHY_EXTERNAL_PAYMENT),
+        "external_refund" => Some(m::WHY_EXTERNAL_REFUND),
+        _ => None,
+    };
+    msg.map_or_else(|| d.detail.clone(), |msg| i18n::reason(msg, &d.reason))
+}
+
+/// A business day: `YYYY-MM-DD`, `today` or `yesterday` (in the statements' zone).
+pub(crate) fn parse_day(field: &str, s: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "today" => Ok(today),
+        "yesterday" => today.pred_opt().ok_or_else(|| CliError::other(t(m::RECON_NO_YESTERDAY))),
+        d => NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| CliError::invalid(field, tr!(NOT_A_DATE, value = s))),
+    }
+}
+
+fn exit_of(e: &paydesk_core::reconcile::ReconError) -> i32 {
+    match e.code() {
+        "invalid" | "bad_statement" => EXIT_INVALID,
+        "not_found" => EXIT_NOT_FOUND,
+        _ => EXIT_FAILURE,
+    }
 }
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
-    let exit = if e.code() == "invalid" || e.code() == "bad_statement" { crate::out::EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit }
+    let exit = exit_of(&e);
+    CliError::coded(e.code(), e, exit)
 }
 
 fn yuan(f: i64) -> String {
@@ -118,12 +209,26 @@ fn yuan(f: i64) -> String {
 fn run_line(r: &RunRecord) -> String {
     let s = &r.summary;
     if r.status == "failed" {
-        return format!("{} {:<16} FAILED: {}", r.day, r.account, r.error.as_deref().unwrap_or(""));
+        return tr!(RECON_RUN_FAILED, day = r.day, account = i18n::pad(&r.account, 16), error = r.error.as_deref().unwrap_or(""));
     }
-    format!(
-        "{} {:<16} payments {:>6} {:>14}  refunds {:>5} {:>12}  fees {:>10}  net {:>14}  matched {:>6}  discrepancies {:>4} ({} open)",
-        r.day, r.account, s.payments, yuan(s.payment_amount), s.refunds, yuan(s.refund_amount), yuan(s.fees), yuan(s.net), s.matched, s.mismatched, r.open
-    )
+    let line = tr!(
+        RECON_RUN,
+        day = r.day,
+        account = i18n::pad(&r.account, 16),
+        payments = format!("{:>6}", s.payments),
+        payment_amount = format!("{:>14}", yuan(s.payment_amount)),
+        refunds = format!("{:>5}", s.refunds),
+        refund_amount = format!("{:>12}", yuan(s.refund_amount)),
+        fees = format!("{:>10}", yuan(s.fees)),
+        net = format!("{:>14}", yuan(s.net)),
+        matched = format!("{:>6}", s.matched),
+        mismatched = format!("{:>4}", s.mismatched),
+        open = r.open
+    );
+    match &r.failure {
+        Some(f) => format!("{line}\n{}", tr!(RECON_LATER_FAILED, day = r.day, account = i18n::pad(&r.account, 16), run = f.run_id, error = f.error)),
+        None => line,
+    }
 }
 
 pub(crate) async fn reconcile(home: &Path, a: ReconArgs, o: &Out) -> Result<i32, CliError> {
@@ -131,29 +236,62 @@ pub(crate) async fn reconcile(home: &Path, a: ReconArgs, o: &Out) -> Result<i32,
     let rec = Reconciler::new(p, home, Arc::new(paydesk_channels::statement::Parsers));
     match a.action {
         Some(ReconCmd::Requery { id }) => {
+            // A re-query that leaves the difference open is an answer, not an error.
             let i = rec.requery(id, None).await.map_err(err)?;
             let last = rec.store().recon_actions(id)?.pop().map(|x| x.outcome).unwrap_or_default();
-            o.print(&i, || format!("discrepancy {id}: {} — {last}", i.state.as_str()));
+            o.print(&i, || tr!(RECON_REQUERIED, id = id, state = state_word(i.state), outcome = last));
             Ok(EXIT_OK)
         }
         Some(ReconCmd::Resolve { id, note }) => {
             let i = rec.resolve(id, &note, None).map_err(err)?;
-            o.print(&i, || format!("discrepancy {id}: resolved"));
+            o.print(&i, || tr!(RECON_RESOLVED, id = id));
             Ok(EXIT_OK)
         }
+        Some(ReconCmd::Accept { ids, all, date, account, note }) => accept(&rec, ids, all, date, account, &note, o),
         None => run(home, &rec, a.run, o).await,
     }
 }
 
+fn accept(rec: &Reconciler, ids: Vec<i64>, all: bool, date: Option<String>, account: Option<String>, note: &str, o: &Out) -> Result<i32, CliError> {
+    let ids = if all {
+        let day = parse_day("date", date.as_deref().unwrap_or("yesterday"), rec.today())?;
+        let accounts: Vec<String> = account.into_iter().collect();
+        let runs = rec.store().latest_runs(&day.to_string(), &day.to_string(), &accounts)?;
+        let run_ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+        let f = ItemFilter { kind: Some(paydesk_core::reconcile::DiscrepancyKind::External), state: Some(paydesk_core::reconcile::ItemState::Open), limit: Some(paydesk_core::reconcile::external::MAX_BATCH as u32) };
+        rec.store().recon_items(&run_ids, &f)?.into_iter().map(|i| i.id).collect()
+    } else {
+        ids
+    };
+    if ids.is_empty() {
+        return Err(CliError::coded("not_found", t(m::RECON_NOTHING_TO_ACCEPT), EXIT_NOT_FOUND));
+    }
+    let done = rec.accept_external(&ids, note, None).map_err(err)?;
+    o.print(&done, || {
+        let mut s: Vec<String> = done
+            .iter()
+            .map(|i| tr!(RECON_ACCEPTED, id = i.id, account = i.account, trade_no = i.discrepancy.channel.as_ref().and_then(|c| c.trade_no.as_deref()).unwrap_or("")))
+            .collect();
+        s.push(tr!(RECON_ACCEPTED_COUNT, count = done.len()));
+        s.join("\n")
+    });
+    Ok(EXIT_OK)
+}
+
+/// A run that could not be done in this invocation.
+struct Failed {
+    day: NaiveDate,
+    account: String,
+    error: paydesk_core::reconcile::ReconError,
+}
+
 async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, CliError> {
     let formats = a.export.iter().map(|f| f.parse::<Format>().map_err(|e| CliError::invalid("export", e))).collect::<Result<Vec<_>, _>>()?;
-    let from = match &a.date {
-        Some(d) => parse_day("date", d)?,
-        None => rec.today().pred_opt().ok_or_else(|| CliError::other("no yesterday"))?,
-    };
-    let to = a.to.as_deref().map(|d| parse_day("to", d)).transpose()?.unwrap_or(from);
+    let today = rec.today();
+    let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
+    let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
     if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
+        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
     }
     if a.leg == "bank" {
         if a.file.is_some() || a.account.is_some() {
@@ -162,17 +300,14 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
         return super::bank::reconcile(home, from, to, a.show, formats, a.out, o).await;
     }
     if a.file.is_some() && (a.account.is_none() || to != from) {
-        return Err(CliError::invalid("file", "a statement file belongs to one account and one day: give --account and a single --date"));
+        return Err(CliError::invalid("file", t(m::RECON_FILE_ONE)));
     }
     if let Some(acct) = &a.account {
-        rec.store().account(acct).map_err(|_| CliError::invalid("account", format!("no account named {acct:?}")))?;
+        rec.store().account(acct).map_err(|_| CliError::invalid("account", tr!(RECON_NO_ACCOUNT, account = format!("{acct:?}"))))?;
     }
-    let mut runs: Vec<RunRecord> = Vec::new();
-    let mut failed = 0;
-    if a.show {
-        let accounts: Vec<String> = a.account.iter().cloned().collect();
-        runs = rec.store().latest_runs(&from.to_string(), &to.to_string(), &accounts)?;
-    } else {
+    let accounts: Vec<String> = a.account.iter().cloned().collect();
+    let mut failed: Vec<Failed> = Vec::new();
+    if !a.show {
         let progress = bar(o);
         let mut day = from;
         while day <= to {
@@ -184,27 +319,22 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
                 (None, _) => rec.run_all(day, "cli", None, progress.clone()).await,
             };
             for r in results {
-                match r {
-                    Ok(r) => runs.push(r),
-                    Err((acct, e)) if e.code() == "invalid" || e.code() == "bad_statement" => {
-                        progress.bar.finish_and_clear();
-                        return Err(err(e)).map_err(|c| CliError { message: format!("{acct}: {}", c.message), ..c });
-                    }
-                    Err((acct, e)) => {
-                        failed += 1;
-                        progress.bar.suspend(|| eprintln!("{day} {acct}: {e}"));
-                    }
+                if let Err((account, error)) = r {
+                    progress.bar.suspend(|| crate::out::note(&tr!(RECON_DAY_ERROR, day = day, account = account, error = error)));
+                    failed.push(Failed { day, account, error });
                 }
             }
             day = day.succ_opt().unwrap_or(to + chrono::Days::new(1));
         }
         progress.bar.finish_and_clear();
     }
-    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    // What the day(s) stand at: the last good run of each, a newer failure beside it.
+    let runs: Vec<RunRecord> = rec.store().latest_runs(&from.to_string(), &to.to_string(), &accounts)?;
+    let ids: Vec<i64> = runs.iter().filter(|r| r.status == "done").map(|r| r.id).collect();
     let items = rec.store().recon_items(&ids, &ItemFilter { limit: Some(1000), ..Default::default() })?;
     let mut files = Vec::new();
-    if !formats.is_empty() {
-        let tables = report::tables(rec.store(), &runs)?;
+    if !formats.is_empty() && !runs.is_empty() {
+        let tables = report::tables(rec, &runs).map_err(err)?;
         let dir = a.out.clone().unwrap_or_else(|| home.join("exports"));
         let stem = if from == to { format!("reconciliation-{from}") } else { format!("reconciliation-{from}-{to}") };
         for f in formats {
@@ -212,19 +342,25 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
         }
     }
     let open: u64 = runs.iter().map(|r| r.open).sum();
-    o.print(&json!({"runs": runs, "discrepancies": items, "exported": files, "failed": failed}), || {
+    let errors: Vec<serde_json::Value> = failed.iter().map(|f| json!({"day": f.day.to_string(), "account": f.account, "code": f.error.code(), "message": f.error.to_string()})).collect();
+    o.print(&json!({"runs": runs, "discrepancies": items, "exported": files, "failed": failed.len(), "errors": errors}), || {
         let mut s: Vec<String> = runs.iter().map(run_line).collect();
         if runs.is_empty() {
-            s.push(format!("no reconciliation for {from}{}", if to != from { format!(" – {to}") } else { String::new() }));
+            s.push(tr!(RECON_NONE, days = if to != from { format!("{from} – {to}") } else { from.to_string() }));
         }
-        for i in items.iter().filter(|i| i.state == paydesk_core::reconcile::ItemState::Open).take(50) {
+        for i in items.iter().filter(|i| i.state == ItemState::Open).take(50) {
             let d = &i.discrepancy;
-            s.push(format!("  #{:<5} {} {:<18} {:<28} {}", i.id, i.account, d.kind.as_str(), d.refund_no.as_deref().unwrap_or(&d.order_no), d.detail));
+            let no = d.refund_no.as_deref().filter(|n| !n.is_empty()).or(Some(d.order_no.as_str()).filter(|n| !n.is_empty())).or(d.channel.as_ref().and_then(|c| c.trade_no.as_deref())).unwrap_or("");
+            s.push(format!("  #{:<5} {} {} {} {}", i.id, i.account, i18n::pad(kind_word(d.kind), 18), i18n::pad(no, 28), why(d)));
         }
         for f in &files {
-            s.push(format!("exported {}", f.display()));
+            s.push(tr!(RECON_EXPORTED, path = f.display()));
         }
         s.join("\n")
     });
-    Ok(if failed > 0 { EXIT_FAILURE } else if open > 0 { EXIT_DISCREPANCIES } else { EXIT_OK })
+    // A failure this time is the exit code, whatever the earlier good runs say.
+    if let Some(worst) = failed.iter().map(|f| exit_of(&f.error)).max() {
+        return Ok(worst);
+    }
+    Ok(if open > 0 { EXIT_DISCREPANCIES } else { EXIT_OK })
 }

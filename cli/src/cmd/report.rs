@@ -7,13 +7,12 @@ use chrono::{Days, NaiveDate, Utc};
 use clap::Args;
 use paydesk_charts::report::{self, ReportOptions};
 use paydesk_charts::text::percent;
-use paydesk_charts::{Lang, Theme};
+use paydesk_charts::Theme;
 use paydesk_core::analytics::{self, parse_day, Dashboard, Period, Unit};
-use paydesk_core::config::Settings;
 use paydesk_core::export::Format;
-use paydesk_core::Store;
 use serde_json::json;
 
+use crate::i18n::{self, catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -36,22 +35,25 @@ pub(crate) struct ReportArgs {
     /// Chart theme: light or dark.
     #[arg(long, default_value = "light")]
     theme: String,
-    /// Labels: zh-CN or en.
-    #[arg(long, default_value = "zh-CN")]
-    lang: String,
     /// Skip the PNG charts.
     #[arg(long)]
     no_charts: bool,
     /// Check the analytics tables against the raw orders and refunds (and exit).
     #[arg(long)]
     check: bool,
+    /// Only this store's sales (a chain's shared book; default: the whole chain).
+    #[arg(long, value_name = "STORE")]
+    store: Option<String>,
+    /// Only this till's sales.
+    #[arg(long, value_name = "TILL")]
+    till: Option<String>,
 }
 
 fn period(a: &ReportArgs, today: NaiveDate) -> Result<Period, CliError> {
     if let Some(p) = &a.period {
         return match p.as_str() {
             "today" | "yesterday" | "week" | "month" | "year" => p.parse().map_err(|e| CliError::invalid("period", e)),
-            other => Err(CliError::invalid("period", format!("{other:?} is not today, yesterday, week, month or year"))),
+            other => Err(CliError::invalid("period", tr!(REPORT_PERIODS, value = other))),
         };
     }
     let from = match &a.from {
@@ -69,13 +71,10 @@ fn options(a: &ReportArgs) -> Result<ReportOptions, CliError> {
     let theme = match a.theme.as_str() {
         "light" => Theme::Light,
         "dark" => Theme::Dark,
-        other => return Err(CliError::invalid("theme", format!("{other:?} is not light or dark"))),
+        other => return Err(CliError::invalid("theme", tr!(REPORT_THEMES, value = other))),
     };
-    let lang = match a.lang.as_str() {
-        "zh-CN" | "zh" => Lang::Zh,
-        "en" => Lang::En,
-        other => return Err(CliError::invalid("lang", format!("{other:?} is not zh-CN or en"))),
-    };
+    // The files speak the run's language (`--lang`, the locale, the home's setting).
+    let lang = i18n::lang();
     let formats = if a.formats.is_empty() {
         ReportOptions::default().formats
     } else {
@@ -85,24 +84,24 @@ fn options(a: &ReportArgs) -> Result<ReportOptions, CliError> {
 }
 
 pub(crate) fn report(home: &Path, a: ReportArgs, o: &Out) -> Result<i32, CliError> {
-    let db_path = Store::path_in(home);
-    if !db_path.exists() {
-        return Err(CliError::invalid("home", format!("{} has no Paydesk book; run `paydesk init` (or `paydesk demo`) first", home.display())));
-    }
-    let settings = Settings::load(home).map_err(|e| CliError::invalid("settings", e))?;
+    crate::ctx::check_book(home)?;
+    let (store, settings) = paydesk_core::shop::open(home).map_err(|e| match e {
+        paydesk_core::shop::OpenError::Config(e) => CliError::invalid("settings", e),
+        other => CliError::other(other),
+    })?;
     let tz = settings.tz().map_err(|e| CliError::invalid("settings", e))?;
-    let store = Store::open(&db_path).map_err(CliError::other)?;
     if a.check {
         let bad = store.sales_bucket_mismatches()?;
         o.print(&json!({"consistent": bad.is_empty(), "mismatches": bad}), || {
-            if bad.is_empty() { "analytics tables agree with the orders and refunds".into() } else { format!("analytics tables disagree with the book:\n  {}", bad.join("\n  ")) }
+            if bad.is_empty() { t(m::REPORT_CHECK_OK).into() } else { format!("{}\n  {}", t(m::REPORT_CHECK_BAD), bad.join("\n  ")) }
         });
         return Ok(if bad.is_empty() { EXIT_OK } else { EXIT_FAILURE });
     }
     let now = Utc::now();
     let opts = options(&a)?;
     let period = period(&a, now.with_timezone(&tz).date_naive())?;
-    let db = analytics::dashboard(&store, tz, period, now).map_err(|e| match e {
+    let scope = analytics::Scope { store: a.store.clone(), till: a.till.clone() };
+    let db = analytics::dashboard_scoped(&store, tz, period, now, &scope).map_err(|e| match e {
         analytics::AnalyticsError::Invalid { field, problem } => CliError::invalid(field, problem),
         other => CliError::other(other),
     })?;
@@ -115,10 +114,23 @@ pub(crate) fn report(home: &Path, a: ReportArgs, o: &Out) -> Result<i32, CliErro
     Ok(EXIT_OK)
 }
 
+fn kpi_label(key: &str) -> &str {
+    match key {
+        "gross" => t(m::KPI_GROSS),
+        "refunds" => t(m::KPI_REFUNDS),
+        "net" => t(m::KPI_NET),
+        "orders" => t(m::KPI_ORDERS),
+        "average_ticket" => t(m::KPI_AVERAGE),
+        "success_rate" => t(m::KPI_SUCCESS_RATE),
+        "fees" => t(m::KPI_FEES),
+        other => other,
+    }
+}
+
 /// The figures as text for a terminal.
 fn human(db: &Dashboard, files: &[String]) -> String {
     let (w, pw) = (&db.window, &db.previous_window);
-    let mut s = format!("Sales {} – {} ({}), compared with {} – {}\n\n", w.from, w.to, db.timezone, pw.from, pw.to);
+    let mut s = tr!(REPORT_HEAD, from = w.from, to = w.to, tz = db.timezone, prev_from = pw.from, prev_to = pw.to) + "\n\n";
     for k in &db.kpis {
         let show = |v: Option<i64>| match (k.unit, v) {
             (_, None) => "—".to_string(),
@@ -131,25 +143,26 @@ fn human(db: &Dashboard, files: &[String]) -> String {
             (_, Some(c), _) => format!("{:+.1}%", c as f64 / 100.0),
             _ => String::new(),
         };
-        s.push_str(&format!("  {:<16} {:>14}   prev {:>14}   {}\n", k.key, show(k.value), show(k.previous), change));
+        s.push_str(&format!("  {} {}   {} {}   {}\n", i18n::pad(kpi_label(k.key), 16), i18n::pad_left(&show(k.value), 14), t(m::REPORT_PREV), i18n::pad_left(&show(k.previous), 14), change));
     }
-    s.push_str("\nBy channel\n");
+    s.push_str(&format!("\n{}\n", t(m::REPORT_BY_CHANNEL)));
     for c in &db.channels {
         let rate = c.success_rate_bp.map(percent).unwrap_or_else(|| "—".into());
-        s.push_str(&format!("  {:<10} {:>14}  {:>6} paid / {:>6} tried  {:>7}  fees {}\n", c.channel, c.gross.to_string(), c.orders, c.attempts, rate, c.fees));
+        let line = tr!(REPORT_CHANNEL_LINE, paid = format!("{:>6}", c.orders), tried = format!("{:>6}", c.attempts), rate = format!("{rate:>7}"), fees = c.fees);
+        s.push_str(&format!("  {} {}  {line}\n", i18n::pad(&i18n::method_name(&c.channel), 10), i18n::pad_left(&c.gross.to_string(), 14)));
     }
-    s.push_str("\nBy method\n");
-    for m in &db.methods {
-        s.push_str(&format!("  {:<10} {:>14}  {:>7}  {} orders\n", m.method, m.gross.to_string(), percent(m.share_bp), m.orders));
+    s.push_str(&format!("\n{}\n", t(m::REPORT_BY_METHOD)));
+    for x in &db.methods {
+        s.push_str(&format!("  {} {}  {}  {}\n", i18n::pad(&i18n::method_name(&x.method), 10), i18n::pad_left(&x.gross.to_string(), 14), i18n::pad_left(&percent(x.share_bp), 7), tr!(REPORT_METHOD_ORDERS, orders = x.orders)));
     }
     if !db.failures.is_empty() {
-        s.push_str("\nWhy orders were not paid\n");
+        s.push_str(&format!("\n{}\n", t(m::REPORT_FAILURES)));
         for f in &db.failures {
-            s.push_str(&format!("  {:>5}×  {:<8} {:<36} {}\n", f.count, f.channel, f.code, f.message));
+            s.push_str(&format!("  {:>5}×  {} {} {}\n", f.count, i18n::pad(&f.channel, 8), i18n::pad(&f.code, 36), f.message));
         }
     }
     if !files.is_empty() {
-        s.push_str(&format!("\nWrote {} files:\n  {}", files.len(), files.join("\n  ")));
+        s.push_str(&format!("\n{}\n  {}", tr!(REPORT_WROTE, count = files.len()), files.join("\n  ")));
     }
     s.trim_end().to_string()
 }

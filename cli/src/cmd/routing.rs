@@ -5,11 +5,12 @@ use std::path::Path;
 
 use clap::Args;
 use paydesk_core::payments::AccountPatch;
-use paydesk_core::routing::{Note, Outcome, RouteDecision};
+use paydesk_core::routing::{Note, Outcome, RouteDecision, Skip};
 use paydesk_core::Money;
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::{self, catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -45,50 +46,73 @@ pub(crate) fn set(home: &Path, a: SetArgs, o: &Out) -> Result<i32, CliError> {
     let enabled = if a.enable { Some(true) } else if a.disable { Some(false) } else { None };
     let patch = AccountPatch { enabled, priority: a.priority, weight: a.weight, fee_rate_bp: a.fee_rate_bp, daily_cap };
     if patch == AccountPatch::default() {
-        return Err(CliError::invalid("settings", "name at least one of --priority, --weight, --fee-rate-bp, --daily-cap, --enable, --disable"));
+        return Err(CliError::invalid("settings", t(m::SET_NOTHING_NAMED)));
     }
     let p = ctx::open(home)?;
     let (acct, changes) = p.update_account(&a.name, &patch, &paydesk_core::Principal::os())?;
     o.print(&json!({"account": acct.name, "changes": changes}), || {
         if changes.is_empty() {
-            format!("{}: nothing to change", acct.name)
+            tr!(SET_NOTHING_CHANGED, account = acct.name)
         } else {
-            format!("{}: {}", acct.name, changes.join("; "))
+            tr!(SET_CHANGED, account = acct.name, changes = changes.join("; "))
         }
     });
     Ok(EXIT_OK)
 }
 
+/// Why the router skipped an account, in words.
+fn skip_text(k: &Skip) -> String {
+    match k {
+        Skip::Disabled => t(m::SKIP_DISABLED).into(),
+        Skip::Unusable => t(m::SKIP_UNUSABLE).into(),
+        Skip::MethodNotServed => t(m::SKIP_METHOD).into(),
+        Skip::KindNotSupported => t(m::SKIP_KIND).into(),
+        Skip::OverDailyCap { used, cap } => tr!(SKIP_CAP, used = used, cap = cap),
+        Skip::CircuitOpen { until } => tr!(SKIP_OPEN, until = until.format("%H:%M:%S")),
+        Skip::ProbeBusy => t(m::SKIP_PROBE_BUSY).into(),
+    }
+}
+
 /// The routing section of `paydesk show`.
 pub(crate) fn describe(d: &RouteDecision) -> String {
-    let mut s = format!("\nRouting   {} {} · {}{}\n", d.method, d.kind.as_str(), if d.fallback { "fallback on" } else { "no fallback" }, match d.mode {
-        paydesk_core::routing::RouteMode::Named => " · account named by the caller",
+    let fallback = t(if d.fallback { m::ROUTE_FALLBACK_ON } else { m::ROUTE_FALLBACK_OFF });
+    let named = match d.mode {
+        paydesk_core::routing::RouteMode::Named => t(m::ROUTE_NAMED),
         paydesk_core::routing::RouteMode::Auto => "",
-    });
+    };
+    let mut s = format!("\n{}\n", tr!(ROUTE_HEAD, method = i18n::method_name(d.method.as_str()), kind = i18n::kind_name(d.kind.as_str()), fallback = fallback, named = named));
     for (i, c) in d.candidates.iter().enumerate() {
         let h = &c.health;
-        let rate = h.success_pct().map_or_else(|| "no calls yet".to_string(), |p| format!("{p} % of {} calls", h.calls));
+        let rate = h.success_pct().map_or_else(|| t(m::ROUTE_NO_CALLS).to_string(), |p| tr!(ROUTE_RATE, pct = p, calls = h.calls));
         let note = match &c.note {
-            Some(Note::Demoted { .. }) => " · demoted (poor health)",
-            Some(Note::Probe) => " · probe after cool-down",
+            Some(Note::Demoted { .. }) => t(m::ROUTE_DEMOTED),
+            Some(Note::Probe) => t(m::ROUTE_PROBE),
             None => "",
         };
-        s.push_str(&format!("  {}. {:<20} priority {} weight {} · {rate} · breaker {:?}{note}\n", i + 1, c.account, c.priority, c.weight, h.state));
+        let breaker = t(match h.state {
+            paydesk_core::routing::BreakerState::Closed => m::BREAKER_CLOSED,
+            paydesk_core::routing::BreakerState::Open => m::BREAKER_OPEN,
+            paydesk_core::routing::BreakerState::HalfOpen => m::BREAKER_HALF_OPEN,
+        });
+        s.push_str(&tr!(ROUTE_CANDIDATE, n = i + 1, account = i18n::pad(&c.account, 20), priority = c.priority, weight = c.weight, rate = rate, breaker = breaker, note = note));
+        s.push('\n');
     }
     for k in &d.skipped {
-        s.push_str(&format!("  skipped {:<14} {}\n", k.account, k.reason));
+        s.push_str(&tr!(ROUTE_SKIPPED, account = i18n::pad(&k.account, 14), reason = skip_text(&k.reason)));
+        s.push('\n');
     }
     for a in &d.attempts {
         let what = match &a.outcome {
-            Outcome::InProgress => "in progress".to_string(),
-            Outcome::Accepted => "accepted".to_string(),
-            Outcome::Refused { message, .. } => format!("refused: {message}"),
-            Outcome::NotReached { message, .. } => format!("not reached, nothing charged: {message}"),
-            Outcome::Abandoned { message, .. } => format!("unclear ({message}); never shown, closed at the channel"),
-            Outcome::Uncharged { message, proof, .. } => format!("unclear ({message}); {proof}"),
-            Outcome::Unresolved { message, .. } => format!("unclear ({message}); still being settled"),
+            Outcome::InProgress => t(m::OUT_IN_PROGRESS).to_string(),
+            Outcome::Accepted => t(m::OUT_ACCEPTED).to_string(),
+            Outcome::Refused { message, .. } => tr!(OUT_REFUSED, message = message),
+            Outcome::NotReached { message, .. } => tr!(OUT_NOT_REACHED, message = message),
+            Outcome::Abandoned { message, .. } => tr!(OUT_ABANDONED, message = message),
+            Outcome::Uncharged { message, proof, .. } => tr!(OUT_UNCHARGED, message = message, proof = proof),
+            Outcome::Unresolved { message, .. } => tr!(OUT_UNRESOLVED, message = message),
         };
-        s.push_str(&format!("  attempt {} on {}: {what}\n", a.order_no, a.account));
+        s.push_str(&tr!(ROUTE_ATTEMPT, order = a.order_no, account = a.account, what = what));
+        s.push('\n');
     }
     s
 }
@@ -96,11 +120,13 @@ pub(crate) fn describe(d: &RouteDecision) -> String {
 /// The accounts lines of `paydesk status` (from the service's `/status`).
 pub(crate) fn health_lines(v: &serde_json::Value) -> String {
     let Some(list) = v["accounts"].as_array() else { return String::new() };
-    let mut s = String::from("\n  accounts");
+    let mut s = format!("\n{}", t(m::STATUS_ACCOUNTS));
     for a in list {
         let h = &a["health"];
-        let rate = h["success_permille"].as_u64().map_or_else(|| "no calls yet".to_string(), |p| format!("{} % of {} calls", p / 10, h["calls"]));
-        s.push_str(&format!("\n    {:<20} {:<9} {rate}, {} failures in a row{}", a["account"].as_str().unwrap_or("?"), h["state"].as_str().unwrap_or("?"), h["fail_streak"], if a["degraded"] == true { " (demoted)" } else { "" }));
+        let rate = h["success_permille"].as_u64().map_or_else(|| t(m::STATUS_NO_CALLS).to_string(), |p| tr!(STATUS_RATE, pct = p / 10, calls = h["calls"]));
+        let demoted = if a["degraded"] == true { t(m::STATUS_DEMOTED) } else { "" };
+        s.push('\n');
+        s.push_str(&tr!(STATUS_ACCOUNT, account = i18n::pad(a["account"].as_str().unwrap_or("?"), 20), state = i18n::pad(h["state"].as_str().unwrap_or("?"), 9), rate = rate, streak = h["fail_streak"], demoted = demoted));
     }
     s
 }

@@ -6,47 +6,100 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Args;
+use paydesk_core::service_lock::ServiceLock;
 use paydesk_core::Payments;
+use paydesk_server::service::Listen;
 use serde_json::json;
 
 use crate::ctx;
+use crate::i18n::tr;
 use crate::out::{CliError, Out, EXIT_OK};
 
 #[derive(Args, Debug)]
 pub(crate) struct ServeArgs {
-    /// Address for the callback server (default: the `listen` setting).
+    /// Loopback address of the local API and /status (default: the `listen` setting).
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Address of the channel callbacks alone, what a tunnel or proxy forwards to (default: the
+    /// `callback_listen` setting).
+    #[arg(long, value_name = "ADDR")]
+    callback_listen: Option<SocketAddr>,
 }
 
-/// Starts the service (server, tunnel, recovery, follower, notifications) and waits for Ctrl-C.
-async fn run_service(home: &Path, p: Arc<Payments>, listen: SocketAddr, o: &Out, banner: impl FnOnce(SocketAddr) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+/// Ctrl-C, or (on Unix) SIGTERM from a service manager or `kill`.
+async fn stop_signal() {
+    #[cfg(unix)]
+    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        return;
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// What the banner shows: where the local API and the callbacks listen.
+struct Bound {
+    local: SocketAddr,
+    callbacks: Option<SocketAddr>,
+}
+
+impl Bound {
+    fn callbacks_text(&self) -> String {
+        self.callbacks.map_or_else(|| "off (polling only)".into(), |a| format!("http://{a}/cb/<account>"))
+    }
+}
+
+/// Starts the service (listeners, tunnel, recovery, follower, notifications) and waits for Ctrl-C
+/// or SIGTERM; `lock` is the home's service lock, held until then. With `backups`, the book is also backed up daily and when the service stops.
+async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, listen: Listen, backups: bool, o: &Out, banner: impl FnOnce(&Bound) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
     let leg = Arc::new(super::bank::leg(&p, home));
+    let backup = (backups && p.settings().backup.enabled).then(|| (p.store().clone(), home.to_path_buf(), p.settings().backup.clone()));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
+    if let Err(e) = lock.set_listen(&svc.server.addr.to_string()) {
+        tracing::warn!("{e}");
+    }
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some((store, home, settings)) = backup.clone() {
+        tokio::spawn(paydesk_core::backup::run_daily(store, home, settings, stop_rx.clone()));
+    }
     let on_run: Arc<dyn Fn(&paydesk_core::store::RunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(account = %r.account, day = %r.day, open = r.open, "reconciliation {}", r.status));
     let bank_rx = stop_rx.clone();
     tokio::spawn(paydesk_core::reconcile::schedule::run(rec, std::time::Duration::from_secs(60), Arc::new(paydesk_core::reconcile::Quiet), on_run, stop_rx));
     let on_bank: Arc<dyn Fn(&paydesk_core::store::BankRunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(day = %r.day, open = r.open, "bank leg {}", r.status));
     tokio::spawn(paydesk_core::reconcile::bank::schedule::run(leg, std::time::Duration::from_secs(60), on_bank, bank_rx));
-    let (mut v, text) = banner(svc.server.addr);
+    let bound = Bound { local: svc.server.addr, callbacks: svc.callbacks.as_ref().map(|c| c.addr) };
+    let (mut v, text) = banner(&bound);
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;
-    o.print(&v, || format!("{text}\nRecovered {recovered} unfinished order(s)/refund(s). Ctrl-C to stop."));
-    let _ = tokio::signal::ctrl_c().await;
+    o.print(&v, || format!("{text}\n{}", tr!(RECOVERED, count = recovered)));
+    stop_signal().await;
     let _ = stop.send(true);
     svc.shutdown().await;
+    if let Some((store, home, settings)) = backup {
+        // The backup at exit: the book as the day ended.
+        let _ = tokio::task::spawn_blocking(move || paydesk_core::backup::run(&store, &home, &settings, chrono::Utc::now())).await;
+    }
+    drop(lock);
     Ok(EXIT_OK)
 }
 
 pub(crate) async fn serve(home: &Path, a: ServeArgs, o: &Out) -> Result<i32, CliError> {
+    ctx::check_book(home)?;
+    let lock = ctx::service_lock(home, "paydesk serve")?;
     let p = ctx::open(home)?;
-    let listen = match a.listen {
-        Some(l) => l,
-        None => p.settings().listen.parse().map_err(|_| CliError::invalid("listen", format!("setting {:?} is not host:port", p.settings().listen)))?,
-    };
-    run_service(home, p, listen, o, |addr| (json!({"listening": addr.to_string()}), format!("Paydesk serving on http://{addr}: callbacks /cb/<account>, API /api/v1, status /status"))).await
+    let mut listen = Listen::from_settings(p.settings()).map_err(|e| CliError::invalid("listen", e))?;
+    listen.local = a.listen.unwrap_or(listen.local);
+    listen.callbacks = a.callback_listen.unwrap_or(listen.callbacks);
+    run_service(home, lock, p, listen, true, o, |b| {
+        (
+            json!({"listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string())}),
+            tr!(SERVING, local = b.local, callbacks = b.callbacks_text()),
+        )
+    })
+    .await
 }
 
 #[derive(Args, Debug)]
@@ -54,9 +107,12 @@ pub(crate) struct DemoArgs {
     /// Where the simulator listens.
     #[arg(long, default_value = paydesk_channels::demo::DEMO_SIM_ADDR, value_name = "ADDR")]
     sim_listen: SocketAddr,
-    /// Where the callback server listens.
-    #[arg(long, default_value = "127.0.0.1:8428", value_name = "ADDR")]
+    /// Where the local API and /status listen (loopback).
+    #[arg(long, default_value = paydesk_core::listeners::DEFAULT_LISTEN, value_name = "ADDR")]
     listen: SocketAddr,
+    /// Where the channel callbacks listen.
+    #[arg(long, default_value = paydesk_core::listeners::DEFAULT_CALLBACK_LISTEN, value_name = "ADDR")]
+    callback_listen: SocketAddr,
     /// Days of sales history to seed into a new demo book (0: none).
     #[arg(long, default_value_t = paydesk_channels::demo::HISTORY_DAYS, value_name = "DAYS")]
     history_days: u32,
@@ -70,10 +126,18 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
             (t.path().to_path_buf(), Some(t))
         }
     };
+    // A kept home must be a demo's own (or a new one): a real shop's book is never touched.
+    if temp.is_none() {
+        let foreign = paydesk_channels::demo::foreign_accounts(&home).map_err(CliError::other)?;
+        if !foreign.is_empty() {
+            return Err(CliError::invalid("home", tr!(DEMO_FOREIGN_HOME, home = home.display(), accounts = foreign.join(", "))));
+        }
+    }
+    let lock = ctx::service_lock(&home, "paydesk demo")?;
     let keys = paydesk_channels::sim::demo_keys_dir();
     let sim_cfg = paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&keys).map_err(CliError::other)?);
-    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", format!("cannot listen on {}: {e}", a.sim_listen)))?;
-    let callback_base = format!("http://{}", a.listen);
+    let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", tr!(CANNOT_LISTEN, addr = a.sim_listen, detail = e)))?;
+    let callback_base = format!("http://{}", a.callback_listen);
     paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
     // With `--home`, the simulator keeps its trades beside the book, so a demo restarted on the
     // same home still agrees with it (queries, statements, reconciliation).
@@ -93,12 +157,10 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
-    let r = run_service(&home, p, a.listen, o, |addr| {
+    let r = run_service(&home, lock, p, Listen { local: a.listen, callbacks: a.callback_listen }, false, o, |b| {
         (
-            json!({"home": h, "simulator": sim_url, "listening": addr.to_string(), "history_orders": seeded}),
-            format!(
-                "Paydesk demo\n  home       {h}\n  simulator  {sim_url}\n  callbacks  http://{addr}/cb/<account>\n\nIn another terminal:\n  paydesk --home {h} pay --amount 12.34 --method alipay --wait 60   # or wechat, sandbox\n  paydesk sim scan --url {sim_url} <ORDER>   # the customer pays the QR\n  paydesk --home {h} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001)\n  paydesk --home {h} orders\n  paydesk --home {h} report --period month   # sales dashboard ({seeded} orders of history seeded)\n  paydesk --home {h} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences"
-            ),
+            json!({"home": h, "simulator": sim_url, "listening": b.local.to_string(), "callbacks": b.callbacks.map(|a| a.to_string()), "history_orders": seeded}),
+            tr!(DEMO_BANNER, home = h, sim = sim_url, local = b.local, callbacks = b.callbacks_text(), seeded = seeded),
         )
     })
     .await;

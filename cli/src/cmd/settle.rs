@@ -1,128 +1,70 @@
-//! `settle`: read the channels' fund-flow statements (download, or `--file` downloaded by hand)
-//! and show what each channel took in and paid out per day, with each payout batch checked
-//! against the days it covers.
+//! `query`, `close`, `refund`: settling an order after it was taken.
 
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::Path;
 
 use clap::Args;
-use paydesk_core::settle::{FundInput, SettleError, Settler};
-use paydesk_core::store::{PayoutRecord, SettleDay};
-use serde_json::json;
+use paydesk_core::payments::RefundRequestInput;
+use paydesk_core::{EventSource, Money, OrderNo, OrderStatus, Principal};
+use paydesk_server::api::{payment_json, refund_json};
 
-use super::recon::{parse_day, EXIT_DISCREPANCIES};
 use crate::ctx;
-use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
+use crate::i18n::tr;
+use crate::out::{note, order_exit, refund_status_word, CliError, Out, EXIT_NOT_PAID, EXIT_OK, EXIT_PENDING};
+
+pub(crate) fn parse_order(s: &str) -> Result<OrderNo, CliError> {
+    s.parse().map_err(|e| CliError::invalid("order", e))
+}
+
+pub(crate) async fn query(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
+    let no = parse_order(order)?;
+    let p = ctx::open(home)?;
+    let order = p.query(&no, EventSource::User).await?;
+    o.print(&payment_json(&order), || crate::out::order_line(&order));
+    Ok(order_exit(&order))
+}
+
+/// Closes an unpaid order. Exit 0 when nothing is payable any more (closed, or it had failed);
+/// a paid order is not closed: it says so, with what to do instead, and exits 3.
+pub(crate) async fn close(home: &Path, order: &str, o: &Out) -> Result<i32, CliError> {
+    let no = parse_order(order)?;
+    let p = ctx::open(home)?;
+    let order = p.close(&no, EventSource::User, &Principal::os()).await?;
+    o.print(&payment_json(&order), || crate::out::order_line(&order));
+    Ok(match order.status {
+        OrderStatus::Closed | OrderStatus::Failed => EXIT_OK,
+        OrderStatus::Success | OrderStatus::Refunded => {
+            note(&tr!(CLOSE_PAID, order = no, amount = order.amount.checked_sub(order.refunded).unwrap_or(order.amount)));
+            EXIT_NOT_PAID
+        }
+        OrderStatus::Pending | OrderStatus::Processing => EXIT_PENDING,
+    })
+}
 
 #[derive(Args, Debug)]
-pub(crate) struct SettleArgs {
-    /// The business day (YYYY-MM-DD); default yesterday.
-    #[arg(long, value_name = "DATE")]
-    date: Option<String>,
-    /// Last day of a range starting at --date.
-    #[arg(long, value_name = "DATE")]
-    to: Option<String>,
-    /// Only this account (default: every enabled account whose channel has a fund flow).
+pub(crate) struct RefundArgs {
+    /// Order number.
+    order: String,
+    /// Amount to refund, yuan.
+    #[arg(long, allow_hyphen_values = true)]
+    amount: String,
+    /// Reason (shown to the payer by some channels).
     #[arg(long)]
-    account: Option<String>,
-    /// Read this fund-flow file (downloaded by hand) instead of downloading. Needs --account and one day.
-    #[arg(long, value_name = "FILE")]
-    file: Option<PathBuf>,
-    /// Show what is stored instead of reading again.
+    reason: Option<String>,
+    /// A label for who refunds (shown, not trusted: the refund records the OS user running this
+    /// command).
     #[arg(long)]
-    show: bool,
+    operator: Option<String>,
 }
 
-pub(crate) fn settler(p: &Arc<paydesk_core::Payments>, home: &Path) -> Settler {
-    Settler::new(p.clone(), home, Arc::new(paydesk_channels::funds::FundParsers))
-}
-
-pub(crate) fn err(e: SettleError) -> CliError {
-    let exit = if matches!(e.code(), "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit }
-}
-
-fn yuan(f: i64) -> String {
-    paydesk_core::export::txt::grouped_money(f)
-}
-
-fn batch(p: &PayoutRecord) -> String {
-    match p.expected {
-        Some(e) if e == p.amount => "= net of its days".into(),
-        Some(e) => format!("≠ net of its days ({})", yuan(e)),
-        None => "not all its days read yet".into(),
-    }
-}
-
-fn day_line(d: &SettleDay, payouts: &[PayoutRecord]) -> String {
-    let f = &d.funds;
-    let mut s = format!(
-        "{} {:<16} sales {:>5} {:>12}  refunds {:>4} {:>10}  fees {:>8}  net {:>12}",
-        d.day, d.account, f.sales_count, yuan(f.sales), f.refund_count, yuan(f.refunds), yuan(f.fees), yuan(f.net)
-    );
-    if f.declared_ok == Some(false) {
-        s.push_str("  ! the file's own totals disagree with its lines");
-    }
-    if f.balance_ok == Some(false) {
-        s.push_str("  ! the balance column does not add up");
-    }
-    for p in payouts {
-        s.push_str(&format!("\n    payout {:<24} {:>12} on {} for {}  {}", p.reference, yuan(p.amount), p.day, p.covers.join(", "), batch(p)));
-    }
-    s
-}
-
-pub(crate) async fn settle(home: &Path, a: SettleArgs, o: &Out) -> Result<i32, CliError> {
+pub(crate) async fn refund(home: &Path, a: RefundArgs, o: &Out) -> Result<i32, CliError> {
+    let no = parse_order(&a.order)?;
     let p = ctx::open(home)?;
-    let s = settler(&p, home);
-    let from = match &a.date {
-        Some(d) => parse_day("date", d)?,
-        None => s.today().pred_opt().ok_or_else(|| CliError::other("no yesterday"))?,
-    };
-    let to = a.to.as_deref().map(|d| parse_day("to", d)).transpose()?.unwrap_or(from);
-    if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
-    }
-    if a.file.is_some() && (a.account.is_none() || to != from) {
-        return Err(CliError::invalid("file", "a fund-flow file belongs to one account and one day: give --account and a single --date"));
-    }
-    let mut days: Vec<SettleDay> = Vec::new();
-    let mut failed = 0;
-    for day in from.iter_days().take_while(|d| *d <= to) {
-        if a.show {
-            for (acct, _) in p.accounts() {
-                if a.account.as_ref().is_none_or(|x| *x == acct.name) {
-                    days.extend(s.store().settle_day(&acct.name, &day.to_string())?);
-                }
-            }
-            continue;
-        }
-        let results = match (&a.account, &a.file) {
-            (Some(acct), file) => vec![s.fetch(acct, day, file.clone().map_or(FundInput::Download, FundInput::File), None).await.map_err(|e| (acct.clone(), e))],
-            (None, _) => s.fetch_all(day, None).await,
-        };
-        for r in results {
-            match r {
-                Ok(d) => days.push(d),
-                Err((_, e)) if matches!(e.code(), "invalid" | "bad_statement") => return Err(err(e)),
-                Err((acct, e)) => {
-                    failed += 1;
-                    eprintln!("{day} {acct}: {e}");
-                }
-            }
-        }
-    }
-    let mut lines: Vec<(SettleDay, Vec<PayoutRecord>)> = Vec::new();
-    for d in days {
-        let p = s.store().payouts_left(&d.account, &d.day)?;
-        lines.push((d, p));
-    }
-    let troubled = lines.iter().any(|(d, ps)| d.funds.declared_ok == Some(false) || d.funds.balance_ok == Some(false) || ps.iter().any(|p| p.expected.is_some_and(|e| e != p.amount)));
-    o.print(&json!({"days": lines.iter().map(|(d, p)| json!({"day": d, "payouts": p})).collect::<Vec<_>>(), "failed": failed}), || {
-        if lines.is_empty() {
-            return format!("no fund flow read for {from}{}", if to != from { format!(" – {to}") } else { String::new() });
-        }
-        lines.iter().map(|(d, p)| day_line(d, p)).collect::<Vec<_>>().join("\n")
-    });
-    Ok(if failed > 0 { EXIT_FAILURE } else if troubled { EXIT_DISCREPANCIES } else { EXIT_OK })
+    let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
+    let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }, &Principal::os()).await?;
+    o.print(&refund_json(&r), || tr!(REFUND_LINE, refund = r.refund_no, amount = r.amount, order = r.order_no, status = refund_status_word(r.status)));
+    Ok(match r.status {
+        paydesk_core::RefundStatus::Success => EXIT_OK,
+        paydesk_core::RefundStatus::Failed => EXIT_NOT_PAID,
+        paydesk_core::RefundStatus::Pending | paydesk_core::RefundStatus::Processing => EXIT_PENDING,
+    })
 }

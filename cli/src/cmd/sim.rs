@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
+use crate::i18n::{t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -18,6 +19,10 @@ pub(crate) struct SimArgs {
     /// Directory with the simulator's keys (default: the demo keys).
     #[arg(long, value_name = "DIR")]
     keys: Option<PathBuf>,
+    /// How long a request armed with a `timeout` fault stalls before it is answered (default
+    /// 12000: longer than Paydesk's usual channel timeout).
+    #[arg(long, value_name = "MS")]
+    stall_ms: Option<u64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -43,8 +48,12 @@ pub(crate) async fn sim(a: SimArgs, o: &Out) -> Result<i32, CliError> {
         None => {
             let dir = a.keys.unwrap_or_else(paydesk_channels::sim::demo_keys_dir);
             let keys = paydesk_channels::sim::SimKeys::load(&dir).map_err(|e| CliError::invalid("keys", e))?;
-            let h = paydesk_channels::sim::start(paydesk_channels::sim::SimConfig::new(keys), a.listen).await.map_err(|e| CliError::invalid("listen", format!("cannot listen on {}: {e}", a.listen)))?;
-            o.print(&json!({"listening": h.base_url()}), || format!("Gateway simulator on {} (control API under /_sim). Ctrl-C to stop.", h.base_url()));
+            let mut cfg = paydesk_channels::sim::SimConfig::new(keys);
+            if let Some(ms) = a.stall_ms {
+                cfg.stall = std::time::Duration::from_millis(ms);
+            }
+            let h = paydesk_channels::sim::start(cfg, a.listen).await.map_err(|e| CliError::invalid("listen", tr!(SIM_CANNOT_LISTEN, addr = a.listen, detail = e)))?;
+            o.print(&json!({"listening": h.base_url()}), || tr!(SIM_RUNNING, url = h.base_url()));
             let _ = tokio::signal::ctrl_c().await;
             Ok(EXIT_OK)
         }
@@ -54,10 +63,16 @@ pub(crate) async fn sim(a: SimArgs, o: &Out) -> Result<i32, CliError> {
                 .json(&json!({"order_no": order, "action": action, "lose_callback": lose_callback}))
                 .send()
                 .await
-                .map_err(|e| CliError::invalid("url", format!("simulator not reachable at {url}: {e}")))?;
+                .map_err(|e| CliError::invalid("url", tr!(SIM_UNREACHABLE, url = url, detail = e)))?;
             let ok = r.status().is_success();
             let v: serde_json::Value = r.json().await.unwrap_or_default();
-            o.print(&v, || if ok { format!("{order}: payer did {action}; trade is now {}", v["status"].as_str().unwrap_or("?")) } else { format!("{order}: {}", v["error"].as_str().unwrap_or("refused")) });
+            o.print(&v, || {
+                if ok {
+                    tr!(SIM_SCANNED, order = order, action = action, status = v["status"].as_str().unwrap_or("?"))
+                } else {
+                    tr!(SIM_REFUSED, order = order, error = v["error"].as_str().unwrap_or(t(crate::i18n::catalog::SIM_REFUSED_DEFAULT)))
+                }
+            });
             Ok(if ok { EXIT_OK } else { EXIT_FAILURE })
         }
     }

@@ -354,5 +354,6 @@ pub(super) fn fold(input: Input<'_>) -> Dashboard {
         failures: failures(input.failures, current.failed + current.closed),
         current,
         previous,
+        tills: None,
     }
 }

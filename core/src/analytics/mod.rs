@@ -79,6 +79,50 @@ pub struct Dashboard {
     pub methods: Vec<MethodFigures>,
     /// The most frequent reasons orders did not get paid.
     pub failures: Vec<FailureReason>,
+    /// The tills the figures cover (a store or one till of a chain); none: the whole book.
+    pub tills: Option<Vec<String>>,
+}
+
+/// Which part of a chain's book the figures cover: one store (门店), one till, or all.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct Scope {
+    pub store: Option<String>,
+    pub till: Option<String>,
+}
+
+impl Scope {
+    /// The tills this scope means, from the shop's tills (`(till, store)` pairs); `None` for all.
+    pub fn tills(&self, shop: &[(String, String)]) -> Result<Option<Vec<crate::ids::TillId>>, AnalyticsError> {
+        let bad = |field, problem: String| AnalyticsError::Invalid { field, problem };
+        let mut tills: Option<Vec<String>> = None;
+        if let Some(store) = self.store.as_deref().filter(|s| !s.is_empty()) {
+            let of: Vec<String> = shop.iter().filter(|(_, s)| s == store).map(|(t, _)| t.clone()).collect();
+            if of.is_empty() {
+                return Err(bad("store", format!("no till of store {store:?} in this book")));
+            }
+            tills = Some(of);
+        }
+        if let Some(till) = self.till.as_deref().filter(|s| !s.is_empty()) {
+            if tills.as_ref().is_some_and(|t| !t.iter().any(|x| x == till)) {
+                return Err(bad("till", format!("till {till} is not in store {}", self.store.as_deref().unwrap_or(""))));
+            }
+            tills = Some(vec![till.to_string()]);
+        }
+        tills.map(|t| t.iter().map(|x| x.parse().map_err(|e: crate::ids::IdError| bad("till", e.to_string()))).collect()).transpose()
+    }
+}
+
+/// [`dashboard`] of a part of the chain (a store, a till): counted from the raw rows of its tills.
+pub fn dashboard_scoped(store: &Store, tz: chrono_tz::Tz, period: Period, now: DateTime<Utc>, scope: &Scope) -> Result<Dashboard, AnalyticsError> {
+    let Some(tills) = scope.tills(&store.till_stores()?)? else { return dashboard(store, tz, period, now) };
+    let (window, previous_window) = period.resolve(tz, now)?;
+    let cells = store.sales_cells_of(&offset_spans(tz, window.start, window.end), Source::Raw, Some(&tills))?;
+    let prev_cells = store.sales_cells_of(&offset_spans(tz, previous_window.start, previous_window.end), Source::Raw, Some(&tills))?;
+    let failures = store.failure_groups_of(window.start.timestamp_millis(), window.end.timestamp_millis(), Some(&tills))?;
+    let mut d = figures::fold(figures::Input { period, tz, now, window, previous_window, cells: &cells, prev_cells: &prev_cells, failures: &failures });
+    d.tills = Some(tills.iter().map(|t| t.to_string()).collect());
+    Ok(d)
 }
 
 /// Computes the dashboard for `period` at `now` in the shop's zone `tz`.

@@ -123,6 +123,7 @@ fn day(spec: &SampleSpec, date: NaiveDate, now: DateTime<Utc>, total_weight: u32
             idempotency_key: None,
             created_at,
             expires_at: created_at + if kind == PayKind::Qr { Duration::minutes(5) } else { Duration::seconds(60) },
+            sale: None,
         };
         let roll = rng.gen_range(0..1000);
         let (status, failure, finished_at) = match (kind, roll) {

@@ -71,6 +71,7 @@ impl Book {
                 idempotency_key: None,
                 created_at,
                 expires_at: created_at + chrono::Duration::minutes(5),
+                sale: None,
             })
             .unwrap();
         no

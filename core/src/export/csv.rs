@@ -1,6 +1,11 @@
 //! CSV (RFC 4180, `\r\n` line ends) in UTF-8, UTF-8 with BOM (Excel detects the encoding) or GBK
-//! (older Excel on Chinese Windows). Text cells that a spreadsheet would run as a formula (`=`,
-//! `+`, `-`, `@` first) are prefixed with `'`; typed money and counts are written as numbers.
+//! (older Excel on Chinese Windows).
+//!
+//! Invariant: no cell Paydesk writes runs as a formula when a spreadsheet opens the file. A text
+//! cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return (or their full-width forms
+//! `＝ ＋ － ＠`, which some IMEs type) is prefixed with `'` and quoted — a subject `-1+2`, an
+//! operator `=HYPERLINK(…)` stay text. Typed money, counts and percentages are written as bare
+//! numbers, so a refund of `-12.34` in a money column stays a number the accountant can sum.
 
 use super::{Cell, ExportError, Table};
 
@@ -11,13 +16,19 @@ pub enum CsvEncoding {
     Gbk,
 }
 
-/// Quotes a cell when it needs it and defuses formulas.
+/// First characters that make a spreadsheet read a cell as a formula (or strip them and then
+/// read one).
+const FORMULA_START: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/// Quotes a text cell when it needs it and defuses formulas (`'` first, then quoted).
 pub fn quote(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.starts_with(FORMULA_START) {
+        return format!("\"'{}\"", s.replace('"', "\"\""));
+    }
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s
+        s.to_string()
     }
 }
 
@@ -78,13 +89,35 @@ mod tests {
     fn utf8_bom_and_gbk() {
         let t = table();
         let plain = write(&t, CsvEncoding::Utf8).unwrap();
-        assert_eq!(String::from_utf8(plain.clone()).unwrap(), "名称 Name,金额,笔数\r\n\"咖啡, 大杯\",-12.34,3\r\n'=HYPERLINK(),,0\r\n");
+        assert_eq!(String::from_utf8(plain.clone()).unwrap(), "名称 Name,金额,笔数\r\n\"咖啡, 大杯\",-12.34,3\r\n\"'=HYPERLINK()\",,0\r\n");
         let bom = write(&t, CsvEncoding::Utf8Bom).unwrap();
         assert_eq!(&bom[..3], b"\xEF\xBB\xBF");
         assert_eq!(&bom[3..], &plain[..]);
         let gbk = write(&t, CsvEncoding::Gbk).unwrap();
         assert_eq!(&gbk[..4], &[0xC3, 0xFB, 0xB3, 0xC6], "名称 in GBK");
         assert_eq!(encoding_rs::GBK.decode(&gbk).0, String::from_utf8(plain).unwrap());
+    }
+
+    #[test]
+    fn text_never_runs_as_a_formula_and_money_stays_a_number() {
+        for (text, want) in [
+            ("=1+1", "\"'=1+1\""),
+            ("+86 138", "\"'+86 138\""),
+            ("-5 折", "\"'-5 折\""),
+            ("@SUM(A1)", "\"'@SUM(A1)\""),
+            ("\t=1+1", "\"'\t=1+1\""),
+            ("\r=1+1", "\"'\r=1+1\""),
+            ("＝1+1", "\"'＝1+1\""),
+            ("=cmd|' /C calc'!A0", "\"'=cmd|' /C calc'!A0\""),
+            ("=\"x\"", "\"'=\"\"x\"\"\""),
+            ("a=b", "a=b"),
+            ("12.34", "12.34"),
+        ] {
+            assert_eq!(quote(text), want, "{text:?}");
+        }
+        let mut t = Table::new("t", "T", vec![Column::new("s", "subject", ColumnKind::Text), Column::new("m", "amount", ColumnKind::Money)]);
+        t.push(vec![Cell::text("-12.34"), Cell::Money(-1234)]);
+        assert_eq!(text(&t), "subject,amount\r\n\"'-12.34\",-12.34\r\n", "the text column is defused, the money column is a number");
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod orders;
 pub mod txt;
 pub mod xlsx;
 
-pub use orders::{orders_csv, HEADER};
+pub use orders::{orders_csv, orders_table, HEADER};
 
 use chrono::{NaiveDate, NaiveDateTime};
 

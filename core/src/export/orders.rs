@@ -1,42 +1,56 @@
-//! CSV export of order lists (what the Orders screen shows, for the accountant's spreadsheet).
-//!
-//! Amounts are yuan with two decimals, times are the shop's local time. Cells that a spreadsheet
-//! would run as a formula (`=`, `+`, `-`, `@` first) are prefixed with `'`.
+//! The order list as a typed table (what the Orders screen shows and `paydesk orders --csv`
+//! prints, for the accountant's spreadsheet), written by the one CSV writer: amounts are money
+//! cells (numbers), times the shop's local time, text cells defused (see [`super::csv`]).
 
+use super::{Cell, Column, ColumnKind, Table};
 use crate::order::Order;
 
-pub const HEADER: [&str; 14] = [
-    "order_no", "created_at", "paid_at", "status", "method", "kind", "channel", "account", "amount", "refunded", "fee", "channel_trade_no", "operator", "subject",
+pub const HEADER: [&str; 16] = [
+    "order_no", "created_at", "paid_at", "status", "method", "kind", "channel", "account", "amount", "refunded", "fee", "channel_trade_no", "operator", "subject", "store",
+    "till",
 ];
 
-use super::csv::quote as cell;
-
-/// The orders as CSV (header line first, `\r\n` line ends as RFC 4180 asks).
-pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz) -> String {
-    let fmt = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S").to_string();
-    let mut out = HEADER.join(",");
-    out.push_str("\r\n");
-    for o in orders {
-        let row = [
-            o.order_no.to_string(),
-            fmt(o.created_at),
-            o.paid_at.map(fmt).unwrap_or_default(),
-            o.status.to_string(),
-            o.method.to_string(),
-            o.kind.as_str().to_string(),
-            o.channel.clone(),
-            o.account.clone(),
-            o.amount.to_string(),
-            o.refunded.to_string(),
-            o.fee.to_string(),
-            o.channel_trade_no.clone().unwrap_or_default(),
-            o.operator.clone().unwrap_or_default(),
-            o.subject.clone(),
-        ];
-        out.push_str(&row.iter().map(|c| cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+fn kind(key: &str) -> ColumnKind {
+    match key {
+        "amount" | "refunded" | "fee" => ColumnKind::Money,
+        "created_at" | "paid_at" => ColumnKind::DateTime,
+        _ => ColumnKind::Text,
     }
-    out
+}
+
+/// The orders as a table, one row each.
+pub fn orders_table(orders: &[Order], tz: chrono_tz::Tz, stores: &[(String, String)]) -> Table {
+    let local = |t: chrono::DateTime<chrono::Utc>| Cell::DateTime(t.with_timezone(&tz).naive_local());
+    let text = |s: &str| Cell::text(s);
+    let opt = |s: &Option<String>| s.as_deref().map_or(Cell::Empty, Cell::text);
+    let mut t = Table::new("orders", "Orders", HEADER.iter().map(|k| Column::new(k, k, kind(k))).collect());
+    for o in orders {
+        t.push(vec![
+            text(o.order_no.as_str()),
+            local(o.created_at),
+            o.paid_at.map_or(Cell::Empty, local),
+            text(o.status.as_str()),
+            text(o.method.as_str()),
+            text(o.kind.as_str()),
+            text(&o.channel),
+            text(&o.account),
+            Cell::Money(o.amount.fen()),
+            Cell::Money(o.refunded.fen()),
+            Cell::Money(o.fee.fen()),
+            opt(&o.channel_trade_no),
+            opt(&o.operator),
+            text(&o.subject),
+            text(stores.iter().find(|(t, _)| t == &o.till).map_or("", |(_, s)| s.as_str())),
+            text(&o.till),
+        ]);
+    }
+    t
+}
+
+/// The orders as CSV (header line first, `\r\n` line ends as RFC 4180 asks); `stores` names the
+/// store of each till (`(till, store)`, see [`crate::shop::till_stores`]).
+pub fn orders_csv(orders: &[Order], tz: chrono_tz::Tz, stores: &[(String, String)]) -> String {
+    super::csv::text(&orders_table(orders, tz, stores))
 }
 
 #[cfg(test)]
@@ -46,15 +60,6 @@ mod tests {
     use chrono::Utc;
 
     #[test]
-    fn quotes_and_defuses_cells() {
-        assert_eq!(cell("plain"), "plain");
-        assert_eq!(cell("a,b"), "\"a,b\"");
-        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(cell("-1+2"), "'-1+2");
-    }
-
-    #[test]
     fn exports_rows_in_local_time() {
         let (_d, s) = crate::store::test_util::store();
         let g = crate::ids::NumberGen::new("T1".parse().unwrap(), chrono_tz::Asia::Shanghai);
@@ -62,10 +67,14 @@ mod tests {
         o.subject = "咖啡, 大杯".into();
         o.created_at = "2026-11-25T04:00:00Z".parse().unwrap();
         s.insert_order(&o).unwrap();
-        let csv = orders_csv(&s.list_orders(&OrderFilter::default()).unwrap(), chrono_tz::Asia::Shanghai);
+        let mut o2 = crate::store::test_util::new_order(g.next_order_no(Utc::now()), 500);
+        (o2.subject, o2.operator) = ("-5 off".into(), Some("=HYPERLINK(\"http://x\")".into()));
+        s.insert_order(&o2).unwrap();
+        let csv = orders_csv(&s.list_orders(&OrderFilter::default()).unwrap(), chrono_tz::Asia::Shanghai, &[("T1".into(), "S1".into())]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], HEADER.join(","));
-        assert!(lines[1].contains(",2026-11-25 12:00:00,,pending,sandbox,qr,sandbox,sb,12.34,0.00,0.07,,,\"咖啡, 大杯\""), "{}", lines[1]);
-        assert_eq!(lines.len(), 3);
+        assert!(lines[2].contains(",2026-11-25 12:00:00,,pending,sandbox,qr,sandbox,sb,12.34,0.00,0.07,,,\"咖啡, 大杯\",S1,T1"), "{}", lines[2]);
+        assert!(lines[1].ends_with(",5.00,0.00,0.03,,\"'=HYPERLINK(\"\"http://x\"\")\",\"'-5 off\",S1,T1"), "{}", lines[1]);
+        assert_eq!(lines.len(), 4);
     }
 }

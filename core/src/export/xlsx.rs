@@ -188,6 +188,20 @@ mod tests {
     }
 
     #[test]
+    fn text_that_looks_like_a_formula_stays_text() {
+        let mut t = Table::new("orders", "Orders", vec![Column::new("s", "subject", ColumnKind::Text), Column::new("m", "amount", ColumnKind::Money)]);
+        t.push(vec![Cell::text("=HYPERLINK(\"http://evil\",\"x\")"), Cell::Money(-1234)]);
+        t.push(vec![Cell::text("@SUM(A1)"), Cell::Money(5)]);
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(write(&[t]).unwrap())).unwrap();
+        let (mut sheet, mut strings) = (String::new(), String::new());
+        zip.by_name("xl/worksheets/sheet1.xml").unwrap().read_to_string(&mut sheet).unwrap();
+        zip.by_name("xl/sharedStrings.xml").unwrap().read_to_string(&mut strings).unwrap();
+        assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "no cell is a formula: {sheet}");
+        assert!(strings.contains("=HYPERLINK(") && strings.contains("@SUM(A1)"), "kept as shared strings: {strings}");
+        assert!(sheet.contains("<v>-12.34</v>"), "money stays a number: {sheet}");
+    }
+
+    #[test]
     fn sheet_names_are_made_valid_and_unique() {
         assert_eq!(sheet_name("a/b", &[]), "a_b");
         assert_eq!(sheet_name("x", &["X".into()]), "x~2");

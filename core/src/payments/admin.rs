@@ -137,11 +137,12 @@ pub async fn watch_accounts(p: Arc<Payments>, every: Duration, mut stop: watch::
 }
 
 /// Puts the daily limits of `<home>/config.toml` in force when the file changes (edited by hand
-/// while `paydesk serve` runs, or by the app of the same home). A file that does not load is
-/// reported and the limits in force stay.
+/// while `paydesk serve` runs, or by the app of the same home) — or, on a till of a shared book,
+/// when the shop's settings change at any till. A file that does not load is reported and the
+/// limits in force stay.
 pub async fn watch_limits(p: Arc<Payments>, home: std::path::PathBuf, every: Duration, mut stop: watch::Receiver<bool>) {
     let file = crate::config::Settings::file(&home);
-    let stamp = || std::fs::metadata(&file).ok().map(|m| (m.modified().ok(), m.len()));
+    let stamp = || (std::fs::metadata(&file).ok().map(|m| (m.modified().ok(), m.len())), p.store().shop_settings().ok().flatten());
     // Nothing seen yet: the first look compares the file with the limits in force, so an edit
     // made while the service was starting is not missed.
     let mut seen = None;
@@ -151,7 +152,7 @@ pub async fn watch_limits(p: Arc<Payments>, home: std::path::PathBuf, every: Dur
             continue;
         }
         seen = now;
-        match crate::config::Settings::load(&home) {
+        match crate::shop::effective_settings(&home, p.store()) {
             Ok(s) if s.limits != p.limits() => match p.set_limits(s.limits) {
                 Ok(()) => tracing::info!(file = %file.display(), "daily limits reloaded"),
                 Err(e) => tracing::warn!("daily limits not reloaded: {e}"),

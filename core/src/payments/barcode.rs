@@ -12,6 +12,7 @@
 //!   and lets the next account try. Anything else — paid, refunded by the cancel, or still
 //!   unclear — stays on this order, never charged twice.
 
+use super::keyed::{key_taken, Keyed};
 use super::route::Ask;
 use super::{mask_auth_code, order_ref, patch_of, BarcodeInput, PayError, Payments};
 use crate::channel::{BarcodePay, CancelOutcome, Channel, ChannelError, TradeState};
@@ -34,25 +35,48 @@ impl Payments {
     /// stays visible and recovery keeps working on it).
     pub async fn barcode_pay(&self, input: BarcodeInput, by: &Principal) -> Result<Order, PayError> {
         self.check_amount(input.amount)?;
+        super::tender::check_sale(input.sale.as_ref(), input.amount)?;
         let code = input.auth_code.trim();
         if code.is_empty() {
             return Err(super::invalid("auth_code", "is empty: scan the customer's payment code"));
         }
         let method = Method::from_auth_code(code).ok_or_else(|| super::invalid("auth_code", "not a payment code Paydesk recognises (Alipay, WeChat Pay, UnionPay, e-CNY)"))?;
         let subject = self.subject(input.subject.as_deref())?;
-        if let Some(o) = self.existing_for_key(input.idempotency_key.as_deref(), input.amount)? {
-            return Ok(o);
+        // The operator label is plain text (refused before anything is written).
+        super::operator_label(input.operator.as_deref())?;
+        // A known key is its sale, never a second charge; a request that lost the race for the
+        // key takes the winner's order.
+        let mut lost = None;
+        for _ in 0..2 {
+            if let Keyed::Done(o) | Keyed::Resume(o) = self.for_key(input.idempotency_key.as_deref(), input.amount).await? {
+                return Ok(o);
+            }
+            match self.charge_new(&input, code, method, &subject, by).await {
+                Err(e) if key_taken(&e) => lost = Some(e),
+                other => return other,
+            }
         }
+        Err(lost.unwrap_or_else(|| PayError::Conflict(crate::store::KEY_TAKEN.into())))
+    }
+
+    /// The attempts of a new barcode sale.
+    async fn charge_new(&self, input: &BarcodeInput, code: &str, method: Method, subject: &str, by: &Principal) -> Result<Order, PayError> {
+        let operator = super::operator_label(input.operator.as_deref())?;
         let ask = Ask { method: Some(method), kind: PayKind::Barcode, amount: input.amount, account: input.account.as_deref(), channel: input.channel.as_deref(), by };
         let mut routed = self.route(&ask)?;
         let method = routed.method;
         let mut prev: Option<Order> = None;
         while let Some(account) = routed.next(self) {
             let channel = self.channel(&account.name)?;
-            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, &subject, (input.operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait)?;
-            let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new)?;
-            let req = BarcodePay { order: order_ref(&order), subject: subject.clone(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
-            match self.charge_once(order, &req, &*channel).await? {
+            let new = self.attempt_order(PayKind::Barcode, method, &account, input.amount, subject, (operator.as_deref(), by), input.idempotency_key.as_deref(), Some(mask_auth_code(code)), self.timing.barcode_wait, input.sale.as_ref())?;
+            let order = self.write_attempt(&mut routed.decision, prev.as_ref().map(|p| (&p.order_no, None)), new).map_err(|e| match &prev {
+                // The previous attempt is in the book, unsettled if this one could not be written.
+                Some(p) => e.after_written(p),
+                None => e,
+            })?;
+            let req = BarcodePay { order: order_ref(&order), subject: subject.to_string(), auth_code: code.to_string(), notify_url: self.notify_url(&account.name) };
+            let written = order.clone();
+            match self.charge_once(order, &req, &*channel).await.map_err(|e| e.after_written(&written))? {
                 Ended::Stays(o, outcome) => {
                     self.set_outcome(&mut routed.decision, outcome);
                     return Ok(o);

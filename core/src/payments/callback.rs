@@ -26,6 +26,7 @@ impl Payments {
     }
 
     async fn apply_callback(&self, account: &str, channel: &dyn crate::channel::Channel, req: &CallbackRequest) -> Result<Order, PayError> {
+        channel.prepare_callback(req).await;
         let event = channel.parse_callback(req)?;
         let mismatch = |detail: String| PayError::Channel(ChannelError::Mismatch { channel: channel.kind().to_string(), detail });
         match event {

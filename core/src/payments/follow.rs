@@ -57,12 +57,27 @@ impl Payments {
         }
     }
 
-    /// Asks the channel about an order and applies the answer.
+    /// Asks the channel about an order and applies the answer; refunds of the order still in
+    /// flight are asked about too (on a home where no service runs, nothing else would settle
+    /// them: no callback arrives, no follower polls).
     pub async fn query(&self, no: &OrderNo, source: EventSource) -> Result<Order, PayError> {
         let order = self.store.order(no)?;
+        if order.kind == crate::order::PayKind::Tender {
+            return Err(PayError::Invalid { field: "order", message: format!("{no} was paid by {} at the till; no channel holds it", order.method) });
+        }
         let channel = self.channel(&order.account)?;
         let st = channel.query(&order_ref(&order)).await?;
-        self.apply_trade(&order, &st, source).await
+        let order = self.apply_trade(&order, &st, source).await?;
+        let open: Vec<_> = self.store.refunds_of(no)?.into_iter().filter(|r| !r.status.is_final()).collect();
+        if open.is_empty() {
+            return Ok(order);
+        }
+        for r in open {
+            if let Err(e) = self.follow_refund(&r.refund_no, source).await {
+                tracing::warn!(refund = %r.refund_no, "refund not settled: {e}");
+            }
+        }
+        Ok(self.store.order(no)?)
     }
 
     /// Closes an unpaid order at the channel, then confirms by query. A payment that lands during
@@ -205,6 +220,8 @@ impl Payments {
             return Ok(o);
         }
         match o.kind {
+            // Written paid: never open, never here.
+            crate::order::PayKind::Tender => Ok(o),
             crate::order::PayKind::Qr => self.close(no, EventSource::Timeout, &Principal::System).await,
             crate::order::PayKind::Barcode => {
                 let channel = self.channel(&o.account)?;

@@ -9,10 +9,12 @@ mod admin;
 mod barcode;
 mod callback;
 mod follow;
+mod keyed;
 mod probe;
 mod qr;
 mod refund;
 mod route;
+mod tender;
 mod watched;
 
 use std::collections::{HashMap, HashSet};
@@ -28,14 +30,16 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Settings;
 use crate::ids::{Numbering, OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus};
+use crate::order::{mask_auth_code, EventSource, Method, Order, OrderStatus, PayKind};
 use crate::routing::limits::{LimitExceeded, Limits};
 use crate::routing::Router;
 use crate::store::{OrderPatch, Store, StoreError};
+use crate::text::{SafeText, TextError};
 
 pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
+pub use tender::TenderInput;
 
 /// Builds a channel for an account (provided by `paydesk-channels`).
 pub type ChannelFactory = Arc<dyn Fn(&AccountConfig) -> Result<Arc<dyn Channel>, ChannelError> + Send + Sync>;
@@ -59,6 +63,14 @@ pub enum PayError {
     /// A daily limit of the cashier or the till refused the payment; nothing was written.
     #[error(transparent)]
     Limit(LimitExceeded),
+    /// A shop-wide change needs the shared book, which cannot be reached now; nothing was written.
+    #[error("{0}")]
+    Offline(String),
+    /// The book could not be written after the order (or refund) was: the request reached, or
+    /// may have reached, the channel, and its outcome is not settled in the book. It is settled
+    /// once the book can be written again (start-up recovery, the follower, `paydesk query`).
+    #[error("order {order_no}: the outcome is not settled: the book could not be written ({cause}); it is settled once the book can be written again")]
+    Unsettled { order_no: OrderNo, kind: PayKind, refund_no: Option<RefundNo>, cause: StoreError },
 }
 
 impl From<StoreError> for PayError {
@@ -66,9 +78,24 @@ impl From<StoreError> for PayError {
         match e {
             StoreError::NotFound { what, id } => PayError::NotFound(format!("{what} {id}")),
             StoreError::Conflict(m) => PayError::Conflict(m),
+            StoreError::Offline(m) => PayError::Offline(m),
             other => PayError::Store(other),
         }
     }
+}
+
+impl From<TextError> for PayError {
+    fn from(e: TextError) -> Self {
+        PayError::Invalid { field: e.field, message: e.problem }
+    }
+}
+
+/// Longest operator label.
+pub const MAX_OPERATOR: usize = 64;
+
+/// A client's operator label, checked: plain text of at most [`MAX_OPERATOR`] characters.
+pub(crate) fn operator_label(s: Option<&str>) -> Result<Option<String>, PayError> {
+    Ok(SafeText::parse_opt("operator", s, MAX_OPERATOR)?.map(SafeText::into_string))
 }
 
 impl PayError {
@@ -82,7 +109,23 @@ impl PayError {
             PayError::Store(_) => "storage",
             PayError::Conflict(_) => "conflict",
             PayError::Limit(_) => "limit",
+            PayError::Offline(_) => "offline",
+            PayError::Unsettled { .. } => "unsettled",
         }
+    }
+
+    /// After `order` is in the book, a failure to write it is no longer "nothing happened".
+    pub(crate) fn after_written(self, order: &Order) -> PayError {
+        match self {
+            PayError::Store(cause) => PayError::Unsettled { order_no: order.order_no.clone(), kind: order.kind, refund_no: None, cause },
+            other => other,
+        }
+    }
+
+    /// True when the book could not be written at all (disk full, read-only, gone): a payment
+    /// refused with it never reached a channel.
+    pub fn book_unwritable(&self) -> bool {
+        matches!(self, PayError::Store(e) if e.unwritable())
     }
 }
 
@@ -142,6 +185,8 @@ pub struct QrInput {
     pub subject: Option<String>,
     pub operator: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Part of a split sale (the rest paid by other tenders).
+    pub sale: Option<crate::store::SalePart>,
 }
 
 /// A barcode payment request.
@@ -155,6 +200,8 @@ pub struct BarcodeInput {
     pub subject: Option<String>,
     pub operator: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Part of a split sale (the rest paid by other tenders).
+    pub sale: Option<crate::store::SalePart>,
 }
 
 impl std::fmt::Debug for BarcodeInput {
@@ -193,6 +240,7 @@ impl Payments {
         let max_amount = settings.max_amount().map_err(|e| invalid("max_order_amount", e.to_string()))?;
         let numbers = Numbering::new(settings.till_id.clone(), tz);
         store.set_notify_targets(settings.notify.urls.clone());
+        store.set_context(crate::store::TillContext { till: settings.till_id.to_string(), store: settings.store_id.clone(), tz });
         let (events, _) = broadcast::channel(1024);
         let router = Arc::new(Router::new(settings.routing.clone()));
         let limits = RwLock::new(settings.limits.clone());
@@ -313,17 +361,17 @@ impl Payments {
             .ok_or_else(|| PayError::NotFound(format!("channel account {account}")))
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         self.clock.now()
     }
 
     /// A fresh order number, reserved in the book (unique across every process on the home).
-    fn next_order_no(&self, now: DateTime<Utc>) -> Result<OrderNo, PayError> {
+    pub(crate) fn next_order_no(&self, now: DateTime<Utc>) -> Result<OrderNo, PayError> {
         Ok(self.numbers.order_no(self.store.reserve_slot(self.numbers.till(), self.numbers.stamp(now))?))
     }
 
     /// A fresh refund number, reserved in the book.
-    fn next_refund_no(&self, now: DateTime<Utc>) -> Result<RefundNo, PayError> {
+    pub(crate) fn next_refund_no(&self, now: DateTime<Utc>) -> Result<RefundNo, PayError> {
         Ok(self.numbers.refund_no(self.store.reserve_slot(self.numbers.till(), self.numbers.stamp(now))?))
     }
 
@@ -333,7 +381,7 @@ impl Payments {
         local.and_hms_opt(0, 0, 0).and_then(|d| d.and_local_timezone(self.tz).earliest()).map_or_else(|| self.now(), |d| d.with_timezone(&Utc))
     }
 
-    fn emit(&self, order: &Order) {
+    pub(crate) fn emit(&self, order: &Order) {
         let _ = self.events.send(PaymentEvent::Order(order.clone()));
     }
 
@@ -345,24 +393,10 @@ impl Payments {
         amount.check_payment(self.max_amount).map_err(|e| invalid("amount", e.to_string()))
     }
 
-    fn existing_for_key(&self, key: Option<&str>, amount: Money) -> Result<Option<Order>, PayError> {
-        let Some(key) = key else { return Ok(None) };
-        if key.is_empty() || key.len() > 64 {
-            return Err(invalid("idempotency_key", "must be 1 to 64 characters"));
-        }
-        match self.store.order_by_idempotency_key(key)? {
-            Some(o) if o.amount == amount => Ok(Some(o)),
-            Some(o) => Err(PayError::Conflict(format!("idempotency_key: already used for order {} of {} yuan", o.order_no, o.amount))),
-            None => Ok(None),
-        }
-    }
-
+    /// What is sold, as the payer sees it: plain text of at most 128 characters ("Paydesk" when
+    /// none is given).
     fn subject(&self, s: Option<&str>) -> Result<String, PayError> {
-        let s = s.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("Paydesk");
-        if s.chars().count() > 128 {
-            return Err(invalid("subject", "must be at most 128 characters"));
-        }
-        Ok(s.to_string())
+        Ok(SafeText::parse_opt("subject", s, 128)?.map_or_else(|| "Paydesk".to_string(), SafeText::into_string))
     }
 
     /// Marks a barcode order `Processing` after an unclear reply — unless a verified callback has

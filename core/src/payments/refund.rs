@@ -6,12 +6,13 @@
 //! idempotency key is the same refund and is not logged again).
 
 use super::{order_ref, PayError, Payments};
-use crate::channel::{RefundRequest, RefundResult, RefundState};
+use crate::channel::{Channel, RefundRequest, RefundResult, RefundState};
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{EventSource, Refund, RefundStatus};
+use crate::order::{EventSource, Order, Refund, RefundStatus};
 use crate::principal::Principal;
 use crate::store::{AuditEntry, NewRefund, Outcome};
+use crate::text::SafeText;
 
 #[derive(Debug, Clone)]
 pub struct RefundRequestInput {
@@ -57,12 +58,13 @@ impl Payments {
         if input.amount.is_zero() {
             return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
         }
-        if let Some(r) = &input.reason {
-            if r.chars().count() > 256 {
-                return Err(PayError::Invalid { field: "reason", message: "must be at most 256 characters".into() });
-            }
-        }
+        let reason = SafeText::parse_opt("reason", input.reason.as_deref(), 256)?.map(SafeText::into_string);
+        let operator = super::operator_label(input.operator.as_deref())?;
         let order = self.store.order(&input.order_no)?;
+        if order.kind == crate::order::PayKind::Tender {
+            let no = self.next_refund_no(self.now())?;
+            return self.refund_tender(&order, no, input, key, by);
+        }
         let channel = self.channel(&order.account)?;
         let caps = channel.capabilities();
         if !caps.refund {
@@ -72,18 +74,36 @@ impl Payments {
             return Err(PayError::Invalid { field: "amount", message: format!("{} only refunds in full ({} yuan)", order.channel, order.amount) });
         }
         let now = self.now();
-        let refund = self.store.insert_refund(&NewRefund {
+        let inserted = self.store.insert_refund(&NewRefund {
             refund_no: self.next_refund_no(now)?,
             order_no: order.order_no.clone(),
             amount: input.amount,
-            reason: input.reason.clone(),
-            operator: input.operator,
+            reason: reason.clone(),
+            operator,
             principal: by.clone(),
             created_at: now,
-            idempotency_key: key,
-        })?;
-        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason: input.reason, notify_url: self.notify_url(&order.account), created_at: refund.created_at };
-        match channel.refund(&req).await {
+            idempotency_key: key.clone(),
+        });
+        let refund = match (inserted, &key) {
+            // Another request with the same key wrote its refund first: that is this refund.
+            (Err(e), Some(k)) => match self.store.refund_by_idempotency_key(k)? {
+                Some(r) if r.order_no == input.order_no && r.amount == input.amount => return Ok(r),
+                _ => return Err(e.into()),
+            },
+            (r, _) => r?,
+        };
+        let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: input.amount, reason, notify_url: self.notify_url(&order.account), created_at: refund.created_at };
+        // Once the refund is in the book, a failure to write is not "nothing happened".
+        let unsettled = |e: PayError| match e {
+            PayError::Store(cause) => PayError::Unsettled { order_no: order.order_no.clone(), kind: order.kind, refund_no: Some(refund.refund_no.clone()), cause },
+            other => other,
+        };
+        self.send_refund(&order, &refund, &req, channel.as_ref()).await.map_err(unsettled)
+    }
+
+    /// Sends a refund that is in the book and applies the channel's answer.
+    async fn send_refund(&self, order: &Order, refund: &Refund, req: &RefundRequest, channel: &dyn Channel) -> Result<Refund, PayError> {
+        match channel.refund(req).await {
             Ok(res) => self.apply_refund_result(&refund.refund_no, &res, EventSource::ChannelReply),
             Err(e) if !e.outcome_unknown() => {
                 let res = RefundResult { state: RefundState::Failed { code: e.code().into(), message: e.to_string() }, channel_refund_no: None };

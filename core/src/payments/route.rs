@@ -188,7 +188,7 @@ impl Payments {
 
     /// The order of one attempt, with a fresh number reserved in the book.
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration) -> Result<NewOrder, PayError> {
+    pub(super) fn attempt_order(&self, kind: PayKind, method: Method, account: &AccountConfig, amount: Money, subject: &str, who: (Option<&str>, &Principal), key: Option<&str>, auth: Option<String>, lifetime: Duration, sale: Option<&crate::store::SalePart>) -> Result<NewOrder, PayError> {
         let (operator, by) = who;
         let now = self.now();
         Ok(NewOrder {
@@ -207,6 +207,7 @@ impl Payments {
             idempotency_key: key.map(str::to_string),
             created_at: now,
             expires_at: now + chrono::Duration::from_std(lifetime).unwrap_or(chrono::Duration::minutes(5)),
+            sale: sale.cloned(),
         })
     }
 

@@ -67,6 +67,9 @@ impl Channel for Watched {
     async fn fund_flow(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
         self.note(self.inner.fund_flow(day).await)
     }
+    async fn prepare_callback(&self, req: &CallbackRequest) {
+        self.inner.prepare_callback(req).await
+    }
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackEvent, ChannelError> {
         self.inner.parse_callback(req)
     }

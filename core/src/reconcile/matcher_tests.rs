@@ -1,7 +1,12 @@
 //! Matcher tests: one per discrepancy kind, the day boundary, sums and declared totals.
 
+use std::cell::Cell;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
 use super::*;
 use crate::reconcile::DiscrepancyKind as K;
+use crate::statement::StatementRow;
 
 const DAY: &str = "2026-11-25";
 
@@ -42,8 +47,14 @@ fn book(orders: Vec<(String, BookOrder)>, refunds: Vec<BookRefund>) -> BookView 
 
 fn run(rows: &[StatementRow], b: &BookView, adj: &Adjacent) -> Outcome {
     let declared = StatementTotals::default();
-    let input = MatchInput { day: DAY.parse().unwrap(), fee_rate_bp: 60, rows, declared: &declared, book: b, adjacent: adj };
+    let lines = StatementLines::from(rows);
+    let input = MatchInput { day: DAY.parse().unwrap(), fee_rate_bp: 60, rows: &lines, declared: &declared, book: b, adjacent: adj };
     match_day(&input)
+}
+
+/// A number shaped like one a till issues (till T1, sequence `seq`).
+fn ours(prefix: char, seq: u32) -> String {
+    format!("{prefix}20261125100000000T1{seq:03}")
 }
 
 fn kinds(o: &Outcome) -> Vec<(K, String)> {
@@ -70,11 +81,14 @@ fn a_clean_day_matches_everything_and_sums() {
 
 #[test]
 fn missing_in_book_names_another_account_when_it_is_there() {
-    let rows = vec![pay("PX", 500, 3, "2026-11-25 09:00:00"), pay("PY", 500, 3, "2026-11-25 09:00:01")];
+    // PX is Paydesk's (some till made it): missing in the book. PY is held under another
+    // account: missing here too, named — even though its number is not shaped like a till's.
+    let px = ours('P', 7);
+    let rows = vec![pay(&px, 500, 3, "2026-11-25 09:00:00"), pay("PY", 500, 3, "2026-11-25 09:00:01")];
     let mut b = book(vec![], vec![]);
     b.other_account.insert("PY".into(), "wechat-2".into());
     let o = run(&rows, &b, &Adjacent::default());
-    assert_eq!(kinds(&o), vec![(K::MissingInBook, "PX".into()), (K::MissingInBook, "PY".into())]);
+    assert_eq!(kinds(&o), vec![(K::MissingInBook, px), (K::MissingInBook, "PY".into())]);
     assert!(o.discrepancies[1].detail.contains("wechat-2"));
     assert_eq!(o.discrepancies[0].channel.as_ref().unwrap().amount, Some(500));
     assert!(o.discrepancies[0].book.is_none());
@@ -153,11 +167,52 @@ fn amount_status_fee_and_refund_differences() {
 
 #[test]
 fn duplicates_on_the_statement() {
-    let rows = vec![pay("P1", 100, 1, "2026-11-25 10:00:00"), pay("P1", 100, 1, "2026-11-25 10:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), pay("PX", 1, 0, "2026-11-25 12:00:00"), pay("PX", 1, 0, "2026-11-25 12:00:00")];
+    let px = ours('P', 9);
+    let rows = vec![pay("P1", 100, 1, "2026-11-25 10:00:00"), pay("P1", 100, 1, "2026-11-25 10:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), refund("P1", "R1", 50, 0, "2026-11-25 11:00:00"), pay(&px, 1, 0, "2026-11-25 12:00:00"), pay(&px, 1, 0, "2026-11-25 12:00:00")];
     let b = book(vec![order("P1", OrderStatus::Success, 100, Some("2026-11-25 10:00:00"))], vec![book_refund("R1", "P1", 50, RefundStatus::Success, "2026-11-25 11:00:00")]);
     let o = run(&rows, &b, &Adjacent::default());
-    assert_eq!(kinds(&o), vec![(K::Duplicate, "P1".into()), (K::Duplicate, "R1".into()), (K::MissingInBook, "PX".into()), (K::Duplicate, "PX".into())]);
+    assert_eq!(kinds(&o), vec![(K::Duplicate, "P1".into()), (K::Duplicate, "R1".into()), (K::MissingInBook, px.clone()), (K::Duplicate, px)]);
     assert_eq!(o.matched, vec![0, 2]);
+}
+
+#[test]
+fn lines_paydesk_never_created_are_external_until_accepted() {
+    // A sticker payment without merchant number, one with another system's number, a refund of
+    // the first made in the channel's app, and an unknown line that is Paydesk's.
+    let mut sticker = pay("", 1_800, 11, "2026-11-25 09:00:00");
+    sticker.channel_trade_no = "2026112522000000000000000001".into();
+    let mut other = pay("POS-778812", 2_500, 15, "2026-11-25 09:30:00");
+    other.channel_trade_no = "2026112522000000000000000002".into();
+    let mut app_refund = refund("", "", 800, -5, "2026-11-25 15:00:00");
+    app_refund.channel_trade_no = sticker.channel_trade_no.clone();
+    app_refund.refund_no = None;
+    let unknown_ours = pay(&ours('P', 1), 100, 1, "2026-11-25 10:00:00");
+    let twice = other.clone();
+    let rows = vec![sticker.clone(), other.clone(), app_refund.clone(), unknown_ours, twice];
+    let o = run(&rows, &book(vec![], vec![]), &Adjacent::default());
+    assert_eq!(
+        o.discrepancies.iter().map(|d| (d.kind, d.line, d.reason.code.as_str())).collect::<Vec<_>>(),
+        vec![
+            (K::External, StatementKind::Payment, "external_payment"),
+            (K::External, StatementKind::Payment, "external_payment"),
+            (K::External, StatementKind::Refund, "external_refund"),
+            (K::MissingInBook, StatementKind::Payment, "unknown_payment"),
+            (K::Duplicate, StatementKind::Payment, "listed_twice"),
+        ]
+    );
+    let ext = o.summary.kinds.iter().find(|k| k.kind == "external").unwrap();
+    assert_eq!((ext.count, ext.amount), (3, 1_800 + 2_500 + 800));
+    assert_eq!(o.discrepancies[0].channel.as_ref().unwrap().trade_no.as_deref(), Some("2026112522000000000000000001"));
+
+    // Accepted: the book holds them under the derived numbers, and they match there.
+    let (no1, no2) = (super::external::order_no(&sticker.channel_trade_no), super::external::order_no(&other.channel_trade_no));
+    let rno = super::external::refund_no(&app_refund.as_line());
+    let mut o1 = order(&no1, OrderStatus::Success, 1_800, Some("2026-11-25 09:00:00"));
+    o1.1.refunded = 800;
+    let b = book(vec![o1, order(&no2, OrderStatus::Success, 2_500, Some("2026-11-25 09:30:00"))], vec![book_refund(&rno, &no1, 800, RefundStatus::Success, "2026-11-25 15:00:00")]);
+    let o = run(&rows[..3], &b, &Adjacent::default());
+    assert!(o.discrepancies.is_empty(), "{:?}", o.discrepancies);
+    assert_eq!(o.matched, vec![0, 1, 2]);
 }
 
 #[test]
@@ -183,6 +238,7 @@ fn declared_totals_are_checked() {
     let b = book(vec![order("P1", OrderStatus::Success, 100, Some("2026-11-25 10:00:00"))], vec![]);
     let adj = Adjacent::default();
     let good = StatementTotals { payments: Some(1), payment_amount: Some(100), fees: Some(1), ..Default::default() };
+    let rows = StatementLines::from(rows);
     let input = MatchInput { day: DAY.parse().unwrap(), fee_rate_bp: 60, rows: &rows, declared: &good, book: &b, adjacent: &adj };
     assert_eq!(match_day(&input).summary.declared_ok, Some(true));
     b.orders["P1"].seen.set(false);

@@ -16,6 +16,9 @@
 //! (implemented in `paydesk-channels`), so it never sees a file format.
 
 pub mod bank;
+mod book;
+pub mod external;
+mod keep;
 pub mod matcher;
 pub mod report;
 pub mod resolve;
@@ -55,10 +58,14 @@ pub enum DiscrepancyKind {
     RefundDiffers,
     /// The statement lists the same payment or refund twice.
     Duplicate,
+    /// A payment (or its refund) Paydesk never created: a static 收款码 sticker on the same
+    /// merchant account, the channel's own app. The accountant may accept it into the book as
+    /// an external sale.
+    External,
 }
 
 impl DiscrepancyKind {
-    pub const ALL: [DiscrepancyKind; 7] = [
+    pub const ALL: [DiscrepancyKind; 8] = [
         DiscrepancyKind::MissingInBook,
         DiscrepancyKind::MissingAtChannel,
         DiscrepancyKind::AmountDiffers,
@@ -66,6 +73,7 @@ impl DiscrepancyKind {
         DiscrepancyKind::FeeDiffers,
         DiscrepancyKind::RefundDiffers,
         DiscrepancyKind::Duplicate,
+        DiscrepancyKind::External,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -76,6 +84,7 @@ impl DiscrepancyKind {
             DiscrepancyKind::FeeDiffers => "fee_differs",
             DiscrepancyKind::RefundDiffers => "refund_differs",
             DiscrepancyKind::Duplicate => "duplicate",
+            DiscrepancyKind::External => "external",
         }
     }
     /// A short bilingual label for reports.
@@ -88,6 +97,7 @@ impl DiscrepancyKind {
             DiscrepancyKind::FeeDiffers => "手续费不符 Fee differs",
             DiscrepancyKind::RefundDiffers => "退款不符 Refund differs",
             DiscrepancyKind::Duplicate => "重复 Duplicate",
+            DiscrepancyKind::External => "外部收款 External payment",
         }
     }
 }
@@ -104,7 +114,7 @@ impl FromStr for DiscrepancyKind {
         DiscrepancyKind::ALL.into_iter().find(|k| k.as_str() == s).ok_or_else(|| ParseEnumError {
             what: "discrepancy kind",
             value: s.into(),
-            expected: "missing_in_book, missing_at_channel, amount_differs, status_differs, fee_differs, refund_differs, duplicate",
+            expected: "missing_in_book, missing_at_channel, amount_differs, status_differs, fee_differs, refund_differs, duplicate, external",
         })
     }
 }
@@ -167,6 +177,25 @@ pub struct Discrepancy {
     pub reason: Reason,
 }
 
+impl Discrepancy {
+    /// What makes two runs' discrepancies the same difference: kind, line, numbers — and for a
+    /// line without a Paydesk number (external) the channel's trade number, amount and time.
+    pub fn key(&self) -> String {
+        let ch = self.channel.as_ref();
+        let ext = if self.kind == DiscrepancyKind::External || self.order_no.is_empty() {
+            let c = ch.cloned().unwrap_or_default();
+            format!("{}|{}|{}", c.trade_no.unwrap_or_default(), c.refund_amount.or(c.amount).unwrap_or(0), c.time.unwrap_or_default())
+        } else {
+            String::new()
+        };
+        let line = match self.line {
+            crate::statement::StatementKind::Payment => "payment",
+            crate::statement::StatementKind::Refund => "refund",
+        };
+        format!("{}|{line}|{}|{}|{ext}", self.kind.as_str(), self.order_no, self.refund_no.as_deref().unwrap_or(""))
+    }
+}
+
 /// A statement line that agrees with the book.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Matched {
@@ -205,6 +234,37 @@ pub struct Summary {
     pub adjacent_missing: Vec<String>,
     /// What the statement declares about itself, where it does, and whether it agrees.
     pub declared_ok: Option<bool>,
+    /// The discrepancies by kind: how many, and their amount.
+    pub kinds: Vec<KindTotal>,
+}
+
+/// How many discrepancies of one kind a run found and their amount (fen: the channel's amount
+/// of the line, the book's where the channel has none; refunds by their refunded amount).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KindTotal {
+    pub kind: String,
+    pub count: u64,
+    pub amount: i64,
+}
+
+impl KindTotal {
+    /// The totals of `items`, in the order of [`DiscrepancyKind::ALL`] (kinds not found left out).
+    pub fn of(items: &[Discrepancy]) -> Vec<KindTotal> {
+        let mut out: Vec<KindTotal> = Vec::new();
+        for k in DiscrepancyKind::ALL {
+            let mut t = KindTotal { kind: k.as_str().into(), count: 0, amount: 0 };
+            for d in items.iter().filter(|d| d.kind == k) {
+                let side = d.channel.as_ref().or(d.book.as_ref());
+                let amount = side.and_then(|s| if d.line == crate::statement::StatementKind::Refund { s.refund_amount } else { s.amount });
+                t.count += 1;
+                t.amount += amount.unwrap_or(0);
+            }
+            if t.count > 0 {
+                out.push(t);
+            }
+        }
+        out
+    }
 }
 
 /// The phases of long work, for progress bars and UI events.
@@ -252,12 +312,19 @@ impl<F: Fn(&str, Phase, u64, Option<u64>) + Send + Sync> Progress for F {
     }
 }
 
-/// Turns a statement file (downloaded or imported) into rows: implemented by
+/// Turns a statement file (downloaded or imported) into lines: implemented by
 /// `paydesk-channels` (format detection, decompression, the channels' parsers).
 pub trait StatementParser: Send + Sync {
-    /// Parses `bytes`; `channel` is the account's channel kind (the format must belong to it).
-    /// Returns the format's name and the rows. `progress(rows_so_far)` is called now and then.
-    fn parse(&self, channel: &str, bytes: Vec<u8>, progress: &dyn Fn(u64)) -> Result<(String, ParsedStatement), StatementError>;
+    /// Reads a statement from `input` as a stream (plain, GZIP or ZIP); `channel` is the
+    /// account's channel kind (the format must belong to it). Returns the format's name and the
+    /// lines. `progress(lines_so_far)` is called now and then. The reader may stop before the
+    /// end of `input` (the caller reads the rest when it needs all of it).
+    fn read(&self, channel: &str, input: &mut (dyn std::io::Read + Send), progress: &dyn Fn(u64)) -> Result<(String, ParsedStatement), StatementError>;
+
+    /// The same, from bytes in memory.
+    fn parse(&self, channel: &str, bytes: Vec<u8>, progress: &dyn Fn(u64)) -> Result<(String, ParsedStatement), StatementError> {
+        self.read(channel, &mut std::io::Cursor::new(bytes), progress)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -279,6 +346,9 @@ pub enum ReconError {
     Export(#[from] crate::export::ExportError),
     #[error("{0}")]
     Io(String),
+    /// Another till (or process) is reconciling this account and day right now.
+    #[error("reconciliation of {0}")]
+    Busy(crate::store::shared::LeaseHeld),
 }
 
 impl ReconError {
@@ -292,6 +362,7 @@ impl ReconError {
             ReconError::Store(_) => "storage",
             ReconError::Pay(p) => p.code(),
             ReconError::Export(_) | ReconError::Io(_) => "io",
+            ReconError::Busy(_) => "busy",
         }
     }
 }

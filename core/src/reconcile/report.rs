@@ -1,10 +1,44 @@
 //! Reconciliation runs as export tables: **summary** (one line per account and day, with the
 //! statement's SHA-256 so the report can be traced to the file), **discrepancies** (both sides'
-//! values, state and note) and **matched** (every agreeing line).
+//! values, state and note) and **matched** (every agreeing line, re-derived from the kept
+//! statement: a run stores which lines had a discrepancy, not a row per matched line).
 
-use super::ItemState;
+use super::{ItemState, Matched, ReconError, Reconciler};
 use crate::export::{Cell, Column, ColumnKind as C, Table};
-use crate::store::{ItemFilter, Result, RunRecord, Store};
+use crate::statement::StatementKind;
+use crate::store::{ItemFilter, RunRecord};
+
+impl Reconciler {
+    /// The statement lines of `run` that agreed with the book: the kept statement read again,
+    /// less the lines the run found a discrepancy on. (Runs stored before Paydesk kept those
+    /// lines have their matched lines in the book.)
+    pub fn matched_lines(&self, run: &RunRecord) -> Result<Vec<Matched>, ReconError> {
+        let Some(flagged) = self.store().recon_flagged(run.id)? else { return Ok(self.store().recon_matches(run.id)?) };
+        let Some(st) = &run.statement else { return Ok(Vec::new()) };
+        let path = self.home().join(&st.file);
+        let gone = |e: String| ReconError::Io(format!("the kept statement of {} {} ({}) cannot be read again: {e}", run.account, run.day, path.display()));
+        let mut f = std::fs::File::open(&path).map_err(|e| gone(e.to_string()))?;
+        let (_, parsed) = self.parser().read(&run.channel, &mut f, &|_| {}).map_err(|e| gone(e.to_string()))?;
+        let mut skip = flagged.iter().copied().peekable();
+        let mut out = Vec::with_capacity(parsed.rows.len().saturating_sub(flagged.len()));
+        for (i, r) in parsed.rows.iter().enumerate() {
+            if skip.peek() == Some(&(i as u32)) {
+                skip.next();
+                continue;
+            }
+            out.push(Matched {
+                line: r.kind,
+                order_no: r.order_no.to_string(),
+                refund_no: r.refund_no.map(str::to_string),
+                channel_trade_no: r.channel_trade_no.to_string(),
+                amount: if r.kind == StatementKind::Payment { r.amount } else { r.refund_amount },
+                fee: r.fee,
+                time: r.time.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
+            });
+        }
+        Ok(out)
+    }
+}
 
 pub(crate) fn money(v: Option<i64>) -> Cell {
     v.map_or(Cell::Empty, Cell::Money)
@@ -50,7 +84,11 @@ pub fn summary_table(runs: &[RunRecord]) -> Table {
             date(&r.day),
             Cell::text(&r.account),
             Cell::text(&r.channel),
-            Cell::text(if r.status == "failed" { format!("failed: {}", r.error.as_deref().unwrap_or("")) } else { r.status.clone() }),
+            Cell::text(match (r.status.as_str(), &r.failure) {
+                ("failed", _) => format!("failed: {}", r.error.as_deref().unwrap_or("")),
+                (s, Some(f)) => format!("{s}; a later run ({}) failed: {}", f.run_id, f.error),
+                (s, None) => s.to_string(),
+            }),
             Cell::Count(s.payments as i64),
             Cell::Money(s.payment_amount),
             Cell::Count(s.refunds as i64),
@@ -86,7 +124,8 @@ pub fn summary_table(runs: &[RunRecord]) -> Table {
 }
 
 /// Every table of a report on `runs`: summary, discrepancies, matched.
-pub fn tables(store: &Store, runs: &[RunRecord]) -> Result<Vec<Table>> {
+pub fn tables(rec: &Reconciler, runs: &[RunRecord]) -> Result<Vec<Table>, ReconError> {
+    let store = rec.store();
     let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
     let mut d = Table::new(
         "discrepancies",
@@ -108,12 +147,14 @@ pub fn tables(store: &Store, runs: &[RunRecord]) -> Result<Vec<Table>> {
             Column::new("detail", "说明 Detail", C::Text),
             Column::new("state", "处理 State", C::Text),
             Column::new("note", "备注 Note", C::Text),
+            Column::new("store", "门店 Store", C::Text),
+            Column::new("till", "收银台 Till", C::Text),
         ],
     );
     for i in store.recon_items(&ids, &ItemFilter { limit: Some(1_000_000), ..Default::default() })? {
         let x = &i.discrepancy;
         let (b, c) = (x.book.clone().unwrap_or_default(), x.channel.clone().unwrap_or_default());
-        let amount = |s: &super::Side| if x.line == crate::statement::StatementKind::Refund { s.refund_amount } else { s.amount };
+        let amount = |s: &super::Side| if x.line == StatementKind::Refund { s.refund_amount } else { s.amount };
         d.push(vec![
             date(&i.day),
             Cell::text(&i.account),
@@ -135,6 +176,8 @@ pub fn tables(store: &Store, runs: &[RunRecord]) -> Result<Vec<Table>> {
                 ItemState::Resolved => "已解决 resolved",
             }),
             text(i.note.as_deref()),
+            text(i.store.as_deref()),
+            text(i.till.as_deref()),
         ]);
     }
     let mut m = Table::new(
@@ -152,12 +195,12 @@ pub fn tables(store: &Store, runs: &[RunRecord]) -> Result<Vec<Table>> {
             Column::new("time", "时间 Time", C::DateTime),
         ],
     );
-    for r in runs {
-        for x in store.recon_matches(r.id)? {
+    for r in runs.iter().filter(|r| r.status == "done") {
+        for x in rec.matched_lines(r)? {
             m.push(vec![
                 date(&r.day),
                 Cell::text(&r.account),
-                Cell::text(if x.line == crate::statement::StatementKind::Refund { "退款 refund" } else { "收款 payment" }),
+                Cell::text(if x.line == StatementKind::Refund { "退款 refund" } else { "收款 payment" }),
                 Cell::text(&x.order_no),
                 text(x.refund_no.as_deref()),
                 Cell::text(&x.channel_trade_no),

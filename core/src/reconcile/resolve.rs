@@ -1,8 +1,10 @@
 //! The discrepancy workflow. **Re-query** asks the channel about the order (or refund) again and
 //! applies the answer through the state machine with source `reconcile`: when that answer
 //! explains the difference (e.g. an order we had closed is paid after all), the book is corrected
-//! and the discrepancy is marked fixed. **Resolve** closes a discrepancy with a note someone
-//! wrote. Both are recorded on the discrepancy and in the audit log.
+//! and the discrepancy is marked fixed; an answer that leaves it open is recorded, and is not an
+//! error. **Resolve** closes a discrepancy with a note someone wrote. Both are recorded on the
+//! discrepancy and in the audit log. An unknown id is `not_found`; a superseded discrepancy (a
+//! newer run of its day no longer found it) cannot be resolved.
 
 use chrono::Utc;
 
@@ -18,10 +20,23 @@ use crate::store::{ItemRecord, Outcome as AuditOutcome};
 /// Longest resolution note.
 pub const MAX_NOTE: usize = 500;
 
+/// A note someone wrote to settle a difference: required, at most [`MAX_NOTE`] characters, safe text
+/// (no control characters).
+pub(crate) fn checked_note(note: &str) -> Result<crate::text::SafeText, ReconError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(invalid("note", "write why this difference is fine or what was done"));
+    }
+    if note.chars().count() > MAX_NOTE {
+        return Err(invalid("note", format!("at most {MAX_NOTE} characters")));
+    }
+    crate::text::SafeText::parse("note", note, MAX_NOTE).map_err(|e| invalid("note", e.problem))
+}
+
 impl Reconciler {
     /// Re-queries the channel about a discrepancy; fixes the book where the answer proves it.
     pub async fn requery(&self, item_id: i64, actor: Option<&Session>) -> Result<ItemRecord, ReconError> {
-        let item = self.store().recon_item(item_id)?;
+        let item = self.item(item_id)?;
         let d = &item.discrepancy;
         let who = actor.map(|s| s.user.as_str());
         let result = self.requery_inner(&item).await;
@@ -61,13 +76,19 @@ impl Reconciler {
             Ok(o) => return Ok((format!("the order belongs to account {}", o.account), false)),
             Err(_) => return Ok(("the order is not in the book: nothing to query".into(), false)),
         };
-        let after = self.payments.query(&no, EventSource::Reconcile).await?;
+        let after = match self.payments.query(&no, EventSource::Reconcile).await {
+            Ok(o) => o,
+            // The channel answered, and its answer disagrees with the book (e.g. another amount):
+            // recorded on the order; the difference stays open.
+            Err(crate::payments::PayError::Conflict(why)) => return Ok((format!("the channel's answer leaves it open: {why}"), false)),
+            Err(e) => return Err(e.into()),
+        };
         let paid = matches!(after.status, OrderStatus::Success | OrderStatus::Refunded);
         let fixed = match d.kind {
             K::StatusDiffers if is_reversal_status(&channel_status) || d.line == StatementKind::Refund => !matches!(after.status, OrderStatus::Success),
             K::StatusDiffers => paid,
             K::MissingAtChannel => !paid,
-            K::MissingInBook | K::AmountDiffers | K::FeeDiffers | K::RefundDiffers | K::Duplicate => false,
+            K::MissingInBook | K::AmountDiffers | K::FeeDiffers | K::RefundDiffers | K::Duplicate | K::External => false,
         };
         let what = if before.status == after.status {
             format!("the channel confirms the book: order {}", after.status.as_str())
@@ -77,19 +98,31 @@ impl Reconciler {
         Ok((what, fixed))
     }
 
+    /// A discrepancy by id; an unknown id is `not_found`.
+    pub fn item(&self, id: i64) -> Result<ItemRecord, ReconError> {
+        match self.store().recon_item(id) {
+            Err(crate::store::StoreError::NotFound { .. }) => Err(ReconError::NotFound(format!("discrepancy {id}"))),
+            other => Ok(other?),
+        }
+    }
+
+    /// A discrepancy that can still be settled by hand: known, not superseded, not fixed.
+    pub(crate) fn settleable(&self, id: i64) -> Result<ItemRecord, ReconError> {
+        let item = self.item(id)?;
+        if let Some(run) = item.superseded_by {
+            return Err(invalid("id", format!("discrepancy {id} was superseded: run {run} of {} no longer found this difference, so there is nothing to settle", item.day)));
+        }
+        if item.state == ItemState::Fixed {
+            return Err(invalid("state", format!("discrepancy {id} was already fixed")));
+        }
+        Ok(item)
+    }
+
     /// Marks a discrepancy resolved with a note (required, at most [`MAX_NOTE`] characters).
     pub fn resolve(&self, item_id: i64, note: &str, actor: Option<&Session>) -> Result<ItemRecord, ReconError> {
-        let note = note.trim();
-        if note.is_empty() {
-            return Err(invalid("note", "write why this difference is fine or what was done"));
-        }
-        if note.chars().count() > MAX_NOTE {
-            return Err(invalid("note", format!("at most {MAX_NOTE} characters")));
-        }
-        let item = self.store().recon_item(item_id)?;
-        if item.state == ItemState::Fixed {
-            return Err(invalid("state", "this discrepancy was already fixed by a re-query"));
-        }
+        let note = checked_note(note)?;
+        let note = note.as_str();
+        let item = self.settleable(item_id)?;
         let rec = self.store().recon_act(item_id, "resolve", "resolved", Some(ItemState::Resolved), Some(note), actor.map(|s| s.user.as_str()), Utc::now())?;
         let target = item.discrepancy.refund_no.clone().unwrap_or_else(|| item.discrepancy.order_no.clone());
         let _ = crate::auth::audit(self.store(), actor, "reconcile_resolve", Some(&target), AuditOutcome::Ok, &format!("discrepancy {item_id} ({}): {note}", item.discrepancy.kind), Utc::now());

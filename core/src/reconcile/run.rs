@@ -1,27 +1,38 @@
 //! One reconciliation run: an account and a business day, from statement to stored result.
 //!
-//! 1. The statement: downloaded through the channel, or a file the accountant imported. The
-//!    original bytes are kept under `<home>/statements/<account>/<day>/<sha256[..12]>-<name>`
-//!    and recorded with their SHA-256 (the same file twice is stored once), so a report can be
+//! 1. The statement: downloaded through the channel, or a file the accountant imported. It is
+//!    read once: while the parser reads it, a keeper thread hashes it and writes the original
+//!    bytes to `<home>/statements/<account>/<day>/<sha256[..12]>-<name>` ([`super::keep`]), and
+//!    it is recorded with its SHA-256 (the same file twice is stored once), so a report can be
 //!    reproduced from what the channel really sent.
-//! 2. Parsing and reading the book run in parallel on two threads ([`prepare`]).
+//! 2. Parsing and reading the book run in parallel ([`prepare`]).
 //! 3. The matcher; if it finds lines missing at the channel, the previous and next days'
 //!    statements (stored, else downloaded) are consulted and it runs again.
-//! 4. The run, its discrepancies and matched lines are stored in one transaction.
+//! 4. The run, its summary (counts and sums, per kind too), its discrepancies and which
+//!    statement lines they are on are stored in one transaction — not a row per matched line:
+//!    matched lines are re-derived from the kept statement when someone asks ([`Reconciler::matched_lines`]).
+//!
+//! Invariant: a run that fails (unreadable or wrong file, failed download) is recorded as
+//! failed and changes nothing else: the day's discrepancies stay as the last good run left them.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, Days, NaiveDate, TimeZone, Utc};
-use sha2::{Digest, Sha256};
 
+use super::keep::{Kept, Tee};
 use super::matcher::{match_day, Adjacent, BookView, MatchInput, Outcome};
-use super::{invalid, Matched, Phase, Progress, ReconError, StatementParser};
+use super::{invalid, Phase, Progress, ReconError, StatementParser};
 use crate::auth::Session;
 use crate::channel::ChannelError;
 use crate::payments::Payments;
 use crate::statement::{ParsedStatement, StatementKind};
+use crate::store::shared::Lease;
 use crate::store::{Outcome as AuditOutcome, RunRecord, Store, StoredStatement};
+
+/// How long one reconciliation may hold its account and day; a holder that died frees it then.
+pub const LEASE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Where the statement comes from.
 #[derive(Debug, Clone)]
@@ -44,6 +55,7 @@ pub struct RunRequest {
 }
 
 /// Runs reconciliations, and the discrepancy workflow ([`super::resolve`]).
+#[derive(Clone)]
 pub struct Reconciler {
     pub(crate) payments: Arc<Payments>,
     pub(crate) home: PathBuf,
@@ -70,21 +82,22 @@ pub fn day_bounds(day: NaiveDate, tz: chrono_tz::Tz) -> (DateTime<Utc>, DateTime
     (start(day), start(day.checked_add_days(Days::new(1)).unwrap_or(day)))
 }
 
-/// Parses the statement and reads the book in parallel (two threads): the part of a run that
-/// scales with the number of lines, shared by the product and the benchmark. The book window
-/// is the orders created from the day before to the end of the day; orders the statement names
-/// that are older are then looked up one by one.
-#[allow(clippy::too_many_arguments)] // the bench calls it too: plain arguments keep it obvious
-pub fn prepare(store: &Store, parser: &dyn StatementParser, channel: &str, account: &str, day: NaiveDate, tz: chrono_tz::Tz, bytes: Vec<u8>, progress: &dyn Progress) -> Result<Prepared, ReconError> {
+/// Parses the statement read from `input` and reads the book in parallel: the part of a run
+/// that scales with the number of lines. The book window is the orders created from the day
+/// before to the end of the day; orders the statement names that are older are then looked up
+/// one by one.
+#[allow(clippy::too_many_arguments)] // the figures of one run, each plain
+pub fn prepare(store: &Store, parser: &dyn StatementParser, channel: &str, account: &str, day: NaiveDate, tz: chrono_tz::Tz, input: &mut (dyn Read + Send), progress: &dyn Progress) -> Result<Prepared, ReconError> {
     let (from, _) = day_bounds(day.checked_sub_days(Days::new(1)).unwrap_or(day), tz);
     let (_, to) = day_bounds(day, tz);
     let (parsed, book) = std::thread::scope(|s| {
-        let parse = s.spawn(|| parser.parse(channel, bytes, &|n| progress.report(account, Phase::Parse, n, None)));
-        let book = store.recon_book(account, from, to, tz, &|n| progress.report(account, Phase::Book, n, None));
-        (parse.join(), book)
+        let book = s.spawn(|| store.recon_book(account, from, to, tz, &|n| progress.report(account, Phase::Book, n, None)));
+        let parsed = parser.read(channel, input, &|n| progress.report(account, Phase::Parse, n, None));
+        (parsed, book.join())
     });
-    let (format, statement) = parsed.map_err(|_| ReconError::Io("the statement parser stopped unexpectedly".into()))?.map_err(|e| ReconError::Statement { account: account.into(), day: day.to_string(), message: e.to_string() })?;
-    Ok(Prepared { format, statement, book: book? })
+    let (format, statement) = parsed.map_err(|e| ReconError::Statement { account: account.into(), day: day.to_string(), message: e.to_string() })?;
+    let book = book.map_err(|_| ReconError::Io("reading the book stopped unexpectedly".into()))??;
+    Ok(Prepared { format, statement, book })
 }
 
 /// Matches a prepared day. Lines the window of the book did not hold (an order paid today but
@@ -93,10 +106,10 @@ pub fn prepare(store: &Store, parser: &dyn StatementParser, channel: &str, accou
 pub fn match_prepared(store: &Store, p: &mut Prepared, account: &str, fee_rate_bp: u32, day: NaiveDate, tz: chrono_tz::Tz, adjacent: &Adjacent) -> Result<Outcome, ReconError> {
     let input = MatchInput { day, fee_rate_bp, rows: &p.statement.rows, declared: &p.statement.totals, book: &p.book, adjacent };
     let outcome = match_day(&input);
-    let (orders, refunds): (Vec<&str>, Vec<&str>) = {
-        let missing = || outcome.discrepancies.iter().filter(|d| d.kind == super::DiscrepancyKind::MissingInBook);
-        (missing().filter(|d| d.refund_no.is_none()).map(|d| d.order_no.as_str()).collect(), missing().filter_map(|d| d.refund_no.as_deref()).collect())
-    };
+    let unknown = |k: super::DiscrepancyKind| outcome.discrepancies.iter().filter(move |d| d.kind == k);
+    let missing = || unknown(super::DiscrepancyKind::MissingInBook).chain(unknown(super::DiscrepancyKind::External));
+    let orders: Vec<&str> = missing().filter(|d| d.refund_no.is_none() && !d.order_no.is_empty()).map(|d| d.order_no.as_str()).collect();
+    let refunds: Vec<&str> = missing().filter_map(|d| d.refund_no.as_deref()).filter(|n| !n.is_empty()).collect();
     if orders.is_empty() && refunds.is_empty() {
         return Ok(outcome);
     }
@@ -114,12 +127,25 @@ pub fn match_prepared(store: &Store, p: &mut Prepared, account: &str, fee_rate_b
     Ok(match_day(&input))
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
+/// The statement lines that have a discrepancy: every line the matcher did not match
+/// (`matched` is ascending).
+pub fn flagged_lines(lines: usize, matched: &[usize]) -> Vec<u32> {
+    let mut out = Vec::new();
+    let mut next = matched.iter().copied().peekable();
+    for i in 0..lines {
+        if next.peek() == Some(&i) {
+            next.next();
+        } else {
+            out.push(i as u32);
+        }
+    }
+    out
 }
 
-fn safe_name(name: &str) -> String {
-    crate::kept::safe_name(name, "statement")
+/// Where the statement comes from, once obtained.
+enum Source {
+    File(PathBuf),
+    Bytes(Vec<u8>),
 }
 
 impl Reconciler {
@@ -135,6 +161,14 @@ impl Reconciler {
         &self.payments
     }
 
+    pub fn parser(&self) -> &Arc<dyn StatementParser> {
+        &self.parser
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
     /// The business-day zone of statements.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.payments.settings().recon_tz().unwrap_or(chrono_tz::Asia::Shanghai)
@@ -145,86 +179,151 @@ impl Reconciler {
         Utc::now().with_timezone(&self.tz()).date_naive()
     }
 
-    /// Keeps the original file and records it (a file already stored for the day is reused).
+    /// Where the statements of an account and day are kept.
+    fn day_dir(&self, account: &str, day: NaiveDate) -> PathBuf {
+        self.home.join("statements").join(account).join(day.to_string())
+    }
+
+    /// Places a kept file and records it (a file the day keeps already is reused).
     #[allow(clippy::too_many_arguments)]
-    fn keep(&self, account: &str, day: NaiveDate, name: &str, bytes: &[u8], origin: &str, format: &str, rows: u64, totals: &crate::statement::StatementTotals) -> Result<StoredStatement, ReconError> {
-        let sha = sha256_hex(bytes);
+    fn keep(&self, account: &str, day: NaiveDate, name: &str, kept: Kept, origin: &str, format: &str, rows: u64, totals: &crate::statement::StatementTotals) -> Result<StoredStatement, ReconError> {
         let d = day.to_string();
-        if let Some(s) = self.store().latest_statement(account, &d)? {
-            if s.sha256 == sha && self.home.join(&s.file).exists() {
-                return Ok(s);
-            }
+        let existing = self.store().latest_statement(account, &d)?.filter(|s| s.sha256 == kept.sha256);
+        let dir = self.day_dir(account, day);
+        let (sha256, bytes) = (kept.sha256.clone(), kept.bytes);
+        let path = kept.place(&dir, name, existing.as_ref().map(|s| self.home.join(&s.file)).as_deref()).map_err(|e| ReconError::Io(format!("cannot keep the statement in {}: {e}", dir.display())))?;
+        if let Some(s) = existing.filter(|s| self.home.join(&s.file) == path) {
+            return Ok(s);
         }
-        let rel = PathBuf::from("statements").join(account).join(&d).join(format!("{}-{}", &sha[..12], safe_name(name)));
-        let path = self.home.join(&rel);
-        let io = |e: std::io::Error| ReconError::Io(format!("cannot keep the statement in {}: {e}", path.display()));
-        std::fs::create_dir_all(path.parent().unwrap_or(&self.home)).map_err(io)?;
-        std::fs::write(&path, bytes).map_err(io)?;
-        let mut s = StoredStatement {
-            id: 0,
-            account: account.into(),
-            day: d,
-            format: format.into(),
-            file: rel.to_string_lossy().into_owned(),
-            sha256: sha,
-            bytes: bytes.len() as u64,
-            rows,
-            origin: origin.into(),
-            totals: totals.clone(),
-            stored_at: Utc::now(),
-        };
+        let rel = path.strip_prefix(&self.home).unwrap_or(&path).to_string_lossy().into_owned();
+        let mut s = StoredStatement { id: 0, account: account.into(), day: d, format: format.into(), file: rel, sha256, bytes, rows, origin: origin.into(), totals: totals.clone(), stored_at: Utc::now() };
         s.id = self.store().insert_statement(&s)?;
         Ok(s)
     }
 
-    /// The statement bytes for a request: (file name, bytes, origin).
-    async fn obtain(&self, account: &str, day: NaiveDate, input: &StatementInput) -> Result<(String, Vec<u8>, &'static str), ReconError> {
+    /// The statement of a request: (file name, where it is, origin).
+    async fn obtain(&self, account: &str, day: NaiveDate, input: &StatementInput) -> Result<(String, Source, &'static str), ReconError> {
         match input {
             StatementInput::Download => {
                 let ch = self.payments.channel(account)?;
                 let f = ch.statement(day).await.map_err(|e| ReconError::Download { account: account.into(), day: day.to_string(), source: Box::new(e) })?;
-                Ok((f.file_name, f.bytes, "download"))
+                Ok((f.file_name, Source::Bytes(f.bytes), "download"))
             }
             StatementInput::File(p) => {
-                let bytes = std::fs::read(p).map_err(|e| invalid("file", format!("cannot read {}: {e}", p.display())))?;
+                std::fs::File::open(p).map_err(|e| invalid("file", format!("cannot read {}: {e}", p.display())))?;
                 let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "statement".into());
-                Ok((name, bytes, "import"))
+                Ok((name, Source::File(p.clone()), "import"))
             }
-            StatementInput::Bytes { name, bytes } => Ok((name.clone(), bytes.clone(), "import")),
+            StatementInput::Bytes { name, bytes } => Ok((name.clone(), Source::Bytes(bytes.clone()), "import")),
         }
     }
 
-    /// The order and refund numbers on an adjacent day's statement (stored, else downloaded
-    /// and stored). None when it cannot be had (e.g. tomorrow's is not published yet).
-    async fn adjacent_numbers(&self, account: &str, channel: &str, day: NaiveDate) -> Option<(Vec<String>, Vec<String>)> {
+    /// Reads a statement through the parser while keeping it (see [`super::keep`]).
+    fn read_and_keep(&self, account: &str, day: NaiveDate, source: Source, mut read: impl FnMut(&mut (dyn Read + Send)) -> Result<Prepared, ReconError>) -> Result<(Prepared, Kept), ReconError> {
+        let reader: Box<dyn Read + Send> = match source {
+            Source::File(p) => Box::new(std::fs::File::open(&p).map_err(|e| invalid("file", format!("cannot read {}: {e}", p.display())))?),
+            Source::Bytes(b) => Box::new(std::io::Cursor::new(b)),
+        };
+        let dir = self.day_dir(account, day);
+        let io = |e: std::io::Error| ReconError::Io(format!("cannot keep the statement in {}: {e}", dir.display()));
+        let mut tee = Tee::new(reader, &dir).map_err(io)?;
+        let prepared = read(&mut tee)?;
+        let kept = tee.finish().map_err(io)?;
+        Ok((prepared, kept))
+    }
+
+    /// The numbers among `wanted` that an adjacent day's statement (stored, else downloaded and
+    /// stored) holds. None when it cannot be had (e.g. tomorrow's is not published yet).
+    async fn adjacent_numbers(&self, account: &str, channel: &str, day: NaiveDate, wanted: &(Vec<String>, Vec<String>)) -> Option<(Vec<String>, Vec<String>)> {
         if day > self.today() {
             return None;
         }
-        let stored = self.store().latest_statement(account, &day.to_string()).ok().flatten().and_then(|s| std::fs::read(self.home.join(&s.file)).ok());
-        let (bytes, fresh) = match stored {
-            Some(b) => (b, None),
+        let stored = self.store().latest_statement(account, &day.to_string()).ok().flatten().map(|s| self.home.join(&s.file)).filter(|p| p.exists());
+        let parsed = match stored {
+            Some(path) => {
+                let mut f = std::fs::File::open(path).ok()?;
+                self.parser.read(channel, &mut f, &|_| {}).ok()?.1
+            }
             None => {
                 let f = self.payments.channel(account).ok()?.statement(day).await.ok()?;
-                (f.bytes.clone(), Some(f))
+                let parse = |input: &mut (dyn Read + Send)| {
+                    let (format, statement) = self.parser.read(channel, input, &|_| {}).map_err(|e| ReconError::Io(e.to_string()))?;
+                    Ok(Prepared { format, statement, book: BookView::default() })
+                };
+                let (p, kept) = self.read_and_keep(account, day, Source::Bytes(f.bytes), parse).ok()?;
+                let _ = self.keep(account, day, &f.file_name, kept, "download", &p.format, p.statement.rows.len() as u64, &p.statement.totals);
+                p.statement
             }
         };
-        let (format, parsed) = self.parser.parse(channel, bytes, &|_| {}).ok()?;
-        if let Some(f) = fresh {
-            let _ = self.keep(account, day, &f.file_name, &f.bytes, "download", &format, parsed.rows.len() as u64, &parsed.totals);
+        let (pays, refunds): (rustc_hash::FxHashSet<&str>, rustc_hash::FxHashSet<&str>) = (wanted.0.iter().map(String::as_str).collect(), wanted.1.iter().map(String::as_str).collect());
+        let mut out = (Vec::new(), Vec::new());
+        for r in parsed.rows.iter() {
+            match (r.kind, r.refund_no) {
+                (StatementKind::Payment, _) if pays.contains(r.order_no) => out.0.push(r.order_no.to_string()),
+                (StatementKind::Refund, Some(no)) if refunds.contains(no) => out.1.push(no.to_string()),
+                _ => {}
+            }
         }
-        let pays = parsed.rows.iter().filter(|r| r.kind == StatementKind::Payment).map(|r| r.order_no.clone()).collect();
-        let refunds = parsed.rows.iter().filter_map(|r| r.refund_no.clone()).collect();
-        Some((pays, refunds))
+        Some(out)
     }
 
-    /// Runs one reconciliation. The run is recorded even when it fails (with the reason).
+    /// Takes the account-day's lease, after one sync round so that a till of a shared book
+    /// reconciles every till's orders. Another holder: [`ReconError::Busy`] naming it.
+    async fn lease(&self, account: &str, day: NaiveDate) -> Result<Lease, ReconError> {
+        let store = self.store().clone();
+        let name = format!("{account}/{day}");
+        let holder = format!("till {} (pid {})", self.payments.settings().till_id, std::process::id());
+        let taken = tokio::task::spawn_blocking(move || {
+            if let Err(e) = store.sync_once() {
+                tracing::warn!("before reconciling: {e}");
+            }
+            store.acquire_lease(&format!("reconcile {name}"), &holder, LEASE)
+        })
+        .await
+        .map_err(|e| ReconError::Io(format!("reconciliation task: {e}")))??;
+        taken.map_err(|mut held| {
+            held.name = format!("{account}/{day}");
+            ReconError::Busy(held)
+        })
+    }
+
+    /// Sends the results to the shared book, then gives the lease back: whoever takes it next
+    /// (after a sync) sees this run.
+    async fn unlease(&self, lease: Lease) {
+        let store = self.store().clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = store.sync_once();
+            if let Err(e) = store.release_lease(&lease) {
+                tracing::warn!("reconciliation lease {}: {e}", lease.name);
+            }
+        })
+        .await;
+    }
+
+    /// Runs one reconciliation. The run is recorded even when it fails (with the reason); a
+    /// failed run changes nothing else. One run per account and day at a time, across processes
+    /// and tills (a lease).
     pub async fn run(&self, req: RunRequest, actor: Option<&Session>, progress: Arc<dyn Progress>) -> Result<RunRecord, ReconError> {
         let account = self.store().account(&req.account).map_err(|_| invalid("account", format!("no account named {:?}", req.account)))?;
         if req.day > self.today() {
             return Err(invalid("day", format!("{} is in the future", req.day)));
         }
+        let lease = self.lease(&account.name, req.day).await?;
+        // The schedule of another till of the shop may have done the day meanwhile.
+        if matches!(req.trigger.as_str(), "schedule" | "catch_up") {
+            if let Some(done) = self.store().runs_of(&account.name, &req.day.to_string())?.into_iter().next().filter(|r| r.status == "done") {
+                self.unlease(lease).await;
+                return Ok(done);
+            }
+        }
+        let result = self.run_leased(&account, req, actor, progress).await;
+        self.unlease(lease).await;
+        result
+    }
+
+    async fn run_leased(&self, account: &crate::AccountConfig, req: RunRequest, actor: Option<&Session>, progress: Arc<dyn Progress>) -> Result<RunRecord, ReconError> {
         let run_id = self.store().begin_run(&account.name, &account.channel, &req.day.to_string(), &req.trigger, actor.map(|s| s.user.as_str()), Utc::now())?;
-        let result = self.run_inner(run_id, &account, &req, progress).await;
+        let result = self.run_inner(run_id, account, &req, progress).await;
         let target = format!("{}/{}", account.name, req.day);
         match &result {
             Ok(r) => {
@@ -242,32 +341,34 @@ impl Reconciler {
     async fn run_inner(&self, run_id: i64, account: &crate::AccountConfig, req: &RunRequest, progress: Arc<dyn Progress>) -> Result<RunRecord, ReconError> {
         let (name, day, tz) = (account.name.clone(), req.day, self.tz());
         progress.report(&name, Phase::Download, 0, None);
-        let (file_name, bytes, origin) = match self.obtain(&name, day, &req.input).await {
+        let (file_name, source, origin) = match self.obtain(&name, day, &req.input).await {
             Ok(v) => v,
             // No statement for a day on which the book has nothing either: an empty day.
             Err(ReconError::Download { source, .. }) if matches!(*source, ChannelError::Rejected { .. }) && self.book_is_quiet(&name, day, tz).await? => {
                 progress.report(&name, Phase::Save, 0, None);
                 let summary = super::Summary::default();
-                self.store().finish_run(run_id, None, &summary, &[], &mut std::iter::empty(), Utc::now())?;
+                self.store().finish_run(run_id, None, &summary, &[], &[], Utc::now())?;
                 return Ok(self.store().recon_run(run_id)?);
             }
             Err(e) => return Err(e),
         };
-        progress.report(&name, Phase::Download, bytes.len() as u64, Some(bytes.len() as u64));
-        let keep_bytes = bytes.clone();
         let (store, parser, channel, p2, n2) = (self.store().clone(), self.parser.clone(), account.channel.clone(), progress.clone(), name.clone());
-        let prepared = tokio::task::spawn_blocking(move || prepare(&store, parser.as_ref(), &channel, &n2, day, tz, bytes, p2.as_ref()))
+        let me = self.clone();
+        let (prepared, kept) = tokio::task::spawn_blocking(move || me.read_and_keep(&n2, day, source, |input| prepare(&store, parser.as_ref(), &channel, &n2, day, tz, input, p2.as_ref())))
             .await
             .map_err(|e| ReconError::Io(format!("reconciliation task: {e}")))??;
-        let stored = self.keep(&name, day, &file_name, &keep_bytes, origin, &prepared.format, prepared.statement.rows.len() as u64, &prepared.statement.totals)?;
-        drop(keep_bytes);
-        progress.report(&name, Phase::Match, 0, Some(prepared.statement.rows.len() as u64));
+        progress.report(&name, Phase::Download, kept.bytes, Some(kept.bytes));
+        let stored = self.keep(&name, day, &file_name, kept, origin, &prepared.format, prepared.statement.rows.len() as u64, &prepared.statement.totals)?;
+        let lines = prepared.statement.rows.len() as u64;
+        progress.report(&name, Phase::Match, 0, Some(lines));
         let mut prepared = prepared;
         let mut adjacent = Adjacent::default();
         let mut outcome = match_prepared(self.store(), &mut prepared, &name, account.fee_rate_bp, day, tz, &adjacent)?;
         if outcome.discrepancies.iter().any(|d| d.kind == super::DiscrepancyKind::MissingAtChannel) {
+            let at_channel = || outcome.discrepancies.iter().filter(|d| d.kind == super::DiscrepancyKind::MissingAtChannel);
+            let wanted = (at_channel().filter(|d| d.refund_no.is_none()).map(|d| d.order_no.clone()).collect(), at_channel().filter_map(|d| d.refund_no.clone()).collect());
             for d in [day.pred_opt(), day.succ_opt()].into_iter().flatten() {
-                match self.adjacent_numbers(&name, &account.channel, d).await {
+                match self.adjacent_numbers(&name, &account.channel, d, &wanted).await {
                     Some((p, r)) => {
                         adjacent.payments.extend(p);
                         adjacent.refunds.extend(r);
@@ -290,23 +391,11 @@ impl Reconciler {
                 }
             }
         }
-        progress.report(&name, Phase::Match, prepared.statement.rows.len() as u64, Some(prepared.statement.rows.len() as u64));
-        progress.report(&name, Phase::Save, 0, Some(outcome.matched.len() as u64));
-        let rows = &prepared.statement.rows;
-        let mut matched = outcome.matched.iter().map(|&i| {
-            let r = &rows[i];
-            Matched {
-                line: r.kind,
-                order_no: r.order_no.clone(),
-                refund_no: r.refund_no.clone(),
-                channel_trade_no: r.channel_trade_no.clone(),
-                amount: if r.kind == StatementKind::Payment { r.amount } else { r.refund_amount },
-                fee: r.fee,
-                time: r.time.map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()),
-            }
-        });
-        self.store().finish_run(run_id, Some(stored.id), &outcome.summary, &outcome.discrepancies, &mut matched, Utc::now())?;
-        progress.report(&name, Phase::Save, outcome.matched.len() as u64, Some(outcome.matched.len() as u64));
+        progress.report(&name, Phase::Match, lines, Some(lines));
+        progress.report(&name, Phase::Save, 0, Some(outcome.discrepancies.len() as u64));
+        let flagged = flagged_lines(prepared.statement.rows.len(), &outcome.matched);
+        self.store().finish_run(run_id, Some(stored.id), &outcome.summary, &outcome.discrepancies, &flagged, Utc::now())?;
+        progress.report(&name, Phase::Save, outcome.discrepancies.len() as u64, Some(outcome.discrepancies.len() as u64));
         Ok(self.store().recon_run(run_id)?)
     }
 

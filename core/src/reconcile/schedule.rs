@@ -63,12 +63,18 @@ pub fn due(rec: &Reconciler, now: DateTime<Utc>, last: &dyn Fn(&str, NaiveDate) 
 /// discrepancies).
 pub async fn tick(rec: &Reconciler, progress: Arc<dyn Progress>) -> Vec<RunRecord> {
     let store = rec.store().clone();
-    let last = |account: &str, day: NaiveDate| store.runs_of(account, &day.to_string()).ok().and_then(|v| v.into_iter().next());
+    // A day with a finished run is done, even if a later (manual) run failed.
+    let last = |account: &str, day: NaiveDate| {
+        let runs = store.runs_of(account, &day.to_string()).ok()?;
+        runs.iter().find(|r| r.status == "done").cloned().or_else(|| runs.into_iter().next())
+    };
     let mut done = Vec::new();
     for d in due(rec, Utc::now(), &last) {
         let req = RunRequest { account: d.account.clone(), day: d.day, input: StatementInput::Download, trigger: d.trigger.into() };
         match rec.run(req, None, progress.clone()).await {
             Ok(r) => done.push(r),
+            // Another till of the shop holds it: that till runs the day.
+            Err(super::ReconError::Busy(held)) => tracing::info!("scheduled reconciliation: {held}"),
             Err(e) => tracing::warn!(account = %d.account, day = %d.day, "scheduled reconciliation failed: {e}"),
         }
     }

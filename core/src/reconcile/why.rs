@@ -30,6 +30,10 @@ pub(crate) enum Why<'a> {
     FeeReturned { expected: i64, bp: u32, returned: i64 },
     NotOnStatement,
     RefundNotOnStatement,
+    /// A payment Paydesk never created (no merchant order number, or not one of Paydesk's).
+    ExternalPayment,
+    /// A refund of such a payment.
+    ExternalRefund,
 }
 
 impl Why<'_> {
@@ -51,6 +55,8 @@ impl Why<'_> {
             Why::FeeReturned { expected, bp, returned } => ("fee_returned", vec![("expected", yuan(expected)), ("bp", bp.to_string()), ("returned", yuan(returned))]),
             Why::NotOnStatement => ("not_on_statement", vec![]),
             Why::RefundNotOnStatement => ("refund_not_on_statement", vec![]),
+            Why::ExternalPayment => ("external_payment", vec![]),
+            Why::ExternalRefund => ("external_refund", vec![]),
         };
         Reason { code: code.to_string(), args: args.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
     }
@@ -74,6 +80,8 @@ impl Why<'_> {
             Why::FeeReturned { expected, bp, returned } => format!("expected {} of fee returned at {bp} bp, the channel returned {}", yuan(expected), yuan(returned)),
             Why::NotOnStatement => "paid in our book; not on this day's statement nor the days around it".into(),
             Why::RefundNotOnStatement => "refunded in our book; not on this day's statement nor the days around it".into(),
+            Why::ExternalPayment => "a payment taken outside Paydesk (no Paydesk order number): accept it as an external sale, or resolve it".into(),
+            Why::ExternalRefund => "a refund made outside Paydesk (no Paydesk refund number)".into(),
         }
     }
 }

@@ -111,6 +111,8 @@ impl Router {
             let served = match req.kind {
                 PayKind::Qr => caps.qr,
                 PayKind::Barcode => caps.barcode,
+                // Tenders are recorded at the till; no account ever takes one.
+                PayKind::Tender => false,
             };
             let mut skip = if unusable.contains(&a.name) {
                 Some(Skip::Unusable)

@@ -24,15 +24,21 @@ pub(super) fn upsert_account_in(tx: &Transaction<'_>, a: &AccountConfig) -> Resu
 impl Store {
     /// Inserts or replaces an account's settings.
     pub fn upsert_account(&self, a: &AccountConfig) -> Result<()> {
-        self.write(|tx| upsert_account_in(tx, a))
+        let shared = self.shared_for_change()?;
+        self.write(|tx| {
+            upsert_account_in(tx, a)?;
+            super::shared::write_through(tx, shared.as_deref(), "accounts", &a.name)
+        })
     }
 
     /// Inserts or replaces an account's settings and writes the audit entry for the change, in
     /// one transaction: no change without its record.
     pub fn upsert_account_audited(&self, a: &AccountConfig, audit: &AuditEntry) -> Result<()> {
+        let shared = self.shared_for_change()?;
         self.write(|tx| {
             upsert_account_in(tx, a)?;
-            super::users::append_audit_in(tx, audit)
+            super::users::append_audit_in(tx, audit)?;
+            super::shared::write_through(tx, shared.as_deref(), "accounts", &a.name)
         })
     }
 

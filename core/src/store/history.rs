@@ -91,8 +91,8 @@ impl<'t> HistoryWriter<'t> {
                 NULL, :auth, :fcode, :fmsg, :op, :till, :idem, :created, :updated, :expires, :paid_at, :by, :by_key)",
         )?;
         let refund = tx.prepare_cached(
-            "INSERT INTO refunds (refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal)
-             VALUES (?1, ?2, ?3, ?4, 'success', NULL, NULL, ?5, ?6, ?6, ?7)",
+            "INSERT INTO refunds (refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal, till)
+             VALUES (?1, ?2, ?3, ?4, 'success', NULL, NULL, ?5, ?6, ?6, ?7, ?8)",
         )?;
         let event = tx.prepare_cached("INSERT INTO order_events (order_no, from_status, to_status, source, at, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?;
         Ok(HistoryWriter { ins, refund, event })
@@ -126,7 +126,7 @@ impl<'t> HistoryWriter<'t> {
             other => other.into(),
         })?;
         for r in &h.refunds {
-            refund.execute(rusqlite::params![r.refund_no, no, r.amount, r.reason, o.operator, ms(r.completed_at), by])?;
+            refund.execute(rusqlite::params![r.refund_no, no, r.amount, r.reason, o.operator, ms(r.completed_at), by, o.till])?;
         }
         if events {
             let created = format!("created {} {} order of {} yuan on account {}", o.method, o.kind.as_str(), o.amount, o.account);

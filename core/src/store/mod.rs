@@ -10,15 +10,26 @@ mod accounts;
 mod analytics;
 mod apikeys;
 mod bank;
+mod bulk;
+pub mod backup;
 mod history;
+mod import;
 mod numbers;
 mod orders;
 mod outbox;
 mod recon;
+mod recon_accept;
+mod recon_book;
 mod refunds;
 mod routes;
-mod schema;
+pub mod schema;
 mod settle;
+mod shifts;
+mod tenders;
+mod till_schema;
+pub mod shared;
+#[cfg(any(test, feature = "testpg"))]
+pub mod testpg;
 mod users;
 
 use std::path::{Path, PathBuf};
@@ -28,13 +39,16 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags};
 
-pub use orders::{NewOrder, OrderFilter, OrderPatch};
+pub use orders::{NewOrder, OrderFilter, OrderPatch, SalePart};
+pub use shifts::{AdjustmentRow, FigureLine, NewShift, OpenItem, RawFigures, TillContext, ZInput, ZRecord};
 pub use analytics::{FailureGroup, OffsetSpan, SalesCell, Source, SLOT_MS};
 pub use apikeys::ApiKey;
 pub use bank::{BankItem, BankLine, BankMatch, BankRunRecord, BankStatementRecord, NewBankItem};
 pub use history::{HistoryOrder, HistoryRefund};
+pub use import::ImportedOrder;
 pub use outbox::{Attempt, Notification};
-pub use recon::{ItemAction, ItemFilter, ItemRecord, RunRecord, StoredStatement};
+pub use recon_accept::{ExternalKind, ExternalLine};
+pub use recon::{ItemAction, ItemFilter, ItemRecord, RunFailure, RunRecord, StoredStatement};
 pub use refunds::NewRefund;
 pub use routes::UsageOf;
 pub use settle::{BookDay, FundStatement, NewPayout, PayoutRecord, SettleDay};
@@ -57,9 +71,40 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    /// The shared book is needed for this and cannot be reached now.
+    #[error("{0}")]
+    Offline(String),
+    #[error("file error: {0}")]
+    Io(String),
+}
+
+impl StoreError {
+    /// The book cannot be written: the disk is full, the file or its folder is read-only, or it
+    /// is gone. Nothing else in the book is wrong; writing works again once that is fixed.
+    pub fn unwritable(&self) -> bool {
+        self.unwritable_cause().is_some()
+    }
+
+    /// Why the book cannot be written, as a code: `disk_full`, `read_only` or `io` (the file
+    /// cannot be opened or written); none for any other error.
+    pub fn unwritable_cause(&self) -> Option<&'static str> {
+        use rusqlite::ErrorCode::{CannotOpen, DiskFull, ReadOnly, SystemIoFailure};
+        match self {
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => match e.code {
+                DiskFull => Some("disk_full"),
+                ReadOnly => Some("read_only"),
+                CannotOpen | SystemIoFailure => Some("io"),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// How a [`StoreError::Conflict`] begins when an order's idempotency key is already taken.
+pub const KEY_TAKEN: &str = "idempotency_key: already used";
 
 /// The result of a guarded status change.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,6 +134,9 @@ pub struct Store {
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
     notify_targets: std::sync::RwLock<Vec<String>>,
+    context: std::sync::RwLock<TillContext>,
+    /// The link to the shared book, when this book is part of one and its settings name it.
+    shared: std::sync::RwLock<Option<std::sync::Arc<shared::Shared>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -105,16 +153,38 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the book at `path` and brings its schema up to date.
+    /// Opens (creating if needed) the book at `path` and brings its schema up to date. A new
+    /// home is created `0700`, the book and its WAL/SHM files are `0600` (see [`crate::files`]);
+    /// a home other users can read is reported in the log.
     pub fn open(path: &Path) -> Result<Store> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StoreError::Migration(format!("cannot create {}: {e}", dir.display())))?;
+        let cannot = |what: &Path, e: std::io::Error| StoreError::Migration(format!("cannot create {}: {e}", what.display()));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            match crate::files::loose_dir_warning(dir) {
+                Some(w) => tracing::warn!("{w}"),
+                None if !dir.exists() => crate::files::create_private_dir(dir).map_err(|e| cannot(dir, e))?,
+                None => {}
+            }
         }
+        crate::files::create_private_file(path).map_err(|e| cannot(path, e))?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        for f in [path.to_path_buf(), sidecar(path, "-wal"), sidecar(path, "-shm")] {
+            crate::files::make_private(&f).map_err(|e| StoreError::Migration(format!("cannot restrict {}: {e}", f.display())))?;
+        }
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // Foreign keys stay off while migrations rebuild tables (SQLite's documented way); each
+        // such migration ends with a foreign-key check. Then they are on for good.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        schema::migrate(&mut conn, path)?;
         configure(&conn)?;
-        schema::migrate(&mut conn)?;
-        Ok(Store { path: path.to_path_buf(), writer: Mutex::new(conn), readers: Mutex::new(Vec::new()), notify_targets: std::sync::RwLock::new(Vec::new()) })
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            notify_targets: std::sync::RwLock::new(Vec::new()),
+            context: std::sync::RwLock::new(TillContext::default()),
+            shared: std::sync::RwLock::new(None),
+        })
     }
 
     /// The book file inside a Paydesk home.
@@ -155,6 +225,16 @@ impl Store {
     }
 }
 
+/// A row of this till's own (`till` column) — every row on a single till; on a shared book, the
+/// rows this till wrote.
+pub(crate) const OWN: &str = "(till = (SELECT value FROM sync_meta WHERE key = 'till') OR NOT EXISTS (SELECT 1 FROM sync_meta WHERE key = 'till'))";
+/// The book's WAL (`-wal`) or shared-memory (`-shm`) file.
+fn sidecar(book: &Path, suffix: &str) -> PathBuf {
+    let mut s = book.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
 }
@@ -180,6 +260,30 @@ pub struct OrderDetail {
     pub events: Vec<crate::order::OrderEvent>,
     /// How the order's account was chosen (none for orders made before routing was recorded).
     pub route: Option<crate::routing::RouteDecision>,
+}
+
+#[cfg(all(test, unix))]
+mod private_files {
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn the_book_and_its_wal_are_the_owners_alone() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let book = super::Store::path_in(&home);
+        let s = super::Store::open(&book).unwrap();
+        s.set_pref("x", "y").unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&home), 0o700);
+        for f in [book.clone(), super::sidecar(&book, "-wal"), super::sidecar(&book, "-shm")] {
+            assert_eq!(mode(&f), 0o600, "{}", f.display());
+        }
+        // A book made loose by hand is made private again when opened.
+        drop(s);
+        std::fs::set_permissions(&book, std::fs::Permissions::from_mode(0o644)).unwrap();
+        super::Store::open(&book).unwrap();
+        assert_eq!(mode(&book), 0o600);
+    }
 }
 
 #[cfg(test)]

@@ -58,6 +58,31 @@ pub(super) const MIGRATION: &str = concat!(
     raise_counter!("refunds", "refund_no"),
 );
 
+/// Raises the counters past the numbers of the orders and refunds inserted after rowids
+/// `orders` and `refunds`, in one grouped pass (for a bulk insert made with the counter
+/// triggers set aside, see `store::bulk`).
+pub(super) fn raise_for_inserted(tx: &rusqlite::Transaction<'_>, orders: i64, refunds: i64) -> rusqlite::Result<()> {
+    tx.execute(
+        concat!(
+            "INSERT INTO number_counters (till, stamp, seq)
+            SELECT till, CAST(substr(last, 1, 17) AS INTEGER), CAST(substr(last, 18, 3) AS INTEGER) FROM (
+                SELECT substr(n, 19, length(n) - 21) AS till, max(substr(n, 2, 17) || substr(n, -3)) AS last
+                FROM (SELECT order_no AS n FROM orders WHERE rowid > ?1 UNION ALL SELECT refund_no FROM refunds WHERE rowid > ?2)
+                WHERE ",
+            layout!("n"),
+            "
+                GROUP BY 1
+            ) WHERE true
+            ON CONFLICT (till) DO UPDATE SET stamp = excluded.stamp, seq = excluded.seq
+            WHERE (excluded.stamp, excluded.seq) > (number_counters.stamp, number_counters.seq)"
+        ),
+        [orders, refunds],
+    )?;
+    Ok(())
+}
+/// The counter trigger on `orders` (recreated when the table is rebuilt).
+pub(super) const ORDERS_TRIGGER: &str = raise_counter!("orders", "order_no");
+
 impl Store {
     /// Reserves the next slot of `till` at local time stamp `now` (see [`Slot::next`]): the
     /// counter moves forward in its own write transaction, so the slot is this caller's alone.

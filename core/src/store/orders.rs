@@ -29,6 +29,23 @@ pub struct NewOrder {
     pub idempotency_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// Part of a split sale: the sale's id and total (its other tenders share them).
+    pub sale: Option<SalePart>,
+}
+
+/// The split sale an order is one tender of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SalePart {
+    pub id: String,
+    pub total: Money,
+}
+
+/// The `account` column: tenders have none.
+pub(super) fn account_col(kind: PayKind, account: &str) -> Option<&str> {
+    match kind {
+        PayKind::Qr | PayKind::Barcode => Some(account),
+        PayKind::Tender => None,
+    }
 }
 
 /// Fields written together with a status change (only the `Some` ones).
@@ -53,12 +70,21 @@ pub struct OrderFilter {
     pub max_amount: Option<Money>,
     /// Matches order number or channel trade number (substring).
     pub text: Option<String>,
+    /// The payment code's last digits (the book keeps the last four).
+    pub code_tail: Option<String>,
+    /// Taken by this cashier.
+    pub operator: Option<String>,
+    /// Taken in this shift.
+    pub shift_no: Option<String>,
+    pub kind: Option<PayKind>,
+    /// Only orders of these tills (a store, or one till of a chain).
+    pub tills: Option<Vec<crate::ids::TillId>>,
     pub limit: Option<u32>,
 }
 
 const ORDER_COLS: &str = "order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, \
     qr_code, auth_code_masked, failure_code, failure_message, operator, till, idempotency_key, created_at, updated_at, \
-    expires_at, paid_at, principal";
+    expires_at, paid_at, principal, shift_no, tendered, sale_id, sale_total, origin";
 
 fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
     Ok(Order {
@@ -66,7 +92,7 @@ fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         kind: parse_col(r, "kind")?,
         method: parse_col(r, "method")?,
         channel: r.get("channel")?,
-        account: r.get("account")?,
+        account: r.get::<_, Option<String>>("account")?.unwrap_or_default(),
         amount: r.get("amount")?,
         refunded: r.get("refunded")?,
         fee: r.get("fee")?,
@@ -85,6 +111,11 @@ fn order_from_row(r: &Row<'_>) -> rusqlite::Result<Order> {
         updated_at: from_ms(r.get("updated_at")?)?,
         expires_at: from_ms(r.get("expires_at")?)?,
         paid_at: r.get::<_, Option<i64>>("paid_at")?.map(from_ms).transpose()?,
+        shift_no: r.get("shift_no")?,
+        tendered: r.get("tendered")?,
+        sale_id: r.get("sale_id")?,
+        sale_total: r.get("sale_total")?,
+        origin: parse_col(r, "origin")?,
     })
 }
 
@@ -183,23 +214,10 @@ pub(super) fn apply_in(
     Ok(Applied::Changed(order))
 }
 
-/// Inserts a new `Pending` order with its "created" event inside `tx`.
-pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Order> {
-    let res = tx.execute(
-        &format!("INSERT INTO orders ({ORDER_COLS}, principal_key) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, 'pending', :subject, NULL, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, NULL, :by, :by_key)"),
-        named_params! {
-            ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
-            ":account": o.account, ":amount": o.amount, ":fee": o.fee, ":subject": o.subject,
-            ":auth": o.auth_code_masked, ":op": o.operator, ":till": o.till, ":idem": o.idempotency_key,
-            ":created": ms(o.created_at), ":expires": ms(o.expires_at), ":by": o.principal.to_stored(), ":by_key": o.principal.key(),
-        },
-    );
-    if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
-        if e.code == rusqlite::ErrorCode::ConstraintViolation {
-            return Err(StoreError::Conflict(format!("order not written: {msg}")));
-        }
-    }
-    res?;
+/// Inserts a new `Pending` order with its "created" event inside `tx`, in the till's open shift.
+pub(super) fn insert_order_in(tx: &Transaction<'_>, ctx: &super::TillContext, o: &NewOrder) -> Result<Order> {
+    let shift = super::shifts::shift_for_write(tx, ctx, &o.till, o.created_at)?;
+    insert_row(tx, o, "pending", &shift, None, None)?;
     let (method, kind, amount) = (o.method.to_string(), o.kind.as_str(), o.amount.to_string());
     let text = format!("created {method} {kind} order of {amount} yuan on account {}", o.account);
     let note = EventNote::coded("created", &[("method", &method), ("kind", kind), ("amount", &amount), ("account", &o.account)], text).by(&o.principal);
@@ -207,10 +225,37 @@ pub(super) fn insert_order_in(tx: &Transaction<'_>, o: &NewOrder) -> Result<Orde
     load_order(tx, o.order_no.as_str())
 }
 
+/// The INSERT of an order row (`pending`, or `success` for a tender, paid at creation).
+pub(super) fn insert_row(tx: &Transaction<'_>, o: &NewOrder, status: &str, shift: &str, tendered: Option<Money>, trade_no: Option<&str>) -> Result<()> {
+    let paid = (status == "success").then(|| ms(o.created_at));
+    let res = tx.execute(
+        &format!("INSERT INTO orders ({ORDER_COLS}, principal_key) VALUES (:no, :kind, :method, :channel, :account, :amount, 0, :fee, :status, :subject, :trade_no, NULL, :auth, NULL, NULL, :op, :till, :idem, :created, :created, :expires, :paid, :by, :shift, :tendered, :sale_id, :sale_total, 'paydesk', :by_key)"),
+        named_params! {
+            ":no": o.order_no, ":kind": o.kind.as_str(), ":method": o.method.as_str(), ":channel": o.channel,
+            ":account": account_col(o.kind, &o.account), ":amount": o.amount, ":fee": o.fee, ":status": status, ":subject": o.subject,
+            ":trade_no": trade_no, ":auth": o.auth_code_masked, ":op": o.operator, ":till": o.till, ":idem": o.idempotency_key,
+            ":created": ms(o.created_at), ":expires": ms(o.expires_at), ":paid": paid, ":shift": shift, ":tendered": tendered,
+            ":sale_id": o.sale.as_ref().map(|s| s.id.as_str()), ":sale_total": o.sale.as_ref().map(|s| s.total),
+            ":by": o.principal.to_stored(), ":by_key": o.principal.key(),
+        },
+    );
+    if let Err(rusqlite::Error::SqliteFailure(e, Some(msg))) = &res {
+        if e.code == rusqlite::ErrorCode::ConstraintViolation && msg.contains("orders.idempotency_key") {
+            return Err(StoreError::Conflict(format!("{} by another order", super::KEY_TAKEN)));
+        }
+        if e.code == rusqlite::ErrorCode::ConstraintViolation {
+            return Err(StoreError::Conflict(format!("order not written: {msg}")));
+        }
+    }
+    res?;
+    Ok(())
+}
+
 impl Store {
     /// Writes a new `Pending` order and its "created" event. Refuses a reused idempotency key.
     pub fn insert_order(&self, o: &NewOrder) -> Result<Order> {
-        self.write(|tx| insert_order_in(tx, o))
+        let ctx = self.context();
+        self.write(|tx| insert_order_in(tx, &ctx, o))
     }
 
     pub fn order(&self, no: &OrderNo) -> Result<Order> {
@@ -220,7 +265,7 @@ impl Store {
     /// The order a client created with this idempotency key, if any.
     pub fn order_by_idempotency_key(&self, key: &str) -> Result<Option<Order>> {
         self.read(|c| {
-            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1"), [key], order_from_row).optional()?)
+            Ok(c.query_row(&format!("SELECT {ORDER_COLS} FROM orders WHERE idempotency_key = ?1 AND {}", super::OWN), [key], order_from_row).optional()?)
         })
     }
 
@@ -252,10 +297,12 @@ impl Store {
         })
     }
 
-    /// Orders not yet final, oldest first (for polling and recovery).
+    /// Orders not yet final, oldest first (for polling and recovery); on a shared book only this
+    /// till's.
     pub fn open_orders(&self) -> Result<Vec<Order>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: this till's own orders (each till follows what it created).
+            let mut st = c.prepare(&format!("SELECT {ORDER_COLS} FROM orders WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -293,6 +340,22 @@ impl Store {
             if let Some(m) = f.max_amount {
                 push(" AND amount <= ?", m.fen().into());
             }
+            if let Some(t) = f.code_tail.as_ref().filter(|t| !t.is_empty()) {
+                push(" AND auth_code_masked LIKE ?", format!("%{}", t.replace(['%', '_'], "")).into());
+            }
+            if let Some(op) = &f.operator {
+                push(" AND operator = ?", op.clone().into());
+            }
+            if let Some(sh) = &f.shift_no {
+                push(" AND shift_no = ?", sh.clone().into());
+            }
+            if let Some(k) = f.kind {
+                push(" AND kind = ?", k.as_str().to_string().into());
+            }
+            if let Some(tills) = &f.tills {
+                sql.push_str(&format!(" AND till IN ({})", tills.iter().map(|_| "?").collect::<Vec<_>>().join(", ")));
+                args.extend(tills.iter().map(|t| t.as_str().to_string().into()));
+            }
             if let Some(t) = f.text.as_ref().filter(|t| !t.is_empty()) {
                 let like = format!("%{}%", t.replace(['%', '_'], ""));
                 sql.push_str(" AND (order_no LIKE ? OR channel_trade_no LIKE ?)");
@@ -305,6 +368,17 @@ impl Store {
             }
             let mut st = c.prepare(&sql)?;
             let rows = st.query_map(rusqlite::params_from_iter(args), order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// The orders a receipt shows for `no`: every tender of its split sale, oldest first, or itself.
+    pub fn sale_orders(&self, no: &OrderNo) -> Result<Vec<Order>> {
+        self.read(|c| {
+            let o = load_order(c, no.as_str())?;
+            let Some(sale) = &o.sale_id else { return Ok(vec![o]) };
+            let mut st = c.prepare_cached(&format!("SELECT {ORDER_COLS} FROM orders WHERE sale_id = ?1 ORDER BY created_at, order_no"))?;
+            let rows = st.query_map([sale], order_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }
@@ -347,6 +421,7 @@ pub(crate) mod tests {
             idempotency_key: None,
             created_at: now,
             expires_at: now + chrono::Duration::minutes(5),
+            sale: None,
         }
     }
 

@@ -62,8 +62,17 @@ fn enqueue(tx: &Transaction<'_>, targets: &[String], event: &str, reference: &st
     Ok(())
 }
 
+/// Whether this book notifies for a change of a row made by till `of` (the order's or refund's
+/// till). A book that has not joined a shared book notifies for everything; a linked till only for
+/// its own orders and refunds — another till's, changed here (a callback that reached the wrong
+/// till), are notified by their own till when the change reaches it (see `enqueue_pulled`), so
+/// across the shop each change is notified once.
+fn notifies_here(tx: &Transaction<'_>, of: &str) -> Result<bool> {
+    Ok(super::shared::meta(tx, "till")?.is_none_or(|me| me == of))
+}
+
 pub(super) fn enqueue_order(tx: &Transaction<'_>, targets: &[String], o: &Order, now: DateTime<Utc>) -> Result<()> {
-    if targets.is_empty() {
+    if targets.is_empty() || !notifies_here(tx, &o.till)? {
         return Ok(());
     }
     let event = format!("order.{}", o.status.as_str());
@@ -71,11 +80,34 @@ pub(super) fn enqueue_order(tx: &Transaction<'_>, targets: &[String], o: &Order,
 }
 
 pub(super) fn enqueue_refund(tx: &Transaction<'_>, targets: &[String], r: &Refund, o: &Order, now: DateTime<Utc>) -> Result<()> {
-    if targets.is_empty() {
+    let till: Option<String> = tx.prepare_cached("SELECT till FROM refunds WHERE refund_no = ?1")?.query_row([r.refund_no.as_str()], |row| row.get(0)).optional()?.flatten();
+    if targets.is_empty() || !notifies_here(tx, till.as_deref().unwrap_or(&o.till))? {
         return Ok(());
     }
     let event = format!("refund.{}", r.status.as_str());
     enqueue(tx, targets, &event, r.refund_no.as_str(), &crate::notify::refund_payload(r, o, &event, now), now)
+}
+
+/// A pulled order or refund of this till (`table` is `orders` or `refunds`, `key` its number)
+/// whose state the merge just moved from `before` to a final one — another till applied the
+/// change — is notified here, as if this till had applied it.
+pub(super) fn enqueue_pulled(tx: &Transaction<'_>, targets: &[String], table: &str, key: &str, before: Option<&str>, now: DateTime<Utc>) -> Result<()> {
+    if targets.is_empty() {
+        return Ok(());
+    }
+    if table == "orders" {
+        let o = super::orders::load_order(tx, key)?;
+        if Some(o.status.as_str()) != before && o.status.is_final() {
+            enqueue_order(tx, targets, &o, now)?;
+        }
+    } else if table == "refunds" {
+        let r = super::refunds::load_refund(tx, &key.parse().map_err(|e| StoreError::Corrupt(format!("refund number {key}: {e}")))?)?;
+        if Some(r.status.as_str()) != before && r.status.is_final() {
+            let o = super::orders::load_order(tx, r.order_no.as_str())?;
+            enqueue_refund(tx, targets, &r, &o, now)?;
+        }
+    }
+    Ok(())
 }
 
 const COLS: &str = "id, target, event, ref, payload, status, attempts, next_at, last_error, created_at, delivered_at";

@@ -1,15 +1,21 @@
-//! Reconciliation tables: stored statements, runs, discrepancies (items) and the actions taken
-//! on them, matched lines — and the streaming read of the book that the matcher needs.
+//! Reconciliation tables: stored statements, runs (with their summary and which statement lines
+//! had a discrepancy), discrepancies (items) and the actions taken on them.
+//!
+//! Invariants: a discrepancy keeps its id across re-runs of its account and day — a re-run
+//! finds the item of the same difference ([`Discrepancy::key`]) and updates it, keeping its
+//! state and note; items a re-run no longer finds are marked superseded by it. A failed run
+//! changes no item, and what is presented for a day is its newest *finished* run, with a newer
+//! failure beside it ([`RunRecord::failure`]).
 
-use std::cell::Cell;
+use std::collections::VecDeque;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row};
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{from_ms, ms, Result, Store, StoreError};
-use crate::order::{OrderStatus, RefundStatus};
-use crate::reconcile::{BookOrder, BookRefund, BookView, Discrepancy, DiscrepancyKind, ItemState, Matched, Side, Summary};
+use crate::reconcile::{Discrepancy, DiscrepancyKind, ItemState, Matched, Side, Summary};
 use crate::statement::{StatementKind, StatementTotals};
 
 /// A statement file kept for a run (the file lives under the home; this is its record).
@@ -47,8 +53,20 @@ pub struct RunRecord {
     pub summary: Summary,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
-    /// Discrepancies still open.
+    /// Discrepancies of the account and day still open (whichever run found them last).
     pub open: u64,
+    /// A newer run of the same day that failed: shown beside this (the last good) one, which
+    /// it did not replace.
+    #[serde(default)]
+    pub failure: Option<RunFailure>,
+}
+
+/// A failed run, as shown beside the last good run of its day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFailure {
+    pub run_id: i64,
+    pub error: String,
+    pub at: DateTime<Utc>,
 }
 
 /// A stored discrepancy with where it stands.
@@ -63,6 +81,12 @@ pub struct ItemRecord {
     pub state: ItemState,
     pub note: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// The newer run of the day that no longer found this difference (nothing left to settle).
+    #[serde(default)]
+    pub superseded_by: Option<i64>,
+    /// The till whose order it is (and that till's store), when the book has the order.
+    pub till: Option<String>,
+    pub store: Option<String>,
 }
 
 /// Something done about a discrepancy.
@@ -116,7 +140,7 @@ fn statement_from_row(r: &Row<'_>) -> rusqlite::Result<StoredStatement> {
 }
 
 const RUN_COLS: &str = "r.id, r.account, r.channel, r.day, r.statement_id, r.trigger, r.operator, r.status, r.error, r.summary_json, r.started_at, r.finished_at, \
-    (SELECT COUNT(*) FROM recon_items i WHERE i.run_id = r.id AND i.state = 'open') AS open";
+    (SELECT COUNT(*) FROM recon_items i WHERE i.account = r.account AND i.day = r.day AND i.superseded_by IS NULL AND i.state = 'open') AS open";
 
 fn run_from_row(c: &rusqlite::Connection, r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let statement = match r.get::<_, Option<i64>>("statement_id")? {
@@ -137,10 +161,13 @@ fn run_from_row(c: &rusqlite::Connection, r: &Row<'_>) -> rusqlite::Result<RunRe
         started_at: from_ms(r.get("started_at")?)?,
         finished_at: r.get::<_, Option<i64>>("finished_at")?.map(from_ms).transpose()?,
         open: r.get("open")?,
+        failure: None,
     })
 }
 
-const ITEM_COLS: &str = "i.id, i.run_id, r.account, r.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at";
+const ITEM_COLS: &str = "i.id, i.run_id, i.account, i.day, i.kind, i.line, i.order_no, i.refund_no, i.book_json, i.channel_json, i.detail, i.reason, i.reason_args, i.state, i.note, i.updated_at, i.superseded_by, \
+    (SELECT o.till FROM orders o WHERE o.order_no = i.order_no) AS till, \
+    (SELECT t.store_id FROM orders o JOIN sync_tills t ON t.till_id = o.till WHERE o.order_no = i.order_no) AS store";
 
 fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
     let line: String = r.get("line")?;
@@ -162,15 +189,34 @@ fn item_from_row(r: &Row<'_>) -> rusqlite::Result<ItemRecord> {
         state: super::parse_col(r, "state")?,
         note: r.get("note")?,
         updated_at: from_ms(r.get("updated_at")?)?,
+        superseded_by: r.get("superseded_by")?,
+        till: r.get("till")?,
+        store: r.get("store")?,
     })
 }
 
-fn local(t: i64, tz: chrono_tz::Tz) -> rusqlite::Result<NaiveDateTime> {
-    Ok(from_ms(t)?.with_timezone(&tz).naive_local())
+/// Statement line indexes as stored: 4 bytes each, little-endian.
+fn lines_blob(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|i| i.to_le_bytes()).collect()
 }
 
-fn order_status(s: &str) -> rusqlite::Result<OrderStatus> {
-    s.parse().map_err(bad)
+fn blob_lines(b: &[u8]) -> Vec<u32> {
+    b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect()
+}
+
+/// The items of a day so far, by key: for each key the current ones first (oldest first), then
+/// superseded ones (newest first) — the ids a re-run gives its differences back.
+fn items_by_key(tx: &rusqlite::Transaction<'_>, account: &str, day: &str) -> rusqlite::Result<HashMap<String, VecDeque<(i64, ItemState)>>> {
+    let mut st = tx.prepare_cached(
+        "SELECT id, item_key, state FROM recon_items WHERE account = ?1 AND day = ?2 \
+         ORDER BY superseded_by IS NOT NULL, CASE WHEN superseded_by IS NULL THEN id ELSE -id END",
+    )?;
+    let mut out: HashMap<String, VecDeque<(i64, ItemState)>> = HashMap::default();
+    let mut rows = st.query(params![account, day])?;
+    while let Some(r) = rows.next()? {
+        out.entry(r.get(1)?).or_default().push_back((r.get(0)?, super::parse_col(r, "state")?));
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -207,42 +253,59 @@ impl Store {
         })
     }
 
-    /// Stores a finished run in one transaction: its summary, discrepancies and matched lines.
-    /// A discrepancy that an earlier run of the same account and day had resolved (same kind and
-    /// numbers) stays resolved, with the note carried over.
-    pub fn finish_run(&self, run_id: i64, statement_id: Option<i64>, summary: &Summary, items: &[Discrepancy], matched: &mut dyn Iterator<Item = Matched>, now: DateTime<Utc>) -> Result<()> {
+    /// Stores a finished run in one transaction: its summary, its discrepancies and the
+    /// statement lines that have one. A difference an earlier run of the same account and day
+    /// found keeps its item (id, state, note — a `fixed` one found again is reopened); items this
+    /// run no longer finds are superseded by it. Costs one pass over the day's items, however
+    /// many runs the day had.
+    pub fn finish_run(&self, run_id: i64, statement_id: Option<i64>, summary: &Summary, items: &[Discrepancy], flagged: &[u32], now: DateTime<Utc>) -> Result<()> {
         let summary = serde_json::to_string(summary).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         self.write(|tx| {
             let (account, day): (String, String) = tx.query_row("SELECT account, day FROM recon_runs WHERE id = ?1", [run_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            let mut prior = tx.prepare_cached(
-                "SELECT i.note FROM recon_items i JOIN recon_runs r ON r.id = i.run_id WHERE r.account = ?1 AND r.day = ?2 AND r.id < ?3 AND i.kind = ?4 \
-                 AND i.order_no = ?5 AND IFNULL(i.refund_no, '') = IFNULL(?6, '') AND i.state = 'resolved' ORDER BY i.id DESC LIMIT 1",
-            )?;
+            let mut known = items_by_key(tx, &account, &day)?;
             let mut ins = tx.prepare_cached(
-                "INSERT INTO recon_items (run_id, kind, line, order_no, refund_no, book_json, channel_json, detail, reason, reason_args, state, note, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT INTO recon_items (run_id, kind, line, order_no, refund_no, book_json, channel_json, detail, reason, reason_args, state, note, updated_at, account, day, item_key) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'open', NULL, ?11, ?12, ?13, ?14)",
             )?;
-            let mut act = tx.prepare_cached("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) VALUES (?1, 'carry_over', 'resolved', ?2, NULL, ?3)")?;
+            let mut upd = tx.prepare_cached(
+                "UPDATE recon_items SET run_id = ?1, kind = ?2, line = ?3, order_no = ?4, refund_no = ?5, book_json = ?6, channel_json = ?7, detail = ?8, reason = ?9, \
+                 reason_args = ?10, updated_at = ?11, superseded_by = NULL, state = CASE state WHEN 'fixed' THEN 'open' ELSE state END WHERE id = ?12",
+            )?;
+            let mut reopen = tx.prepare_cached("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) VALUES (?1, 'reopen', 'found again by run ' || ?2, NULL, NULL, ?3)")?;
+            let side = |s: &Option<Side>| s.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default());
             for d in items {
-                let note: Option<Option<String>> = prior.query_row(params![account, day, run_id, d.kind.as_str(), d.order_no, d.refund_no], |r| r.get(0)).optional()?;
-                let side = |s: &Option<Side>| s.as_ref().map(|s| serde_json::to_string(s).unwrap_or_default());
-                let state = if note.is_some() { ItemState::Resolved } else { ItemState::Open };
-                let note = note.flatten();
-                let args = d.reason.args_json();
-                ins.execute(params![run_id, d.kind.as_str(), line_str(d.line), d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, d.reason.code, args, state.as_str(), note, ms(now)])?;
-                if state == ItemState::Resolved {
-                    act.execute(params![tx.last_insert_rowid(), note, ms(now)])?;
+                let key = d.key();
+                let (line, kind, args) = (line_str(d.line), d.kind.as_str(), d.reason.args_json());
+                match known.get_mut(&key).and_then(VecDeque::pop_front) {
+                    Some((id, state)) => {
+                        upd.execute(params![run_id, kind, line, d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, d.reason.code, args, ms(now), id])?;
+                        if state == ItemState::Fixed {
+                            reopen.execute(params![id, run_id, ms(now)])?;
+                        }
+                    }
+                    None => {
+                        ins.execute(params![run_id, kind, line, d.order_no, d.refund_no, side(&d.book), side(&d.channel), d.detail, d.reason.code, args, ms(now), account, day, key])?;
+                    }
                 }
             }
-            let mut m = tx.prepare_cached("INSERT INTO recon_matches (run_id, line, order_no, refund_no, trade_no, amount, fee, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")?;
-            for x in matched {
-                m.execute(params![run_id, line_str(x.line), x.order_no, x.refund_no, x.channel_trade_no, x.amount, x.fee, x.time])?;
-            }
             tx.execute(
-                "UPDATE recon_runs SET status = 'done', statement_id = ?2, summary_json = ?3, finished_at = ?4, error = NULL WHERE id = ?1",
-                params![run_id, statement_id, summary, ms(now)],
+                "UPDATE recon_items SET superseded_by = ?1 WHERE account = ?2 AND day = ?3 AND superseded_by IS NULL AND run_id != ?1",
+                params![run_id, account, day],
+            )?;
+            tx.execute(
+                "UPDATE recon_runs SET status = 'done', statement_id = ?2, summary_json = ?3, flagged = ?4, finished_at = ?5, error = NULL WHERE id = ?1",
+                params![run_id, statement_id, summary, lines_blob(flagged), ms(now)],
             )?;
             Ok(())
+        })
+    }
+
+    /// The statement lines (0-based) a run found a discrepancy on; None for runs stored before
+    /// Paydesk kept this (their matched lines are in the legacy table, [`Store::recon_matches`]).
+    pub fn recon_flagged(&self, run_id: i64) -> Result<Option<Vec<u32>>> {
+        self.read(|c| {
+            let b: Option<Option<Vec<u8>>> = c.query_row("SELECT flagged FROM recon_runs WHERE id = ?1", [run_id], |r| r.get(0)).optional()?;
+            Ok(b.flatten().map(|b| blob_lines(&b)))
         })
     }
 
@@ -255,15 +318,29 @@ impl Store {
         })
     }
 
-    /// The newest run of each account and day in `[from, to]` (days as `YYYY-MM-DD`), by day
-    /// then account; `accounts` empty = all.
+    /// What is presented for each account and day in `[from, to]` (days as `YYYY-MM-DD`), by
+    /// day then account; `accounts` empty = all: the newest finished run — with a newer failed
+    /// one beside it in [`RunRecord::failure`] — or, for a day without a finished run, its
+    /// newest run.
     pub fn latest_runs(&self, from: &str, to: &str, accounts: &[String]) -> Result<Vec<RunRecord>> {
         self.read(|c| {
             let mut st = c.prepare_cached(&format!(
-                "SELECT {RUN_COLS} FROM recon_runs r WHERE r.id IN (SELECT MAX(id) FROM recon_runs WHERE day >= ?1 AND day <= ?2 GROUP BY account, day) ORDER BY r.day, r.account"
+                "SELECT {RUN_COLS} FROM recon_runs r WHERE r.id IN \
+                 (SELECT COALESCE(MAX(CASE WHEN status = 'done' THEN id END), MAX(id)) FROM recon_runs WHERE day >= ?1 AND day <= ?2 GROUP BY account, day) \
+                 ORDER BY r.day, r.account"
             ))?;
             let rows = st.query_map([from, to], |r| run_from_row(c, r))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows.into_iter().filter(|r| accounts.is_empty() || accounts.contains(&r.account)).collect())
+            let mut failed = c.prepare_cached("SELECT id, error, started_at FROM recon_runs WHERE account = ?1 AND day = ?2 AND id > ?3 AND status = 'failed' ORDER BY id DESC LIMIT 1")?;
+            let mut out = Vec::new();
+            for mut r in rows.into_iter().filter(|r| accounts.is_empty() || accounts.contains(&r.account)) {
+                if r.status == "done" {
+                    r.failure = failed
+                        .query_row(params![r.account, r.day, r.id], |x| Ok(RunFailure { run_id: x.get(0)?, error: x.get::<_, Option<String>>(1)?.unwrap_or_default(), at: from_ms(x.get(2)?)? }))
+                        .optional()?;
+                }
+                out.push(r);
+            }
+            Ok(out)
         })
     }
 
@@ -284,8 +361,8 @@ impl Store {
         self.read(|c| {
             let ids = run_ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             let sql = format!(
-                "SELECT {ITEM_COLS} FROM recon_items i JOIN recon_runs r ON r.id = i.run_id WHERE i.run_id IN ({ids}) \
-                 AND (?1 IS NULL OR i.kind = ?1) AND (?2 IS NULL OR i.state = ?2) ORDER BY r.day, r.account, i.id LIMIT ?3"
+                "SELECT {ITEM_COLS} FROM recon_items i WHERE i.run_id IN ({ids}) \
+                 AND (?1 IS NULL OR i.kind = ?1) AND (?2 IS NULL OR i.state = ?2) ORDER BY i.day, i.account, i.id LIMIT ?3"
             );
             let mut st = c.prepare(&sql)?;
             let rows = st
@@ -297,7 +374,7 @@ impl Store {
 
     pub fn recon_item(&self, id: i64) -> Result<ItemRecord> {
         self.read(|c| {
-            c.prepare_cached(&format!("SELECT {ITEM_COLS} FROM recon_items i JOIN recon_runs r ON r.id = i.run_id WHERE i.id = ?1"))?
+            c.prepare_cached(&format!("SELECT {ITEM_COLS} FROM recon_items i WHERE i.id = ?1"))?
                 .query_row([id], item_from_row)
                 .optional()?
                 .ok_or_else(|| StoreError::NotFound { what: "discrepancy", id: id.to_string() })
@@ -305,14 +382,18 @@ impl Store {
     }
 
     /// Records an action on a discrepancy and, when `state` is given, moves it there (with the
-    /// note). One transaction.
+    /// note). One transaction. Refused for a superseded discrepancy (a newer run of its day no
+    /// longer found the difference).
     #[allow(clippy::too_many_arguments)]
     pub fn recon_act(&self, id: i64, action: &str, outcome: &str, state: Option<ItemState>, note: Option<&str>, actor: Option<&str>, now: DateTime<Utc>) -> Result<ItemRecord> {
         self.write(|tx| {
-            let n = tx.execute("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) SELECT id, ?2, ?3, ?4, ?5, ?6 FROM recon_items WHERE id = ?1", params![id, action, outcome, note, actor, ms(now)])?;
-            if n == 0 {
-                return Err(StoreError::NotFound { what: "discrepancy", id: id.to_string() });
+            let superseded: Option<Option<i64>> = tx.query_row("SELECT superseded_by FROM recon_items WHERE id = ?1", [id], |r| r.get(0)).optional()?;
+            match superseded {
+                None => return Err(StoreError::NotFound { what: "discrepancy", id: id.to_string() }),
+                Some(Some(run)) if state.is_some() => return Err(StoreError::Conflict(format!("discrepancy {id} was superseded by run {run}, which no longer found it: nothing to settle"))),
+                Some(_) => {}
             }
+            tx.execute("INSERT INTO recon_actions (item_id, action, outcome, note, actor, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", params![id, action, outcome, note, actor, ms(now)])?;
             if let Some(s) = state {
                 tx.execute("UPDATE recon_items SET state = ?2, note = COALESCE(?3, note), updated_at = ?4 WHERE id = ?1", params![id, s.as_str(), note, ms(now)])?;
             }
@@ -331,7 +412,8 @@ impl Store {
         })
     }
 
-    /// The matched lines of a run.
+    /// The matched lines of a run stored before Paydesk stopped writing a row per matched line
+    /// (newer runs re-derive them from the kept statement).
     pub fn recon_matches(&self, run_id: i64) -> Result<Vec<Matched>> {
         self.read(|c| {
             let mut st = c.prepare_cached("SELECT line, order_no, refund_no, trade_no, amount, fee, at FROM recon_matches WHERE run_id = ?1 ORDER BY rowid")?;
@@ -350,164 +432,6 @@ impl Store {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
-        })
-    }
-
-    /// Reads the book around a day for the matcher, in one streaming query per table: the
-    /// account's orders and refunds created in `[from, to)`; times turned into `tz`.
-    pub fn recon_book(&self, account: &str, from: DateTime<Utc>, to: DateTime<Utc>, tz: chrono_tz::Tz, progress: &dyn Fn(u64)) -> Result<BookView> {
-        let local = LocalTime::new(tz, from, to);
-        self.read(|c| {
-            let mut view = BookView::default();
-            // Counted on the index alone, so the map is sized once (no rehashing a million keys).
-            let n: i64 = c.prepare_cached("SELECT COUNT(*) FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?.query_row(params![account, ms(from), ms(to)], |r| r.get(0))?;
-            let mut bulk = view.orders.bulk(usize::try_from(n).unwrap_or(0));
-            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
-            let mut rows = st.query(params![account, ms(from), ms(to)])?;
-            while let Some(r) = rows.next()? {
-                let o = book_order(r, &local)?;
-                bulk.push(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?, o);
-                if bulk.len() % 65_536 == 0 {
-                    progress(bulk.len() as u64);
-                }
-            }
-            bulk.finish();
-            progress(view.orders.len() as u64);
-            let mut st = c.prepare_cached(
-                "SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at FROM refunds r JOIN orders o ON o.order_no = r.order_no \
-                 WHERE o.account = ?1 AND r.created_at >= ?2 AND r.created_at < ?3",
-            )?;
-            let mut rows = st.query(params![account, ms(from), ms(to)])?;
-            while let Some(r) = rows.next()? {
-                let b = book_refund(r, &local)?;
-                view.refunds.insert(b.refund_no.clone(), b);
-            }
-            Ok(view)
-        })
-    }
-
-    /// Adds to `view` the orders and refunds a statement names that the window missed (older
-    /// orders), and notes numbers the book holds under another account.
-    pub fn recon_lookup(&self, account: &str, view: &mut BookView, orders: &[&str], refunds: &[&str], tz: chrono_tz::Tz) -> Result<()> {
-        // Any age: no fixed-offset shortcut.
-        let local = LocalTime { tz, fixed_ms: None };
-        self.read(|c| {
-            let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, account FROM orders WHERE order_no = ?1")?;
-            for no in orders {
-                if let Some((o, acct)) = st.query_row([no], |r| Ok((book_order(r, &local)?, r.get::<_, String>(6)?))).optional()? {
-                    if acct == account {
-                        view.orders.insert(no, o);
-                    } else {
-                        view.other_account.insert(no.to_string(), acct);
-                    }
-                }
-            }
-            let mut st = c.prepare_cached("SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at, o.account FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE r.refund_no = ?1")?;
-            for no in refunds {
-                if let Some((b, acct)) = st.query_row([no], |r| Ok((book_refund(r, &local)?, r.get::<_, String>(5)?))).optional()? {
-                    if acct == account {
-                        view.refunds.insert(b.refund_no.clone(), b);
-                    }
-                }
-            }
-            Ok(())
-        })
-    }
-
-    /// The channel trade numbers of some orders (for discrepancies shown to people).
-    pub fn trade_nos(&self, orders: &[&str]) -> Result<Vec<Option<String>>> {
-        self.read(|c| {
-            let mut st = c.prepare_cached("SELECT channel_trade_no FROM orders WHERE order_no = ?1")?;
-            let mut out = Vec::with_capacity(orders.len());
-            for no in orders {
-                out.push(st.query_row([no], |r| r.get::<_, Option<String>>(0)).optional()?.flatten());
-            }
-            Ok(out)
-        })
-    }
-}
-
-/// UTC milliseconds → shop-local time. When the zone's offset is the same over the whole window
-/// (no daylight-saving change; always so for China), a fixed offset replaces the zone lookup.
-struct LocalTime {
-    tz: chrono_tz::Tz,
-    fixed_ms: Option<i64>,
-}
-
-impl LocalTime {
-    fn new(tz: chrono_tz::Tz, from: DateTime<Utc>, to: DateTime<Utc>) -> LocalTime {
-        use chrono::{Offset, TimeZone};
-        let off = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
-        let fixed_ms = (off(from) == off(to) && to - from <= chrono::Duration::days(3)).then(|| i64::from(off(from)) * 1000);
-        LocalTime { tz, fixed_ms }
-    }
-
-    fn at(&self, t: i64) -> rusqlite::Result<NaiveDateTime> {
-        match self.fixed_ms {
-            Some(off) => DateTime::from_timestamp_millis(t + off).map(|d| d.naive_utc()).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t)),
-            None => local(t, self.tz),
-        }
-    }
-}
-
-/// The order of a row `order_no, status, amount, fee, refunded, paid_at` (the number is read by
-/// the caller, without copying it).
-fn book_order(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookOrder> {
-    Ok(BookOrder {
-        status: order_status(r.get_ref(1)?.as_str()?)?,
-        amount: r.get(2)?,
-        fee: r.get(3)?,
-        refunded: r.get(4)?,
-        paid_at: r.get::<_, Option<i64>>(5)?.map(|t| local.at(t)).transpose()?,
-        seen: Cell::new(false),
-    })
-}
-
-fn book_refund(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookRefund> {
-    Ok(BookRefund {
-        refund_no: r.get(0)?,
-        order_no: r.get(1)?,
-        amount: r.get(2)?,
-        status: r.get_ref(3)?.as_str()?.parse::<RefundStatus>().map_err(bad)?,
-        at: local.at(r.get(4)?)?,
-        seen: Cell::new(false),
-    })
-}
-
-impl Store {
-    /// Writes complete orders (any status, with their times) in one transaction, without
-    /// events. For benchmarks and test fixtures that need a large book quickly — never for the
-    /// payment path, which goes through `insert_order` and `apply`.
-    #[doc(hidden)]
-    pub fn bulk_load_orders(&self, orders: &mut dyn Iterator<Item = crate::order::Order>) -> Result<u64> {
-        self.write(|tx| {
-            let mut st = tx.prepare_cached(
-                "INSERT INTO orders (order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, till, created_at, updated_at, expires_at, paid_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-            )?;
-            let mut n = 0;
-            for o in orders {
-                st.execute(params![
-                    o.order_no,
-                    o.kind.as_str(),
-                    o.method.as_str(),
-                    o.channel,
-                    o.account,
-                    o.amount.fen(),
-                    o.refunded.fen(),
-                    o.fee.fen(),
-                    o.status.as_str(),
-                    o.subject,
-                    o.channel_trade_no,
-                    o.till,
-                    ms(o.created_at),
-                    ms(o.updated_at),
-                    ms(o.expires_at),
-                    o.paid_at.map(ms)
-                ])?;
-                n += 1;
-            }
-            Ok(n)
         })
     }
 }

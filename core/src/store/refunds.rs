@@ -26,10 +26,11 @@ pub struct NewRefund {
     pub idempotency_key: Option<String>,
 }
 
-const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal";
+const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal, shift_no";
 
 fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<Refund> {
     Ok(Refund {
+        shift_no: r.get("shift_no")?,
         refund_no: r.get("refund_no")?,
         order_no: r.get("order_no")?,
         amount: r.get("amount")?,
@@ -50,43 +51,51 @@ pub(super) fn refunds_of(c: &rusqlite::Connection, no: &OrderNo) -> Result<Vec<R
     Ok(rows)
 }
 
-fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
+pub(super) fn load_refund(c: &rusqlite::Connection, no: &RefundNo) -> Result<Refund> {
     c.query_row(&format!("SELECT {COLS} FROM refunds WHERE refund_no = ?1"), [no], refund_from_row)
         .optional()?
         .ok_or_else(|| StoreError::NotFound { what: "refund", id: no.to_string() })
+}
+
+/// Writes a `Pending` refund inside `tx`, in the till's open shift (see [`Store::insert_refund`]).
+pub(super) fn insert_refund_in(tx: &rusqlite::Transaction<'_>, ctx: &super::TillContext, r: &NewRefund) -> Result<Refund> {
+    let order = load_order(tx, r.order_no.as_str())?;
+    if order.status != OrderStatus::Success {
+        return Err(StoreError::Conflict(format!("order {} is {}, only paid orders can be refunded", order.order_no, order.status)));
+    }
+    let in_flight: i64 = tx.query_row(
+        "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE order_no = ?1 AND status IN ('pending','processing')",
+        [&r.order_no],
+        |row| row.get(0),
+    )?;
+    let left = order.amount.fen() - order.refunded.fen() - in_flight;
+    if r.amount.fen() > left {
+        return Err(StoreError::Conflict(format!(
+            "amount: refund of {} yuan exceeds the {} yuan that can still be refunded",
+            r.amount,
+            crate::money::format_signed_fen(left.max(0))
+        )));
+    }
+    let shift = super::shifts::shift_for_write(tx, ctx, &ctx.till, r.created_at)?;
+    tx.execute(
+        &format!(
+            "INSERT INTO refunds ({COLS}, idempotency_key, till) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :shift, :key,
+                COALESCE((SELECT value FROM sync_meta WHERE key = 'till'), (SELECT till FROM orders WHERE order_no = :order)))"
+        ),
+        named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":shift": shift, ":key": r.idempotency_key },
+    )?;
+    let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
+    let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested")).by(&r.principal);
+    insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, note)?;
+    load_refund(tx, &r.refund_no)
 }
 
 impl Store {
     /// Writes a `Pending` refund if the order is paid and the amount fits what is left
     /// after successful and in-flight refunds. Otherwise writes nothing.
     pub fn insert_refund(&self, r: &NewRefund) -> Result<Refund> {
-        self.write(|tx| {
-            let order = load_order(tx, r.order_no.as_str())?;
-            if order.status != OrderStatus::Success {
-                return Err(StoreError::Conflict(format!("order {} is {}, only paid orders can be refunded", order.order_no, order.status)));
-            }
-            let in_flight: i64 = tx.query_row(
-                "SELECT COALESCE(SUM(amount), 0) FROM refunds WHERE order_no = ?1 AND status IN ('pending','processing')",
-                [&r.order_no],
-                |row| row.get(0),
-            )?;
-            let left = order.amount.fen() - order.refunded.fen() - in_flight;
-            if r.amount.fen() > left {
-                return Err(StoreError::Conflict(format!(
-                    "amount: refund of {} yuan exceeds the {} yuan that can still be refunded",
-                    r.amount,
-                    crate::money::format_signed_fen(left.max(0))
-                )));
-            }
-            tx.execute(
-                &format!("INSERT INTO refunds ({COLS}, idempotency_key) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :key)"),
-                named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":key": r.idempotency_key },
-            )?;
-            let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
-            let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested")).by(&r.principal);
-            insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, note)?;
-            load_refund(tx, &r.refund_no)
-        })
+        let ctx = self.context();
+        self.write(|tx| insert_refund_in(tx, &ctx, r))
     }
 
     /// The refund a client created with this idempotency key, if any.
@@ -105,7 +114,8 @@ impl Store {
     /// Refunds not yet final (for recovery).
     pub fn open_refunds(&self) -> Result<Vec<Refund>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') ORDER BY created_at"))?;
+            // On a shared book: the refunds this till asked for (the others follow theirs).
+            let mut st = c.prepare(&format!("SELECT {COLS} FROM refunds WHERE status IN ('pending','processing') AND {} ORDER BY created_at", super::OWN))?;
             let rows = st.query_map([], refund_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
@@ -123,47 +133,60 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<Applied<Refund>> {
         let targets = self.targets();
-        self.write(|tx| {
-            let cur = load_refund(tx, no)?;
-            match refund_transition(cur.status, to) {
-                Ok(false) => return Ok(Applied::Unchanged(cur)),
-                Ok(true) => {}
-                Err((from, to)) => {
-                    return Err(StoreError::Conflict(format!("refund {no} cannot go from {} to {}", from.as_str(), to.as_str())));
-                }
-            }
-            let n = tx.execute(
-                "UPDATE refunds SET status = :to, updated_at = :now, channel_refund_no = COALESCE(:crn, channel_refund_no),
-                    failure_message = COALESCE(:fail, failure_message) WHERE refund_no = :no AND status = :old",
-                named_params! { ":to": to.as_str(), ":now": ms(now), ":crn": channel_refund_no, ":fail": failure, ":no": no, ":old": cur.status.as_str() },
-            )?;
-            if n == 0 {
-                return Ok(Applied::Unchanged(load_refund(tx, no)?));
-            }
-            let (refund_no, amount) = (no.to_string(), cur.amount.to_string());
-            let mut detail = format!("refund {refund_no} of {amount} yuan: {}", to.as_str());
-            if let Some(f) = failure {
-                detail.push_str(&format!(" ({f})"));
-            }
-            let args = [("refund_no", refund_no.as_str()), ("amount", amount.as_str()), ("status", to.as_str()), ("error", failure.unwrap_or(""))];
-            insert_event(tx, &cur.order_no, None, None, source, now, EventNote::coded("refund_status", &args, detail))?;
-            if to == RefundStatus::Success {
-                tx.execute(
-                    "UPDATE orders SET refunded = refunded + ?1, updated_at = ?2 WHERE order_no = ?3",
-                    rusqlite::params![cur.amount, ms(now), cur.order_no],
-                )?;
-                let order = load_order(tx, cur.order_no.as_str())?;
-                if order.refunded == order.amount {
-                    apply_in(tx, &targets, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
-                }
-            }
-            let refund = load_refund(tx, no)?;
-            if to.is_final() {
-                super::outbox::enqueue_refund(tx, &targets, &refund, &load_order(tx, cur.order_no.as_str())?, now)?;
-            }
-            Ok(Applied::Changed(refund))
-        })
+        self.write(|tx| apply_refund_in(tx, &targets, no, to, channel_refund_no, failure, source, now))
     }
+}
+
+/// [`Store::apply_refund`] inside `tx`.
+#[allow(clippy::too_many_arguments)] // the change (to, numbers, failure, source) plus where and when
+pub(super) fn apply_refund_in(
+    tx: &rusqlite::Transaction<'_>,
+    targets: &[String],
+    no: &RefundNo,
+    to: RefundStatus,
+    channel_refund_no: Option<&str>,
+    failure: Option<&str>,
+    source: EventSource,
+    now: DateTime<Utc>,
+) -> Result<Applied<Refund>> {
+    let cur = load_refund(tx, no)?;
+    match refund_transition(cur.status, to) {
+        Ok(false) => return Ok(Applied::Unchanged(cur)),
+        Ok(true) => {}
+        Err((from, to)) => {
+            return Err(StoreError::Conflict(format!("refund {no} cannot go from {} to {}", from.as_str(), to.as_str())));
+        }
+    }
+    let n = tx.execute(
+        "UPDATE refunds SET status = :to, updated_at = :now, channel_refund_no = COALESCE(:crn, channel_refund_no),
+            failure_message = COALESCE(:fail, failure_message) WHERE refund_no = :no AND status = :old",
+        named_params! { ":to": to.as_str(), ":now": ms(now), ":crn": channel_refund_no, ":fail": failure, ":no": no, ":old": cur.status.as_str() },
+    )?;
+    if n == 0 {
+        return Ok(Applied::Unchanged(load_refund(tx, no)?));
+    }
+    let (refund_no, amount) = (no.to_string(), cur.amount.to_string());
+    let mut detail = format!("refund {refund_no} of {amount} yuan: {}", to.as_str());
+    if let Some(f) = failure {
+        detail.push_str(&format!(" ({f})"));
+    }
+    let args = [("refund_no", refund_no.as_str()), ("amount", amount.as_str()), ("status", to.as_str()), ("error", failure.unwrap_or(""))];
+    insert_event(tx, &cur.order_no, None, None, source, now, EventNote::coded("refund_status", &args, detail))?;
+    if to == RefundStatus::Success {
+        tx.execute(
+            "UPDATE orders SET refunded = refunded + ?1, updated_at = ?2 WHERE order_no = ?3",
+            rusqlite::params![cur.amount, ms(now), cur.order_no],
+        )?;
+        let order = load_order(tx, cur.order_no.as_str())?;
+        if order.refunded == order.amount {
+            apply_in(tx, targets, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
+        }
+    }
+    let refund = load_refund(tx, no)?;
+    if to.is_final() {
+        super::outbox::enqueue_refund(tx, targets, &refund, &load_order(tx, cur.order_no.as_str())?, now)?;
+    }
+    Ok(Applied::Changed(refund))
 }
 
 #[cfg(test)]

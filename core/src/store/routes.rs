@@ -41,8 +41,9 @@ pub enum UsageOf<'a> {
 impl Store {
     /// Writes a new order together with its routing decision (whose last attempt is this order).
     pub fn insert_routed_order(&self, o: &NewOrder, decision: &RouteDecision) -> Result<Order> {
+        let ctx = self.context();
         self.write(|tx| {
-            let order = insert_order_in(tx, o)?;
+            let order = insert_order_in(tx, &ctx, o)?;
             write_route(tx, decision, o.created_at)?;
             Ok(order)
         })
@@ -54,6 +55,7 @@ impl Store {
     /// at its channel at once; the new order and the decision (for every order of the chain)
     /// are written.
     pub fn insert_fallback_order(&self, prev: &OrderNo, o: &NewOrder, decision: &RouteDecision, note: &str, expire_prev: Option<DateTime<Utc>>) -> Result<Order> {
+        let ctx = self.context();
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE orders SET idempotency_key = NULL, expires_at = COALESCE(?2, expires_at), updated_at = ?3 WHERE order_no = ?1",
@@ -63,7 +65,7 @@ impl Store {
                 return Err(StoreError::NotFound { what: "order", id: prev.to_string() });
             }
             insert_event(tx, prev, None, None, EventSource::User, o.created_at, note)?;
-            let order = insert_order_in(tx, o)?;
+            let order = insert_order_in(tx, &ctx, o)?;
             write_route(tx, decision, o.created_at)?;
             Ok(order)
         })
@@ -84,8 +86,8 @@ impl Store {
     /// are pending, processing, paid or refunded. Failed and closed attempts take no money.
     pub fn usage_since(&self, of: UsageOf<'_>, from: DateTime<Utc>) -> Result<Usage> {
         let (sql, who) = match of {
-            UsageOf::Principal(p) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE principal_key = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", p.key()),
-            UsageOf::Till(t) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE till = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded')", t.to_string()),
+            UsageOf::Principal(p) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE principal_key = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded') AND kind != 'tender'", p.key()),
+            UsageOf::Till(t) => ("SELECT COUNT(*), COALESCE(SUM(amount), 0) FROM orders WHERE till = ?1 AND created_at >= ?2 AND status IN ('pending','processing','success','refunded') AND kind != 'tender'", t.to_string()),
         };
         self.read(|c| {
             let (count, fen): (i64, i64) = c.prepare_cached(sql)?.query_row(params![who, ms(from)], |r| Ok((r.get(0)?, r.get(1)?)))?;

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::{from_ms, ms, Result, Store, StoreError};
 use crate::settle::DayFunds;
 
-/// Migration 11: the settlement and bank-leg tables.
+/// Migration 16: the settlement and bank-leg tables.
 pub(super) const MIGRATION: &str = r#"
     CREATE TABLE fund_statements (
         id        INTEGER PRIMARY KEY AUTOINCREMENT,

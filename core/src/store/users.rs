@@ -128,6 +128,7 @@ impl Store {
 
     /// Adds a user; a taken name is a `Conflict`.
     pub fn insert_user(&self, name: &str, role: Role, pin_hash: &str, now: DateTime<Utc>) -> Result<()> {
+        let shared = self.shared_for_change()?;
         self.write(|tx| {
             let res = tx.execute(
                 "INSERT INTO users (name, role, pin_hash, enabled, failed, created_at, updated_at) VALUES (?1, ?2, ?3, 1, 0, ?4, ?4)",
@@ -137,23 +138,27 @@ impl Store {
                 Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
                     Err(StoreError::Conflict(format!("user {name} exists")))
                 }
-                other => other.map(|_| ()).map_err(Into::into),
-            }
+                other => other.map(|_| ()).map_err(StoreError::from),
+            }?;
+            super::shared::write_through(tx, shared.as_deref(), "users", name)
         })
     }
 
-    /// Changes a user's role, PIN hash and/or enabled flag.
+    /// Changes a user's role, PIN hash and/or enabled flag. A new PIN clears the wrong-PIN count
+    /// and any lock.
     pub fn update_user(&self, name: &str, role: Option<Role>, pin_hash: Option<&str>, enabled: Option<bool>, now: DateTime<Utc>) -> Result<()> {
+        let shared = self.shared_for_change()?;
         self.write(|tx| {
             let n = tx.execute(
                 "UPDATE users SET role = COALESCE(?2, role), pin_hash = COALESCE(?3, pin_hash), enabled = COALESCE(?4, enabled),
-                    failed = CASE WHEN ?3 IS NULL THEN failed ELSE 0 END, updated_at = ?5 WHERE name = ?1",
+                    failed = CASE WHEN ?3 IS NULL THEN failed ELSE 0 END,
+                    locked_until = CASE WHEN ?3 IS NULL THEN locked_until ELSE NULL END, updated_at = ?5 WHERE name = ?1",
                 params![name, role.map(Role::as_str), pin_hash, enabled, ms(now)],
             )?;
             if n == 0 {
                 return Err(StoreError::NotFound { what: "user", id: name.to_string() });
             }
-            Ok(())
+            super::shared::write_through(tx, shared.as_deref(), "users", name)
         })
     }
 
@@ -174,6 +179,20 @@ impl Store {
         self.read(|c| {
             let mut st = c.prepare("SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?1")?;
             let rows = st.query_map([limit], audit_from_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+    }
+
+    /// Audit entries of `action` (and `target`, `outcome` when given) after `since`, newest
+    /// first, at most `limit`.
+    pub fn audit_find(&self, action: &str, target: Option<&str>, outcome: Option<Outcome>, since: Option<DateTime<Utc>>, limit: u32) -> Result<Vec<AuditEntry>> {
+        self.read(|c| {
+            let mut st = c.prepare_cached(
+                "SELECT * FROM audit_log WHERE action = ?1 AND (?2 IS NULL OR target = ?2) AND (?3 IS NULL OR outcome = ?3) AND at > ?4 ORDER BY seq DESC LIMIT ?5",
+            )?;
+            let rows = st
+                .query_map(params![action, target, outcome.map(Outcome::as_str), since.map_or(i64::MIN, ms), limit], audit_from_row)?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
         })
     }

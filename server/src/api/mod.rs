@@ -4,6 +4,7 @@
 //! docs/openapi.json, served at `/openapi.json`.
 
 mod error;
+pub mod json;
 mod payments;
 
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use paydesk_core::store::ApiKey;
 use paydesk_core::Payments;
 
 pub use error::ApiError;
+pub use json::{payment_detail_json, payment_json, refund_json};
 
 /// The OpenAPI description of this API.
 pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");

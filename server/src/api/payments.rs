@@ -9,52 +9,14 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput};
 use paydesk_core::store::OrderFilter;
-use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Payments, Refund};
+use paydesk_core::{EventSource, Method, Money, OrderNo, OrderStatus, Payments};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::json::{payment_detail_json, payment_json, refund_json};
 use super::{ApiError, Caller};
 
 type Resp = Result<(StatusCode, Json<Value>), ApiError>;
-
-pub(crate) fn payment_json(o: &Order) -> Value {
-    json!({
-        "order_no": o.order_no.as_str(),
-        "status": o.status.as_str(),
-        "kind": o.kind.as_str(),
-        "method": o.method.as_str(),
-        "channel": o.channel,
-        "account": o.account,
-        "amount": o.amount.to_string(),
-        "amount_fen": o.amount.fen(),
-        "refunded": o.refunded.to_string(),
-        "fee": o.fee.to_string(),
-        "subject": o.subject,
-        "qr_code": o.qr_code,
-        "channel_trade_no": o.channel_trade_no,
-        "failure": o.failure_code.as_ref().map(|c| json!({"code": c, "message": o.failure_message})),
-        "operator": o.operator,
-        "taken_by": o.principal,
-        "created_at": o.created_at.to_rfc3339(),
-        "expires_at": o.expires_at.to_rfc3339(),
-        "paid_at": o.paid_at.map(|t| t.to_rfc3339()),
-    })
-}
-
-fn refund_json(r: &Refund) -> Value {
-    json!({
-        "refund_no": r.refund_no.as_str(),
-        "order_no": r.order_no.as_str(),
-        "amount": r.amount.to_string(),
-        "status": r.status.as_str(),
-        "reason": r.reason,
-        "channel_refund_no": r.channel_refund_no,
-        "failure": r.failure_message,
-        "operator": r.operator,
-        "requested_by": r.principal,
-        "created_at": r.created_at.to_rfc3339(),
-    })
-}
 
 fn idempotency_key(h: &HeaderMap) -> Result<String, ApiError> {
     let k = h.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::trim).unwrap_or_default();
@@ -102,7 +64,7 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         if b.method.is_some() {
             return Err(ApiError::invalid("method", "not used with auth_code: the payment code tells the method"));
         }
-        let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()) };
+        let input = BarcodeInput { amount, auth_code: code, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key.clone()), sale: None };
         // The charge runs to its end even if this request gives up waiting.
         let (p2, by) = (p.clone(), caller.principal());
         let task = tokio::spawn(async move { p2.barcode_pay(input, &by).await });
@@ -115,27 +77,30 @@ pub(crate) async fn create(State(p): State<Arc<Payments>>, caller: Caller, heade
         return Ok((status, Json(payment_json(&order))));
     }
     let method = b.method.as_deref().map(str::parse::<Method>).transpose().map_err(|e| ApiError::invalid("method", e))?;
-    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key) }, &caller.principal()).await?;
+    let order = p.create_qr(QrInput { amount, method, channel: b.channel, account: b.account, subject: b.subject, operator: b.operator, idempotency_key: Some(key), sale: None }, &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(payment_json(&order))))
 }
 
 pub(crate) async fn get(State(p): State<Arc<Payments>>, caller: Caller, Path(no): Path<String>) -> Resp {
     caller.require("payments:read")?;
     let d = p.store().order_detail(&order_no(&no)?).map_err(paydesk_core::payments::PayError::from)?;
-    let mut v = payment_json(&d.order);
-    v["refunds"] = d.refunds.iter().map(refund_json).collect();
-    v["events"] = d.events.iter().map(|e| json!({"at": e.at.to_rfc3339(), "from": e.from_status.map(|s| s.as_str()), "to": e.to_status.map(|s| s.as_str()), "source": e.source.as_str(), "detail": e.detail, "by": e.by})).collect();
-    // How the account was chosen: candidates, accounts skipped and why, attempts (fallbacks).
-    v["routing"] = json!(d.route);
-    Ok((StatusCode::OK, Json(v)))
+    Ok((StatusCode::OK, Json(payment_detail_json(&d))))
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(crate) struct ListQuery {
     status: Option<String>,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     limit: Option<u32>,
+    /// The search language of `paydesk_core::till::find`.
+    find: Option<String>,
+    trade_no: Option<String>,
+    amount: Option<String>,
+    code_tail: Option<String>,
+    cashier: Option<String>,
+    shift: Option<String>,
 }
 
 pub(crate) async fn list(State(p): State<Arc<Payments>>, caller: Caller, q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Resp {
@@ -146,7 +111,30 @@ pub(crate) async fn list(State(p): State<Arc<Payments>>, caller: Caller, q: Resu
     if limit == 0 || limit > 1000 {
         return Err(ApiError::invalid("limit", "must be 1 to 1000"));
     }
-    let f = OrderFilter { status, from: q.from, to: q.to, limit: Some(limit), ..Default::default() };
+    let tz = p.settings().tz().unwrap_or(chrono_tz::Asia::Shanghai);
+    let base = match q.find.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(find) => paydesk_core::till::find::parse(find, tz, Utc::now(), limit)?,
+        None => OrderFilter { limit: Some(limit), ..Default::default() },
+    };
+    if let Some(t) = q.trade_no.as_deref().filter(|t| t.len() < 4) {
+        return Err(ApiError::invalid("trade_no", format!("{t:?}: give at least 4 characters")));
+    }
+    if let Some(c) = q.code_tail.as_deref().filter(|c| c.is_empty() || c.len() > 4 || !c.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(ApiError::invalid("code_tail", format!("{c:?}: give the last 1 to 4 digits")));
+    }
+    let exact = q.amount.as_deref().map(|a| Money::parse_yuan(a).map_err(|e| ApiError::invalid("amount", e))).transpose()?;
+    let f = OrderFilter {
+        status,
+        from: q.from.or(base.from),
+        to: q.to.or(base.to),
+        text: q.trade_no.or(base.text.clone()),
+        min_amount: exact.or(base.min_amount),
+        max_amount: exact.or(base.max_amount),
+        code_tail: q.code_tail.or(base.code_tail.clone()),
+        operator: q.cashier.or(base.operator.clone()),
+        shift_no: q.shift.or(base.shift_no.clone()),
+        ..base
+    };
     let orders = p.store().list_orders(&f).map_err(paydesk_core::payments::PayError::from)?;
     Ok((StatusCode::OK, Json(json!({"payments": orders.iter().map(payment_json).collect::<Vec<_>>()}))))
 }

@@ -21,6 +21,11 @@ pub struct RangeInput {
     pub from: Option<String>,
     #[serde(default)]
     pub to: Option<String>,
+    /// One store or one till of a chain (empty: all).
+    #[serde(default)]
+    pub store: Option<String>,
+    #[serde(default)]
+    pub till: Option<String>,
 }
 
 impl RangeInput {
@@ -58,7 +63,8 @@ pub struct AnalyticsView {
 
 fn dashboard(st: &AppState, range: &RangeInput) -> CmdResult<Dashboard> {
     let tz = st.payments.settings().tz().unwrap_or(chrono_tz::Asia::Shanghai);
-    analytics::dashboard(st.store(), tz, range.period()?, chrono::Utc::now()).map_err(|e| match e {
+    let scope = analytics::Scope { store: range.store.clone(), till: range.till.clone() };
+    analytics::dashboard_scoped(st.store(), tz, range.period()?, chrono::Utc::now(), &scope).map_err(|e| match e {
         AnalyticsError::Invalid { field, problem } => AppError::invalid(field, &problem),
         other => {
             tracing::error!("analytics: {other}");
@@ -116,7 +122,7 @@ mod tests {
 
     #[test]
     fn ranges_are_validated_with_the_field_named() {
-        let r = |period: &str, from: Option<&str>, to: Option<&str>| RangeInput { period: period.into(), from: from.map(Into::into), to: to.map(Into::into) }.period();
+        let r = |period: &str, from: Option<&str>, to: Option<&str>| RangeInput { period: period.into(), from: from.map(Into::into), to: to.map(Into::into), store: None, till: None }.period();
         assert_eq!(r("week", None, None).unwrap(), Period::Week);
         assert!(matches!(r("custom", Some("2026-11-01"), Some("2026-11-30")).unwrap(), Period::Custom { .. }));
         assert!(r("custom", None, Some("2026-11-30")).unwrap_err().message.starts_with("from:"));

@@ -44,6 +44,9 @@ pub struct QrRequest {
     pub method: Option<Method>,
     /// One id per sale (the UI makes it); a repeated call returns the same order.
     pub sale_id: String,
+    /// Part of a split sale (the rest paid in cash or otherwise).
+    #[serde(default)]
+    pub sale: Option<crate::commands::till::SaleRef>,
 }
 
 #[derive(Deserialize)]
@@ -51,6 +54,8 @@ pub struct BarcodeRequest {
     pub amount: String,
     pub auth_code: String,
     pub sale_id: String,
+    #[serde(default)]
+    pub sale: Option<crate::commands::till::SaleRef>,
 }
 
 fn amount(st: &AppState, yuan: &str) -> CmdResult<Money> {
@@ -60,9 +65,11 @@ fn amount(st: &AppState, yuan: &str) -> CmdResult<Money> {
 #[tauri::command]
 pub async fn create_qr(st: State<'_, AppState>, req: QrRequest) -> CmdResult<Order> {
     let s = st.require(Action::TakePayment)?;
+    crate::commands::till::require_shift(&st)?;
     let amount = amount(&st, &req.amount)?;
+    let sale = req.sale.as_ref().map(crate::commands::till::SaleRef::part).transpose()?;
     let ticket = st.sale.reserve(st.store())?;
-    let input = QrInput { amount, method: req.method, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), ..Default::default() };
+    let input = QrInput { amount, method: req.method, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), sale, ..Default::default() };
     let o = st.payments.create_qr(input, &AppState::principal(&s)).await?;
     ticket.attach(&o.order_no);
     Ok(o)
@@ -73,9 +80,11 @@ pub async fn create_qr(st: State<'_, AppState>, req: QrRequest) -> CmdResult<Ord
 #[tauri::command]
 pub async fn barcode_pay(st: State<'_, AppState>, req: BarcodeRequest) -> CmdResult<Order> {
     let s = st.require(Action::TakePayment)?;
+    crate::commands::till::require_shift(&st)?;
     let amount = amount(&st, &req.amount)?;
+    let sale = req.sale.as_ref().map(crate::commands::till::SaleRef::part).transpose()?;
     let ticket = st.sale.reserve(st.store())?;
-    let input = BarcodeInput { amount, auth_code: req.auth_code, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), ..Default::default() };
+    let input = BarcodeInput { amount, auth_code: req.auth_code, operator: Some(s.user.clone()), idempotency_key: Some(req.sale_id), sale, ..Default::default() };
     let o = st.payments.barcode_pay(input, &AppState::principal(&s)).await?;
     ticket.attach(&o.order_no);
     Ok(o)

@@ -1,7 +1,7 @@
 //! The orders screen: list, detail, refund (owner + PIN), close, re-query, CSV export, audit log.
 
 use chrono::{NaiveDate, TimeZone};
-use paydesk_core::auth::{self, Action};
+use paydesk_core::auth::Action;
 use paydesk_core::payments::RefundRequestInput;
 use paydesk_core::store::{AuditEntry, OrderDetail, OrderFilter, Outcome};
 use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Refund};
@@ -15,6 +15,9 @@ use crate::state::AppState;
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct FilterInput {
+    /// One store or one till of a chain (empty: all).
+    pub store: Option<String>,
+    pub till: Option<String>,
     pub status: Option<OrderStatus>,
     pub method: Option<Method>,
     pub channel: Option<String>,
@@ -23,6 +26,8 @@ pub struct FilterInput {
     pub min_amount: Option<String>,
     pub max_amount: Option<String>,
     pub text: Option<String>,
+    /// Find a payment: the search language of `paydesk_core::till::find`.
+    pub find: Option<String>,
     pub limit: Option<u32>,
 }
 
@@ -34,24 +39,35 @@ fn day_start(s: &str, tz: chrono_tz::Tz, field: &str) -> CmdResult<chrono::DateT
 
 impl FilterInput {
     /// Validates and converts to the store's filter; `to` is inclusive (the whole day).
-    pub fn to_filter(&self, tz: chrono_tz::Tz) -> CmdResult<OrderFilter> {
+    pub fn to_filter(&self, tz: chrono_tz::Tz, shop: &[(String, String)]) -> CmdResult<OrderFilter> {
         let nonempty = |o: &Option<String>| o.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         let money = |o: &Option<String>, field: &str| -> CmdResult<Option<Money>> {
             nonempty(o).map(|s| Money::parse_yuan(&s).map_err(|e| AppError::invalid(field, &e.to_string()))).transpose()
+        };
+        let limit = self.limit.unwrap_or(500).min(5000);
+        let base = match nonempty(&self.find) {
+            Some(q) => paydesk_core::till::find::parse(&q, tz, chrono::Utc::now(), limit).map_err(|e| AppError::invalid("find", e.to_string().trim_start_matches("find: ")))?,
+            None => OrderFilter::default(),
         };
         Ok(OrderFilter {
             status: self.status,
             method: self.method,
             channel: nonempty(&self.channel),
-            account: None,
-            from: nonempty(&self.from).map(|s| day_start(&s, tz, "from")).transpose()?,
-            to: nonempty(&self.to).map(|s| day_start(&s, tz, "to").map(|t| t + chrono::Duration::days(1))).transpose()?,
-            min_amount: money(&self.min_amount, "min_amount")?,
-            max_amount: money(&self.max_amount, "max_amount")?,
-            text: nonempty(&self.text),
-            limit: Some(self.limit.unwrap_or(500).min(5000)),
+            from: nonempty(&self.from).map(|s| day_start(&s, tz, "from")).transpose()?.or(base.from),
+            to: nonempty(&self.to).map(|s| day_start(&s, tz, "to").map(|t| t + chrono::Duration::days(1))).transpose()?.or(base.to),
+            min_amount: money(&self.min_amount, "min_amount")?.or(base.min_amount),
+            max_amount: money(&self.max_amount, "max_amount")?.or(base.max_amount),
+            text: nonempty(&self.text).or(base.text.clone()),
+            tills: paydesk_core::analytics::Scope { store: nonempty(&self.store), till: nonempty(&self.till) }.tills(shop).map_err(|e| AppError::new("invalid", e.to_string()))?,
+            limit: Some(limit),
+            ..base
         })
     }
+}
+
+/// The shop's tills and their stores.
+fn shop(st: &AppState) -> CmdResult<Vec<(String, String)>> {
+    Ok(paydesk_core::shop::till_stores(st.store(), st.payments.settings())?)
 }
 
 fn tz(st: &AppState) -> chrono_tz::Tz {
@@ -61,7 +77,7 @@ fn tz(st: &AppState) -> chrono_tz::Tz {
 #[tauri::command]
 pub fn list_orders(st: State<'_, AppState>, filter: FilterInput) -> CmdResult<Vec<Order>> {
     st.require(Action::ViewOrders)?;
-    Ok(st.store().list_orders(&filter.to_filter(tz(&st))?)?)
+    Ok(st.store().list_orders(&filter.to_filter(tz(&st), &shop(&st)?)?)?)
 }
 
 #[tauri::command]
@@ -83,9 +99,9 @@ pub struct RefundInput {
 pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refund> {
     let s = st.require(Action::Refund)?;
     let target = req.order_no.to_string();
-    if let Err(e) = auth::confirm_pin(st.store(), &s, &req.pin, chrono::Utc::now()) {
-        st.audit("refund", Some(&target), Outcome::Denied, &e.to_string());
-        return Err(e.into());
+    if let Err(e) = st.confirm_pin(&req.pin) {
+        st.audit("refund", Some(&target), Outcome::Denied, &e.message);
+        return Err(e);
     }
     let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
     let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
@@ -118,10 +134,11 @@ pub struct Exported {
 pub fn export_orders(st: State<'_, AppState>, filter: FilterInput) -> CmdResult<Exported> {
     st.require(Action::ExportOrders)?;
     let f = FilterInput { limit: Some(filter.limit.unwrap_or(100_000)), ..filter };
-    let orders = st.store().list_orders(&OrderFilter { limit: None, ..f.to_filter(tz(&st))? })?;
+    let orders = st.store().list_orders(&OrderFilter { limit: None, ..f.to_filter(tz(&st), &shop(&st)?)? })?;
     let dir = st.home.join("exports");
     let path = dir.join(format!("orders-{}.csv", chrono::Utc::now().with_timezone(&tz(&st)).format("%Y%m%d-%H%M%S")));
-    let csv = paydesk_core::export::orders_csv(&orders, tz(&st));
+    let stores = paydesk_core::shop::till_stores(st.store(), st.payments.settings())?;
+    let csv = paydesk_core::export::orders_csv(&orders, tz(&st), &stores);
     std::fs::create_dir_all(&dir).and_then(|_| std::fs::write(&path, csv)).map_err(|e| AppError::new("io", format!("{}: {e}", path.display())))?;
     st.audit("export", Some(&path.display().to_string()), Outcome::Ok, &format!("{} orders", orders.len()));
     Ok(Exported { path: path.display().to_string(), rows: orders.len() })
@@ -140,15 +157,15 @@ mod tests {
     #[test]
     fn filter_input_is_validated_and_days_are_local() {
         let f = FilterInput { from: Some("2026-11-25".into()), to: Some("2026-11-25".into()), min_amount: Some("1.5".into()), text: Some("  ".into()), ..Default::default() };
-        let of = f.to_filter(chrono_tz::Asia::Shanghai).unwrap();
+        let of = f.to_filter(chrono_tz::Asia::Shanghai, &[]).unwrap();
         assert_eq!(of.from.unwrap().to_rfc3339(), "2026-11-24T16:00:00+00:00");
         assert_eq!(of.to.unwrap().to_rfc3339(), "2026-11-25T16:00:00+00:00");
         assert_eq!(of.min_amount.unwrap().fen(), 150);
         assert!(of.text.is_none());
-        let bad = FilterInput { min_amount: Some("1.234".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai).unwrap_err();
+        let bad = FilterInput { min_amount: Some("1.234".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai, &[]).unwrap_err();
         assert_eq!(bad.code, "invalid");
         assert!(bad.message.starts_with("min_amount:"), "{}", bad.message);
-        let bad = FilterInput { from: Some("25/11/2026".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai).unwrap_err();
+        let bad = FilterInput { from: Some("25/11/2026".into()), ..Default::default() }.to_filter(chrono_tz::Asia::Shanghai, &[]).unwrap_err();
         assert!(bad.message.starts_with("from:"));
     }
 }

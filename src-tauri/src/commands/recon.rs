@@ -1,6 +1,8 @@
 //! The reconciliation screen: run (download or an imported file) with live progress, the runs'
-//! summaries, the discrepancy list, re-query / resolve-with-note, exports, and the alert about
-//! yesterday's automatic run. Accountant and owner (Action::Reconcile / ResolveDiscrepancy).
+//! summaries (a failed run shown beside the last good one), the discrepancy list, re-query /
+//! resolve-with-note / accept payments taken outside Paydesk as external sales, exports, and the
+//! alert about yesterday's automatic run. Accountant and owner (Action::Reconcile /
+//! ResolveDiscrepancy).
 
 use std::sync::Arc;
 
@@ -173,6 +175,13 @@ pub fn recon_resolve(st: State<'_, AppState>, id: i64, note: String) -> CmdResul
     Ok(st.recon.resolve(id, &note, Some(&s))?)
 }
 
+/// Books external discrepancies (payments taken outside Paydesk) as external sales, with a note.
+#[tauri::command]
+pub fn recon_accept(st: State<'_, AppState>, ids: Vec<i64>, note: String) -> CmdResult<Vec<ItemRecord>> {
+    let s = st.require(Action::ResolveDiscrepancy)?;
+    Ok(st.recon.accept_external(&ids, &note, Some(&s))?)
+}
+
 #[derive(Debug, Serialize)]
 pub struct ExportedReport {
     pub paths: Vec<String>,
@@ -188,7 +197,7 @@ pub fn recon_export(st: State<'_, AppState>, scope: Scope, format: Format) -> Cm
     if runs.is_empty() {
         return Err(AppError::invalid("scope", "no reconciliation for these days yet: run it first"));
     }
-    let tables = report::tables(st.store(), &runs)?;
+    let tables = report::tables(&st.recon, &runs)?;
     let stem = if from == to { format!("reconciliation-{from}") } else { format!("reconciliation-{from}-{to}") };
     let files = paydesk_core::export::write_files(&st.home.join("exports"), &stem, &tables, format).map_err(|e| AppError::new("io", e.to_string()))?;
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
@@ -213,7 +222,7 @@ pub fn recon_alert(st: State<'_, AppState>) -> CmdResult<Option<Alert>> {
     let day = st.recon.today().pred_opt().unwrap_or_default().to_string();
     let runs = st.store().latest_runs(&day, &day, &[])?;
     let open = runs.iter().map(|r| r.open).sum();
-    let failed = runs.iter().filter(|r| r.status == "failed").count();
+    let failed = runs.iter().filter(|r| r.status == "failed" || r.failure.is_some()).count();
     Ok((open > 0 || failed > 0).then_some(Alert { day, runs: runs.len(), open, failed }))
 }
 

@@ -18,6 +18,8 @@ pub struct SettingsView {
     pub limits: Limits,
     pub voice: bool,
     pub customer_display: bool,
+    /// Idle logout, minutes (0 = never).
+    pub idle_logout_mins: u32,
     pub home: String,
 }
 
@@ -33,6 +35,7 @@ pub fn get_settings(st: State<'_, AppState>) -> CmdResult<SettingsView> {
         limits: st.payments.limits(),
         voice: st.voice.enabled(),
         customer_display: pref_on(&st, "customer_display", true),
+        idle_logout_mins: crate::state::idle_logout_mins(st.store()),
         home: st.home.display().to_string(),
     })
 }
@@ -43,6 +46,9 @@ pub struct SettingsInput {
     pub callback: CallbackMode,
     pub voice: bool,
     pub customer_display: bool,
+    /// Idle logout, minutes (0 = never); absent: unchanged.
+    #[serde(default)]
+    pub idle_logout_mins: Option<u32>,
 }
 
 /// Saves settings. Voice applies at once; lifetime, callback mode and the customer display
@@ -52,6 +58,9 @@ pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult
     st.require(Action::ManageSettings)?;
     if !(30..=3600).contains(&input.qr_lifetime_secs) {
         return Err(AppError::invalid("qr_lifetime_secs", "must be between 30 and 3600 seconds"));
+    }
+    if input.idle_logout_mins.is_some_and(|m| m > 240) {
+        return Err(AppError::invalid("idle_logout_mins", "must be 0 (never) to 240 minutes"));
     }
     if let CallbackMode::PublicUrl { base_url } = &input.callback {
         paydesk_core::url::https_or_loopback(base_url).map_err(|e| AppError::invalid("base_url", e.0))?;
@@ -64,7 +73,11 @@ pub fn save_settings(st: State<'_, AppState>, input: SettingsInput) -> CmdResult
     st.store().set_pref("voice", if input.voice { "on" } else { "off" })?;
     st.store().set_pref("customer_display", if input.customer_display { "on" } else { "off" })?;
     st.voice.set_enabled(input.voice);
-    st.audit("settings", None, Outcome::Ok, &format!("qr_lifetime_secs={} callback={:?} voice={} customer_display={}", s.qr_lifetime_secs, s.callback, input.voice, input.customer_display));
+    if let Some(m) = input.idle_logout_mins {
+        st.store().set_pref("idle_logout_mins", &m.to_string())?;
+    }
+    let idle = crate::state::idle_logout_mins(st.store());
+    st.audit("settings", None, Outcome::Ok, &format!("qr_lifetime_secs={} callback={:?} voice={} customer_display={} idle_logout_mins={idle}", s.qr_lifetime_secs, s.callback, input.voice, input.customer_display));
     Ok(restart)
 }
 
@@ -104,6 +117,11 @@ pub fn save_limits(st: State<'_, AppState>, input: LimitsInput) -> CmdResult<Lim
     input.apply(&mut limits)?;
     s.limits = limits.clone();
     s.save(&st.home)?;
+    // A till of a shared book: the shop's limits, for every till (refused while offline).
+    paydesk_core::shop::publish(st.store(), &paydesk_core::shop::effective_settings(&st.home, st.store()).map(|mut e| {
+        e.limits = limits.clone();
+        e
+    }).unwrap_or_else(|_| s.clone()))?;
     st.payments.set_limits(limits.clone())?;
     let show = |l: &DailyLimit| format!("{}/{}", l.count.map_or("-".into(), |c| c.to_string()), l.amount.map_or("-".into(), |a| a.to_string()));
     st.audit("settings", None, Outcome::Ok, &format!("limits: cashier {} → {}, till {} → {} (count/amount per day)", show(&before.cashier), show(&limits.cashier), show(&before.till), show(&limits.till)));

@@ -4,7 +4,7 @@
 export type PeriodKind = 'today' | 'yesterday' | 'week' | 'month' | 'year' | 'custom';
 export const PERIODS: PeriodKind[] = ['today', 'yesterday', 'week', 'month', 'year', 'custom'];
 
-export interface RangeInput { period: PeriodKind; from?: string | null; to?: string | null }
+export interface RangeInput { period: PeriodKind; from?: string | null; to?: string | null; store?: string | null; till?: string | null }
 export interface Look { theme: 'light' | 'dark'; lang: string }
 
 export interface Window { from: string; to: string; start: string; end: string }

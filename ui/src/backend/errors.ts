@@ -3,6 +3,8 @@
 
 export const CODES = {
   notLoggedIn: 'not_logged_in',
+  sessionExpired: 'session_expired',
+  reauthRequired: 'reauth_required',
   forbidden: 'forbidden',
   badPin: 'bad_pin',
   locked: 'locked',

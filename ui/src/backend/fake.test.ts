@@ -19,9 +19,9 @@ describe('fake backend (the contract the UI relies on)', () => {
     expect(seen.at(-1)).toMatchObject({ order_no: o.order_no, status: 'success' });
     await expect(b.refund({ order_no: o.order_no, amount: '1.00', reason: null, pin: '1111' })).rejects.toMatchObject({ code: 'forbidden' });
     await b.logout();
-    await b.login('李老板', '9999');
+    await b.login('李老板', '999999');
     await expect(b.refund({ order_no: o.order_no, amount: '1.00', reason: null, pin: '1111' })).rejects.toMatchObject({ code: 'bad_pin' });
-    const r = await b.refund({ order_no: o.order_no, amount: '12.34', reason: 'x', pin: '9999' });
+    const r = await b.refund({ order_no: o.order_no, amount: '12.34', reason: 'x', pin: '999999' });
     expect(r.status).toBe('success');
     expect((await b.orderDetail(o.order_no)).order.status).toBe('refunded');
     const log = await b.auditLog();

@@ -11,17 +11,24 @@ import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
 import { FakeBank } from './fake-bank';
+import { fakeImport } from './fake-import';
+import { FakeTill } from './fake-till';
+
+/** A one-pixel PNG: the fake renders no receipts. */
+const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg==';
+import { FakeBackups, checkShop, figuresOf } from './fake-backup';
+import type * as B from './backup-types';
 
 const ALL_ACTIONS: T.Action[] = [
   'take_payment', 'view_orders', 'requery_order', 'close_order', 'refund', 'export_orders',
   'view_settings', 'manage_settings', 'manage_accounts', 'manage_users', 'view_audit', 'simulate',
   'view_analytics', 'export_analytics',
-  'reconcile', 'resolve_discrepancy',
+  'reconcile', 'resolve_discrepancy', 'view_shifts', 'close_day',
 ];
 const ALLOWED: Record<T.Role, T.Action[]> = {
   owner: ALL_ACTIONS,
   cashier: ['take_payment', 'view_orders', 'requery_order', 'close_order', 'simulate'],
-  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy'],
+  accountant: ['view_orders', 'requery_order', 'export_orders', 'view_audit', 'view_analytics', 'export_analytics', 'reconcile', 'resolve_discrepancy', 'view_shifts'],
 };
 
 type Listener<P> = (p: P) => void;
@@ -30,16 +37,28 @@ export interface FakeOptions {
   /** Milliseconds the fake "channel" takes to answer. */
   latency?: number;
   needsSetup?: boolean;
+  /** Start with 王芳's shift open (default), as a till mid-day; false: nobody's. */
+  shiftOpen?: boolean;
+  /** A chain on a shared book: this till (T1) and T2 in store S1, T3 in store S2, with a sale each. */
+  shop?: boolean;
 }
+
+const SHOP_TILLS: T.TillView[] = [{ till: 'T1', store: 'S1' }, { till: 'T2', store: 'S1' }, { till: 'T3', store: 'S2' }];
 
 export class FakeBackend implements Backend {
   readonly kind = 'fake' as const;
-  private users: { name: string; role: T.Role; pin: string; enabled: boolean }[] = [
-    { name: '王芳', role: 'cashier', pin: '1111', enabled: true },
-    { name: '李老板', role: 'owner', pin: '9999', enabled: true },
-    { name: '陈会计', role: 'accountant', pin: '5555', enabled: true },
+  private users: { name: string; role: T.Role; pin: string; enabled: boolean; failed: number; lockedUntil: number }[] = [
+    { name: '王芳', role: 'cashier', pin: '1111', enabled: true, failed: 0, lockedUntil: 0 },
+    { name: '李老板', role: 'owner', pin: '999999', enabled: true, failed: 0, lockedUntil: 0 },
+    { name: '陈会计', role: 'accountant', pin: '5555', enabled: true, failed: 0, lockedUntil: 0 },
   ];
   private session: T.Session | null = null;
+  /** When the PIN was last given again (management needs it within 5 minutes), ms. */
+  private confirmedAt = 0;
+  private idleLogoutMins = 10;
+  /** Owners' previous logins, for the lock notices (core/src/session.rs). */
+  private lastLogin = new Map<string, number>();
+  private locks: { user: string; at: number; failures: number; until: number }[] = [];
   private orders: T.Order[] = [];
   private events = new Map<string, T.OrderEvent[]>();
   private refunds: T.Refund[] = [];
@@ -60,23 +79,94 @@ export class FakeBackend implements Backend {
   private needsSetup: boolean;
   private recon = new FakeRecon((ms) => this.wait(ms), () => this.session?.user ?? null);
   private bank = new FakeBank((ms) => this.wait(ms), () => this.session?.user ?? null);
+  private till: FakeTill;
+  private shopName = '';
+  /** Backups, restore and the move archive (tests reach in to plant files and failures). */
+  readonly backups = new FakeBackups(() => this.bookFigures(), '0.1.0-fake');
 
   constructor(opts: FakeOptions = {}) {
     this.latency = opts.latency ?? 150;
     this.needsSetup = opts.needsSetup ?? false;
+    this.till = new FakeTill(opts.shiftOpen === false ? null : '王芳');
     if (this.needsSetup) this.users = [];
+    if (opts.shop) {
+      this.shop = SHOP_TILLS;
+      this.link = { ...this.link, state: 'synced', till: 'T1', store: 'S1', url: 'postgres://paydesk@192.168.1.10/shop', last_sync: new Date().toISOString(), tills: SHOP_TILLS.map((x) => ({ ...x, host: '', joined_at: null, pushed_at: new Date().toISOString() })) };
+      for (const [till, fen] of [['T2', 1200], ['T3', 3400]] as [string, number][]) this.foreignSale(till, fen);
+    }
     this.channel?.addEventListener('message', (e) => this.listeners.customer.forEach((l) => l(e.data as T.CustomerView)));
   }
 
   private wait(ms = this.latency) { return new Promise((r) => setTimeout(r, ms)); }
 
-  private require(a: T.Action): T.Session {
+  private shop: T.TillView[] = [{ till: 'T1', store: '' }];
+  private link: T.LinkStatus = { state: 'off', till: null, store: null, url: null, pending: 0, last_sync: null, offline_since: null, last_error: null, tills: [] };
+
+  /** A paid order another till of the shop made (as the shared book brings it). */
+  foreignSale(till: string, fen: number) {
+    const now = new Date();
+    const no = `P${now.getFullYear()}0101120000000${till}${String(++this.seq).padStart(3, '0')}`;
+    this.orders.unshift({
+      order_no: no, kind: 'barcode', method: 'sandbox', channel: 'sandbox', account: 'sandbox-main', amount: fen, refunded: 0, fee: 0, status: 'success', subject: 'Paydesk',
+      channel_trade_no: `T${no}`, qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: null, principal: null, till, idempotency_key: null,
+      created_at: now.toISOString(), updated_at: now.toISOString(), expires_at: now.toISOString(), paid_at: now.toISOString(),
+    });
+  }
+
+  /** The orders of a store or till of the chain (all without either). */
+  private inScope(f: { store?: string | null; till?: string | null }): T.Order[] {
+    const tills = f.till ? [f.till] : f.store ? this.shop.filter((x) => x.store === f.store).map((x) => x.till) : null;
+    return this.orders.filter((o) => !tills || tills.includes(o.till));
+  }
+
+  /** Tests: how the link stands. */
+  setLink(l: Partial<T.LinkStatus>) { this.link = { ...this.link, ...l }; }
+
+  async linkStatus() { return structuredClone(this.link); }
+  async tillStores() { return this.shop.map((x) => ({ ...x })); }
+  async joinShared(input: T.JoinInput): Promise<T.JoinReport> {
+    if (this.users.length) throw new BackendError('conflict', 'this till is set up already; join from a terminal with `paydesk shared join`');
+    if (!/^postgres(ql)?:\/\//.test(input.url)) throw new BackendError('invalid', 'setting shared.url: must be a postgres:// URL');
+    if (!/^[A-Z0-9]{1,6}$/.test(input.till)) throw new BackendError('invalid', `till: till id ${JSON.stringify(input.till)} is invalid: 1 to 6 characters of A-Z and 0-9`);
+    if (!input.store.trim()) throw new BackendError('invalid', 'store: name the store (门店) of this till');
+    if (input.till === 'T2') throw new BackendError('invalid', 'till: T2 is already a till of store S1 in the shared book; choose another till id');
+    await this.wait();
+    // The shop's users come with the shared book.
+    this.users = [{ name: '李老板', role: 'owner', pin: '999999', enabled: true, failed: 0, lockedUntil: 0 }, { name: '王芳', role: 'cashier', pin: '1111', enabled: true, failed: 0, lockedUntil: 0 }];
+    this.shop = [...SHOP_TILLS, { till: input.till, store: input.store }];
+    this.link = { ...this.link, state: 'synced', till: input.till, store: input.store, url: input.url, last_sync: new Date().toISOString() };
+    return { till: input.till, store: input.store, pushed: 0, pulled: 42, days: 0, verified: true };
+  }
+
+  private require(a: T.Action, fresh = true): T.Session {
     if (!this.session) throw new BackendError('not_logged_in', 'not logged in');
     if (!this.session.allowed.includes(a)) {
       if (['refund', 'export_orders', 'manage_settings', 'manage_accounts', 'manage_users'].includes(a)) this.log(a, null, 'denied', '');
       throw new BackendError('forbidden', `a ${this.session.role} may not ${a}`);
     }
+    if (fresh && (a === 'manage_users' || a === 'manage_accounts') && Date.now() - this.confirmedAt > 5 * 60_000) {
+      throw new BackendError('reauth_required', 'give your PIN again to go on');
+    }
     return this.session;
+  }
+
+  /** Checks a PIN as core does: wrong ones count across locks, which double from one minute. */
+  private checkPin(name: string, pin: string): (typeof this.users)[number] {
+    const u = this.users.find((x) => x.name === name);
+    const now = Date.now();
+    if (u && u.lockedUntil > now) throw new BackendError('locked', 'too many wrong PINs', { until: new Date(u.lockedUntil).toISOString() });
+    if (!u || !u.enabled || u.pin !== pin) {
+      if (!u) throw new BackendError('bad_pin', 'wrong user or PIN');
+      u.failed += 1;
+      if (u.failed < 5) throw new BackendError('bad_pin', 'wrong user or PIN');
+      u.lockedUntil = now + Math.min(60_000 * 2 ** (u.failed - 5), 86_400_000);
+      this.locks.push({ user: u.name, at: now, failures: u.failed, until: u.lockedUntil });
+      this.log('login_locked', u.name, 'denied', `${u.failed} wrong PINs in a row`);
+      throw new BackendError('locked', 'too many wrong PINs', { until: new Date(u.lockedUntil).toISOString() });
+    }
+    u.failed = 0;
+    u.lockedUntil = 0;
+    return u;
   }
 
   private log(action: string, target: string | null, outcome: T.AuditEntry['outcome'], detail: string) {
@@ -115,6 +205,7 @@ export class FakeBackend implements Backend {
       status: 'pending', subject: 'Paydesk', channel_trade_no: null, qr_code: null, auth_code_masked: masked, failure_code: null, failure_message: null,
       operator: this.session?.user ?? null, principal: this.principal(), till: 'T1', idempotency_key: saleId, created_at: now.toISOString(), updated_at: now.toISOString(),
       expires_at: new Date(now.getTime() + (kind === 'qr' ? this.settings.qr_lifetime_secs : this.settings.barcode_wait_secs) * 1000).toISOString(), paid_at: null,
+      shift_no: this.till.shift?.shift_no ?? null, tendered: null, sale_id: null, sale_total: null,
     };
     this.orders.unshift(o);
     this.events.set(no, [{ seq: ++this.seq, order_no: no, from_status: null, to_status: 'pending', source: 'user', at: o.created_at, detail: `created ${method} ${kind} order of ${(fen / 100).toFixed(2)} yuan on account ${account}`, by: o.principal }]);
@@ -138,24 +229,64 @@ export class FakeBackend implements Backend {
 
   async appInfo(): Promise<T.AppInfo> {
     return {
-      version: '0.1.0-fake', needs_setup: this.users.length === 0, users: this.users.filter((u) => u.enabled).map(({ name, role, enabled }) => ({ name, role, enabled })),
+      version: '0.1.0-fake', shop_name: this.shopName, needs_setup: this.users.length === 0, users: this.users.filter((u) => u.enabled).map(({ name, role, enabled }) => ({ name, role, enabled })),
       lang: this.lang, session: this.session,
       demo: { users: this.users.map((u) => [u.name, u.role, u.pin] as [string, T.Role, string]), sample_codes: [['990000000000000001', 'pays'], ['990000000000000005', 'password, then pays'], ['990000000000000007', 'declined'], ['990000000000000009', 'gateway too slow: checked, then paid']] },
     };
   }
   async login(name: string, pin: string) {
-    const u = this.users.find((x) => x.name === name && x.enabled);
-    if (!u || u.pin !== pin) { this.log('login', name, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
-    this.session = { user: u.name, role: u.role, allowed: ALLOWED[u.role] };
+    let u: (typeof this.users)[number];
+    try { u = this.checkPin(name, pin); } catch (e) { this.log('login', name, 'denied', (e as Error).message); throw e; }
+    const now = Date.now();
+    const since = this.lastLogin.get(u.name) ?? 0;
+    this.lastLogin.set(u.name, now);
+    const notices: T.Notice[] = u.role !== 'owner' ? [] : [
+      ...(pin.length < 6 ? [{ kind: 'short_pin' as const }] : []),
+      ...this.locks.filter((l) => l.at > since).map((l) => ({ kind: 'locked' as const, user: l.user, at: new Date(l.at).toISOString(), failures: l.failures, until: new Date(l.until).toISOString() })),
+    ];
+    this.session = { user: u.name, role: u.role, allowed: ALLOWED[u.role], idle_logout_secs: this.idleLogoutMins ? this.idleLogoutMins * 60 : null };
+    this.confirmedAt = 0;
     this.log('login', name, 'ok', '');
-    return this.session;
+    return { ...this.session, notices };
   }
   async logout() { if (this.session) this.log('logout', null, 'ok', ''); this.session = null; }
+  async touchSession() { /* the fake has no clock of its own: the UI's idle timer logs out */ }
+  async confirmPin(pin: string) {
+    const s = this.require('view_orders', false);
+    this.checkPin(s.user, pin);
+    this.confirmedAt = Date.now();
+  }
   async setupOwner(name: string, pin: string) {
     if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
-    if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
-    this.users.push({ name, role: 'owner', pin, enabled: true });
+    if (!/^\d{6,8}$/.test(pin)) throw new BackendError('invalid', "pin: an owner's PIN must be 6 to 8 digits");
+    this.users.push({ name, role: 'owner', pin, enabled: true, failed: 0, lockedUntil: 0 });
     return this.login(name, pin);
+  }
+  async setupShop(input: B.ShopInput) {
+    if (this.users.length) throw new BackendError('conflict', 'already set up; log in instead');
+    checkShop(input);
+    const s = await this.setupOwner(input.owner.trim(), input.pin);
+    // The PIN was just chosen: the first account needs no second confirmation.
+    this.confirmedAt = Date.now();
+    this.shopName = input.shop_name.trim();
+    this.settings.callback = input.callback;
+    return s;
+  }
+  async launchDemo() {
+    if (this.users.length) throw new BackendError('conflict', 'this shop is set up');
+    this.backups.restarted.push('demo');
+  }
+  private bookFigures() { return figuresOf(this.orders, this.refunds, [...this.events.values()].reduce((a, e) => a + e.length, 0), this.users.length); }
+  async backupOverview() { this.require('view_settings'); await this.wait(); return this.backups.overview(); }
+  async backupNow() { this.require('manage_settings'); await this.wait(); return this.backups.now(); }
+  async saveBackupSettings(dir: string, enabled: boolean) { this.require('manage_settings'); this.backups.save(dir, enabled); }
+  async restorePreview(path: string) { this.require('manage_settings'); await this.wait(); return this.backups.preview(path); }
+  async restoreBackup(path: string, force: boolean) { this.require('manage_settings'); await this.wait(); this.backups.restore(path, force); }
+  async moveExport(path: string, passphrase: string) { this.require('manage_settings'); await this.wait(); return this.backups.moveExport(path, passphrase); }
+  async moveImport(path: string, passphrase: string) {
+    if (this.users.length) this.require('manage_settings');
+    await this.wait();
+    this.backups.moveImport(path, passphrase);
   }
   async setLanguage(lang: string) {
     if (lang !== 'zh-CN' && lang !== 'en') throw new BackendError('invalid', 'lang: must be zh-CN or en');
@@ -166,6 +297,7 @@ export class FakeBackend implements Backend {
 
   async createQr(amount: string, method: T.Method | null, saleId: string) {
     const s = this.require('take_payment');
+    this.till.require();
     const fen = this.amount(amount);
     const existing = this.orders.find((o) => o.idempotency_key === saleId);
     if (existing) return existing;
@@ -203,6 +335,7 @@ export class FakeBackend implements Backend {
 
   async barcodePay(amount: string, authCode: string, saleId: string) {
     this.require('take_payment');
+    this.till.require();
     const fen = this.amount(amount);
     const code = authCode.trim();
     const method = methodOfCode(code);
@@ -269,7 +402,16 @@ export class FakeBackend implements Backend {
     this.require('view_orders');
     const min = f.min_amount ? parseYuan(f.min_amount) : null;
     const max = f.max_amount ? parseYuan(f.max_amount) : null;
-    return this.orders.filter((o) => (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
+    // `find`: the trade/order number or the amount of its tokens (the Rust side reads the whole language).
+    const tokens = (f.find ?? '').trim().split(/\s+/).filter(Boolean);
+    const found = (o: T.Order) => tokens.every((tok) => {
+      if (tok.startsWith('*')) return (o.auth_code_masked ?? '').endsWith(tok.slice(1));
+      if (tok.startsWith('shift:')) return o.shift_no === tok.slice(6);
+      if (tok.startsWith('cashier:')) return o.operator === tok.slice(8);
+      const fen = /^[¥￥]?\d{1,6}(\.\d{1,2})?$/.test(tok) ? parseYuan(tok.replace(/^[¥￥]/, '')) : null;
+      return fen !== null ? o.amount === fen : o.order_no.includes(tok) || (o.channel_trade_no ?? '').includes(tok);
+    });
+    return this.inScope(f).filter((o) => found(o) && (!f.status || o.status === f.status) && (!f.method || o.method === f.method)
       && (min === null || o.amount >= min) && (max === null || o.amount <= max) && (!f.text || o.order_no.includes(f.text) || (o.channel_trade_no ?? '').includes(f.text))
       && (!f.from || o.created_at.slice(0, 10) >= f.from) && (!f.to || o.created_at.slice(0, 10) <= f.to)).map((o) => ({ ...o }));
   }
@@ -279,15 +421,14 @@ export class FakeBackend implements Backend {
   }
   async refund(req: T.RefundInput) {
     const s = this.require('refund');
-    const u = this.users.find((x) => x.name === s.user)!;
-    if (u.pin !== req.pin) { this.log('refund', req.order_no, 'denied', 'wrong user or PIN'); throw new BackendError('bad_pin', 'wrong user or PIN'); }
+    try { this.checkPin(s.user, req.pin); } catch (e) { this.log('refund', req.order_no, 'denied', (e as Error).message); throw e; }
     const o = this.find(req.order_no);
     const fen = this.amount(req.amount);
     if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}, only paid orders can be refunded`);
     if (fen > o.amount - o.refunded) throw new BackendError('conflict', `amount: refund exceeds the ${((o.amount - o.refunded) / 100).toFixed(2)} yuan that can still be refunded`);
     await this.wait();
     const now = new Date().toISOString();
-    const r: T.Refund = { refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
+    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
     this.refunds.push(r);
     o.refunded += fen;
     this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
@@ -299,11 +440,20 @@ export class FakeBackend implements Backend {
   async requeryOrder(no: string) { this.require('requery_order'); await this.wait(); return { ...this.find(no) }; }
   async exportOrders(f: T.OrderFilter) { this.require('export_orders'); const rows = (await this.listOrders(f)).length; const path = `/home/paydesk/exports/orders-${Date.now()}.csv`; this.log('export', path, 'ok', `${rows} orders`); return { path, rows }; }
   async auditLog() { this.require('view_audit'); return [...this.audit]; }
+  async importOrders(file: T.ReconFile, dryRun: boolean) {
+    const s = this.require('manage_settings');
+    await this.wait();
+    const r = fakeImport(file, dryRun, this.orders, s.user);
+    if (r.report && !dryRun) this.log('orders_import', file.name, 'ok', `${r.report.orders} orders`);
+    return r;
+  }
 
-  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, home: '/home/paydesk/.local/share/paydesk' }; }
+  async getSettings() { this.require('view_settings'); return { settings: { ...this.settings }, limits: structuredClone(this.routing.limits), voice: this.voice, customer_display: true, idle_logout_mins: this.idleLogoutMins, home: '/home/paydesk/.local/share/paydesk' }; }
   async saveSettings(i: T.SettingsInput) {
     this.require('manage_settings');
     if (i.qr_lifetime_secs < 30 || i.qr_lifetime_secs > 3600) throw new BackendError('invalid', 'qr_lifetime_secs: must be between 30 and 3600 seconds');
+    if (i.idle_logout_mins !== undefined && (i.idle_logout_mins < 0 || i.idle_logout_mins > 240)) throw new BackendError('invalid', 'idle_logout_mins: must be 0 (never) to 240 minutes');
+    if (i.idle_logout_mins !== undefined) this.idleLogoutMins = i.idle_logout_mins;
     const restart = i.qr_lifetime_secs !== this.settings.qr_lifetime_secs || JSON.stringify(i.callback) !== JSON.stringify(this.settings.callback);
     this.settings.qr_lifetime_secs = i.qr_lifetime_secs; this.settings.callback = i.callback; this.voice = i.voice;
     this.log('settings', null, 'ok', '');
@@ -339,16 +489,23 @@ export class FakeBackend implements Backend {
     return l;
   }
   async importKey(account: string, field: string) { this.require('manage_accounts'); return `keys/${account}.${field}.sealed`; }
-  async testAccount() { this.require('manage_accounts'); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
-  async listUsers() { this.require('manage_users'); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
+  async testAccount() { this.require('manage_accounts', false); await this.wait(); return { ok: true, code: 'ok', detail: 'connected: the gateway accepted our signed request' }; }
+  async listUsers() { this.require('manage_users', false); return this.users.map(({ name, role, enabled }) => ({ name, role, enabled })); }
   async addUser(name: string, role: T.Role, pin: string) {
     this.require('manage_users');
     if (!/^\d{4,8}$/.test(pin)) throw new BackendError('invalid', 'pin: must be 4 to 8 digits');
+    if (role === 'owner' && pin.length < 6) throw new BackendError('invalid', "pin: an owner's PIN must be 6 to 8 digits");
     if (this.users.some((u) => u.name === name)) throw new BackendError('conflict', `a user named ${JSON.stringify(name)} already exists`);
-    this.users.push({ name, role, pin, enabled: true });
+    this.users.push({ name, role, pin, enabled: true, failed: 0, lockedUntil: 0 });
+    this.log('user', name, 'ok', `added as ${role}`);
     return { name, role, enabled: true };
   }
-  async setUserPin(name: string, pin: string) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.pin = pin; }
+  async setUserPin(name: string, pin: string) {
+    this.require('manage_users');
+    const u = this.users.find((x) => x.name === name);
+    if (!/^\d{4,8}$/.test(pin) || (u?.role === 'owner' && pin.length < 6)) throw new BackendError('invalid', u?.role === 'owner' ? "pin: an owner's PIN must be 6 to 8 digits" : 'pin: must be 4 to 8 digits');
+    if (u) { u.pin = pin; u.failed = 0; u.lockedUntil = 0; this.log('user', name, 'ok', 'PIN changed'); }
+  }
   async setUserEnabled(name: string, enabled: boolean) { this.require('manage_users'); const u = this.users.find((x) => x.name === name); if (u) u.enabled = enabled; }
 
   async demoSimulate(no: string, action: 'pay' | 'decline' | 'scan') {
@@ -363,11 +520,11 @@ export class FakeBackend implements Backend {
   async analytics(range: A.RangeInput, look: A.Look) {
     this.require('view_analytics');
     await this.wait(this.latency / 3);
-    return fakeAnalytics(this.orders, range, look);
+    return fakeAnalytics(this.inScope(range), range, look);
   }
   async exportAnalytics(range: A.RangeInput, look: A.Look) {
     this.require('export_analytics');
-    const w = fakeAnalytics(this.orders, range, look).dashboard.window;
+    const w = fakeAnalytics(this.inScope(range), range, look).dashboard.window;
     const stem = `sales-${w.from.replace(/-/g, '')}-${w.to.replace(/-/g, '')}`;
     const files = [`${stem}.xlsx`, ...['summary', 'days', 'hours', 'heatmap', 'channels', 'methods', 'failures'].map((t) => `${stem}-${t}.csv`), ...['sales', 'hours', 'heatmap', 'methods', 'channels'].map((c) => `${stem}-${c}.png`)];
     this.log('export_analytics', '/home/paydesk/exports', 'ok', `sales ${w.from} – ${w.to}: ${files.length} files`);
@@ -384,6 +541,7 @@ export class FakeBackend implements Backend {
   async reconItemActions(id: number) { this.require('reconcile'); return this.recon.itemActions(id); }
   async reconRequery(id: number) { this.require('reconcile'); const i = await this.recon.requery(id); this.log('reconcile_requery', i.order_no, 'ok', i.state); return i; }
   async reconResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.recon.resolve(id, note); this.log('reconcile_resolve', i.order_no, 'ok', note); return i; }
+  async reconAccept(ids: number[], note: string) { this.require('resolve_discrepancy'); const done = await this.recon.accept(ids, note); this.log('reconcile_accept', null, 'ok', `${ids.length} discrepancies: ${note.trim()}`); return done; }
   async reconExport(scope: T.ReconScope, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.recon.export(scope, format); }
   async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
   async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }
@@ -401,6 +559,50 @@ export class FakeBackend implements Backend {
   async bankRecheck(id: number) { this.require('reconcile'); const i = await this.bank.recheck(id); this.log('bank_recheck', i.day, 'ok', i.kind); return i; }
   async bankResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.bank.resolve(id, note); this.log('bank_resolve', i.day, 'ok', note); return i; }
   async bankExport(from: string, to: string, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.bank.export(from, to, format); }
+
+  async recordTender(req: T.TenderRequest) {
+    const s = this.require('take_payment');
+    this.till.require();
+    const fen = this.amount(req.amount);
+    const existing = this.orders.find((o) => o.idempotency_key === req.sale_id);
+    if (existing) return { ...existing };
+    const tendered = req.method === 'cash' ? parseYuan(req.tendered?.trim() || req.amount) : null;
+    if (tendered !== null && tendered < fen) throw new BackendError('invalid', `tendered: ${req.tendered} yuan handed over is less than ${req.amount} yuan; take the rest with another tender`);
+    const o = this.newOrder('tender', req.method, fen, req.sale_id, null, '');
+    Object.assign(o, { channel: req.method, fee: 0, tendered, operator: s.user, channel_trade_no: req.reference || null, sale_id: req.sale?.id ?? null, sale_total: req.sale ? this.amount(req.sale.total) : null });
+    this.setStatus(o, 'success', 'user', `paid by ${req.method} at the till`);
+    o.channel_trade_no = req.reference || null;
+    return { ...o };
+  }
+  async shiftStatus() { this.require('take_payment'); return { shift: this.till.shift ? { ...this.till.shift } : null, cashiers: this.users.filter((u) => u.enabled && u.role !== 'accountant').map((u) => u.name), last_counted: null, auto_print: this.till.printer.auto_print }; }
+  async openShift(float: string) {
+    const s = this.require('take_payment');
+    const f = parseYuan(float.trim() || '0');
+    if (f === null) throw new BackendError('invalid', `float: ${JSON.stringify(float)} is not an amount like 200.00`);
+    return this.till.open(s.user, f);
+  }
+  async closeShift(counted: string, handedTo: string | null) { const s = this.require('take_payment'); await this.wait(); return this.till.close(this.orders, this.refunds, s.user, parseYuan(counted) ?? 0, handedTo); }
+  async shiftReport(no: string | null) { const s = this.require(no ? 'view_shifts' : 'take_payment'); return this.till.report(this.orders, this.refunds, no, s.role === 'cashier'); }
+  async shiftHistory() { this.require('view_shifts'); return this.till.history.map((s) => ({ ...s })); }
+  async closeDay() { const s = this.require('close_day'); await this.wait(); return this.till.closeDay(this.orders, this.refunds, s.user); }
+  async zReports(store: boolean) { this.require('view_shifts'); return this.till.zs.filter((z) => z.scope === (store ? 'store' : 'till')); }
+  async exportTillReport(no: string | null, z: number | null, _store: boolean, format: T.ExportFormat) { this.require('view_shifts'); return { paths: [`/home/paydesk/exports/${no ? `shift-${no}` : `z-T1-${String(z).padStart(4, '0')}`}.${format === 'xlsx' ? 'xlsx' : 'csv'}`] }; }
+  async printReceipt(no: string, reprint: boolean) { this.require(reprint ? 'view_orders' : 'take_payment'); this.find(no); return this.till.print(`sale ${no}`); }
+  async printRefund(no: string) { this.require('view_orders'); return this.till.print(`refund ${no}`); }
+  async printReport(no: string | null, z: number | null) { this.require(z ? 'view_shifts' : 'take_payment'); return this.till.print(z ? `Z${z}` : `shift ${no ?? this.till.shift?.shift_no}`); }
+  async retryPrint(id: number) { this.require('view_orders'); return this.till.retry(id); }
+  async printJobs() { this.require('view_orders'); return this.till.jobs.map((j) => ({ ...j })); }
+  async openDrawer() { this.require('take_payment'); this.till.require(); return this.till.print('drawer'); }
+  async testPrint() { this.require('view_settings'); return this.till.print('test page'); }
+  async receiptPreview(no: string) { this.require('view_orders'); this.find(no); return PIXEL; }
+  async printJobPreview(id: number) { this.require('view_orders'); if (!this.till.jobs.some((j) => j.id === id)) throw new BackendError('not_found', `print job ${id} is no longer kept`); return PIXEL; }
+  async getPrinter() { this.require('view_settings'); return { ...this.till.printer }; }
+  async savePrinter(p: T.PrinterSettings) {
+    this.require('manage_settings');
+    if (p.paper_mm !== 58 && p.paper_mm !== 80) throw new BackendError('invalid', 'setting printer.paper_mm: must be 58 or 80');
+    if (p.connection === 'tcp' && !p.address.trim()) throw new BackendError('invalid', 'setting printer.address: is required for a network printer (host:9100)');
+    if (p.connection === 'usb' && !p.device.trim()) throw new BackendError('invalid', 'setting printer.device: is required for a USB printer (/dev/usb/lp0)'); this.till.printer = { ...p }; return { ...p }; }
+  async onPrintJob(cb: Listener<T.PrintJob>): Promise<Unsubscribe> { return this.till.onJob(cb); }
 
   async onOrderChanged(cb: Listener<T.Order>): Promise<Unsubscribe> { this.listeners.order.push(cb); return () => { this.listeners.order = this.listeners.order.filter((l) => l !== cb); }; }
   async onChecking(cb: Listener<T.Checking>): Promise<Unsubscribe> { this.listeners.checking.push(cb); return () => { this.listeners.checking = this.listeners.checking.filter((l) => l !== cb); }; }

@@ -2,8 +2,8 @@
 // src-tauri/src/commands/recon.rs. Money is integer fen.
 
 export type ReconPhase = 'download' | 'parse' | 'book' | 'match' | 'save' | 'export';
-export type DiscrepancyKind = 'missing_in_book' | 'missing_at_channel' | 'amount_differs' | 'status_differs' | 'fee_differs' | 'refund_differs' | 'duplicate';
-export const DISCREPANCY_KINDS: DiscrepancyKind[] = ['missing_in_book', 'missing_at_channel', 'amount_differs', 'status_differs', 'fee_differs', 'refund_differs', 'duplicate'];
+export type DiscrepancyKind = 'missing_in_book' | 'missing_at_channel' | 'amount_differs' | 'status_differs' | 'fee_differs' | 'refund_differs' | 'duplicate' | 'external';
+export const DISCREPANCY_KINDS: DiscrepancyKind[] = ['missing_in_book', 'missing_at_channel', 'amount_differs', 'status_differs', 'fee_differs', 'refund_differs', 'duplicate', 'external'];
 export type ItemState = 'open' | 'fixed' | 'resolved';
 export const ITEM_STATES: ItemState[] = ['open', 'fixed', 'resolved'];
 export type ExportFormat = 'csv' | 'csv_bom' | 'csv_gbk' | 'xlsx' | 'txt';
@@ -33,6 +33,8 @@ export interface ReconSummary {
   crossed_day: number;
   adjacent_missing: string[];
   declared_ok: boolean | null;
+  /** The discrepancies by kind: how many and their amount (fen). */
+  kinds?: { kind: DiscrepancyKind; count: number; amount: number }[];
 }
 
 export interface StoredStatement {
@@ -62,6 +64,8 @@ export interface ReconRun {
   started_at: string;
   finished_at: string | null;
   open: number;
+  /** A newer run of the day that failed; it replaced nothing (this is the last good run). */
+  failure?: { run_id: number; error: string; at: string } | null;
 }
 
 export interface ReconItem {
@@ -81,6 +85,8 @@ export interface ReconItem {
   state: ItemState;
   note: string | null;
   updated_at: string;
+  /** The newer run of the day that no longer found this difference. */
+  superseded_by?: number | null;
 }
 
 /** Why a line was flagged: a rule code and its values (amounts in yuan, statuses by name). */

@@ -5,12 +5,18 @@ export type Action =
   | 'take_payment' | 'view_orders' | 'requery_order' | 'close_order' | 'refund' | 'export_orders'
   | 'view_settings' | 'manage_settings' | 'manage_accounts' | 'manage_users' | 'view_audit' | 'simulate'
   | 'view_analytics' | 'export_analytics'
-  | 'reconcile' | 'resolve_discrepancy';
+  | 'reconcile' | 'resolve_discrepancy'
+  | 'view_shifts' | 'close_day';
 export type OrderStatus = 'pending' | 'processing' | 'success' | 'failed' | 'closed' | 'refunded';
 export const ORDER_STATUSES: OrderStatus[] = ['pending', 'processing', 'success', 'failed', 'closed', 'refunded'];
-export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox';
+export type Tender = 'cash' | 'card' | 'voucher';
+export type Method = 'alipay' | 'wechat' | 'unionpay' | 'ecny' | 'sandbox' | Tender;
+/** Wallets (served by channel accounts). */
 export const METHODS: Method[] = ['alipay', 'wechat', 'unionpay', 'ecny', 'sandbox'];
-export type PayKind = 'qr' | 'barcode';
+/** Tenders recorded at the till: never sent to a channel. */
+export const TENDERS: Tender[] = ['cash', 'card', 'voucher'];
+export const ALL_METHODS: Method[] = [...METHODS, ...TENDERS];
+export type PayKind = 'qr' | 'barcode' | 'tender';
 
 /** Who did it, as authenticated (core/src/principal.rs). `operator` fields are labels only. */
 export type Principal =
@@ -44,6 +50,15 @@ export interface Order {
   updated_at: string;
   expires_at: string;
   paid_at: string | null;
+  /** The till shift it was taken in. */
+  shift_no?: string | null;
+  /** Cash handed over (fen). */
+  tendered?: number | null;
+  /** A split sale: its id and total. */
+  sale_id?: string | null;
+  sale_total?: number | null;
+  /** Taken through Paydesk, imported from another system, or an external payment accepted from a statement. */
+  origin?: 'paydesk' | 'import' | 'external';
 }
 
 export interface OrderEvent {
@@ -62,6 +77,7 @@ export interface OrderEvent {
 }
 
 export interface Refund {
+  shift_no?: string | null;
   refund_no: string;
   order_no: string;
   amount: number;
@@ -123,10 +139,22 @@ export interface RouteDecision {
 }
 
 export interface User { name: string; role: Role; enabled: boolean }
-export interface Session { user: string; role: Role; allowed: Action[] }
+/** Something an owner should know at login (core/src/session.rs). */
+export type Notice =
+  | { kind: 'locked'; user: string; at: string; failures: number; until: string }
+  | { kind: 'short_pin' };
+export interface Session {
+  user: string; role: Role; allowed: Action[];
+  /** Idle logout after this many seconds without input (null: never). */
+  idle_logout_secs?: number | null;
+  /** At login only: locks since the owner's last login, a PIN too short. */
+  notices?: Notice[];
+}
 export interface DemoInfo { users: [string, Role, string][]; sample_codes: [string, string][] }
 export interface AppInfo {
   version: string;
+  /** The shop's name (empty until set up). */
+  shop_name: string;
   needs_setup: boolean;
   users: User[];
   lang: string;
@@ -137,6 +165,9 @@ export interface AppInfo {
 export interface MethodView { method: Method; qr: boolean; barcode: boolean }
 
 export interface OrderFilter {
+  /** One store or one till of a chain (none: all). */
+  store?: string | null;
+  till?: string | null;
   status?: OrderStatus | null;
   method?: Method | null;
   from?: string | null;
@@ -144,11 +175,17 @@ export interface OrderFilter {
   min_amount?: string | null;
   max_amount?: string | null;
   text?: string | null;
+  /** Find a payment: `4200001234`, `12.50 14:05 ±10m`, `*1234`, `cashier:NAME`, `shift:NO`. */
+  find?: string | null;
   limit?: number | null;
 }
 
 export interface RefundInput { order_no: string; amount: string; reason: string | null; pin: string }
 export interface Exported { path: string; rows: number }
+/** An orders import checked (dry run) or written: its figures, or the file's errors (nothing written). */
+export interface ImportLineError { line: number; field: string; message: string }
+export interface ImportReport { orders: number; refunds: number; paid: number; paid_amount: number; refunded_amount: number; first_created: string | null; last_created: string | null; dry_run: boolean }
+export interface OrdersImported { report: ImportReport | null; errors: ImportLineError[]; total_errors: number }
 
 export interface AuditEntry {
   at: string;
@@ -174,7 +211,10 @@ export interface Settings {
   barcode_poll_secs: number;
   channel_timeout_secs: number;
   callback: CallbackMode;
+  /** The local API and /status (loopback only). */
   listen: string;
+  /** The channel callbacks alone (what a tunnel or proxy forwards to); unset = 127.0.0.1:8430. */
+  callback_listen?: string | null;
 }
 /** A daily limit; null = none. Amounts are yuan strings ("5000.00"). */
 export interface DailyLimit { count?: number | null; amount?: string | null }
@@ -182,8 +222,8 @@ export interface Limits { cashier?: DailyLimit; till?: DailyLimit; cashiers?: Re
 export interface LimitsInput { cashier_count: number | null; cashier_amount: string | null; till_count: number | null; till_amount: string | null }
 /** Details of a `limit` refusal (core/src/routing/limits.rs). */
 export interface LimitDetails { scope: 'cashier' | 'till'; who: string; what: 'count' | 'amount'; limit: number; used: number; amount: number }
-export interface SettingsView { settings: Settings; limits: Limits; voice: boolean; customer_display: boolean; home: string }
-export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean }
+export interface SettingsView { settings: Settings; limits: Limits; voice: boolean; customer_display: boolean; idle_logout_mins: number; home: string }
+export interface SettingsInput { qr_lifetime_secs: number; callback: CallbackMode; voice: boolean; customer_display: boolean; idle_logout_mins?: number }
 export interface CallbackStatus { mode: string; state: 'on' | 'off' | 'connecting' | 'polling'; detail: string }
 
 export interface AccountConfig {
@@ -218,3 +258,66 @@ export interface CustomerView {
 }
 
 export * from './recon-types';
+
+// ---- The till's day (core/src/till, src-tauri/src/commands/till.rs, print.rs) ----
+
+export interface Shift {
+  shift_no: string;
+  till: string;
+  store: string;
+  kind: 'cashier' | 'system';
+  opened_by: string | null;
+  opened_at: string;
+  opening_float: number;
+  status: 'open' | 'closed';
+  closed_at: string | null;
+  closed_by: string | null;
+  handed_to: string | null;
+  counted_cash: number | null;
+  /** Fen; may be negative. */
+  expected_cash: number | null;
+  z_no: number | null;
+}
+export interface ShiftView { shift: Shift | null; cashiers: string[]; last_counted: number | null; auto_print: boolean }
+export interface ReportLine { kind: string; method: string; channel: string; count: number; amount: number; refund_count: number; refunded: number }
+export interface OpenItem { no: string; method: string; amount: number; status: string }
+export interface Figures {
+  lines: ReportLine[];
+  sales: number; paid_count: number; gross: number; refund_count: number; refunded: number; net: number; void_count: number; voided: number;
+  cash: { opening_float: number | null; sales: number; refunds: number; expected: number | null; counted: number | null; over_short: number | null };
+  open_orders: OpenItem[];
+  open_refunds: OpenItem[];
+}
+export interface Adjustment { at: string; order_no: string; refund_no: string | null; method: string; amount: number; from_status: string | null; to_status: string; source: string }
+export interface ShiftReport { shift: Shift; generated_at: string; figures: Figures; locked: boolean; adjustments: Adjustment[] }
+export interface ShiftLine { shift_no: string; kind: string; opened_by: string | null; closed_by: string | null; handed_to: string | null; opened_at: string; closed_at: string | null; opening_float: number; expected: number | null; counted: number | null; over_short: number | null }
+export interface ZReport {
+  scope: 'till' | 'store'; store: string; till: string; z_no: number; business_date: string; taken_at: string; taken_by: string | null;
+  shifts: ShiftLine[]; tills: [string, number][]; figures: Figures; over_short: number; adjustments: Adjustment[];
+}
+export interface DayClosed { till_z: ZReport; store_z: ZReport | null; waiting_for: string[] }
+export interface Opened { shift: Shift; closed_system: ShiftReport | null }
+export interface SaleRef { id: string; total: string }
+export interface TenderRequest { method: Tender; amount: string; tendered: string | null; reference: string | null; sale_id: string; sale: SaleRef | null }
+export interface PrintJob { id: number; title: string; status: 'queued' | 'printing' | 'done' | 'failed'; code: string | null; message: string | null; at: string }
+export interface PrinterSettings {
+  connection: 'none' | 'tcp' | 'usb' | 'virtual'; address: string; device: string; paper_mm: number; shop_name: string; header: string[]; footer: string[];
+  order_code: 'qr' | 'barcode' | 'none'; drawer_kick: boolean; cut: boolean; auto_print: boolean; timeout_secs: number;
+}
+// The shared book of a shop with several tills (docs/multi-till.md).
+export type LinkState = 'off' | 'synced' | 'behind' | 'offline';
+export interface TillInfo { till: string; store: string; host: string; joined_at: string | null; pushed_at: string | null }
+export interface LinkStatus {
+  state: LinkState;
+  till: string | null;
+  store: string | null;
+  url: string | null;
+  pending: number;
+  last_sync: string | null;
+  offline_since: string | null;
+  last_error: string | null;
+  tills: TillInfo[];
+}
+export interface TillView { till: string; store: string }
+export interface JoinInput { url: string; password: string | null; till: string; store: string }
+export interface JoinReport { till: string; store: string; pushed: number; pulled: number; days: number; verified: boolean }

@@ -7,6 +7,7 @@ import { lang, t, tk } from '../i18n';
 import { formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
 import { PERIODS, type AnalyticsView, type Kpi, type PeriodKind, type RangeInput } from '../backend/analytics';
+import { scopePicker, type Scope } from '../shop';
 import type { Ctx } from '../context';
 import { currentTheme, onThemeChange } from '../theme';
 
@@ -45,8 +46,12 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
   const charts = h('div', { class: 'charts', 'data-test': 'charts' });
   const failures = h('div', { class: 'failures card', 'data-test': 'failures' });
   const exportBtn = ctx.can('export_analytics') ? h('button', { 'data-test': 'export-report', onclick: () => void exportReport() }, t('analytics.export')) : null;
+  // A chain: one store or till, or all of it (the default).
+  const scope = h('span', { class: 'scope-slot' });
+  let chosen: Scope = { store: null, till: null };
+  void ctx.backend.tillStores().then((tills) => mount(scope, scopePicker(tills, (s) => { chosen = s; void load(); }))).catch(() => {});
   const root = h('section', { class: 'analytics', 'data-screen': 'analytics' },
-    h('div', { class: 'analytics-head' }, picker, exportBtn), caption, error, cards, charts, failures);
+    h('div', { class: 'analytics-head' }, picker, scope, exportBtn), caption, error, cards, charts, failures);
 
   function drawPicker() {
     mount(picker,
@@ -65,7 +70,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
     root.classList.add('loading');
     error.textContent = '';
     try {
-      const v = await ctx.backend.analytics(range, { theme: currentTheme(), lang: lang() });
+      const v = await ctx.backend.analytics({ ...range, ...chosen }, { theme: currentTheme(), lang: lang() });
       if (mine !== seq) return;
       view = v;
     } catch (e) {
@@ -81,7 +86,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
 
   async function exportReport() {
     try {
-      const r = await ctx.backend.exportAnalytics(range, { theme: currentTheme(), lang: lang() });
+      const r = await ctx.backend.exportAnalytics({ ...range, ...chosen }, { theme: currentTheme(), lang: lang() });
       ctx.toast(t('analytics.exported', { n: r.files.length, dir: r.dir }));
     } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
   }

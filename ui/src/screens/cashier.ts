@@ -1,14 +1,19 @@
 // The cashier's screen: amount keypad, always-focused scan field, method buttons, QR with
 // countdown, live status from core's events, success / checking / failed states, customer display.
+// The shift bar on top (开班 / X / 交班). Tenders in two keystrokes: the amount, then `+` (or F2)
+// for cash — type what was handed over and Enter (or `+` again: exact) and the change shows;
+// F3 card terminal, F4 voucher (Enter, with an optional reference). Cash short of the amount
+// pays part of a split sale: the rest is due by any tender. Receipts print on completion.
 
 import { h, mount, svgNode } from '../dom';
 import { fmtTime, t, tk } from '../i18n';
 import { applyKey, formatFen, formatFenGrouped, isPartialAmount, parseYuan } from '../money';
 import { interpret } from '../scan';
-import { busy, newSale, onChecking, onError, onOrder, type Sale } from '../sale';
+import { busy, newSale, newSaleId, onChecking, onError, onOrder, type Sale } from '../sale';
 import { toBackendError } from '../backend/errors';
 import { limitMessage } from './routing';
-import type { CustomerView, LimitDetails, Method, MethodView, Order } from '../backend/types';
+import { shiftBar } from './shift-bar';
+import type { CustomerView, LimitDetails, Method, MethodView, Order, PrintJob, SaleRef, Tender } from '../backend/types';
 import type { Ctx } from '../context';
 
 export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
@@ -19,6 +24,17 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   let announce: { order_no: string; text: string } | null = null;
   let qrSvg = '';
   const disposers: (() => void)[] = [];
+  /** A panel of the shift bar (report, count) over the sale, or null. */
+  let overlay: HTMLElement | null = null;
+  /** The tender being keyed (cash: what was handed over; card/voucher: a reference). */
+  let tender: Tender | null = null;
+  /** A split sale: its id, total and what its tenders paid so far (fen). */
+  let split: { id: string; total: number; paid: number } | null = null;
+  let printed: PrintJob | null = null;
+  /** Jobs lately finished (done or failed), by id. */
+  const finished = new Map<number, PrintJob>();
+  const bar = shiftBar(ctx, (panel) => { overlay = panel; render(); if (!panel) scan.focus(); }, () => render());
+  const hasShift = () => bar.view()?.shift?.kind === 'cashier';
 
   const scan = h('input', { class: 'scan-field', 'data-test': 'scan', autocomplete: 'off', spellcheck: 'false', 'aria-label': t('cashier.scanLabel'), placeholder: t('cashier.scanPlaceholder') });
   const amountEl = h('div', { class: 'amount-display', 'data-test': 'amount' });
@@ -26,8 +42,9 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   const methodsEl = h('div', { class: 'methods' });
   const voiceEl = h('div', { class: 'voice-caption', 'data-test': 'voice' });
   const root = h('section', { class: 'cashier', 'data-screen': 'cashier' },
-    h('div', { class: 'left' }, amountEl, scan, h('div', { class: 'keypad' }, ['7', '8', '9', '4', '5', '6', '1', '2', '3', '0', '00', '.', 'C', '⌫'].map((k) =>
+    h('div', { class: 'left' }, bar.el, amountEl, scan, h('div', { class: 'keypad' }, ['7', '8', '9', '4', '5', '6', '1', '2', '3', '0', '00', '.', 'C', '⌫'].map((k) =>
       h('button', { class: `key${k === 'C' ? ' clear' : ''}`, 'data-key': k, onclick: () => keypad(k) }, k))),
+    h('div', { class: 'tender-keys' }, (['cash', 'card', 'voucher'] as Tender[]).map((m) => h('button', { class: `tender t-${m}`, 'data-tender': m, onclick: () => startTender(m) }, h('strong', null, tk('method', m)), h('small', null, t(`cashier.key_${m}` as never))))),
     h('p', { class: 'hint' }, t('cashier.hint'))),
     h('div', { class: 'right' }, methodsEl, panel, voiceEl));
 
@@ -50,12 +67,75 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     const v = scan.value;
     if (v.length > times.length) times = times.concat(Array.from({ length: v.length - times.length }, () => now));
     else times = times.slice(0, v.length);
+    if (tender) { render(); return; }
     if (sale.phase.kind === 'entering' && isPartialAmount(v)) { sale = { ...sale, amount: v }; renderAmount(); }
   });
   scan.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter') { e.preventDefault(); void enter(); }
-    if (e.key === 'Escape') { e.preventDefault(); void cancel(); }
+    const key = e.key === 'F2' || (e.key === '+' && !tender) ? 'cash' : e.key === 'F3' ? 'card' : e.key === 'F4' ? 'voucher' : null;
+    if (key) { e.preventDefault(); startTender(key); return; }
+    if (tender && e.key === '+') { e.preventDefault(); setField(''); void recordTender(); return; }
+    if (e.key === 'Enter') { e.preventDefault(); if (tender) void recordTender(); else void enter(); }
+    if (e.key === 'Escape') { e.preventDefault(); if (tender) { tender = null; setField(''); render(); } else void cancel(); }
   });
+
+  /** What the sale still asks for (fen). */
+  const due = () => (split ? split.total - split.paid : fen());
+
+  function startTender(m: Tender) {
+    if (busy(sale)) { ctx.toast(t('cashier.waitFirst'), 'error'); return; }
+    if (sale.phase.kind !== 'entering') sale = newSale(split ? formatFen(due()) : '');
+    if (tender === null && scan.value && isPartialAmount(scan.value)) sale = { ...sale, amount: scan.value };
+    if (due() <= 0) { ctx.toast(t('cashier.enterAmount'), 'error'); return; }
+    tender = m;
+    setField('');
+    render();
+    scan.focus();
+  }
+
+  async function recordTender() {
+    const m = tender;
+    if (!m) return;
+    const owed = due();
+    const typed = scan.value.trim();
+    let amount = owed;
+    let tendered: string | null = null;
+    if (m === 'cash' && typed) {
+      const given = parseYuan(typed);
+      if (given === null || given <= 0) { ctx.toast(t('cashier.badTendered'), 'error'); return; }
+      tendered = typed;
+      amount = Math.min(given, owed);
+    }
+    const partial = amount < owed;
+    if (partial && !split) split = { id: newSaleId(), total: owed, paid: 0 };
+    const saleRef: SaleRef | null = split ? { id: split.id, total: formatFen(split.total) } : null;
+    setField('');
+    tender = null;
+    try {
+      const o = await ctx.backend.recordTender({ method: m, amount: formatFen(amount), tendered, reference: m === 'cash' ? null : typed || null, sale_id: sale.id, sale: saleRef });
+      if (split) split = { ...split, paid: split.paid + o.amount };
+      if (split && split.paid < split.total) {
+        ctx.toast(t('cashier.partPaid', { method: tk('method', m), paid: formatFen(split.paid), left: formatFen(split.total - split.paid) }));
+        sale = newSale(formatFen(split.total - split.paid));
+        render();
+        return;
+      }
+      apply(o);
+    } catch (e) { fail(e); }
+  }
+
+  /** The sale is paid: print its receipt when the till prints on its own. */
+  function completed(o: Order) {
+    split = null;
+    if (bar.view()?.auto_print) void printReceipt(o.order_no);
+  }
+  async function printReceipt(no: string) {
+    try {
+      const job = await ctx.backend.printReceipt(no, false);
+      // A quick printer may finish before the command's answer arrives: its event came first.
+      printed = finished.get(job.id) ?? job;
+    } catch (e) { printed = null; ctx.toast(toBackendError(e).message, 'error'); }
+    render();
+  }
   const refocus = (e: Event) => {
     const target = e.target as HTMLElement;
     if (!target.closest('input, select, textarea') && document.body.contains(scan)) setTimeout(() => scan.focus(), 0);
@@ -95,7 +175,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     sale = { ...sale, amount: sale.amount.replace(/\.$/, ''), phase: { kind: 'creating', method, viaCode: false } };
     render();
     try {
-      const o = await ctx.backend.createQr(sale.amount, method, sale.id);
+      const o = await ctx.backend.createQr(sale.amount, method, sale.id, saleRef());
       apply(o);
     } catch (e) { fail(e); }
   }
@@ -106,7 +186,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     sale = { ...sale, amount: sale.amount.replace(/\.$/, ''), phase: { kind: 'creating', method: null, viaCode: true } };
     render();
     try {
-      apply(await ctx.backend.barcodePay(sale.amount, code, sale.id));
+      apply(await ctx.backend.barcodePay(sale.amount, code, sale.id, saleRef()));
     } catch (e) { fail(e); }
   }
 
@@ -127,10 +207,17 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     } else if (sale.phase.kind === 'entering') { setField(''); sale = newSale(); render(); }
   }
 
-  function apply(o: Order) { sale = onOrder(sale, o); render(); }
+  const saleRef = (): SaleRef | null => (split ? { id: split.id, total: formatFen(split.total) } : null);
+  function apply(o: Order) {
+    const before = sale.phase.kind;
+    sale = onOrder(sale, o);
+    if (sale.phase.kind === 'success' && before !== 'success') completed(o);
+    render();
+  }
   function fail(e: unknown) {
     const err = toBackendError(e);
     if (err.code === 'sale_in_progress') ctx.toast(t('cashier.waitFirst'), 'error');
+    if (err.code === 'no_shift') void bar.refresh();
     const message = err.code === 'limit' && err.details ? limitMessage(err.details as LimitDetails) : err.message;
     sale = onError(sale, err.code, message);
     render();
@@ -148,6 +235,26 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
 
   function render() {
     renderAmount();
+    if (overlay) { mount(panel, overlay); mount(methodsEl, null); return; }
+    if (!hasShift()) {
+      mount(methodsEl, null);
+      mount(panel, h('div', { class: 'idle', 'data-state': 'no-shift' }, h('p', { class: 'big-hint' }, t('till.openFirst'))));
+      return;
+    }
+    if (tender) {
+      const owed = due();
+      const typed = parseYuan(scan.value.trim());
+      const change = tender === 'cash' && typed !== null && typed > owed ? typed - owed : null;
+      mount(methodsEl, null);
+      mount(panel, h('div', { class: 'tender-panel', 'data-state': 'tender', 'data-tender': tender },
+        h('h2', null, tk('method', tender)),
+        h('div', { class: 'paid-amount' }, `${t('cashier.due')} ¥ ${formatFenGrouped(owed)}`),
+        h('p', { class: 'big-hint' }, tender === 'cash' ? t('cashier.tenderedHint') : t('cashier.referenceHint')),
+        h('div', { class: 'typed', 'data-test': 'tender-typed' }, scan.value || (tender === 'cash' ? t('cashier.exact') : '')),
+        change !== null ? h('div', { class: 'change', 'data-test': 'change-preview' }, `${t('cashier.change')} ¥ ${formatFenGrouped(change)}`) : null,
+        h('button', { class: 'primary', 'data-test': 'tender-ok', onclick: () => void recordTender() }, t('cashier.record'))));
+      return;
+    }
     mount(methodsEl, methods.filter((m) => m.qr).map((m) => h('button', {
       class: `method m-${m.method}${selected === m.method ? ' selected' : ''}`, 'data-method': m.method, disabled: busy(sale),
       onclick: () => { selected = m.method; if (sale.phase.kind !== 'entering') sale = newSale(sale.phase.kind === 'success' ? '' : sale.amount); if (fen() > 0) void payByQr(m.method); else render(); },
@@ -157,6 +264,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     switch (p.kind) {
       case 'entering':
         mount(panel, h('div', { class: 'idle', 'data-state': 'entering' },
+          split ? h('p', { class: 'split-note', 'data-test': 'split' }, t('cashier.splitNote', { paid: formatFen(split.paid), left: formatFen(split.total - split.paid), total: formatFen(split.total) })) : null,
           h('p', { class: 'big-hint' }, t('cashier.idleHint')),
           demo && h('div', { class: 'demo-panel' }, h('strong', null, t('demo.scannerTitle')),
             ctx.info.demo!.sample_codes.map(([code, what]) => h('button', { class: 'link', 'data-code': code, onclick: () => simulateScan(code) }, `${code} — ${tk('demo.code', what)}`)))));
@@ -187,10 +295,16 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
           h('div', { class: 'check' }, '✓'),
           h('h2', null, t('cashier.paid')),
           h('div', { class: 'paid-amount', 'data-test': 'paid-amount' }, `¥ ${formatFenGrouped(p.order.amount)}`),
+          p.order.tendered != null && p.order.tendered > p.order.amount ? h('div', { class: 'change', 'data-test': 'change' }, `${t('cashier.change')} ¥ ${formatFenGrouped(p.order.tendered - p.order.amount)}`) : null,
           h('dl', null, h('dt', null, t('order.method')), h('dd', null, methodName(p.order.method)),
+            p.order.tendered != null ? [h('dt', null, t('cashier.tendered')), h('dd', null, formatFenGrouped(p.order.tendered))] : null,
             h('dt', null, t('order.paidAt')), h('dd', null, fmtTime(p.order.paid_at)),
             h('dt', null, t('order.orderNo')), h('dd', { class: 'mono' }, p.order.order_no)),
-          h('button', { class: 'primary', 'data-test': 'new-sale', onclick: () => { sale = newSale(); qrSvg = ''; render(); } }, t('cashier.newSale')),
+          h('p', { class: `print-status ${printed?.status === 'failed' ? 'error' : ''}`, 'data-test': 'print-status', 'data-status': printed?.status ?? '' },
+            printed ? (printed.status === 'failed' ? `${t('print.failed')}: ${printed.message ?? ''}` : tk('print', printed.status)) : ''),
+          printed?.status === 'failed' ? h('button', { 'data-test': 'print-retry', onclick: () => void ctx.backend.retryPrint(printed!.id).then((j) => { printed = j; render(); }) }, t('print.retry')) : null,
+          h('button', { 'data-test': 'print-receipt', onclick: () => void printReceipt(p.order.order_no) }, t('print.receipt')),
+          h('button', { class: 'primary', 'data-test': 'new-sale', onclick: () => { sale = newSale(); qrSvg = ''; printed = null; render(); } }, t('cashier.newSale')),
           h('button', { 'data-test': 'announce', onclick: () => void ctx.backend.announceAgain(p.order.order_no).then((text) => { announce = { order_no: p.order.order_no, text }; render(); }) }, t('cashier.announceAgain'))));
         qrSvg = '';
         break;
@@ -237,9 +351,24 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   disposers.push(() => clearInterval(tick));
 
   void (async () => {
-    disposers.push(await ctx.backend.onOrderChanged((o) => { const before = sale; sale = onOrder(sale, o); if (sale !== before) render(); }));
+    disposers.push(await ctx.backend.onOrderChanged((o) => {
+      // A tender is settled by its own command's answer (recordTender): the event of a split
+      // sale's first part must not end the sale that still has an amount due.
+      if (o.kind === 'tender') return;
+      const before = sale;
+      sale = onOrder(sale, o);
+      if (sale.phase.kind === 'success' && before.phase.kind !== 'success') completed(o);
+      if (sale !== before) render();
+    }));
     disposers.push(await ctx.backend.onChecking((c) => { const before = sale; sale = onChecking(sale, c.order_no, c.detail); if (sale !== before) render(); }));
     disposers.push(await ctx.backend.onAnnounced((a) => { announce = a; render(); }));
+    disposers.push(await ctx.backend.onPrintJob((j) => {
+      finished.set(j.id, j);
+      if (finished.size > 20) finished.delete(finished.keys().next().value as number);
+      if (printed && j.id === printed.id) { printed = j; render(); }
+      else if (j.status === 'failed') ctx.toast(`${t('print.failed')}: ${j.message ?? ''}`, 'error');
+    }));
+    await bar.refresh();
     try {
       methods = await ctx.backend.paymentMethods();
       selected = methods.find((m) => m.qr)?.method ?? null;

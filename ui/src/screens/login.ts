@@ -1,13 +1,14 @@
-// Login: pick a user, type the PIN (keypad or keyboard). First run: create the owner.
+// Login: pick a user, type the PIN (keypad or keyboard). First start: the setup wizard.
 
 import { h, mount } from '../dom';
-import { t, tk } from '../i18n';
+import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
 import type { Ctx } from '../context';
+import { setupScreen } from './setup';
 
 export function loginScreen(ctx: Ctx): HTMLElement {
   const root = h('section', { class: 'login', 'data-screen': 'login' });
-  if (ctx.info.needs_setup) return setup(ctx, root);
+  if (ctx.info.needs_setup) return setupScreen(ctx, root);
   let user = (ctx.info.users.find((u) => u.role === 'cashier') ?? ctx.info.users[0])?.name ?? '';
   let pin = '';
   const msg = h('p', { class: 'error', 'data-test': 'login-error' });
@@ -26,7 +27,8 @@ export function loginScreen(ctx: Ctx): HTMLElement {
       ctx.onLoggedIn(s);
     } catch (e) {
       const err = toBackendError(e);
-      msg.textContent = err.code === 'locked' ? t('login.locked') : err.code === 'bad_pin' ? t('login.badPin') : err.message;
+      const until = (err.details as { until?: string } | null)?.until;
+      msg.textContent = err.code === 'locked' ? (until ? t('login.lockedUntil', { until: fmtTime(until) }) : t('login.locked')) : err.code === 'bad_pin' ? t('login.badPin') : err.message;
       pin = '';
       pinInput.value = '';
       draw();
@@ -57,16 +59,29 @@ export function loginScreen(ctx: Ctx): HTMLElement {
   return root;
 }
 
-function setup(ctx: Ctx, root: HTMLElement): HTMLElement {
-  const name = h('input', { 'data-test': 'setup-name', placeholder: t('setup.name') });
-  const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin', placeholder: t('setup.pin') });
-  const pin2 = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'setup-pin2', placeholder: t('setup.pinAgain') });
-  const msg = h('p', { class: 'error' });
-  const go = async () => {
-    if (pin.value !== pin2.value) { msg.textContent = t('setup.mismatch'); return; }
-    try { ctx.onLoggedIn(await ctx.backend.setupOwner(name.value.trim(), pin.value)); } catch (e) { msg.textContent = toBackendError(e).message; }
+/** First run at another till of a shop: join its shared book (accounts, users, settings come with it). */
+export function join(ctx: Ctx, root: HTMLElement) {
+  const field = (test: string, ph: string, type = 'text') => h('input', { type, 'data-test': test, placeholder: ph, autocomplete: 'off' });
+  const url = field('join-url', t('join.url'));
+  const password = field('join-password', t('join.password'), 'password');
+  const till = field('join-till', t('join.till'));
+  const store = field('join-store', t('join.store'));
+  const msg = h('p', { class: 'error', 'data-test': 'join-error' });
+  const submit = h('button', { class: 'primary', 'data-test': 'join-submit' }, t('join.submit'));
+  submit.onclick = async () => {
+    msg.textContent = '';
+    submit.disabled = true;
+    try {
+      const r = await ctx.backend.joinShared({ url: url.value.trim(), password: password.value || null, till: till.value.trim().toUpperCase(), store: store.value.trim() });
+      ctx.toast(t('join.done', { till: r.till, store: r.store }));
+      await ctx.reload();
+    } catch (e) {
+      msg.textContent = toBackendError(e).message;
+    } finally {
+      submit.disabled = false;
+    }
   };
-  mount(root, h('h1', null, t('setup.title')), h('p', { class: 'muted' }, t('setup.hint')),
-    h('div', { class: 'form' }, name, pin, pin2, h('button', { class: 'primary', 'data-test': 'setup-submit', onclick: go }, t('setup.submit'))), msg);
-  return root;
+  mount(root, h('h1', null, t('join.title')), h('p', { class: 'muted' }, t('join.hint')),
+    h('div', { class: 'form', 'data-test': 'join-form' }, url, password, till, store, submit), msg,
+    h('button', { class: 'link', 'data-test': 'join-back', onclick: () => { mount(root); setupScreen(ctx, root); } }, t('join.back')));
 }

@@ -1,7 +1,9 @@
 // Reconciliation: pick day(s) and account(s), run or re-run with live progress (or import a
-// statement downloaded by hand), summary cards per account and day, the discrepancy table with
-// filters and both sides' values, re-query / resolve-with-note, exports (CSV with BOM or GBK,
-// XLSX, TXT). Accountant and owner.
+// statement downloaded by hand), summary cards per account and day (a failed run shown beside the
+// last good one, which it did not replace), the discrepancy table with filters and both sides'
+// values, re-query / resolve-with-note, accepting payments taken outside Paydesk (收款码 sticker,
+// the channel's app) as external sales in bulk, exports (CSV with BOM or GBK, XLSX, TXT).
+// Accountant and owner.
 
 import '../recon.css';
 import { h, mount } from '../dom';
@@ -22,6 +24,8 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   const filter: ReconItemFilter = {};
   let busy = false;
   let resolving: number | null = null;
+  /** External discrepancies picked for accepting. */
+  const selected = new Set<number>();
   const disposers: (() => void)[] = [];
 
   const from = h('input', { type: 'date', 'data-test': 'recon-from', onchange: () => void load() });
@@ -39,6 +43,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   const alertEl = h('div', { 'data-test': 'recon-banner' });
   const cards = h('div', { class: 'recon-cards', 'data-test': 'recon-cards' });
   const table = h('div', { class: 'table-wrap recon-items', 'data-test': 'recon-items' });
+  const acceptBar = h('div', { class: 'accept-bar', 'data-test': 'recon-accept-bar' });
   const sel = (name: keyof ReconItemFilter, values: string[], prefix: string) => h('select', { 'data-filter': name, onchange: (e: Event) => { (filter as Record<string, unknown>)[name] = (e.target as HTMLSelectElement).value || null; void loadItems(); } },
     h('option', { value: '' }, t(name === 'kind' ? 'recon.allKinds' : 'recon.allStates')), values.map((v) => h('option', { value: v }, tk(prefix, v))));
 
@@ -51,6 +56,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
     cards,
     h('div', { class: 'filters' }, h('strong', null, t('recon.discrepancies')), sel('kind', DISCREPANCY_KINDS, 'kind'), sel('state', ITEM_STATES, 'itemState'),
       h('div', { class: 'export' }, h('span', { class: 'muted' }, t('recon.export')), EXPORTS.map((f) => h('button', { 'data-export': f, onclick: () => void exportAs(f) }, t(`recon.fmt.${f}` as never))))),
+    acceptBar,
     table);
   withBankTab(ctx, root);
 
@@ -70,8 +76,15 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   }
 
   async function loadItems() {
-    try { items = runs.length ? await ctx.backend.reconItems(runs.map((r) => r.id), filter) : []; } catch (e) { err(e); }
+    const shown = runs.filter((r) => r.status === 'done').map((r) => r.id);
+    try { items = shown.length ? await ctx.backend.reconItems(shown, filter) : []; } catch (e) { err(e); }
+    for (const id of [...selected]) if (!items.some((i) => i.id === id && acceptable(i))) selected.delete(id);
     renderItems();
+  }
+
+  /** An external payment that can still be accepted into the book. */
+  function acceptable(i: ReconItem): boolean {
+    return i.kind === 'external' && i.state === 'open' && !i.superseded_by;
   }
 
   async function run(file: ReconFile | null) {
@@ -139,7 +152,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
       const name = accounts.find((a) => a.name === r.account)?.display_name ?? r.account;
       const total = s.matched + s.mismatched;
       const pct = total ? Math.round((s.matched / total) * 100) : 100;
-      const cls = r.status === 'failed' ? 'recon-card failed' : r.open > 0 ? 'recon-card bad' : 'recon-card';
+      const cls = r.status === 'failed' || r.failure ? 'recon-card failed' : r.open > 0 ? 'recon-card bad' : 'recon-card';
       return h('article', { class: cls, 'data-run': `${r.account}/${r.day}` },
         h('header', null, h('strong', null, name), h('span', { class: 'muted' }, `${r.day} · ${tk('trigger', r.trigger)}`)),
         r.status === 'failed' ? h('p', { class: 'error', 'data-test': 'run-error' }, r.error ?? '') : [
@@ -152,6 +165,8 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
             h('div', { class: 'fig', 'data-test': 'card-mismatched' }, h('span', null, t('recon.mismatched')), h('b', null, String(s.mismatched), r.open ? h('small', null, t('recon.openN', { n: r.open })) : null))),
           h('div', { class: 'match-line' }, h('div', { class: 'meter' }, h('i', { style: `width:${pct}%` })), `${pct}%`),
         ],
+        r.failure ? h('p', { class: 'error run-failure', 'data-test': 'run-failure' }, t('recon.laterFailed', { error: r.failure.error })) : null,
+        r.status !== 'failed' && s.kinds?.length ? h('p', { class: 'kinds muted', 'data-test': 'card-kinds' }, s.kinds.map((k) => `${tk('kind', k.kind)} ${k.count} · ¥ ${formatFenGrouped(k.amount)}`).join('　')) : null,
         h('footer', null, r.statement ? `${r.statement.format} · ${tk('origin', r.statement.origin)} · SHA-256 ${r.statement.sha256.slice(0, 12)}…` : t('recon.noStatement'),
           s.crossed_day ? ` · ${t('recon.crossed', { n: s.crossed_day })}` : '', s.adjacent_missing.length ? ` · ${t('recon.adjacentMissing', { days: s.adjacent_missing.join(', ') })}` : ''));
     }));
@@ -174,14 +189,48 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
     return s === key ? i.detail : s;
   }
 
+  function renderAcceptBar() {
+    const open = items.filter(acceptable);
+    if (!open.length || !ctx.can('resolve_discrepancy')) { mount(acceptBar, null); return; }
+    const note = h('input', { 'data-test': 'accept-note', placeholder: t('recon.acceptNote') });
+    const all = h('input', { type: 'checkbox', 'data-test': 'accept-all', checked: open.every((i) => selected.has(i.id)),
+      onchange: (e: Event) => { open.forEach((i) => ((e.target as HTMLInputElement).checked ? selected.add(i.id) : selected.delete(i.id))); renderItems(); } });
+    const total = open.filter((i) => selected.has(i.id)).reduce((n, i) => n + (i.channel?.amount ?? i.channel?.refund_amount ?? 0), 0);
+    mount(acceptBar, h('div', { class: 'accept' },
+      h('strong', null, t('recon.externalN', { n: open.length })), h('span', { class: 'muted' }, t('recon.externalHint')),
+      h('label', null, all, ` ${t('recon.selectAll')}`),
+      note,
+      h('button', { class: 'primary', 'data-test': 'accept-selected', disabled: selected.size === 0, onclick: () => void accept([...selected], note.value) },
+        t('recon.acceptN', { n: selected.size, amount: formatFenGrouped(total) }))));
+  }
+
+  async function accept(ids: number[], note: string) {
+    try {
+      const done = await ctx.backend.reconAccept(ids, note);
+      selected.clear();
+      ctx.toast(t('recon.accepted', { n: done.length }));
+    } catch (e) { err(e); return; }
+    await load();
+    void refreshAlert();
+  }
+
+  function number(i: ReconItem): HTMLElement {
+    const trade = i.channel?.trade_no ?? i.book?.trade_no;
+    const main = i.refund_no || i.order_no || (i.kind === 'external' ? t('recon.noNumber') : '');
+    return h('td', { class: 'mono' }, main, i.refund_no && i.order_no ? h('div', { class: 'muted mono' }, i.order_no) : null,
+      trade ? h('div', { class: 'muted mono' }, trade) : null);
+  }
+
   function renderItems() {
+    renderAcceptBar();
     mount(table, h('table', null,
-      h('thead', null, h('tr', null, ['recon.day', 'recon.kind', 'recon.number', 'recon.sides', 'recon.detail', 'recon.state', 'recon.actions'].map((k) => h('th', null, t(k as never))))),
+      h('thead', null, h('tr', null, h('th', null), ['recon.day', 'recon.kind', 'recon.number', 'recon.sides', 'recon.detail', 'recon.state', 'recon.actions'].map((k) => h('th', null, t(k as never))))),
       h('tbody', null, items.map((i) => h('tr', { 'data-item': String(i.id), 'data-kind': i.kind, 'data-state': i.state },
+        h('td', null, acceptable(i) && ctx.can('resolve_discrepancy') ? h('input', { type: 'checkbox', 'data-select': String(i.id), checked: selected.has(i.id), title: t('recon.acceptHint'),
+          onchange: (e: Event) => { if ((e.target as HTMLInputElement).checked) selected.add(i.id); else selected.delete(i.id); renderAcceptBar(); } }) : null),
         h('td', null, i.day, h('div', { class: 'muted' }, i.account)),
         h('td', null, h('span', { class: `badge k-${i.kind}` }, tk('kind', i.kind)), h('div', { class: 'muted' }, tk('line', i.line))),
-        h('td', { class: 'mono' }, i.refund_no ?? i.order_no, i.refund_no ? h('div', { class: 'muted mono' }, i.order_no) : null,
-          (i.channel?.trade_no ?? i.book?.trade_no) ? h('div', { class: 'muted mono' }, i.channel?.trade_no ?? i.book?.trade_no ?? '') : null),
+        number(i),
         h('td', { class: 'sides' }, side(t('recon.book'), i.book, i.line), side(t('recon.channel'), i.channel, i.line)),
         h('td', { class: 'detail-cell', 'data-test': 'item-why' }, why(i)),
         h('td', { class: 'note-cell' }, h('span', { class: `badge st-${i.state}`, 'data-test': 'item-state' }, tk('itemState', i.state)), i.note ? h('div', { class: 'muted', 'data-test': 'item-note' }, i.note) : null),
@@ -191,8 +240,8 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
 
   function actions(i: ReconItem): HTMLElement {
     const wrap = h('div', { class: 'item-actions' });
-    if (i.state === 'fixed') return wrap;
-    wrap.append(h('button', { 'data-requery': String(i.id), title: t('recon.requeryHint'), onclick: () => void requery(i.id) }, t('recon.requery')));
+    if (i.state === 'fixed' || i.superseded_by) return wrap;
+    if (i.kind !== 'external') wrap.append(h('button', { 'data-requery': String(i.id), title: t('recon.requeryHint'), onclick: () => void requery(i.id) }, t('recon.requery')));
     if (ctx.can('resolve_discrepancy')) {
       if (resolving === i.id) {
         const note = h('input', { 'data-note': String(i.id), placeholder: t('recon.notePlaceholder'), value: i.note ?? '', onkeydown: (e: KeyboardEvent) => { if (e.key === 'Enter') void resolve(i.id, note.value); if (e.key === 'Escape') { resolving = null; renderItems(); } } });

@@ -1,16 +1,33 @@
 // Channels & settings (owner): general settings with live callback status, accounts (add/edit,
-// enable, key import, test connection), users and PINs, a printer-free receipt preview.
+// enable, key import, test connection), users and PINs, the till's printer (printer-settings.ts).
 
 import { h, mount } from '../dom';
-import { fmtTime, lang, t, tk } from '../i18n';
-import { formatFen } from '../money';
+import { fmtShort, fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
-import type { AccountConfig, AccountView, CallbackMode, Order, Role, SettingsView } from '../backend/types';
+import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Role, SettingsView } from '../backend/types';
+import { drawLink } from '../shop';
 import type { Ctx } from '../context';
 import { channelHint } from './account-hints';
 import { channelsTable, limitsForm } from './routing';
+import { printerSettings } from './printer-settings';
+import { backupTab } from './backup';
+import { probeMessage } from '../probe';
 
-type Tab = 'general' | 'accounts' | 'users' | 'receipt';
+type Tab = 'general' | 'accounts' | 'users' | 'backup' | 'receipt';
+
+/** The shared book: this till's link and the shop's tills by store. */
+function sharedSection(link: LinkStatus): HTMLElement {
+  const head = h('h3', null, t('shop.section'));
+  if (link.state === 'off') return h('div', { class: 'shared-book', 'data-test': 'shared-book' }, head, h('p', { class: 'muted' }, t('shop.single')));
+  const badge = h('span', { 'data-test': 'shared-link' });
+  drawLink(badge, link);
+  return h('div', { class: 'shared-book', 'data-test': 'shared-book' }, head,
+    h('p', null, badge, ' ', h('small', null, t('link.title', { till: link.till ?? '', store: link.store ?? '', url: link.url ?? '' }))),
+    h('table', { class: 'tills' }, h('tbody', null, link.tills.map((x) => h('tr', { 'data-till': x.till },
+      h('td', null, t('shop.store', { store: x.store })), h('td', null, t('shop.till', { till: x.till })),
+      h('td', { class: 'muted' }, x.pushed_at ? t('shop.lastSent', { at: fmtShort(x.pushed_at) }) : t('shop.never')))))),
+    h('p', { class: 'muted' }, t('shop.note')));
+}
 
 export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } {
   let tab: Tab = 'general';
@@ -20,7 +37,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
   const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
 
   function drawTabs() {
-    const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'receipt'];
+    const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'backup', 'receipt'];
     mount(tabs, list.map((x) => h('button', { class: x === tab ? 'active' : '', 'data-tab': x, onclick: () => { tab = x; drawTabs(); void draw(); } }, t(`settings.tab.${x}` as never))));
   }
 
@@ -29,13 +46,15 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
       if (tab === 'general') mount(body, await general());
       else if (tab === 'accounts') mount(body, await accounts());
       else if (tab === 'users') mount(body, await users());
-      else mount(body, await receipt());
+      else if (tab === 'backup') mount(body, await backupTab(ctx, () => void draw()));
+      else mount(body, await printerSettings(ctx));
     } catch (e) { err(e); }
   }
 
   async function general(): Promise<HTMLElement> {
     const v: SettingsView = await ctx.backend.getSettings();
     const status = await ctx.backend.callbackStatus();
+    const link = await ctx.backend.linkStatus();
     const mode = v.settings.callback;
     const lifetime = h('input', { type: 'number', min: '30', max: '3600', value: String(v.settings.qr_lifetime_secs), 'data-test': 'qr-lifetime' });
     const modeSel = h('select', { 'data-test': 'callback-mode' }, (['polling_only', 'public_url', 'tunnel'] as const).map((m) => h('option', { value: m, selected: mode.mode === m }, t(`callback.${m}` as never))));
@@ -43,11 +62,12 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const server = h('input', { placeholder: 'tunnel.example.com', value: mode.mode === 'tunnel' ? mode.server : '' });
     const voice = h('input', { type: 'checkbox', checked: v.voice, 'data-test': 'voice-on' });
     const customer = h('input', { type: 'checkbox', checked: v.customer_display });
+    const idleMins = h('input', { type: 'number', min: '0', max: '240', value: String(v.idle_logout_mins), 'data-test': 'idle-logout' });
     const save = async () => {
       const m = modeSel.value;
       const callback: CallbackMode = m === 'public_url' ? { mode: 'public_url', base_url: url.value.trim() } : m === 'tunnel' ? { mode: 'tunnel', server: server.value.trim(), secret_file: null } : { mode: 'polling_only' };
       try {
-        const restart = await ctx.backend.saveSettings({ qr_lifetime_secs: Number(lifetime.value), callback, voice: voice.checked, customer_display: customer.checked });
+        const restart = await ctx.backend.saveSettings({ qr_lifetime_secs: Number(lifetime.value), callback, voice: voice.checked, customer_display: customer.checked, idle_logout_mins: Number(idleMins.value) });
         ctx.toast(restart ? t('settings.savedRestart') : t('settings.saved'));
         void draw();
       } catch (e) { err(e); }
@@ -61,9 +81,12 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
         h('span', { class: `badge cb-${status.state}`, 'data-state': status.state }, t(`callback.state.${status.state}` as never)), ' ', h('small', null, status.detail)),
       h('label', { class: 'check' }, voice, t('settings.voice')),
       h('label', { class: 'check' }, customer, t('settings.customerDisplay')),
+      h('label', null, t('settings.idleLogout'), idleMins),
       h('p', { class: 'muted' }, t('settings.home', { home: v.home, till: v.settings.till_id, tz: v.settings.timezone })),
+      h('p', { class: 'muted', 'data-test': 'about' }, t('backup.about', { version: ctx.info.version, shop: ctx.info.shop_name || '—' })),
       h('button', { class: 'primary', 'data-test': 'save-settings', onclick: () => void save() }, t('settings.save')),
-      ctx.can('manage_settings') ? limitsForm(ctx, v) : null);
+      ctx.can('manage_settings') ? limitsForm(ctx, v) : null,
+      sharedSection(link));
   }
 
   async function accounts(): Promise<HTMLElement> {
@@ -79,7 +102,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     btn.textContent = t('account.testing');
     try {
       const p = await ctx.backend.testAccount(name);
-      ctx.toast(`${p.ok ? '✓' : '✕'} ${p.detail}`, p.ok ? 'ok' : 'error');
+      ctx.toast(probeMessage(p), p.ok ? 'ok' : 'error');
     } catch (e) { err(e); }
     btn.textContent = t('account.test');
   }
@@ -122,25 +145,12 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
     const role = h('select', null, (['cashier', 'owner', 'accountant'] as Role[]).map((r) => h('option', { value: r }, tk('role', r))));
     const pin = h('input', { type: 'password', inputmode: 'numeric', placeholder: t('users.pin') });
     const add = async () => { try { await ctx.backend.addUser(name.value.trim(), role.value as Role, pin.value); void draw(); } catch (e) { err(e); } };
-    const newPin = (n: string) => { const p = prompt(t('users.newPinFor', { name: n })); if (p) void ctx.backend.setUserPin(n, p).then(() => ctx.toast(t('settings.saved')), err); };
+    const newPin = (n: string, r: Role) => { const p = prompt(t(r === 'owner' ? 'users.newPinForOwner' : 'users.newPinFor', { name: n })); if (p) void ctx.backend.setUserPin(n, p).then(() => ctx.toast(t('settings.saved')), err); };
     return h('div', null, h('table', null, h('tbody', null, list.map((u) => h('tr', null, h('td', null, u.name), h('td', null, tk('role', u.role)),
       h('td', null, u.enabled ? t('users.enabled') : t('users.disabled')),
-      h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name) }, t('users.changePin')),
+      h('td', { class: 'actions' }, h('button', { onclick: () => newPin(u.name, u.role) }, t('users.changePin')),
         h('button', { onclick: () => void ctx.backend.setUserEnabled(u.name, !u.enabled).then(draw, err) }, u.enabled ? t('account.disable') : t('account.enable'))))))),
       h('div', { class: 'inline-form' }, name, role, pin, h('button', { class: 'primary', onclick: () => void add() }, t('users.add'))));
-  }
-
-  async function receipt(): Promise<HTMLElement> {
-    const paid = (await ctx.backend.listOrders({ status: 'success', limit: 1 }).catch(() => [] as Order[]))[0];
-    const o: Order = paid ?? { order_no: 'P20261125120000000T1000', kind: 'qr', method: 'alipay', channel: 'alipay', account: 'demo', amount: 1234, refunded: 0, fee: 7, status: 'success', subject: 'Paydesk', channel_trade_no: '2026112522001400000001', qr_code: null, auth_code_masked: null, failure_code: null, failure_message: null, operator: ctx.session?.user ?? '', till: 'T1', idempotency_key: null, created_at: new Date().toISOString(), updated_at: new Date().toISOString(), expires_at: new Date().toISOString(), paid_at: new Date().toISOString() };
-    const line = (k: string, v: string) => h('div', { class: 'r-line' }, h('span', null, t(k as never)), h('span', null, v));
-    return h('div', { class: 'receipt-wrap' }, h('p', { class: 'muted' }, t('receipt.note')),
-      h('div', { class: 'receipt', 'data-test': 'receipt', lang: lang() },
-        h('h3', null, t('receipt.shop')), h('div', { class: 'r-sep' }),
-        line('order.orderNo', o.order_no), line('order.method', tk('method', o.method)), line('order.channelTradeNo', o.channel_trade_no ?? ''),
-        line('order.paidAt', fmtTime(o.paid_at)), line('order.operator', o.operator ?? ''), h('div', { class: 'r-sep' }),
-        h('div', { class: 'r-total' }, h('span', null, t('receipt.total')), h('strong', null, `¥ ${formatFen(o.amount)}`)),
-        h('div', { class: 'r-sep' }), h('p', { class: 'r-thanks' }, t('receipt.thanks'))));
   }
 
   drawTabs();

@@ -52,13 +52,17 @@ fn query_id(st: &SimState) -> String {
     format!("{}{:013}", &id[..8], id[8..].parse::<u64>().unwrap_or(0))
 }
 
-/// Checks the fields every money-moving request needs; `Err` is the refusal to send.
+/// Checks the fields every money-moving request needs (`currencyCode` too, as the gateway does); `Err` is the refusal to send.
 fn check_new(st: &SimState, f: &Fields) -> Result<(String, String, String, i64), Response> {
     let bad = |m: &str| reply(st, f, "10", &format!("报文格式错误: {m}"), vec![]);
     let mer = get(f, "merId").ok_or_else(|| bad("merId"))?.to_string();
     let order_id = get(f, "orderId").filter(|o| order_id_ok(o)).ok_or_else(|| bad("orderId"))?.to_string();
     let txn_time = get(f, "txnTime").ok_or_else(|| bad("txnTime"))?.to_string();
     let fen = amount(f).ok_or_else(|| bad("txnAmt"))?;
+    // Every money-moving request (consume, QR, refund, revoke) names its currency.
+    if get(f, "currencyCode") != Some(wire::CURRENCY_CNY) {
+        return Err(bad("currencyCode"));
+    }
     Ok((mer, order_id, txn_time, fen))
 }
 

@@ -6,6 +6,7 @@ mod admin;
 mod barcode;
 mod qr;
 mod shared;
+mod till;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -139,3 +139,19 @@ async fn the_common_events_carry_a_code_with_their_values() {
     // The English sentence stays for logs, the CLI and the API.
     assert_eq!(events[1].detail, "QR code issued");
 }
+
+#[tokio::test(start_paused = true)]
+async fn control_and_bidi_characters_are_refused_naming_the_field() {
+    let h = two();
+    let before = h.p.store().list_orders(&Default::default()).unwrap().len();
+    let e = h.p.create_qr(QrInput { subject: Some("拿铁\u{202E}exe.txt".into()), ..qr("1.00", "t1") }, &wang()).await.unwrap_err();
+    assert_eq!((e.code(), e.to_string().starts_with("subject: contains a bidirectional")), ("invalid", true), "{e}");
+    let e = h.p.create_qr(QrInput { operator: Some("王芳\n=cmd|' /C calc'!A0".into()), ..qr("1.00", "t2") }, &wang()).await.unwrap_err();
+    assert!(e.to_string().starts_with("operator: contains a control character (U+000A)"), "{e}");
+    let e = h.p.barcode_pay(BarcodeInput { subject: Some("\u{1b}[2Jpaid".into()), ..code("1.00", "t3", '1') }, &wang()).await.unwrap_err();
+    assert!(e.to_string().starts_with("subject:"), "{e}");
+    assert_eq!(h.p.store().list_orders(&Default::default()).unwrap().len(), before, "nothing written");
+    // Plain text passes, trimmed.
+    let o = h.p.create_qr(QrInput { subject: Some("  拿铁 大杯 ".into()), ..qr("1.00", "t4") }, &wang()).await.unwrap();
+    assert_eq!((o.subject.as_str(), o.operator.as_deref()), ("拿铁 大杯", Some("王芳")));
+}

@@ -19,7 +19,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rusqlite::types::ValueRef;
 
-pub(super) use schema::{backfill, MIGRATION};
+pub(super) use schema::{add_inserted, backfill, order_triggers, refund_triggers, AccountCol, MIGRATION};
 use super::{Result, Store};
 
 /// Width of the finest slot, ms: every zone's local midnight is a multiple of it.
@@ -158,6 +158,14 @@ impl Store {
     /// Slot rows are streamed in key order and summed here: a SQL `GROUP BY` on computed local
     /// times would sort every row of the range first (several times slower on a year).
     pub fn sales_cells(&self, spans: &[OffsetSpan], source: Source) -> Result<Vec<SalesCell>> {
+        self.sales_cells_of(spans, source, None)
+    }
+
+    /// [`Store::sales_cells`] of some tills only (their orders, and the refunds they made),
+    /// counted from the raw rows (the slot tables have no till). `None`: the whole book.
+    pub fn sales_cells_of(&self, spans: &[OffsetSpan], source: Source, tills: Option<&[crate::ids::TillId]>) -> Result<Vec<SalesCell>> {
+        let tills: Option<Vec<String>> = tills.map(|t| t.iter().map(|x| x.as_str().to_string()).collect());
+        let source = if tills.is_some() { Source::Raw } else { source };
         self.read(|c| {
             let mut fold = Fold::default();
             for span in spans {
@@ -168,7 +176,7 @@ impl Store {
                 for (table, from, to) in parts {
                     let sql = match source {
                         Source::Buckets => format!("SELECT {COLS} FROM {table} WHERE bucket >= ?1 AND bucket < ?2"),
-                        Source::Raw => format!("SELECT {COLS} FROM ({})", schema::from_raw(SLOT_MS)),
+                        Source::Raw => format!("SELECT {COLS} FROM ({})", schema::from_raw_of(SLOT_MS, tills.as_deref())),
                     };
                     let mut st = c.prepare_cached(&sql)?;
                     fold.add(&mut st.query([from, to])?, span.offset_ms)?;
@@ -182,11 +190,17 @@ impl Store {
     /// and message. Reads the covering partial index `orders_unpaid` and groups here (SQLite's
     /// sorter is slow on these text keys).
     pub fn failure_groups(&self, from_ms: i64, to_ms: i64) -> Result<Vec<FailureGroup>> {
+        self.failure_groups_of(from_ms, to_ms, None)
+    }
+
+    /// [`Store::failure_groups`] of some tills only.
+    pub fn failure_groups_of(&self, from_ms: i64, to_ms: i64, tills: Option<&[crate::ids::TillId]>) -> Result<Vec<FailureGroup>> {
+        let of = tills.map_or(String::new(), |t| format!(" AND till IN ({})", t.iter().map(|x| format!("'{x}'")).collect::<Vec<_>>().join(", ")));
         self.read(|c| {
-            let mut st = c.prepare_cached(
+            let mut st = c.prepare_cached(&format!(
                 "SELECT channel, status, failure_code, failure_message FROM orders
-                 WHERE status IN ('failed','closed') AND created_at >= ?1 AND created_at < ?2",
-            )?;
+                 WHERE status IN ('failed','closed') AND created_at >= ?1 AND created_at < ?2{of}"
+            ))?;
             let mut collect = || -> rusqlite::Result<Vec<FailureGroup>> {
                 let mut rows = st.query([from_ms, to_ms])?;
                 let mut groups: Vec<FailureGroup> = Vec::new();

@@ -17,11 +17,29 @@ const COUNTERS: &str = "attempts = attempts + excluded.attempts, paid = paid + e
     fees = fees + excluded.fees, failed = failed + excluded.failed, closed = closed + excluded.closed";
 const REFUND_COUNTERS: &str = "refunds = refunds + excluded.refunds, refunded = refunded + excluded.refunded";
 
+/// How a trigger reads the order's account: as it is (migration 5), or with a tender's missing
+/// account as `''` (from migration 9 on, when tenders came).
+#[derive(Clone, Copy)]
+pub(in crate::store) enum AccountCol {
+    Plain,
+    Nullable,
+}
+
+impl AccountCol {
+    fn of(self, r: &str) -> String {
+        match self {
+            AccountCol::Plain => format!("{r}.account"),
+            AccountCol::Nullable => format!("COALESCE({r}.account, '')"),
+        }
+    }
+}
+
 /// The order `r` (`OLD` or `NEW`) added (`sign` = "") or removed (`sign` = "-") from its slot.
-fn order_delta(table: &str, slot: i64, r: &str, sign: &str) -> String {
+fn order_delta(table: &str, slot: i64, r: &str, sign: &str, acct: AccountCol) -> String {
+    let account = acct.of(r);
     format!(
         "INSERT INTO {table} (bucket, channel, method, account, attempts, paid, gross, fees, failed, closed)
-         SELECT {r}.created_at - {r}.created_at % {slot}, {r}.channel, {r}.method, {r}.account, {sign}1,
+         SELECT {r}.created_at - {r}.created_at % {slot}, {r}.channel, {r}.method, {account}, {sign}1,
                 {sign}({r}.status IN {PAID}),
                 CASE WHEN {r}.status IN {PAID} THEN {sign}{r}.amount ELSE 0 END,
                 CASE WHEN {r}.status IN {PAID} THEN {sign}{r}.fee ELSE 0 END,
@@ -32,10 +50,11 @@ fn order_delta(table: &str, slot: i64, r: &str, sign: &str) -> String {
 }
 
 /// The refund `r` added or removed from the slot it completed in, under its order's keys.
-fn refund_delta(table: &str, slot: i64, r: &str, sign: &str) -> String {
+fn refund_delta(table: &str, slot: i64, r: &str, sign: &str, acct: AccountCol) -> String {
+    let account = acct.of("o");
     format!(
         "INSERT INTO {table} (bucket, channel, method, account, refunds, refunded)
-         SELECT {r}.updated_at - {r}.updated_at % {slot}, o.channel, o.method, o.account, {sign}1, {sign}{r}.amount
+         SELECT {r}.updated_at - {r}.updated_at % {slot}, o.channel, o.method, {account}, {sign}1, {sign}{r}.amount
          FROM orders o WHERE o.order_no = {r}.order_no AND {r}.status = 'success'
          ON CONFLICT (bucket, channel, method, account) DO UPDATE SET {REFUND_COUNTERS};\n"
     )
@@ -45,7 +64,7 @@ fn all(f: impl Fn(&str, i64) -> String) -> String {
     TABLES.iter().map(|(t, s)| f(t, *s)).collect()
 }
 
-/// Migration 4 (shipped: never change what it produces; add a migration instead).
+/// Migration 5 (shipped: never change what it produces; add a migration instead).
 pub(in crate::store) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
     let tables = all(|t, _| {
         format!(
@@ -61,44 +80,91 @@ pub(in crate::store) static MIGRATION: LazyLock<String> = LazyLock::new(|| {
     format!(
         "{tables}
         CREATE INDEX orders_unpaid ON orders(created_at, status, channel, failure_code, failure_message) WHERE status IN ('failed','closed');
-        CREATE TRIGGER sales_order_insert AFTER INSERT ON orders WHEN NEW.status IN {FINAL}
+        {}",
+        order_triggers(AccountCol::Plain) + &refund_triggers(AccountCol::Plain)
+    )
+});
+
+/// The triggers on `orders` that keep both slot tables (dropped with the table when it is rebuilt).
+pub(in crate::store) fn order_triggers(acct: AccountCol) -> String {
+    format!(
+        "CREATE TRIGGER sales_order_insert AFTER INSERT ON orders WHEN NEW.status IN {FINAL}
         BEGIN {ins} END;
         CREATE TRIGGER sales_order_update AFTER UPDATE OF status, amount, fee, created_at, channel, method, account ON orders
         WHEN OLD.status IS NOT NEW.status OR OLD.amount != NEW.amount OR OLD.fee != NEW.fee OR OLD.created_at != NEW.created_at
-             OR OLD.channel != NEW.channel OR OLD.method != NEW.method OR OLD.account != NEW.account
-        BEGIN {upd} END;
-        CREATE TRIGGER sales_refund_insert AFTER INSERT ON refunds WHEN NEW.status = 'success'
+             OR OLD.channel != NEW.channel OR OLD.method != NEW.method OR OLD.account {ne} NEW.account
+        BEGIN {upd} END;\n",
+        ne = match acct {
+            AccountCol::Plain => "!=",
+            AccountCol::Nullable => "IS NOT",
+        },
+        ins = all(|t, s| order_delta(t, s, "NEW", "", acct)),
+        upd = all(|t, s| order_delta(t, s, "OLD", "-", acct) + &order_delta(t, s, "NEW", "", acct)),
+    )
+}
+
+/// The triggers on `refunds` that keep both slot tables.
+pub(in crate::store) fn refund_triggers(acct: AccountCol) -> String {
+    format!(
+        "CREATE TRIGGER sales_refund_insert AFTER INSERT ON refunds WHEN NEW.status = 'success'
         BEGIN {rins} END;
         CREATE TRIGGER sales_refund_update AFTER UPDATE OF status, amount, updated_at ON refunds
         WHEN (OLD.status = 'success') != (NEW.status = 'success')
              OR (NEW.status = 'success' AND (OLD.amount != NEW.amount OR OLD.updated_at != NEW.updated_at))
         BEGIN {rupd} END;",
-        ins = all(|t, s| order_delta(t, s, "NEW", "")),
-        upd = all(|t, s| order_delta(t, s, "OLD", "-") + &order_delta(t, s, "NEW", "")),
-        rins = all(|t, s| refund_delta(t, s, "NEW", "")),
-        rupd = all(|t, s| refund_delta(t, s, "OLD", "-") + &refund_delta(t, s, "NEW", "")),
+        rins = all(|t, s| refund_delta(t, s, "NEW", "", acct)),
+        rupd = all(|t, s| refund_delta(t, s, "OLD", "-", acct) + &refund_delta(t, s, "NEW", "", acct)),
     )
-});
+}
 
 /// Slot rows of width `slot` recomputed from `orders` and `refunds` in `[?1, ?2)`, with the
 /// columns of the slot tables in their order.
 pub(super) fn from_raw(slot: i64) -> String {
+    from_raw_of(slot, None)
+}
+
+/// [`from_raw`] for some tills only (validated till ids): their orders, and the refunds they made.
+pub(super) fn from_raw_of(slot: i64, tills: Option<&[String]>) -> String {
+    let (of_orders, of_refunds) = match tills {
+        Some(t) => {
+            let list = t.iter().map(|x| format!("'{x}'")).collect::<Vec<_>>().join(", ");
+            (format!(" AND till IN ({list})"), format!(" AND r.till IN ({list})"))
+        }
+        None => (String::new(), String::new()),
+    };
+    from_raw_where(slot, &format!("created_at >= ?1 AND created_at < ?2{of_orders}"), &format!("r.updated_at >= ?1 AND r.updated_at < ?2{of_refunds}"))
+}
+
+/// Slot rows recomputed from the orders and refunds that pass the filters.
+fn from_raw_where(slot: i64, orders: &str, refunds: &str) -> String {
     format!(
         "SELECT bucket, channel, method, account, SUM(attempts) AS attempts, SUM(paid) AS paid, SUM(gross) AS gross,
                SUM(fees) AS fees, SUM(failed) AS failed, SUM(closed) AS closed, SUM(refunds) AS refunds, SUM(refunded) AS refunded
         FROM (
-            SELECT created_at - created_at % {slot} AS bucket, channel, method, account, 1 AS attempts,
+            SELECT created_at - created_at % {slot} AS bucket, channel, method, COALESCE(account, '') AS account, 1 AS attempts,
                    status IN {PAID} AS paid, CASE WHEN status IN {PAID} THEN amount ELSE 0 END AS gross,
                    CASE WHEN status IN {PAID} THEN fee ELSE 0 END AS fees,
                    status = 'failed' AS failed, status = 'closed' AS closed, 0 AS refunds, 0 AS refunded
-            FROM orders WHERE status IN {FINAL} AND created_at >= ?1 AND created_at < ?2
+            FROM orders WHERE status IN {FINAL} AND {orders}
             UNION ALL
-            SELECT r.updated_at - r.updated_at % {slot}, o.channel, o.method, o.account, 0, 0, 0, 0, 0, 0, 1, r.amount
+            SELECT r.updated_at - r.updated_at % {slot}, o.channel, o.method, COALESCE(o.account, ''), 0, 0, 0, 0, 0, 0, 1, r.amount
             FROM refunds r JOIN orders o ON o.order_no = r.order_no
-            WHERE r.status = 'success' AND r.updated_at >= ?1 AND r.updated_at < ?2
+            WHERE r.status = 'success' AND {refunds}
         )
         GROUP BY bucket, channel, method, account"
     )
+}
+
+/// Adds to the slot tables what the orders and refunds inserted after rowids `orders` and
+/// `refunds` contribute, in one grouped pass (for a bulk insert made with the slot triggers set
+/// aside, see `store::bulk`).
+pub(in crate::store) fn add_inserted(tx: &Transaction<'_>, orders: i64, refunds: i64) -> rusqlite::Result<()> {
+    let all = format!("{COUNTERS}, {REFUND_COUNTERS}");
+    for (table, slot) in TABLES {
+        let delta = from_raw_where(slot, "rowid > ?1", "r.rowid > ?2");
+        tx.execute(&format!("INSERT INTO {table} SELECT * FROM ({delta}) WHERE true ON CONFLICT (bucket, channel, method, account) DO UPDATE SET {all}"), [orders, refunds])?;
+    }
+    Ok(())
 }
 
 /// Recomputes both slot tables from the raw rows.

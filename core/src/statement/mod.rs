@@ -1,8 +1,13 @@
 //! Normalised statement rows: what every channel's daily statement (bill) parses into, so the
-//! reconciler never sees a channel's file format.
+//! reconciler never sees a channel's file format. [`StatementRow`] is the owned form of one
+//! line; [`StatementLines`] holds a whole statement compactly (no allocation per line).
+
+mod lines;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
+
+pub use lines::{parse_time, LineRef, StatementLines, MAX_FIELD};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,12 +68,25 @@ pub trait StatementSource: Iterator<Item = Result<StatementRow, StatementError>>
     fn totals(&self) -> StatementTotals {
         StatementTotals::default()
     }
+
+    /// Reads every remaining line into `lines`, calling `progress(lines so far)` now and then.
+    /// Parsers override it to hand over borrowed lines instead of allocating a row per line.
+    fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
+        for r in &mut *self {
+            let r = r?;
+            lines.push(r.as_line()).map_err(|message| StatementError { line: 0, message })?;
+            if lines.len().is_multiple_of(65_536) {
+                progress(lines.len() as u64);
+            }
+        }
+        Ok(())
+    }
 }
 
-/// A business day's statement rows and declared totals, fully read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// A business day's statement lines and declared totals, fully read.
+#[derive(Clone, Debug, Default)]
 pub struct ParsedStatement {
-    pub rows: Vec<StatementRow>,
+    pub rows: StatementLines,
     pub totals: StatementTotals,
 }
 
@@ -78,15 +96,10 @@ impl ParsedStatement {
         Self::read_sized(src, 0, progress)
     }
 
-    /// Like [`ParsedStatement::read`], with room for `expected` rows made up front.
+    /// Like [`ParsedStatement::read`], with room for `expected` lines made up front.
     pub fn read_sized(mut src: impl StatementSource, expected: usize, mut progress: impl FnMut(u64)) -> Result<ParsedStatement, StatementError> {
-        let mut rows = Vec::with_capacity(expected);
-        for r in src.by_ref() {
-            rows.push(r?);
-            if rows.len() % 65_536 == 0 {
-                progress(rows.len() as u64);
-            }
-        }
+        let mut rows = StatementLines::with_capacity(expected, 64);
+        src.read_into(&mut rows, &mut progress)?;
         progress(rows.len() as u64);
         Ok(ParsedStatement { rows, totals: src.totals() })
     }
@@ -95,5 +108,8 @@ impl ParsedStatement {
 impl<S: StatementSource + ?Sized> StatementSource for Box<S> {
     fn totals(&self) -> StatementTotals {
         (**self).totals()
+    }
+    fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
+        (**self).read_into(lines, progress)
     }
 }

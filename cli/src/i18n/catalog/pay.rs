@@ -1,0 +1,28 @@
+//! `pay`, `query`, `close`, `refund`, `sim`.
+
+messages! {
+    PAY_SCAN: "请顾客扫码支付 {amount} 元：{qr}" | "Scan to pay {amount} yuan: {qr}",
+    PAY_ORDER: "订单 {order}" | "Order {order}",
+    PAY_VALID_UNTIL: "二维码在 {time} 前有效" | "The code can be paid until {time}",
+    PAY_WAITING: "正在等待顾客支付（最多 {secs} 秒；按 Ctrl-C 取消并关闭订单）…" | "Waiting for the payer (up to {secs} s; Ctrl-C cancels and closes the order)…",
+    PAY_WAIT_OVER: "订单 {order} 仍在等待顾客支付：二维码在 {time} 前仍可支付，之后渠道不再收款。用 `paydesk query {order}` 查看结果，或用 `paydesk close {order}` 立即关闭。" | "Order {order} is still waiting for the payer: the code can be paid until {time}; the channel refuses it after that. `paydesk query {order}` shows the outcome; `paydesk close {order}` closes it now.",
+    PAY_CANCELLING: "已取消：正在关闭订单 {order}…" | "Cancelled: closing order {order}…",
+    PAY_CANCELLED: "订单 {order} 已关闭，顾客未付款。" | "Order {order} is closed: nothing was paid.",
+    PAY_PAID_MEANWHILE: "订单 {order} 在关闭前已付款。" | "Order {order} was paid before it could be closed.",
+    PAY_CANCEL_UNSURE: "订单 {order} 尚未能关闭（{error}）：二维码在 {time} 前仍可能被支付。用 `paydesk query {order}` 查看结果；`paydesk serve` 或应用会在到期后关闭它。" | "Order {order} could not be closed yet ({error}): the code may still be paid until {time}. `paydesk query {order}` shows the outcome; `paydesk serve` or the app closes it when it expires.",
+    BARCODE_CHARGING: "订单 {order}：正在从顾客的{method}付款码扣款 {amount} 元…" | "Order {order}: charging {amount} yuan to the customer's {method} code…",
+    BARCODE_MOVED: "改用订单 {order}（账户 {account}）…" | "Moved to order {order} (account {account})…",
+    BARCODE_INTERRUPTED: "已中断：订单 {order} 的扣款结果尚未确认，顾客可能已付款。请勿重复扣款：用 `paydesk query {order}` 查看结果；一直未确认的扣款会由 `paydesk serve` 或应用撤销。" | "Interrupted: the charge of order {order} is not confirmed yet, and the customer may have paid. Do not charge again: `paydesk query {order}` shows the outcome; `paydesk serve` or the app cancels a charge that stays unconfirmed.",
+    INTERRUPTED_BEFORE_ORDER: "已中断：尚未创建订单，没有扣款。" | "Interrupted before any order was written: nothing was charged.",
+    CLOSE_PAID: "订单 {order} 已支付，没有关闭。要退还顾客，请用 `paydesk refund {order} --amount {amount}`。" | "Order {order} is paid: it was not closed. To give the money back, use `paydesk refund {order} --amount {amount}`.",
+    METHOD_WITH_AUTH_CODE: "使用 --auth-code 时不要再给 --method：付款码本身说明支付方式" | "not used with --auth-code: the payment code tells the method",
+    REFUND_LINE: "订单 {order} 的退款 {refund}，{amount} 元：{status}" | "refund {refund} of {amount} yuan for {order}: {status}",
+    QR_ENCODE_FAILED: "无法生成二维码：{detail}" | "cannot encode QR: {detail}",
+    FILE_WRITE_FAILED: "无法写入 {path}：{detail}" | "cannot write {path}: {detail}",
+    SIM_RUNNING: "网关模拟器已在 {url} 运行（控制接口在 /_sim 下）。按 Ctrl-C 停止。" | "Gateway simulator on {url} (control API under /_sim). Ctrl-C to stop.",
+    SIM_SCANNED: "{order}：顾客已{action}；交易现为 {status}" | "{order}: payer did {action}; trade is now {status}",
+    SIM_REFUSED: "{order}：模拟器拒绝：{error}" | "{order}: the simulator refused: {error}",
+    SIM_UNREACHABLE: "无法连接 {url} 的模拟器：{detail}" | "simulator not reachable at {url}: {detail}",
+    SIM_CANNOT_LISTEN: "无法监听 {addr}：{detail}" | "cannot listen on {addr}: {detail}",
+    SIM_REFUSED_DEFAULT: "被拒绝" | "refused",
+}

@@ -1,0 +1,26 @@
+//! `serve`, `status`, `demo`.
+
+messages! {
+    SERVING: "Paydesk 正在提供服务\n  本地 API  http://{local}/api/v1，状态 /status（仅本机）\n  回调      {callbacks}" | "Paydesk serving\n  local API  http://{local}/api/v1, status /status (loopback only)\n  callbacks  {callbacks}",
+    RECOVERED: "已恢复 {count} 笔未完成的订单/退款。按 Ctrl-C 停止。" | "Recovered {count} unfinished order(s)/refund(s). Ctrl-C to stop.",
+    CANNOT_LISTEN: "无法监听 {addr}：{detail}" | "cannot listen on {addr}: {detail}",
+    SERVICE_BUSY: "此主目录已有 Paydesk 服务在运行：{what}（进程 {pid}，自 {since} 起{listen}）。请先停止它，或用 --home 指定另一个主目录；付款、查询等短命令可以与它同时使用。" | "a Paydesk service already runs on this home: {what} (pid {pid}, since {since}{listen}). Stop it first, or name another home with --home; short commands (pay, orders, …) can run beside it.",
+    SERVICE_BUSY_LISTEN: "，监听 {addr}" | ", listening on {addr}",
+    SERVICE_BUSY_UNKNOWN: "此主目录已有另一个 Paydesk 服务正在启动。请先停止它，或用 --home 指定另一个主目录。" | "another Paydesk service is starting on this home. Stop it first, or name another home with --home.",
+    LOCK_FAILED: "无法锁定 {path}：{detail}" | "cannot lock {path}: {detail}",
+    NO_SERVICE_HERE: "主目录 {home} 上没有正在运行的 Paydesk 服务（用 `paydesk --home {home} serve` 启动）" | "no Paydesk service runs on the home {home} (start one with `paydesk --home {home} serve`)",
+    DEMO_FOREIGN_HOME: "{home} 是真实店铺的主目录（有非演示账户：{accounts}）：演示模式不会改动它。不带 --home 运行 `paydesk demo` 会使用临时目录。" | "{home} is a real shop's home (it has accounts demo mode did not make: {accounts}): demo mode leaves it alone. Run `paydesk demo` without --home for a fresh temporary home.",
+    NOT_SERVING: "Paydesk 没有在 {url} 运行（用 `paydesk serve` 启动）" | "Paydesk is not serving at {url} (start it with `paydesk serve`)",
+    STATUS_TUNNEL_CONNECTED: "已连接，{url}" | "connected, {url}",
+    STATUS_TUNNEL_RECONNECTING: "重新连接中（第 {attempt} 次）：{error}" | "reconnecting (attempt {attempt}): {error}",
+    STATUS_TUNNEL_CONNECTING: "连接中" | "connecting",
+    STATUS_TUNNEL_OFF: "未开启" | "off",
+    STATUS_POLLING_ONLY: "（无：仅主动查询）" | "(none: polling only)",
+    STATUS_BODY: "Paydesk {version}，{url}\n  隧道            {tunnel}\n  回调地址        {callbacks}\n  未完成订单      {orders}\n  未完成退款      {refunds}\n  商户通知        {pending} 条待发，{failed} 条失败" | "Paydesk {version} at {url}\n  tunnel          {tunnel}\n  callbacks to    {callbacks}\n  open orders     {orders}\n  open refunds    {refunds}\n  notifications   {pending} pending, {failed} failed",
+    STATUS_ACCOUNTS: "  账户" | "  accounts",
+    STATUS_ACCOUNT: "    {account} {state} {rate}，连续失败 {streak} 次{demoted}" | "    {account} {state} {rate}, {streak} failures in a row{demoted}",
+    STATUS_RATE: "{calls} 次调用成功 {pct}%" | "{pct} % of {calls} calls",
+    STATUS_NO_CALLS: "尚无调用" | "no calls yet",
+    STATUS_DEMOTED: "（已降级）" | " (demoted)",
+    DEMO_BANNER: "Paydesk 演示\n  主目录    {home}\n  模拟器    {sim}\n  本地 API  http://{local}/api/v1（仅本机）\n  回调      {callbacks}\n\n在另一个终端里：\n  paydesk --home {home} pay --amount 12.34 --method alipay --wait 60   # 或 wechat、unionpay\n  paydesk sim scan --url {sim} <订单号>   # 顾客扫码支付\n  paydesk --home {home} pay --amount 5.00 --auth-code 280000000000000001   # 支付宝付款码（微信：130000000000000001，云闪付：6212345678901234560）\n  paydesk --home {home} orders\n  paydesk --home {home} report --period month   # 销售看板（已生成 {seeded} 笔历史订单）\n  paydesk --home {home} reconcile --account sandbox-main --export xlsx   # 昨天的对账，含预设差异" | "Paydesk demo\n  home       {home}\n  simulator  {sim}\n  local API  http://{local}/api/v1 (loopback)\n  callbacks  {callbacks}\n\nIn another terminal:\n  paydesk --home {home} pay --amount 12.34 --method alipay --wait 60   # or wechat, unionpay\n  paydesk sim scan --url {sim} <ORDER>   # the customer pays the QR\n  paydesk --home {home} pay --amount 5.00 --auth-code 280000000000000001   # Alipay code (WeChat: 130000000000000001, UnionPay: 6212345678901234560)\n  paydesk --home {home} orders\n  paydesk --home {home} report --period month   # sales dashboard ({seeded} orders of history seeded)\n  paydesk --home {home} reconcile --account sandbox-main --export xlsx   # yesterday, with planted differences",
+}

@@ -1,0 +1,1 @@
+//! Nothing to build: this package only names the crate that carries the AppImage runtime.
