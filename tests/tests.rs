@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod bank;
 mod backup;
 mod cli;
 mod demo;

@@ -154,6 +154,8 @@ pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operator
         .accounts()
         .map_err(|e| e.to_string())?
         .into_iter()
+        // The settlement demo's store accounts carry only their own fixed day (`demo_chain`).
+        .filter(|a| !crate::demo_chain::ACCOUNTS.contains(&a.name.as_str()))
         .filter_map(|a| {
             let (method, weight) = match a.channel.as_str() {
                 "wechat" => (Method::Wechat, 52),

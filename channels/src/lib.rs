@@ -8,8 +8,10 @@
 pub mod alipay;
 pub mod archive;
 pub mod demo;
+pub mod demo_chain;
 pub mod demo_recon;
 pub mod env;
+pub mod funds;
 pub mod http;
 pub mod keyfiles;
 pub mod keystore;

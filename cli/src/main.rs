@@ -72,8 +72,14 @@ enum Command {
     /// API keys of the local unified API.
     #[command(subcommand)]
     Apikey(cmd::ops::ApiKeyCmd),
-    /// Reconcile a day's channel statements against the book; re-query or resolve differences.
+    /// Reconcile a day's channel statements against the book (or, with --leg bank, the channels'
+    /// payouts against the bank statements); re-query or resolve differences.
     Reconcile(cmd::recon::ReconArgs),
+    /// Read the channels' fund-flow statements: what each took in and paid out per day.
+    Settle(cmd::settlement::SettleArgs),
+    /// Bank statements: import, the chain book → channel → bank of a day, re-check or resolve.
+    #[command(subcommand)]
+    Bank(cmd::bank::BankCmd),
     /// Sales summary for a range of days: figures, and with --out the XLSX/CSV figures and PNG charts.
     Report(cmd::report::ReportArgs),
     /// Shifts at this till: open with a float, X report, hand over with a blind count (交班).
@@ -161,6 +167,8 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Notifications { action } => cmd::ops::notifications(&home, action, &o),
         Command::Apikey(c) => cmd::ops::apikey(&home, c, &o),
         Command::Reconcile(a) => cmd::recon::reconcile(&home, a, &o).await,
+        Command::Settle(a) => cmd::settlement::settle(&home, a, &o).await,
+        Command::Bank(c) => cmd::bank::bank(&home, c, &o).await,
         Command::Report(a) => cmd::report::report(&home, a, &o),
         Command::Shift(c) => cmd::till::shift(&home, c, &o).await,
         Command::Day(c) => cmd::till::day(&home, c, &o).await,

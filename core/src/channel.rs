@@ -292,6 +292,12 @@ pub trait Channel: Send + Sync {
     async fn refund_query(&self, req: &RefundRequest) -> Result<RefundResult, ChannelError>;
     /// Downloads the statement of one business day.
     async fn statement(&self, day: NaiveDate) -> Result<StatementFile, ChannelError>;
+    /// Downloads the fund-flow statement of one business day (Alipay 账务明细, WeChat Pay 资金账单,
+    /// UnionPay's settlement file): what moved on the merchant's balance, payouts included.
+    /// Channels without one refuse (`Rejected`, code `NOT_SUPPORTED`).
+    async fn fund_flow(&self, _day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        Err(ChannelError::Rejected { channel: self.kind().to_string(), code: "NOT_SUPPORTED".into(), message: "this channel has no fund-flow statement".into() })
+    }
 
     /// Gets ready to verify this callback before [`Channel::parse_callback`] runs — e.g. fetches
     /// the signing certificate it names when the channel holds none by that name yet (the first

@@ -75,6 +75,8 @@ pub struct Settings {
     pub limits: crate::routing::limits::Limits,
     /// The daily (T+1) reconciliation of the channels' statements.
     pub reconcile: ReconcileSettings,
+    /// The bank leg: deposit window, payer names, bank statement column mappings.
+    pub bank: crate::reconcile::bank::BankSettings,
     /// This till's receipt printer and what its receipts say.
     pub printer: PrinterSettings,
     /// The shared book of a shop with several tills (none: this till keeps its own book only).
@@ -334,6 +336,7 @@ impl Default for Settings {
             routing: RoutingSettings::default(),
             limits: crate::routing::limits::Limits::default(),
             reconcile: ReconcileSettings::default(),
+            bank: Default::default(),
             printer: PrinterSettings::default(),
             shared: None,
             backup: crate::backup::BackupSettings::default(),
@@ -404,6 +407,7 @@ impl Settings {
             }
         }
         self.reconcile.run_at()?;
+        self.bank.validate()?;
         self.recon_tz()?;
         if self.reconcile.catch_up_days > 90 {
             return Err(ConfigError::Invalid { field: "reconcile.catch_up_days", problem: "at most 90".into() });

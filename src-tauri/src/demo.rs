@@ -122,6 +122,12 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
             store.upsert_account(&a)?;
         }
     }
+    // The settlement demo's store accounts: the chain book → channel → bank of one fixed day.
+    for a in AccountsFile::parse(&paydesk_channels::demo_chain::accounts_toml(&sim.base_url(), &keys))?.accounts {
+        if store.account(&a.name).is_err() {
+            store.upsert_account(&a)?;
+        }
+    }
     if auth::needs_setup(&store)? {
         // The owner first: the book refuses any other first user.
         let mut users = USERS;
@@ -147,6 +153,9 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     let tz = settings.recon_tz().unwrap_or(chrono_tz::Asia::Shanghai);
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     paydesk_channels::demo_recon::seed_day(&store, &sim.state, &store.account("sandbox-demo")?, "M100001", yesterday, tz).map_err(anyhow::Error::msg)?;
+    // The settlement day: the day before yesterday, whose payouts have arrived.
+    let chain_day = yesterday.pred_opt().unwrap_or(yesterday);
+    paydesk_channels::demo_chain::seed_day(&store, &sim.state, chain_day, tz).map_err(anyhow::Error::msg)?;
     // Months of sales for the owner's dashboard, written in the background once the window is up:
     // the till is usable at once (a payment taken meanwhile waits a moment for the book's writer).
     let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
@@ -165,6 +174,13 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     if payments.open_shift()?.is_none_or(|s| s.kind == paydesk_core::till::ShiftKind::System) {
         payments.open_cashier_shift(USERS[0].0, paydesk_core::Money::from_fen(20_000)?)?;
     }
+    let (chain_payments, chain_home) = (payments.clone(), home.clone());
+    tokio::spawn(async move {
+        match paydesk_channels::demo_chain::settle_and_import(chain_payments, &chain_home, chain_day).await {
+            Ok(files) => tracing::info!(day = %chain_day, ?files, "demo settlement day"),
+            Err(e) => tracing::warn!("demo settlement day not read: {e}"),
+        }
+    });
     // The channel callbacks alone, as a real service serves them (the demo has no local API).
     let limits = paydesk_core::listeners::ServerSettings::default();
     let server = paydesk_server::serve(paydesk_server::public_app(payments.clone(), &limits), "127.0.0.1:0".parse()?).await.context("callback server")?;

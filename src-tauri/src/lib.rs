@@ -108,7 +108,14 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
     let (follower_stop, _) = tokio::sync::watch::channel(false);
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), &home, Arc::new(paydesk_channels::statement::Parsers)));
     let (spool, printer) = AppState::printing(payments.settings().printer.clone(), &home);
-    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer, lock })
+    let bank = bank_leg(&payments, &home);
+    Ok(AppState { home, payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(voice_on, lang), demo, service, follower_stop, recon, spool, printer, lock, bank })
+}
+
+/// The bank leg of a home (fund flows through the channels' parsers).
+pub fn bank_leg(payments: &Arc<Payments>, home: &std::path::Path) -> Arc<paydesk_core::reconcile::bank::BankLeg> {
+    let settler = Arc::new(paydesk_core::settle::Settler::new(payments.clone(), home, Arc::new(paydesk_channels::funds::FundParsers)));
+    Arc::new(paydesk_core::reconcile::bank::BankLeg::new(settler, home))
 }
 
 /// The refusal of a second service on a home, in both languages (the window is not up yet).
@@ -138,6 +145,7 @@ pub fn build<R: Runtime>(builder: tauri::Builder<R>, state: AppState, customer_d
         events::forward_print_jobs(app.handle().clone(), &spool);
         if let Some(st) = app.try_state::<AppState>() {
             commands::recon::spawn_schedule(app.handle().clone(), &st);
+            commands::bank::spawn_schedule(&st);
         }
         // Daily backups of a real shop's book (the demo's throw-away home has none).
         if let Some(st) = app.try_state::<AppState>().filter(|st| st.demo.is_none()) {

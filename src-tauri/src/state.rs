@@ -35,6 +35,8 @@ pub struct AppState {
     pub follower_stop: tokio::sync::watch::Sender<bool>,
     /// Reconciliation (runs, discrepancy workflow, the T+1 schedule).
     pub recon: Arc<paydesk_core::reconcile::Reconciler>,
+    /// The third leg: fund flows and bank statements (settlement, the bank discrepancies).
+    pub bank: Arc<paydesk_core::reconcile::bank::BankLeg>,
     /// Receipts waiting for (or back from) the printer: payments never wait for paper.
     pub spool: Arc<paydesk_print::Spooler>,
     /// This till's printer settings in force (saved ones apply to the next job).

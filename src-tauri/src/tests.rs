@@ -30,7 +30,8 @@ fn bare_state(dir: &std::path::Path) -> AppState {
     let payments = Arc::new(Payments::new(store, Settings::default(), paydesk_channels::factory(env)).unwrap());
     let recon = Arc::new(paydesk_core::reconcile::Reconciler::new(payments.clone(), dir, Arc::new(paydesk_channels::statement::Parsers)));
     let (spool, printer) = AppState::printing(payments.settings().printer.clone(), dir);
-    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, spool, printer, lock: None }
+    let bank = crate::bank_leg(&payments, dir);
+    AppState { home: dir.to_path_buf(), payments, session: RwLock::new(None), sale: Default::default(), voice: Voice::new(false, Lang::Zh), demo: None, service: None, follower_stop: tokio::sync::watch::channel(false).0, recon, spool, printer, lock: None, bank }
 }
 
 struct App {

@@ -25,6 +25,15 @@ async function open(user: string, pin: string): Promise<Page & { errors: string[
 
 const count = (page: Page, sel: string) => page.$$eval(sel, (els) => els.length);
 
+/** Logs out, switches the login screen to English and logs `user` in again. */
+async function inEnglish(page: Page, user: string, pin: string) {
+  await page.click('[data-test=logout]');
+  await page.selectOption('[data-test=lang]', 'en');
+  await page.click(`[data-user="${user}"]`);
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+}
+
 describe('reconciliation', () => {
   it("shows yesterday's discrepancies, re-queries, resolves with a note, re-runs and exports", async () => {
     const page = await open('陈会计', '5555');
@@ -110,16 +119,74 @@ describe('reconciliation', () => {
     const page = await open('王芳', '1111');
     await page.waitForSelector('[data-screen=cashier]');
     expect(await page.$('[data-nav=recon]')).toBeNull();
-    await page.click('[data-test=logout]');
-    await page.selectOption('[data-test=lang]', 'en');
-    await page.click('[data-user="李老板"]');
-    await page.keyboard.type('999999');
-    await page.keyboard.press('Enter');
+    await inEnglish(page, '李老板', '999999');
     await page.click('[data-nav=recon]');
     await page.waitForSelector('[data-kind=amount_differs]');
     expect(await page.textContent('[data-nav=recon]')).toContain('Reconciliation');
     expect(await page.textContent('[data-kind=amount_differs]')).toContain('Amount differs');
     expect(await page.textContent('[data-kind=amount_differs] [data-test=item-why]')).toBe('Book ¥12.00, channel ¥12.50');
+    await page.close();
+  });
+});
+
+describe('the money chain (book → channel → bank)', () => {
+  const link = (page: Page, which: string) => page.getAttribute(`[data-link=${which}]`, 'data-state');
+
+  it('draws the day, resolves the short deposit, imports the late settlement and turns the arrows green', async () => {
+    const page = await open('陈会计', '5555');
+    await page.click('[data-nav=recon]');
+    await page.click('[data-tab=bank]');
+    await page.waitForSelector('[data-test=bank-chain] svg [data-box=bank]');
+    expect(await page.isVisible('[data-pane=statement]')).toBe(false);
+    expect(await link(page, 'book-channel')).toBe('agree');
+    expect(await link(page, 'channel-bank')).toBe('differ');
+    expect(await page.textContent('[data-link=channel-bank]')).toContain('−¥1.00');
+    expect(await count(page, '[data-chain-account]')).toBe(3);
+    expect(await page.textContent('[data-chain-account=unionpay-store]')).toContain('待到账');
+    // Why, in the screen's language.
+    expect(await page.textContent('[data-kind=short_deposit] [data-test=item-why]')).toMatch(/^应到账 ¥70\.18，.* 实到 ¥69\.18，少 ¥1\.00$/);
+    // Resolve: a note is required.
+    await page.click('[data-kind=short_deposit] [data-resolve]');
+    await page.click('[data-resolve-save]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.fill('[data-note]', '银行扣了 1 元跨行手续费');
+    await page.click('[data-resolve-save]');
+    await page.waitForSelector('[data-kind=short_deposit][data-state=resolved]');
+    await page.waitForFunction(() => document.querySelector('[data-link=channel-bank]')?.getAttribute('data-state') === 'pending');
+    // The second export brings UnionPay's settlement.
+    await page.setInputFiles('[data-test=bank-file]', { name: 'ccb-detail.csv', mimeType: 'text/csv', buffer: Buffer.from('账号,交易时间,借方发生额（支取）,贷方发生额（收入）,对方户名\n'.repeat(2)) });
+    expect(await page.textContent('[data-test=bank-file-name]')).toBe('ccb-detail.csv');
+    await page.selectOption('[data-test=bank-preset]', 'ccb');
+    await page.click('[data-test=bank-import]');
+    await page.waitForFunction(() => document.querySelector('[data-link=channel-bank]')?.getAttribute('data-state') === 'agree');
+    expect(await page.textContent('[data-chain-account=unionpay-store]')).toContain('已到账');
+    // Re-check and exports.
+    await page.click('[data-kind=short_deposit] [data-recheck]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('still finds it'));
+    await page.click('[data-bank-export=xlsx]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.includes('bank-'));
+    // Reading the fund flows of a day that is not over is refused.
+    await page.fill('[data-test=bank-day]', new Date().toISOString().slice(0, 10));
+    await page.dispatchEvent('[data-test=bank-day]', 'change');
+    await page.click('[data-test=bank-settle]');
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('day:'));
+    expect(page.errors).toEqual([]);
+    await page.close();
+  });
+
+  it('speaks English too', async () => {
+    const page = await open('李老板', '9999');
+    await page.click('[data-nav=recon]');
+    await page.click('[data-tab=bank]');
+    await page.waitForSelector('[data-kind=short_deposit]');
+    expect(await page.textContent('[data-tab=bank]')).toContain('资金链路');
+    await inEnglish(page, '李老板', '999999');
+    await page.click('[data-nav=recon]');
+    await page.click('[data-tab=bank]');
+    await page.waitForSelector('[data-box=channel]');
+    expect(await page.textContent('[data-box=channel]')).toContain('Channel settlement');
+    expect(await page.textContent('[data-kind=short_deposit]')).toContain('Short deposit');
+    expect(await page.textContent('[data-link=book-channel]')).toContain('agrees');
     await page.close();
   });
 });

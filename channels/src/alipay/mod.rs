@@ -12,6 +12,7 @@
 
 pub mod bill;
 pub mod config;
+pub mod funds;
 pub mod map;
 pub mod notify;
 pub mod sign;
@@ -183,6 +184,18 @@ impl Alipay {
         wire::ByOrder { out_trade_no: order.order_no.to_string() }
     }
 
+    /// Asks for a day's bill URL of `bill_type` and downloads the ZIP at once (the URL expires).
+    async fn bill(&self, bill_type: &str, day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        let biz = wire::BillUrl { bill_type: bill_type.into(), bill_date: day.format("%Y-%m-%d").to_string() };
+        let a = self.call(wire::BILL_URL, &biz, None).await?;
+        let url = map::bill_url(&self.ctx(wire::BILL_URL), a)?;
+        let mut f = self.download(&url, day).await?;
+        if bill_type != "trade" && !f.file_name.contains(bill_type) {
+            f.file_name = format!("{bill_type}-{}", f.file_name);
+        }
+        Ok(f)
+    }
+
     async fn download(&self, url: &str, day: NaiveDate) -> Result<StatementFile, ChannelError> {
         // A month of a busy shop is tens of MB: allow more than an API call's timeout.
         let resp = self.http.send(self.http.client().get(url).timeout(BILL_DOWNLOAD_TIMEOUT)).await?;
@@ -272,10 +285,13 @@ impl Channel for Alipay {
     /// Asks for the day's `trade` bill URL and downloads the ZIP at once (the URL expires after
     /// about 30 s). Parse it with [`bill::parse_statement`].
     async fn statement(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
-        let biz = wire::BillUrl { bill_type: "trade".into(), bill_date: day.format("%Y-%m-%d").to_string() };
-        let a = self.call(wire::BILL_URL, &biz, None).await?;
-        let url = map::bill_url(&self.ctx(wire::BILL_URL), a)?;
-        self.download(&url, day).await
+        self.bill("trade", day).await
+    }
+
+    /// The `signcustomer` bill (账务明细): the account ledger, withdrawals to the bank included.
+    /// Parse it with [`funds::parse`].
+    async fn fund_flow(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        self.bill("signcustomer", day).await
     }
 
     fn parse_callback(&self, req: &CallbackRequest) -> Result<CallbackEvent, ChannelError> {

@@ -21,9 +21,12 @@
 //!   `refund`, `refund_query`, `bill`. `timeout` stalls then processes; `error` answers `20000`
 //!   without processing (`cancel`: `40004 ACQ.SYSTEM_ERROR` with `retry_flag=Y`).
 //! * Notifications are form posts signed RSA2 without `sign_type`, sent on payment and refunds.
-//! * The bill-URL query returns a URL on this simulator (valid 30 s) serving the day's bill ZIP.
+//! * The bill-URL query returns a URL on this simulator (valid 30 s) serving the day's bill ZIP:
+//!   `bill_type=trade` (业务明细) or `signcustomer` (账务明细, `funds.rs`; only for days that are
+//!   over, like Alipay's).
 
 mod bill;
+mod funds;
 
 use std::sync::Arc;
 
@@ -415,23 +418,28 @@ fn refund_query(out: &Out<'_>, pid: &str, r: wire::RefundQuery) -> Response {
 }
 
 fn bill_url(out: &Out<'_>, app_id: &str, host: &str, r: wire::BillUrl) -> Response {
-    if r.bill_type != "trade" {
+    if r.bill_type != "trade" && r.bill_type != "signcustomer" {
         return out.biz("isp.bill_type_not_support", "账单类型不支持");
     }
     let today = Utc::now().with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
-    let Some(day) = NaiveDate::parse_from_str(&r.bill_date, "%Y-%m-%d").ok().filter(|d| *d <= today) else {
+    // The account ledger of a day exists once the day is over.
+    let over = |d: NaiveDate| if r.bill_type == "signcustomer" { d < today } else { d <= today };
+    let Some(day) = NaiveDate::parse_from_str(&r.bill_date, "%Y-%m-%d").ok().filter(|d| over(*d)) else {
         return out.biz("isp.bill_not_exist", "账单不存在");
     };
     let day = day.format("%Y%m%d");
     let name = format!("{}0156_{day}.csv.zip", pid_of(app_id));
     let expires = Utc::now().timestamp() + 30;
-    out.ok(json!({"bill_download_url": format!("http://{host}/alipay/bill/{app_id}/{day}/{name}?downloadFileName={name}&expires={expires}")}))
+    let kind = r.bill_type;
+    out.ok(json!({"bill_download_url": format!("http://{host}/alipay/bill/{app_id}/{day}/{name}?bizType={kind}&downloadFileName={name}&expires={expires}")}))
 }
 
 #[derive(serde::Deserialize)]
 struct DownloadQuery {
     #[serde(default)]
     expires: i64,
+    #[serde(default, rename = "bizType")]
+    biz_type: Option<String>,
 }
 
 async fn download(State(st): State<Arc<SimState>>, Path((app_id, date, _file)): Path<(String, String, String)>, Query(q): Query<DownloadQuery>) -> Response {
@@ -440,7 +448,11 @@ async fn download(State(st): State<Arc<SimState>>, Path((app_id, date, _file)): 
     }
     let Ok(day) = NaiveDate::parse_from_str(&date, "%Y%m%d") else { return (StatusCode::NOT_FOUND, "no such bill").into_response() };
     let trades: Vec<Trade> = st.trades(Some(CH)).into_iter().filter(|t| t.app_id == app_id).collect();
-    let zip = bill::zip(&trades, &pid_of(&app_id), day);
+    let zip = match q.biz_type.as_deref() {
+        None | Some("trade") => bill::zip(&trades, &pid_of(&app_id), day),
+        Some("signcustomer") => funds::zip(&trades, &pid_of(&app_id), day, Utc::now()),
+        Some(_) => return (StatusCode::NOT_FOUND, "no such bill").into_response(),
+    };
     (StatusCode::OK, [("content-type", "application/octet-stream")], zip).into_response()
 }
 

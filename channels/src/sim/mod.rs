@@ -21,6 +21,7 @@ mod book;
 mod control;
 pub mod epay;
 mod keys;
+pub(crate) mod ledger;
 pub(crate) mod sandbox;
 pub mod unionpay;
 pub mod wechat;
@@ -125,6 +126,29 @@ pub struct Trade {
 }
 
 impl Trade {
+    /// A QR trade paid at `paid` (created a little before), with its refunds: history the
+    /// simulator files as settled (demo days, tests).
+    #[allow(clippy::too_many_arguments)]
+    pub fn settled(channel: &'static str, merchant: &str, app_id: &str, order_no: &str, trade_no: &str, amount: i64, subject: &str, paid: DateTime<Utc>, refunds: Vec<SimRefund>) -> Trade {
+        Trade {
+            channel,
+            merchant: merchant.into(),
+            app_id: app_id.into(),
+            order_no: order_no.into(),
+            trade_no: trade_no.into(),
+            amount,
+            subject: subject.into(),
+            status: SimStatus::Paid,
+            barcode: false,
+            payer: Payer::Pay,
+            notify_url: None,
+            created_at: paid - chrono::Duration::seconds(25),
+            paid_at: Some(paid),
+            buyer: "demo".into(),
+            refunds,
+        }
+    }
+
     /// A barcode charge as the payer answers it at once: paid (a slow or failing gateway still
     /// takes the money), waiting for the password, or declined.
     pub fn charged_by(mut self, payer: Payer) -> Trade {

@@ -287,13 +287,13 @@ pub fn open_entry<'a>(name: &str, input: crate::statement::Input<'a>) -> Result<
 }
 
 /// 12 digits of fen.
-fn fen12(s: &str) -> Option<i64> {
+pub(crate) fn fen12(s: &str) -> Option<i64> {
     (s.len() <= 12 && !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
 /// A 13-character amount: 13 digits, or `C`/`D`/`-` + 12 digits; blank is zero. `D` (debit to the
 /// merchant) is positive, `C` (credit) and `-` negative.
-fn signed13(s: &str) -> Option<i64> {
+pub(crate) fn signed13(s: &str) -> Option<i64> {
     if s.is_empty() {
         return Some(0);
     }

@@ -18,6 +18,7 @@ pub mod bill;
 pub mod cert;
 pub mod client;
 pub mod config;
+pub mod funds;
 pub mod map;
 pub mod notify;
 pub mod sign;
@@ -307,6 +308,12 @@ impl Channel for UnionPay {
     /// Downloads the day's statement (`76/01`, `fileType=00`): the ZIP of settlement files.
     /// Parse its `INN…ZM_…` entry with [`bill::parse_statement`].
     async fn statement(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        bill_fetch::download(self, day).await
+    }
+
+    /// The same file download: its settlement (清算) fields are the fund flow. Parse it with
+    /// [`funds::parse`].
+    async fn fund_flow(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
         bill_fetch::download(self, day).await
     }
 

@@ -14,6 +14,7 @@
 mod barcode;
 pub mod bill;
 mod callback;
+pub mod funds;
 pub mod certs;
 mod client;
 pub mod config;
@@ -257,6 +258,23 @@ impl Channel for WeChat {
         let csv = bill::gunzip_verified(&gz, &info.hash_value).map_err(|e| protocol(format!("trade bill of {day}: {e}")))?;
         let who = self.merchant.sub_mchid().unwrap_or(self.merchant.signing_mchid());
         Ok(StatementFile { file_name: format!("wechat-{who}-{day}-ALL.csv"), bytes: csv })
+    }
+
+    /// The basic account's 资金账单 (`/v3/bill/fundflowbill`, `account_type=BASIC`): gzip, SHA1
+    /// checked like the trade bill. A service provider's sub-merchants get theirs encrypted
+    /// from another endpoint: import the file downloaded from the merchant platform instead.
+    async fn fund_flow(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        if self.merchant.sub_mchid().is_some() {
+            return Err(ChannelError::Rejected { channel: KIND.into(), code: "NOT_SUPPORTED".into(), message: "sub-merchant fund bills are not downloaded: import the 资金账单 from the merchant platform".into() });
+        }
+        let path = format!("/v3/bill/fundflowbill?bill_date={}&account_type=BASIC&tar_type=GZIP", day.format("%Y-%m-%d"));
+        let info: wire::TradeBill = self.call_json(HttpMethod::GET, &path, None).await?;
+        if !info.hash_type.eq_ignore_ascii_case("SHA1") {
+            return Err(protocol(format!("fund bill hash_type {:?} is not SHA1", info.hash_type)));
+        }
+        let gz = self.client.download(&info.download_url).await?;
+        let csv = bill::gunzip_verified(&gz, &info.hash_value).map_err(|e| protocol(format!("fund bill of {day}: {e}")))?;
+        Ok(StatementFile { file_name: format!("wechat-{}-{day}-fundflow-BASIC.csv", self.merchant.signing_mchid()), bytes: csv })
     }
 
     /// A callback signed under a platform certificate serial not held yet (the first one after a

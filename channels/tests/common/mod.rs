@@ -9,6 +9,8 @@
 //! ```
 #![allow(dead_code, unreachable_pub)]
 
+pub mod wallets;
+
 use std::sync::Arc;
 use std::time::Duration;
 

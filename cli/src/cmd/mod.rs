@@ -1,6 +1,7 @@
 //! One module per command group.
 
 pub(crate) mod admin;
+pub(crate) mod bank;
 pub(crate) mod backup;
 pub(crate) mod ops;
 pub(crate) mod import;
@@ -13,5 +14,6 @@ pub(crate) mod routing;
 pub(crate) mod serve;
 pub(crate) mod shared;
 pub(crate) mod settle;
+pub(crate) mod settlement;
 pub(crate) mod sim;
 pub(crate) mod till;

@@ -54,6 +54,10 @@ pub(crate) struct RunArgs {
     /// Where exported reports go (default: <home>/exports).
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Which leg: `statement` (the channels' statements × the book) or `bank` (the channels'
+    /// payouts × the imported bank statements; see `paydesk bank`).
+    #[arg(long, default_value = "statement", value_parser = ["statement", "bank"])]
+    leg: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -177,7 +181,7 @@ fn why(d: &paydesk_core::reconcile::Discrepancy) -> String {
 }
 
 /// A business day: `YYYY-MM-DD`, `today` or `yesterday` (in the statements' zone).
-fn parse_day(field: &str, s: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
+pub(crate) fn parse_day(field: &str, s: &str, today: NaiveDate) -> Result<NaiveDate, CliError> {
     match s.trim().to_ascii_lowercase().as_str() {
         "today" => Ok(today),
         "yesterday" => today.pred_opt().ok_or_else(|| CliError::other(t(m::RECON_NO_YESTERDAY))),
@@ -288,6 +292,12 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
     let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
     if to < from || (to - from).num_days() > 92 {
         return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
+    }
+    if a.leg == "bank" {
+        if a.file.is_some() || a.account.is_some() {
+            return Err(CliError::invalid("leg", "the bank leg runs every account of a day: import bank files with `paydesk bank import`"));
+        }
+        return super::bank::reconcile(home, from, to, a.show, formats, a.out, o).await;
     }
     if a.file.is_some() && (a.account.is_none() || to != from) {
         return Err(CliError::invalid("file", t(m::RECON_FILE_ONE)));

@@ -55,6 +55,7 @@ impl Bound {
 /// or SIGTERM; `lock` is the home's service lock, held until then. With `backups`, the book is also backed up daily and when the service stops.
 async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, listen: Listen, backups: bool, o: &Out, banner: impl FnOnce(&Bound) -> (serde_json::Value, String)) -> Result<i32, CliError> {
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
+    let leg = Arc::new(super::bank::leg(&p, home));
     let backup = (backups && p.settings().backup.enabled).then(|| (p.store().clone(), home.to_path_buf(), p.settings().backup.clone()));
     let svc = paydesk_server::service::start(home, p, listen, paydesk_server::service::Ticks::default()).await.map_err(|e| CliError::invalid("serve", e))?;
     if let Err(e) = lock.set_listen(&svc.server.addr.to_string()) {
@@ -65,7 +66,10 @@ async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, liste
         tokio::spawn(paydesk_core::backup::run_daily(store, home, settings, stop_rx.clone()));
     }
     let on_run: Arc<dyn Fn(&paydesk_core::store::RunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(account = %r.account, day = %r.day, open = r.open, "reconciliation {}", r.status));
+    let bank_rx = stop_rx.clone();
     tokio::spawn(paydesk_core::reconcile::schedule::run(rec, std::time::Duration::from_secs(60), Arc::new(paydesk_core::reconcile::Quiet), on_run, stop_rx));
+    let on_bank: Arc<dyn Fn(&paydesk_core::store::BankRunRecord) + Send + Sync> = Arc::new(|r| tracing::info!(day = %r.day, open = r.open, "bank leg {}", r.status));
+    tokio::spawn(paydesk_core::reconcile::bank::schedule::run(leg, std::time::Duration::from_secs(60), on_bank, bank_rx));
     let bound = Bound { local: svc.server.addr, callbacks: svc.callbacks.as_ref().map(|c| c.addr) };
     let (mut v, text) = banner(&bound);
     v["recovered"] = json!(svc.recovered);

@@ -64,6 +64,9 @@ impl Channel for Watched {
     async fn statement(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
         self.note(self.inner.statement(day).await)
     }
+    async fn fund_flow(&self, day: NaiveDate) -> Result<StatementFile, ChannelError> {
+        self.note(self.inner.fund_flow(day).await)
+    }
     async fn prepare_callback(&self, req: &CallbackRequest) {
         self.inner.prepare_callback(req).await
     }

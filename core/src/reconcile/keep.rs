@@ -141,10 +141,9 @@ impl Drop for Kept {
     }
 }
 
-/// A file name safe on every platform (letters, digits, `.-_`), at most 80 characters.
+/// A file name safe on every platform (see [`crate::kept::safe_name`]).
 pub(super) fn safe_name(name: &str) -> String {
-    let n: String = name.chars().map(|c| if c.is_alphanumeric() || ".-_".contains(c) { c } else { '_' }).take(80).collect();
-    if n.is_empty() { "statement".into() } else { n }
+    crate::kept::safe_name(name, "statement")
 }
 
 #[cfg(test)]

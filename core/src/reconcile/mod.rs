@@ -15,6 +15,7 @@
 //! Parsing statement files is the channels' business: core receives a [`StatementParser`]
 //! (implemented in `paydesk-channels`), so it never sees a file format.
 
+pub mod bank;
 mod book;
 pub mod external;
 mod keep;

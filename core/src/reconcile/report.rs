@@ -40,15 +40,15 @@ impl Reconciler {
     }
 }
 
-fn money(v: Option<i64>) -> Cell {
+pub(crate) fn money(v: Option<i64>) -> Cell {
     v.map_or(Cell::Empty, Cell::Money)
 }
 
-fn text(v: Option<&str>) -> Cell {
+pub(crate) fn text(v: Option<&str>) -> Cell {
     v.map_or(Cell::Empty, Cell::text)
 }
 
-fn date(s: &str) -> Cell {
+pub(crate) fn date(s: &str) -> Cell {
     s.parse().map_or_else(|_| Cell::text(s), Cell::Date)
 }
 

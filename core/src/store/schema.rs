@@ -339,6 +339,9 @@ fn list() -> Vec<M<'static>> {
         CREATE INDEX recon_actions_item ON recon_actions(item_id, id);
         "#,
     ),
+    // 16 (bank): fund-flow statements, each day's settlement and the payout batches;
+    // imported bank statements, their rows, the bank leg's runs, discrepancies and actions.
+    M::up(super::settle::MIGRATION),
     ]
 }
 
@@ -388,12 +391,6 @@ pub fn create_at_version(path: &Path, version: usize) -> Result<Connection, Stor
     l.truncate(version);
     Migrations::new(l).to_latest(&mut conn).map_err(|e| StoreError::Migration(e.to_string()))?;
     Ok(conn)
-}
-
-/// How many migrations there are (the book's latest version).
-#[cfg(test)]
-pub(super) fn count() -> usize {
-    list().len()
 }
 
 /// Brings a book to `version` only: tests of a migration start from the book before it.
@@ -457,5 +454,19 @@ mod tests {
         drop(conn);
         let e = crate::Store::open(&path).unwrap_err().to_string();
         assert!(e.contains("written by a newer Paydesk") && e.contains(&format!("book schema {}", latest() + 3)), "{e}");
+    }
+
+    #[test]
+    fn a_book_at_migration_15_gains_the_bank_tables_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("paydesk.db");
+        let mut conn = rusqlite::Connection::open(&path).unwrap();
+        super::migrate_to(&mut conn, 15).unwrap();
+        let has = |c: &rusqlite::Connection| c.query_row("SELECT count(*) FROM sqlite_master WHERE name = 'bank_rows'", [], |r| r.get::<_, i64>(0)).unwrap();
+        assert_eq!(has(&conn), 0);
+        super::migrate(&mut conn, &path).unwrap();
+        assert_eq!(has(&conn), 1);
+        let version: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, super::latest());
     }
 }

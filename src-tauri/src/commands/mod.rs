@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod analytics;
+pub mod bank;
 pub mod backup;
 pub mod cashier;
 pub mod demo;
@@ -78,6 +79,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         recon::recon_accept,
         recon::recon_export,
         recon::recon_alert,
+        bank::bank_overview,
+        bank::bank_settle,
+        bank::bank_import,
+        bank::bank_run,
+        bank::bank_item_actions,
+        bank::bank_recheck,
+        bank::bank_resolve,
+        bank::bank_export,
         till::shift_status,
         till::open_shift,
         till::close_shift,

@@ -10,6 +10,7 @@ import type {
   ReconAction, ReconAlert, ReconExported, ReconFile, ReconItem, ReconItemFilter, ReconOverview, ReconProgress, ReconRun, ReconScope,
 } from './types';
 import type { AnalyticsView, Look, RangeInput, ReportWritten } from './analytics';
+import type { BankAction, BankImported, BankItem, BankOverview, BankRun, BankSettled } from './bank';
 import type { BackupReport, BackupView, MoveManifest, RestorePreview, ShopInput } from './backup-types';
 
 export type Unsubscribe = () => void;
@@ -125,6 +126,17 @@ export interface Backend {
   onReconProgress(cb: (p: ReconProgress) => void): Promise<Unsubscribe>;
   onReconFinished(cb: (r: ReconRun) => void): Promise<Unsubscribe>;
 
+  /** The third leg of a business day (default: the day before yesterday): the chain picture, the bank run, its discrepancies. */
+  bankOverview(day: string | null): Promise<BankOverview>;
+  /** Reads the fund flows that settle `day` (and the bank leg of the day when a statement was imported). */
+  bankSettle(day: string): Promise<BankSettled>;
+  /** Imports a bank statement export; `preset` null or `auto` detects the layout. */
+  bankImport(file: ReconFile, preset: string | null, bankAccount: string | null): Promise<BankImported>;
+  bankRun(day: string): Promise<BankRun>;
+  bankItemActions(id: number): Promise<BankAction[]>;
+  bankRecheck(id: number): Promise<BankItem>;
+  bankResolve(id: number, note: string): Promise<BankItem>;
+  bankExport(from: string, to: string, format: ExportFormat): Promise<ReconExported>;
   /** The link to the shop's shared book (`off` for a single till). */
   linkStatus(): Promise<LinkStatus>;
   /** The shop's tills and their stores (this till alone on a single book). */

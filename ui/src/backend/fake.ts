@@ -10,6 +10,7 @@ import type * as T from './types';
 import type * as A from './analytics';
 import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
+import { FakeBank } from './fake-bank';
 import { fakeImport } from './fake-import';
 import { FakeTill } from './fake-till';
 
@@ -77,6 +78,7 @@ export class FakeBackend implements Backend {
   private latency: number;
   private needsSetup: boolean;
   private recon = new FakeRecon((ms) => this.wait(ms), () => this.session?.user ?? null);
+  private bank = new FakeBank((ms) => this.wait(ms), () => this.session?.user ?? null);
   private till: FakeTill;
   private shopName = '';
   /** Backups, restore and the move archive (tests reach in to plant files and failures). */
@@ -544,6 +546,19 @@ export class FakeBackend implements Backend {
   async reconAlert() { return this.session?.allowed.includes('reconcile') ? this.recon.alert() : null; }
   async onReconProgress(cb: Listener<T.ReconProgress>): Promise<Unsubscribe> { return this.recon.onProgress(cb); }
   async onReconFinished(cb: Listener<T.ReconRun>): Promise<Unsubscribe> { return this.recon.onFinished(cb); }
+  async bankOverview(day: string | null) { this.require('reconcile'); await this.wait(); return this.bank.overview(day); }
+  async bankSettle(day: string) { this.require('reconcile'); const r = await this.bank.settle(day); this.log('settle', day, 'ok', `${r.read} fund flow(s) read`); return r; }
+  async bankImport(file: T.ReconFile, preset: string | null, _bankAccount: string | null) {
+    this.require('reconcile');
+    const r = await this.bank.import(file, preset);
+    this.log('bank_import', r.statement.bank_account, 'ok', `${file.name} (${r.statement.preset}): ${r.statement.rows} lines`);
+    return r;
+  }
+  async bankRun(day: string) { this.require('reconcile'); return this.bank.runDay(day); }
+  async bankItemActions(id: number) { this.require('reconcile'); return this.bank.itemActions(id); }
+  async bankRecheck(id: number) { this.require('reconcile'); const i = await this.bank.recheck(id); this.log('bank_recheck', i.day, 'ok', i.kind); return i; }
+  async bankResolve(id: number, note: string) { this.require('resolve_discrepancy'); const i = await this.bank.resolve(id, note); this.log('bank_resolve', i.day, 'ok', note); return i; }
+  async bankExport(from: string, to: string, format: T.ExportFormat) { this.require('reconcile'); await this.wait(); return this.bank.export(from, to, format); }
 
   async recordTender(req: T.TenderRequest) {
     const s = this.require('take_payment');

@@ -6,6 +6,7 @@ import type { Backend, Unsubscribe } from './backend';
 import { toBackendError } from './errors';
 import type * as T from './types';
 import type * as A from './analytics';
+import type * as BK from './bank';
 import type * as B from './backup-types';
 
 async function call<R>(cmd: string, args: Record<string, unknown> = {}): Promise<R> {
@@ -114,6 +115,14 @@ export class TauriBackend implements Backend {
   reconAlert() { return call<T.ReconAlert | null>('recon_alert'); }
   onReconProgress(cb: (p: T.ReconProgress) => void) { return on('recon-progress', cb); }
   onReconFinished(cb: (r: T.ReconRun) => void) { return on('recon-finished', cb); }
+  bankOverview(day: string | null) { return call<BK.BankOverview>('bank_overview', { day }); }
+  bankSettle(day: string) { return call<BK.BankSettled>('bank_settle', { day }); }
+  bankImport(file: T.ReconFile, preset: string | null, bankAccount: string | null) { return call<BK.BankImported>('bank_import', { file, preset, bankAccount }); }
+  bankRun(day: string) { return call<BK.BankRun>('bank_run', { day }); }
+  bankItemActions(id: number) { return call<BK.BankAction[]>('bank_item_actions', { id }); }
+  bankRecheck(id: number) { return call<BK.BankItem>('bank_recheck', { id }); }
+  bankResolve(id: number, note: string) { return call<BK.BankItem>('bank_resolve', { id, note }); }
+  bankExport(from: string, to: string, format: T.ExportFormat) { return call<T.ReconExported>('bank_export', { from, to, format }); }
 
   onOrderChanged(cb: (o: T.Order) => void) { return on('order-changed', cb); }
   onChecking(cb: (c: T.Checking) => void) { return on('payment-checking', cb); }

@@ -12,6 +12,7 @@ import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
 import { DISCREPANCY_KINDS, ITEM_STATES, type ExportFormat, type ReconFile, type ReconItem, type ReconItemFilter, type ReconRun, type ReconScope, type ReconSide } from '../backend/types';
 import type { Ctx } from '../context';
+import { withBankTab } from './recon-bank';
 
 const EXPORTS: ExportFormat[] = ['xlsx', 'csv_bom', 'csv_gbk', 'txt'];
 
@@ -57,6 +58,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
       h('div', { class: 'export' }, h('span', { class: 'muted' }, t('recon.export')), EXPORTS.map((f) => h('button', { 'data-export': f, onclick: () => void exportAs(f) }, t(`recon.fmt.${f}` as never))))),
     acceptBar,
     table);
+  withBankTab(ctx, root);
 
   const scope = (): ReconScope => ({ from: from.value, to: to.value || from.value, accounts: [...picked] });
   const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');

@@ -4,6 +4,7 @@
 
 mod bill;
 mod config;
+mod funds;
 mod mapping;
 mod reply;
 mod vectors;

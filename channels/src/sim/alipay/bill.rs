@@ -128,18 +128,15 @@ fn gbk(s: &str) -> Vec<u8> {
     encoding_rs::GBK.encode(s).0.into_owned()
 }
 
-/// The bill ZIP of one app and day.
-pub(crate) fn zip(trades: &[Trade], pid: &str, day: NaiveDate) -> Vec<u8> {
-    let detail = detail_csv(trades, pid, day);
-    let stem = format!("{pid}0156_{}", day.format("%Y%m%d"));
+/// A ZIP of named files (the bills' archives).
+pub(super) fn zip_entries(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default();
-    let mut put = |name: String, data: Vec<u8>| -> zip::result::ZipResult<()> {
-        w.start_file(name, opts)?;
-        w.write_all(&data)?;
+    let written = entries.iter().try_for_each(|(name, data)| -> zip::result::ZipResult<()> {
+        w.start_file(name.as_str(), opts)?;
+        w.write_all(data)?;
         Ok(())
-    };
-    let written = put(format!("{stem}_业务明细.csv"), gbk(&detail)).and_then(|()| put(format!("{stem}_业务明细(汇总).csv"), gbk(&summary_csv(&detail))));
+    });
     match written.and_then(|()| w.finish()) {
         Ok(c) => c.into_inner(),
         Err(e) => {
@@ -147,4 +144,11 @@ pub(crate) fn zip(trades: &[Trade], pid: &str, day: NaiveDate) -> Vec<u8> {
             Vec::new()
         }
     }
+}
+
+/// The bill ZIP of one app and day.
+pub(crate) fn zip(trades: &[Trade], pid: &str, day: NaiveDate) -> Vec<u8> {
+    let detail = detail_csv(trades, pid, day);
+    let stem = format!("{pid}0156_{}", day.format("%Y%m%d"));
+    zip_entries(&[(format!("{stem}_业务明细.csv"), gbk(&detail)), (format!("{stem}_业务明细(汇总).csv"), gbk(&summary_csv(&detail)))])
 }

@@ -2,7 +2,8 @@
 //! `INN{yyMMdd}88ZM_{merId}` (the day's transactions in the ZM layout that
 //! `crate::unionpay::bill` reads, GBK) and an empty `INN{yyMMdd}88ZME_{merId}` (error
 //! transactions), deflated with zlib and Base64-encoded into `fileContent`. The merchant fee is
-//! 0.38 %, `D` (charged) on payments and `C` (returned) on refunds.
+//! 0.38 %, `D` (charged) on payments and `C` (returned) on refunds; the settlement amount (field
+//! 17, 结算金额) is the amount less the fee, `C` (credited) on payments and `D` on refunds.
 
 use std::io::Write;
 
@@ -48,6 +49,7 @@ fn refund_row(st: &SimState, t: &Trade, refund_no: &str, fen: i64, at: chrono::D
     let kind = st.ext_get(&format!("unionpay/kind/{}/{refund_no}", t.merchant)).unwrap_or_else(|| "04".into());
     let amt = format!("{:012}", fen);
     let charge = format!("C{:012}", fee(fen));
+    let settle = format!("D{:012}", fen - fee(fen));
     let time = map::txn_time(at)[4..].to_string();
     let orig_time = map::txn_time(t.paid_at.unwrap_or(t.created_at))[4..].to_string();
     let qid = t.refunds.iter().find(|r| r.refund_no == refund_no).map(|r| r.refund_id.clone()).unwrap_or_default();
@@ -61,6 +63,7 @@ fn refund_row(st: &SimState, t: &Trade, refund_no: &str, fen: i64, at: chrono::D
         (14, &t.trade_no[t.trade_no.len() - 6..]),
         (15, &orig_time),
         (F::MER_CHARGE, &charge),
+        (17, &settle),
         (F::TXN_TYPE, &kind),
         (F::TXN_SUB_TYPE, "00"),
         (22, "000000"),

@@ -23,7 +23,7 @@ const SUMMARY_HEADER: &str = "总交易单数,应结订单总金额,退款总金
 /// The simulated fee rate, basis points.
 pub(super) const FEE_BP: i64 = 60;
 
-fn fee(fen: i64) -> i64 {
+pub(super) fn fee(fen: i64) -> i64 {
     (fen * FEE_BP + 5_000) / 10_000
 }
 
@@ -121,11 +121,17 @@ pub(super) fn tradebill(cx: &Ctx) -> Response {
     let Some(csv) = bill_csv(&cx.st, &merchant, date) else {
         return cx.fail(StatusCode::BAD_REQUEST, "NO_STATEMENT_EXIST", "当日无交易，账单不存在");
     };
+    publish(cx, csv, gzip, "/v3/bill/tradebill")
+}
+
+/// Keeps a bill behind a one-time token and answers its SHA1 and download URL on this server
+/// (`api`: the path of the request, to find the simulator's prefix).
+pub(super) fn publish(cx: &Ctx, csv: String, gzip: bool, api: &str) -> Response {
     let token = crate::sign::nonce(32);
     let hash = crate::sign::sha1_hex(csv.as_bytes());
     cx.st.ext_set(&format!("wechat/bill/{token}"), &json!({"mchid": cx.mchid, "gzip": gzip, "csv": csv}).to_string());
     let host = cx.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("127.0.0.1");
-    let prefix = cx.uri.path().strip_suffix("/v3/bill/tradebill").unwrap_or("");
+    let prefix = cx.uri.path().strip_suffix(api).unwrap_or("");
     let url = format!("http://{host}{prefix}/v3/billdownload/file?token={token}");
     cx.json(StatusCode::OK, &json!({"hash_type": "SHA1", "hash_value": hash, "download_url": url}))
 }

@@ -7,7 +7,8 @@
 //!   simulator remembers each merchant's mode and signs its callbacks the same way.
 //!   `GET /v3/certificates` serves the platform certificate AEAD-encrypted with the APIv3 key.
 //! * Trade bills (`bill.rs`): WeChat's CSV format (BOM, backticks, 27 columns, summary), gzip,
-//!   SHA1 `hash_value`; the fault `billdownload`/`error` serves a corrupted file.
+//!   SHA1 `hash_value`; the fault `billdownload`/`error` serves a corrupted file. Fund bills
+//!   (`funds.rs`, `/v3/bill/fundflowbill`): the basic account's 资金账单 in the same manner.
 //! * v2 XML (`v2.rs`): `pay/micropay`, `pay/orderquery`, `secapi/pay/reverse` with HMAC-SHA256 or
 //!   MD5; barcode payers behave by the payment code's last digit (see `sim`).
 //! * Callbacks: `TRANSACTION.SUCCESS` when a QR is paid (`/_sim/scan`) and `REFUND.SUCCESS` when
@@ -19,6 +20,7 @@
 //! Key material: `assets/demo/keys/wechat/` (see its README).
 
 mod bill;
+mod funds;
 mod v2;
 mod v3;
 

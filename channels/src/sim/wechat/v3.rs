@@ -96,6 +96,7 @@ pub(super) async fn entry(State(st): State<Arc<SimState>>, method: Method, Origi
         ("GET", ["refund", "domestic", "refunds", _]) => "refund_query",
         ("GET", ["certificates"]) => "certificates",
         ("GET", ["bill", "tradebill"]) => "tradebill",
+        ("GET", ["bill", "fundflowbill"]) => "fundflowbill",
         ("GET", ["billdownload", "file"]) => "billdownload",
         _ => return cx.fail(StatusCode::NOT_FOUND, "NOT_FOUND", "无此接口 (no such API)"),
     };
@@ -115,6 +116,7 @@ pub(super) async fn entry(State(st): State<Arc<SimState>>, method: Method, Origi
         "refund_query" => refund_query(&cx, &no(3)),
         "certificates" => certificates(&cx),
         "tradebill" => super::bill::tradebill(&cx),
+        "fundflowbill" => super::funds::fundflowbill(&cx),
         _ => super::bill::download(&cx, fault == Some(FaultKind::Error)),
     }
 }

@@ -3,6 +3,7 @@
 
 mod bill;
 mod config;
+mod funds;
 mod replies;
 mod vectors;
 

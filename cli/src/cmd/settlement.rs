@@ -1,0 +1,126 @@
+//! `settle`: read the channels' fund-flow statements (download, or `--file` downloaded by hand)
+//! and show what each channel took in and paid out per day, with each payout batch checked
+//! against the days it covers.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::Args;
+use paydesk_core::settle::{FundInput, SettleError, Settler};
+use paydesk_core::store::{PayoutRecord, SettleDay};
+use serde_json::json;
+
+use super::recon::{parse_day, EXIT_DISCREPANCIES};
+use crate::ctx;
+use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
+
+#[derive(Args, Debug)]
+pub(crate) struct SettleArgs {
+    /// The business day: YYYY-MM-DD, `today` or `yesterday` (default).
+    #[arg(long, value_name = "DATE")]
+    date: Option<String>,
+    /// Last day of a range starting at --date.
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// Only this account (default: every enabled account whose channel has a fund flow).
+    #[arg(long)]
+    account: Option<String>,
+    /// Read this fund-flow file (downloaded by hand) instead of downloading. Needs --account and one day.
+    #[arg(long, value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// Show what is stored instead of reading again.
+    #[arg(long)]
+    show: bool,
+}
+
+pub(crate) fn settler(p: &Arc<paydesk_core::Payments>, home: &Path) -> Settler {
+    Settler::new(p.clone(), home, Arc::new(paydesk_channels::funds::FundParsers))
+}
+
+pub(crate) fn err(e: SettleError) -> CliError {
+    let exit = if matches!(e.code(), "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE };
+    CliError { code: e.code(), message: e.to_string(), exit, order_no: None }
+}
+
+fn yuan(f: i64) -> String {
+    paydesk_core::export::txt::grouped_money(f)
+}
+
+fn batch(p: &PayoutRecord) -> String {
+    match p.expected {
+        Some(e) if e == p.amount => "= net of its days".into(),
+        Some(e) => format!("≠ net of its days ({})", yuan(e)),
+        None => "not all its days read yet".into(),
+    }
+}
+
+fn day_line(d: &SettleDay, payouts: &[PayoutRecord]) -> String {
+    let f = &d.funds;
+    let mut s = format!(
+        "{} {:<16} sales {:>5} {:>12}  refunds {:>4} {:>10}  fees {:>8}  net {:>12}",
+        d.day, d.account, f.sales_count, yuan(f.sales), f.refund_count, yuan(f.refunds), yuan(f.fees), yuan(f.net)
+    );
+    if f.declared_ok == Some(false) {
+        s.push_str("  ! the file's own totals disagree with its lines");
+    }
+    if f.balance_ok == Some(false) {
+        s.push_str("  ! the balance column does not add up");
+    }
+    for p in payouts {
+        s.push_str(&format!("\n    payout {:<24} {:>12} on {} for {}  {}", p.reference, yuan(p.amount), p.day, p.covers.join(", "), batch(p)));
+    }
+    s
+}
+
+pub(crate) async fn settle(home: &Path, a: SettleArgs, o: &Out) -> Result<i32, CliError> {
+    let p = ctx::open(home)?;
+    let s = settler(&p, home);
+    let today = s.today();
+    let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
+    let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
+    if to < from || (to - from).num_days() > 92 {
+        return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
+    }
+    if a.file.is_some() && (a.account.is_none() || to != from) {
+        return Err(CliError::invalid("file", "a fund-flow file belongs to one account and one day: give --account and a single --date"));
+    }
+    let mut days: Vec<SettleDay> = Vec::new();
+    let mut failed = 0;
+    for day in from.iter_days().take_while(|d| *d <= to) {
+        if a.show {
+            for (acct, _) in p.accounts() {
+                if a.account.as_ref().is_none_or(|x| *x == acct.name) {
+                    days.extend(s.store().settle_day(&acct.name, &day.to_string())?);
+                }
+            }
+            continue;
+        }
+        let results = match (&a.account, &a.file) {
+            (Some(acct), file) => vec![s.fetch(acct, day, file.clone().map_or(FundInput::Download, FundInput::File), None).await.map_err(|e| (acct.clone(), e))],
+            (None, _) => s.fetch_all(day, None).await,
+        };
+        for r in results {
+            match r {
+                Ok(d) => days.push(d),
+                Err((_, e)) if matches!(e.code(), "invalid" | "bad_statement") => return Err(err(e)),
+                Err((acct, e)) => {
+                    failed += 1;
+                    eprintln!("{day} {acct}: {e}");
+                }
+            }
+        }
+    }
+    let mut lines: Vec<(SettleDay, Vec<PayoutRecord>)> = Vec::new();
+    for d in days {
+        let p = s.store().payouts_left(&d.account, &d.day)?;
+        lines.push((d, p));
+    }
+    let troubled = lines.iter().any(|(d, ps)| d.funds.declared_ok == Some(false) || d.funds.balance_ok == Some(false) || ps.iter().any(|p| p.expected.is_some_and(|e| e != p.amount)));
+    o.print(&json!({"days": lines.iter().map(|(d, p)| json!({"day": d, "payouts": p})).collect::<Vec<_>>(), "failed": failed}), || {
+        if lines.is_empty() {
+            return format!("no fund flow read for {from}{}", if to != from { format!(" – {to}") } else { String::new() });
+        }
+        lines.iter().map(|(d, p)| day_line(d, p)).collect::<Vec<_>>().join("\n")
+    });
+    Ok(if failed > 0 { EXIT_FAILURE } else if troubled { EXIT_DISCREPANCIES } else { EXIT_OK })
+}
