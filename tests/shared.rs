@@ -30,7 +30,7 @@ impl Till {
     /// Its own orders as its book has them: (order_no, status, amount fen).
     fn own_orders(&self) -> Vec<(String, String, i64)> {
         let v = self.cli.ok(&["orders", "--till", self.id, "--limit", "100000"]);
-        let mut rows: Vec<_> = v.as_array().unwrap().iter().map(|o| (o["order_no"].as_str().unwrap().to_string(), o["status"].as_str().unwrap().to_string(), o["amount"].as_i64().unwrap())).collect();
+        let mut rows: Vec<_> = v.as_array().unwrap().iter().map(|o| (o["order_no"].as_str().unwrap().to_string(), o["status"].as_str().unwrap().to_string(), o["amount_fen"].as_i64().unwrap())).collect();
         rows.sort();
         rows
     }
@@ -61,18 +61,40 @@ fn until(secs: u64, what: &str, mut f: impl FnMut() -> bool) {
 
 fn shop(url: &str, sim: &Service) -> Vec<Till> {
     let mut tills = Vec::new();
+    // The shop key file the first till writes and the owner carries to the others.
+    let shop_dir = tempfile::tempdir().unwrap();
+    let shop_key = shop_dir.path().join("shop.key");
+    let shop_key = shop_key.to_str().unwrap();
     for (id, store) in [("T1", "S1"), ("T2", "S1"), ("T3", "S2")] {
         let cli = Cli::new();
         if id == "T1" {
-            // The first till had a book of its own; it joins with its accounts.
+            // The first till had a book of its own; it joins with its accounts, whose sealed key
+            // files then travel with them, under the shop key.
             cli.ok(&["init", "--till", id, "--store", store]);
             let file = sandbox_accounts(cli.home.path(), &sim.url());
             cli.ok(&["accounts", "import", file.to_str().unwrap()]);
-            let r = cli.ok(&["shared", "join", "--url", url]);
+            let r = cli.ok(&["shared", "join", "--url", url, "--shop-key-file", shop_key]);
             assert_eq!(r["verified"], true, "{r}");
+            let key = std::fs::read_to_string(shop_key).unwrap();
+            assert!(key.starts_with("paydesk-shop-key-v1:"), "the shop key file is written");
+            // The shared book holds the accounts' keys sealed only, never a private key.
+            let configs: Vec<String> = pg(url).query("SELECT config_json FROM accounts", &[]).unwrap().iter().map(|r| r.get(0)).collect();
+            assert!(configs.iter().any(|c| c.contains("carried_keys")), "{configs:?}");
+            assert!(configs.iter().all(|c| !c.contains("PRIVATE KEY") && !c.contains(key.trim())), "{configs:?}");
         } else {
-            let r = cli.ok(&["init", "--till", id, "--store", store, "--shared", url]);
+            // A file that is not the shop's key is refused before the till joins.
+            if id == "T2" {
+                let wrong = shop_dir.path().join("other.key");
+                std::fs::write(&wrong, "paydesk-shop-key-v1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").unwrap();
+                let r = cli.run(&["init", "--till", id, "--store", store, "--shared", url, "--shop-key-file", wrong.to_str().unwrap()]);
+                assert_eq!(r.code, 2, "{r:?}");
+                assert!(r.stderr.contains("not the key of this shop"), "{}", r.stderr);
+            }
+            let r = cli.ok(&["init", "--till", id, "--store", store, "--shared", url, "--shop-key-file", shop_key]);
             assert_eq!(r["verified"], true, "{r}");
+            // The other tills hold no key file of the accounts: they use the carried copies.
+            let own: Vec<String> = std::fs::read_dir(cli.home.path().join("keys")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+            assert_eq!(own, vec!["shop.key.sealed".to_string()], "{own:?}");
         }
         let cfg = cli.home.path().join("config.toml");
         let text = std::fs::read_to_string(&cfg).unwrap().replace("sync_interval_ms = 1000", "sync_interval_ms = 200");
@@ -105,7 +127,6 @@ fn all_synced(url: &str, tills: &[Till]) -> bool {
 }
 
 #[test]
-#[ignore = "after the merge of the security work: tills that joined do not open the first till's sealed merchant key files (sb: the channel cannot be built); issue 18 stays open until keys travel with the shared account"]
 fn three_tills_one_book() {
     let mut server = TestPg::start().expect("PostgreSQL (scripts/deps-apt.sh)");
     let url = server.create_db("shop").unwrap();
@@ -143,7 +164,7 @@ fn three_tills_one_book() {
         assert_eq!(r["dashboard"]["current"]["gross"].as_i64(), Some(expect), "{args:?}");
     }
     // Exports carry store and till.
-    let csv = std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(tills[0].cli.home.path()).args(["orders", "--csv", "--store", "S2"]).output().unwrap();
+    let csv = tills[0].cli.command().args(["orders", "--csv", "--store", "S2"]).output().unwrap();
     let text = String::from_utf8(csv.stdout).unwrap();
     assert!(text.lines().next().unwrap().ends_with(",store,till"), "{text}");
     assert_eq!(text.lines().filter(|l| l.ends_with(",S2,T3")).count(), 4, "{text}");
@@ -162,7 +183,7 @@ fn three_tills_one_book() {
     assert_eq!(busy.code, 1, "{busy:?}");
     assert!(busy.stderr.contains("being done by till T1"), "{}", busy.stderr);
     pg(&url).execute("DELETE FROM leases", &[]).unwrap();
-    let spawn = |t: &Till| std::process::Command::new(paydesk_e2e::paydesk_bin()).arg("--home").arg(t.cli.home.path()).args(["--json", "reconcile", "--account", "sb", "--date", &today]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let spawn = |t: &Till| t.cli.command().args(["--json", "reconcile", "--account", "sb", "--date", &today]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let (a, b) = (spawn(&tills[0]), spawn(&tills[2]));
     let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
     for o in [&a, &b] {

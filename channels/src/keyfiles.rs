@@ -93,9 +93,14 @@ pub fn open(path: &Path, account: &str, field: &str) -> Result<Vec<u8>, String> 
     Ok(opened.plain)
 }
 
-/// Reads `a`'s key parameter `field`: confined, and opened if sealed.
+/// Reads `a`'s key parameter `field`: confined, and opened if sealed. A till of a shared book
+/// without the file uses the copy the account carries for the shop ([`crate::shopkey`]).
 pub fn read(home: &Path, a: &AccountConfig, field: &str) -> Result<Vec<u8>, String> {
-    open(&resolve(home, a, field)?, &a.name, field)
+    let local = resolve(home, a, field).and_then(|p| open(&p, &a.name, field));
+    match local {
+        Err(e) if a.carried_keys.contains_key(field) => crate::shopkey::read_carried(home, a, field).map_err(|c| format!("{e}; the shop's copy: {c}")),
+        other => other,
+    }
 }
 
 /// Copies a key file into `home/keys/<account>.<field>.sealed`, sealed with the machine key for

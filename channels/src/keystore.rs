@@ -88,6 +88,11 @@ impl MachineKey {
         }
     }
 
+    /// A key of the same kind that is not this machine's (the shop key, [`crate::shopkey`]).
+    pub(crate) fn from_raw(k: [u8; 32]) -> MachineKey {
+        MachineKey(k)
+    }
+
     fn from_bytes(path: &Path, b: &[u8]) -> Result<MachineKey, String> {
         let k: [u8; 32] = b.try_into().map_err(|_| format!("machine key {}: wrong length (expected 32 bytes)", path.display()))?;
         Ok(MachineKey(k))

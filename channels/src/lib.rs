@@ -15,6 +15,7 @@ pub mod funds;
 pub mod http;
 pub mod keyfiles;
 pub mod keystore;
+pub mod shopkey;
 pub mod registry;
 pub mod sandbox;
 pub mod sign;

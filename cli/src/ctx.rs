@@ -39,6 +39,7 @@ pub(crate) fn open(home: &Path) -> Result<Arc<Payments>, CliError> {
     let env = ChannelEnv::new(home, Duration::from_secs(settings.channel_timeout_secs));
     let callback = settings.callback.clone();
     let p = Payments::new(store, settings, paydesk_channels::factory(env))?;
+    p.set_key_carrier(paydesk_channels::shopkey::carrier(home));
     if let CallbackMode::PublicUrl { base_url } = callback {
         p.set_notify_base(Some(base_url));
     }

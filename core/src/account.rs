@@ -45,6 +45,11 @@ pub struct AccountConfig {
     /// (IPv4/IPv6 addresses or IPv4 CIDR blocks like `110.75.0.0/16`).
     #[serde(default)]
     pub callback_allow: Vec<String>,
+    /// On a shop's shared book: the account's key files sealed under the shop key, per parameter,
+    /// so that every till holding the shop key can use the account (written by Paydesk, see
+    /// docs/multi-till.md; empty on a single till).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub carried_keys: std::collections::BTreeMap<String, String>,
 }
 
 /// Whether `ip` is allowed by an allowlist (empty = everyone).

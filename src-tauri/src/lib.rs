@@ -71,6 +71,7 @@ pub async fn boot(o: &Options) -> anyhow::Result<AppState> {
         let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
         let listen = paydesk_server::service::Listen::from_settings(&settings);
         let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
+        payments.set_key_carrier(paydesk_channels::shopkey::carrier(&home));
         // The same service `paydesk serve` runs: callbacks (tunnel / public URL) on their own
         // listener, the local API on loopback, recovery and the follower. If a port is taken
         // (e.g. `paydesk serve` is running on this home), the app still works with polling alone.

@@ -33,8 +33,9 @@ describe('the shared book', () => {
 
   it('joins a shop at first run, refusing a taken till id', async () => {
     const b = new FakeBackend({ latency: 1, needsSetup: true });
-    const input = { url: 'postgres://paydesk@192.168.1.10/shop', password: 'pw', till: 'T2', store: 'S1' };
+    const input = { url: 'postgres://paydesk@192.168.1.10/shop', password: 'pw', till: 'T2', store: 'S1', shop_key_file: null };
     await expect(b.joinShared(input)).rejects.toThrow(/already a till of store S1/);
+    await expect(b.joinShared({ ...input, till: 'T4', shop_key_file: '/nowhere/shop.key' })).rejects.toThrow(/shop_key_file/);
     await expect(b.joinShared({ ...input, url: 'mysql://x' })).rejects.toThrow(/shared.url/);
     const r = await b.joinShared({ ...input, till: 'T4' });
     expect(r.verified).toBe(true);

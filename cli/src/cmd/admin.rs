@@ -32,6 +32,10 @@ pub(crate) struct InitArgs {
     /// A file with the shared book's password, if the URL has none.
     #[arg(long, value_name = "FILE", requires = "shared")]
     shared_password_file: Option<String>,
+    /// The shop key file (see `paydesk shared join --shop-key-file`): the shop's accounts' keys
+    /// open on this till.
+    #[arg(long, value_name = "FILE", requires = "shared")]
+    shop_key_file: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
@@ -48,7 +52,7 @@ pub(crate) fn init(home: &Path, a: InitArgs, o: &Out) -> Result<i32, CliError> {
     }
     Store::open(&Store::path_in(home)).map_err(CliError::other)?;
     if let Some(url) = a.shared {
-        let join = crate::cmd::shared::JoinArgs { url: Some(url), store: a.store, password_file: a.shared_password_file };
+        let join = crate::cmd::shared::JoinArgs { url: Some(url), store: a.store, password_file: a.shared_password_file, shop_key_file: a.shop_key_file };
         return crate::cmd::shared::join(home, join, o);
     }
     o.print(&json!({"home": home, "book": Store::path_in(home)}), || tr!(HOME_READY, home = home.display()));

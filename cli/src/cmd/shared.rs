@@ -36,6 +36,18 @@ pub(crate) struct JoinArgs {
     /// A file with the database password, if the URL has none.
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<String>,
+    /// The shop key file, with which the accounts' key files travel to every till: read if it
+    /// exists (the file the first till wrote), else created (first till: carry it to the others).
+    #[arg(long, value_name = "FILE")]
+    pub shop_key_file: Option<std::path::PathBuf>,
+}
+
+fn shop_key_error(e: paydesk_channels::shopkey::JoinKeyError) -> CliError {
+    match e {
+        paydesk_channels::shopkey::JoinKeyError::File(m) => CliError::invalid("shop_key_file", m),
+        paydesk_channels::shopkey::JoinKeyError::Link(e) => link_error(e),
+        paydesk_channels::shopkey::JoinKeyError::Book(e) => CliError::other(e),
+    }
 }
 
 fn link_error(e: LinkError) -> CliError {
@@ -67,6 +79,11 @@ pub(crate) fn join(home: &Path, a: JoinArgs, o: &Out) -> Result<i32, CliError> {
     let store = Store::open(&Store::path_in(home)).map_err(CliError::other)?;
     let tz = s.tz().map_err(|e| CliError::invalid("timezone", e))?;
     let host = std::env::var("HOSTNAME").ok().or_else(|| std::fs::read_to_string("/etc/hostname").ok()).unwrap_or_default().trim().to_string();
+    // The shop key first: the accounts this till brings then carry their keys into the shared book.
+    let created = match &a.shop_key_file {
+        Some(f) => Some((paydesk_channels::shopkey::join_with(home, cfg.clone(), f, &store).map_err(shop_key_error)?, f.clone())),
+        None => None,
+    };
     let r = store.join_shared(cfg, s.till_id.as_str(), &s.store_id, &host, tz).map_err(link_error)?;
     s.save(home).map_err(CliError::other)?;
     // The first till's shop-wide settings become the shop's; later tills take the shop's.
@@ -74,6 +91,11 @@ pub(crate) fn join(home: &Path, a: JoinArgs, o: &Out) -> Result<i32, CliError> {
         paydesk_core::shop::publish(&store, &s)?;
     }
     print_join(&r, o);
+    match created {
+        Some((true, f)) => crate::out::note(&crate::i18n::tr!(SHOP_KEY_WRITTEN, path = f.display())),
+        Some((false, _)) => {}
+        None => crate::out::note(crate::i18n::t(crate::i18n::catalog::SHOP_KEY_NONE)),
+    }
     Ok(if r.verified { EXIT_OK } else { EXIT_FAILURE })
 }
 

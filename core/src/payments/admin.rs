@@ -78,13 +78,28 @@ impl Payments {
         Ok(self.save_account_as(&account.name.clone(), old, account, by)?.1)
     }
 
-    fn save_account_as(&self, name: &str, old: Option<AccountConfig>, new: AccountConfig, by: &Principal) -> Result<(AccountConfig, Vec<String>), PayError> {
+    /// Sets what prepares every account saved from now on (see [`super::KeyCarrier`]).
+    pub fn set_key_carrier(&self, carrier: super::KeyCarrier) {
+        *self.key_carrier.write().unwrap_or_else(|p| p.into_inner()) = Some(carrier);
+    }
+
+    fn save_account_as(&self, name: &str, old: Option<AccountConfig>, mut new: AccountConfig, by: &Principal) -> Result<(AccountConfig, Vec<String>), PayError> {
+        let carrier = self.key_carrier.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(carry) = carrier {
+            carry(old.as_ref(), &mut new).map_err(|e| invalid("keys", e))?;
+        }
         new.validate().map_err(|e| match e {
             crate::account::AccountError::Invalid { field, problem, .. } => invalid(field, problem),
             other => invalid("account", other.to_string()),
         })?;
         let changes = match &old {
-            Some(o) => describe_changes(o, &new),
+            Some(o) => {
+                let mut c = describe_changes(o, &new);
+                if o.carried_keys != new.carried_keys {
+                    c.push(format!("keys carried for the shop's tills: {}", new.carried_keys.keys().cloned().collect::<Vec<_>>().join(", ")));
+                }
+                c
+            }
             None => vec![format!("added ({}, {})", new.channel, if new.enabled { "enabled" } else { "disabled" })],
         };
         if changes.is_empty() {

@@ -43,6 +43,9 @@ pub use tender::TenderInput;
 
 /// Builds a channel for an account (provided by `paydesk-channels`).
 pub type ChannelFactory = Arc<dyn Fn(&AccountConfig) -> Result<Arc<dyn Channel>, ChannelError> + Send + Sync>;
+/// Prepares an account about to be saved (the old version, if any, and the new): on a shop's
+/// shared book, seals its key files for the other tills (`paydesk_channels::shopkey`).
+pub type KeyCarrier = Arc<dyn Fn(Option<&AccountConfig>, &mut AccountConfig) -> Result<(), String> + Send + Sync>;
 
 /// An error from a payments operation. `Invalid` and `NoAccount` mean nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -224,6 +227,7 @@ pub struct Payments {
     clock: Arc<dyn Clock>,
     notify_base: RwLock<Option<String>>,
     events: broadcast::Sender<PaymentEvent>,
+    key_carrier: RwLock<Option<KeyCarrier>>,
 }
 
 impl std::fmt::Debug for Payments {
@@ -258,6 +262,7 @@ impl Payments {
             clock: Arc::new(SystemClock),
             notify_base: RwLock::new(None),
             events,
+            key_carrier: RwLock::new(None),
         };
         p.reload_accounts()?;
         Ok(p)

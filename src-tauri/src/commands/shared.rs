@@ -40,6 +40,10 @@ pub struct JoinInput {
     pub password: Option<String>,
     pub till: String,
     pub store: String,
+    /// The shop key file the shop's first till wrote (`paydesk shared join --shop-key-file`), so
+    /// the shop's accounts' keys open here.
+    #[serde(default)]
+    pub shop_key_file: Option<String>,
 }
 
 impl std::fmt::Debug for JoinInputRedacted<'_> {
@@ -84,13 +88,24 @@ pub async fn join_shared<R: tauri::Runtime>(app: tauri::AppHandle<R>, st: State<
     let tz = s.tz().map_err(|e| AppError::new("invalid", e.to_string()))?;
     let store = st.store().clone();
     let (till, store_id) = (s.till_id.to_string(), s.store_id.clone());
-    let report = tauri::async_runtime::spawn_blocking(move || store.join_shared(cfg, &till, &store_id, "app", tz))
-        .await
-        .map_err(|e| AppError::new("internal", e.to_string()))?
-        .map_err(|e| match e {
-            paydesk_core::store::shared::LinkError::Refused(m) => AppError::new("invalid", m),
-            other => AppError::new("offline", other.to_string()),
-        })?;
+    let key_file = input.shop_key_file.as_deref().map(str::trim).filter(|f| !f.is_empty()).map(std::path::PathBuf::from);
+    if key_file.as_ref().is_some_and(|f| !f.is_file()) {
+        return Err(AppError::invalid("shop_key_file", "no such file: give the shop key file the shop's first till wrote"));
+    }
+    let key_home = home.clone();
+    let report = tauri::async_runtime::spawn_blocking(move || {
+        use paydesk_channels::shopkey::{join_with, JoinKeyError};
+        if let Some(f) = key_file {
+            join_with(&key_home, cfg.clone(), &f, &store).map_err(|e| match e {
+                JoinKeyError::File(m) => AppError::invalid("shop_key_file", &m),
+                JoinKeyError::Link(e) => link_error(e),
+                JoinKeyError::Book(e) => e.into(),
+            })?;
+        }
+        store.join_shared(cfg, &till, &store_id, "app", tz).map_err(link_error)
+    })
+    .await
+    .map_err(|e| AppError::new("internal", e.to_string()))??;
     s.save(&home)?;
     if st.store().shop_settings()?.is_none() {
         paydesk_core::shop::publish(st.store(), &s)?;
@@ -99,6 +114,13 @@ pub async fn join_shared<R: tauri::Runtime>(app: tauri::AppHandle<R>, st: State<
     // The payments service was built for the old till id: start again as the new till.
     app.request_restart();
     Ok(report)
+}
+
+fn link_error(e: paydesk_core::store::shared::LinkError) -> AppError {
+    match e {
+        paydesk_core::store::shared::LinkError::Refused(m) => AppError::new("invalid", m),
+        other => AppError::new("offline", other.to_string()),
+    }
 }
 
 fn write_secret(path: &std::path::Path, secret: &str) -> CmdResult<()> {
@@ -117,7 +139,7 @@ mod tests {
 
     #[test]
     fn join_settings_are_checked_before_anything_is_written() {
-        let input = |till: &str, store: &str, url: &str| JoinInput { url: url.into(), password: Some("pw".into()), till: till.into(), store: store.into() };
+        let input = |till: &str, store: &str, url: &str| JoinInput { url: url.into(), password: Some("pw".into()), till: till.into(), store: store.into(), shop_key_file: None };
         let s = join_settings(Settings::default(), &input("T2", "S1", "postgres://paydesk@10.0.0.5/shop")).unwrap();
         assert_eq!((s.till_id.as_str(), s.store_id.as_str()), ("T2", "S1"));
         assert_eq!(s.shared.unwrap().password_file.as_deref(), Some("shared.pass"));

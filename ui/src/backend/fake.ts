@@ -14,6 +14,9 @@ import { FakeBank } from './fake-bank';
 import { fakeImport } from './fake-import';
 import { FakeTill } from './fake-till';
 
+/** The one shop key file the fake knows. */
+export const FAKE_SHOP_KEY = '/media/usb/shop.key';
+
 /** A one-pixel PNG: the fake renders no receipts. */
 const PIXEL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGP4DwABAQEAG7buVgAAAABJRU5ErkJggg==';
 import { FakeBackups, checkShop, figuresOf } from './fake-backup';
@@ -130,6 +133,7 @@ export class FakeBackend implements Backend {
     if (!/^[A-Z0-9]{1,6}$/.test(input.till)) throw new BackendError('invalid', `till: till id ${JSON.stringify(input.till)} is invalid: 1 to 6 characters of A-Z and 0-9`);
     if (!input.store.trim()) throw new BackendError('invalid', 'store: name the store (门店) of this till');
     if (input.till === 'T2') throw new BackendError('invalid', 'till: T2 is already a till of store S1 in the shared book; choose another till id');
+    if (input.shop_key_file && input.shop_key_file !== FAKE_SHOP_KEY) throw new BackendError('invalid', 'shop_key_file: no such file: give the shop key file the shop\'s first till wrote');
     await this.wait();
     // The shop's users come with the shared book.
     this.users = [{ name: '李老板', role: 'owner', pin: '999999', enabled: true, failed: 0, lockedUntil: 0 }, { name: '王芳', role: 'cashier', pin: '1111', enabled: true, failed: 0, lockedUntil: 0 }];

@@ -319,5 +319,5 @@ export interface LinkStatus {
   tills: TillInfo[];
 }
 export interface TillView { till: string; store: string }
-export interface JoinInput { url: string; password: string | null; till: string; store: string }
+export interface JoinInput { url: string; password: string | null; till: string; store: string; shop_key_file: string | null }
 export interface JoinReport { till: string; store: string; pushed: number; pulled: number; days: number; verified: boolean }

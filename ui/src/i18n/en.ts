@@ -706,6 +706,8 @@ export const en: Record<keyof typeof zhCN, string> = {
   'join.hint': "This till joins the book the whole shop shares: accounts, users and settings come with it; the owner logs in with the usual PIN.",
   'join.url': 'Server postgres://…',
   'join.password': 'Database password (optional)',
+  'join.shopKey': 'Shop key file (optional), e.g. /media/usb/shop.key',
+  'join.shopKeyHint': 'The file the shop\'s first till wrote (paydesk shared join --shop-key-file): with it the shop\'s payment accounts work at this till.',
   'join.till': "This till's id, e.g. T2",
   'join.store': 'Store, e.g. S1',
   'join.submit': 'Join',

@@ -705,6 +705,8 @@ export const zhCN = {
   'join.hint': '本收银台将加入全店共用的账本：账户、用户和设置自动同步，老板用原来的 PIN 登录。',
   'join.url': '服务器 postgres://…',
   'join.password': '数据库密码（可选）',
+  'join.shopKey': '店铺密钥文件（可选），如 /media/usb/shop.key',
+  'join.shopKeyHint': '店铺第一台收银机写出的文件（paydesk shared join --shop-key-file）：有了它，店铺的收款账户才能在本机使用。',
   'join.till': '本收银台编号，如 T2',
   'join.store': '门店，如 S1',
   'join.submit': '加入',

@@ -66,13 +66,14 @@ export function join(ctx: Ctx, root: HTMLElement) {
   const password = field('join-password', t('join.password'), 'password');
   const till = field('join-till', t('join.till'));
   const store = field('join-store', t('join.store'));
+  const shopKey = field('join-shop-key', t('join.shopKey'));
   const msg = h('p', { class: 'error', 'data-test': 'join-error' });
   const submit = h('button', { class: 'primary', 'data-test': 'join-submit' }, t('join.submit'));
   submit.onclick = async () => {
     msg.textContent = '';
     submit.disabled = true;
     try {
-      const r = await ctx.backend.joinShared({ url: url.value.trim(), password: password.value || null, till: till.value.trim().toUpperCase(), store: store.value.trim() });
+      const r = await ctx.backend.joinShared({ url: url.value.trim(), password: password.value || null, till: till.value.trim().toUpperCase(), store: store.value.trim(), shop_key_file: shopKey.value.trim() || null });
       ctx.toast(t('join.done', { till: r.till, store: r.store }));
       await ctx.reload();
     } catch (e) {
@@ -82,6 +83,6 @@ export function join(ctx: Ctx, root: HTMLElement) {
     }
   };
   mount(root, h('h1', null, t('join.title')), h('p', { class: 'muted' }, t('join.hint')),
-    h('div', { class: 'form', 'data-test': 'join-form' }, url, password, till, store, submit), msg,
+    h('div', { class: 'form', 'data-test': 'join-form' }, url, password, till, store, shopKey, h('small', { class: 'muted' }, t('join.shopKeyHint')), submit), msg,
     h('button', { class: 'link', 'data-test': 'join-back', onclick: () => { mount(root); setupScreen(ctx, root); } }, t('join.back')));
 }

@@ -2,6 +2,8 @@
 
 messages! {
     HOME_READY: "Paydesk 主目录已就绪：{home}" | "Paydesk home ready at {home}",
+    SHOP_KEY_WRITTEN: "店铺密钥已写入 {path}：每台加入的收银机都需要它（--shop-key-file）；请像密码一样妥善保管。" | "The shop key was written to {path}: give it to each till that joins (--shop-key-file); keep it safe, like the password.",
+    SHOP_KEY_NONE: "未提供店铺密钥（--shop-key-file）：其他收银机设置的账户，只有把其密钥文件手工复制到 keys/ 后才能在本机使用。" | "No shop key given (--shop-key-file): accounts set up at other tills can use their key files here only if they are copied into keys/ by hand.",
     CANNOT_CREATE: "无法创建 {path}：{detail}" | "cannot create {path}: {detail}",
     CANNOT_READ_FILE: "无法读取 {path}：{detail}" | "cannot read {path}: {detail}",
     IMPORTED: "已导入 {count} 个账户：{names}" | "imported {count} account(s): {names}",

@@ -100,6 +100,7 @@ fn account(name: &str, priority: i32) -> AccountConfig {
         base_url: None,
         params: toml::Table::new(),
         callback_allow: vec![],
+        carried_keys: Default::default(),
     }
 }
 

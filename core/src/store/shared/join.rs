@@ -208,3 +208,20 @@ impl Store {
         Ok(JoinReport { till, store: store.to_string(), pushed, pulled: 0, days: days.len(), mismatched, events: [events, s_events], verified })
     }
 }
+
+/// The check value of the shop key in the shared book (see `paydesk_channels::shopkey`):
+/// `candidate` becomes it when none is set yet (the first till to join with a shop key).
+/// Returns the check in force, so a till given another shop's key file is told at join.
+pub fn claim_shop_key_check(cfg: SharedConfig, candidate: &str) -> Result<String, LinkError> {
+    let link = Link::start(cfg)?;
+    let c = candidate.to_string();
+    link.call(move |pg| {
+        let mut tx = pg.transaction()?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])?;
+        let now = Utc::now().timestamp_millis();
+        tx.execute("INSERT INTO shop_settings (key, value, updated_at, rev) VALUES ('shop_key_check', $1, $2, nextval('sync_rev')) ON CONFLICT (key) DO NOTHING", &[&c, &now])?;
+        let v: String = tx.query_one("SELECT value FROM shop_settings WHERE key = 'shop_key_check'", &[])?.get(0);
+        tx.commit()?;
+        Ok(v)
+    })
+}

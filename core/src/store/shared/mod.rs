@@ -38,7 +38,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
 
-pub use join::JoinReport;
+pub use join::{claim_shop_key_check, JoinReport};
 pub use lease::{Lease, LeaseHeld};
 pub use link::{redact, SharedConfig};
 pub use pg_schema::latest as shared_schema_version;
