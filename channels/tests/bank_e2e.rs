@@ -184,7 +184,11 @@ async fn nothing_is_missing_before_the_bank_statement_covers_the_window() {
 #[tokio::test]
 async fn the_demo_settlement_day_meets_its_sample_bank_statements() {
     use paydesk_channels::demo_chain;
-    let h = Harness::start(&demo_chain::accounts_toml("{SIM}", std::path::Path::new("{KEYS}"))).await;
+    // Beside the store accounts, the till's own Alipay account, enabled and idle that day (the
+    // demo's 支付宝 Demo): nothing booked, no fund flow read — it leaves the day's links alone.
+    let stores = demo_chain::accounts_toml("{SIM}", std::path::Path::new("{KEYS}"));
+    let idle = stores.split("[[account]]").nth(1).unwrap().replace("alipay-store", "alipay-idle").replace("enabled = false", "enabled = true");
+    let h = Harness::start(&format!("{stores}\n[[account]]{idle}")).await;
     let day = today().checked_sub_days(Days::new(2)).unwrap();
     assert!(demo_chain::seed_day(h.payments.store(), &h.sim.state, day, chrono_tz::Asia::Shanghai).unwrap());
     assert!(!demo_chain::seed_day(h.payments.store(), &h.sim.state, day, chrono_tz::Asia::Shanghai).unwrap(), "once per home");
@@ -200,6 +204,8 @@ async fn the_demo_settlement_day_meets_its_sample_bank_statements() {
     bank.import("icbc-demo.csv", icbc, Some("icbc"), None, None).await.unwrap();
     let c = day_chain(bank.settler(), day).unwrap();
     assert_eq!(c.book_channel.state, LinkState::Agree, "{c:?}");
+    let idle = c.accounts.iter().find(|a| a.account == "alipay-idle").expect("the idle account is listed");
+    assert_eq!(idle.book_channel.state, LinkState::Unknown, "its own link is unknown");
     let status = |c: &paydesk_core::settle::chain::DayChain, a: &str| c.accounts.iter().find(|x| x.account == a).unwrap().payouts[0].status.clone();
     assert_eq!((status(&c, "alipay-store"), status(&c, "wechat-store"), status(&c, "unionpay-store")), ("matched".into(), "short".into(), "pending".into()));
     assert_eq!((c.channel.net, c.expected), (7_604 + 7_018 + 7_950, 7_604 + 7_018 + 7_950), "the figures the samples were written for");

@@ -175,7 +175,7 @@ describe('the money chain (book → channel → bank)', () => {
   });
 
   it('speaks English too', async () => {
-    const page = await open('李老板', '9999');
+    const page = await open('李老板', '999999');
     await page.click('[data-nav=recon]');
     await page.click('[data-tab=bank]');
     await page.waitForSelector('[data-kind=short_deposit]');

@@ -178,10 +178,13 @@ pub fn day_chain(settler: &Settler, day: NaiveDate) -> Result<DayChain> {
     let channel = Figures { sales: ch(&|f| f.sales), refunds: ch(&|f| f.refunds), fees: ch(&|f| f.fees), net: ch(&|f| f.net) };
     let expected = accounts.iter().flat_map(|a| &a.payouts).map(|p| p.payout.amount).sum();
     let deposited = accounts.iter().flat_map(|a| &a.payouts).filter_map(|p| p.deposited).sum();
+    // An account with nothing on the day — no sale booked, no fund flow read, no payout — is
+    // listed, but does not make the day's links unknown.
+    let busy = || accounts.iter().filter(|a| a.book != BookDay::default() || a.funds.is_some() || !a.payouts.is_empty());
     Ok(DayChain {
         day: d,
-        book_channel: worst(accounts.iter().map(|a| a.book_channel)),
-        channel_bank: worst(accounts.iter().map(|a| a.channel_bank)),
+        book_channel: worst(busy().map(|a| a.book_channel)),
+        channel_bank: worst(busy().map(|a| a.channel_bank)),
         accounts,
         book,
         channel,
