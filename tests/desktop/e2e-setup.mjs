@@ -33,7 +33,7 @@ try {
       await wd.waitFor('[data-test=wizard-setup]');
       assert((await wd.text('.wizard h1')) === '欢迎使用 Paydesk', 'welcome in Chinese');
       assert(await wd.exists('[data-test=wizard-demo]') && await wd.exists('[data-test=wizard-move]'), 'demo and move offered');
-      await shot('s1-welcome');
+      await shot('20-setup-welcome');
     });
 
     await step('the shop and its owner, with the callback modes explained', async () => {
@@ -43,7 +43,7 @@ try {
       await wd.type('[data-test=setup-pin]', '246810');
       await wd.type('[data-test=setup-pin2]', '246810');
       assert((await wd.text('.cb-modes')).includes('仅主动查询'), 'polling explained');
-      await shot('s2-shop');
+      await shot('21-setup-shop');
       await wd.click('[data-test=setup-submit]');
       await wd.waitFor('[data-test=wizard-channel]');
     });
@@ -58,11 +58,11 @@ try {
       await wd.waitFor('[data-test=wizard-probe][data-ok=true]', 20000);
       const sealed = readFileSync(join(home, 'keys/main.private_key_file.sealed'), 'utf8');
       assert(sealed.startsWith('PAYDESK-SEALED-KEY v2 main private_key_file') && !sealed.includes('PRIVATE KEY'), 'the private key is stored sealed, for its account');
-      await shot('s3-account-tested');
+      await shot('22-setup-account');
       await wd.click('[data-test=wizard-next]');
       const summary = await wd.text('[data-test=wizard-summary]');
       assert(summary.includes('小王便利店') && summary.includes('main ✓'), summary);
-      await shot('s4-ready');
+      await shot('22-setup-ready');
       await wd.click('[data-test=wizard-finish]');
       // A new till sells once its first shift is open (the float counted into the drawer).
       await wd.waitFor('[data-screen=cashier] [data-test=no-shift]');
@@ -85,7 +85,7 @@ try {
       const files = readdirSync(join(home, 'backups')).filter((f) => /^paydesk-\d{8}T\d{6}Z\.db$/.test(f));
       assert(files.length === 1, `one backup in the folder: ${files}`);
       assert((await wd.text('[data-test=app-version]')).startsWith('Paydesk 0.'), 'the version is shown');
-      await shot('s5-backups');
+      await shot('23-backups');
     });
   });
 } finally {

@@ -289,8 +289,8 @@ impl Store {
                 }
             }
             tx.execute(
-                "UPDATE recon_items SET superseded_by = ?1 WHERE account = ?2 AND day = ?3 AND superseded_by IS NULL AND run_id != ?1",
-                params![run_id, account, day],
+                "UPDATE recon_items SET superseded_by = ?1, updated_at = ?4 WHERE account = ?2 AND day = ?3 AND superseded_by IS NULL AND run_id != ?1",
+                params![run_id, account, day, ms(now)],
             )?;
             tx.execute(
                 "UPDATE recon_runs SET status = 'done', statement_id = ?2, summary_json = ?3, flagged = ?4, finished_at = ?5, error = NULL WHERE id = ?1",

@@ -4,7 +4,7 @@
 
 use postgres::Transaction;
 
-use super::tables::JOURNAL;
+use super::tables::{ADDED_IN_3, JOURNAL};
 use super::LinkError;
 
 /// The advisory lock every write to synced tables takes first, so that `rev` numbers become
@@ -13,9 +13,10 @@ pub(crate) const WRITE_LOCK: i64 = 0x5041_5944_4553_4b01;
 const MIGRATE_LOCK: i64 = 0x5041_5944_4553_4b02;
 
 /// Append only: never edit a migration that has shipped.
-fn migrations() -> Vec<String> {
+pub(super) fn migrations() -> Vec<String> {
     // 1: the shop (tills and their stores, shared settings, accounts, users), the tills'
-    // journals (the first five tables of `JOURNAL`, frozen here), reconciliation leases.
+    // journals (the first five tables of `JOURNAL` without the columns of `ADDED_IN_3`),
+    // reconciliation leases.
     let journal: String = JOURNAL[..5].iter().map(|t| t.pg_create()).collect();
     vec![format!(
         "CREATE SEQUENCE sync_rev;
@@ -35,7 +36,9 @@ fn migrations() -> Vec<String> {
         CREATE INDEX refunds_order ON refunds (order_no);"
     ),
     // 2: reconciliation results (runs and their discrepancies).
-    JOURNAL[5..7].iter().map(|t| t.pg_create()).collect()]
+    JOURNAL[5..7].iter().map(|t| t.pg_create()).collect(),
+    // 3: the columns the journal gained since (`ADDED_IN_3`, frozen there).
+    ADDED_IN_3.iter().map(|(t, c, ty)| format!("ALTER TABLE {t} ADD COLUMN {c} {ty};\n")).collect()]
 }
 
 /// Brings the shared book's schema up to date. Refuses a book newer than this Paydesk.

@@ -66,7 +66,8 @@ pub(crate) static JOURNAL: [Table; 7] = [
             ("order_no", T), ("kind", T), ("method", T), ("channel", T), ("account", T), ("amount", I), ("refunded", I), ("fee", I),
             ("status", T), ("subject", T), ("channel_trade_no", T), ("qr_code", T), ("auth_code_masked", T), ("failure_code", T),
             ("failure_message", T), ("operator", T), ("till", T), ("idempotency_key", T), ("created_at", I), ("updated_at", I),
-            ("expires_at", I), ("paid_at", I), ("principal", T), ("principal_key", T),
+            ("expires_at", I), ("paid_at", I), ("principal", T), ("principal_key", T), ("origin", T), ("tendered", I), ("sale_id", T),
+            ("sale_total", I),
         ],
         keyed: Keyed::Natural("order_no"),
         merge: Merge::Order,
@@ -108,11 +109,29 @@ pub(crate) static JOURNAL: [Table; 7] = [
         name: "recon_items",
         cols: &[
             ("run_id", Ty::Ref("recon_runs")), ("kind", T), ("line", T), ("order_no", T), ("refund_no", T), ("book_json", T), ("channel_json", T),
-            ("detail", T), ("reason", T), ("reason_args", T), ("state", T), ("note", T), ("updated_at", I),
+            ("detail", T), ("reason", T), ("reason_args", T), ("state", T), ("note", T), ("updated_at", I), ("account", T), ("day", T),
+            ("item_key", T), ("superseded_by", Ty::Ref("recon_runs")),
         ],
         keyed: Keyed::Origin("id"),
         merge: Merge::Later,
     },
+];
+
+/// Journal columns added after the shared book's first two migrations, with their default for
+/// rows already there: PostgreSQL migration 3 adds them, migrations 1 and 2 create the tables
+/// without them (as they shipped). Orders: where they came from and the till's sale (a shift
+/// number stays at its till: shifts are the till's own). Discrepancies: their day, key and the
+/// run that superseded them, so a re-run at one till settles them at every till.
+pub(crate) const ADDED_IN_3: &[(&str, &str, &str)] = &[
+    ("orders", "origin", "text NOT NULL DEFAULT 'paydesk'"),
+    ("orders", "tendered", "bigint"),
+    ("orders", "sale_id", "text"),
+    ("orders", "sale_total", "bigint"),
+    ("recon_items", "account", "text NOT NULL DEFAULT ''"),
+    ("recon_items", "day", "text NOT NULL DEFAULT ''"),
+    ("recon_items", "item_key", "text NOT NULL DEFAULT ''"),
+    ("recon_items", "superseded_by_till", "text"),
+    ("recon_items", "superseded_by_seq", "bigint"),
 ];
 
 pub(crate) fn table(name: &str) -> Option<&'static Table> {
@@ -217,7 +236,7 @@ impl Table {
         };
         let mut sets: Vec<String> = match self.merge {
             Merge::Keep => return format!("{head} ON CONFLICT ({key}) DO NOTHING"),
-            Merge::Later => self.plain_cols().map(|c| format!("{c} = CASE WHEN excluded.updated_at > {t}.updated_at THEN excluded.{c} ELSE {t}.{c} END")).collect(),
+            Merge::Later => self.later_cols(d).into_iter().map(|c| format!("{c} = CASE WHEN excluded.updated_at > {t}.updated_at THEN excluded.{c} ELSE {t}.{c} END")).collect(),
             Merge::Replace => self.plain_cols().map(|c| format!("{c} = excluded.{c}")).collect(),
             Merge::Order | Merge::Refund => self.ranked_sets(&writer, &me),
         };
@@ -252,6 +271,21 @@ impl Table {
         format!("{cols} VALUES {}{tail}", values.join(", "))
     }
 
+    /// Columns a newer version of a row sets (`Merge::Later`): all but the key, references too
+    /// (a discrepancy moves to the run that found it again, or is superseded by one) — locally
+    /// the reference's own column, in the shared book its till and sequence.
+    fn later_cols(&self, d: Dialect) -> Vec<String> {
+        let mut out = Vec::new();
+        for (c, ty) in self.cols {
+            match (ty, d) {
+                _ if Keyed::Natural(c) == self.keyed => {}
+                (Ty::Ref(_), Dialect::Postgres) => out.extend([format!("{c}_till"), format!("{c}_seq")]),
+                _ => out.push(c.to_string()),
+            }
+        }
+        out
+    }
+
     /// Columns a merge may set: not the key, not references (set once).
     fn plain_cols(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.cols.iter().filter(|c| Keyed::Natural(c.0) != self.keyed && !matches!(c.1, Ty::Ref(_))).map(|c| c.0)
@@ -267,7 +301,7 @@ impl Table {
             let s = match *c {
                 // The key, and what is set once when the row is written: the first version stays.
                 "order_no" | "refund_no" | "kind" | "method" | "channel" | "account" | "amount" | "fee" | "subject" | "auth_code_masked"
-                | "operator" | "till" | "created_at" | "reason" | "principal" | "principal_key" => continue,
+                | "operator" | "till" | "created_at" | "reason" | "principal" | "principal_key" | "origin" | "tendered" | "sale_id" | "sale_total" => continue,
                 "status" | "failure_code" | "failure_message" => format!("{c} = CASE WHEN {win} THEN excluded.{c} ELSE {t}.{c} END"),
                 "updated_at" | "refunded" => format!("{c} = CASE WHEN excluded.{c} > {t}.{c} THEN excluded.{c} ELSE {t}.{c} END"),
                 // Only the order's own till changes these (a fallback moves the key, shortens the
@@ -292,6 +326,9 @@ impl Table {
             cols.push("seq bigint NOT NULL".into());
         }
         for (c, ty) in self.flat() {
+            if ADDED_IN_3.iter().any(|(t, added, _)| *t == self.name && *added == c) {
+                continue;
+            }
             let ty = if ty == Ty::Int { "bigint" } else { "text" };
             let pk = if matches!(self.keyed, Keyed::Natural(k) if k == c) { " PRIMARY KEY" } else { "" };
             cols.push(format!("{c} {ty}{pk}"));

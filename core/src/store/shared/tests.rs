@@ -271,6 +271,83 @@ fn reconciliation_results_are_shared_and_resolved_anywhere() {
 }
 
 #[test]
+fn a_re_run_at_one_till_settles_the_discrepancy_at_every_till() {
+    use crate::reconcile::{Discrepancy, DiscrepancyKind, Summary};
+    let (cfg, a, b) = two_tills("recon_rerun", "S2");
+    let d = |no: &str| Discrepancy { kind: DiscrepancyKind::MissingInBook, line: crate::statement::StatementKind::Payment, order_no: no.into(), refund_no: None, book: None, channel: None, detail: "x".into(), reason: Default::default() };
+    let first = a.store.begin_run("sb", "sandbox", "2026-01-02", "schedule", None, Utc::now()).unwrap();
+    a.store.finish_run(first, None, &Summary { mismatched: 2, ..Summary::default() }, &[d("P1"), d("P2")], &[], Utc::now()).unwrap();
+    let sync = || {
+        a.store.sync_once().unwrap();
+        b.store.sync_once().unwrap();
+    };
+    sync();
+    assert_eq!(b.store.runs_of("sb", "2026-01-02").unwrap()[0].open, 2);
+    // The day again at A: P2 is no longer a difference (it was booked meanwhile), P1 still is.
+    let again = a.store.begin_run("sb", "sandbox", "2026-01-02", "manual", None, Utc::now()).unwrap();
+    a.store.finish_run(again, None, &Summary { mismatched: 1, ..Summary::default() }, &[d("P1")], &[], Utc::now()).unwrap();
+    sync();
+    let runs = b.store.runs_of("sb", "2026-01-02").unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.open == 1), "B counts one open difference for the day: {runs:?}");
+    let ids: Vec<i64> = runs.iter().map(|r| r.id).collect();
+    let items = b.store.recon_items(&ids, &Default::default()).unwrap();
+    let newest = runs.iter().map(|r| r.id).max();
+    let p1 = items.iter().find(|i| i.discrepancy.order_no == "P1").unwrap();
+    let p2 = items.iter().find(|i| i.discrepancy.order_no == "P2").unwrap();
+    assert_eq!((Some(p1.run_id), p1.superseded_by), (newest, None), "P1 moved to the new run");
+    assert_eq!(p2.superseded_by, newest, "P2 was superseded by it");
+    // The shared book says the same.
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM recon_items WHERE superseded_by_till IS NOT NULL"), 1);
+}
+
+#[test]
+fn an_order_keeps_its_origin_and_sale_at_every_till() {
+    use crate::order::OrderOrigin;
+    let cfg = database("origin_sale");
+    let (a, b) = (till("T1"), till("T2"));
+    account(&a.store);
+    // An order imported from the shop's old system, before the till joined.
+    let imported = a.sale(1200, Some(OrderStatus::Success));
+    a.store.write(|tx| Ok(tx.execute("UPDATE orders SET origin = 'import' WHERE order_no = ?1", [imported.as_str()])?)).unwrap();
+    a.join(&cfg, "S1");
+    // After it: one part of a split sale.
+    let mut part = new_order(a.gen.next_order_no(Utc::now()), 3000);
+    part.till = "T1".into();
+    part.sale = Some(crate::store::SalePart { id: "sale-7".into(), total: Money::from_fen(5000).unwrap() });
+    a.store.insert_order(&part).unwrap();
+    a.store.sync_once().unwrap();
+    b.join(&cfg, "S1");
+    let o = b.store.order(&imported).unwrap();
+    assert_eq!(o.origin, OrderOrigin::Import);
+    let p = b.store.order(&part.order_no).unwrap();
+    assert_eq!((p.sale_id.as_deref(), p.sale_total.map(|m| m.fen())), (Some("sale-7"), Some(5000)));
+    assert_eq!(p.shift_no, None, "a shift stays at its till");
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM orders WHERE origin = 'import'"), 1);
+}
+
+#[test]
+fn a_shared_book_of_schema_2_gains_the_new_columns() {
+    let cfg = database("schema2");
+    let mut pg = postgres::Client::connect(&cfg.url, postgres::NoTls).unwrap();
+    // A shared book as Paydesk left it before migration 3, with an order in it.
+    let all = super::pg_schema::migrations();
+    pg.batch_execute("CREATE TABLE paydesk_schema (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())").unwrap();
+    for (i, m) in all[..2].iter().enumerate() {
+        pg.batch_execute(m).unwrap();
+        pg.execute("INSERT INTO paydesk_schema (version) VALUES ($1)", &[&(i as i32 + 1)]).unwrap();
+    }
+    pg.batch_execute("INSERT INTO orders (order_no, kind, method, channel, account, amount, refunded, fee, status, subject, till, created_at, updated_at, expires_at, rev, writer) VALUES ('P20260101T0000001', 'qr', 'sandbox', 'sandbox', 'sb', 100, 0, 0, 'success', 'old', 'T0', 1, 1, 1, nextval('sync_rev'), 'T0')").unwrap();
+    // A till of this version joins: the book is upgraded, the old order reads as taken there.
+    let t = till("T1");
+    account(&t.store);
+    t.join(&cfg, "S1");
+    assert_eq!(pg_count(&cfg, "SELECT MAX(version)::bigint FROM paydesk_schema"), super::pg_schema::latest() as i64);
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM orders WHERE origin = 'paydesk' AND sale_id IS NULL"), 1);
+    assert_eq!(t.store.order(&"P20260101T0000001".parse().unwrap()).map(|o| o.origin).ok(), Some(crate::order::OrderOrigin::Paydesk));
+}
+
+#[test]
 fn a_push_cut_after_its_commit_sends_nothing_twice() {
     let cfg = database("crash");
     let a = till("T1");
