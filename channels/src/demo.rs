@@ -145,8 +145,9 @@ pub const HISTORY_DAYS: u32 = 120;
 /// day finds nothing to report. Does nothing (returns 0) if those accounts already have orders.
 ///
 /// Sandbox accounts get none: they carry demo mode's reconciliation day with its planted
-/// differences (see [`crate::demo_recon`]).
-pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operators: &[&str], days: u32, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
+/// differences (see [`crate::demo_recon`]). A `quiet` day gets no sales (the app's demo leaves its
+/// settlement day to [`crate::demo_chain`]).
+pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operators: &[&str], days: u32, quiet: Option<chrono::NaiveDate>, now: chrono::DateTime<chrono::Utc>) -> Result<usize, String> {
     use paydesk_core::analytics::sample::{history, SampleAccount, SampleSpec};
     use paydesk_core::store::OrderFilter;
     use paydesk_core::Method;
@@ -197,7 +198,7 @@ pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operator
         .collect();
     // Day by day in one transaction: the whole history never sits in memory at once.
     store
-        .import_history_batches(history(&spec, from, today, now), true, |day| {
+        .import_history_batches(history(&spec, from, today, now).filter_map(|day| quieted(day, quiet, tz, now)), true, |day| {
             for o in day {
                 if let Some(t) = owners.get(&o.order.account).and_then(|owner| sim_trade(o, owner)) {
                     // A number the simulator already holds is its own trade: it stays as it is.
@@ -206,6 +207,20 @@ pub fn seed_history(store: &Store, sim: &SimState, settings: &Settings, operator
             }
         })
         .map_err(|e| e.to_string())
+}
+
+/// A day of history with nothing on the `quiet` day: no order taken then (the day's batch is
+/// dropped), and a refund that would have been made then is made the next morning.
+fn quieted(mut day: Vec<HistoryOrder>, quiet: Option<chrono::NaiveDate>, tz: chrono_tz::Tz, now: chrono::DateTime<chrono::Utc>) -> Option<Vec<HistoryOrder>> {
+    let Some(q) = quiet else { return Some(day) };
+    let on_quiet = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).date_naive() == q;
+    if day.first().is_some_and(|o| on_quiet(o.order.created_at)) {
+        return None;
+    }
+    for r in day.iter_mut().flat_map(|o| o.refunds.iter_mut()).filter(|r| on_quiet(r.completed_at)) {
+        r.completed_at = (r.completed_at + chrono::Duration::days(1)).min(now);
+    }
+    Some(day)
 }
 
 /// A paid history order as the simulator files it (None for orders that never took money).
@@ -261,9 +276,10 @@ mod tests {
         let settings = Settings::load(dir.path()).unwrap();
         let now = chrono::Utc::now();
         let sim = crate::sim::SimState::new(crate::sim::SimConfig::new(crate::sim::SimKeys::load(&crate::sim::demo_keys_dir()).unwrap()));
-        let n = seed_history(&store, &sim, &settings, &["王芳"], 30, now).unwrap();
+        let quiet = now.with_timezone(&settings.tz().unwrap()).date_naive() - chrono::Days::new(2);
+        let n = seed_history(&store, &sim, &settings, &["王芳"], 30, Some(quiet), now).unwrap();
         assert!(n > 4000, "{n} orders in 30 days");
-        assert_eq!(seed_history(&store, &sim, &settings, &["王芳"], 30, now).unwrap(), 0, "seeded once");
+        assert_eq!(seed_history(&store, &sim, &settings, &["王芳"], 30, None, now).unwrap(), 0, "seeded once");
         // The simulator holds every paid order, with its refunds, under the account's merchant.
         let paid = |account: &str| store.list_orders(&paydesk_core::store::OrderFilter { account: Some(account.into()), ..Default::default() }).unwrap().into_iter().filter(|o| o.paid_at.is_some()).collect::<Vec<_>>();
         let ali = paid("alipay-demo");
@@ -280,5 +296,11 @@ mod tests {
         let last30 = paydesk_core::analytics::Period::Custom { from: today - chrono::Days::new(29), to: today };
         let db = paydesk_core::analytics::dashboard(&store, settings.tz().unwrap(), last30, now).unwrap();
         assert!(db.current.orders > 0 && db.current.refund_count > 0 && db.current.failed > 0);
+        let on = |d: chrono::NaiveDate| {
+            let c = paydesk_core::analytics::dashboard(&store, settings.tz().unwrap(), paydesk_core::analytics::Period::Custom { from: d, to: d }, now).unwrap().current;
+            (c.orders, c.refund_count)
+        };
+        assert_eq!(on(quiet), (0, 0), "the quiet day has no sales, no refunds");
+        assert!(on(quiet.pred_opt().unwrap()).0 > 0 && on(quiet.succ_opt().unwrap()).0 > 0);
     }
 }

@@ -285,7 +285,7 @@ async fn the_schedule_runs_yesterday_after_the_hour_and_catches_up_missed_days()
 async fn demo_history_is_filed_with_the_simulator_and_reconciles_clean() {
     let h = Harness::start(&paydesk_channels::demo::demo_accounts("{SIM}", std::path::Path::new("{KEYS}"))).await;
     let store = h.payments.store();
-    let seeded = paydesk_channels::demo::seed_history(store, &h.sim.state, h.payments.settings(), &["王芳"], 8, chrono::Utc::now()).unwrap();
+    let seeded = paydesk_channels::demo::seed_history(store, &h.sim.state, h.payments.settings(), &["王芳"], 8, None, chrono::Utc::now()).unwrap();
     assert!(seeded > 1000, "{seeded}");
     let rec = reconciler(&h);
     let day = shanghai_today().checked_sub_days(Days::new(3)).unwrap();

@@ -159,12 +159,14 @@ pub async fn start(home: Option<PathBuf>) -> anyhow::Result<(PathBuf, Arc<Paymen
     // Months of sales for the owner's dashboard, written in the background once the window is up:
     // the till is usable at once (a payment taken meanwhile waits a moment for the book's writer).
     let days = std::env::var("PAYDESK_DEMO_HISTORY_DAYS").ok().and_then(|v| v.parse().ok()).unwrap_or(paydesk_channels::demo::HISTORY_DAYS);
-    let (history_store, history_sim, history_settings) = (store.clone(), sim.state.clone(), settings.clone());
+    // The settlement day belongs to the store accounts' story (`demo_chain`): a quiet day at the
+    // till, so its money chain shows only what the sample bank statements settle.
+    let (history_store, history_sim, history_settings, history_quiet) = (store.clone(), sim.state.clone(), settings.clone(), chain_day);
     let env = ChannelEnv::new(&home, Duration::from_secs(settings.channel_timeout_secs));
     let payments = Arc::new(Payments::new(store, settings, paydesk_channels::factory(env))?);
     std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(1500));
-        match paydesk_channels::demo::seed_history(&history_store, &history_sim, &history_settings, &["王芳", "李老板"], days, chrono::Utc::now()) {
+        match paydesk_channels::demo::seed_history(&history_store, &history_sim, &history_settings, &["王芳", "李老板"], days, Some(history_quiet), chrono::Utc::now()) {
             Ok(orders) => tracing::info!(orders, days, "demo sales history"),
             Err(e) => tracing::warn!("demo sales history not written: {e}"),
         }

@@ -244,7 +244,7 @@ fn analytics_for_owner_and_accountant_only() {
     let st = a._app.state::<AppState>();
     st.store().upsert_account(&toml::from_str("name = \"wx\"\nchannel = \"wechat\"\nfee_rate_bp = 38").unwrap()).unwrap();
     let sim = paydesk_channels::sim::SimState::new(paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&paydesk_channels::sim::demo_keys_dir()).unwrap()));
-    let seeded = paydesk_channels::demo::seed_history(st.store(), &sim, &Settings::default(), &["boss"], 10, chrono::Utc::now()).unwrap();
+    let seeded = paydesk_channels::demo::seed_history(st.store(), &sim, &Settings::default(), &["boss"], 10, None, chrono::Utc::now()).unwrap();
     assert!(seeded > 1000);
     let look = json!({"theme": "dark", "lang": "en"});
     a.call("login", json!({"name": "amy", "pin": "1111"})).unwrap();

@@ -69,7 +69,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
       dt.items.add(new File([new Uint8Array(arguments[0])], 'ccb-demo.csv', { type: 'text/csv' }));
       input.files = dt.files;
       input.dispatchEvent(new Event('change'));`, bytes);
-    await until(async () => (await wd.text('[data-test=bank-file-name]')) === 'ccb-demo.csv', 5000, 'the chosen file');
+    await until(async () => (await wd.exec('return document.querySelector("[data-test=bank-file-name]").textContent')) === 'ccb-demo.csv', 5000, 'the chosen file');
     await wd.click('[data-test=bank-import]');
     await until(async () => (await account('unionpay-store')).includes('已到账'), 15000, 'UnionPay arrived');
     assert((await link('channel-bank')) === 'differ', 'still one yuan short');

@@ -154,7 +154,7 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let yesterday = chrono::Utc::now().with_timezone(&tz).date_naive().pred_opt().unwrap_or_default();
     let acct = p.store().account("sandbox-main")?;
     paydesk_channels::demo_recon::seed_day(p.store(), &sim.state, &acct, "M100001", yesterday, tz).map_err(CliError::other)?;
-    let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, chrono::Utc::now()).map_err(CliError::other)?;
+    let seeded = paydesk_channels::demo::seed_history(p.store(), &sim.state, p.settings(), &["王芳", "李老板"], a.history_days, None, chrono::Utc::now()).map_err(CliError::other)?;
     let sim_url = sim.base_url();
     let h = home.display().to_string();
     let r = run_service(&home, lock, p, Listen { local: a.listen, callbacks: a.callback_listen }, false, o, |b| {
