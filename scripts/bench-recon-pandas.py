@@ -4,13 +4,14 @@ file in its channel's real format and the same orders file that was imported int
 with read_csv / read_fwf (only the columns needed, ids as strings) and matched with one outer
 merge; then the same counts of differences and the same net. Prints one JSON line.
 
-usage: bench-recon-pandas.py FORMAT STATEMENT ORDERS   (FORMAT: wechat, alipay, unionpay)"""
+usage: bench-recon-pandas.py FORMAT STATEMENT ORDERS [FEE_BP]   (FORMAT: wechat, alipay, unionpay; FEE_BP: the account's fee rate, default 60)"""
 import io, json, resource, sys, time, zipfile
 
 t0 = time.perf_counter()
 import pandas as pd  # noqa: E402  (the import is part of what a pandas user waits for)
 
 fmt, statement, orders = sys.argv[1], sys.argv[2], sys.argv[3]
+fee_bp = int(sys.argv[4]) if len(sys.argv) > 4 else 60
 imported = time.perf_counter()
 cpu0 = time.process_time()
 t = time.perf_counter()
@@ -57,7 +58,7 @@ both = m[m["_merge"] == "both"]
 paid = both["status"].isin(["success", "refunded"])
 amount_differs = int((paid & (both["amount_st"] != both["amount_book"])).sum())
 status_differs = int((~paid).sum())
-expected_fee = (both["amount_st"] * 60 + 5000) // 10000
+expected_fee = (both["amount_st"] * fee_bp + 5000) // 10000
 fee_differs = int((paid & (both["amount_st"] == both["amount_book"]) & (both["fee"].abs() != expected_fee)).sum())
 summary = {
     "rows": int(len(st)),

@@ -122,7 +122,14 @@ pub fn carry(home: &Path, old: Option<&AccountConfig>, new: &mut AccountConfig) 
         let local = crate::keyfiles::resolve(home, new, &field).and_then(|p| crate::keyfiles::open(&p, &new.name, &field));
         match (local, &key) {
             (Ok(plain), Some(k)) => {
-                carried.insert(field.clone(), k.0.seal(&new.name, &field, &plain)?);
+                // The copy already carried, when it holds these bytes: a save that changes nothing
+                // changes nothing (sealing again would, with a fresh nonce).
+                let kept = old.filter(|o| o.name == new.name).and_then(|o| o.carried_keys.get(&field).filter(|_| k.open(o, &field).is_ok_and(|p| p == plain)));
+                let sealed = match kept {
+                    Some(c) => c.clone(),
+                    None => k.0.seal(&new.name, &field, &plain)?,
+                };
+                carried.insert(field.clone(), sealed);
             }
             _ => {
                 let same = old.filter(|o| o.name == new.name && o.params.get(&field) == new.params.get(&field));
@@ -222,6 +229,10 @@ mod tests {
         edited.priority = 3;
         carry(t2.path(), Some(&a), &mut edited).unwrap();
         assert_eq!(edited.carried_keys, a.carried_keys);
+        // So does a save at T1 that changes no key: the carried text stays as it was.
+        let mut again = a.clone();
+        carry(t1.path(), Some(&a), &mut again).unwrap();
+        assert_eq!(again.carried_keys, a.carried_keys);
     }
 
     #[test]

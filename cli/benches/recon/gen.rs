@@ -23,12 +23,14 @@ pub(crate) struct Format {
     pub(crate) name: &'static str,
     pub(crate) account: &'static str,
     pub(crate) till: &'static str,
+    /// The demo account's `fee_rate_bp` (the fee the statement charges on a clean line).
+    pub(crate) fee_bp: i64,
 }
 
 pub(crate) const FORMATS: [Format; 3] = [
-    Format { name: "wechat", account: "wechat-demo", till: "W1" },
-    Format { name: "alipay", account: "alipay-demo", till: "A1" },
-    Format { name: "unionpay", account: "unionpay-demo", till: "U1" },
+    Format { name: "wechat", account: "wechat-demo", till: "W1", fee_bp: 60 },
+    Format { name: "alipay", account: "alipay-demo", till: "A1", fee_bp: 60 },
+    Format { name: "unionpay", account: "unionpay-demo", till: "U1", fee_bp: 38 },
 ];
 
 /// What a line is.
@@ -61,8 +63,8 @@ pub(crate) fn expected(rows: u64) -> [(&'static str, u64); 6] {
     [("amount_differs", n(101)), ("missing_in_book", n(202)), ("status_differs", n(303)), ("fee_differs", n(404)), ("missing_at_channel", n(505)), ("external", n(606))]
 }
 
-fn fee(amount: i64) -> i64 {
-    (amount * 60 + 5_000) / 10_000
+fn fee(amount: i64, bp: i64) -> i64 {
+    (amount * bp + 5_000) / 10_000
 }
 
 struct Line {
@@ -98,7 +100,7 @@ fn day_lines(dir: &Path, f: Format, rows: u64) -> (PathBuf, Vec<Option<Line>>) {
             order_no: if p == Plant::External { String::new() } else { order_no },
             paid,
             amount: if p == Plant::Amount { amount + 1 } else { amount },
-            fee: fee(amount) + i64::from(p == Plant::Fee),
+            fee: fee(amount, f.fee_bp) + i64::from(p == Plant::Fee),
             seq: i,
         }));
     }

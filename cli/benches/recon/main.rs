@@ -76,10 +76,10 @@ fn copy_book(from: &Path, to: &Path) {
     let _ = std::fs::remove_file(format!("{}-shm", to.display()));
 }
 
-fn pandas(format: &str, statement: &Path, orders: &Path) -> Option<serde_json::Value> {
+fn pandas(format: &str, fee_bp: i64, statement: &Path, orders: &Path) -> Option<serde_json::Value> {
     let python = std::env::var("PAYDESK_PYTHON").unwrap_or_else(|_| "python3".into());
     let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/bench-recon-pandas.py");
-    match Command::new(&python).arg(&script).arg(format).arg(statement).arg(orders).output() {
+    match Command::new(&python).arg(&script).arg(format).arg(statement).arg(orders).arg(fee_bp.to_string()).output() {
         Ok(o) if o.status.success() => serde_json::from_slice(&o.stdout).ok(),
         Ok(o) => {
             println!("recon: pandas baseline failed: {}", String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or(""));
@@ -165,7 +165,7 @@ fn main() {
         let budget = *size as f64 / 1e6 + 200.0;
         println!("recon: {:<8} paydesk fresh run: {fw:.3} s wall (median of {SAMPLES}), {fc:.2} CPU-s, peak {fr:.0} MB", f.name);
         println!("recon: {:<8} paydesk re-run:   {aw:.3} s wall (median of {SAMPLES}), {ac:.2} CPU-s, peak {ar:.0} MB", f.name);
-        let p = pandas(f.name, statement, orders);
+        let p = pandas(f.name, f.fee_bp, statement, orders);
         if let Some(p) = &p {
             let same = want.iter().all(|(k, n)| p[k.as_str()].as_u64() == Some(*n)) && p["net"].as_i64() == Some(net);
             let ps = p["seconds"].as_f64().unwrap_or(f64::NAN);
