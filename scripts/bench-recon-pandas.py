@@ -48,7 +48,8 @@ else:
     sys.exit(f"unknown format {fmt}")
 
 st["order_no"] = st["order_no"].fillna("")
-external = st["order_no"] == ""
+# Not a number Paydesk issued (ours are P + digits and a till id): the channel's own payments.
+external = ~st["order_no"].str.startswith("P")
 ext = int(external.sum())
 st_known = st[~external]
 book = pd.read_csv(orders, dtype={"order_no": str, "status": str}, usecols=["order_no", "status", "amount"])

@@ -71,6 +71,9 @@ fn copy_book(from: &Path, to: &Path) {
         let _ = std::fs::remove_file(&dst);
         if src.exists() {
             std::fs::copy(&src, &dst).expect("copy the book");
+            // On disk before the clock starts: a copy still being written back would stall the
+            // run's own commit (its fsync waits behind gigabytes of the copy).
+            std::fs::File::open(&dst).and_then(|f| f.sync_all()).expect("sync the copy");
         }
     }
     let _ = std::fs::remove_file(format!("{}-shm", to.display()));
@@ -177,6 +180,10 @@ fn main() {
                 p["peak_mb"],
                 if same { "yes" } else { "NO" }
             );
+            if !same {
+                let theirs: Vec<String> = want.iter().map(|(k, _)| format!("{k} {}", p[k.as_str()])).collect();
+                println!("recon: {:<8} they differ — paydesk {want:?}, net {net}; pandas {}, net {}", f.name, theirs.join(", "), p["net"]);
+            }
             println!("recon: {:<8} ratio pandas ÷ paydesk: fresh {:.1}×, re-run {:.1}× (goal ≥ 5×: {})", f.name, ps / fw, ps / aw, if ps / fw.max(aw) >= 5.0 { "met" } else { "NOT met" });
         }
         let wall_ok = fw.max(aw) <= 1.0;
