@@ -14,6 +14,7 @@ use serde_json::json;
 
 use super::recon::{parse_day, EXIT_DISCREPANCIES};
 use crate::ctx;
+use crate::i18n::{catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
 
 #[derive(Subcommand, Debug)]
@@ -65,21 +66,21 @@ fn yuan(f: i64) -> String {
 fn run_line(r: &BankRunRecord) -> String {
     let s = &r.summary;
     if r.status == "failed" {
-        return format!("{} FAILED: {}", r.day, r.error.as_deref().unwrap_or(""));
+        return tr!(BANK_RUN_FAILED, day = r.day, error = r.error.as_deref().unwrap_or(""));
     }
-    format!(
-        "{}  payouts {:>3} {:>14}  deposited {:>3} {:>14}  pending {:>2}  missing {:>2}  short {:>2}  over {:>2}  unexpected {:>2} ({} open)",
-        r.day,
-        s.payouts,
-        yuan(s.expected),
-        s.matched + s.short + s.over,
-        yuan(s.deposited),
-        s.pending,
-        s.missing,
-        s.short,
-        s.over,
-        s.unexpected,
-        r.open
+    tr!(
+        BANK_RUN,
+        day = r.day,
+        payouts = format!("{:>3}", s.payouts),
+        expected = format!("{:>14}", yuan(s.expected)),
+        deposited_count = format!("{:>3}", s.matched + s.short + s.over),
+        deposited = format!("{:>14}", yuan(s.deposited)),
+        pending = format!("{:>2}", s.pending),
+        missing = format!("{:>2}", s.missing),
+        short = format!("{:>2}", s.short),
+        over = format!("{:>2}", s.over),
+        unexpected = format!("{:>2}", s.unexpected),
+        open = r.open
     )
 }
 
@@ -98,20 +99,20 @@ fn arrow(l: &Link) -> String {
 }
 
 fn chain_text(c: &DayChain) -> String {
-    let mut s = vec![format!("{}  book {} {} channel {} {} bank {}", c.day, yuan(c.book.net), arrow(&c.book_channel), yuan(c.channel.net), arrow(&c.channel_bank), yuan(c.deposited))];
+    let mut s = vec![tr!(BANK_CHAIN, day = c.day, book = yuan(c.book.net), book_channel = arrow(&c.book_channel), channel = yuan(c.channel.net), channel_bank = arrow(&c.channel_bank), bank = yuan(c.deposited))];
     for a in &c.accounts {
-        let funds = a.funds.as_ref().map_or("no fund flow read".to_string(), |f| format!("sales {} refunds {} fees {} net {}", yuan(f.sales), yuan(f.refunds), yuan(f.fees), yuan(f.net)));
-        s.push(format!("  {:<16} book sales {} refunds {}  {} channel: {}", a.account, yuan(a.book.sales), yuan(a.book.refunds), arrow(&a.book_channel), funds));
+        let funds = a.funds.as_ref().map_or(t(m::BANK_NO_FUNDS).to_string(), |f| tr!(BANK_FUNDS, sales = yuan(f.sales), refunds = yuan(f.refunds), fees = yuan(f.fees), net = yuan(f.net)));
+        s.push(tr!(BANK_CHAIN_ACCOUNT, account = format!("{:<16}", a.account), sales = yuan(a.book.sales), refunds = yuan(a.book.refunds), arrow = arrow(&a.book_channel), funds = funds));
         for p in &a.payouts {
-            let bank = match (&p.deposited, &p.deposit_day) {
-                (Some(d), Some(day)) => format!("{} on {day}", yuan(*d)),
+            let deposit = match (&p.deposited, &p.deposit_day) {
+                (Some(d), Some(day)) => tr!(BANK_CHAIN_DEPOSIT, amount = yuan(*d), day = day),
                 _ => String::new(),
             };
-            s.push(format!("    payout {:<24} {:>12} on {} → bank: {} {bank}", p.payout.reference, yuan(p.payout.amount), p.payout.day, p.status));
+            s.push(tr!(BANK_CHAIN_PAYOUT, reference = format!("{:<24}", p.payout.reference), amount = format!("{:>12}", yuan(p.payout.amount)), day = p.payout.day, status = p.status, deposit = deposit));
         }
     }
     if c.bank_covered_to.is_none() {
-        s.push("  no bank statement imported yet: `paydesk bank import FILE`".into());
+        s.push(t(m::BANK_CHAIN_NO_STATEMENT).into());
     }
     s.join("\n")
 }
@@ -127,7 +128,7 @@ pub(crate) async fn bank(home: &Path, cmd: BankCmd, o: &Out) -> Result<i32, CliE
             let st = &imp.statement;
             let open: u64 = imp.runs.iter().map(|r| r.open).max().unwrap_or(0);
             o.print(&imp, || {
-                let mut s = vec![format!("imported {} ({}, account {}): {} lines, {} new, {} – {}", name, st.preset, st.bank_account, st.rows, st.new_rows, st.period_from, st.period_to)];
+                let mut s = vec![tr!(BANK_IMPORTED, name = name, preset = st.preset, account = st.bank_account, rows = st.rows, new_rows = st.new_rows, from = st.period_from, to = st.period_to)];
                 s.extend(imp.runs.iter().map(run_line));
                 s.join("\n")
             });
@@ -135,23 +136,26 @@ pub(crate) async fn bank(home: &Path, cmd: BankCmd, o: &Out) -> Result<i32, CliE
         }
         BankCmd::Presets => {
             let all = leg.settings().mappings();
-            o.print(&all, || all.iter().map(|m| format!("{:<8} {:<16} date: {}", m.name, m.label, m.date.join(" / "))).collect::<Vec<_>>().join("\n"));
+            o.print(&all, || all.iter().map(|x| tr!(BANK_PRESET, name = format!("{:<8}", x.name), label = format!("{:<16}", x.label), date = x.date.join(" / "))).collect::<Vec<_>>().join("\n"));
             Ok(EXIT_OK)
         }
         BankCmd::Statements => {
             let list = leg.store().bank_statements(200)?;
             o.print(&list, || {
                 if list.is_empty() {
-                    return "no bank statement imported".into();
+                    return t(m::BANK_NO_STATEMENTS).into();
                 }
-                list.iter().map(|s| format!("#{:<4} {} – {}  {:<6} {:<22} {:>5} lines ({} new)  {}", s.id, s.period_from, s.period_to, s.preset, s.bank_account, s.rows, s.new_rows, s.file)).collect::<Vec<_>>().join("\n")
+                list.iter()
+                    .map(|s| tr!(BANK_STATEMENT, id = format!("{:<4}", s.id), from = s.period_from, to = s.period_to, preset = format!("{:<6}", s.preset), account = format!("{:<22}", s.bank_account), rows = format!("{:>5}", s.rows), new_rows = s.new_rows, file = s.file))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             });
             Ok(EXIT_OK)
         }
         BankCmd::Chain { date } => {
             let day = match date {
                 Some(d) => parse_day("date", &d, leg.today())?,
-                None => leg.today().checked_sub_days(chrono::Days::new(2)).ok_or_else(|| CliError::other("no such day"))?,
+                None => leg.today().checked_sub_days(chrono::Days::new(2)).ok_or_else(|| CliError::other(t(m::BANK_NO_DAY)))?,
             };
             let c = day_chain(leg.settler(), day)?;
             o.print(&c, || chain_text(&c));
@@ -160,12 +164,12 @@ pub(crate) async fn bank(home: &Path, cmd: BankCmd, o: &Out) -> Result<i32, CliE
         BankCmd::Recheck { id } => {
             let i = leg.recheck(id, None).await.map_err(err)?;
             let last = leg.store().bank_actions(id)?.pop().map(|x| x.outcome).unwrap_or_default();
-            o.print(&i, || format!("bank discrepancy {id}: {} — {last}", i.state.as_str()));
+            o.print(&i, || tr!(BANK_ITEM_STATE, id = id, state = i.state.as_str(), outcome = last));
             Ok(EXIT_OK)
         }
         BankCmd::Resolve { id, note } => {
             let i = leg.resolve(id, &note, None).map_err(err)?;
-            o.print(&i, || format!("bank discrepancy {id}: resolved"));
+            o.print(&i, || tr!(BANK_ITEM_RESOLVED, id = id));
             Ok(EXIT_OK)
         }
     }
@@ -180,7 +184,7 @@ pub(crate) async fn reconcile(home: &Path, from: NaiveDate, to: NaiveDate, show:
     } else {
         let last = leg.today().pred_opt().unwrap_or(to).min(to);
         if last < from {
-            return Err(CliError::invalid("date", "the bank leg runs days that are over"));
+            return Err(CliError::invalid("date", t(m::BANK_DAYS_OVER)));
         }
         leg.run_days(from, last, "cli", None).map_err(err)?
     };
@@ -198,10 +202,10 @@ pub(crate) async fn reconcile(home: &Path, from: NaiveDate, to: NaiveDate, show:
     o.print(&json!({"runs": runs, "discrepancies": items, "exported": files}), || {
         let mut s: Vec<String> = runs.iter().map(run_line).collect();
         if runs.is_empty() {
-            s.push(format!("no bank-leg run for {from}{}", if to != from { format!(" – {to}") } else { String::new() }));
+            s.push(tr!(BANK_NO_RUN, days = if to != from { format!("{from} – {to}") } else { from.to_string() }));
         }
         s.extend(items.iter().filter(|i| i.state == ItemState::Open).take(50).map(item_line));
-        s.extend(files.iter().map(|f| format!("exported {}", f.display())));
+        s.extend(files.iter().map(|f| tr!(RECON_EXPORTED, path = f.display())));
         s.join("\n")
     });
     Ok(if open > 0 { EXIT_DISCREPANCIES } else { EXIT_OK })

@@ -113,6 +113,9 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
         // The QR is issued: that is what was asked.
         return Ok(EXIT_OK);
     };
+    // Listening before saying so: a Ctrl-C right after "waiting…" closes the QR instead of
+    // killing the process with the order open.
+    let mut interrupt = Interrupt::listen()?;
     if !o.json {
         note(&tr!(PAY_WAITING, secs = secs));
     }
@@ -126,7 +129,27 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
             }
             Ok(print_order(o, &done))
         }
-        _ = tokio::signal::ctrl_c() => cancel_qr(&p, &no, &until, o).await,
+        _ = interrupt.recv() => cancel_qr(&p, &no, &until, o).await,
+    }
+}
+
+/// Ctrl-C, heard from the moment [`Interrupt::listen`] returns (`tokio::signal::ctrl_c` listens
+/// only once first polled, and until then a Ctrl-C ends the process the default way).
+struct Interrupt(#[cfg(unix)] tokio::signal::unix::Signal);
+
+impl Interrupt {
+    fn listen() -> Result<Interrupt, CliError> {
+        #[cfg(unix)]
+        return tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(Interrupt).map_err(CliError::other);
+        #[cfg(not(unix))]
+        Ok(Interrupt())
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        self.0.recv().await;
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -154,6 +177,7 @@ async fn cancel_qr(p: &Payments, no: &OrderNo, until: &str, o: &Out) -> Result<i
 /// moves to another account), then waits for the charge. Ctrl-C leaves the charge to recovery
 /// and says so, with the order number.
 async fn barcode(p: &Payments, input: BarcodeInput, o: &Out) -> Result<i32, CliError> {
+    let mut interrupt = Interrupt::listen()?;
     let mut events = p.subscribe();
     let amount = input.amount;
     let current: std::sync::Arc<std::sync::Mutex<Option<OrderNo>>> = Default::default();
@@ -179,7 +203,7 @@ async fn barcode(p: &Payments, input: BarcodeInput, o: &Out) -> Result<i32, CliE
     let by = Principal::os();
     let result = tokio::select! {
         r = p.barcode_pay(input, &by) => Some(r),
-        _ = tokio::signal::ctrl_c() => None,
+        _ = interrupt.recv() => None,
     };
     announcer.abort();
     match result {

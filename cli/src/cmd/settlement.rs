@@ -12,6 +12,7 @@ use serde_json::json;
 
 use super::recon::{parse_day, EXIT_DISCREPANCIES};
 use crate::ctx;
+use crate::i18n::{catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
 
 #[derive(Args, Debug)]
@@ -48,26 +49,34 @@ fn yuan(f: i64) -> String {
 
 fn batch(p: &PayoutRecord) -> String {
     match p.expected {
-        Some(e) if e == p.amount => "= net of its days".into(),
-        Some(e) => format!("≠ net of its days ({})", yuan(e)),
-        None => "not all its days read yet".into(),
+        Some(e) if e == p.amount => t(m::SETTLE_BATCH_OK).into(),
+        Some(e) => tr!(SETTLE_BATCH_DIFF, expected = yuan(e)),
+        None => t(m::SETTLE_BATCH_UNREAD).into(),
     }
 }
 
 fn day_line(d: &SettleDay, payouts: &[PayoutRecord]) -> String {
     let f = &d.funds;
-    let mut s = format!(
-        "{} {:<16} sales {:>5} {:>12}  refunds {:>4} {:>10}  fees {:>8}  net {:>12}",
-        d.day, d.account, f.sales_count, yuan(f.sales), f.refund_count, yuan(f.refunds), yuan(f.fees), yuan(f.net)
+    let mut s = tr!(
+        SETTLE_DAY,
+        day = d.day,
+        account = format!("{:<16}", d.account),
+        sales_count = format!("{:>5}", f.sales_count),
+        sales = format!("{:>12}", yuan(f.sales)),
+        refund_count = format!("{:>4}", f.refund_count),
+        refunds = format!("{:>10}", yuan(f.refunds)),
+        fees = format!("{:>8}", yuan(f.fees)),
+        net = format!("{:>12}", yuan(f.net))
     );
     if f.declared_ok == Some(false) {
-        s.push_str("  ! the file's own totals disagree with its lines");
+        s.push_str(t(m::SETTLE_TOTALS_DISAGREE));
     }
     if f.balance_ok == Some(false) {
-        s.push_str("  ! the balance column does not add up");
+        s.push_str(t(m::SETTLE_BALANCE_DISAGREE));
     }
     for p in payouts {
-        s.push_str(&format!("\n    payout {:<24} {:>12} on {} for {}  {}", p.reference, yuan(p.amount), p.day, p.covers.join(", "), batch(p)));
+        s.push('\n');
+        s.push_str(&tr!(SETTLE_PAYOUT, reference = format!("{:<24}", p.reference), amount = format!("{:>12}", yuan(p.amount)), day = p.day, covers = p.covers.join(", "), batch = batch(p)));
     }
     s
 }
@@ -79,10 +88,10 @@ pub(crate) async fn settle(home: &Path, a: SettleArgs, o: &Out) -> Result<i32, C
     let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
     let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
     if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", "must be on or after --date, at most 92 days later"));
+        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
     }
     if a.file.is_some() && (a.account.is_none() || to != from) {
-        return Err(CliError::invalid("file", "a fund-flow file belongs to one account and one day: give --account and a single --date"));
+        return Err(CliError::invalid("file", t(m::SETTLE_FILE_ONE)));
     }
     let mut days: Vec<SettleDay> = Vec::new();
     let mut failed = 0;
@@ -118,7 +127,7 @@ pub(crate) async fn settle(home: &Path, a: SettleArgs, o: &Out) -> Result<i32, C
     let troubled = lines.iter().any(|(d, ps)| d.funds.declared_ok == Some(false) || d.funds.balance_ok == Some(false) || ps.iter().any(|p| p.expected.is_some_and(|e| e != p.amount)));
     o.print(&json!({"days": lines.iter().map(|(d, p)| json!({"day": d, "payouts": p})).collect::<Vec<_>>(), "failed": failed}), || {
         if lines.is_empty() {
-            return format!("no fund flow read for {from}{}", if to != from { format!(" – {to}") } else { String::new() });
+            return tr!(SETTLE_NONE, days = if to != from { format!("{from} – {to}") } else { from.to_string() });
         }
         lines.iter().map(|(d, p)| day_line(d, p)).collect::<Vec<_>>().join("\n")
     });

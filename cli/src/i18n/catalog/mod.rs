@@ -10,6 +10,7 @@ macro_rules! messages {
     };
 }
 
+mod bank;
 mod common;
 mod orders;
 mod pay;
@@ -18,6 +19,7 @@ mod report;
 mod service;
 mod setup;
 
+pub(crate) use bank::*;
 pub(crate) use common::*;
 pub(crate) use orders::*;
 pub(crate) use pay::*;
@@ -29,5 +31,5 @@ pub(crate) use setup::*;
 /// Every message of the catalog.
 #[cfg(test)]
 pub(crate) fn all() -> impl Iterator<Item = &'static crate::i18n::Msg> {
-    [common::ALL, orders::ALL, pay::ALL, recon::ALL, report::ALL, service::ALL, setup::ALL].into_iter().flatten()
+    [bank::ALL, common::ALL, orders::ALL, pay::ALL, recon::ALL, report::ALL, service::ALL, setup::ALL].into_iter().flatten()
 }
