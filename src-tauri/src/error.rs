@@ -29,7 +29,7 @@ impl AppError {
     }
 
     pub fn invalid(field: &str, message: &str) -> AppError {
-        AppError::new("invalid", format!("{field}: {message}"))
+        AppError { details: Some(serde_json::json!({"field": field})), ..AppError::new("invalid", format!("{field}: {message}")) }
     }
 
     fn storage(detail: &dyn std::fmt::Display) -> AppError {
@@ -43,6 +43,10 @@ impl From<PayError> for AppError {
         match &e {
             PayError::Store(inner) => AppError::storage(inner),
             PayError::Limit(l) => AppError { code: "limit".into(), message: e.to_string(), details: serde_json::to_value(l).ok() },
+            // The facts the screen words in its own language (the message stays for the log).
+            PayError::Invalid { field, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"field": field})) },
+            PayError::NoAccount { method, kind, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"method": method.as_str(), "kind": kind})) },
+            PayError::Unsettled { order_no, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"order_no": order_no.as_str()})) },
             _ => AppError::new(e.code(), e.to_string()),
         }
     }
@@ -123,6 +127,14 @@ mod tests {
         let v = serde_json::to_value(AppError::from(PayError::Limit(limit))).unwrap();
         assert_eq!(v["code"], "limit");
         assert_eq!((v["details"]["scope"].as_str(), v["details"]["who"].as_str(), v["details"]["limit"].as_i64()), (Some("cashier"), Some("王芳"), Some(500_000)));
+    }
+
+    #[test]
+    fn payment_errors_carry_what_the_screen_words() {
+        let e: AppError = PayError::Invalid { field: "amount", message: "must be greater than zero".into() }.into();
+        assert_eq!((e.code.as_str(), e.details), ("invalid", Some(serde_json::json!({"field": "amount"}))));
+        let e: AppError = PayError::NoAccount { method: paydesk_core::Method::Alipay, kind: "qr", detail: String::new() }.into();
+        assert_eq!(e.details, Some(serde_json::json!({"method": "alipay", "kind": "qr"})));
     }
 
     #[test]

@@ -80,7 +80,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
   await step('resolving the short deposit with a note turns the picture green', async () => {
     await wd.click('[data-kind=short_deposit] [data-resolve]');
     await wd.click('[data-resolve-save]');
-    await until(async () => (await wd.text('[data-test=toast]')).startsWith('note:'), 5000, 'a note is required');
+    await until(async () => (await wd.text('[data-test=toast]')).startsWith('备注有误'), 5000, 'a note is required');
     await wd.type('[data-note]', '银行扣了 1 元跨行汇款手续费');
     await wd.click('[data-resolve-save]');
     await wd.waitFor('[data-kind=short_deposit][data-state=resolved]');

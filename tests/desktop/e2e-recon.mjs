@@ -51,7 +51,7 @@ await s.run(['--demo', '--no-customer-display'], async () => {
   await step('resolve needs a note, then keeps it', async () => {
     await wd.click('[data-kind=missing_at_channel] [data-resolve]');
     await wd.click('[data-resolve-save]');
-    await until(async () => (await wd.text('[data-test=toast]')).startsWith('note:'), 5000, 'the note error');
+    await until(async () => (await wd.text('[data-test=toast]')).startsWith('备注有误'), 5000, 'the note error');
     await wd.type('[data-note]', '现金收款，误记为扫码');
     await wd.click('[data-resolve-save]');
     await wd.waitFor('[data-kind=missing_at_channel][data-state=resolved]');

@@ -201,7 +201,7 @@ describe('analytics', () => {
     await page.fill('[data-test=from]', '2026-11-10');
     await page.fill('[data-test=to]', '2026-11-01');
     await page.click('[data-test=apply]');
-    await page.waitForFunction(() => document.querySelector('[data-test=range-error]')?.textContent?.startsWith('to:'));
+    await page.waitForFunction(() => document.querySelector('[data-test=range-error]')?.textContent?.startsWith('结束日期有误'));
     await page.fill('[data-test=to]', '2026-11-30');
     await page.click('[data-test=apply]');
     await page.waitForFunction(() => document.querySelector('[data-test=range-caption]')?.textContent?.includes('2026-11-10 至 2026-11-30'));

@@ -69,7 +69,7 @@ describe('reconciliation', () => {
     await page.check('[data-test=accept-all]');
     expect(await page.textContent('[data-test=accept-selected]')).toContain('¥15.00');
     await page.click('[data-test=accept-selected]');
-    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('备注有误'));
     await page.fill('[data-test=accept-note]', '门口收款码');
     await page.click('[data-test=accept-selected]');
     await page.waitForSelector('[data-kind=external][data-state=fixed]');
@@ -81,7 +81,7 @@ describe('reconciliation', () => {
     // Resolve: an empty note is refused, a real one is kept.
     await page.click('[data-kind=missing_at_channel] [data-resolve]');
     await page.click('[data-resolve-save]');
-    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('备注有误'));
     await page.fill('[data-note]', '现金收款，误记为扫码');
     await page.click('[data-resolve-save]');
     await page.waitForSelector('[data-kind=missing_at_channel][data-state=resolved]');
@@ -148,7 +148,7 @@ describe('the money chain (book → channel → bank)', () => {
     // Resolve: a note is required.
     await page.click('[data-kind=short_deposit] [data-resolve]');
     await page.click('[data-resolve-save]');
-    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('note:'));
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('备注有误'));
     await page.fill('[data-note]', '银行扣了 1 元跨行手续费');
     await page.click('[data-resolve-save]');
     await page.waitForSelector('[data-kind=short_deposit][data-state=resolved]');
@@ -169,7 +169,7 @@ describe('the money chain (book → channel → bank)', () => {
     await page.fill('[data-test=bank-day]', new Date().toISOString().slice(0, 10));
     await page.dispatchEvent('[data-test=bank-day]', 'change');
     await page.click('[data-test=bank-settle]');
-    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('day:'));
+    await page.waitForFunction(() => document.querySelector('[data-test=toast]')?.textContent?.startsWith('营业日有误'));
     expect(page.errors).toEqual([]);
     await page.close();
   });

@@ -17,7 +17,7 @@ const listeners: (() => void)[] = [];
 export function lang(): Lang { return current; }
 export function setLang(l: string) {
   current = l === 'en' ? 'en' : 'zh-CN';
-  document.documentElement.lang = current;
+  if (typeof document !== 'undefined') document.documentElement.lang = current;
   listeners.forEach((f) => f());
 }
 export function onLangChange(f: () => void) { listeners.push(f); }

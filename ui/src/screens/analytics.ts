@@ -6,6 +6,7 @@ import { fitText, h, mount, svgNode } from '../dom';
 import { lang, t, tk } from '../i18n';
 import { formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import { PERIODS, type AnalyticsView, type Kpi, type PeriodKind, type RangeInput } from '../backend/analytics';
 import { scopePicker, type Scope } from '../shop';
 import type { Ctx } from '../context';
@@ -76,7 +77,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
     } catch (e) {
       if (mine !== seq) return;
       const err = toBackendError(e);
-      error.textContent = err.message;
+      error.textContent = errorText(err);
       view = null;
     } finally {
       if (mine === seq) root.classList.remove('loading');
@@ -88,7 +89,7 @@ export function analyticsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => voi
     try {
       const r = await ctx.backend.exportAnalytics({ ...range, ...chosen }, { theme: currentTheme(), lang: lang() });
       ctx.toast(t('analytics.exported', { n: r.files.length, dir: r.dir }));
-    } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    } catch (e) { ctx.toast(errorText(e), 'error'); }
   }
 
   function render() {

@@ -5,7 +5,7 @@
 import { h, mount } from '../dom';
 import { fmtTime, t } from '../i18n';
 import { formatFen } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { BookFigures } from '../backend/backup-types';
 import type { Ctx } from '../context';
 
@@ -16,7 +16,7 @@ function figures(f: BookFigures): string {
 export async function backupTab(ctx: Ctx, redraw: () => void): Promise<HTMLElement> {
   const v = await ctx.backend.backupOverview();
   const manage = ctx.can('manage_settings');
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
   const warn = v.health === 'ok' ? null : h('div', { class: 'banner warn', 'data-test': 'backup-warning', 'data-health': v.health },
     v.health === 'failing' ? t('backup.warnFailing', { error: v.last_failure?.error ?? '' }) : v.health === 'stale' ? t('backup.warnStale') : t('backup.warnNever'));
 

@@ -11,6 +11,7 @@ import { applyKey, formatFen, formatFenGrouped, isPartialAmount, parseYuan } fro
 import { interpret } from '../scan';
 import { busy, newSale, newSaleId, onChecking, onError, onOrder, type Sale } from '../sale';
 import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import { limitMessage } from './routing';
 import { shiftBar } from './shift-bar';
 import type { CustomerView, LimitDetails, Method, MethodView, Order, PrintJob, SaleRef, Tender } from '../backend/types';
@@ -133,7 +134,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
       const job = await ctx.backend.printReceipt(no, false);
       // A quick printer may finish before the command's answer arrives: its event came first.
       printed = finished.get(job.id) ?? job;
-    } catch (e) { printed = null; ctx.toast(toBackendError(e).message, 'error'); }
+    } catch (e) { printed = null; ctx.toast(errorText(e), 'error'); }
     render();
   }
   const refocus = (e: Event) => {
@@ -218,7 +219,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
     const err = toBackendError(e);
     if (err.code === 'sale_in_progress') ctx.toast(t('cashier.waitFirst'), 'error');
     if (err.code === 'no_shift') void bar.refresh();
-    const message = err.code === 'limit' && err.details ? limitMessage(err.details as LimitDetails) : err.message;
+    const message = err.code === 'limit' && err.details ? limitMessage(err.details as LimitDetails) : errorText(err);
     sale = onError(sale, err.code, message);
     render();
   }
@@ -332,7 +333,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
   }
 
   function simulate(no: string, action: 'pay' | 'decline') {
-    ctx.backend.demoSimulate(no, action).catch((e) => ctx.toast(toBackendError(e).message, 'error'));
+    ctx.backend.demoSimulate(no, action).catch((e) => ctx.toast(errorText(e), 'error'));
   }
   function simulateScan(code: string) {
     // Plays a keyboard-wedge scanner: the code arrives in one burst, then Enter.
@@ -376,7 +377,7 @@ export function cashierScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void 
       if (cur && (cur.status === 'pending' || cur.status === 'processing')) {
         sale = onOrder({ ...newSale(formatFen(cur.amount)), orderNo: cur.order_no }, cur);
       }
-    } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    } catch (e) { ctx.toast(errorText(e), 'error'); }
     render();
     scan.focus();
   })();

@@ -3,6 +3,7 @@
 import { h, mount } from '../dom';
 import { fmtTime, t, tk } from '../i18n';
 import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { Ctx } from '../context';
 import { setupScreen } from './setup';
 
@@ -28,7 +29,7 @@ export function loginScreen(ctx: Ctx): HTMLElement {
     } catch (e) {
       const err = toBackendError(e);
       const until = (err.details as { until?: string } | null)?.until;
-      msg.textContent = err.code === 'locked' ? (until ? t('login.lockedUntil', { until: fmtTime(until) }) : t('login.locked')) : err.code === 'bad_pin' ? t('login.badPin') : err.message;
+      msg.textContent = err.code === 'locked' ? (until ? t('login.lockedUntil', { until: fmtTime(until) }) : t('login.locked')) : err.code === 'bad_pin' ? t('login.badPin') : errorText(err);
       pin = '';
       pinInput.value = '';
       draw();
@@ -77,7 +78,7 @@ export function join(ctx: Ctx, root: HTMLElement) {
       ctx.toast(t('join.done', { till: r.till, store: r.store }));
       await ctx.reload();
     } catch (e) {
-      msg.textContent = toBackendError(e).message;
+      msg.textContent = errorText(e);
     } finally {
       submit.disabled = false;
     }

@@ -5,7 +5,7 @@
 import { h, mount } from '../dom';
 import { fmtTime, t } from '../i18n';
 import { formatFenGrouped } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { OrdersImported, ReconFile } from '../backend/types';
 import type { Ctx } from '../context';
 
@@ -40,7 +40,7 @@ export function importPanel(ctx: Ctx, imported: () => void): HTMLElement {
         imported();
       }
     } catch (e) {
-      mount(result, h('p', { class: 'error' }, toBackendError(e).message));
+      mount(result, h('p', { class: 'error' }, errorText(e)));
     }
     check.disabled = !file;
   }

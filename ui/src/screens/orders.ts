@@ -6,6 +6,7 @@ import { h, mount } from '../dom';
 import { fmtShort, fmtTime, hasKey, t, tk } from '../i18n';
 import { formatFen, formatFenGrouped } from '../money';
 import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent, type OrderFilter, type Principal } from '../backend/types';
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
@@ -70,14 +71,14 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     h('div', { class: 'split' }, table, side));
 
   async function load() {
-    try { orders = await ctx.backend.listOrders(filter); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    try { orders = await ctx.backend.listOrders(filter); } catch (e) { ctx.toast(errorText(e), 'error'); }
     renderTable();
   }
   async function exportCsv() {
-    try { const r = await ctx.backend.exportOrders(filter); ctx.toast(t('orders.exported', { rows: r.rows, path: r.path })); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    try { const r = await ctx.backend.exportOrders(filter); ctx.toast(t('orders.exported', { rows: r.rows, path: r.path })); } catch (e) { ctx.toast(errorText(e), 'error'); }
   }
   async function open(no: string) {
-    try { detail = await ctx.backend.orderDetail(no); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    try { detail = await ctx.backend.orderDetail(no); } catch (e) { ctx.toast(errorText(e), 'error'); }
     renderDetail();
     renderTable();
   }
@@ -109,7 +110,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         row('order.shift', o.shift_no, 'mono'), row('order.sale', o.sale_id && o.sale_total != null ? `${o.sale_id} · ${formatFen(o.sale_total)}` : null, 'mono')),
       h('div', { class: 'actions' },
         ctx.can('requery_order') && o.kind !== 'tender' && h('button', { 'data-test': 'requery', onclick: () => void act(() => ctx.backend.requeryOrder(o.order_no)) }, t('orders.requery')),
-        (o.status === 'success' || o.status === 'refunded') && h('button', { 'data-test': 'reprint', onclick: () => void ctx.backend.printReceipt(o.order_no, true).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(toBackendError(e).message, 'error')) }, t('print.reprint')),
+        (o.status === 'success' || o.status === 'refunded') && h('button', { 'data-test': 'reprint', onclick: () => void ctx.backend.printReceipt(o.order_no, true).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(errorText(e), 'error')) }, t('print.reprint')),
         (o.status === 'success' || o.status === 'refunded') && h('button', { 'data-test': 'preview', onclick: () => void preview(o.order_no) }, t('print.preview'))),
       h('div', { class: 'receipt-preview', 'data-test': 'receipt-preview' }),
       h('div', { class: 'actions' },
@@ -117,7 +118,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
       detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
         h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''} `,
-          r.status === 'success' ? h('button', { class: 'link', 'data-test': 'print-refund', onclick: () => void ctx.backend.printRefund(r.refund_no).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(toBackendError(e).message, 'error')) }, t('print.print')) : null)))),
+          r.status === 'success' ? h('button', { class: 'link', 'data-test': 'print-refund', onclick: () => void ctx.backend.printRefund(r.refund_no).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(errorText(e), 'error')) }, t('print.print')) : null)))),
       detail.route ? routeSection(detail.route, o.order_no, (no) => void open(no)) : null,
       h('h3', null, t('orders.timeline')),
       h('ol', { class: 'timeline', 'data-test': 'timeline' }, detail.events.map((e) => h('li', null,
@@ -139,7 +140,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         void load();
       } catch (e) {
         const err = toBackendError(e);
-        msg.textContent = err.code === 'bad_pin' ? t('login.badPin') : err.code === 'forbidden' ? t('orders.refundForbidden') : err.message;
+        msg.textContent = err.code === 'bad_pin' ? t('login.badPin') : err.code === 'forbidden' ? t('orders.refundForbidden') : errorText(err);
       }
     };
     return h('div', { class: 'refund-form', 'data-test': 'refund-form' }, h('h3', null, t('orders.refund')),
@@ -152,11 +153,11 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
       const url = await ctx.backend.receiptPreview(no);
       const box = side.querySelector('[data-test=receipt-preview]');
       if (box) mount(box as HTMLElement, h('img', { src: url, alt: t('print.preview') }));
-    } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    } catch (e) { ctx.toast(errorText(e), 'error'); }
   }
 
   async function act(f: () => Promise<Order>) {
-    try { await f(); if (detail) await open(detail.order.order_no); void load(); } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    try { await f(); if (detail) await open(detail.order.order_no); void load(); } catch (e) { ctx.toast(errorText(e), 'error'); }
   }
 
   void (async () => {

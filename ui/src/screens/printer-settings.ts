@@ -4,7 +4,7 @@
 
 import { h, mount } from '../dom';
 import { t } from '../i18n';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { PrinterSettings, PrintJob } from '../backend/types';
 import type { Ctx } from '../context';
 
@@ -13,7 +13,7 @@ type Connection = PrinterSettings['connection'];
 export async function printerSettings(ctx: Ctx): Promise<HTMLElement> {
   const p: PrinterSettings = await ctx.backend.getPrinter();
   const canEdit = ctx.can('manage_settings');
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
   const input = (value: string, test: string, attrs: Record<string, string> = {}) => h('input', { value, 'data-test': test, disabled: !canEdit, ...attrs }) as HTMLInputElement;
   const select = <V extends string>(value: V, test: string, options: [V, string][]) =>
     h('select', { 'data-test': test, disabled: !canEdit }, options.map(([v, label]) => h('option', { value: v, selected: v === value }, label))) as HTMLSelectElement;
@@ -70,7 +70,7 @@ export async function printerSettings(ctx: Ctx): Promise<HTMLElement> {
     let wake = () => {};
     const off = await ctx.backend.onPrintJob((j) => { seen.set(j.id, j); wake(); });
     let job: PrintJob;
-    try { job = await ctx.backend.testPrint(); } catch (e) { off(); status.textContent = toBackendError(e).message; status.className = 'print-status error'; return; }
+    try { job = await ctx.backend.testPrint(); } catch (e) { off(); status.textContent = errorText(e); status.className = 'print-status error'; return; }
     const done = await new Promise<PrintJob>((resolve) => {
       const timer = setTimeout(() => void ctx.backend.printJobs().then((js) => resolve(js.find((j) => j.id === job.id) ?? job)), 20000);
       wake = () => { const j = seen.get(job.id); if (j) { clearTimeout(timer); resolve(j); } };
@@ -89,7 +89,7 @@ export async function printerSettings(ctx: Ctx): Promise<HTMLElement> {
   const preview = async () => {
     const paid = (await ctx.backend.listOrders({ status: 'success', limit: 1 }).catch(() => []))[0];
     if (!paid) { mount(receipt, h('p', { class: 'muted' }, t('printer.noReceipt'))); return; }
-    try { mount(receipt, h('img', { src: await ctx.backend.receiptPreview(paid.order_no), alt: t('print.preview') })); } catch (e) { mount(receipt, h('p', { class: 'error' }, toBackendError(e).message)); }
+    try { mount(receipt, h('img', { src: await ctx.backend.receiptPreview(paid.order_no), alt: t('print.preview') })); } catch (e) { mount(receipt, h('p', { class: 'error' }, errorText(e))); }
   };
   void preview();
 

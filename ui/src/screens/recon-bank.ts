@@ -6,7 +6,7 @@ import '../recon-bank.css';
 import { h, mount } from '../dom';
 import { t, tk } from '../i18n';
 import { formatFenGrouped } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { BankItem, BankOverview, ChainAccount, ChainPayout, Link } from '../backend/bank';
 import type { ExportFormat } from '../backend/types';
 import type { Ctx } from '../context';
@@ -27,7 +27,7 @@ export function reconBankView(ctx: Ctx): { el: HTMLElement; load: () => Promise<
   let view: BankOverview | null = null;
   let resolving: number | null = null;
   let busy = false;
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
   const day = h('input', { type: 'date', 'data-test': 'bank-day', onchange: () => void load(day.value) });
   const settleBtn = h('button', { class: 'primary', 'data-test': 'bank-settle', title: t('bank.settleHint'), onclick: () => void settle() }, t('bank.settle'));
   const fileName = h('span', { class: 'file-name muted', 'data-test': 'bank-file-name' }, t('recon.noFile'));

@@ -9,7 +9,7 @@ import '../recon.css';
 import { h, mount } from '../dom';
 import { t, tk } from '../i18n';
 import { formatFen, formatFenGrouped } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import { DISCREPANCY_KINDS, ITEM_STATES, type ExportFormat, type ReconFile, type ReconItem, type ReconItemFilter, type ReconRun, type ReconScope, type ReconSide } from '../backend/types';
 import type { Ctx } from '../context';
 import { withBankTab } from './recon-bank';
@@ -61,7 +61,7 @@ export function reconScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
   withBankTab(ctx, root);
 
   const scope = (): ReconScope => ({ from: from.value, to: to.value || from.value, accounts: [...picked] });
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
 
   async function load() {
     try {

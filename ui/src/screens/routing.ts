@@ -4,7 +4,7 @@
 import { h, mount } from '../dom';
 import { fmtTime, lang, t, tk } from '../i18n';
 import { formatFen } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { AccountView, HealthSnapshot, LimitDetails, RouteDecision, RoutingInput, SettingsView } from '../backend/types';
 import type { Ctx } from '../context';
 
@@ -23,7 +23,7 @@ export function healthCell(hs: HealthSnapshot | null, degraded: boolean): HTMLEl
 /** The channel accounts with their health; the owner edits routing settings in place. */
 export function channelsTable(ctx: Ctx, list: AccountView[], edit: (v: AccountView) => void, test: (name: string, btn: HTMLElement) => void, redraw: () => void): HTMLElement {
   const manage = ctx.can('manage_accounts');
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
   const row = (v: AccountView) => {
     const a = v.account;
     const num = (value: number, test: string, min: string) => h('input', { type: 'number', min, value: String(value), class: 'num-in', 'data-field': test, disabled: !manage });
@@ -83,7 +83,7 @@ export function limitsForm(ctx: Ctx, v: SettingsView): HTMLElement {
     try {
       await ctx.backend.saveLimits({ cashier_count: count(cc.value), cashier_amount: ca.value.trim() || null, till_count: count(tc.value), till_amount: ta.value.trim() || null });
       ctx.toast(t('limits.saved'));
-    } catch (e) { ctx.toast(toBackendError(e).message, 'error'); }
+    } catch (e) { ctx.toast(errorText(e), 'error'); }
   };
   const personal = Object.keys(l.cashiers ?? {}).length;
   return h('fieldset', { class: 'limits', 'data-test': 'limits' }, h('legend', null, t('limits.title')),

@@ -3,7 +3,7 @@
 
 import { h, mount } from '../dom';
 import { fmtShort, fmtTime, t, tk } from '../i18n';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { AccountConfig, AccountView, CallbackMode, LinkStatus, Role, SettingsView } from '../backend/types';
 import { drawLink } from '../shop';
 import type { Ctx } from '../context';
@@ -34,7 +34,7 @@ export function settingsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void
   const body = h('div', { class: 'settings-body' });
   const tabs = h('nav', { class: 'tabs' });
   const root = h('section', { class: 'settings', 'data-screen': 'settings' }, tabs, body);
-  const err = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const err = (e: unknown) => ctx.toast(errorText(e), 'error');
 
   function drawTabs() {
     const list: Tab[] = ['general', 'accounts', ...(ctx.can('manage_users') ? ['users' as Tab] : []), 'backup', 'receipt'];
@@ -165,6 +165,6 @@ export function auditScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void } 
     h('tbody', null, entries.map((e) => h('tr', { 'data-action': e.action, 'data-outcome': e.outcome },
       h('td', null, fmtTime(e.at)), h('td', null, e.actor ? (e.role ? `${e.actor} (${tk('role', e.role)})` : e.actor) : '—'), h('td', null, tk('auditAction', e.action)),
       h('td', { class: 'mono' }, e.target ?? ''), h('td', null, h('span', { class: `badge o-${e.outcome}` }, tk('outcome', e.outcome))), h('td', null, e.detail)))))),
-  (e) => mount(root, h('p', { class: 'error' }, toBackendError(e).message)));
+  (e) => mount(root, h('p', { class: 'error' }, errorText(e))));
   return { el: root, dispose: () => {} };
 }

@@ -5,7 +5,7 @@
 import { join } from './login';
 import { h, mount } from '../dom';
 import { t } from '../i18n';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { AccountConfig, CallbackMode, Session } from '../backend/types';
 import type { Ctx } from '../context';
 
@@ -21,7 +21,7 @@ export const FIRST_CHANNELS: Record<string, { params: string[]; keys: string[] }
 
 export function setupScreen(ctx: Ctx, root: HTMLElement): HTMLElement {
   const msg = h('p', { class: 'error', 'data-test': 'setup-error' });
-  const fail = (e: unknown) => { msg.textContent = toBackendError(e).message; };
+  const fail = (e: unknown) => { msg.textContent = errorText(e); };
   const card = h('div', { class: 'wizard' });
   let session: Session | null = null;
   const done = { shop: '', account: '', tested: false, callback: 'polling_only' as CbMode };

@@ -5,7 +5,7 @@
 import { h, mount } from '../dom';
 import { fmtShort, t } from '../i18n';
 import { formatFen } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { ShiftView } from '../backend/types';
 import type { Ctx } from '../context';
 import { shiftReportView } from './till-report';
@@ -20,7 +20,7 @@ export interface ShiftBar {
 export function shiftBar(ctx: Ctx, show: (panel: HTMLElement | null) => void, changed: () => void): ShiftBar {
   let view: ShiftView | null = null;
   const el = h('div', { class: 'shift-bar', 'data-test': 'shift-bar' });
-  const fail = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const fail = (e: unknown) => ctx.toast(errorText(e), 'error');
 
   async function refresh() {
     try { view = await ctx.backend.shiftStatus(); } catch (e) { fail(e); }
@@ -52,7 +52,7 @@ export function shiftBar(ctx: Ctx, show: (panel: HTMLElement | null) => void, ch
         show(h('div', { class: 'panel-report' }, shiftReportView(r), h('div', { class: 'actions' },
           printButton(() => ctx.backend.printReport(r.shift.shift_no, null, false)),
           h('button', { class: 'primary', 'data-test': 'done', onclick: () => show(null) }, t('till.done')))));
-      } catch (e) { msg.textContent = toBackendError(e).message; }
+      } catch (e) { msg.textContent = errorText(e); }
     };
     counted.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); void go(); } });
     show(h('div', { class: 'count-form', 'data-test': 'count-form' },

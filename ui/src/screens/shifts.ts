@@ -5,7 +5,7 @@
 import { h, mount } from '../dom';
 import { fmtShort, t } from '../i18n';
 import { formatFen } from '../money';
-import { toBackendError } from '../backend/errors';
+import { errorText } from '../error-text';
 import type { ExportFormat, Shift, ZReport } from '../backend/types';
 import type { Ctx } from '../context';
 import { shiftReportView, zReportView } from './till-report';
@@ -16,7 +16,7 @@ export function shiftsScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
   let picked: string | null = null;
   const list = h('div', { class: 'table-wrap' });
   const side = h('aside', { class: 'detail', 'data-test': 'shift-detail' });
-  const fail = (e: unknown) => ctx.toast(toBackendError(e).message, 'error');
+  const fail = (e: unknown) => ctx.toast(errorText(e), 'error');
   const root = h('section', { class: 'shifts', 'data-screen': 'shifts' },
     h('div', { class: 'filters' },
       ctx.can('close_day') && h('button', { class: 'primary', 'data-test': 'close-day', onclick: () => void closeDay() }, t('till.closeDay')),
