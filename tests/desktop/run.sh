@@ -23,10 +23,16 @@ export PAYDESK_MACHINE_KEY=${PAYDESK_MACHINE_KEY:-$(mktemp -d)/machine.key}
 export RUST_LOG=${RUST_LOG:-warn}
 # Ports of tauri-driver and its WebKitWebDriver (override to run several suites at once).
 export TAURI_DRIVER_PORT=${TAURI_DRIVER_PORT:-4444}
-exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
+# The apps' temporary files (a demo home each) go to a folder of their own, removed at the end: an
+# app stopped by the driver never removes its demo home. Failure screenshots stay in $TMPDIR.
+export PAYDESK_FAILURES=${TMPDIR:-/tmp}
+scratch=$(mktemp -d)
+export TMPDIR=$scratch
+set +e
+xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
   set -euo pipefail
   port=$TAURI_DRIVER_PORT
-  tauri-driver --port $port --native-port $((port + 1)) >"${TMPDIR:-/tmp}/tauri-driver-$port.log" 2>&1 &
+  tauri-driver --port $port --native-port $((port + 1)) >"$PAYDESK_FAILURES/tauri-driver-$port.log" 2>&1 &
   driver=$!
   trap "kill $driver 2>/dev/null || true" EXIT
   # One suite per screen area (e2e.mjs, e2e-*.mjs); each starts the app afresh in demo mode.
@@ -38,3 +44,6 @@ exec xvfb-run -a -s "-screen 0 1800x900x24" bash -c '
   done
   exit $status
 ' "$here" "$app"
+status=$?
+rm -rf "$scratch"
+exit $status

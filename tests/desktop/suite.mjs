@@ -26,7 +26,7 @@ export function suite(name) {
       catch (e) {
         results.push([title, false]);
         console.log(`FAIL ${title}: ${e.stack ?? e}`);
-        const file = join(process.env.TMPDIR || '/tmp', `paydesk-${name}-failure.png`);
+        const file = join(process.env.PAYDESK_FAILURES || process.env.TMPDIR || '/tmp', `paydesk-${name}-failure.png`);
         try { writeFileSync(file, await wd.screenshot()); console.log(`     screenshot: ${file}`); } catch { /* no session */ }
         throw e;
       }
