@@ -23,7 +23,8 @@ fn icbc(deposits: &[(String, i64, &str)]) -> Vec<u8> {
 #[test]
 fn settle_import_reconcile_resolve_and_the_chain() {
     let cli = Cli::new();
-    let _demo = Service::start(Some(cli.home.path()), &["demo", "--sim-listen", "127.0.0.1:0", "--listen", "127.0.0.1:0", "--history-days", "6"]);
+    let args = paydesk_e2e::demo_args(6);
+    let _demo = Service::start(Some(cli.home.path()), &args.iter().map(String::as_str).collect::<Vec<_>>());
     let day = today().checked_sub_days(Days::new(3)).unwrap();
     let (d, next) = (day.to_string(), day.succ_opt().unwrap().to_string());
     // The wallets pay a day out the next morning: read both days.

@@ -2,9 +2,7 @@
 
 use std::process::Stdio;
 
-use paydesk_e2e::{paydesk, sandbox_accounts, Cli, Service};
-
-const DEMO: [&str; 7] = ["demo", "--listen", "127.0.0.1:0", "--sim-listen", "127.0.0.1:0", "--history-days", "0"];
+use paydesk_e2e::{demo_args, paydesk, sandbox_accounts, Cli, Service};
 
 /// A real shop's home: one account, one order.
 fn real_home(sim: &Service) -> Cli {
@@ -26,16 +24,18 @@ fn demo_leaves_a_real_home_alone() {
     let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
     let shop = real_home(&sim);
     let before = snapshot(&shop);
+    let args = demo_args(0);
+    let demo_cmd: Vec<&str> = args.iter().map(String::as_str).collect();
     // PAYDESK_HOME alone does not make the demo use it: a fresh temporary home.
     let mut cmd = paydesk();
-    cmd.env("PAYDESK_HOME", shop.home.path()).arg("--json").args(DEMO).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    cmd.env("PAYDESK_HOME", shop.home.path()).arg("--json").args(&demo_cmd).stdout(Stdio::piped()).stderr(Stdio::inherit());
     let demo = Service::start_command(cmd, "demo");
     let used = demo.banner()["home"].as_str().unwrap().to_string();
     assert_ne!(std::path::Path::new(&used), shop.home.path(), "a temporary home");
     drop(demo);
     assert_eq!(snapshot(&shop), before, "the shop's home is untouched");
     // --home naming a real shop's home is refused, naming what makes it real.
-    let r = shop.run(&DEMO);
+    let r = shop.run(&demo_cmd);
     assert_eq!(r.code, 2, "{r:?}");
     assert!(r.stderr.contains("real shop") && r.stderr.contains("sb"), "{}", r.stderr);
     assert_eq!(snapshot(&shop), before, "still untouched");
@@ -44,11 +44,13 @@ fn demo_leaves_a_real_home_alone() {
 #[test]
 fn the_demo_till_takes_alipay_wechat_and_unionpay() {
     let home = tempfile::tempdir().unwrap();
-    let demo = Service::start(Some(home.path()), &DEMO);
+    let args = demo_args(0);
+    let demo_cmd: Vec<&str> = args.iter().map(String::as_str).collect();
+    let demo = Service::start(Some(home.path()), &demo_cmd);
     let sim_url = demo.banner()["simulator"].as_str().unwrap().to_string();
     let cli = Cli { home };
     // A second demo (or serve) on this home is refused while it runs.
-    let r = cli.run(&DEMO);
+    let r = cli.run(&demo_cmd);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.stderr.contains(&format!("pid {}", demo.child.id())) && r.stderr.contains("paydesk demo"), "{}", r.stderr);
     // QR codes of each wallet, paid by the simulated customer.

@@ -233,7 +233,7 @@ fn three_tills_one_book() {
         seen = pg(&url).query_one("SELECT COUNT(*) FROM orders WHERE till = 'T1'", &[]).map(|r| r.get::<_, i64>(0) as usize).unwrap_or(0);
         seen > before
     });
-    tills[0].svc = None; // Service's drop sends SIGKILL
+    tills[0].svc.take().expect("serving").kill();
     eprintln!("T1 killed with {} of its {} orders in the shared book", seen, before + 400);
     tills[0].serve();
     until(60, "T1 to finish after its restart", || all_synced(&url, &tills));

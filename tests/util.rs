@@ -6,6 +6,7 @@ pub mod fixtures;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The `paydesk` binary built next to this test executable (`target/<profile>/paydesk`), or in
 /// `$CARGO_TARGET_DIR/<profile>/` when the build directory is kept apart from the target
@@ -124,6 +125,12 @@ pub struct Service {
 }
 
 impl Service {
+    /// Kills the service at once (SIGKILL), as a crash would.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
     /// Starts `paydesk --json ARGS…` and waits for its listening line.
     pub fn start(home: Option<&Path>, args: &[&str]) -> Service {
         let mut cmd = paydesk();
@@ -174,10 +181,32 @@ impl Service {
 }
 
 impl Drop for Service {
+    /// Stops the service as an operator would (SIGTERM: it shuts down and removes what it made,
+    /// e.g. the demo's temporary home), and kills it only if it has not ended within 5 s.
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        let end = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < end {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `paydesk demo` on ports of its own (simulator, local API and callbacks), with `history_days`
+/// of sales history: demos of tests running side by side never meet on a default port.
+pub fn demo_args(history_days: u32) -> Vec<String> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port");
+    ["demo", "--listen", "127.0.0.1:0", "--sim-listen", "127.0.0.1:0", "--callback-listen", &format!("127.0.0.1:{port}"), "--history-days", &history_days.to_string()]
+        .map(str::to_string)
+        .to_vec()
 }
 
 /// The machine key the test's `paydesk` runs seal imported keys with: one per test home, inside
