@@ -154,3 +154,23 @@ fn import_seals_the_key_files_into_the_home() {
     assert!(r.stdout.contains("sealed for account \\\"sb\\\"") || r.stderr.contains("sealed for account \"sb\""), "{r:?}");
     assert!(!cli.home.path().join("keys/thief.private_key_file.sealed").exists());
 }
+
+#[test]
+fn a_relative_home_works_like_an_absolute_one() {
+    let sim = Service::start(None, &["sim", "--listen", "127.0.0.1:0"]);
+    let parent = tempfile::tempdir().unwrap();
+    let home = parent.path().join("shop");
+    let run = |args: &[&str]| {
+        let out = paydesk_e2e::paydesk().current_dir(parent.path()).env("PAYDESK_MACHINE_KEY", paydesk_e2e::machine_key(&home)).arg("--home").arg("shop").args(args).output().unwrap();
+        assert!(out.status.success(), "paydesk {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    run(&["init", "--till", "T1"]);
+    // Key files imported through a relative home land in its keys/ folder, sealed, and are read
+    // back from there (they were once looked for in shop/shop/keys).
+    let file = sandbox_accounts(&home, &sim.url());
+    run(&["accounts", "import", file.to_str().unwrap()]);
+    assert!(home.join("keys/sb.private_key_file.sealed").exists());
+    let paid: serde_json::Value = serde_json::from_str(&run(&["--json", "pay", "--amount", "1.00", "--auth-code", "990000000000000001"])).unwrap();
+    assert_eq!(paid["status"], "success", "{paid}");
+}

@@ -9,15 +9,17 @@ use serde::{Deserialize, Serialize};
 use crate::ids::TillId;
 use crate::money::Money;
 
-/// Resolves the home directory from an explicit flag, then the environment, then the platform.
+/// Resolves the home directory from an explicit flag, then the environment, then the platform —
+/// as an absolute path (relative to the working directory when given relative).
 pub fn resolve_home(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_path_buf();
-    }
-    if let Some(p) = std::env::var_os("PAYDESK_HOME").filter(|v| !v.is_empty()) {
-        return PathBuf::from(p);
-    }
-    dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("paydesk")
+    let home = match (flag, std::env::var_os("PAYDESK_HOME").filter(|v| !v.is_empty())) {
+        (Some(p), _) => p.to_path_buf(),
+        (None, Some(p)) => PathBuf::from(p),
+        (None, None) => dirs::data_dir().unwrap_or_else(|| PathBuf::from(".")).join("paydesk"),
+    };
+    // Absolute from here on: paths kept in the book and settings (key files) are resolved against
+    // the home, and a relative one would be resolved twice (`shop/shop/keys/…`).
+    std::path::absolute(&home).unwrap_or(home)
 }
 
 /// How channels reach us with callbacks.
