@@ -238,11 +238,7 @@ impl<R: BufRead> Iterator for ZmRows<R> {
 impl<R: BufRead + Send> paydesk_core::statement::StatementSource for ZmRows<R> {
     fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
         while let Some(l) = self.next_line() {
-            let l = l?;
-            lines.push(l).map_err(|message| err(0, message))?;
-            if lines.len().is_multiple_of(65_536) {
-                progress(lines.len() as u64);
-            }
+            lines.push_read(l?, progress)?;
         }
         Ok(())
     }

@@ -433,10 +433,7 @@ impl<R: BufRead + Send> paydesk_core::statement::StatementSource for BillReader<
     fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
         while let Some(l) = self.next_line() {
             // Fields were checked against MAX_FIELD with their line: this cannot fail.
-            lines.push(l?).map_err(|message| StatementError { line: 0, message })?;
-            if lines.len().is_multiple_of(65_536) {
-                progress(lines.len() as u64);
-            }
+            lines.push_read(l?, progress)?;
         }
         Ok(())
     }

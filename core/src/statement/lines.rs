@@ -116,6 +116,16 @@ impl StatementLines {
         (self.words.len() - 1) as u16
     }
 
+    /// Adds a line read from a statement ([`StatementLines::push`]), telling `progress` the count
+    /// of lines every 65,536: the one step of every parser's `read_into`.
+    pub fn push_read(&mut self, l: LineRef<'_>, progress: &mut dyn FnMut(u64)) -> Result<(), super::StatementError> {
+        self.push(l).map_err(|message| super::StatementError { line: 0, message })?;
+        if self.len().is_multiple_of(65_536) {
+            progress(self.len() as u64);
+        }
+        Ok(())
+    }
+
     /// Adds a line. Fails (naming the field) only for a number longer than [`MAX_FIELD`] bytes
     /// or more than 65,535 distinct statuses/merchants — neither occurs in a real statement.
     pub fn push(&mut self, l: LineRef<'_>) -> Result<(), String> {

@@ -73,11 +73,7 @@ pub trait StatementSource: Iterator<Item = Result<StatementRow, StatementError>>
     /// Parsers override it to hand over borrowed lines instead of allocating a row per line.
     fn read_into(&mut self, lines: &mut StatementLines, progress: &mut dyn FnMut(u64)) -> Result<(), StatementError> {
         for r in &mut *self {
-            let r = r?;
-            lines.push(r.as_line()).map_err(|message| StatementError { line: 0, message })?;
-            if lines.len().is_multiple_of(65_536) {
-                progress(lines.len() as u64);
-            }
+            lines.push_read(r?.as_line(), progress)?;
         }
         Ok(())
     }
