@@ -12,10 +12,10 @@ use paydesk_core::settle::chain::{day_chain, DayChain, Link, LinkState};
 use paydesk_core::store::{BankItem, BankRunRecord};
 use serde_json::json;
 
-use super::recon::{parse_day, EXIT_DISCREPANCIES};
+use super::recon::{parse_day, yuan, EXIT_DISCREPANCIES};
 use crate::ctx;
 use crate::i18n::{catalog as m, t, tr};
-use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
+use crate::out::{CliError, Out, EXIT_OK};
 
 #[derive(Subcommand, Debug)]
 pub(crate) enum BankCmd {
@@ -55,12 +55,7 @@ pub(crate) fn leg(p: &Arc<paydesk_core::Payments>, home: &Path) -> BankLeg {
 }
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
-    let exit = if matches!(e.code(), "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit, order_no: None }
-}
-
-fn yuan(f: i64) -> String {
-    paydesk_core::export::txt::grouped_money(f)
+    super::settlement::leg_error(e.code(), e)
 }
 
 fn run_line(r: &BankRunRecord) -> String {

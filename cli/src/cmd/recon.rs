@@ -189,6 +189,16 @@ pub(crate) fn parse_day(field: &str, s: &str, today: NaiveDate) -> Result<NaiveD
     }
 }
 
+/// `--date` (default yesterday) to `--to` (default the same day): at most 92 days, in order.
+pub(crate) fn day_range(date: Option<&str>, to: Option<&str>, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), CliError> {
+    let from = parse_day("date", date.unwrap_or("yesterday"), today)?;
+    let to = to.map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
+    if to < from || (to - from).num_days() > 92 {
+        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
+    }
+    Ok((from, to))
+}
+
 fn exit_of(e: &paydesk_core::reconcile::ReconError) -> i32 {
     match e.code() {
         "invalid" | "bad_statement" => EXIT_INVALID,
@@ -202,7 +212,7 @@ fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
     CliError::coded(e.code(), e, exit)
 }
 
-fn yuan(f: i64) -> String {
+pub(crate) fn yuan(f: i64) -> String {
     paydesk_core::export::txt::grouped_money(f)
 }
 
@@ -287,12 +297,7 @@ struct Failed {
 
 async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, CliError> {
     let formats = a.export.iter().map(|f| f.parse::<Format>().map_err(|e| CliError::invalid("export", e))).collect::<Result<Vec<_>, _>>()?;
-    let today = rec.today();
-    let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
-    let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
-    if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
-    }
+    let (from, to) = day_range(a.date.as_deref(), a.to.as_deref(), rec.today())?;
     if a.leg == "bank" {
         if a.file.is_some() || a.account.is_some() {
             return Err(CliError::invalid("leg", "the bank leg runs every account of a day: import bank files with `paydesk bank import`"));

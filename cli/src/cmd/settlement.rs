@@ -10,7 +10,7 @@ use paydesk_core::settle::{FundInput, SettleError, Settler};
 use paydesk_core::store::{PayoutRecord, SettleDay};
 use serde_json::json;
 
-use super::recon::{parse_day, EXIT_DISCREPANCIES};
+use super::recon::{day_range, yuan, EXIT_DISCREPANCIES};
 use crate::ctx;
 use crate::i18n::{catalog as m, t, tr};
 use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_OK};
@@ -38,13 +38,14 @@ pub(crate) fn settler(p: &Arc<paydesk_core::Payments>, home: &Path) -> Settler {
     Settler::new(p.clone(), home, Arc::new(paydesk_channels::funds::FundParsers))
 }
 
-pub(crate) fn err(e: SettleError) -> CliError {
-    let exit = if matches!(e.code(), "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE };
-    CliError { code: e.code(), message: e.to_string(), exit, order_no: None }
+/// An error of the third leg (fund flows, bank statements): a refused input exits 2, anything
+/// else 1.
+pub(crate) fn leg_error(code: &'static str, e: impl std::fmt::Display) -> CliError {
+    CliError::coded(code, e, if matches!(code, "invalid" | "bad_statement") { EXIT_INVALID } else { EXIT_FAILURE })
 }
 
-fn yuan(f: i64) -> String {
-    paydesk_core::export::txt::grouped_money(f)
+fn err(e: SettleError) -> CliError {
+    leg_error(e.code(), e)
 }
 
 fn batch(p: &PayoutRecord) -> String {
@@ -84,12 +85,7 @@ fn day_line(d: &SettleDay, payouts: &[PayoutRecord]) -> String {
 pub(crate) async fn settle(home: &Path, a: SettleArgs, o: &Out) -> Result<i32, CliError> {
     let p = ctx::open(home)?;
     let s = settler(&p, home);
-    let today = s.today();
-    let from = parse_day("date", a.date.as_deref().unwrap_or("yesterday"), today)?;
-    let to = a.to.as_deref().map(|d| parse_day("to", d, today)).transpose()?.unwrap_or(from);
-    if to < from || (to - from).num_days() > 92 {
-        return Err(CliError::invalid("to", t(m::RECON_TO_RANGE)));
-    }
+    let (from, to) = day_range(a.date.as_deref(), a.to.as_deref(), s.today())?;
     if a.file.is_some() && (a.account.is_none() || to != from) {
         return Err(CliError::invalid("file", t(m::SETTLE_FILE_ONE)));
     }
