@@ -6,6 +6,7 @@ mod ctx;
 mod i18n;
 mod out;
 mod qr;
+mod signals;
 
 use std::path::PathBuf;
 

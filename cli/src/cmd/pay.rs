@@ -115,7 +115,7 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
     };
     // Listening before saying so: a Ctrl-C right after "waiting…" closes the QR instead of
     // killing the process with the order open.
-    let mut interrupt = Interrupt::listen()?;
+    let mut interrupt = crate::signals::Signals::interrupt()?;
     if !o.json {
         note(&tr!(PAY_WAITING, secs = secs));
     }
@@ -130,26 +130,6 @@ pub(crate) async fn pay(home: &Path, a: PayArgs, o: &Out) -> Result<i32, CliErro
             Ok(print_order(o, &done))
         }
         _ = interrupt.recv() => cancel_qr(&p, &no, &until, o).await,
-    }
-}
-
-/// Ctrl-C, heard from the moment [`Interrupt::listen`] returns (`tokio::signal::ctrl_c` listens
-/// only once first polled, and until then a Ctrl-C ends the process the default way).
-struct Interrupt(#[cfg(unix)] tokio::signal::unix::Signal);
-
-impl Interrupt {
-    fn listen() -> Result<Interrupt, CliError> {
-        #[cfg(unix)]
-        return tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).map(Interrupt).map_err(CliError::other);
-        #[cfg(not(unix))]
-        Ok(Interrupt())
-    }
-
-    async fn recv(&mut self) {
-        #[cfg(unix)]
-        self.0.recv().await;
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -177,7 +157,7 @@ async fn cancel_qr(p: &Payments, no: &OrderNo, until: &str, o: &Out) -> Result<i
 /// moves to another account), then waits for the charge. Ctrl-C leaves the charge to recovery
 /// and says so, with the order number.
 async fn barcode(p: &Payments, input: BarcodeInput, o: &Out) -> Result<i32, CliError> {
-    let mut interrupt = Interrupt::listen()?;
+    let mut interrupt = crate::signals::Signals::interrupt()?;
     let mut events = p.subscribe();
     let amount = input.amount;
     let current: std::sync::Arc<std::sync::Mutex<Option<OrderNo>>> = Default::default();

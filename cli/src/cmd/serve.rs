@@ -26,19 +26,6 @@ pub(crate) struct ServeArgs {
     callback_listen: Option<SocketAddr>,
 }
 
-/// Ctrl-C, or (on Unix) SIGTERM from a service manager or `kill`.
-async fn stop_signal() {
-    #[cfg(unix)]
-    if let Ok(mut term) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-        return;
-    }
-    let _ = tokio::signal::ctrl_c().await;
-}
-
 /// What the banner shows: where the local API and the callbacks listen.
 struct Bound {
     local: SocketAddr,
@@ -54,6 +41,8 @@ impl Bound {
 /// Starts the service (listeners, tunnel, recovery, follower, notifications) and waits for Ctrl-C
 /// or SIGTERM; `lock` is the home's service lock, held until then. With `backups`, the book is also backed up daily and when the service stops.
 async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, listen: Listen, backups: bool, o: &Out, banner: impl FnOnce(&Bound) -> (serde_json::Value, String)) -> Result<i32, CliError> {
+    // Listening from the start: a stop right after the banner still shuts the service down.
+    let mut stop_signal = crate::signals::Signals::stop()?;
     let rec = Arc::new(paydesk_core::reconcile::Reconciler::new(p.clone(), home, Arc::new(paydesk_channels::statement::Parsers)));
     let leg = Arc::new(super::bank::leg(&p, home));
     let backup = (backups && p.settings().backup.enabled).then(|| (p.store().clone(), home.to_path_buf(), p.settings().backup.clone()));
@@ -75,7 +64,7 @@ async fn run_service(home: &Path, mut lock: ServiceLock, p: Arc<Payments>, liste
     v["recovered"] = json!(svc.recovered);
     let recovered = svc.recovered;
     o.print(&v, || format!("{text}\n{}", tr!(RECOVERED, count = recovered)));
-    stop_signal().await;
+    stop_signal.recv().await;
     let _ = stop.send(true);
     svc.shutdown().await;
     if let Some((store, home, settings)) = backup {
