@@ -18,7 +18,7 @@
 # reconciliation day with planted differences); the shop's people set up through core's auth
 # functions as the app's first start and Users screen do (the CLI has no users command); then
 # through the `paydesk` CLI: API keys (one revoked), a paid and partly refunded QR order, a closed
-# one, a paid and a refused barcode payment, yesterday's reconciliation and one discrepancy
+# one, a paid and a refused barcode payment, one revoked the same day, yesterday's reconciliation and one discrepancy
 # resolved. A migration that adds data of its own should add the CLI steps that write it below.
 #
 # Existing fixtures are never rewritten by the first form: a fixture is the record of what a book
@@ -97,6 +97,9 @@ print(*[x.getsockname()[1] for x in s])')
   # Barcode payments: one paid, one refused by the payer.
   pd pay --amount 5.00 --auth-code 990000000000000001 >/dev/null
   pd pay --amount 7.00 --auth-code 990000000000000007 >/dev/null || [ $? = 3 ]   # refused by the payer
+  # The owner's same-day revoke (17): a barcode payment revoked, a refund of kind `revoke`.
+  no=$(pd pay --amount 9.90 --auth-code 990000000000000001 | json '["order_no"]')
+  pd revoke "$no" --reason "fixture: 顾客取消" >/dev/null
   # Yesterday's reconciliation (planted differences), one of them resolved.
   pd reconcile --account sandbox-main >/dev/null || [ $? = 6 ]   # 6: open discrepancies
   item=$( (pd reconcile --account sandbox-main --show || true) | python3 -c '

@@ -94,6 +94,37 @@ async fn payments_through_the_api() {
 }
 
 #[tokio::test]
+async fn a_same_day_revoke_through_the_api() {
+    let api = Api::new().await;
+    let key = api.key(&["payments:read", "payments:write", "refunds:write"]);
+    let (s, bc) = api.call("POST", "/api/v1/payments", Some(&key), Some("rv-pay"), Some(json!({"amount": "6.50", "auth_code": "990000000000000001"}))).await;
+    assert_eq!((s, bc["status"].as_str()), (200, Some("success")), "{bc}");
+    let no = bc["order_no"].as_str().unwrap();
+    let path = format!("/api/v1/payments/{no}/revoke");
+    // A body it cannot read names it; without an Idempotency-Key nothing is done.
+    let (s, bad) = api.call("POST", &path, Some(&key), Some("rv-1"), Some(json!({"amount": "6.50"}))).await;
+    assert_eq!((s, bad["error"]["field"].as_str()), (400, Some("body")), "{bad}");
+    let (s, _) = api.call("POST", &path, Some(&key), None, None).await;
+    assert_eq!(s, 400);
+    // No body at all is a revoke of the whole payment; the same key is the same revoke.
+    let mut first = None;
+    for _ in 0..2 {
+        let (s, r) = api.call("POST", &path, Some(&key), Some("rv-1"), None).await;
+        assert_eq!((s, r["kind"].as_str(), r["status"].as_str(), r["amount_fen"].as_i64()), (201, Some("revoke"), Some("success"), Some(650)), "{r}");
+        assert!(first.get_or_insert(r["refund_no"].clone()) == &r["refund_no"]);
+    }
+    let (_, got) = api.call("GET", &format!("/api/v1/payments/{no}"), Some(&key), None, None).await;
+    assert_eq!((got["status"].as_str(), got["refunds"].as_array().unwrap().len()), (Some("refunded"), 1), "{got}");
+    // Revoked: a refund finds nothing left, a new revoke is a conflict.
+    let (s, r) = api.call("POST", &path, Some(&key), Some("rv-2"), None).await;
+    assert_eq!((s, r["error"]["code"].as_str()), (409, Some("conflict")), "{r}");
+    // Without the refunds scope, refused.
+    let read = api.key(&["payments:read"]);
+    let (s, _) = api.call("POST", &path, Some(&read), Some("rv-3"), None).await;
+    assert_eq!(s, 403);
+}
+
+#[tokio::test]
 async fn the_key_is_who_pays_and_refunds_an_operator_is_a_label() {
     let api = Api::new().await;
     let key = api.key(&["payments:read", "payments:write", "refunds:write"]);
@@ -150,7 +181,7 @@ async fn openapi_document_matches_the_routes() {
     assert_eq!(doc["openapi"], "3.0.3");
     let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
     paths.sort();
-    assert_eq!(paths, ["/api/v1/payments", "/api/v1/payments/{order_no}", "/api/v1/payments/{order_no}/close", "/api/v1/payments/{order_no}/query", "/api/v1/payments/{order_no}/refunds", "/openapi.json"]);
+    assert_eq!(paths, ["/api/v1/payments", "/api/v1/payments/{order_no}", "/api/v1/payments/{order_no}/close", "/api/v1/payments/{order_no}/query", "/api/v1/payments/{order_no}/refunds", "/api/v1/payments/{order_no}/revoke", "/openapi.json"]);
     // Every documented operation answers (not 404/405) on the live server.
     let key = api.key(&["payments:read", "payments:write", "refunds:write"]);
     for (path, item) in doc["paths"].as_object().unwrap() {

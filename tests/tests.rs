@@ -17,6 +17,7 @@ mod notify;
 mod recon_cli;
 mod recovery;
 mod report;
+mod revoke;
 mod routing;
 mod service;
 mod till;

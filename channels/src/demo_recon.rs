@@ -119,7 +119,7 @@ impl Seeder<'_> {
         let no = order_no.parse().map_err(|e: paydesk_core::ids::IdError| e.to_string())?;
         let refund_no = self.numbers.next_refund_no(when);
         let amount = Money::from_fen(fen).map_err(|e| e.to_string())?;
-        let r = NewRefund { refund_no: refund_no.clone(), order_no: no, amount, reason: Some("demo".into()), operator: Some("李老板".into()), principal: paydesk_core::Principal::System, created_at: when, idempotency_key: None };
+        let r = NewRefund { refund_no: refund_no.clone(), order_no: no, amount, reason: Some("demo".into()), operator: Some("李老板".into()), principal: paydesk_core::Principal::System, created_at: when, idempotency_key: None, kind: Default::default() };
         self.store.insert_refund(&r).map_err(|e| e.to_string())?;
         self.store.apply_refund(&refund_no, RefundStatus::Success, Some("SRDEMO"), None, EventSource::ChannelReply, when).map_err(|e| e.to_string())?;
         self.sim.update("sandbox", self.merchant, order_no, |t| {

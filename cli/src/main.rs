@@ -49,6 +49,8 @@ enum Command {
     Close(OrderArg),
     /// Refund a paid order, in part or in full.
     Refund(cmd::settle::RefundArgs),
+    /// Revoke (撤销) a payment made today: the whole amount goes back and the channel charges no fee.
+    Revoke(cmd::settle::RevokeArgs),
     /// List orders.
     Orders(cmd::orders::OrdersArgs),
     /// Show one order with its refunds and event history.
@@ -159,6 +161,7 @@ async fn run(cli: Cli) -> Result<i32, out::CliError> {
         Command::Query(a) => cmd::settle::query(&home, &a.order, &o).await,
         Command::Close(a) => cmd::settle::close(&home, &a.order, &o).await,
         Command::Refund(a) => cmd::settle::refund(&home, a, &o).await,
+        Command::Revoke(a) => cmd::settle::revoke(&home, a, &o).await,
         Command::Orders(a) => cmd::orders::list(&home, a, &o),
         Command::Show(a) => cmd::orders::show(&home, &a.order, &o),
         Command::Serve(a) => cmd::serve::serve(&home, a, &o).await,

@@ -52,7 +52,7 @@ pub use account::{AccountConfig, AccountsFile};
 pub use channel::{Channel, ChannelError};
 pub use ids::{NumberGen, OrderNo, RefundNo, TillId};
 pub use money::Money;
-pub use order::{EventSource, Method, Order, OrderStatus, PayKind, Refund, RefundStatus};
+pub use order::{EventSource, Method, Order, OrderStatus, PayKind, Refund, RefundKind, RefundStatus};
 pub use payments::{PayError, Payments};
 pub use principal::Principal;
 pub use store::Store;

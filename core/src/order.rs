@@ -449,6 +449,34 @@ impl FromStr for RefundStatus {
     }
 }
 
+/// How money goes back: a refund (the channel's refund, by our refund number), or a same-day
+/// revoke of the whole payment (Alipay/WeChat Pay cancel/reverse, UnionPay `31` 消费撤销): the
+/// trade itself is undone — no fee is charged — and it is followed by querying the order, never
+/// by a refund query (the channel has no refund of that number: asking would resend it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundKind {
+    #[default]
+    Refund,
+    Revoke,
+}
+
+impl RefundKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundKind::Refund => "refund",
+            RefundKind::Revoke => "revoke",
+        }
+    }
+}
+
+impl FromStr for RefundKind {
+    type Err = ParseEnumError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [RefundKind::Refund, RefundKind::Revoke].into_iter().find(|v| v.as_str() == s).ok_or_else(|| ParseEnumError { what: "refund kind", value: s.into(), expected: "refund, revoke" })
+    }
+}
+
 /// Decides a refund status change; `Ok(false)` = already there.
 pub fn refund_transition(from: RefundStatus, to: RefundStatus) -> Result<bool, (RefundStatus, RefundStatus)> {
     use RefundStatus::*;
@@ -466,6 +494,9 @@ pub struct Refund {
     pub shift_no: Option<String>,
     pub refund_no: RefundNo,
     pub order_no: OrderNo,
+    /// A refund, or the same-day revoke of the whole payment.
+    #[serde(default)]
+    pub kind: RefundKind,
     pub amount: Money,
     pub reason: Option<String>,
     pub status: RefundStatus,

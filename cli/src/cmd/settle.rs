@@ -1,9 +1,9 @@
-//! `query`, `close`, `refund`: settling an order after it was taken.
+//! `query`, `close`, `refund`, `revoke`: settling an order after it was taken.
 
 use std::path::Path;
 
 use clap::Args;
-use paydesk_core::payments::RefundRequestInput;
+use paydesk_core::payments::{RefundRequestInput, RevokeInput};
 use paydesk_core::{EventSource, Money, OrderNo, OrderStatus, Principal};
 use paydesk_server::api::{payment_json, refund_json};
 
@@ -62,9 +62,38 @@ pub(crate) async fn refund(home: &Path, a: RefundArgs, o: &Out) -> Result<i32, C
     let amount = Money::parse_payment(&a.amount, p.max_amount()).map_err(|e| CliError::invalid("amount", e))?;
     let r = p.refund(RefundRequestInput { order_no: no, amount, reason: a.reason, operator: a.operator }, &Principal::os()).await?;
     o.print(&refund_json(&r), || tr!(REFUND_LINE, refund = r.refund_no, amount = r.amount, order = r.order_no, status = refund_status_word(r.status)));
-    Ok(match r.status {
+    Ok(refund_exit(&r))
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct RevokeArgs {
+    /// Order number of a payment made today (Beijing time).
+    order: String,
+    /// Reason (kept with the revoke).
+    #[arg(long)]
+    reason: Option<String>,
+    /// A label for who revokes (shown, not trusted: the revoke records the OS user running this
+    /// command).
+    #[arg(long)]
+    operator: Option<String>,
+}
+
+/// Revokes (撤销) a payment made today: the whole amount goes back and the channel charges no fee.
+pub(crate) async fn revoke(home: &Path, a: RevokeArgs, o: &Out) -> Result<i32, CliError> {
+    let no = parse_order(&a.order)?;
+    let p = ctx::open(home)?;
+    let r = p.revoke(RevokeInput { order_no: no, reason: a.reason, operator: a.operator }, &Principal::os()).await?;
+    o.print(&refund_json(&r), || tr!(REVOKE_LINE, refund = r.refund_no, amount = r.amount, order = r.order_no, status = refund_status_word(r.status)));
+    if !r.status.is_final() {
+        note(&tr!(REVOKE_PENDING, order = r.order_no));
+    }
+    Ok(refund_exit(&r))
+}
+
+fn refund_exit(r: &paydesk_core::Refund) -> i32 {
+    match r.status {
         paydesk_core::RefundStatus::Success => EXIT_OK,
         paydesk_core::RefundStatus::Failed => EXIT_NOT_PAID,
         paydesk_core::RefundStatus::Pending | paydesk_core::RefundStatus::Processing => EXIT_PENDING,
-    })
+    }
 }

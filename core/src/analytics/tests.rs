@@ -87,7 +87,7 @@ impl Book {
         let at = local(at);
         let r = self
             .store
-            .insert_refund(&NewRefund { refund_no: self.gen.next_refund_no(at), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: at, idempotency_key: None })
+            .insert_refund(&NewRefund { refund_no: self.gen.next_refund_no(at), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: at, idempotency_key: None, kind: Default::default() })
             .unwrap();
         self.store.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::ChannelReply, at).unwrap();
     }

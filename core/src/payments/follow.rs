@@ -23,11 +23,21 @@ impl Payments {
             }
         }
         let raw = st.raw_status.as_str();
+        if st.state == TradeState::Closed && order.status == OrderStatus::Success {
+            // A revoke of ours in flight: the closed trade is its outcome.
+            let open = self.store.refunds_of(no)?.into_iter().find(|r| r.kind == crate::order::RefundKind::Revoke && !r.status.is_final());
+            if let Some(r) = open {
+                self.revoke_done(&r, &format!("the channel reports the trade closed ({raw})"), source)?;
+                return Ok(self.store.order(no)?);
+            }
+        }
         let target = match &st.state {
             TradeState::Paid => Some((OrderStatus::Success, EventNote::coded("paid", &[("raw", raw)], format!("paid ({raw})")))),
             TradeState::Refunded if !order.status.is_final() || matches!(order.status, OrderStatus::Closed | OrderStatus::Failed) => {
                 Some((OrderStatus::Success, EventNote::coded("paid_refunds_reported", &[("raw", raw)], format!("paid, refunds reported by channel ({raw})"))))
             }
+            // A trade refunded in full is closed at the channel (Alipay; a revoke everywhere).
+            TradeState::Closed if order.status == OrderStatus::Refunded => None,
             TradeState::Closed => Some((OrderStatus::Closed, EventNote::coded("closed_at_channel", &[("raw", raw)], format!("closed at channel ({raw})")))),
             TradeState::Failed { code, message } => Some((OrderStatus::Failed, EventNote::coded("failed", &[("message", message), ("code", code)], format!("failed: {message} ({code})")))),
             TradeState::Waiting if order.status == OrderStatus::Pending => Some((OrderStatus::Processing, EventNote::coded("waiting", &[("raw", raw)], format!("waiting for payer ({raw})")))),

@@ -13,6 +13,7 @@ mod keyed;
 mod probe;
 mod qr;
 mod refund;
+mod revoke;
 mod route;
 mod tender;
 mod watched;
@@ -39,6 +40,7 @@ use crate::text::{SafeText, TextError};
 pub use admin::{watch_accounts, watch_limits, AccountHealth, AccountPatch};
 pub use probe::Probe;
 pub use refund::RefundRequestInput;
+pub use revoke::RevokeInput;
 pub use tender::TenderInput;
 
 /// Builds a channel for an account (provided by `paydesk-channels`).

@@ -9,7 +9,7 @@ use super::{order_ref, PayError, Payments};
 use crate::channel::{Channel, RefundRequest, RefundResult, RefundState};
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{EventSource, Order, Refund, RefundStatus};
+use crate::order::{EventSource, Order, Refund, RefundKind, RefundStatus};
 use crate::principal::Principal;
 use crate::store::{AuditEntry, NewRefund, Outcome};
 use crate::text::SafeText;
@@ -30,47 +30,57 @@ impl Payments {
 
     /// A refund that a client may safely retry: the same `key` returns the same refund.
     pub async fn refund_with_key(&self, input: RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
+        self.money_back(input, RefundKind::Refund, key, by).await
+    }
+
+    /// A refund or a same-day revoke (`kind`), replayed by its key, audited however it ends.
+    pub(super) async fn money_back(&self, input: RefundRequestInput, kind: RefundKind, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
         if let Some(k) = &key {
             if k.is_empty() || k.len() > 64 {
                 return Err(PayError::Invalid { field: "idempotency_key", message: "must be 1 to 64 characters".into() });
             }
             if let Some(r) = self.store.refund_by_idempotency_key(k)? {
-                if r.order_no != input.order_no || r.amount != input.amount {
-                    return Err(PayError::Conflict(format!("idempotency_key: already used for refund {} of {} yuan on {}", r.refund_no, r.amount, r.order_no)));
+                if r.order_no != input.order_no || r.amount != input.amount || r.kind != kind {
+                    return Err(PayError::Conflict(format!("idempotency_key: already used for {} {} of {} yuan on {}", r.kind.as_str(), r.refund_no, r.amount, r.order_no)));
                 }
                 return Ok(r);
             }
         }
         let (order_no, amount) = (input.order_no.clone(), input.amount);
-        let result = self.refund_new(input, key, by).await;
+        let result = self.refund_new(input, kind, key, by).await;
         let (outcome, detail) = match &result {
             Ok(r) => (Outcome::Ok, format!("{} {} yuan: {}", r.refund_no, r.amount, r.status.as_str())),
             Err(e @ (PayError::Invalid { .. } | PayError::Conflict(_) | PayError::NotFound(_))) => (Outcome::Denied, format!("{amount} yuan: {e}")),
             Err(e) => (Outcome::Failed, format!("{amount} yuan: {e}")),
         };
-        if let Err(e) = self.store.append_audit(&AuditEntry::by(by, "refund", Some(order_no.as_str()), outcome, detail, self.now())) {
+        if let Err(e) = self.store.append_audit(&AuditEntry::by(by, kind.as_str(), Some(order_no.as_str()), outcome, detail, self.now())) {
             tracing::error!("audit entry not written: {e}");
         }
         result
     }
 
-    async fn refund_new(&self, input: RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
-        if input.amount.is_zero() {
+    async fn refund_new(&self, input: RefundRequestInput, kind: RefundKind, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
+        if kind == RefundKind::Refund && input.amount.is_zero() {
             return Err(PayError::Invalid { field: "amount", message: "must be greater than zero".into() });
         }
         let reason = SafeText::parse_opt("reason", input.reason.as_deref(), 256)?.map(SafeText::into_string);
         let operator = super::operator_label(input.operator.as_deref())?;
         let order = self.store.order(&input.order_no)?;
-        if order.kind == crate::order::PayKind::Tender {
+        if kind == RefundKind::Revoke {
+            self.check_revoke(&order)?;
+        } else if order.kind == crate::order::PayKind::Tender {
             let no = self.next_refund_no(self.now())?;
             return self.refund_tender(&order, no, input, key, by);
         }
         let channel = self.channel(&order.account)?;
         let caps = channel.capabilities();
-        if !caps.refund {
+        if kind == RefundKind::Revoke && !caps.cancel {
+            return Err(PayError::Invalid { field: "order", message: format!("{} cannot revoke a payment: refund it instead", order.channel) });
+        }
+        if kind == RefundKind::Refund && !caps.refund {
             return Err(PayError::Invalid { field: "order", message: format!("{} does not support refunds", order.channel) });
         }
-        if !caps.partial_refund && input.amount != order.amount {
+        if kind == RefundKind::Refund && !caps.partial_refund && input.amount != order.amount {
             return Err(PayError::Invalid { field: "amount", message: format!("{} only refunds in full ({} yuan)", order.channel, order.amount) });
         }
         let now = self.now();
@@ -83,11 +93,12 @@ impl Payments {
             principal: by.clone(),
             created_at: now,
             idempotency_key: key.clone(),
+            kind,
         });
         let refund = match (inserted, &key) {
             // Another request with the same key wrote its refund first: that is this refund.
             (Err(e), Some(k)) => match self.store.refund_by_idempotency_key(k)? {
-                Some(r) if r.order_no == input.order_no && r.amount == input.amount => return Ok(r),
+                Some(r) if r.order_no == input.order_no && r.amount == input.amount && r.kind == kind => return Ok(r),
                 _ => return Err(e.into()),
             },
             (r, _) => r?,
@@ -98,7 +109,11 @@ impl Payments {
             PayError::Store(cause) => PayError::Unsettled { order_no: order.order_no.clone(), kind: order.kind, refund_no: Some(refund.refund_no.clone()), cause },
             other => other,
         };
-        self.send_refund(&order, &refund, &req, channel.as_ref()).await.map_err(unsettled)
+        let sent = match kind {
+            RefundKind::Refund => self.send_refund(&order, &refund, &req, channel.as_ref()).await,
+            RefundKind::Revoke => self.send_revoke(&order, &refund, channel.as_ref()).await,
+        };
+        sent.map_err(unsettled)
     }
 
     /// Sends a refund that is in the book and applies the channel's answer.
@@ -124,6 +139,9 @@ impl Payments {
         }
         let order = self.store.order(&refund.order_no)?;
         let channel = self.channel(&order.account)?;
+        if refund.kind == RefundKind::Revoke {
+            return self.follow_revoke(&order, &refund, channel.as_ref(), source).await;
+        }
         let req = RefundRequest { order: order_ref(&order), refund_no: refund.refund_no.clone(), amount: refund.amount, reason: refund.reason.clone(), notify_url: self.notify_url(&order.account), created_at: refund.created_at };
         let res = match channel.refund_query(&req).await {
             Ok(RefundResult { state: RefundState::NotFound, .. }) => {

@@ -109,7 +109,7 @@ impl Payments {
     /// Refunds a tender at the counter (cash from the drawer of the open shift): completed at once.
     pub(super) fn refund_tender(&self, order: &Order, refund_no: RefundNo, input: super::RefundRequestInput, key: Option<String>, by: &Principal) -> Result<Refund, PayError> {
         let now = self.now();
-        let r = NewRefund { refund_no, order_no: order.order_no.clone(), amount: input.amount, reason: input.reason, operator: input.operator, principal: by.clone(), created_at: now, idempotency_key: key };
+        let r = NewRefund { refund_no, order_no: order.order_no.clone(), amount: input.amount, reason: input.reason, operator: input.operator, principal: by.clone(), created_at: now, idempotency_key: key, kind: Default::default() };
         let refund = self.store.refund_tender(&r, now)?;
         self.emit(&self.store.order(&order.order_no)?);
         Ok(refund)

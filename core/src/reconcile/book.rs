@@ -35,6 +35,9 @@ pub struct BookRefund {
     pub status: RefundStatus,
     /// Shop-local time of its last change (when it succeeded, for final refunds).
     pub at: NaiveDateTime,
+    /// A same-day revoke of the whole payment: the statement shows it as the trade's reversal
+    /// (a refund line without number, a `31` line, a REVOKED trade), not under its number.
+    pub revoke: bool,
     pub seen: Cell<bool>,
 }
 

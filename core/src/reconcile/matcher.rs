@@ -18,7 +18,7 @@
 //!   number [`external::order_no`] / [`external::refund_no`] derives from it, and matches there.
 
 use chrono::{NaiveDate, NaiveDateTime};
-use rustc_hash::FxHashSet as HashSet;
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 pub use super::book::{Adjacent, BookOrder, BookOrders, BookRefund, BookView, Bulk};
 use super::external;
@@ -85,6 +85,8 @@ struct Acc<'a> {
     out: Outcome,
     /// Lines the book does not hold (a second one is a duplicate).
     missing_seen: HashSet<Seen<'a>>,
+    /// The book's same-day revokes by order: a reversal line is theirs.
+    revokes: HashMap<&'a str, &'a BookRefund>,
 }
 
 /// What identifies a line the book does not hold: its number (Paydesk's, or for an external
@@ -158,8 +160,7 @@ impl<'a> Acc<'a> {
             if o.status == OrderStatus::Success {
                 return self.flag(K::StatusDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid);
             }
-            self.out.matched.push(i);
-            return;
+            return self.reversal(i, r.order_no);
         }
         if !paid_here {
             return self.flag(K::StatusDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::PaidBookSays { amount: r.amount, status: o.status });
@@ -170,6 +171,14 @@ impl<'a> Acc<'a> {
         let want = expected_fee(r.amount, bp);
         if r.fee.abs() != want {
             return self.flag(K::FeeDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::Fee { expected: want, bp, charged: r.fee.abs() });
+        }
+        self.out.matched.push(i);
+    }
+
+    /// A reversal line of an order the book holds as closed or revoked: it is the revoke's line.
+    fn reversal(&mut self, i: usize, order_no: &str) {
+        if let Some(b) = self.revokes.get(order_no) {
+            b.seen.set(true);
         }
         self.out.matched.push(i);
     }
@@ -191,7 +200,7 @@ impl<'a> Acc<'a> {
                     Some(o) if o.status == OrderStatus::Success && o.refunded == 0 => {
                         self.flag(K::StatusDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid)
                     }
-                    Some(_) => self.out.matched.push(i),
+                    Some(_) => self.reversal(i, r.order_no),
                 };
             }
             let key = match r.refund_no {
@@ -220,7 +229,8 @@ impl<'a> Acc<'a> {
 
 /// Matches one account's statement of `input.day` against the book.
 pub fn match_day<'a>(input: &'a MatchInput<'a>) -> Outcome {
-    let mut acc = Acc { input, out: Outcome::default(), missing_seen: HashSet::default() };
+    let revokes = input.book.refunds.values().filter(|b| b.revoke).map(|b| (b.order_no.as_str(), b)).collect();
+    let mut acc = Acc { input, out: Outcome::default(), missing_seen: HashSet::default(), revokes };
     acc.out.matched.reserve(input.rows.len());
     let s = &mut acc.out.summary;
     let mut raw_fees = 0i64;

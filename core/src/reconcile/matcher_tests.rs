@@ -38,7 +38,7 @@ fn order(no: &str, status: OrderStatus, amount: i64, paid: Option<&str>) -> (Str
 }
 
 fn book_refund(no: &str, order: &str, amount: i64, status: RefundStatus, at: &str) -> BookRefund {
-    BookRefund { refund_no: no.into(), order_no: order.into(), amount, status, at: t(at), seen: Cell::new(false) }
+    BookRefund { refund_no: no.into(), order_no: order.into(), amount, status, at: t(at), revoke: false, seen: Cell::new(false) }
 }
 
 fn book(orders: Vec<(String, BookOrder)>, refunds: Vec<BookRefund>) -> BookView {
@@ -230,6 +230,29 @@ fn reversals_match_closed_orders_and_flag_paid_ones() {
     let o = run(&[revoked, reversed_paid, alipay_cancel], &b, &Adjacent::default());
     assert_eq!(kinds(&o), vec![(K::StatusDiffers, "P2".into())]);
     assert_eq!(o.matched, vec![0, 2]);
+}
+
+#[test]
+fn a_revoke_is_matched_by_the_reversal_line_and_missed_without_one() {
+    let revoked = |no: &str, order: &str| BookRefund { revoke: true, ..book_refund(no, order, 100, RefundStatus::Success, "2026-11-25 15:00:00") };
+    let mut wechat = pay("P1", 100, 0, "2026-11-25 10:00:00");
+    wechat.status = "REVOKED".into();
+    let mut unionpay = refund("P2", "x", 100, 0, "2026-11-25 15:00:00");
+    unionpay.refund_no = None;
+    // P3's revoke is in the book, but the channel kept the payment.
+    let kept = pay("P3", 100, 1, "2026-11-25 11:00:00");
+    let mut orders = vec![];
+    for no in ["P1", "P2", "P3"] {
+        let mut o = order(no, OrderStatus::Refunded, 100, Some("2026-11-25 10:00:00"));
+        o.1.refunded = 100;
+        orders.push(o);
+    }
+    let b = book(orders, vec![revoked("R1", "P1"), revoked("R2", "P2"), revoked("R3", "P3")]);
+    let p2 = pay("P2", 100, 1, "2026-11-25 10:00:00");
+    let o = run(&[wechat, p2, unionpay, kept], &b, &Adjacent::default());
+    assert_eq!(kinds(&o), vec![(K::MissingAtChannel, "R3".into())]);
+    assert_eq!(o.discrepancies[0].order_no, "P3");
+    assert_eq!(o.matched, vec![0, 1, 2, 3]);
 }
 
 #[test]

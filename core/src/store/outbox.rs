@@ -218,7 +218,7 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(&n[0].payload).unwrap();
         assert_eq!(body["order"]["amount"], "10.00");
         // A full refund: refund.success and order.refunded.
-        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: crate::Money::from_fen(1000).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: now, idempotency_key: None }).unwrap();
+        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: crate::Money::from_fen(1000).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: now, idempotency_key: None, kind: Default::default() }).unwrap();
         s.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::ChannelReply, now).unwrap();
         let mut events: Vec<String> = s.notifications(None, 10).unwrap().into_iter().map(|x| x.event).collect();
         events.sort();

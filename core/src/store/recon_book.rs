@@ -45,7 +45,7 @@ impl Store {
             bulk.finish();
             progress(view.orders.len() as u64);
             let mut st = c.prepare_cached(
-                "SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at FROM refunds r JOIN orders o ON o.order_no = r.order_no \
+                "SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at, r.kind FROM refunds r JOIN orders o ON o.order_no = r.order_no \
                  WHERE o.account = ?1 AND r.created_at >= ?2 AND r.created_at < ?3",
             )?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
@@ -73,9 +73,9 @@ impl Store {
                     }
                 }
             }
-            let mut st = c.prepare_cached("SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at, o.account FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE r.refund_no = ?1")?;
+            let mut st = c.prepare_cached("SELECT r.refund_no, r.order_no, r.amount, r.status, r.updated_at, r.kind, o.account FROM refunds r JOIN orders o ON o.order_no = r.order_no WHERE r.refund_no = ?1")?;
             for no in refunds {
-                if let Some((b, acct)) = st.query_row([no], |r| Ok((book_refund(r, &local)?, r.get::<_, String>(5)?))).optional()? {
+                if let Some((b, acct)) = st.query_row([no], |r| Ok((book_refund(r, &local)?, r.get::<_, String>(6)?))).optional()? {
                     if acct == account {
                         view.refunds.insert(b.refund_no.clone(), b);
                     }
@@ -141,6 +141,7 @@ fn book_refund(r: &Row<'_>, local: &LocalTime) -> rusqlite::Result<BookRefund> {
         amount: r.get(2)?,
         status: r.get_ref(3)?.as_str()?.parse::<RefundStatus>().map_err(bad)?,
         at: local.at(r.get(4)?)?,
+        revoke: r.get_ref(5)?.as_str()? == "revoke",
         seen: Cell::new(false),
     })
 }

@@ -8,7 +8,7 @@ use super::orders::{apply_in, insert_event, load_order};
 use super::{from_ms, ms, parse_col, Applied, OrderPatch, Result, Store, StoreError};
 use crate::ids::{OrderNo, RefundNo};
 use crate::money::Money;
-use crate::order::{refund_transition, EventNote, EventSource, OrderStatus, Refund, RefundStatus};
+use crate::order::{refund_transition, EventNote, EventSource, OrderStatus, Refund, RefundKind, RefundStatus};
 use crate::principal::Principal;
 
 #[derive(Debug, Clone)]
@@ -24,15 +24,18 @@ pub struct NewRefund {
     pub created_at: DateTime<Utc>,
     /// A client's key: the same key never makes a second refund.
     pub idempotency_key: Option<String>,
+    /// A refund, or the same-day revoke of the whole payment.
+    pub kind: RefundKind,
 }
 
-const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal, shift_no";
+const COLS: &str = "refund_no, order_no, amount, reason, status, channel_refund_no, failure_message, operator, created_at, updated_at, principal, shift_no, kind";
 
 fn refund_from_row(r: &Row<'_>) -> rusqlite::Result<Refund> {
     Ok(Refund {
         shift_no: r.get("shift_no")?,
         refund_no: r.get("refund_no")?,
         order_no: r.get("order_no")?,
+        kind: parse_col(r, "kind")?,
         amount: r.get("amount")?,
         reason: r.get("reason")?,
         status: parse_col(r, "status")?,
@@ -68,6 +71,12 @@ pub(super) fn insert_refund_in(tx: &rusqlite::Transaction<'_>, ctx: &super::Till
         [&r.order_no],
         |row| row.get(0),
     )?;
+    if r.kind == RefundKind::Revoke && (order.refunded.fen() > 0 || in_flight > 0 || r.amount != order.amount) {
+        return Err(StoreError::Conflict(format!(
+            "order {} has refunds already: a revoke undoes the whole payment, refund what is left instead",
+            order.order_no
+        )));
+    }
     let left = order.amount.fen() - order.refunded.fen() - in_flight;
     if r.amount.fen() > left {
         return Err(StoreError::Conflict(format!(
@@ -79,13 +88,17 @@ pub(super) fn insert_refund_in(tx: &rusqlite::Transaction<'_>, ctx: &super::Till
     let shift = super::shifts::shift_for_write(tx, ctx, &ctx.till, r.created_at)?;
     tx.execute(
         &format!(
-            "INSERT INTO refunds ({COLS}, idempotency_key, till) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :shift, :key,
+            "INSERT INTO refunds ({COLS}, idempotency_key, till) VALUES (:no, :order, :amount, :reason, 'pending', NULL, NULL, :op, :at, :at, :by, :shift, :kind, :key,
                 COALESCE((SELECT value FROM sync_meta WHERE key = 'till'), (SELECT till FROM orders WHERE order_no = :order)))"
         ),
-        named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":shift": shift, ":key": r.idempotency_key },
+        named_params! { ":no": r.refund_no, ":order": r.order_no, ":amount": r.amount, ":reason": r.reason, ":op": r.operator, ":at": ms(r.created_at), ":by": r.principal.to_stored(), ":shift": shift, ":kind": r.kind.as_str(), ":key": r.idempotency_key },
     )?;
     let (no, amount) = (r.refund_no.to_string(), r.amount.to_string());
-    let note = EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested")).by(&r.principal);
+    let note = match r.kind {
+        RefundKind::Refund => EventNote::coded("refund_requested", &[("refund_no", &no), ("amount", &amount)], format!("refund {no} of {amount} yuan requested")),
+        RefundKind::Revoke => EventNote::coded("revoke_requested", &[("refund_no", &no), ("amount", &amount)], format!("same-day revoke {no} of the whole {amount} yuan requested")),
+    }
+    .by(&r.principal);
     insert_event(tx, &r.order_no, None, None, EventSource::User, r.created_at, note)?;
     load_refund(tx, &r.refund_no)
 }
@@ -166,12 +179,16 @@ pub(super) fn apply_refund_in(
         return Ok(Applied::Unchanged(load_refund(tx, no)?));
     }
     let (refund_no, amount) = (no.to_string(), cur.amount.to_string());
-    let mut detail = format!("refund {refund_no} of {amount} yuan: {}", to.as_str());
+    let (code, word) = match cur.kind {
+        RefundKind::Refund => ("refund_status", "refund"),
+        RefundKind::Revoke => ("revoke_status", "revoke"),
+    };
+    let mut detail = format!("{word} {refund_no} of {amount} yuan: {}", to.as_str());
     if let Some(f) = failure {
         detail.push_str(&format!(" ({f})"));
     }
     let args = [("refund_no", refund_no.as_str()), ("amount", amount.as_str()), ("status", to.as_str()), ("error", failure.unwrap_or(""))];
-    insert_event(tx, &cur.order_no, None, None, source, now, EventNote::coded("refund_status", &args, detail))?;
+    insert_event(tx, &cur.order_no, None, None, source, now, EventNote::coded(code, &args, detail))?;
     if to == RefundStatus::Success {
         tx.execute(
             "UPDATE orders SET refunded = refunded + ?1, updated_at = ?2 WHERE order_no = ?3",
@@ -179,7 +196,8 @@ pub(super) fn apply_refund_in(
         )?;
         let order = load_order(tx, cur.order_no.as_str())?;
         if order.refunded == order.amount {
-            apply_in(tx, targets, &cur.order_no, OrderStatus::Refunded, source, "refunded in full", &OrderPatch::default(), now)?;
+            let why = if cur.kind == RefundKind::Revoke { "revoked the same day" } else { "refunded in full" };
+            apply_in(tx, targets, &cur.order_no, OrderStatus::Refunded, source, why, &OrderPatch::default(), now)?;
         }
     }
     let refund = load_refund(tx, no)?;
@@ -204,7 +222,7 @@ mod tests {
         o.kind = crate::order::PayKind::Barcode;
         s.insert_order(&o).unwrap();
         let now = Utc::now();
-        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None };
+        let mk = |fen| NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None, kind: RefundKind::Refund };
         // Not paid yet: refused, nothing written.
         assert!(matches!(s.insert_refund(&mk(100)), Err(StoreError::Conflict(_))));
         s.apply(&no, OrderStatus::Success, EventSource::ChannelReply, "paid", &OrderPatch::default(), now).unwrap();
@@ -234,9 +252,9 @@ mod tests {
         s.insert_order(&super::super::orders::tests::new_order(no.clone(), 500)).unwrap();
         let now = Utc::now();
         s.apply(&no, OrderStatus::Success, EventSource::Poll, "paid", &OrderPatch::default(), now).unwrap();
-        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, principal: Principal::System, created_at: now, idempotency_key: None }).unwrap();
+        let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(500).unwrap(), reason: Some("x".into()), operator: None, principal: Principal::System, created_at: now, idempotency_key: None, kind: RefundKind::Refund }).unwrap();
         s.apply_refund(&r.refund_no, RefundStatus::Failed, None, Some("balance"), EventSource::ChannelReply, now).unwrap();
         assert!(s.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::Callback, now).is_err());
-        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None }).unwrap();
+        s.insert_refund(&NewRefund { refund_no: g.next_refund_no(now), order_no: no, amount: Money::from_fen(500).unwrap(), reason: None, operator: None, principal: Principal::System, created_at: now, idempotency_key: None, kind: RefundKind::Refund }).unwrap();
     }
 }

@@ -342,6 +342,9 @@ fn list() -> Vec<M<'static>> {
     // 16 (bank): fund-flow statements, each day's settlement and the payout batches;
     // imported bank statements, their rows, the bank leg's runs, discrepancies and actions.
     M::up(super::settle::MIGRATION),
+    // 17: a refund's kind: a refund, or the owner's same-day revoke of the whole payment
+    // (followed by querying the order, matched to the channel's reversal line).
+    M::up("ALTER TABLE refunds ADD COLUMN kind TEXT NOT NULL DEFAULT 'refund' CHECK (kind IN ('refund','revoke'));"),
     ]
 }
 

@@ -39,6 +39,7 @@ pub fn refund_json(r: &Refund) -> Value {
     json!({
         "refund_no": r.refund_no.as_str(),
         "order_no": r.order_no.as_str(),
+        "kind": r.kind.as_str(),
         "amount": r.amount.to_string(),
         "amount_fen": r.amount.fen(),
         "status": r.status.as_str(),

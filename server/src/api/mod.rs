@@ -27,6 +27,7 @@ pub fn routes(p: Arc<Payments>) -> Router {
         .route("/api/v1/payments", post(payments::create).get(payments::list))
         .route("/api/v1/payments/{order_no}", get(payments::get))
         .route("/api/v1/payments/{order_no}/refunds", post(payments::refund))
+        .route("/api/v1/payments/{order_no}/revoke", post(payments::revoke))
         .route("/api/v1/payments/{order_no}/close", post(payments::close))
         .route("/api/v1/payments/{order_no}/query", post(payments::query))
         .route("/openapi.json", get(|| async { ([("content-type", "application/json")], OPENAPI) }))

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use chrono::{DateTime, Utc};
-use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput};
+use paydesk_core::payments::{BarcodeInput, QrInput, RefundRequestInput, RevokeInput};
 use paydesk_core::store::OrderFilter;
 use paydesk_core::{EventSource, Method, Money, OrderNo, OrderStatus, Payments};
 use serde::Deserialize;
@@ -155,6 +155,30 @@ pub(crate) async fn refund(State(p): State<Arc<Payments>>, caller: Caller, Path(
     let Json(b) = body.map_err(|e| ApiError::invalid("body", e.body_text()))?;
     let input = RefundRequestInput { order_no: order_no(&no)?, amount: amount(&p, &b.amount)?, reason: b.reason, operator: b.operator };
     let r = p.refund_with_key(input, Some(key), &caller.principal()).await?;
+    Ok((StatusCode::CREATED, Json(refund_json(&r))))
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RevokeBody {
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    operator: Option<String>,
+}
+
+/// The same-day revoke (撤销) of a whole payment: a refund record of kind `revoke`.
+/// The body is optional (`{}` or nothing at all).
+pub(crate) async fn revoke(State(p): State<Arc<Payments>>, caller: Caller, Path(no): Path<String>, headers: HeaderMap, body: axum::body::Bytes) -> Resp {
+    caller.require("refunds:write")?;
+    let key = idempotency_key(&headers)?;
+    let b: RevokeBody = if body.iter().all(u8::is_ascii_whitespace) {
+        RevokeBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::invalid("body", e.to_string()))?
+    };
+    let input = RevokeInput { order_no: order_no(&no)?, reason: b.reason, operator: b.operator };
+    let r = p.revoke_with_key(input, Some(key), &caller.principal()).await?;
     Ok((StatusCode::CREATED, Json(refund_json(&r))))
 }
 

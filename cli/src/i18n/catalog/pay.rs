@@ -1,4 +1,4 @@
-//! `pay`, `query`, `close`, `refund`, `sim`.
+//! `pay`, `query`, `close`, `refund`, `revoke`, `sim`.
 
 messages! {
     PAY_SCAN: "请顾客扫码支付 {amount} 元：{qr}" | "Scan to pay {amount} yuan: {qr}",
@@ -17,6 +17,8 @@ messages! {
     CLOSE_PAID: "订单 {order} 已支付，没有关闭。要退还顾客，请用 `paydesk refund {order} --amount {amount}`。" | "Order {order} is paid: it was not closed. To give the money back, use `paydesk refund {order} --amount {amount}`.",
     METHOD_WITH_AUTH_CODE: "使用 --auth-code 时不要再给 --method：付款码本身说明支付方式" | "not used with --auth-code: the payment code tells the method",
     REFUND_LINE: "订单 {order} 的退款 {refund}，{amount} 元：{status}" | "refund {refund} of {amount} yuan for {order}: {status}",
+    REVOKE_LINE: "订单 {order} 当日撤销 {refund}，全额 {amount} 元：{status}" | "same-day revoke {refund} of the whole {amount} yuan for {order}: {status}",
+    REVOKE_PENDING: "撤销结果尚未确认：会按订单查询直到确定（`paydesk query {order}`，或运行中的 `paydesk serve`/应用），不会重复退款。" | "The revoke is not confirmed yet: it is settled by querying the order (`paydesk query {order}`, or a running `paydesk serve`/app), never sent as a second refund.",
     QR_ENCODE_FAILED: "无法生成二维码：{detail}" | "cannot encode QR: {detail}",
     FILE_WRITE_FAILED: "无法写入 {path}：{detail}" | "cannot write {path}: {detail}",
     SIM_RUNNING: "网关模拟器已在 {url} 运行（控制接口在 /_sim 下）。按 Ctrl-C 停止。" | "Gateway simulator on {url} (control API under /_sim). Ctrl-C to stop.",

@@ -5,6 +5,7 @@
 mod admin;
 mod barcode;
 mod qr;
+mod revoke;
 mod shared;
 mod till;
 

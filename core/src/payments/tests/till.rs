@@ -154,7 +154,7 @@ fn analytics_count_tenders_and_stay_consistent() {
     h.p.open_cashier_shift("王芳", Money::ZERO).unwrap();
     h.p.record_tender(cash("10.00", "10.00", "a"), &Principal::System).unwrap();
     let v = h.p.record_tender(tender(Method::Voucher, "5.00", None), &Principal::System).unwrap();
-    h.p.store().refund_tender(&crate::store::NewRefund { refund_no: "R20261125000000000T1001".parse().unwrap(), order_no: v.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None, principal: Principal::System, created_at: h.clock.now(), idempotency_key: None }, h.clock.now()).unwrap();
+    h.p.store().refund_tender(&crate::store::NewRefund { refund_no: "R20261125000000000T1001".parse().unwrap(), order_no: v.order_no.clone(), amount: yuan("5.00"), reason: None, operator: None, principal: Principal::System, created_at: h.clock.now(), idempotency_key: None, kind: Default::default() }, h.clock.now()).unwrap();
     assert!(h.p.store().sales_bucket_mismatches().unwrap().is_empty());
     let db = crate::analytics::dashboard(h.p.store(), chrono_tz::Asia::Shanghai, crate::analytics::Period::Today, h.clock.now()).unwrap();
     assert_eq!(db.current.gross.fen(), 1500);

@@ -43,7 +43,7 @@ fn triggers_match_a_recomputation_after_random_operations() {
                 let o = s.order(&no).unwrap();
                 if o.status == OrderStatus::Success {
                     let fen = rng.gen_range(1..=o.refundable().fen());
-                    let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(at), order_no: no, amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: at, idempotency_key: None }).unwrap();
+                    let r = s.insert_refund(&NewRefund { refund_no: g.next_refund_no(at), order_no: no, amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, principal: crate::Principal::System, created_at: at, idempotency_key: None, kind: Default::default() }).unwrap();
                     let to = if rng.gen_bool(0.8) { RefundStatus::Success } else { RefundStatus::Failed };
                     s.apply_refund(&r.refund_no, to, None, None, EventSource::ChannelReply, at + Duration::minutes(rng.gen_range(0..90))).unwrap();
                 }

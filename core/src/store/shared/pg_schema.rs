@@ -4,7 +4,7 @@
 
 use postgres::Transaction;
 
-use super::tables::{ADDED_IN_3, JOURNAL};
+use super::tables::{ADDED_IN_3, ADDED_IN_4, JOURNAL};
 use super::LinkError;
 
 /// The advisory lock every write to synced tables takes first, so that `rev` numbers become
@@ -38,7 +38,13 @@ pub(super) fn migrations() -> Vec<String> {
     // 2: reconciliation results (runs and their discrepancies).
     JOURNAL[5..7].iter().map(|t| t.pg_create()).collect(),
     // 3: the columns the journal gained since (`ADDED_IN_3`, frozen there).
-    ADDED_IN_3.iter().map(|(t, c, ty)| format!("ALTER TABLE {t} ADD COLUMN {c} {ty};\n")).collect()]
+    add_columns(ADDED_IN_3),
+    // 4: a refund's kind (`ADDED_IN_4`).
+    add_columns(ADDED_IN_4)]
+}
+
+fn add_columns(cols: &[(&str, &str, &str)]) -> String {
+    cols.iter().map(|(t, c, ty)| format!("ALTER TABLE {t} ADD COLUMN {c} {ty};\n")).collect()
 }
 
 /// Brings the shared book's schema up to date. Refuses a book newer than this Paydesk.

@@ -76,7 +76,7 @@ pub(crate) static JOURNAL: [Table; 7] = [
         name: "refunds",
         cols: &[
             ("refund_no", T), ("order_no", T), ("amount", I), ("reason", T), ("status", T), ("channel_refund_no", T), ("failure_message", T),
-            ("operator", T), ("created_at", I), ("updated_at", I), ("idempotency_key", T), ("till", T), ("principal", T),
+            ("operator", T), ("created_at", I), ("updated_at", I), ("idempotency_key", T), ("till", T), ("principal", T), ("kind", T),
         ],
         keyed: Keyed::Natural("refund_no"),
         merge: Merge::Refund,
@@ -133,6 +133,14 @@ pub(crate) const ADDED_IN_3: &[(&str, &str, &str)] = &[
     ("recon_items", "superseded_by_till", "text"),
     ("recon_items", "superseded_by_seq", "bigint"),
 ];
+
+/// Journal columns added by PostgreSQL migration 4: a refund's kind (refund or same-day revoke).
+pub(crate) const ADDED_IN_4: &[(&str, &str, &str)] = &[("refunds", "kind", "text NOT NULL DEFAULT 'refund'")];
+
+/// True when `table.col` came after the first two migrations (added by 3 or 4).
+fn added_later(table: &str, col: &str) -> bool {
+    ADDED_IN_3.iter().chain(ADDED_IN_4).any(|(t, c, _)| *t == table && *c == col)
+}
 
 pub(crate) fn table(name: &str) -> Option<&'static Table> {
     JOURNAL.iter().find(|t| t.name == name)
@@ -326,7 +334,7 @@ impl Table {
             cols.push("seq bigint NOT NULL".into());
         }
         for (c, ty) in self.flat() {
-            if ADDED_IN_3.iter().any(|(t, added, _)| *t == self.name && *added == c) {
+            if added_later(self.name, &c) {
                 continue;
             }
             let ty = if ty == Ty::Int { "bigint" } else { "text" };

@@ -55,7 +55,7 @@ impl Till {
 
     fn refund(&self, no: &crate::ids::OrderNo, fen: i64) {
         let now = Utc::now();
-        let r = self.store.insert_refund(&NewRefund { refund_no: self.gen.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None, principal: crate::Principal::System }).unwrap();
+        let r = self.store.insert_refund(&NewRefund { refund_no: self.gen.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(fen).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None, principal: crate::Principal::System, kind: Default::default() }).unwrap();
         self.store.apply_refund(&r.refund_no, RefundStatus::Success, Some("CR"), None, EventSource::ChannelReply, now).unwrap();
     }
 
