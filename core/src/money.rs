@@ -37,6 +37,21 @@ pub enum MoneyError {
     Overflow,
 }
 
+impl MoneyError {
+    /// A stable short code of the problem, for a screen to word it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            MoneyError::Empty => "empty",
+            MoneyError::Malformed(_) => "malformed",
+            MoneyError::TooPrecise(_) => "too_precise",
+            MoneyError::Zero => "zero",
+            MoneyError::Negative => "negative",
+            MoneyError::TooLarge { .. } => "too_large",
+            MoneyError::Overflow => "overflow",
+        }
+    }
+}
+
 impl Money {
     pub const ZERO: Money = Money(0);
 

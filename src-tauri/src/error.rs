@@ -1,6 +1,7 @@
 //! The one error type of every command, serialised as `{code, message}`; `ui/src/backend/errors.ts`
 //! mirrors the codes the UI acts on. Internal details (database errors) are logged, not returned.
 
+use paydesk_core::channel::ChannelError;
 use paydesk_core::auth::AuthError;
 use paydesk_core::payments::PayError;
 use paydesk_core::sale::SaleBusy;
@@ -47,6 +48,10 @@ impl From<PayError> for AppError {
             PayError::Invalid { field, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"field": field})) },
             PayError::NoAccount { method, kind, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"method": method.as_str(), "kind": kind})) },
             PayError::Unsettled { order_no, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"order_no": order_no.as_str()})) },
+            // What the channel itself said (its own words, Chinese for China's channels).
+            PayError::Channel(ChannelError::Rejected { channel, code, message } | ChannelError::Unavailable { channel, code, message }) => {
+                AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"channel": channel, "channel_code": code, "channel_message": message})) }
+            }
             _ => AppError::new(e.code(), e.to_string()),
         }
     }
@@ -85,8 +90,14 @@ impl From<SaleBusy> for AppError {
 }
 
 impl From<paydesk_core::money::MoneyError> for AppError {
+    /// The problem as a code too (`details.problem`, with `max` for a too large amount), so the
+    /// screen words it in its language.
     fn from(e: paydesk_core::money::MoneyError) -> Self {
-        AppError::invalid("amount", &e.to_string())
+        let mut details = serde_json::json!({"field": "amount", "problem": format!("amount.{}", e.code())});
+        if let paydesk_core::money::MoneyError::TooLarge { max, .. } = &e {
+            details["max"] = serde_json::json!(max.to_string());
+        }
+        AppError { details: Some(details), ..AppError::new("invalid", format!("amount: {e}")) }
     }
 }
 
@@ -106,7 +117,6 @@ impl From<paydesk_core::account::AccountError> for AppError {
 mod tests {
     use super::*;
     use paydesk_core::auth::Role;
-    use paydesk_core::ChannelError;
 
     #[test]
     fn serialises_as_code_and_message() {
@@ -135,6 +145,12 @@ mod tests {
         assert_eq!((e.code.as_str(), e.details), ("invalid", Some(serde_json::json!({"field": "amount"}))));
         let e: AppError = PayError::NoAccount { method: paydesk_core::Method::Alipay, kind: "qr", detail: String::new() }.into();
         assert_eq!(e.details, Some(serde_json::json!({"method": "alipay", "kind": "qr"})));
+        let e: AppError = PayError::Channel(ChannelError::Rejected { channel: "alipay".into(), code: "ACQ.TRADE_HAS_CLOSE".into(), message: "交易已经关闭".into() }).into();
+        assert_eq!((e.code.as_str(), e.details.as_ref().unwrap()["channel_message"].as_str()), ("rejected", Some("交易已经关闭")));
+        let e: AppError = paydesk_core::Money::parse_payment("12.345", paydesk_core::Money::from_fen(100_000).unwrap()).unwrap_err().into();
+        assert_eq!(e.details, Some(serde_json::json!({"field": "amount", "problem": "amount.too_precise"})));
+        let e: AppError = paydesk_core::Money::parse_payment("5000", paydesk_core::Money::from_fen(100_000).unwrap()).unwrap_err().into();
+        assert_eq!(e.details, Some(serde_json::json!({"field": "amount", "problem": "amount.too_large", "max": "1000.00"})));
     }
 
     #[test]

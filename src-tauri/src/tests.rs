@@ -86,6 +86,8 @@ fn roles_are_enforced_by_the_commands_themselves() {
     assert!(a.call("list_orders", json!({"filter": {}})).unwrap().as_array().unwrap().is_empty());
     let refused = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "1111"}})).unwrap_err();
     assert_eq!(refused, json!({"code": "forbidden", "message": "a cashier may not refund"}));
+    let refused = a.call("revoke", json!({"req": {"order_no": "P20261125120000000T1000", "pin": "1111"}})).unwrap_err();
+    assert_eq!(refused["code"], "forbidden");
     assert_eq!(a.call("export_orders", json!({"filter": {}})).unwrap_err()["code"], "forbidden");
     assert_eq!(a.call("get_settings", json!({})).unwrap_err()["code"], "forbidden");
     a.call("logout", json!({})).unwrap();
@@ -102,9 +104,11 @@ fn roles_are_enforced_by_the_commands_themselves() {
     assert_eq!(bad["code"], "bad_pin");
     let missing = a.call("refund", json!({"req": {"order_no": "P20261125120000000T1000", "amount": "1.00", "pin": "999999"}})).unwrap_err();
     assert_eq!(missing["code"], "not_found");
+    assert_eq!(a.call("revoke", json!({"req": {"order_no": "P20261125120000000T1000", "pin": "1234"}})).unwrap_err()["code"], "bad_pin");
+    assert_eq!(a.call("revoke", json!({"req": {"order_no": "P20261125120000000T1000", "pin": "999999"}})).unwrap_err()["code"], "not_found");
     let log = a.call("audit_log", json!({})).unwrap();
     let actions: Vec<(String, String)> = log.as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect();
-    for want in [("refund", "denied"), ("export", "ok"), ("export_orders", "denied"), ("login", "denied"), ("logout", "ok")] {
+    for want in [("refund", "denied"), ("revoke", "denied"), ("export", "ok"), ("export_orders", "denied"), ("login", "denied"), ("logout", "ok")] {
         assert!(actions.contains(&(want.0.into(), want.1.into())), "audit lacks {want:?}: {actions:?}");
     }
 }

@@ -44,6 +44,7 @@ await s.run(['--demo'], async () => {
   });
 
   let qrOrder = '';
+  let codeOrder = '';
   await step('cashier takes a QR payment: amount, Enter, customer pays, Success', async () => {
     await login('王芳', '1111');
     await wd.waitFor('[data-screen=cashier] [data-method=sandbox]');
@@ -78,6 +79,7 @@ await s.run(['--demo'], async () => {
     await wd.type('[data-test=scan]', '990000000000000003' + KEY.enter);
     await wd.waitFor('[data-state=success]', 15000);
     assert((await wd.text('[data-test=paid-amount]')).includes('8.80'), 'paid 8.80');
+    codeOrder = await wd.exec('return document.querySelector("[data-state=success]").dataset.order');
   });
 
   await step('an unclear payment shows "checking" until it is resolved', async () => {
@@ -123,6 +125,20 @@ await s.run(['--demo'], async () => {
     assert((await wd.text('[data-test=detail]')).includes('2.34'), 'refund listed');
     await sleep(300);
     await shot('09-orders');
+  });
+
+  await step('the owner revokes the scanned payment the same day: the whole amount, at the channel', async () => {
+    await wd.jsClick(`[data-open="${codeOrder}"]`);
+    await wd.waitFor('[data-test=revoke-submit]');
+    assert((await wd.text('[data-test=revoke-submit]')).includes('8.80'), 'the whole amount');
+    await wd.type('[data-test=refund-reason]', '顾客取消');
+    await wd.type('[data-test=refund-pin]', '999999');
+    await wd.click('[data-test=revoke-submit]');
+    await wd.waitFor('[data-refund][data-kind=revoke]', 15000);
+    assert((await wd.text('[data-test=detail-status]')) === '已退款', 'revoked: refunded in full');
+    const story = await wd.text('[data-test=timeline]');
+    assert(story.includes('申请当日撤销') && story.includes('撤销'), `timeline: ${story}`);
+    assert(!(await wd.exists('[data-test=refund-form]')), 'nothing left to refund');
   });
 
   if (shots) {

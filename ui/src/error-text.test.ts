@@ -15,6 +15,16 @@ describe('errors in the screen language', () => {
     expect(errorText({ code: 'storage', message: 'the book could not be read or written; see the log' })).toBe('账本无法读写，请查看日志');
   });
 
+  it('words a problem the backend coded, and a channel refusal in the channel\'s own words', () => {
+    setLang('zh-CN');
+    expect(errorText(new BackendError('invalid', 'amount: amount "12.345" has more than two decimal places', { field: 'amount', problem: 'amount.too_precise' }))).toBe('金额有误：最多两位小数（分）');
+    expect(errorText(new BackendError('invalid', 'amount: amount 5000 exceeds the maximum of 1000.00 yuan', { field: 'amount', problem: 'amount.too_large', max: '1000.00' }))).toBe('金额有误：超过单笔上限 ¥1000.00');
+    const refused = new BackendError('rejected', 'alipay refused: 交易已经关闭 (ACQ.TRADE_HAS_CLOSE)', { channel: 'alipay', channel_code: 'ACQ.TRADE_HAS_CLOSE', channel_message: '交易已经关闭' });
+    expect(errorText(refused)).toBe('支付渠道拒绝了请求：交易已经关闭 (ACQ.TRADE_HAS_CLOSE)');
+    setLang('en');
+    expect(errorText(refused)).toBe('alipay refused: 交易已经关闭 (ACQ.TRADE_HAS_CLOSE)');
+  });
+
   it('keeps what it cannot word, and Chinese the backend already wrote', () => {
     setLang('zh-CN');
     expect(errorText(new BackendError('no_shift', 'no shift is open'))).toBe('no shift is open');

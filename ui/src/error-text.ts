@@ -11,13 +11,18 @@ const CJK = /[\u3400-\u9fff]/;
 /** The text of a failed call for a toast or an error line. */
 export function errorText(e: unknown): string {
   const err = toBackendError(e);
-  if (lang() === 'en' || CJK.test(err.message) || !hasKey(`err.${err.code}`)) return err.message;
   const d = (err.details ?? {}) as Record<string, unknown>;
+  if (lang() === 'en' || !hasKey(`err.${err.code}`)) return err.message;
+  // Chinese already (from the backend or a channel), unless there are facts to word it better.
+  if (CJK.test(err.message) && typeof d.channel_message !== 'string') return err.message;
   // The field: from the details, else the `field: problem` form every invalid message has.
   const named = err.code === 'invalid' ? /^([a-z_]+): /.exec(err.message)?.[1] ?? '' : '';
   const field = typeof d.field === 'string' ? d.field : named;
-  // "field: problem" → the problem alone beside the field's own name.
-  const detail = field && err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
+  // "field: problem" → the problem alone beside the field's own name; worded by its code when the
+  // backend gave one; a channel's refusal in the channel's own words.
+  const own = field && err.message.startsWith(`${field}: `) ? err.message.slice(field.length + 2) : err.message;
+  const problem = typeof d.problem === 'string' && hasKey(`problem.${d.problem}`) ? t(`problem.${d.problem}` as Key, { max: String(d.max ?? '') }) : null;
+  const detail = problem ?? (typeof d.channel_message === 'string' && d.channel_message ? `${d.channel_message}${d.channel_code ? ` (${d.channel_code})` : ''}` : own);
   const params: Record<string, string> = {
     field: field ? tk('field', field) : '',
     detail,

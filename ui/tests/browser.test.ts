@@ -134,6 +134,31 @@ describe('roles and orders', () => {
     await page.close();
   });
 
+  it('the owner revokes a payment made today: the whole amount, in one step', async () => {
+    const page = await open();
+    await login(page, '王芳', '1111');
+    await page.waitForSelector('[data-method=sandbox]');
+    await page.keyboard.type('20', { delay: 60 });
+    await page.keyboard.type('990000000000000001\n', { delay: 2 });
+    await page.waitForSelector('[data-state=success]', { timeout: 5000 }).catch(async (e) => { await page.screenshot({ path: '/tmp/rv.png' }); throw e; });
+    await page.click('[data-test=logout]');
+    await login(page, '李老板', '999999');
+    await page.click('[data-nav=orders]');
+    await page.click('tbody tr');
+    await page.waitForSelector('[data-test=revoke-submit]');
+    expect(await page.textContent('[data-test=revoke-submit]')).toContain('20.00');
+    await page.fill('[data-test=refund-reason]', '顾客取消');
+    await page.fill('[data-test=refund-pin]', '999999');
+    await page.click('[data-test=revoke-submit]');
+    await page.waitForSelector('[data-refund][data-kind=revoke]');
+    expect(await page.textContent('[data-test=detail-status]')).toBe('已退款');
+    // Nothing is left to revoke or refund.
+    expect(await page.$('[data-test=refund-form]')).toBeNull();
+    await page.click('[data-nav=audit]');
+    await page.waitForSelector('[data-action=revoke][data-outcome=ok]');
+    await page.close();
+  });
+
   it('the owner imports orders from another system: errors by line and field first, then the import', async () => {
     const page = await open();
     await login(page, '王芳', '1111');

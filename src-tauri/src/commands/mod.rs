@@ -47,6 +47,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         orders::list_orders,
         orders::order_detail,
         orders::refund,
+        orders::revoke,
         orders::close_order,
         orders::requery_order,
         orders::export_orders,

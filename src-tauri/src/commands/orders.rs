@@ -1,4 +1,4 @@
-//! The orders screen: list, detail, refund (owner + PIN), close, re-query, CSV export, audit log.
+//! The orders screen: list, detail, refund and same-day revoke (owner + PIN), close, re-query, CSV export, audit log.
 
 use chrono::{NaiveDate, TimeZone};
 use paydesk_core::auth::Action;
@@ -107,6 +107,28 @@ pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refu
     let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
     // Core writes the refund's audit entry, whatever its outcome.
     Ok(st.payments.refund(input, &AppState::principal(&s)).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RevokeInput {
+    pub order_no: OrderNo,
+    pub reason: Option<String>,
+    /// The owner's PIN, asked again for every revoke.
+    pub pin: String,
+}
+
+/// The owner's same-day revoke (撤销) of a whole payment.
+#[tauri::command]
+pub async fn revoke(st: State<'_, AppState>, req: RevokeInput) -> CmdResult<Refund> {
+    let s = st.require(Action::Refund)?;
+    let target = req.order_no.to_string();
+    if let Err(e) = st.confirm_pin(&req.pin) {
+        st.audit("revoke", Some(&target), Outcome::Denied, &e.message);
+        return Err(e);
+    }
+    let input = paydesk_core::payments::RevokeInput { order_no: req.order_no, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
+    // Core writes the revoke's audit entry, whatever its outcome.
+    Ok(st.payments.revoke(input, &AppState::principal(&s)).await?)
 }
 
 #[tauri::command]

@@ -3,7 +3,7 @@
 
 import type {
   AccountConfig, AccountView, Announced, AppInfo, AuditEntry, CallbackStatus, Checking, CustomerView, Exported,
-  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, OrdersImported, Probe, Refund, RefundInput, Role, RoutingInput,
+  ExportFormat, Limits, LimitsInput, Method, MethodView, Order, OrderDetail, OrderFilter, OrdersImported, Probe, Refund, RefundInput, RevokeInput, Role, RoutingInput,
   Session, SettingsInput, SettingsView, User,
   DayClosed, Opened, PrinterSettings, PrintJob, SaleRef, Shift, ShiftReport, ShiftView, TenderRequest, ZReport,
   JoinInput, JoinReport, LinkStatus, TillView,
@@ -82,6 +82,8 @@ export interface Backend {
   listOrders(filter: OrderFilter): Promise<Order[]>;
   orderDetail(orderNo: string): Promise<OrderDetail>;
   refund(input: RefundInput): Promise<Refund>;
+  /** The owner's same-day revoke (撤销) of a whole payment. */
+  revoke(input: RevokeInput): Promise<Refund>;
   closeOrder(orderNo: string): Promise<Order>;
   requeryOrder(orderNo: string): Promise<Order>;
   exportOrders(filter: OrderFilter): Promise<Exported>;

@@ -12,6 +12,7 @@ import { fakeAnalytics } from './fake-analytics';
 import { FakeRecon } from './fake-recon';
 import { FakeBank } from './fake-bank';
 import { fakeImport } from './fake-import';
+import { revocable } from '../revoke';
 import { FakeTill } from './fake-till';
 
 /** The one shop key file the fake knows. */
@@ -438,6 +439,23 @@ export class FakeBackend implements Backend {
     this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
     if (o.refunded === o.amount) this.setStatus(o, 'refunded', 'channel_reply', 'refunded in full'); else this.emit(o);
     this.log('refund', o.order_no, 'ok', `${r.refund_no} ${(fen / 100).toFixed(2)} yuan: success`);
+    return r;
+  }
+  async revoke(req: T.RevokeInput) {
+    const s = this.require('refund');
+    try { this.checkPin(s.user, req.pin); } catch (e) { this.log('revoke', req.order_no, 'denied', (e as Error).message); throw e; }
+    const o = this.find(req.order_no);
+    if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}: only a paid payment can be revoked`);
+    if (o.refunded > 0) throw new BackendError('conflict', `order ${o.order_no} has refunds already: a revoke undoes the whole payment, refund what is left instead`);
+    if (!revocable(o)) throw new BackendError('invalid', `order: ${o.order_no} cannot be revoked: refund it instead`, { field: 'order' });
+    await this.wait();
+    const now = new Date().toISOString();
+    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, kind: 'revoke', amount: o.amount, reason: req.reason, status: 'success', channel_refund_no: null, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
+    this.refunds.push(r);
+    o.refunded = o.amount;
+    this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `revoke ${r.refund_no} of ${(o.amount / 100).toFixed(2)} yuan: success` });
+    this.setStatus(o, 'refunded', 'channel_reply', 'revoked the same day');
+    this.log('revoke', o.order_no, 'ok', `${r.refund_no} ${(o.amount / 100).toFixed(2)} yuan: success`);
     return r;
   }
   async closeOrder(no: string) { this.require('close_order'); const o = this.find(no); if (o.status === 'pending' || o.status === 'processing') this.setStatus(o, 'closed', 'user', 'closed'); this.log('close_order', no, 'ok', o.status); return { ...o }; }

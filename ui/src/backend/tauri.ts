@@ -75,6 +75,7 @@ export class TauriBackend implements Backend {
   listOrders(filter: T.OrderFilter) { return call<T.Order[]>('list_orders', { filter }); }
   orderDetail(orderNo: string) { return call<T.OrderDetail>('order_detail', { orderNo }); }
   refund(req: T.RefundInput) { return call<T.Refund>('refund', { req }); }
+  revoke(req: T.RevokeInput) { return call<T.Refund>('revoke', { req }); }
   closeOrder(orderNo: string) { return call<T.Order>('close_order', { orderNo }); }
   requeryOrder(orderNo: string) { return call<T.Order>('requery_order', { orderNo }); }
   exportOrders(filter: T.OrderFilter) { return call<T.Exported>('export_orders', { filter }); }

@@ -80,6 +80,8 @@ export interface Refund {
   shift_no?: string | null;
   refund_no: string;
   order_no: string;
+  /** `revoke`: the same-day revoke (撤销) of the whole payment. */
+  kind?: 'refund' | 'revoke';
   amount: number;
   reason: string | null;
   status: 'pending' | 'processing' | 'success' | 'failed';
@@ -181,6 +183,7 @@ export interface OrderFilter {
 }
 
 export interface RefundInput { order_no: string; amount: string; reason: string | null; pin: string }
+export interface RevokeInput { order_no: string; reason: string | null; pin: string }
 export interface Exported { path: string; rows: number }
 /** An orders import checked (dry run) or written: its figures, or the file's errors (nothing written). */
 export interface ImportLineError { line: number; field: string; message: string }

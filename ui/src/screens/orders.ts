@@ -1,5 +1,5 @@
 // Orders: filter (status, method, dates, amounts, text), list, detail with the event timeline and
-// the channel's ids, refund (owner + PIN), close, re-query, CSV export, import of historical orders
+// the channel's ids, refund and same-day revoke (owner + PIN), close, re-query, CSV export, import of historical orders
 // (owner). Updates live from events.
 
 import { h, mount } from '../dom';
@@ -11,6 +11,7 @@ import { METHODS, ORDER_STATUSES, type Order, type OrderDetail, type OrderEvent,
 import type { Ctx } from '../context';
 import { routeSection } from './routing';
 import { importPanel } from './orders-import';
+import { revocable } from '../revoke';
 import { scopePicker } from '../shop';
 
 /** An event in the screen's language when core gave its code, else core's sentence. */
@@ -117,7 +118,7 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         isOpen && ctx.can('close_order') && h('button', { 'data-test': 'close', onclick: () => void act(() => ctx.backend.closeOrder(o.order_no)) }, t('orders.close'))),
       o.status === 'success' && ctx.can('refund') ? refundForm(o) : null,
       detail.refunds.length > 0 && h('div', null, h('h3', null, t('orders.refunds')), h('ul', { class: 'refunds' }, detail.refunds.map((r) =>
-        h('li', { 'data-refund': r.refund_no }, `${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''} `,
+        h('li', { 'data-refund': r.refund_no, 'data-kind': r.kind ?? 'refund' }, `${r.kind === 'revoke' ? `${t('orders.revokeKind')} · ` : ''}${r.refund_no} · ¥ ${formatFen(r.amount)} · ${tk('refundStatus', r.status)} · ${t('orders.by', { who: principalText(r.principal) })}${r.reason ? ` · ${r.reason}` : ''} `,
           r.status === 'success' ? h('button', { class: 'link', 'data-test': 'print-refund', onclick: () => void ctx.backend.printRefund(r.refund_no).then(() => ctx.toast(t('print.sent'))).catch((e) => ctx.toast(errorText(e), 'error')) }, t('print.print')) : null)))),
       detail.route ? routeSection(detail.route, o.order_no, (no) => void open(no)) : null,
       h('h3', null, t('orders.timeline')),
@@ -132,10 +133,13 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
     const reason = h('input', { 'data-test': 'refund-reason', placeholder: t('orders.refundReason') });
     const pin = h('input', { type: 'password', inputmode: 'numeric', 'data-test': 'refund-pin', placeholder: t('orders.ownerPin') });
     const msg = h('p', { class: 'error', 'data-test': 'refund-error' });
-    const go = async () => {
+    const go = async (revoke: boolean) => {
       try {
-        const r = await ctx.backend.refund({ order_no: o.order_no, amount: amount.value.trim(), reason: reason.value.trim() || null, pin: pin.value });
-        ctx.toast(t('orders.refunded', { amount: formatFen(r.amount), status: tk('refundStatus', r.status) }));
+        const why = reason.value.trim() || null;
+        const r = revoke
+          ? await ctx.backend.revoke({ order_no: o.order_no, reason: why, pin: pin.value })
+          : await ctx.backend.refund({ order_no: o.order_no, amount: amount.value.trim(), reason: why, pin: pin.value });
+        ctx.toast(t(revoke ? 'orders.revoked' : 'orders.refunded', { amount: formatFen(r.amount), status: tk('refundStatus', r.status) }));
         await open(o.order_no);
         void load();
       } catch (e) {
@@ -143,9 +147,13 @@ export function ordersScreen(ctx: Ctx): { el: HTMLElement; dispose: () => void }
         msg.textContent = err.code === 'bad_pin' ? t('login.badPin') : err.code === 'forbidden' ? t('orders.refundForbidden') : errorText(err);
       }
     };
+    // Paid today at a channel: the whole payment can be revoked instead, without a fee.
+    const revoke = revocable(o) && h('div', { class: 'revoke', 'data-test': 'revoke' },
+      h('p', { class: 'muted' }, t('orders.revokeHint')),
+      h('button', { class: 'danger', 'data-test': 'revoke-submit', onclick: () => void go(true) }, t('orders.revokeSubmit', { amount: formatFen(o.amount) })));
     return h('div', { class: 'refund-form', 'data-test': 'refund-form' }, h('h3', null, t('orders.refund')),
       h('label', null, t('order.amount'), amount), h('label', null, t('orders.refundReason'), reason), h('label', null, t('orders.ownerPin'), pin),
-      h('button', { class: 'danger', 'data-test': 'refund-submit', onclick: () => void go() }, t('orders.refundSubmit')), msg);
+      h('button', { class: 'danger', 'data-test': 'refund-submit', onclick: () => void go(false) }, t('orders.refundSubmit')), revoke || null, msg);
   }
 
   async function preview(no: string) {
