@@ -64,6 +64,9 @@ fn settle_import_reconcile_resolve_and_the_chain() {
     // Resolved with a note: nothing open any more.
     let id = items[0]["id"].as_i64().unwrap().to_string();
     assert_eq!(cli.run(&["bank", "resolve", &id, "--note", ""]).code, 2, "a note is required");
+    // An unknown id exits 5, as `reconcile resolve` does.
+    assert_eq!(cli.run(&["bank", "resolve", "99999", "--note", "x"]).code, 5);
+    assert_eq!(cli.run(&["bank", "recheck", "99999"]).code, 5);
     cli.ok(&["bank", "resolve", &id, "--note", "微信少付 1.00，已申请补款"]);
     let out = cli.home.path().join("reports");
     let r = cli.run(&["reconcile", "--leg", "bank", "--date", &d, "--show", "--export", "xlsx", "--out", out.to_str().unwrap()]);

@@ -133,6 +133,7 @@ await s.run(['--demo'], async () => {
     assert((await wd.text('[data-test=revoke-submit]')).includes('8.80'), 'the whole amount');
     await wd.type('[data-test=refund-reason]', '顾客取消');
     await wd.type('[data-test=refund-pin]', '999999');
+    await shot('09b-orders-revoke');
     await wd.click('[data-test=revoke-submit]');
     await wd.waitFor('[data-refund][data-kind=revoke]', 15000);
     assert((await wd.text('[data-test=detail-status]')) === '已退款', 'revoked: refunded in full');
