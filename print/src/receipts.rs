@@ -112,6 +112,7 @@ fn w(lang: Lang, key: &str) -> &'static str {
     match key {
         "sale" => if zh { "销售小票" } else { "SALE RECEIPT" },
         "refund" => if zh { "退款小票" } else { "REFUND" },
+        "revoke" => if zh { "撤销小票 (当日全额)" } else { "REVOKED (same day, in full)" },
         "reprint" => if zh { "(重印)" } else { "(REPRINT)" },
         "order" => if zh { "单号" } else { "Order" },
         "time" => if zh { "时间" } else { "Time" },
@@ -337,7 +338,9 @@ pub fn sale(l: &Layout, orders: &[Order], reprint: bool) -> Vec<u8> {
 /// The receipt of a refund.
 pub fn refund(l: &Layout, order: &Order, refund: &Refund, reprint: bool) -> Vec<u8> {
     let mut r = R::new(l, false);
-    r.title(w(l.lang, "refund"), reprint.then(|| w(l.lang, "reprint")));
+    // A same-day revoke undid the whole payment: its slip says so.
+    let title = if refund.kind == paydesk_core::RefundKind::Revoke { "revoke" } else { "refund" };
+    r.title(w(l.lang, title), reprint.then(|| w(l.lang, "reprint")));
     r.kv(w(l.lang, "refund_no"), refund.refund_no.as_str());
     r.kv(w(l.lang, "order"), order.order_no.as_str());
     r.kv(w(l.lang, "time"), &r.when(refund.updated_at));

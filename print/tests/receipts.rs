@@ -142,6 +142,7 @@ fn refund() -> (Order, Refund) {
         shift_no: Some("T1-20261125-1".into()),
         refund_no: "R20261125150000000T1003".parse().unwrap(),
         order_no: o.order_no.clone(),
+        kind: Default::default(),
         amount: fen(230),
         reason: Some("少一个杯盖".into()),
         status: RefundStatus::Success,
@@ -218,6 +219,10 @@ fn zbar(png: &[u8]) -> Vec<String> {
 fn refund_handover_and_z_receipts() {
     let (o, r) = refund();
     golden("refund-80-zh", &receipts::refund(&layout(80, Lang::Zh), &o, &r, false), 576);
+    // A same-day revoke's slip says it undid the whole payment.
+    let revoked = Refund { kind: paydesk_core::RefundKind::Revoke, ..r.clone() };
+    let lines = printed_lines(&decode(&receipts::refund(&layout(80, Lang::Zh), &o, &revoked, false)));
+    assert!(lines.iter().any(|l| l.contains("撤销小票")) && !lines.iter().any(|l| l.contains("退款小票")), "{lines:#?}");
     let rep = shift_report();
     let bytes = receipts::shift_report(&layout(80, Lang::Zh), &rep);
     let lines = printed_lines(&decode(&bytes));
