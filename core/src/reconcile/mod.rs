@@ -356,7 +356,7 @@ impl ReconError {
     pub fn code(&self) -> &'static str {
         match self {
             ReconError::Invalid { .. } => "invalid",
-            ReconError::NotFound(_) => "not_found",
+            ReconError::NotFound(_) | ReconError::Store(crate::store::StoreError::NotFound { .. }) => "not_found",
             ReconError::Statement { .. } => "bad_statement",
             ReconError::Download { .. } => "channel",
             ReconError::Store(_) => "storage",
