@@ -327,6 +327,26 @@ fn an_order_keeps_its_origin_and_sale_at_every_till() {
 }
 
 #[test]
+fn a_revoke_stays_a_revoke_at_every_till() {
+    let cfg = database("revoke_kind");
+    let (a, b) = (till("T1"), till("T2"));
+    account(&a.store);
+    a.join(&cfg, "S1");
+    b.join(&cfg, "S1");
+    let no = a.sale(880, Some(OrderStatus::Success));
+    let now = Utc::now();
+    let new = NewRefund { refund_no: a.gen.next_refund_no(now), order_no: no.clone(), amount: Money::from_fen(880).unwrap(), reason: None, operator: None, created_at: now, idempotency_key: None, principal: crate::Principal::System, kind: crate::order::RefundKind::Revoke };
+    let r = a.store.insert_refund(&new).unwrap();
+    a.store.apply_refund(&r.refund_no, RefundStatus::Success, None, None, EventSource::ChannelReply, now).unwrap();
+    a.store.sync_once().unwrap();
+    b.store.sync_once().unwrap();
+    assert_eq!(pg_count(&cfg, "SELECT COUNT(*) FROM refunds WHERE kind = 'revoke'"), 1);
+    let seen = b.store.refund(&r.refund_no).unwrap();
+    assert_eq!((seen.kind, seen.status), (crate::order::RefundKind::Revoke, RefundStatus::Success));
+    assert_eq!(b.store.order(&no).unwrap().status, OrderStatus::Refunded);
+}
+
+#[test]
 fn a_shared_book_of_schema_2_gains_the_new_columns() {
     let cfg = database("schema2");
     let mut pg = postgres::Client::connect(&cfg.url, postgres::NoTls).unwrap();
