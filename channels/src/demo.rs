@@ -119,13 +119,19 @@ pub fn foreign_accounts(home: &Path) -> Result<Vec<String>, String> {
 
 /// Writes settings and demo accounts into `home` (created if needed). Callbacks go to
 /// `callback_base` when given, else orders are followed by polling only.
-pub fn prepare_home(home: &Path, sim_base: &str, callback_base: Option<&str>) -> Result<(), String> {
+pub fn prepare_home(home: &Path, sim_base: &str, callback_base: Option<&str>, listen: Option<(&str, &str)>) -> Result<(), String> {
     paydesk_core::files::create_private_dir(home).map_err(|e| format!("cannot create {}: {e}", home.display()))?;
     let mut settings = Settings::load(home).map_err(|e| e.to_string())?;
     settings.callback = match callback_base {
         Some(b) => CallbackMode::PublicUrl { base_url: b.to_string() },
         None => CallbackMode::PollingOnly,
     };
+    // Where the demo's local API and callbacks listen, so commands on this home find them (and
+    // do not warn about a callback listener the config does not name).
+    if let Some((local, callbacks)) = listen {
+        settings.listen = local.to_string();
+        settings.callback_listen = Some(callbacks.to_string());
+    }
     settings.save(home).map_err(|e| e.to_string())?;
     let store = Store::open(&Store::path_in(home)).map_err(|e| e.to_string())?;
     let file = AccountsFile::parse(&demo_accounts(sim_base, &crate::sim::demo_keys_dir())).map_err(|e| e.to_string())?;
@@ -271,7 +277,7 @@ mod tests {
     #[test]
     fn history_goes_to_the_wallet_accounts_once() {
         let dir = tempfile::tempdir().unwrap();
-        prepare_home(dir.path(), "http://127.0.0.1:9", None).unwrap();
+        prepare_home(dir.path(), "http://127.0.0.1:9", None, None).unwrap();
         let store = Store::open(&Store::path_in(dir.path())).unwrap();
         let settings = Settings::load(dir.path()).unwrap();
         let now = chrono::Utc::now();

@@ -59,7 +59,7 @@ impl ServiceLock {
     pub fn acquire(home: &Path, what: &str) -> Result<ServiceLock, LockError> {
         let path = path_in(home);
         let io = |source| LockError::Io { path: path.clone(), source };
-        std::fs::create_dir_all(home).map_err(io)?;
+        crate::files::create_private_dir(home).map_err(io)?;
         let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path).map_err(io)?;
         // A few tries: `running` (paydesk status) holds a shared lock for an instant, and a
         // holder writes its name right after locking.

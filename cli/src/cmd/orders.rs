@@ -162,6 +162,15 @@ fn event_msg(code: &str) -> Option<Msg> {
         "refused" => m::EV_REFUSED,
         "refund_requested" => m::EV_REFUND_REQUESTED,
         "refund_status" => m::EV_REFUND_STATUS,
+        "refunded_in_full" => m::EV_REFUNDED_IN_FULL,
+        "revoked" => m::EV_REVOKED,
+        "revoke_requested" => m::EV_REVOKE_REQUESTED,
+        "revoke_status" => m::EV_REVOKE_STATUS,
+        "revoke_returned" => m::EV_REVOKE_RETURNED,
+        "revoke_closed" => m::EV_REVOKE_CLOSED,
+        "revoke_queried" => m::EV_REVOKE_QUERIED,
+        "revoke_resent" => m::EV_REVOKE_RESENT,
+        "revoke_unknown" => m::EV_REVOKE_UNKNOWN,
         _ => return None,
     })
 }

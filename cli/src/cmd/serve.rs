@@ -127,7 +127,8 @@ pub(crate) async fn demo(home_flag: Option<&Path>, a: DemoArgs, o: &Out) -> Resu
     let sim_cfg = paydesk_channels::sim::SimConfig::new(paydesk_channels::sim::SimKeys::load(&keys).map_err(CliError::other)?);
     let sim = paydesk_channels::sim::start(sim_cfg, a.sim_listen).await.map_err(|e| CliError::invalid("sim_listen", tr!(CANNOT_LISTEN, addr = a.sim_listen, detail = e)))?;
     let callback_base = format!("http://{}", a.callback_listen);
-    paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base)).map_err(CliError::other)?;
+    let (local, callbacks) = (a.listen.to_string(), a.callback_listen.to_string());
+    paydesk_channels::demo::prepare_home(&home, &sim.base_url(), Some(&callback_base), Some((&local, &callbacks))).map_err(CliError::other)?;
     // With `--home`, the simulator keeps its trades beside the book, so a demo restarted on the
     // same home still agrees with it (queries, statements, reconciliation).
     if temp.is_none() {

@@ -132,14 +132,14 @@ pub(crate) fn pad_left(s: &str, width: usize) -> String {
 /// A reason code's message filled with its values, with statuses, methods and kinds as words
 /// (the refund-status event's `error`, when there is one, follows a dash).
 pub(crate) fn reason(m: Msg, r: &paydesk_core::reason::Reason) -> String {
-    let refund = r.code.starts_with("refund");
+    let refund = r.code.starts_with("refund") || r.code.starts_with("revoke");
     let word = |k: &str, v: &str| -> String {
         match k {
             "status" if refund => v.parse().map(crate::out::refund_status_word).map_or_else(|_| v.to_string(), str::to_string),
             "status" => v.parse().map(crate::out::status_word).map_or_else(|_| v.to_string(), str::to_string),
             "method" => method_name(v),
             "kind" => errors::kind_name(v).to_string(),
-            "error" if r.code == "refund_status" && !v.is_empty() => format!(" — {v}"),
+            "error" if matches!(r.code.as_str(), "refund_status" | "revoke_status") && !v.is_empty() => format!(" — {v}"),
             _ => v.to_string(),
         }
     };

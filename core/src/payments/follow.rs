@@ -27,7 +27,7 @@ impl Payments {
             // A revoke of ours in flight: the closed trade is its outcome.
             let open = self.store.refunds_of(no)?.into_iter().find(|r| r.kind == crate::order::RefundKind::Revoke && !r.status.is_final());
             if let Some(r) = open {
-                self.revoke_done(&r, &format!("the channel reports the trade closed ({raw})"), source)?;
+                self.revoke_done(&r, super::revoke::Confirmed::Queried(raw), source)?;
                 return Ok(self.store.order(no)?);
             }
         }

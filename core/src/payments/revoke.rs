@@ -11,8 +11,18 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::{order_ref, PayError, Payments, RefundRequestInput};
 use crate::channel::{CancelOutcome, Channel, RefundResult, RefundState, TradeState};
 use crate::ids::OrderNo;
-use crate::order::{EventSource, Order, OrderStatus, PayKind, Refund, RefundKind};
+use crate::order::{EventNote, EventSource, Order, OrderStatus, PayKind, Refund, RefundKind};
 use crate::principal::Principal;
+
+/// How a revoke was confirmed, for the order's history.
+pub(super) enum Confirmed<'a> {
+    /// The cancel's answer: the payer's money was returned.
+    Returned,
+    /// The cancel's answer: the trade was closed (nothing kept).
+    Closed,
+    /// A query found the trade closed (its raw status).
+    Queried(&'a str),
+}
 
 /// The owner's request to revoke a payment.
 #[derive(Debug, Clone)]
@@ -77,9 +87,11 @@ impl Payments {
     pub(super) async fn follow_revoke(&self, order: &Order, revoke: &Refund, channel: &dyn Channel, source: EventSource) -> Result<Refund, PayError> {
         let no = &revoke.refund_no;
         match channel.query(&order_ref(order)).await {
-            Ok(st) if st.state == TradeState::Closed => self.revoke_done(revoke, &format!("the channel reports the trade {}", st.raw_status), source),
+            Ok(st) if st.state == TradeState::Closed => self.revoke_done(revoke, Confirmed::Queried(&st.raw_status), source),
             Ok(st) if matches!(st.state, TradeState::Paid | TradeState::Refunded) => {
-                self.store.add_event(&order.order_no, source, format!("revoke {no}: the channel still reports the payment ({}); sending the revoke again", st.raw_status), self.now())?;
+                let args = [("refund_no", no.as_str()), ("raw", st.raw_status.as_str())];
+                let note = EventNote::coded("revoke_resent", &args, format!("revoke {no}: the channel still reports the payment ({}); sending the revoke again", st.raw_status));
+                self.store.add_event(&order.order_no, source, note, self.now())?;
                 self.cancel_for_revoke(order, revoke, channel, source).await
             }
             Ok(st) => {
@@ -96,23 +108,30 @@ impl Payments {
     async fn cancel_for_revoke(&self, order: &Order, revoke: &Refund, channel: &dyn Channel, source: EventSource) -> Result<Refund, PayError> {
         let no = &revoke.refund_no;
         match channel.cancel(&order_ref(order)).await {
-            Ok(CancelOutcome::Refunded) => self.revoke_done(revoke, "the channel returned the payer's money", source),
+            Ok(CancelOutcome::Refunded) => self.revoke_done(revoke, Confirmed::Returned, source),
             // The channel closed a trade it says was never paid: nothing is kept either way.
-            Ok(CancelOutcome::Closed) => self.revoke_done(revoke, "the channel closed the trade", source),
+            Ok(CancelOutcome::Closed) => self.revoke_done(revoke, Confirmed::Closed, source),
             Err(e) if !e.outcome_unknown() => {
                 let res = RefundResult { state: RefundState::Failed { code: e.code().into(), message: e.to_string() }, channel_refund_no: None };
                 self.apply_refund_result(no, &res, source)
             }
             Err(e) => {
-                self.store.add_event(&order.order_no, source, format!("revoke {no} result unknown: {e}; the order is queried until it is settled"), self.now())?;
+                let note = EventNote::coded("revoke_unknown", &[("refund_no", no.as_str())], format!("revoke {no} result unknown: {e}; the order is queried until it is settled"));
+                self.store.add_event(&order.order_no, source, note, self.now())?;
                 let res = RefundResult { state: RefundState::Processing, channel_refund_no: None };
                 self.apply_refund_result(no, &res, source)
             }
         }
     }
 
-    pub(super) fn revoke_done(&self, revoke: &Refund, why: &str, source: EventSource) -> Result<Refund, PayError> {
-        self.store.add_event(&revoke.order_no, source, format!("revoke {}: {why}", revoke.refund_no), self.now())?;
+    pub(super) fn revoke_done(&self, revoke: &Refund, how: Confirmed<'_>, source: EventSource) -> Result<Refund, PayError> {
+        let no = revoke.refund_no.as_str();
+        let note = match how {
+            Confirmed::Returned => EventNote::coded("revoke_returned", &[("refund_no", no)], format!("revoke {no}: the channel returned the payer's money")),
+            Confirmed::Closed => EventNote::coded("revoke_closed", &[("refund_no", no)], format!("revoke {no}: the channel closed the trade")),
+            Confirmed::Queried(raw) => EventNote::coded("revoke_queried", &[("refund_no", no), ("raw", raw)], format!("revoke {no}: the channel reports the trade closed ({raw})")),
+        };
+        self.store.add_event(&revoke.order_no, source, note, self.now())?;
         let res = RefundResult { state: RefundState::Success, channel_refund_no: None };
         self.apply_refund_result(&revoke.refund_no, &res, source)
     }

@@ -196,7 +196,10 @@ pub(super) fn apply_refund_in(
         )?;
         let order = load_order(tx, cur.order_no.as_str())?;
         if order.refunded == order.amount {
-            let why = if cur.kind == RefundKind::Revoke { "revoked the same day" } else { "refunded in full" };
+            let why = match cur.kind {
+                RefundKind::Revoke => EventNote::coded("revoked", &[], "revoked the same day"),
+                RefundKind::Refund => EventNote::coded("refunded_in_full", &[], "refunded in full"),
+            };
             apply_in(tx, targets, &cur.order_no, OrderStatus::Refunded, source, why, &OrderPatch::default(), now)?;
         }
     }
