@@ -250,6 +250,7 @@ export const en: Record<keyof typeof zhCN, string> = {
   'auditAction.login': 'Login',
   'auditAction.logout': 'Logout',
   'auditAction.refund': 'Refund',
+  'auditAction.revoke': 'Same-day revoke',
   'auditAction.close_order': 'Close order',
   'auditAction.settings': 'Settings',
   'auditAction.account': 'Channel account',

@@ -249,6 +249,7 @@ export const zhCN = {
   'auditAction.login': '登录',
   'auditAction.logout': '退出',
   'auditAction.refund': '退款',
+  'auditAction.revoke': '当日撤销',
   'auditAction.close_order': '关闭订单',
   'auditAction.settings': '修改设置',
   'auditAction.account': '渠道账号',
