@@ -161,6 +161,12 @@ async fn qr_paid_found_by_polling_and_closed_when_unpaid() {
     // A paid order cannot be closed: the close is refused, the query keeps it paid.
     let again = h.payments.close(&o.order_no, EventSource::User, &paydesk_core::Principal::System).await.unwrap();
     assert_eq!(again.status, OrderStatus::Success);
+    // Nor revoked: WeChat Pay's reverse is for payment-code orders (the gateway refuses it too).
+    let e = h.payments.revoke(paydesk_core::payments::RevokeInput { order_no: o.order_no.clone(), reason: None, operator: None }, &paydesk_core::Principal::System).await.unwrap_err();
+    assert!(e.to_string().contains("refund it instead"), "{e}");
+    let refused = h.payments.channel("wx-cert").unwrap().cancel(&order_ref(&o)).await.unwrap_err();
+    assert!(refused.to_string().contains("TRADE_ERROR"), "{refused}");
+    assert_eq!(h.sim.state.find(o.order_no.as_str()).unwrap().status, SimStatus::Paid);
 }
 
 #[tokio::test]

@@ -22,6 +22,11 @@ pub struct Capabilities {
     pub barcode: bool,
     pub close: bool,
     pub cancel: bool,
+    /// Whether the cancel also revokes a paid QR order (the owner's same-day revoke); with
+    /// `cancel`, a barcode payment can always be revoked. WeChat Pay's reverse is for payment-code
+    /// (micropay) orders only.
+    #[serde(default)]
+    pub revoke_qr: bool,
     pub refund: bool,
     pub partial_refund: bool,
     pub refund_query: bool,
@@ -33,7 +38,7 @@ impl Capabilities {
     /// Everything a full payment channel offers (QR, barcode, close, cancel, refunds and their
     /// query, statements, callbacks) for `methods`; a channel states what it lacks on top.
     pub fn full(methods: Vec<Method>) -> Capabilities {
-        Capabilities { methods, qr: true, barcode: true, close: true, cancel: true, refund: true, partial_refund: true, refund_query: true, statement: true, callbacks: true }
+        Capabilities { methods, qr: true, barcode: true, close: true, cancel: true, revoke_qr: true, refund: true, partial_refund: true, refund_query: true, statement: true, callbacks: true }
     }
 }
 

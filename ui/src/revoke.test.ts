@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { beijingDay, revocable } from './revoke';
 
-const paid = { kind: 'barcode' as const, status: 'success' as const, refunded: 0, paid_at: '2026-12-06T15:30:00Z' };
+const paid = { kind: 'barcode' as const, method: 'alipay' as const, status: 'success' as const, refunded: 0, paid_at: '2026-12-06T15:30:00Z' };
 
 describe('revocable', () => {
   it('counts days in Beijing time', () => {
@@ -18,5 +18,9 @@ describe('revocable', () => {
     expect(revocable({ ...paid, kind: 'tender' }, now)).toBe(false);
     expect(revocable({ ...paid, refunded: 100 }, now)).toBe(false);
     expect(revocable({ ...paid, status: 'processing', paid_at: null }, now)).toBe(false);
+    // WeChat Pay's reverse undoes payment-code orders only; its QR orders are refunded.
+    expect(revocable({ ...paid, method: 'wechat', kind: 'qr' }, now)).toBe(false);
+    expect(revocable({ ...paid, method: 'wechat' }, now)).toBe(true);
+    expect(revocable({ ...paid, method: 'unionpay', kind: 'qr' }, now)).toBe(true);
   });
 });

@@ -206,6 +206,7 @@ impl Channel for Template {
             barcode: r.barcode.is_some(),
             close: r.close.is_some(),
             cancel: false,
+            revoke_qr: false,
             refund: r.refund.is_some(),
             partial_refund: r.refund.is_some(),
             refund_query: r.refund_query.is_some(),

@@ -169,8 +169,9 @@ impl Channel for WeChat {
 
     fn capabilities(&self) -> Capabilities {
         let barcode = self.v2.is_some();
-        // Barcode payments and their reversal need the v2 (micropay) credentials.
-        Capabilities { barcode, cancel: barcode, ..Capabilities::full(vec![Method::Wechat]) }
+        // Barcode payments and their reversal need the v2 (micropay) credentials; the reverse
+        // undoes payment-code orders only, so a paid QR order is refunded, never revoked.
+        Capabilities { barcode, cancel: barcode, revoke_qr: false, ..Capabilities::full(vec![Method::Wechat]) }
     }
 
     async fn create_qr(&self, req: &CreateQr) -> Result<QrCreated, ChannelError> {

@@ -74,8 +74,8 @@ impl Payments {
         }
         let channel = self.channel(&order.account)?;
         let caps = channel.capabilities();
-        if kind == RefundKind::Revoke && !caps.cancel {
-            return Err(PayError::Invalid { field: "order", message: format!("{} cannot revoke a payment: refund it instead", order.channel) });
+        if kind == RefundKind::Revoke && (!caps.cancel || (order.kind == crate::order::PayKind::Qr && !caps.revoke_qr)) {
+            return Err(PayError::Invalid { field: "order", message: format!("{} cannot revoke this {} payment: refund it instead", order.channel, order.kind.as_str()) });
         }
         if kind == RefundKind::Refund && !caps.refund {
             return Err(PayError::Invalid { field: "order", message: format!("{} does not support refunds", order.channel) });

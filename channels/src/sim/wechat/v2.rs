@@ -215,6 +215,10 @@ pub(super) async fn reverse(State(st): State<Arc<SimState>>, body: Bytes) -> Res
         Some(FaultKind::Error) => return r.reply(Err(("SYSTEMERROR", "系统错误，请重新调用撤销")), fields(&[("recall", "Y".into())])),
         None => {}
     }
+    // The reverse undoes payment-code (micropay) orders only; a QR order is refunded.
+    if st.get(CH, &r.merchant(), r.get("out_trade_no")).is_some_and(|t| !t.barcode) {
+        return r.reply(Err(("TRADE_ERROR", "订单类型不支持撤销，请使用申请退款")), fields(&[("recall", "N".into())]));
+    }
     let t = st.update(CH, &r.merchant(), r.get("out_trade_no"), |t| match t.status {
         SimStatus::Paid => t.status = SimStatus::Reversed,
         SimStatus::Created | SimStatus::Waiting | SimStatus::Failed => t.status = SimStatus::Closed,

@@ -97,6 +97,19 @@ async fn only_today_and_only_what_can_be_revoked() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_qr_payment_is_revoked_only_where_the_channel_can() {
+    let h = two();
+    // The fake gateway's cancel undoes payment-code orders only (as WeChat Pay's reverse does).
+    let o = h.p.create_qr(qr("7.00", "rq"), &wang()).await.unwrap();
+    assert!(h.gw.customer_pays(&o.account, o.order_no.as_str()));
+    let o = h.p.query(&o.order_no, crate::EventSource::Poll).await.unwrap();
+    assert_eq!(o.status, OrderStatus::Success);
+    let e = h.p.revoke(revoke_of(&o.order_no), &owner()).await.unwrap_err();
+    assert!(matches!(&e, PayError::Invalid { field: "order", message } if message.contains("refund it instead")), "{e}");
+    assert!(h.p.store().refunds_of(&o.order_no).unwrap().is_empty(), "nothing written");
+}
+
+#[tokio::test(start_paused = true)]
 async fn the_same_key_is_the_same_revoke() {
     let h = two();
     let o = paid(&h, "r6").await;
