@@ -42,7 +42,7 @@ pub struct MatchInput<'a> {
 /// agree with the book; every other line has a discrepancy with its channel side.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
-    pub matched: Vec<usize>,
+    pub matched: Vec<u32>,
     pub discrepancies: Vec<Discrepancy>,
     pub summary: Summary,
 }
@@ -158,7 +158,7 @@ impl<'a> Acc<'a> {
             if o.status == OrderStatus::Success {
                 return self.flag(K::StatusDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid);
             }
-            self.out.matched.push(i);
+            self.out.matched.push(i as u32);
             return;
         }
         if !paid_here {
@@ -171,7 +171,7 @@ impl<'a> Acc<'a> {
         if r.fee.abs() != want {
             return self.flag(K::FeeDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::Fee { expected: want, bp, charged: r.fee.abs() });
         }
-        self.out.matched.push(i);
+        self.out.matched.push(i as u32);
     }
 
     fn refund(&mut self, i: usize, r: LineRef<'a>) {
@@ -191,7 +191,7 @@ impl<'a> Acc<'a> {
                     Some(o) if o.status == OrderStatus::Success && o.refunded == 0 => {
                         self.flag(K::StatusDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::ReversedBookPaid)
                     }
-                    Some(_) => self.out.matched.push(i),
+                    Some(_) => self.out.matched.push(i as u32),
                 };
             }
             let key = match r.refund_no {
@@ -214,7 +214,7 @@ impl<'a> Acc<'a> {
         if r.fee.abs() != want {
             return self.flag(K::FeeDiffers, Some(&r), r.order_no, Some(no), Some(refund_side(b)), Why::FeeReturned { expected: want, bp, returned: r.fee.abs() });
         }
-        self.out.matched.push(i);
+        self.out.matched.push(i as u32);
     }
 }
 
