@@ -38,11 +38,11 @@ pub struct BookRefund {
     pub seen: Cell<bool>,
 }
 
-/// Orders by number, built for a million entries at about 60 bytes each: the numbers live back
+/// Orders by number, built for a million entries at about 75 bytes each: the numbers live back
 /// to back in one arena string (`ends` marks where each stops), the orders in one vector, and an
-/// open-addressing table of 8-byte slots — 32 bits of the number's hash beside the entry's
-/// position — finds them (linear probing, at most two thirds full; a hit is confirmed against
-/// the arena). Reading the book allocates nothing per order, and the table is built once the
+/// open-addressing table of 4-byte slots finds them (linear probing, at most half full): the
+/// entry's position, with 8 bits of the number's hash above it while the table has at most
+/// 2^24 slots, so most probes that miss never touch the arena; a hit is confirmed against it. Reading the book allocates nothing per order, and the table is built once the
 /// day is read, in one pass over the arena.
 ///
 /// Look-ups remember where the last one landed and try the next entries first: the book is read
@@ -55,8 +55,8 @@ pub struct BookOrders {
     /// Where each entry's number ends in `names` (it starts where the previous one ends).
     ends: Vec<u32>,
     orders: Vec<BookOrder>,
-    /// `(hash tag << 32) | (position + 1)`; 0 is an empty slot.
-    table: Vec<u64>,
+    /// `tag | (position + 1)` (see [`tag_and_mask`]); 0 is an empty slot.
+    table: Vec<u32>,
     cursor: Cell<u32>,
 }
 
@@ -70,6 +70,19 @@ fn hash_of(no: &str) -> u64 {
     // Spread every input bit over the high bits (the slot) and the low ones (the tag).
     let h = h.finish();
     (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (h >> 32)
+}
+
+/// Tables up to this many slots keep a tag in each slot's top 8 bits (at most half full, their
+/// positions fit in the other 24).
+const TAGGED_UP_TO: usize = 1 << 24;
+
+/// The tag of hash `h` in a table of `cap` slots, and the mask of a slot's position bits.
+fn tag_and_mask(h: u64, cap: usize) -> (u32, u32) {
+    if cap <= TAGGED_UP_TO {
+        ((h as u32) << 24, 0x00FF_FFFF)
+    } else {
+        (0, u32::MAX)
+    }
 }
 
 /// The first slot of hash `h` in a table of `cap` slots (multiply-shift: any size works).
@@ -124,14 +137,14 @@ impl BookOrders {
         if cap == 0 {
             return None;
         }
-        let (tag, mut s) = (h as u32, home(h, cap));
+        let ((tag, mask), mut s) = (tag_and_mask(h, cap), home(h, cap));
         loop {
             let v = self.table[s];
             if v == 0 {
                 return None;
             }
-            if (v >> 32) as u32 == tag && self.name(v as u32 - 1) == no {
-                return Some(v as u32 - 1);
+            if v & !mask == tag && self.name((v & mask) - 1) == no {
+                return Some((v & mask) - 1);
             }
             s = if s + 1 == cap { 0 } else { s + 1 };
         }
@@ -141,27 +154,27 @@ impl BookOrders {
     /// returns where it is. The table must have room.
     fn put(&mut self, h: u64, i: u32) -> Option<u32> {
         let cap = self.table.len();
-        let (tag, mut s) = (h as u32, home(h, cap));
+        let ((tag, mask), mut s) = (tag_and_mask(h, cap), home(h, cap));
         loop {
             let v = self.table[s];
             if v == 0 {
-                self.table[s] = (u64::from(tag) << 32) | u64::from(i + 1);
+                self.table[s] = tag | (i + 1);
                 return None;
             }
-            if (v >> 32) as u32 == tag && self.name(v as u32 - 1) == self.name(i) {
-                return Some(v as u32 - 1);
+            if v & !mask == tag && self.name((v & mask) - 1) == self.name(i) {
+                return Some((v & mask) - 1);
             }
             s = if s + 1 == cap { 0 } else { s + 1 };
         }
     }
 
-    /// Makes the table big enough for `n` entries (at most two thirds full), indexing again
-    /// the first `indexed` entries (those it held) when it has to grow.
+    /// Makes the table big enough for `n` entries (at most half full), indexing again the
+    /// first `indexed` entries (those it held) when it has to grow.
     fn grow_for(&mut self, n: usize, indexed: usize) {
-        if n * 3 <= self.table.len() * 2 {
+        if n * 2 <= self.table.len() {
             return;
         }
-        self.table = vec![0; (n + n / 2 + 16).max(self.table.len() * 2)];
+        self.table = vec![0; (2 * n + 16).max(self.table.len() * 2)];
         for i in 0..indexed as u32 {
             self.put(hash_of(self.name(i)), i);
         }
@@ -316,11 +329,11 @@ mod tests {
     }
 
     #[test]
-    fn the_table_grows_and_stays_at_most_two_thirds_full() {
+    fn the_table_grows_and_stays_at_most_half_full() {
         let mut b = BookOrders::default();
         for i in 0..10_000 {
             b.insert(&format!("P{i}"), order(i));
-            assert!(b.table.len() * 2 >= b.len() * 3, "{} entries in {} slots", b.len(), b.table.len());
+            assert!(b.table.len() >= b.len() * 2, "{} entries in {} slots", b.len(), b.table.len());
         }
         assert_eq!(b.table.iter().filter(|&&v| v != 0).count(), 10_000);
         for i in (0..10_000).rev() {
@@ -344,6 +357,21 @@ mod tests {
         assert_eq!([b.find("P1", h), b.find("P2", h), b.find("P3", h), b.find("P4", h)], [Some(0), Some(1), Some(2), None]);
         let again = b.append("P2", order(9));
         assert_eq!(b.put(h, again), Some(1), "the same number is found, not indexed twice");
+    }
+
+    #[test]
+    fn a_table_past_2_to_the_24_slots_keeps_positions_only_and_finds_all_the_same() {
+        assert_eq!(tag_and_mask(0xAB, TAGGED_UP_TO), (0xAB00_0000, 0x00FF_FFFF));
+        assert_eq!(tag_and_mask(0xAB, TAGGED_UP_TO + 1), (0, u32::MAX));
+        let mut b = BookOrders::default();
+        b.table = vec![0; TAGGED_UP_TO + 1];
+        for i in 0..1000 {
+            b.insert(&format!("P{i}"), order(i));
+        }
+        assert_eq!(b.table.len(), TAGGED_UP_TO + 1, "no growth needed");
+        assert!(b.table.iter().filter(|&&v| v != 0).all(|&v| v <= 1000), "positions only");
+        assert!((0..1000).all(|i| b.get(&format!("P{i}")).map(|o| o.amount) == Some(i)));
+        assert!(b.get("P1000").is_none());
     }
 
     #[test]
