@@ -363,8 +363,7 @@ mod tests {
     fn a_table_past_2_to_the_24_slots_keeps_positions_only_and_finds_all_the_same() {
         assert_eq!(tag_and_mask(0xAB, TAGGED_UP_TO), (0xAB00_0000, 0x00FF_FFFF));
         assert_eq!(tag_and_mask(0xAB, TAGGED_UP_TO + 1), (0, u32::MAX));
-        let mut b = BookOrders::default();
-        b.table = vec![0; TAGGED_UP_TO + 1];
+        let mut b = BookOrders { table: vec![0; TAGGED_UP_TO + 1], ..Default::default() };
         for i in 0..1000 {
             b.insert(&format!("P{i}"), order(i));
         }
