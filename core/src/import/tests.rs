@@ -145,3 +145,17 @@ fn json_arrays_and_lines_read_the_same_and_money_must_be_a_string() {
     assert_eq!(ImportFormat::guess("x.JSONL", b"order_no"), ImportFormat::Json);
     assert_eq!(ImportFormat::guess("x.txt", b"order_no,"), ImportFormat::Csv);
 }
+
+#[test]
+fn a_book_linked_to_a_shared_book_journals_every_imported_row_and_an_unlinked_one_none() {
+    let journal = |store: &Store| -> Vec<(String, String)> {
+        store.write(|tx| Ok(tx.prepare("SELECT tbl, key FROM sync_journal ORDER BY rowid")?.query_map([], |r| Ok((r.get(0)?, r.get::<_, rusqlite::types::Value>(1).map(|v| format!("{v:?}"))?)))?.collect::<rusqlite::Result<_>>()?)).unwrap()
+    };
+    let (_d, store) = book();
+    run(&store, &csv(&GOOD[..1]), ImportFormat::Csv).unwrap();
+    assert!(journal(&store).is_empty(), "not linked: nothing to push");
+    store.write(|tx| Ok(tx.execute("INSERT INTO sync_meta (key, value) VALUES ('journal', '1') ON CONFLICT (key) DO UPDATE SET value = '1'", [])?)).unwrap();
+    run(&store, &csv(&GOOD[1..3]), ImportFormat::Csv).unwrap();
+    let tables: Vec<String> = journal(&store).into_iter().map(|(t, _)| t).collect();
+    assert_eq!(tables, ["orders", "order_events", "refunds", "orders", "order_events", "refunds"], "row by row, as any other write");
+}

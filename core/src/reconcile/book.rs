@@ -41,10 +41,12 @@ pub struct BookRefund {
     pub seen: Cell<bool>,
 }
 
-/// Orders by number, built for a million entries: the numbers live in one arena string and the
-/// table maps a 64-bit hash of the number to its entry (checked against the arena on every
-/// look-up), so reading the book allocates nothing per order and the table stays small. The
-/// rare hash collision goes to a plain map beside it.
+/// Orders by number, built for a million entries at about 75 bytes each: the numbers live back
+/// to back in one arena string (`ends` marks where each stops), the orders in one vector, and an
+/// open-addressing table of 4-byte slots finds them (linear probing, at most half full): the
+/// entry's position, with 8 bits of the number's hash above it while the table has at most
+/// 2^24 slots, so most probes that miss never touch the arena; a hit is confirmed against it. Reading the book allocates nothing per order, and the table is built once the
+/// day is read, in one pass over the arena.
 ///
 /// Look-ups remember where the last one landed and try the next entries first: the book is read
 /// in order of creation and a statement lists payments in order of completion, so most of a
@@ -52,10 +54,12 @@ pub struct BookRefund {
 /// already cached, instead of a random probe into a table of a million.
 #[derive(Clone, Debug, Default)]
 pub struct BookOrders {
-    index: HashMap<u64, u32>,
-    entries: Vec<(u32, u32, BookOrder)>,
     names: String,
-    collided: HashMap<String, u32>,
+    /// Where each entry's number ends in `names` (it starts where the previous one ends).
+    ends: Vec<u32>,
+    orders: Vec<BookOrder>,
+    /// `tag | (position + 1)` (see [`tag_and_mask`]); 0 is an empty slot.
+    table: Vec<u32>,
     cursor: Cell<u32>,
 }
 
@@ -66,99 +70,135 @@ fn hash_of(no: &str) -> u64 {
     use std::hash::Hasher;
     let mut h = rustc_hash::FxHasher::default();
     h.write(no.as_bytes());
-    h.finish()
+    // Spread every input bit over the high bits (the slot) and the low ones (the tag).
+    let h = h.finish();
+    (h ^ (h >> 29)).wrapping_mul(0xBF58_476D_1CE4_E5B9) ^ (h >> 32)
+}
+
+/// Tables up to this many slots keep a tag in each slot's top 8 bits (at most half full, their
+/// positions fit in the other 24).
+const TAGGED_UP_TO: usize = 1 << 24;
+
+/// The tag of hash `h` in a table of `cap` slots, and the mask of a slot's position bits.
+fn tag_and_mask(h: u64, cap: usize) -> (u32, u32) {
+    if cap <= TAGGED_UP_TO {
+        ((h as u32) << 24, 0x00FF_FFFF)
+    } else {
+        (0, u32::MAX)
+    }
+}
+
+/// The first slot of hash `h` in a table of `cap` slots (multiply-shift: any size works).
+fn home(h: u64, cap: usize) -> usize {
+    ((u128::from(h) * cap as u128) >> 64) as usize
 }
 
 impl BookOrders {
     fn name(&self, i: u32) -> &str {
-        let (a, b, _) = &self.entries[i as usize];
-        &self.names[*a as usize..*b as usize]
+        let i = i as usize;
+        let a = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.names[a..self.ends[i] as usize]
     }
 
     pub fn reserve(&mut self, n: usize) {
-        self.index.reserve(n);
-        self.entries.reserve(n);
+        self.ends.reserve(n);
+        self.orders.reserve(n);
         self.names.reserve(n * 24);
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.orders.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.orders.is_empty()
     }
 
     /// Adds (or replaces) the order numbered `no`.
     pub fn insert(&mut self, no: &str, o: BookOrder) {
-        let (mark, i) = (self.names.len(), self.append(no, o));
-        if let Some(j) = self.slot(hash_of(no), i) {
-            // Known already: it takes the new values and the appended entry goes.
-            let (_, _, o) = self.entries.pop().unwrap_or_else(|| unreachable!("appended above"));
-            self.names.truncate(mark);
-            self.entries[j as usize].2 = o;
+        let h = hash_of(no);
+        if let Some(j) = self.find(no, h) {
+            self.orders[j as usize] = o;
+            return;
         }
+        self.grow_for(self.len() + 1, self.len());
+        let i = self.append(no, o);
+        self.put(h, i);
     }
 
     /// Appends an entry (not yet indexed) and returns its position.
     fn append(&mut self, no: &str, o: BookOrder) -> u32 {
-        let (a, b) = (self.names.len() as u32, (self.names.len() + no.len()) as u32);
         self.names.push_str(no);
-        self.entries.push((a, b, o));
-        (self.entries.len() - 1) as u32
+        self.ends.push(self.names.len() as u32);
+        self.orders.push(o);
+        (self.orders.len() - 1) as u32
     }
 
-    /// Indexes entry `i` under its number's hash `h`; when the number is indexed already, leaves
-    /// `i` out and returns where it is.
-    fn slot(&mut self, h: u64, i: u32) -> Option<u32> {
-        let (entries, names) = (&self.entries, &self.names);
-        let name = |k: u32| {
-            let (a, b, _) = &entries[k as usize];
-            &names[*a as usize..*b as usize]
-        };
-        match self.index.entry(h) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(i);
-                None
+    /// The position of `no` (whose hash is `h`), if indexed.
+    fn find(&self, no: &str, h: u64) -> Option<u32> {
+        let cap = self.table.len();
+        if cap == 0 {
+            return None;
+        }
+        let ((tag, mask), mut s) = (tag_and_mask(h, cap), home(h, cap));
+        loop {
+            let v = self.table[s];
+            if v == 0 {
+                return None;
             }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                let j = *e.get();
-                if name(j) == name(i) {
-                    return Some(j);
-                }
-                let no = name(i).to_string();
-                match self.collided.get(&no) {
-                    Some(&j) => Some(j),
-                    None => {
-                        self.collided.insert(no, i);
-                        None
-                    }
-                }
+            if v & !mask == tag && self.name((v & mask) - 1) == no {
+                return Some((v & mask) - 1);
             }
+            s = if s + 1 == cap { 0 } else { s + 1 };
         }
     }
 
-    /// Adds many orders at once (reading the book): entries are appended as they come and the
-    /// hash table is filled by [`Bulk::finish`] in the order of its buckets, so a million writes
-    /// into it go through memory in sequence instead of at random — several times faster. The
-    /// same number twice keeps the first one's place and the last one's values, as [`insert`](Self::insert) does.
-    pub fn bulk(&mut self, expected: usize) -> Bulk<'_> {
-        self.reserve(expected);
-        Bulk { start: self.entries.len(), hashes: Vec::with_capacity(expected), orders: self }
+    /// Indexes entry `i` under hash `h`; when its number is indexed already, leaves `i` out and
+    /// returns where it is. The table must have room.
+    fn put(&mut self, h: u64, i: u32) -> Option<u32> {
+        let cap = self.table.len();
+        let ((tag, mask), mut s) = (tag_and_mask(h, cap), home(h, cap));
+        loop {
+            let v = self.table[s];
+            if v == 0 {
+                self.table[s] = tag | (i + 1);
+                return None;
+            }
+            if v & !mask == tag && self.name((v & mask) - 1) == self.name(i) {
+                return Some((v & mask) - 1);
+            }
+            s = if s + 1 == cap { 0 } else { s + 1 };
+        }
     }
 
-    /// Indexes the entries from `start` on, whose hashes are `hashes`.
-    fn index_from(&mut self, start: usize, hashes: &[u64]) {
-        use std::hash::BuildHasher;
-        self.index.reserve(hashes.len());
-        let cap = self.index.capacity();
-        let mask = (cap + cap / 7).max(1).next_power_of_two() as u64 - 1;
-        let mut order: Vec<(u64, u32)> = hashes.iter().enumerate().map(|(k, &h)| (self.index.hasher().hash_one(h) & mask, k as u32)).collect();
-        order.sort_unstable();
+    /// Makes the table big enough for `n` entries (at most half full), indexing again the
+    /// first `indexed` entries (those it held) when it has to grow.
+    fn grow_for(&mut self, n: usize, indexed: usize) {
+        if n * 2 <= self.table.len() {
+            return;
+        }
+        self.table = vec![0; (2 * n + 16).max(self.table.len() * 2)];
+        for i in 0..indexed as u32 {
+            self.put(hash_of(self.name(i)), i);
+        }
+    }
+
+    /// Adds many orders at once (reading the book): entries are appended as they come and
+    /// indexed by [`Bulk::finish`], when their number is known (the table is sized once). The
+    /// same number twice keeps the first one's place and the last one's values, as
+    /// [`insert`](Self::insert) does.
+    pub fn bulk(&mut self, expected: usize) -> Bulk<'_> {
+        self.reserve(expected);
+        Bulk { start: self.orders.len(), orders: self }
+    }
+
+    /// Indexes the entries from `start` on.
+    fn index_from(&mut self, start: usize) {
+        // The entries before `start` are indexed, the rest not.
+        self.grow_for(self.len(), start);
         let mut twice = Vec::new();
-        for (_, k) in order {
-            let i = (start + k as usize) as u32;
-            if let Some(j) = self.slot(hashes[k as usize], i) {
+        for i in start as u32..self.len() as u32 {
+            if let Some(j) = self.put(hash_of(self.name(i)), i) {
                 twice.push((j, i));
             }
         }
@@ -168,18 +208,18 @@ impl BookOrders {
     }
 
     /// The rare case of a number added twice in bulk: the earlier entry takes the later one's
-    /// values, the later entry goes, and the index is built again.
+    /// values (in the order they came), the later entry goes, and the index is built again.
     fn merge_twice(&mut self, twice: Vec<(u32, u32)>) {
-        let mut gone = vec![false; self.entries.len()];
-        for (a, b) in twice {
-            let (keep, drop) = (a.min(b), a.max(b));
-            self.entries[keep as usize].2 = self.entries[drop as usize].2.clone();
+        let mut gone = vec![false; self.len()];
+        for (keep, drop) in twice {
+            self.orders[keep as usize] = self.orders[drop as usize].clone();
             gone[drop as usize] = true;
         }
         let old = std::mem::take(self);
-        for (k, (a, b, o)) in old.entries.into_iter().enumerate() {
+        self.reserve(old.len());
+        for (k, o) in old.orders.iter().enumerate() {
             if !gone[k] {
-                self.insert(&old.names[a as usize..b as usize], o);
+                self.insert(old.name(k as u32), o.clone());
             }
         }
     }
@@ -187,20 +227,16 @@ impl BookOrders {
     pub fn get(&self, no: &str) -> Option<&BookOrder> {
         let i = self.position(no)?;
         self.cursor.set(i);
-        Some(&self.entries[i as usize].2)
+        Some(&self.orders[i as usize])
     }
 
     fn position(&self, no: &str) -> Option<u32> {
         let c = self.cursor.get();
-        let end = (c + 1 + AHEAD).min(self.entries.len() as u32);
+        let end = (c + 1 + AHEAD).min(self.len() as u32);
         if let Some(i) = (c + 1..end).find(|&i| self.name(i) == no) {
             return Some(i);
         }
-        match self.index.get(&hash_of(no)) {
-            Some(&i) if self.name(i) == no => Some(i),
-            Some(_) => self.collided.get(no).copied(),
-            None => None,
-        }
+        self.find(no, hash_of(no))
     }
 
     pub fn contains_key(&self, no: &str) -> bool {
@@ -208,11 +244,11 @@ impl BookOrders {
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &BookOrder)> {
-        self.entries.iter().map(|(a, b, o)| (&self.names[*a as usize..*b as usize], o))
+        self.orders.iter().enumerate().map(|(i, o)| (self.name(i as u32), o))
     }
 
     pub fn values(&self) -> impl Iterator<Item = &BookOrder> {
-        self.entries.iter().map(|(_, _, o)| o)
+        self.orders.iter()
     }
 }
 
@@ -221,31 +257,27 @@ impl BookOrders {
 pub struct Bulk<'a> {
     orders: &'a mut BookOrders,
     start: usize,
-    hashes: Vec<u64>,
 }
 
 impl Bulk<'_> {
     pub fn push(&mut self, no: &str, o: BookOrder) {
         self.orders.append(no, o);
-        self.hashes.push(hash_of(no));
     }
 
     pub fn len(&self) -> usize {
-        self.hashes.len()
+        self.orders.len() - self.start
     }
 
     pub fn is_empty(&self) -> bool {
-        self.hashes.is_empty()
+        self.len() == 0
     }
 
-    pub fn finish(mut self) {
-        self.index();
-    }
+    pub fn finish(self) {}
 
     fn index(&mut self) {
-        let hashes = std::mem::take(&mut self.hashes);
-        if !hashes.is_empty() {
-            self.orders.index_from(self.start, &hashes);
+        if !self.is_empty() {
+            self.orders.index_from(self.start);
+            self.start = self.orders.len();
         }
     }
 }
@@ -290,3 +322,7 @@ pub struct Adjacent {
     /// Adjacent days whose statement could not be had.
     pub missing: Vec<String>,
 }
+
+#[cfg(test)]
+#[path = "book_tests.rs"]
+mod tests;

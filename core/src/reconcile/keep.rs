@@ -59,7 +59,15 @@ impl<R: Read> Tee<R> {
     }
 
     fn refill(&mut self) -> std::io::Result<bool> {
-        let mut buf = Vec::with_capacity(CHUNK);
+        // The chunk read before is reused once the keeper is done with it (it mostly is: hashing
+        // is faster than parsing), so a statement cycles through a few chunks of memory.
+        let mut buf = match Arc::try_unwrap(std::mem::take(&mut self.chunk)) {
+            Ok(mut v) if v.capacity() >= CHUNK => {
+                v.clear();
+                v
+            }
+            _ => Vec::with_capacity(CHUNK),
+        };
         (&mut self.inner).take(CHUNK as u64).read_to_end(&mut buf)?;
         if buf.is_empty() {
             return Ok(false);

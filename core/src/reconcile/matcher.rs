@@ -42,7 +42,7 @@ pub struct MatchInput<'a> {
 /// agree with the book; every other line has a discrepancy with its channel side.
 #[derive(Clone, Debug, Default)]
 pub struct Outcome {
-    pub matched: Vec<usize>,
+    pub matched: Vec<u32>,
     pub discrepancies: Vec<Discrepancy>,
     pub summary: Summary,
 }
@@ -172,7 +172,7 @@ impl<'a> Acc<'a> {
         if r.fee.abs() != want {
             return self.flag(K::FeeDiffers, Some(&r), r.order_no, None, Some(order_side(o)), Why::Fee { expected: want, bp, charged: r.fee.abs() });
         }
-        self.out.matched.push(i);
+        self.out.matched.push(i as u32);
     }
 
     /// A reversal line of an order the book holds as closed or revoked: it is the revoke's line.
@@ -180,7 +180,7 @@ impl<'a> Acc<'a> {
         if let Some(b) = self.revokes.get(order_no) {
             b.seen.set(true);
         }
-        self.out.matched.push(i);
+        self.out.matched.push(i as u32);
     }
 
     fn refund(&mut self, i: usize, r: LineRef<'a>) {
@@ -223,7 +223,7 @@ impl<'a> Acc<'a> {
         if r.fee.abs() != want {
             return self.flag(K::FeeDiffers, Some(&r), r.order_no, Some(no), Some(refund_side(b)), Why::FeeReturned { expected: want, bp, returned: r.fee.abs() });
         }
-        self.out.matched.push(i);
+        self.out.matched.push(i as u32);
     }
 }
 

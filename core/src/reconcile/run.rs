@@ -129,14 +129,14 @@ pub fn match_prepared(store: &Store, p: &mut Prepared, account: &str, fee_rate_b
 
 /// The statement lines that have a discrepancy: every line the matcher did not match
 /// (`matched` is ascending).
-pub fn flagged_lines(lines: usize, matched: &[usize]) -> Vec<u32> {
+pub fn flagged_lines(lines: usize, matched: &[u32]) -> Vec<u32> {
     let mut out = Vec::new();
     let mut next = matched.iter().copied().peekable();
-    for i in 0..lines {
+    for i in 0..lines as u32 {
         if next.peek() == Some(&i) {
             next.next();
         } else {
-            out.push(i as u32);
+            out.push(i);
         }
     }
     out
@@ -378,6 +378,8 @@ impl Reconciler {
             }
             prepared.book.orders.values().for_each(|o| o.seen.set(false));
             prepared.book.refunds.values().for_each(|r| r.seen.set(false));
+            // The first outcome goes before the second is built (a million matched lines each).
+            drop(std::mem::take(&mut outcome));
             outcome = match_prepared(self.store(), &mut prepared, &name, account.fee_rate_bp, day, tz, &adjacent)?;
         }
         // Lines only the book has: show the channel trade number the book knows.

@@ -173,7 +173,7 @@ impl StatementLines {
             amount: l.amount,
             refund_amount: l.refund_amount,
             fee: l.fee,
-            time: (l.time != NO_TIME).then(|| DateTime::from_timestamp(l.time, 0).map(|d| d.naive_utc())).flatten(),
+            time: (l.time != NO_TIME).then(|| naive(l.time)).flatten(),
             status: &self.words[usize::from(l.status)],
             merchant_id: &self.words[usize::from(l.merchant)],
         }
@@ -210,6 +210,24 @@ impl From<Vec<StatementRow>> for StatementLines {
     fn from(rows: Vec<StatementRow>) -> Self {
         rows.iter().collect()
     }
+}
+
+/// Seconds of a local time read as UTC → that time. The date of the last call is kept per
+/// thread: a statement's million times share a day or two, and the date is the costly part.
+fn naive(secs: i64) -> Option<NaiveDateTime> {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(i64, chrono::NaiveDate)>> = const { std::cell::Cell::new(None) };
+    }
+    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let date = match LAST.get() {
+        Some((d, date)) if d == days => date,
+        _ => {
+            let date = DateTime::from_timestamp(days.checked_mul(86_400)?, 0)?.date_naive();
+            LAST.set(Some((days, date)));
+            date
+        }
+    };
+    Some(date.and_time(chrono::NaiveTime::from_num_seconds_from_midnight_opt(in_day as u32, 0)?))
 }
 
 /// `yyyy-MM-dd HH:mm:ss` from ASCII bytes, without allocating (the hot path of every parser).

@@ -1,7 +1,9 @@
 //! Writing imported orders: each order (origin `import`), its history event (source `import`)
 //! and, where it was refunded, its refund — a whole file in one transaction. The sales
 //! pre-aggregates and the tills' number counters are brought up to date in the same
-//! transaction: in one grouped pass each instead of a trigger per row ([`super::bulk`]).
+//! transaction: in one grouped pass each instead of a trigger per row ([`super::bulk`]). The
+//! history events too, unless the book journals its writes for a shared book (then each event
+//! follows its order, as everywhere else).
 
 use std::borrow::Cow;
 
@@ -47,11 +49,12 @@ impl Store {
         let mut conn = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         // A larger page cache for the indexes a million inserts touch (default again after).
         conn.pragma_update(None, "cache_size", -262_144)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
         let out = (|| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let detail = format!("imported from {file}");
             let reason_args = serde_json::json!({ "file": file }).to_string();
-            let outcome = super::bulk::bulk_insert(&tx, || -> Result<Option<T>> {
+            let outcome = super::bulk::bulk_insert(&tx, |bulk| -> Result<Option<T>> {
                 let mut order = tx.prepare_cached(
                     "INSERT INTO orders (order_no, kind, method, channel, account, amount, refunded, fee, status, subject, channel_trade_no, operator, till, created_at, updated_at, expires_at, paid_at, origin, principal, principal_key) \
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?14, ?16, 'import', ?17, ?18)",
@@ -88,13 +91,25 @@ impl Store {
                             by_key
                         ])
                         .map_err(|e| conflict(e, format!("order {}", o.order_no)))?;
-                    event.execute(params![o.order_no, o.status.as_str(), source, updated, detail, reason_args, by])?;
+                    if bulk.journal {
+                        event.execute(params![o.order_no, o.status.as_str(), source, updated, detail, reason_args, by])?;
+                    }
                     if let Some((no, at)) = &o.refund {
                         refund.execute(params![no.as_ref(), o.order_no, o.refunded, o.operator, at, by]).map_err(|e| conflict(e, format!("refund {no}")))?;
                     }
                     Ok(())
                 };
-                body(&mut add)
+                let outcome = body(&mut add)?;
+                if outcome.is_none() && !bulk.journal {
+                    // Not journaled: the events are written in one pass after the orders, in
+                    // the orders' order — the same rows, numbered as row by row.
+                    tx.execute(
+                        "INSERT INTO order_events (order_no, from_status, to_status, source, at, detail, reason, reason_args, principal) \
+                         SELECT order_no, NULL, status, ?2, updated_at, ?3, 'imported', ?4, ?5 FROM orders WHERE rowid > ?1 ORDER BY rowid",
+                        params![bulk.orders_after, source, detail, reason_args, by],
+                    )?;
+                }
+                Ok(outcome)
             })?;
             if outcome.is_none() {
                 tx.commit()?;
@@ -102,6 +117,7 @@ impl Store {
             Ok(outcome)
         })();
         conn.pragma_update(None, "cache_size", -2000)?;
+        conn.pragma_update(None, "temp_store", "DEFAULT")?;
         if matches!(out, Ok(None)) {
             // A million orders leave a WAL of a gigabyte that every later open of the book would
             // have to index again: write it into the book now, once (as far as readers allow).

@@ -30,9 +30,8 @@ impl Store {
         let local = LocalTime::new(tz, from, to);
         self.read(|c| {
             let mut view = BookView::default();
-            // Counted on the index alone, so the map is sized once (no rehashing a million keys).
-            let n: i64 = c.prepare_cached("SELECT COUNT(*) FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?.query_row(params![account, ms(from), ms(to)], |r| r.get(0))?;
-            let mut bulk = view.orders.bulk(usize::try_from(n).unwrap_or(0));
+            // Appended as read, indexed once at the end: no count first, no rehashing.
+            let mut bulk = view.orders.bulk(0);
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at FROM orders WHERE account = ?1 AND created_at >= ?2 AND created_at < ?3")?;
             let mut rows = st.query(params![account, ms(from), ms(to)])?;
             while let Some(r) = rows.next()? {
@@ -61,7 +60,7 @@ impl Store {
     /// orders), and notes numbers the book holds under another account.
     pub fn recon_lookup(&self, account: &str, view: &mut BookView, orders: &[&str], refunds: &[&str], tz: chrono_tz::Tz) -> Result<()> {
         // Any age: no fixed-offset shortcut.
-        let local = LocalTime { tz, fixed_ms: None };
+        let local = LocalTime { tz, fixed_ms: None, day: Cell::new(None) };
         self.read(|c| {
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, account FROM orders WHERE order_no = ?1")?;
             for no in orders {
@@ -99,10 +98,13 @@ impl Store {
 }
 
 /// UTC milliseconds → shop-local time. When the zone's offset is the same over the whole window
-/// (no daylight-saving change; always so for China), a fixed offset replaces the zone lookup.
+/// (no daylight-saving change; always so for China), a fixed offset replaces the zone lookup,
+/// and the date of the last time read is kept (a day's million times share two dates).
 struct LocalTime {
     tz: chrono_tz::Tz,
     fixed_ms: Option<i64>,
+    /// (days since 1970, that date) of the last time read.
+    day: Cell<Option<(i64, chrono::NaiveDate)>>,
 }
 
 impl LocalTime {
@@ -110,14 +112,24 @@ impl LocalTime {
         use chrono::{Offset, TimeZone};
         let off = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
         let fixed_ms = (off(from) == off(to) && to - from <= chrono::Duration::days(3)).then(|| i64::from(off(from)) * 1000);
-        LocalTime { tz, fixed_ms }
+        LocalTime { tz, fixed_ms, day: Cell::new(None) }
     }
 
     fn at(&self, t: i64) -> rusqlite::Result<NaiveDateTime> {
-        match self.fixed_ms {
-            Some(off) => DateTime::from_timestamp_millis(t + off).map(|d| d.naive_utc()).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t)),
-            None => local(t, self.tz),
-        }
+        const DAY_MS: i64 = 86_400_000;
+        let Some(off) = self.fixed_ms else { return local(t, self.tz) };
+        let l = t.checked_add(off).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?;
+        let (days, in_day) = (l.div_euclid(DAY_MS), l.rem_euclid(DAY_MS));
+        let date = match self.day.get() {
+            Some((d, date)) if d == days => date,
+            _ => {
+                let date = DateTime::from_timestamp_millis(days * DAY_MS).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?.date_naive();
+                self.day.set(Some((days, date)));
+                date
+            }
+        };
+        let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt((in_day / 1000) as u32, (in_day % 1000) as u32 * 1_000_000).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?;
+        Ok(date.and_time(time))
     }
 }
 
