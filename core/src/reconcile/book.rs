@@ -45,8 +45,9 @@ pub struct BookRefund {
 /// to back in one arena string (`ends` marks where each stops), the orders in one vector, and an
 /// open-addressing table of 4-byte slots finds them (linear probing, at most half full): the
 /// entry's position, with 8 bits of the number's hash above it while the table has at most
-/// 2^24 slots, so most probes that miss never touch the arena; a hit is confirmed against it. Reading the book allocates nothing per order, and the table is built once the
-/// day is read, in one pass over the arena.
+/// 2^24 slots, so most probes that miss never touch the arena; a hit is confirmed against it.
+/// Reading the book allocates nothing per order, and the table is built once the day is read,
+/// in one pass over the arena.
 ///
 /// Look-ups remember where the last one landed and try the next entries first: the book is read
 /// in order of creation and a statement lists payments in order of completion, so most of a
