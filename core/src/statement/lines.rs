@@ -6,6 +6,8 @@
 //! Invariant: a line's numbers are stored exactly as the parser saw them (trimmed of the
 //! format's guards), so [`StatementLines::get`] gives back what [`StatementLines::push`] took.
 
+use std::cell::Cell;
+
 use chrono::{DateTime, NaiveDateTime};
 
 use super::{StatementKind, StatementRow};
@@ -212,22 +214,38 @@ impl From<Vec<StatementRow>> for StatementLines {
     }
 }
 
-/// Seconds of a local time read as UTC → that time. The date of the last call is kept per
-/// thread: a statement's million times share a day or two, and the date is the costly part.
+/// Milliseconds since 1970 of a naive time → that time, keeping the date of the last call: a
+/// statement's or a book day's million times share a day or two, and the date is the costly part.
+#[derive(Debug, Default)]
+pub(crate) struct DayCache(Cell<Option<(i64, chrono::NaiveDate)>>);
+
+impl DayCache {
+    pub(crate) const fn new() -> DayCache {
+        DayCache(Cell::new(None))
+    }
+
+    pub(crate) fn at_millis(&self, ms: i64) -> Option<NaiveDateTime> {
+        const DAY_MS: i64 = 86_400_000;
+        let (days, in_day) = (ms.div_euclid(DAY_MS), ms.rem_euclid(DAY_MS));
+        let date = match self.0.get() {
+            Some((d, date)) if d == days => date,
+            _ => {
+                let date = DateTime::from_timestamp_millis(days.checked_mul(DAY_MS)?)?.date_naive();
+                self.0.set(Some((days, date)));
+                date
+            }
+        };
+        let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt((in_day / 1000) as u32, (in_day % 1000) as u32 * 1_000_000)?;
+        Some(date.and_time(time))
+    }
+}
+
+/// Seconds of a local time read as UTC → that time (the date of the last call kept per thread).
 fn naive(secs: i64) -> Option<NaiveDateTime> {
     thread_local! {
-        static LAST: std::cell::Cell<Option<(i64, chrono::NaiveDate)>> = const { std::cell::Cell::new(None) };
+        static LAST: DayCache = const { DayCache::new() };
     }
-    let (days, in_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let date = match LAST.get() {
-        Some((d, date)) if d == days => date,
-        _ => {
-            let date = DateTime::from_timestamp(days.checked_mul(86_400)?, 0)?.date_naive();
-            LAST.set(Some((days, date)));
-            date
-        }
-    };
-    Some(date.and_time(chrono::NaiveTime::from_num_seconds_from_midnight_opt(in_day as u32, 0)?))
+    LAST.with(|c| c.at_millis(secs.checked_mul(1000)?))
 }
 
 /// `yyyy-MM-dd HH:mm:ss` from ASCII bytes, without allocating (the hot path of every parser).
@@ -280,5 +298,15 @@ mod tests {
         for bad in ["2026-11-25 10:00", "2026-13-25 10:00:00", "2026-11-25T10:00:00", "2026-11-25 10:0a:00", "2026-02-30 10:00:00"] {
             assert!(parse_time(bad.as_bytes()).is_none(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_day_cache_gives_what_chrono_gives() {
+        let c = DayCache::new();
+        // Across midnight both ways, before 1970, with milliseconds, and back to a cached day.
+        for ms in [1_764_115_199_999_i64, 1_764_115_200_000, 1_764_028_800_123, -1, -86_400_001, 1_764_115_199_000] {
+            assert_eq!(c.at_millis(ms), DateTime::from_timestamp_millis(ms).map(|d| d.naive_utc()), "{ms}");
+        }
+        assert_eq!(c.at_millis(i64::MAX), None);
     }
 }

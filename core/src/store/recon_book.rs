@@ -10,6 +10,7 @@ use rusqlite::{params, OptionalExtension, Row};
 use super::{from_ms, ms, Result, Store};
 use crate::order::{OrderStatus, RefundStatus};
 use crate::reconcile::{BookOrder, BookRefund, BookView};
+use crate::statement::DayCache;
 
 fn bad(e: impl std::fmt::Display) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.to_string().into())
@@ -60,7 +61,7 @@ impl Store {
     /// orders), and notes numbers the book holds under another account.
     pub fn recon_lookup(&self, account: &str, view: &mut BookView, orders: &[&str], refunds: &[&str], tz: chrono_tz::Tz) -> Result<()> {
         // Any age: no fixed-offset shortcut.
-        let local = LocalTime { tz, fixed_ms: None, day: Cell::new(None) };
+        let local = LocalTime { tz, fixed_ms: None, day: DayCache::new() };
         self.read(|c| {
             let mut st = c.prepare_cached("SELECT order_no, status, amount, fee, refunded, paid_at, account FROM orders WHERE order_no = ?1")?;
             for no in orders {
@@ -103,8 +104,8 @@ impl Store {
 struct LocalTime {
     tz: chrono_tz::Tz,
     fixed_ms: Option<i64>,
-    /// (days since 1970, that date) of the last time read.
-    day: Cell<Option<(i64, chrono::NaiveDate)>>,
+    /// The date of the last time read.
+    day: DayCache,
 }
 
 impl LocalTime {
@@ -112,24 +113,12 @@ impl LocalTime {
         use chrono::{Offset, TimeZone};
         let off = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc();
         let fixed_ms = (off(from) == off(to) && to - from <= chrono::Duration::days(3)).then(|| i64::from(off(from)) * 1000);
-        LocalTime { tz, fixed_ms, day: Cell::new(None) }
+        LocalTime { tz, fixed_ms, day: DayCache::new() }
     }
 
     fn at(&self, t: i64) -> rusqlite::Result<NaiveDateTime> {
-        const DAY_MS: i64 = 86_400_000;
         let Some(off) = self.fixed_ms else { return local(t, self.tz) };
-        let l = t.checked_add(off).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?;
-        let (days, in_day) = (l.div_euclid(DAY_MS), l.rem_euclid(DAY_MS));
-        let date = match self.day.get() {
-            Some((d, date)) if d == days => date,
-            _ => {
-                let date = DateTime::from_timestamp_millis(days * DAY_MS).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?.date_naive();
-                self.day.set(Some((days, date)));
-                date
-            }
-        };
-        let time = chrono::NaiveTime::from_num_seconds_from_midnight_opt((in_day / 1000) as u32, (in_day % 1000) as u32 * 1_000_000).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))?;
-        Ok(date.and_time(time))
+        t.checked_add(off).and_then(|l| self.day.at_millis(l)).ok_or(rusqlite::Error::IntegralValueOutOfRange(0, t))
     }
 }
 
