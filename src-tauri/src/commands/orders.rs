@@ -1,7 +1,7 @@
 //! The orders screen: list, detail, refund and same-day revoke (owner + PIN), close, re-query, CSV export, audit log.
 
 use chrono::{NaiveDate, TimeZone};
-use paydesk_core::auth::Action;
+use paydesk_core::auth::{Action, Session};
 use paydesk_core::payments::RefundRequestInput;
 use paydesk_core::store::{AuditEntry, OrderDetail, OrderFilter, Outcome};
 use paydesk_core::{EventSource, Method, Money, Order, OrderNo, OrderStatus, Refund};
@@ -95,14 +95,20 @@ pub struct RefundInput {
     pub pin: String,
 }
 
-#[tauri::command]
-pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refund> {
+/// The owner giving money back (`action`: refund or revoke of `order`): the role, and the PIN
+/// asked again — a wrong one is refused and audited.
+fn owner_with_pin(st: &AppState, action: &str, order: &OrderNo, pin: &str) -> CmdResult<Session> {
     let s = st.require(Action::Refund)?;
-    let target = req.order_no.to_string();
-    if let Err(e) = st.confirm_pin(&req.pin) {
-        st.audit("refund", Some(&target), Outcome::Denied, &e.message);
+    if let Err(e) = st.confirm_pin(pin) {
+        st.audit(action, Some(order.as_str()), Outcome::Denied, &e.message);
         return Err(e);
     }
+    Ok(s)
+}
+
+#[tauri::command]
+pub async fn refund(st: State<'_, AppState>, req: RefundInput) -> CmdResult<Refund> {
+    let s = owner_with_pin(&st, "refund", &req.order_no, &req.pin)?;
     let amount = Money::parse_payment(req.amount.trim(), st.payments.max_amount())?;
     let input = RefundRequestInput { order_no: req.order_no, amount, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
     // Core writes the refund's audit entry, whatever its outcome.
@@ -120,12 +126,7 @@ pub struct RevokeInput {
 /// The owner's same-day revoke (撤销) of a whole payment.
 #[tauri::command]
 pub async fn revoke(st: State<'_, AppState>, req: RevokeInput) -> CmdResult<Refund> {
-    let s = st.require(Action::Refund)?;
-    let target = req.order_no.to_string();
-    if let Err(e) = st.confirm_pin(&req.pin) {
-        st.audit("revoke", Some(&target), Outcome::Denied, &e.message);
-        return Err(e);
-    }
+    let s = owner_with_pin(&st, "revoke", &req.order_no, &req.pin)?;
     let input = paydesk_core::payments::RevokeInput { order_no: req.order_no, reason: req.reason.filter(|r| !r.trim().is_empty()), operator: Some(s.user.clone()) };
     // Core writes the revoke's audit entry, whatever its outcome.
     Ok(st.payments.revoke(input, &AppState::principal(&s)).await?)
