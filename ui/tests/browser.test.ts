@@ -30,6 +30,15 @@ async function login(page: Page, user: string, pin: string) {
   await page.keyboard.press('Enter');
 }
 
+/** The cashier 王芳 logs in and charges a paying demo code for `amount` (typed, then scanned). */
+async function cashierSells(page: Page, amount: string) {
+  await login(page, '王芳', '1111');
+  await page.waitForSelector('[data-method=sandbox]');
+  await page.keyboard.type(amount, { delay: 60 });
+  await page.keyboard.type('990000000000000001\n', { delay: 2 });
+  await page.waitForSelector('[data-state=success]');
+}
+
 describe('cashier', () => {
   it('takes a QR payment in two keystrokes and starts a new sale with Enter', async () => {
     const page = await open();
@@ -100,11 +109,7 @@ describe('cashier', () => {
 describe('roles and orders', () => {
   it('a cashier sees no refund; the owner refunds with the PIN; the accountant exports', async () => {
     const page = await open();
-    await login(page, '王芳', '1111');
-    await page.waitForSelector('[data-method=sandbox]');
-    await page.keyboard.type('20', { delay: 60 });
-    await page.keyboard.type('990000000000000001\n', { delay: 2 });
-    await page.waitForSelector('[data-state=success]');
+    await cashierSells(page, '20');
     expect(await page.$('[data-nav=settings]')).toBeNull();
     await page.click('[data-nav=orders]');
     await page.click('tbody tr');
@@ -136,11 +141,7 @@ describe('roles and orders', () => {
 
   it('the owner revokes a payment made today: the whole amount, in one step', async () => {
     const page = await open();
-    await login(page, '王芳', '1111');
-    await page.waitForSelector('[data-method=sandbox]');
-    await page.keyboard.type('20', { delay: 60 });
-    await page.keyboard.type('990000000000000001\n', { delay: 2 });
-    await page.waitForSelector('[data-state=success]', { timeout: 5000 }).catch(async (e) => { await page.screenshot({ path: '/tmp/rv.png' }); throw e; });
+    await cashierSells(page, '20');
     await page.click('[data-test=logout]');
     await login(page, '李老板', '999999');
     await page.click('[data-nav=orders]');
