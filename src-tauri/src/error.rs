@@ -1,8 +1,8 @@
 //! The one error type of every command, serialised as `{code, message}`; `ui/src/backend/errors.ts`
 //! mirrors the codes the UI acts on. Internal details (database errors) are logged, not returned.
 
-use paydesk_core::channel::ChannelError;
 use paydesk_core::auth::AuthError;
+use paydesk_core::channel::ChannelError;
 use paydesk_core::payments::PayError;
 use paydesk_core::sale::SaleBusy;
 use paydesk_core::store::StoreError;
@@ -41,16 +41,17 @@ impl AppError {
 
 impl From<PayError> for AppError {
     fn from(e: PayError) -> Self {
+        // The facts the screen words in its own language (the message stays for the log).
+        let with = |details: serde_json::Value| AppError { details: Some(details), ..AppError::new(e.code(), e.to_string()) };
         match &e {
             PayError::Store(inner) => AppError::storage(inner),
-            PayError::Limit(l) => AppError { code: "limit".into(), message: e.to_string(), details: serde_json::to_value(l).ok() },
-            // The facts the screen words in its own language (the message stays for the log).
-            PayError::Invalid { field, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"field": field})) },
-            PayError::NoAccount { method, kind, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"method": method.as_str(), "kind": kind})) },
-            PayError::Unsettled { order_no, .. } => AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"order_no": order_no.as_str()})) },
+            PayError::Limit(l) => AppError { details: serde_json::to_value(l).ok(), ..AppError::new(e.code(), e.to_string()) },
+            PayError::Invalid { field, message } => AppError::invalid(field, message),
+            PayError::NoAccount { method, kind, .. } => with(serde_json::json!({"method": method.as_str(), "kind": kind})),
+            PayError::Unsettled { order_no, .. } => with(serde_json::json!({"order_no": order_no.as_str()})),
             // What the channel itself said (its own words, Chinese for China's channels).
             PayError::Channel(ChannelError::Rejected { channel, code, message } | ChannelError::Unavailable { channel, code, message }) => {
-                AppError { code: e.code().into(), message: e.to_string(), details: Some(serde_json::json!({"channel": channel, "channel_code": code, "channel_message": message})) }
+                with(serde_json::json!({"channel": channel, "channel_code": code, "channel_message": message}))
             }
             _ => AppError::new(e.code(), e.to_string()),
         }
