@@ -199,8 +199,10 @@ pub(crate) fn day_range(date: Option<&str>, to: Option<&str>, today: NaiveDate) 
     Ok((from, to))
 }
 
-fn exit_of(e: &paydesk_core::reconcile::ReconError) -> i32 {
-    match e.code() {
+/// The exit code of a reconciliation error by its code (every leg, fund flows too): a refused
+/// input 2, an unknown id 5, anything else 1.
+pub(crate) fn exit_for(code: &str) -> i32 {
+    match code {
         "invalid" | "bad_statement" => EXIT_INVALID,
         "not_found" => EXIT_NOT_FOUND,
         _ => EXIT_FAILURE,
@@ -208,8 +210,8 @@ fn exit_of(e: &paydesk_core::reconcile::ReconError) -> i32 {
 }
 
 fn err(e: paydesk_core::reconcile::ReconError) -> CliError {
-    let exit = exit_of(&e);
-    CliError::coded(e.code(), e, exit)
+    let code = e.code();
+    CliError::coded(code, e, exit_for(code))
 }
 
 pub(crate) fn yuan(f: i64) -> String {
@@ -364,7 +366,7 @@ async fn run(home: &Path, rec: &Reconciler, a: RunArgs, o: &Out) -> Result<i32, 
         s.join("\n")
     });
     // A failure this time is the exit code, whatever the earlier good runs say.
-    if let Some(worst) = failed.iter().map(|f| exit_of(&f.error)).max() {
+    if let Some(worst) = failed.iter().map(|f| exit_for(f.error.code())).max() {
         return Ok(worst);
     }
     Ok(if open > 0 { EXIT_DISCREPANCIES } else { EXIT_OK })

@@ -13,7 +13,7 @@ use serde_json::json;
 use super::recon::{day_range, yuan, EXIT_DISCREPANCIES};
 use crate::ctx;
 use crate::i18n::{catalog as m, t, tr};
-use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_INVALID, EXIT_NOT_FOUND, EXIT_OK};
+use crate::out::{CliError, Out, EXIT_FAILURE, EXIT_OK};
 
 #[derive(Args, Debug)]
 pub(crate) struct SettleArgs {
@@ -38,16 +38,10 @@ pub(crate) fn settler(p: &Arc<paydesk_core::Payments>, home: &Path) -> Settler {
     Settler::new(p.clone(), home, Arc::new(paydesk_channels::funds::FundParsers))
 }
 
-/// An error of the third leg (fund flows, bank statements): a refused input exits 2, anything
-/// else 1.
+/// An error of the third leg (fund flows, bank statements), exiting as `reconcile` does
+/// ([`super::recon::exit_for`]).
 pub(crate) fn leg_error(code: &'static str, e: impl std::fmt::Display) -> CliError {
-    let exit = match code {
-        "invalid" | "bad_statement" => EXIT_INVALID,
-        // An unknown discrepancy id, as `reconcile requery|resolve` say it.
-        "not_found" => EXIT_NOT_FOUND,
-        _ => EXIT_FAILURE,
-    };
-    CliError::coded(code, e, exit)
+    CliError::coded(code, e, super::recon::exit_for(code))
 }
 
 fn err(e: SettleError) -> CliError {
