@@ -425,37 +425,38 @@ export class FakeBackend implements Backend {
     return { order: { ...this.find(no) }, refunds: this.refunds.filter((r) => r.order_no === no), events: [...(this.events.get(no) ?? [])], route: structuredClone(this.routes.get(no) ?? null) };
   }
   async refund(req: T.RefundInput) {
-    const s = this.require('refund');
-    try { this.checkPin(s.user, req.pin); } catch (e) { this.log('refund', req.order_no, 'denied', (e as Error).message); throw e; }
+    const user = this.ownerWithPin('refund', req.order_no, req.pin);
     const o = this.find(req.order_no);
     const fen = this.amount(req.amount);
     if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}, only paid orders can be refunded`);
     if (fen > o.amount - o.refunded) throw new BackendError('conflict', `amount: refund exceeds the ${((o.amount - o.refunded) / 100).toFixed(2)} yuan that can still be refunded`);
     await this.wait();
-    const now = new Date().toISOString();
-    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, amount: fen, reason: req.reason, status: 'success', channel_refund_no: `SBR${Date.now()}`, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
-    this.refunds.push(r);
-    o.refunded += fen;
-    this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `refund ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
-    if (o.refunded === o.amount) this.setStatus(o, 'refunded', 'channel_reply', 'refunded in full'); else this.emit(o);
-    this.log('refund', o.order_no, 'ok', `${r.refund_no} ${(fen / 100).toFixed(2)} yuan: success`);
-    return r;
+    return this.giveBack(o, 'refund', fen, req.reason, user);
   }
   async revoke(req: T.RevokeInput) {
-    const s = this.require('refund');
-    try { this.checkPin(s.user, req.pin); } catch (e) { this.log('revoke', req.order_no, 'denied', (e as Error).message); throw e; }
+    const user = this.ownerWithPin('revoke', req.order_no, req.pin);
     const o = this.find(req.order_no);
     if (o.status !== 'success') throw new BackendError('conflict', `order ${o.order_no} is ${o.status}: only a paid payment can be revoked`);
     if (o.refunded > 0) throw new BackendError('conflict', `order ${o.order_no} has refunds already: a revoke undoes the whole payment, refund what is left instead`);
     if (!revocable(o)) throw new BackendError('invalid', `order: ${o.order_no} cannot be revoked: refund it instead`, { field: 'order' });
     await this.wait();
+    return this.giveBack(o, 'revoke', o.amount, req.reason, user);
+  }
+  /** The owner, with the PIN given again (a wrong one refused and audited under `action`). */
+  private ownerWithPin(action: string, orderNo: string, pin: string): string {
+    const s = this.require('refund');
+    try { this.checkPin(s.user, pin); } catch (e) { this.log(action, orderNo, 'denied', (e as Error).message); throw e; }
+    return s.user;
+  }
+  /** A refund or revoke the sandbox accepts at once: recorded, the order updated, audited. */
+  private giveBack(o: T.Order, kind: 'refund' | 'revoke', fen: number, reason: string | null, user: string): T.Refund {
     const now = new Date().toISOString();
-    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, kind: 'revoke', amount: o.amount, reason: req.reason, status: 'success', channel_refund_no: null, failure_message: null, operator: s.user, principal: this.principal(), created_at: now, updated_at: now };
+    const r: T.Refund = { shift_no: this.till.shift?.shift_no ?? null, refund_no: `R${o.order_no.slice(1)}`, order_no: o.order_no, kind, amount: fen, reason, status: 'success', channel_refund_no: kind === 'refund' ? `SBR${Date.now()}` : null, failure_message: null, operator: user, principal: this.principal(), created_at: now, updated_at: now };
     this.refunds.push(r);
-    o.refunded = o.amount;
-    this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `revoke ${r.refund_no} of ${(o.amount / 100).toFixed(2)} yuan: success` });
-    this.setStatus(o, 'refunded', 'channel_reply', 'revoked the same day');
-    this.log('revoke', o.order_no, 'ok', `${r.refund_no} ${(o.amount / 100).toFixed(2)} yuan: success`);
+    o.refunded += fen;
+    this.events.get(o.order_no)!.push({ seq: ++this.seq, order_no: o.order_no, from_status: null, to_status: null, source: 'channel_reply', at: now, detail: `${kind} ${r.refund_no} of ${(fen / 100).toFixed(2)} yuan: success` });
+    if (o.refunded === o.amount) this.setStatus(o, 'refunded', 'channel_reply', kind === 'revoke' ? 'revoked the same day' : 'refunded in full'); else this.emit(o);
+    this.log(kind, o.order_no, 'ok', `${r.refund_no} ${(fen / 100).toFixed(2)} yuan: success`);
     return r;
   }
   async closeOrder(no: string) { this.require('close_order'); const o = this.find(no); if (o.status === 'pending' || o.status === 'processing') this.setStatus(o, 'closed', 'user', 'closed'); this.log('close_order', no, 'ok', o.status); return { ...o }; }
